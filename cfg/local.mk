@@ -1,0 +1,1 @@
+# cfg: build fragment, included from the top Makefile.am.

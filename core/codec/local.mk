@@ -1,0 +1,1 @@
+# core/codec: build fragment, included from the top Makefile.am.

@@ -1,0 +1,137 @@
+/*
+ * config.h - the parsed, validated configuration (ikev2.config plus
+ * ikev2.preshared) as the rest of the core sees it.
+ *
+ * A config_t is immutable once loaded and reference counted: the engine takes
+ * a reference on the config current when an SA starts, and SIGHUP swaps in a
+ * new one atomically (config_current()/config_set_current()), so established
+ * SAs keep the rule they were made with.
+ *
+ * Owner: the configuration component (core/config).  Fields marked
+ * "engine" are what the protocol engine relies on; change them together.
+ */
+#ifndef IKEV2D_CONFIG_H
+#define IKEV2D_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include <ikev2d/chunk.h>
+#include <ikev2d/ikev2.h>
+#include <ikev2d/transform.h>
+
+/* An address set: a prefix or a range, kept as an inclusive range. */
+typedef struct {
+	int family;           /* AF_INET or AF_INET6 */
+	uint8_t lo[16], hi[16];  /* network byte order; IPv4 uses 4 bytes */
+} addr_range_t;
+
+/* A traffic selector as configured. */
+typedef struct {
+	addr_range_t addr;
+	uint8_t proto;        /* 0 = any */
+	uint16_t port_lo, port_hi;  /* 0..65535 = any */
+} ts_cfg_t;
+
+typedef struct {
+	id_type_t type;
+	char *text;           /* as written, for logs; may contain '*' wildcards */
+	chunk_t data;         /* ID payload encoding (address bytes, DER DN ...) */
+	bool any;             /* "" or no remote_id: matches every peer ID */
+} id_cfg_t;
+
+/* One transform with its key length (bits, 0 = none/default). */
+typedef struct {
+	uint16_t id;
+	uint16_t keylen;
+} xform_t;
+
+#define CFG_MAX_XFORMS 16
+
+/* One proposal: the cross product of its transform lists is acceptable. */
+typedef struct {
+	xform_t encr[CFG_MAX_XFORMS]; int n_encr;
+	uint16_t integ[CFG_MAX_XFORMS]; int n_integ;
+	uint16_t prf[CFG_MAX_XFORMS]; int n_prf;
+	uint16_t ke[CFG_MAX_XFORMS]; int n_ke;
+	uint16_t esn[2]; int n_esn;   /* ESP only */
+} proposal_cfg_t;
+
+typedef enum {
+	MODE_TUNNEL,
+	MODE_TRANSPORT,
+} ipsec_mode_t;
+
+typedef struct {
+	ts_cfg_t *local_ts; int n_local_ts;
+	ts_cfg_t *remote_ts; int n_remote_ts;
+	proposal_cfg_t *esp; int n_esp;
+	ipsec_mode_t mode;
+	uint16_t pfs_group;           /* 0 = no PFS */
+	uint32_t lifetime_secs;       /* hard */
+	uint32_t softlife_secs;       /* rekey time */
+	uint64_t lifetime_kb, softlife_kb;  /* 0 = unlimited */
+	uint32_t replay_window;
+} child_cfg_t;
+
+typedef struct {
+	char *label;                                  /* engine */
+	addr_range_t *local_addr; int n_local_addr;   /* engine; 0 = any */
+	addr_range_t *remote_addr; int n_remote_addr; /* engine; 0 = any */
+	id_cfg_t local_id;                            /* engine */
+	id_cfg_t *remote_id; int n_remote_id;         /* engine; 0 = any */
+	auth_method_t auth_method;                    /* engine: AUTH_PSK, ... */
+	proposal_cfg_t *ike; int n_ike;               /* engine: IKE proposals */
+	uint32_t ikesa_lifetime_secs;                 /* engine: rekey after */
+	uint32_t dpd_interval_secs;                   /* engine: 0 = off */
+	bool auto_start;                              /* engine: initiate at start */
+	child_cfg_t *child; int n_child;              /* engine */
+	/* From ikev2.preshared (empty when none): secrets, wiped on free. */
+	chunk_t local_key;                            /* engine: our AUTH */
+	chunk_t remote_key;                           /* engine: peer AUTH */
+} rule_t;
+
+typedef struct {
+	/* daemon = { ... } */
+	char *debug_level;
+	char *debug_logfile;
+	bool ignore_errors;
+	int min_threads, max_threads;
+	int response_wait_time;        /* seconds */
+	bool fragmentation_enable;
+	int fragmentation_mtu;         /* 576..9216, default 1350 */
+	char *preshared_file;
+	char *pkcs11_uri;
+	char *pkcs11_pin;              /* secret */
+	char *pid_file;
+	uint16_t ike_port, natt_port;  /* 500, 4500 */
+} daemon_cfg_t;
+
+typedef struct config config_t;
+struct config {
+	int refcount;
+	char *path;
+	daemon_cfg_t daemon;
+	char **plugins; int n_plugins;       /* plugins.load, in order */
+	char **critical; int n_critical;     /* plugins.critical */
+	rule_t *rules; int n_rules;
+};
+
+/* Load and validate a configuration file (and the preshared file it names).
+ * Every problem is logged (file:line: message) through the bus.  With
+ * ignore_errors in the file, invalid rules are dropped and the rest is
+ * returned; otherwise any error returns NULL.  *n_errors (if given) counts
+ * the problems found. */
+config_t *config_load(const char *path, int *n_errors);
+
+config_t *config_ref(config_t *cfg);
+void config_unref(config_t *cfg);
+
+/* The configuration in force (a new reference), and swapping it. */
+config_t *config_current(void);
+void config_set_current(config_t *cfg);
+
+const rule_t *config_find_rule(const config_t *cfg, const char *label);
+
+#endif

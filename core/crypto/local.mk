@@ -1,0 +1,1 @@
+# core/crypto: build fragment, included from the top Makefile.am.

@@ -1,0 +1,1 @@
+# core/daemon: build fragment, included from the top Makefile.am.

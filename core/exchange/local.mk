@@ -1,0 +1,1 @@
+# core/exchange: build fragment, included from the top Makefile.am.

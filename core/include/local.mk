@@ -1,0 +1,10 @@
+# Installed plugin API headers ($includedir/ikev2d/).
+ikev2dinclude_HEADERS += \
+	core/include/ikev2d/bus.h \
+	core/include/ikev2d/chunk.h \
+	core/include/ikev2d/crypto.h \
+	core/include/ikev2d/ikev2.h \
+	core/include/ikev2d/plugin.h \
+	core/include/ikev2d/runtime.h \
+	core/include/ikev2d/settings.h \
+	core/include/ikev2d/transform.h

@@ -1,0 +1,1 @@
+# core/kernel: build fragment, included from the top Makefile.am.

@@ -1,0 +1,3 @@
+# core/lib: build fragment, included from the top Makefile.am.
+libikev2d_la_SOURCES += \
+	core/lib/chunk.c

@@ -1,0 +1,1 @@
+# core/net: build fragment, included from the top Makefile.am.

@@ -1,0 +1,1 @@
+# core/runtime: build fragment, included from the top Makefile.am.

@@ -1,0 +1,1 @@
+# core/sa: build fragment, included from the top Makefile.am.

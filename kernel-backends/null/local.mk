@@ -1,0 +1,1 @@
+# kernel-backends/null: build fragment, included from the top Makefile.am.

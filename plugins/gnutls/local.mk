@@ -1,0 +1,1 @@
+# plugins/gnutls: build fragment, included from the top Makefile.am.

@@ -1,0 +1,1 @@
+# plugins/nettle: build fragment, included from the top Makefile.am.

@@ -1,0 +1,1 @@
+# plugins/psk: build fragment, included from the top Makefile.am.

@@ -1,0 +1,1 @@
+# tools: build fragment, included from the top Makefile.am.

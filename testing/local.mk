@@ -3,3 +3,5 @@
 # its own fragment.
 
 include testing/lib/local.mk
+include testing/plugins/local.mk
+include testing/loader/local.mk

@@ -1,3 +1,4 @@
 # testing/: unit tests (Check), test plugins, broken example files, network
 # namespace and interop tests, fuzz harnesses and benchmarks.  Each area has
 # its own fragment.
+include testing/engine/local.mk

@@ -1,3 +1,5 @@
 # core/lib: build fragment, included from the top Makefile.am.
 libikev2d_la_SOURCES += \
-	core/lib/chunk.c
+	core/lib/chunk.c \
+	core/lib/bus.c \
+	core/lib/transform.c

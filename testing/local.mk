@@ -5,3 +5,5 @@
 include testing/lib/local.mk
 include testing/plugins/local.mk
 include testing/loader/local.mk
+include testing/config/local.mk
+include testing/engine/local.mk

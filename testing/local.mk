@@ -1,3 +1,9 @@
 # testing/: unit tests (Check), test plugins, broken example files, network
 # namespace and interop tests, fuzz harnesses and benchmarks.  Each area has
 # its own fragment.
+
+include testing/lib/local.mk
+include testing/plugins/local.mk
+include testing/loader/local.mk
+include testing/config/local.mk
+include testing/engine/local.mk

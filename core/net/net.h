@@ -47,8 +47,11 @@ void net_get_ports(uint16_t *ike_port, uint16_t *natt_port);
 bool net_is_natt_port(uint16_t port);
 
 /* The default sender: through the sockets, by packet->src port and
- * address.  Takes ownership of the packet. */
+ * address.  Takes ownership of the packet.  net_open installs it with
+ * net_set_default_sender (a sender set by net_set_sender takes
+ * precedence). */
 bool net_socket_send(packet_t *packet);
+void net_set_default_sender(packet_sender_t fn);
 
 /* Hand a received packet to the receiver (in the calling thread). */
 void net_deliver(packet_t *packet);

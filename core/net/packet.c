@@ -39,12 +39,22 @@ static packet_receiver_t receiver_fn;
 static void *receiver_ctx;
 static packet_sender_t sender_fn;
 static void *sender_ctx;
+/* The sockets' own sender, installed by net_open; used when no test
+ * replaced it with net_set_sender. */
+static packet_sender_t default_fn;
 
 void net_set_receiver(packet_receiver_t fn, void *ctx)
 {
 	pthread_rwlock_wrlock(&hook_lock);
 	receiver_fn = fn;
 	receiver_ctx = ctx;
+	pthread_rwlock_unlock(&hook_lock);
+}
+
+void net_set_default_sender(packet_sender_t fn)
+{
+	pthread_rwlock_wrlock(&hook_lock);
+	default_fn = fn;
 	pthread_rwlock_unlock(&hook_lock);
 }
 
@@ -64,12 +74,15 @@ bool net_send(packet_t *packet)
 	if (!packet)
 		return false;
 	pthread_rwlock_rdlock(&hook_lock);
-	fn = sender_fn;
-	ctx = sender_ctx;
+	fn = sender_fn ? sender_fn : default_fn;
+	ctx = sender_fn ? sender_ctx : NULL;
 	pthread_rwlock_unlock(&hook_lock);
 	if (fn)
 		return fn(packet, ctx);
-	return net_socket_send(packet);
+	log_error(DBG_NET, "net: no socket open, %zu-byte packet not sent",
+	          packet->data.len);
+	packet_destroy(packet);
+	return false;
 }
 
 void net_deliver(packet_t *packet)

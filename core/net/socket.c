@@ -203,6 +203,11 @@ fail:
 
 static void on_readable(int fd, uint32_t events, void *arg);
 
+static bool socket_sender(packet_t *packet, void *ctx)
+{
+	return net_socket_send(packet);
+}
+
 static void close_all_locked(void)
 {
 	for (int i = 0; i < SOCK_COUNT; i++) {
@@ -269,6 +274,7 @@ bool net_open(uint16_t ike_port, uint16_t natt_port)
 		close_all_locked();
 	pthread_rwlock_unlock(&sock_lock);
 	if (ok) {
+		net_set_default_sender(socket_sender);
 		atomic_store(&st_rx_packets, 0);
 		atomic_store(&st_rx_dropped, 0);
 		atomic_store(&st_rx_keepalives, 0);
@@ -284,6 +290,7 @@ bool net_open(uint16_t ike_port, uint16_t natt_port)
 
 void net_close(void)
 {
+	net_set_default_sender(NULL);
 	pthread_rwlock_wrlock(&sock_lock);
 	close_all_locked();
 	pthread_rwlock_unlock(&sock_lock);

@@ -3,3 +3,4 @@
 # its own fragment.
 
 include testing/lib/local.mk
+include testing/codec/local.mk

@@ -27,18 +27,33 @@ typedef struct {
 	uint8_t lo[16], hi[16];  /* network byte order; IPv4 uses 4 bytes */
 } addr_range_t;
 
-/* A traffic selector as configured. */
+/* A traffic selector as configured.  A child with no selectors on a side
+ * uses the IKE SA's own address on that side (host-to-host). */
 typedef struct {
 	addr_range_t addr;
 	uint8_t proto;        /* 0 = any */
 	uint16_t port_lo, port_hi;  /* 0..65535 = any */
 } ts_cfg_t;
 
+/*
+ * An identity.  data is the ID payload body for the types the core can
+ * encode itself: 4/16 address bytes (ID_IPV4_ADDR/ID_IPV6_ADDR), the text
+ * (ID_FQDN, ID_RFC822_ADDR), the bytes of a "0x..." hex value or the text
+ * (ID_KEY_ID).  For ID_DER_ASN1_DN data is empty and text holds the
+ * RFC 4514 string: the DER form is the certificate plugin's job, so the
+ * core stays free of an ASN.1 library.
+ *
+ * A local_id with type 0 was not configured: use the local IP address.
+ * A remote ID may be a pattern: text with '*' wildcards (wildcard true,
+ * data empty), or for IP types a prefix or range (addr, lo != hi).
+ */
 typedef struct {
 	id_type_t type;
 	char *text;           /* as written, for logs; may contain '*' wildcards */
-	chunk_t data;         /* ID payload encoding (address bytes, DER DN ...) */
+	chunk_t data;         /* ID payload encoding (see above) */
 	bool any;             /* "" or no remote_id: matches every peer ID */
+	bool wildcard;        /* text contains '*' (FQDN, RFC822, DN) */
+	addr_range_t addr;    /* IP types: the address, prefix or range */
 } id_cfg_t;
 
 /* One transform with its key length (bits, 0 = none/default). */
@@ -72,7 +87,7 @@ typedef struct {
 	uint32_t lifetime_secs;       /* hard */
 	uint32_t softlife_secs;       /* rekey time */
 	uint64_t lifetime_kb, softlife_kb;  /* 0 = unlimited */
-	uint32_t replay_window;
+	uint32_t replay_window;       /* packets; 0 = replay check off */
 } child_cfg_t;
 
 typedef struct {
@@ -81,12 +96,15 @@ typedef struct {
 	addr_range_t *remote_addr; int n_remote_addr; /* engine; 0 = any */
 	id_cfg_t local_id;                            /* engine */
 	id_cfg_t *remote_id; int n_remote_id;         /* engine; 0 = any */
-	auth_method_t auth_method;                    /* engine: AUTH_PSK, ... */
+	/* engine: AUTH_PSK, AUTH_RSA_SIG, AUTH_DSS_SIG, AUTH_ECDSA_256/384/521,
+	 * AUTH_DIGITAL_SIG.  "ecdsa_sig" gives AUTH_ECDSA_256: the signer
+	 * picks 9/10/11 from its key's curve. */
+	auth_method_t auth_method;
 	proposal_cfg_t *ike; int n_ike;               /* engine: IKE proposals */
 	uint32_t ikesa_lifetime_secs;                 /* engine: rekey after */
 	uint32_t dpd_interval_secs;                   /* engine: 0 = off */
 	bool auto_start;                              /* engine: initiate at start */
-	child_cfg_t *child; int n_child;              /* engine */
+	child_cfg_t *child; int n_child;              /* engine; always >= 1 */
 	/* From ikev2.preshared (empty when none): secrets, wiped on free. */
 	chunk_t local_key;                            /* engine: our AUTH */
 	chunk_t remote_key;                           /* engine: peer AUTH */
@@ -106,16 +124,35 @@ typedef struct {
 	char *pkcs11_pin;              /* secret */
 	char *pid_file;
 	uint16_t ike_port, natt_port;  /* 500, 4500 */
+	/* Retransmission of our requests: first after retry_timer_init_ms,
+	 * doubling up to retry_timer_max_secs, at most retry_limit times; the
+	 * exchange fails when no reply came response_wait_time seconds after
+	 * the first send, whichever comes first. */
+	int retry_limit;               /* 0..20, default 5 */
+	int retry_timer_init_ms;       /* 100..60000, default 500 */
+	int retry_timer_max_secs;      /* 1..300, default 30 */
+	/* Half-open IKE SAs (IKE_SA_INIT answered, IKE_AUTH not done). */
+	int half_open_max;             /* total; beyond it new ones dropped */
+	int half_open_max_per_peer;    /* per source address */
+	int half_open_timeout_secs;    /* a half-open SA is freed after this */
+	int cookie_threshold;          /* demand a COOKIE above this many
+	                                  half-open SAs; 0 = always */
+	int nat_keepalive_secs;        /* 0 = off */
 } daemon_cfg_t;
 
 typedef struct config config_t;
 struct config {
-	int refcount;
-	char *path;
+	int refcount;                        /* atomic: config_ref/unref */
+	char *path;                          /* the file loaded */
 	daemon_cfg_t daemon;
 	char **plugins; int n_plugins;       /* plugins.load, in order */
 	char **critical; int n_critical;     /* plugins.critical */
+	char *plugin_path;                   /* plugins.path, or NULL */
 	rule_t *rules; int n_rules;
+	/* The parsed libconfig tree, kept for settings_get_*() (opaque here
+	 * so that users of this header need not include libconfig.h, whose
+	 * own config_t clashes with ours). */
+	void *tree;
 };
 
 /* Load and validate a configuration file (and the preshared file it names).
@@ -133,5 +170,12 @@ config_t *config_current(void);
 void config_set_current(config_t *cfg);
 
 const rule_t *config_find_rule(const config_t *cfg, const char *label);
+
+/* Check plugins.<name> groups against what loaded plugins declared with
+ * plugin_settings_register() (unknown keys, types, ranges).  config_load
+ * already checks the plugins registered at that time; the daemon calls
+ * this again after loading plugins.  Returns the number of errors (each
+ * logged with file:line). */
+int config_check_plugin_settings(const config_t *cfg);
 
 #endif

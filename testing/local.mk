@@ -9,3 +9,4 @@ include testing/config/local.mk
 include testing/engine/local.mk
 include testing/runtime/local.mk
 include testing/example-plugin/local.mk
+include testing/codec/local.mk

@@ -8,3 +8,5 @@ include testing/loader/local.mk
 include testing/config/local.mk
 include testing/engine/local.mk
 include testing/runtime/local.mk
+include testing/kernel/local.mk
+include testing/net/local.mk

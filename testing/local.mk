@@ -10,3 +10,4 @@ include testing/engine/local.mk
 include testing/runtime/local.mk
 include testing/kernel/local.mk
 include testing/net/local.mk
+include testing/codec/local.mk

@@ -1,0 +1,75 @@
+/*
+ * engine.h - the IKEv2 protocol engine: receives IKE messages from the
+ * socket layer, finds (or creates) the IKE SA they belong to in the SA table,
+ * runs the exchange tasks on it and sends the answers.
+ *
+ * The daemon uses the process-wide engine (engine_start/_reload/_shutdown).
+ * Tests that wire two engines together in one process create their own
+ * instances with engine_create() and feed them packets with
+ * engine_receive(); every engine_t is independent (own SA table, own config
+ * reference, own cookie secret).
+ *
+ * Owner: core/exchange ("engine").
+ */
+#ifndef IKEV2D_EXCHANGE_ENGINE_H
+#define IKEV2D_EXCHANGE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <config/config.h>
+#include <net/packet.h>
+
+typedef struct engine engine_t;
+
+/* Tunables that are not (yet) in ikev2.config; defaults in engine.c. */
+typedef struct {
+	unsigned half_open_timeout_ms;   /* drop a half-open SA after this */
+	unsigned cookie_threshold;       /* demand COOKIE above this many half-open */
+	unsigned half_open_per_source;   /* refuse more half-open from one address */
+	unsigned retransmit_tries;       /* requests sent at most this many times */
+	unsigned retransmit_base_ms;     /* first retransmit timeout (doubles) */
+} engine_tunables_t;
+
+/* ------------------------------------------------ process-wide engine */
+
+/* Start the engine with cfg (takes its own reference): install the packet
+ * receiver, initiate every rule marked auto_start.  False (logged) if it
+ * cannot start. */
+bool engine_start(config_t *cfg);
+/* SIGHUP: new IKE SAs use cfg; established SAs keep their rule. */
+void engine_reload(config_t *cfg);
+/* Send a Delete for every IKE SA, wait up to wait_ms for the replies, then
+ * free all state.  Safe to call when not started. */
+void engine_shutdown(unsigned wait_ms);
+/* The running engine, or NULL. */
+engine_t *engine_get(void);
+
+/* ------------------------------------------------------ instances */
+
+engine_t *engine_create(config_t *cfg, const engine_tunables_t *tun);
+/* Take ownership of a received packet and process it (the receiver that
+ * engine_start installs calls this). */
+void engine_receive(engine_t *e, packet_t *packet);
+/* Replace the configuration (reference taken). */
+void engine_set_config(engine_t *e, config_t *cfg);
+/* Start an IKE SA (and its first CHILD SA) for the rule with this label;
+ * false (logged) when the rule is unknown or has no usable address. */
+bool engine_initiate(engine_t *e, const char *label);
+/* Delete all SAs (with Delete notifications, waiting up to wait_ms for
+ * replies) and free the engine. */
+void engine_destroy(engine_t *e, unsigned wait_ms);
+
+/* Counters, for tests, ikeadm and benchmarks. */
+typedef struct {
+	unsigned ike_sas;          /* in the table, any state */
+	unsigned half_open;        /* responder SAs not yet authenticated */
+	unsigned established;      /* IKE SAs in ESTABLISHED */
+	uint64_t ike_established_total;
+	uint64_t child_established_total;
+	uint64_t cookies_sent;
+	uint64_t dropped;          /* messages dropped as invalid */
+} engine_stats_t;
+void engine_get_stats(engine_t *e, engine_stats_t *st);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * ike_sa.h - the state of one IKE SA and its CHILD SAs.
+ *
+ * An ike_sa_t lives in the SA table (it embeds sa_entry_t first) and is only
+ * touched by the thread that checked it out.  What the handshake alone needs
+ * (key exchange, nonces, the IKE_SA_INIT messages for AUTH) lives in a
+ * separately allocated ike_hs_t that is freed once the SA is established, so
+ * an established SA stays small.
+ *
+ * Owner: core/sa ("engine").
+ */
+#ifndef IKEV2D_SA_IKE_SA_H
+#define IKEV2D_SA_IKE_SA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <ikev2d/chunk.h>
+#include <ikev2d/crypto.h>
+#include <ikev2d/runtime.h>
+
+#include "config/config.h"
+#include "sa/sa_table.h"
+
+typedef enum {
+	IKE_CREATED,        /* nothing sent or received yet */
+	IKE_INIT_SENT,      /* initiator: IKE_SA_INIT request out */
+	IKE_INIT_DONE,      /* responder: IKE_SA_INIT answered, waiting for AUTH */
+	IKE_AUTH_SENT,      /* initiator: IKE_AUTH request out */
+	IKE_ESTABLISHED,
+	IKE_REKEYING,       /* CREATE_CHILD_SA rekeying this IKE SA in flight */
+	IKE_DELETING,       /* Delete sent, waiting for the answer */
+	IKE_DEAD,           /* being removed */
+} ike_sa_state_t;
+
+const char *ike_sa_state_name(ike_sa_state_t s);
+
+/* A negotiated set of transforms (IKE or ESP). */
+typedef struct {
+	uint16_t encr, encr_keylen;  /* keylen in bits, 0 = none */
+	uint16_t integ;              /* INTEG_NONE with AEAD */
+	uint16_t prf;                /* IKE only */
+	uint16_t ke;                 /* KE_NONE without (P)FS */
+	uint16_t esn;                /* ESP only */
+} algs_t;
+
+/* Traffic selector as negotiated (one range, both ends inclusive). */
+typedef struct {
+	uint8_t type;                /* TS_IPV4_ADDR_RANGE / TS_IPV6_ADDR_RANGE */
+	uint8_t proto;
+	uint16_t port_lo, port_hi;
+	uint8_t lo[16], hi[16];
+} ts_t;
+
+typedef enum {
+	CHILD_CREATED,
+	CHILD_INSTALLED,
+	CHILD_REKEYING,
+	CHILD_REKEYED,      /* replaced, waiting for its Delete */
+	CHILD_DELETING,
+} child_sa_state_t;
+
+typedef struct child_sa child_sa_t;
+struct child_sa {
+	child_sa_t *next;
+	child_sa_state_t state;
+	const child_cfg_t *cfg;
+	uint32_t spi_in, spi_out;    /* network byte order values as on the wire */
+	algs_t algs;
+	bool transport;
+	ts_t *ts_local; int n_ts_local;
+	ts_t *ts_remote; int n_ts_remote;
+	uint64_t unique_id;
+	uint64_t established_ms;
+	timer_id_t rekey_timer, expire_timer;
+};
+
+typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */
+typedef struct ike_keys ike_keys_t; /* SK_* and their crypto objects */
+
+typedef struct ike_sa ike_sa_t;
+struct ike_sa {
+	sa_entry_t entry;            /* first: the table's view */
+	ike_sa_state_t state;
+	bool initiator;              /* we were the original initiator */
+	uint64_t spi_i, spi_r;       /* as on the wire (big-endian values) */
+	config_t *cfg;               /* the configuration the SA started with */
+	const rule_t *rule;          /* in cfg; NULL until matched */
+	struct sockaddr_storage local, remote;
+	algs_t algs;
+	ike_keys_t *keys;
+	ike_hs_t *hs;                /* NULL once established */
+
+	/* Message IDs (RFC 7296 §2.3, window size 1). */
+	uint32_t mid_next_out;       /* ID of our next request */
+	uint32_t mid_next_in;        /* ID of the next request we expect */
+	chunk_t last_response;       /* answer to request mid_next_in - 1 */
+	chunk_t *last_response_frags; int n_last_response_frags;
+	chunk_t pending_request;     /* our unanswered request (to resend) */
+	chunk_t *pending_frags; int n_pending_frags;
+	unsigned retransmits;
+	timer_id_t retransmit_timer;
+	timer_id_t half_open_timer;
+	timer_id_t dpd_timer;
+	timer_id_t rekey_timer;
+	uint64_t last_heard_ms;      /* last valid message from the peer */
+
+	child_sa_t *children;
+	bool peer_fragmentation;     /* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
+	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
+	bool natt;                   /* on port 4500 with the non-ESP marker */
+	uint8_t pending_task;        /* engine-defined */
+	void *task_data;             /* engine-defined state of pending_task */
+};
+
+/* Free everything the SA owns except its table entry's memory layout (the
+ * SA itself is freed here too); wipes keys. */
+void ike_sa_free(ike_sa_t *sa);
+void child_sa_free(child_sa_t *c);
+
+#endif

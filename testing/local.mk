@@ -7,3 +7,4 @@ include testing/plugins/local.mk
 include testing/loader/local.mk
 include testing/config/local.mk
 include testing/engine/local.mk
+include testing/gnutls/local.mk

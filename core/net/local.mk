@@ -1,2 +1,10 @@
 # core/net: build fragment, included from the top Makefile.am.
-noinst_HEADERS += core/net/packet.h
+# UDP sockets (IKE 500, NAT-T 4500), packets, NAT detection.
+noinst_HEADERS += core/net/packet.h core/net/net.h core/net/addr.h core/net/nat.h
+libikev2d_la_SOURCES += \
+	core/net/packet.c \
+	core/net/addr.c \
+	core/net/socket.c
+# nat.c needs the crypto registry (crypto_create_hasher); it joins the
+# library when that lands.
+EXTRA_DIST += core/net/nat.c

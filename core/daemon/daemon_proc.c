@@ -38,8 +38,30 @@ static long read_pid(int fd)
 	return pid > 0 && (*end == '\n' || *end == '\0') ? pid : 0;
 }
 
+/* Create the directory of path if missing (a fresh prefix has no
+ * $localstatedir/run). */
+static void make_parent_dir(const char *path)
+{
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		for (char *p = dir + 1; *p; p++) {
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(dir, 0755);
+				*p = '/';
+			}
+		}
+		mkdir(dir, 0755);   /* EEXIST is fine; open() reports real problems */
+	}
+	free(dir);
+}
+
 bool pidfile_acquire(const char *path)
 {
+	make_parent_dir(path);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 
 	if (fd < 0) {

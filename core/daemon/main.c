@@ -242,10 +242,14 @@ static int run(const options_t *o, config_t *cfg)
 	int sigfd = -1;
 
 	opts = o;
+	/* Detached: always a pid file.  In the foreground only when asked for
+	 * (-p, or a daemon.pid_file other than the default), so test and
+	 * debugging runs do not contend for the system-wide one. */
+	static const char default_pidfile[] = IKEV2D_RUNSTATEDIR "/in.ikev2d.pid";
 	const char *pidfile = o->pidfile ? o->pidfile :
-	                      cfg->daemon.pid_file ? cfg->daemon.pid_file : NULL;
-	if (!o->foreground && !pidfile)
-		pidfile = IKEV2D_RUNSTATEDIR "/in.ikev2d.pid";
+	                      cfg->daemon.pid_file ? cfg->daemon.pid_file : default_pidfile;
+	if (o->foreground && !o->pidfile && strcmp(pidfile, default_pidfile) == 0)
+		pidfile = NULL;
 	/* Before detaching, so "already running" reaches the terminal. */
 	if (pidfile && !pidfile_acquire(pidfile))
 		return EXIT_FAILURE;

@@ -8,3 +8,4 @@ include testing/loader/local.mk
 include testing/config/local.mk
 include testing/engine/local.mk
 include testing/runtime/local.mk
+include testing/crypto/local.mk

@@ -20,6 +20,11 @@
 
 #define SELFTEST_SETTING "plugins." NETTLE_PLUGIN_NAME ".selftest"
 
+static const plugin_setting_t nettle_settings[] = {
+	{ "selftest", SETTING_BOOL, 0, 0,
+	  "run a known-answer test of each algorithm before registering it" },
+};
+
 static bool register_alg(const nettle_alg_t *alg)
 {
 	const char *me = NETTLE_PLUGIN_NAME;

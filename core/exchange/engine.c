@@ -9,14 +9,6 @@
 
 #include <ikev2d/chunk.h>
 
-static const engine_tunables_t default_tunables = {
-	.half_open_timeout_ms = 30000,
-	.cookie_threshold = 1000,
-	.half_open_per_source = 200,
-	.retransmit_tries = 5,
-	.retransmit_base_ms = 0,      /* 0: from daemon.response_wait_time */
-};
-
 void ike_sa_release(engine_t *e, ike_sa_t *sa)
 {
 	(void)e;
@@ -28,10 +20,9 @@ static void destroy_sa(sa_entry_t *entry, void *ctx)
 	ike_sa_release((engine_t *)ctx, (ike_sa_t *)entry);
 }
 
-engine_t *engine_create(config_t *cfg, const engine_tunables_t *tun)
+engine_t *engine_create(config_t *cfg)
 {
 	engine_t *e = xzalloc(sizeof(*e));
-	e->tun = tun ? *tun : default_tunables;
 	e->table = sa_table_create(destroy_sa, e);
 	pthread_mutex_init(&e->cfg_lock, NULL);
 	e->cfg = cfg;
@@ -89,7 +80,7 @@ bool engine_start(config_t *cfg)
 {
 	if (the_engine || !cfg)
 		return false;
-	the_engine = engine_create(cfg, NULL);
+	the_engine = engine_create(cfg);
 	return true;
 }
 

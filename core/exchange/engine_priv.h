@@ -14,7 +14,6 @@
 
 struct engine {
 	sa_table_t *table;
-	engine_tunables_t tun;
 	pthread_mutex_t cfg_lock;
 	config_t *cfg;                 /* for new SAs */
 	atomic_uint n_established;

@@ -20,6 +20,7 @@
 #include <ikev2d/crypto.h>
 #include <ikev2d/runtime.h>
 
+#include "codec/payload.h"
 #include "config/config.h"
 #include "sa/sa_table.h"
 
@@ -44,14 +45,6 @@ typedef struct {
 	uint16_t ke;                 /* KE_NONE without (P)FS */
 	uint16_t esn;                /* ESP only */
 } algs_t;
-
-/* Traffic selector as negotiated (one range, both ends inclusive). */
-typedef struct {
-	uint8_t type;                /* TS_IPV4_ADDR_RANGE / TS_IPV6_ADDR_RANGE */
-	uint8_t proto;
-	uint16_t port_lo, port_hi;
-	uint8_t lo[16], hi[16];
-} ts_t;
 
 typedef enum {
 	CHILD_CREATED,

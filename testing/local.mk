@@ -3,5 +3,7 @@
 # its own fragment.
 
 include testing/lib/local.mk
+include testing/plugins/local.mk
+include testing/loader/local.mk
 include testing/config/local.mk
 include testing/engine/local.mk

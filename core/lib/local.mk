@@ -2,4 +2,6 @@
 libikev2d_la_SOURCES += \
 	core/lib/chunk.c \
 	core/lib/bus.c \
-	core/lib/transform.c
+	core/lib/transform.c \
+	core/lib/plugin_loader.c
+noinst_HEADERS += core/lib/plugin_loader.h

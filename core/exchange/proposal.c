@@ -23,6 +23,8 @@ bool proposal_xform_available(transform_type_t type, uint16_t id)
 static int cfg_ke(const proposal_cfg_t *p, uint16_t pfs_group, uint8_t protocol,
                   uint16_t out[CFG_MAX_XFORMS])
 {
+	if (pfs_group == PROPOSAL_NO_KE)
+		return 0;
 	if (p->n_ke > 0) {
 		memcpy(out, p->ke, p->n_ke * sizeof(uint16_t));
 		return p->n_ke;

@@ -23,12 +23,12 @@ typedef bool (*xform_available_t)(transform_type_t type, uint16_t id);
 /* The default: asks the crypto registry (crypto_provider). */
 bool proposal_xform_available(transform_type_t type, uint16_t id);
 
-/* Where an ESP proposal's KE transforms come from: the proposal's own list
- * if it has one, else the child's pfs_group, else none (no PFS). */
-typedef struct {
-	const proposal_cfg_t *p;
-	uint16_t pfs_group;      /* used when p->n_ke == 0 */
-} esp_cfg_ref_t;
+/* An ESP proposal's KE transforms are its own list if it has one, else
+ * the child's pfs_group (KE_NONE: no PFS). */
+/* pfs_group value meaning "ignore KE transforms": the first CHILD SA,
+ * negotiated in IKE_AUTH, has no key exchange of its own (RFC 7296 §1.2);
+ * built proposals then carry none and selection disregards them. */
+#define PROPOSAL_NO_KE 0xffff
 
 /* Choose.  protocol: PROTO_IKE or PROTO_ESP.  For ESP, pfs_group applies
  * to proposals without KE transforms.  On success *out holds the chosen

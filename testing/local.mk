@@ -7,3 +7,8 @@ include testing/plugins/local.mk
 include testing/loader/local.mk
 include testing/config/local.mk
 include testing/engine/local.mk
+include testing/runtime/local.mk
+include testing/example-plugin/local.mk
+include testing/kernel/local.mk
+include testing/net/local.mk
+include testing/codec/local.mk

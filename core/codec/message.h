@@ -135,6 +135,8 @@ typedef struct message {
 	codec_arena_block_t *arena;
 	uint8_t *arena_pos;
 	size_t arena_left;
+	size_t inline_size;   /* bytes of arena allocated with the message */
+	bool wipe;            /* arena held decrypted data: wipe when freed */
 } message_t;
 
 /* Parse a whole message: header, then the plaintext payload chain.  An SK

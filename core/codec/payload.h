@@ -150,6 +150,9 @@ typedef struct {
 	 * fragment reassembly); messages we build set it by themselves when
 	 * generated with protection. */
 	bool encrypted;
+	/* Body is u.unknown, written verbatim (message_add_raw: tests and
+	 * payload types the codec does not know). */
+	bool raw_body;
 	union {
 		sa_payload_t sa;
 		ke_payload_t ke;

@@ -3,7 +3,8 @@
 noinst_HEADERS += core/net/packet.h core/net/net.h core/net/addr.h core/net/nat.h
 libikev2d_la_SOURCES += \
 	core/net/packet.c \
-	core/net/addr.c
-# socket.c needs the runtime (loop_watch_fd, job_queue) and nat.c the crypto
-# registry (crypto_create_hasher); they join the library when those land.
-EXTRA_DIST += core/net/socket.c core/net/nat.c
+	core/net/addr.c \
+	core/net/socket.c
+# nat.c needs the crypto registry (crypto_create_hasher); it joins the
+# library when that lands.
+EXTRA_DIST += core/net/nat.c

@@ -46,6 +46,11 @@ void net_get_ports(uint16_t *ike_port, uint16_t *natt_port);
  * carry, the non-ESP marker). */
 bool net_is_natt_port(uint16_t port);
 
+/* Whether the kernel decapsulates ESP-in-UDP on the NAT-T port
+ * (UDP_ENCAP_ESPINUDP accepted).  Then it also swallows keepalives and ESP
+ * for which it has no SA; otherwise those reach us and are dropped here. */
+bool net_natt_encap(void);
+
 /* The default sender: through the sockets, by packet->src port and
  * address.  Takes ownership of the packet.  net_open installs it with
  * net_set_default_sender (a sender set by net_set_sender takes

@@ -122,14 +122,20 @@ static void bypass_ipsec(int fd, int family)
 	kernel_bypass_socket(fd, family);
 }
 
-static void set_encap(int fd, uint16_t port)
+/* Whether the kernel took UDP_ENCAP_ESPINUDP on every NAT-T socket. */
+static bool encap_active;
+
+static bool set_encap(int fd, uint16_t port)
 {
 	int type = UDP_ENCAP_ESPINUDP;
 
-	if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)) < 0)
+	if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof(type)) < 0) {
 		log_verbose(DBG_NET, "net: UDP_ENCAP_ESPINUDP on port %u not "
 		            "available (%s): the kernel will not decapsulate "
 		            "ESP-in-UDP", port, strerror(errno));
+		return false;
+	}
+	return true;
 }
 
 static void free_socket(net_socket_t *s)
@@ -183,8 +189,8 @@ static net_socket_t *open_socket(int family, uint16_t port, bool natt,
 	sslen = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)
 		goto fail;
-	if (natt)
-		set_encap(fd, port);
+	if (natt && !set_encap(fd, port))
+		encap_active = false;
 	bypass_ipsec(fd, family);
 
 	s = xzalloc(sizeof(*s));
@@ -260,6 +266,7 @@ bool net_open(uint16_t ike_port, uint16_t natt_port)
 	}
 	pthread_rwlock_wrlock(&sock_lock);
 	close_all_locked();
+	encap_active = true;
 	ok = open_port(ike_port, false, SOCK_V4_IKE, SOCK_V6_IKE, &bound_ike_port) &&
 	     open_port(natt_port, true, SOCK_V4_NATT, SOCK_V6_NATT, &bound_natt_port);
 	for (int i = 0; ok && i < SOCK_COUNT; i++) {
@@ -304,6 +311,16 @@ void net_get_ports(uint16_t *ike_port, uint16_t *natt_port)
 	if (natt_port)
 		*natt_port = bound_natt_port;
 	pthread_rwlock_unlock(&sock_lock);
+}
+
+bool net_natt_encap(void)
+{
+	bool r;
+
+	pthread_rwlock_rdlock(&sock_lock);
+	r = bound_natt_port && encap_active;
+	pthread_rwlock_unlock(&sock_lock);
+	return r;
 }
 
 bool net_is_natt_port(uint16_t port)

@@ -36,6 +36,11 @@ timer_id_t sched_after_ms(uint64_t ms, job_fn_t fn, void *arg);
 /* Cancel a timer that has not fired; false if it already fired or is
  * unknown. */
 bool sched_cancel(timer_id_t id);
+/* Timers added and not yet fired or cancelled. */
+unsigned sched_pending(void);
+
+/* Worker threads running now (min_threads..max_threads). */
+int runtime_threads(void);
 
 /* Watch fd for the epoll events (EPOLLIN, ...); cb runs in the loop thread.
  * Call loop_unwatch_fd before closing fd. */

@@ -1,0 +1,19 @@
+/*
+ * runtime_priv.h - how the parts of core/runtime start and stop each other.
+ * runtime_init/runtime_deinit (loop.c) drive these in order: workers first
+ * (the scheduler queues to them), then the scheduler, then the loop.
+ */
+#ifndef IKEV2D_RUNTIME_PRIV_H
+#define IKEV2D_RUNTIME_PRIV_H
+
+#include <stdbool.h>
+
+bool workers_init(int min_threads, int max_threads);
+/* Let the queued jobs run, then stop and wait for every worker. */
+void workers_deinit(void);
+
+bool sched_init(void);
+/* Stop the timer thread and drop timers that have not fired. */
+void sched_deinit(void);
+
+#endif

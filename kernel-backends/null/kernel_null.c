@@ -1,0 +1,1128 @@
+/*
+ * kernel_null.c - the null kernel backend's store: SAs, reserved SPIs and
+ * policies in hash tables, lifetime timers, events, and the state file
+ * (format and behaviour in kernel_null.h).
+ */
+#define _GNU_SOURCE  /* asprintf */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <ikev2d/bus.h>
+#include <ikev2d/runtime.h>
+#include <ikev2d/transform.h>
+
+#include "kernel_null.h"
+
+#define DEFAULT_SPI_TIMEOUT_MS 30000
+#define ADDR_BUF (INET6_ADDRSTRLEN + 8)
+
+typedef enum { ENTRY_SPI, ENTRY_SA } entry_kind_t;
+
+/* One SA or reserved SPI, keyed by (dst, spi, protocol, mark). */
+typedef struct sa_entry sa_entry_t;
+struct sa_entry {
+	sa_entry_t *next;
+	uint64_t hash;
+	uint64_t gen;              /* unique; timers check it */
+	entry_kind_t kind;
+	kernel_null_sa_t rec;      /* ENTRY_SPI uses rec.sa.id, src, reqid */
+	timer_id_t soft_timer, hard_timer;  /* hard_timer: SPI expiry for ENTRY_SPI */
+	bool soft_raised;
+};
+
+typedef struct policy_entry policy_entry_t;
+struct policy_entry {
+	policy_entry_t *next;
+	uint64_t hash;
+	kernel_policy_t pol;
+	uint64_t installed_ms;
+};
+
+typedef struct {
+	void **buckets;            /* sa_entry_t* or policy_entry_t* chains */
+	size_t n_buckets;          /* power of two */
+	size_t count;
+} table_t;
+
+struct kernel_null {
+	kernel_ipsec_t public;
+	pthread_mutex_t lock;
+	table_t sas;               /* installed SAs and reserved SPIs */
+	table_t policies;
+	size_t n_sas, n_spis;
+	uint64_t next_gen;
+	char *state_file;
+	unsigned spi_timeout_ms;
+};
+
+static kernel_null_t *the_instance;
+
+kernel_null_t *kernel_null_instance(void)
+{
+	return the_instance;
+}
+
+void kernel_null_set_instance(kernel_null_t *kn)
+{
+	the_instance = kn;
+}
+
+/* ----------------------------------------------------------- hashing */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static chunk_t ss_bytes(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return chunk_create(&((const struct sockaddr_in *)a)->sin_addr, 4);
+	if (a->ss_family == AF_INET6)
+		return chunk_create(&((const struct sockaddr_in6 *)a)->sin6_addr, 16);
+	return chunk_empty;
+}
+
+static uint16_t ss_port(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)a)->sin_port);
+	if (a->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	return 0;
+}
+
+static uint64_t sa_hash(const kernel_sa_id_t *id)
+{
+	chunk_t b = ss_bytes(&id->dst);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = fnv(h, &id->spi, sizeof(id->spi));
+	h = fnv(h, &id->protocol, 1);
+	h = fnv(h, &id->mark.value, sizeof(id->mark.value));
+	return fnv(h, b.ptr, b.len);
+}
+
+static bool sa_id_equals(const kernel_sa_id_t *a, const kernel_sa_id_t *b)
+{
+	return a->spi == b->spi && a->protocol == b->protocol &&
+	       a->mark.value == b->mark.value && a->mark.mask == b->mark.mask &&
+	       a->dst.ss_family == b->dst.ss_family &&
+	       chunk_equals(ss_bytes(&a->dst), ss_bytes(&b->dst));
+}
+
+static uint64_t ts_hash(uint64_t h, const kernel_ts_t *ts)
+{
+	size_t alen = ts->family == AF_INET ? 4 : 16;
+
+	h = fnv(h, &ts->family, sizeof(ts->family));
+	h = fnv(h, ts->from, alen);
+	h = fnv(h, ts->to, alen);
+	h = fnv(h, &ts->proto, 1);
+	h = fnv(h, &ts->port_from, 2);
+	return fnv(h, &ts->port_to, 2);
+}
+
+static bool ts_equals(const kernel_ts_t *a, const kernel_ts_t *b)
+{
+	size_t alen = a->family == AF_INET ? 4 : 16;
+
+	return a->family == b->family && memcmp(a->from, b->from, alen) == 0 &&
+	       memcmp(a->to, b->to, alen) == 0 && a->proto == b->proto &&
+	       a->port_from == b->port_from && a->port_to == b->port_to;
+}
+
+static uint64_t policy_hash(const kernel_policy_t *p)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = ts_hash(h, &p->src_ts);
+	h = ts_hash(h, &p->dst_ts);
+	h = fnv(h, &p->dir, sizeof(p->dir));
+	return fnv(h, &p->mark.value, sizeof(p->mark.value));
+}
+
+static bool policy_equals(const kernel_policy_t *a, const kernel_policy_t *b)
+{
+	return a->dir == b->dir && a->mark.value == b->mark.value &&
+	       a->mark.mask == b->mark.mask &&
+	       ts_equals(&a->src_ts, &b->src_ts) && ts_equals(&a->dst_ts, &b->dst_ts);
+}
+
+/* ------------------------------------------------------------ tables */
+
+/* Chains link through the first member of both entry types. */
+typedef struct link { struct link *next; uint64_t hash; } link_t;
+
+static void table_init(table_t *t)
+{
+	t->n_buckets = 64;
+	t->buckets = xzalloc(t->n_buckets * sizeof(void *));
+	t->count = 0;
+}
+
+static void table_grow(table_t *t)
+{
+	size_t n = t->n_buckets * 2;
+	void **b = xzalloc(n * sizeof(void *));
+
+	for (size_t i = 0; i < t->n_buckets; i++) {
+		link_t *e = t->buckets[i];
+		while (e) {
+			link_t *next = e->next;
+			size_t j = e->hash & (n - 1);
+			e->next = b[j];
+			b[j] = e;
+			e = next;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->n_buckets = n;
+}
+
+static void table_insert(table_t *t, link_t *e)
+{
+	size_t i;
+
+	if (t->count >= t->n_buckets)
+		table_grow(t);
+	i = e->hash & (t->n_buckets - 1);
+	e->next = t->buckets[i];
+	t->buckets[i] = e;
+	t->count++;
+}
+
+static void table_unlink(table_t *t, link_t *e)
+{
+	link_t **pp = (link_t **)&t->buckets[e->hash & (t->n_buckets - 1)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			t->count--;
+			return;
+		}
+	}
+}
+
+static sa_entry_t *find_sa(kernel_null_t *kn, const kernel_sa_id_t *id)
+{
+	uint64_t h = sa_hash(id);
+
+	for (sa_entry_t *e = kn->sas.buckets[h & (kn->sas.n_buckets - 1)]; e;
+	     e = e->next)
+		if (e->hash == h && sa_id_equals(&e->rec.sa.id, id))
+			return e;
+	return NULL;
+}
+
+static policy_entry_t *find_policy(kernel_null_t *kn, const kernel_policy_t *p)
+{
+	uint64_t h = policy_hash(p);
+
+	for (policy_entry_t *e = kn->policies.buckets[h & (kn->policies.n_buckets - 1)];
+	     e; e = e->next)
+		if (e->hash == h && policy_equals(&e->pol, p))
+			return e;
+	return NULL;
+}
+
+/* --------------------------------------------------------- state file */
+
+static void fmt_ip(const struct sockaddr_storage *a, char *buf, size_t len,
+                   bool port)
+{
+	char ip[INET6_ADDRSTRLEN];
+	chunk_t b = ss_bytes(a);
+
+	if (!b.len || !inet_ntop(a->ss_family, b.ptr, ip, sizeof(ip))) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (port)
+		snprintf(buf, len, "%s[%u]", ip, ss_port(a));
+	else
+		snprintf(buf, len, "%s", ip);
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == KERNEL_PROTO_ESP ? "esp" : p == KERNEL_PROTO_AH ? "ah" : "?";
+}
+
+static char *fmt_sa_line(const sa_entry_t *e)
+{
+	const kernel_sa_t *sa = &e->rec.sa;
+	char src[ADDR_BUF], dst[ADDR_BUF], *line;
+	const char *encr, *integ;
+	int n;
+
+	if (e->kind == ENTRY_SPI) {
+		fmt_ip(&sa->src, src, sizeof(src), false);
+		fmt_ip(&sa->id.dst, dst, sizeof(dst), false);
+		n = asprintf(&line, "spi spi=%08x proto=%s src=%s dst=%s reqid=%u",
+		             sa->id.spi, proto_name(sa->id.protocol), src, dst,
+		             sa->reqid);
+		return n < 0 ? NULL : line;
+	}
+	fmt_ip(&sa->src, src, sizeof(src), true);
+	fmt_ip(&sa->id.dst, dst, sizeof(dst), true);
+	encr = transform_name(TRANS_ENCR, sa->encr_alg);
+	integ = sa->integ_alg ? transform_name(TRANS_INTEG, sa->integ_alg) : "none";
+	n = asprintf(&line, "sa dir=%s spi=%08x proto=%s src=%s dst=%s mode=%s "
+	             "reqid=%u encap=%s encr=%s encr_keylen=%u integ=%s esn=%s "
+	             "replay=%u soft_secs=%" PRIu64 " hard_secs=%" PRIu64
+	             " soft_bytes=%" PRIu64 " hard_bytes=%" PRIu64 " mark=%x/%x",
+	             kernel_dir_name(sa->dir), sa->id.spi,
+	             proto_name(sa->id.protocol), src, dst,
+	             kernel_mode_name(sa->mode), sa->reqid,
+	             sa->encap ? "yes" : "no", encr ? encr : "?",
+	             sa->encr_keylen_bits, integ ? integ : "?",
+	             sa->esn ? "yes" : "no", sa->replay_window, sa->soft.secs,
+	             sa->hard.secs, sa->soft.bytes, sa->hard.bytes,
+	             sa->id.mark.value, sa->id.mark.mask);
+	return n < 0 ? NULL : line;
+}
+
+static char *fmt_policy_line(const policy_entry_t *e)
+{
+	const kernel_policy_t *p = &e->pol;
+	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+	char ts[ADDR_BUF], td[ADDR_BUF], *line;
+	int n;
+
+	fmt_ip(&p->sa_src, ts, sizeof(ts), false);
+	fmt_ip(&p->sa_dst, td, sizeof(td), false);
+	n = asprintf(&line, "policy dir=%s src=%s dst=%s action=%s reqid=%u "
+	             "priority=%u mode=%s tmpl_src=%s tmpl_dst=%s mark=%x/%x",
+	             kernel_dir_name(p->dir),
+	             kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
+	             kernel_ts_to_str(&p->dst_ts, d, sizeof(d)),
+	             kernel_action_name(p->action), p->reqid, p->priority,
+	             kernel_mode_name(p->mode), ts, td, p->mark.value, p->mark.mask);
+	return n < 0 ? NULL : line;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The whole state as text; caller holds the lock. */
+static char *dump_locked(kernel_null_t *kn)
+{
+	size_t n = kn->sas.count + kn->policies.count, k = 0, total = 0;
+	char **lines = xzalloc((n ? n : 1) * sizeof(char *));
+	char *out, *p;
+	int hl;
+	char head[128];
+
+	for (size_t i = 0; i < kn->sas.n_buckets; i++)
+		for (sa_entry_t *e = kn->sas.buckets[i]; e; e = e->next)
+			if ((lines[k] = fmt_sa_line(e)))
+				k++;
+	for (size_t i = 0; i < kn->policies.n_buckets; i++)
+		for (policy_entry_t *e = kn->policies.buckets[i]; e; e = e->next)
+			if ((lines[k] = fmt_policy_line(e)))
+				k++;
+	qsort(lines, k, sizeof(char *), cmp_str);
+	hl = snprintf(head, sizeof(head), "# kernel-null state: %zu sa, %zu "
+	              "policy, %zu spi\n", kn->n_sas, kn->policies.count,
+	              kn->n_spis);
+	total = (size_t)hl;
+	for (size_t i = 0; i < k; i++)
+		total += strlen(lines[i]) + 1;
+	out = p = xmalloc(total + 1);
+	memcpy(p, head, (size_t)hl);
+	p += hl;
+	for (size_t i = 0; i < k; i++) {
+		size_t l = strlen(lines[i]);
+		memcpy(p, lines[i], l);
+		p[l] = '\n';
+		p += l + 1;
+		free(lines[i]);
+	}
+	*p = '\0';
+	free(lines);
+	return out;
+}
+
+/* Rewrite the state file, if there is one; caller holds the lock. */
+static void write_state_locked(kernel_null_t *kn)
+{
+	char *text, *tmp;
+	FILE *f;
+	bool ok;
+
+	if (!kn->state_file)
+		return;
+	text = dump_locked(kn);
+	if (asprintf(&tmp, "%s.tmp", kn->state_file) < 0) {
+		free(text);
+		return;
+	}
+	f = fopen(tmp, "w");
+	ok = f && fputs(text, f) >= 0;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok || rename(tmp, kn->state_file) < 0) {
+		log_error(DBG_KERNEL, "kernel-null: cannot write state file %s: %s",
+		          kn->state_file, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	free(text);
+}
+
+/* ------------------------------------------------------------- timers */
+
+typedef struct {
+	kernel_null_t *kn;
+	kernel_sa_id_t id;
+	uint64_t gen;
+	bool hard;
+} timer_ctx_t;
+
+static void free_entry_timers(sa_entry_t *e)
+{
+	/* A cancelled timer's context is ours to free; one that already
+	 * fired frees its own (and finds the generation gone). */
+	if (e->soft_timer)
+		sched_cancel(e->soft_timer);
+	if (e->hard_timer)
+		sched_cancel(e->hard_timer);
+	e->soft_timer = e->hard_timer = 0;
+}
+
+static void timer_fired(void *arg);
+
+static timer_id_t start_timer(kernel_null_t *kn, sa_entry_t *e, uint64_t ms,
+                              bool hard)
+{
+	timer_ctx_t *t = xzalloc(sizeof(*t));
+
+	t->kn = kn;
+	t->id = e->rec.sa.id;
+	t->gen = e->gen;
+	t->hard = hard;
+	return sched_after_ms(ms, timer_fired, t);
+}
+
+static void remove_sa_locked(kernel_null_t *kn, sa_entry_t *e)
+{
+	table_unlink(&kn->sas, (link_t *)e);
+	if (e->kind == ENTRY_SA)
+		kn->n_sas--;
+	else
+		kn->n_spis--;
+	free_entry_timers(e);
+	free(e);
+}
+
+static void raise_expire(const kernel_sa_id_t *id, uint32_t reqid, bool hard)
+{
+	kernel_event_t ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = KERNEL_EV_EXPIRE;
+	ev.expire.sa = *id;
+	ev.expire.reqid = reqid;
+	ev.expire.hard = hard;
+	kernel_ipsec_raise(&ev);
+}
+
+/* Soft: raise once.  Hard: remove, then raise.  For a reserved SPI the
+ * "hard" timer just releases it, silently as XFRM's larval SAs go.  Caller
+ * holds the lock; returns whether to raise (with *reqid). */
+static bool expire_locked(kernel_null_t *kn, sa_entry_t *e, bool hard,
+                          uint32_t *reqid)
+{
+	*reqid = e->rec.sa.reqid;
+	if (e->kind == ENTRY_SPI) {
+		log_verbose(DBG_KERNEL, "kernel-null: reserved SPI %08x expired "
+		            "unused", e->rec.sa.id.spi);
+		remove_sa_locked(kn, e);
+		write_state_locked(kn);
+		return false;
+	}
+	if (!hard) {
+		if (e->soft_raised)
+			return false;
+		e->soft_raised = true;
+		return true;
+	}
+	remove_sa_locked(kn, e);
+	write_state_locked(kn);
+	return true;
+}
+
+static void timer_fired(void *arg)
+{
+	timer_ctx_t *t = arg;
+	kernel_null_t *kn = t->kn;
+	sa_entry_t *e;
+	uint32_t reqid = 0;
+	bool raise = false;
+
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, &t->id);
+	if (e && e->gen == t->gen) {
+		/* This timer is done: do not cancel it later. */
+		if (t->hard)
+			e->hard_timer = 0;
+		else
+			e->soft_timer = 0;
+		raise = expire_locked(kn, e, t->hard, &reqid);
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (raise) {
+		log_verbose(DBG_KERNEL, "kernel-null: SA %08x reached its %s "
+		            "lifetime", t->id.spi, t->hard ? "hard" : "soft");
+		raise_expire(&t->id, reqid, t->hard);
+	}
+	free(t);
+}
+
+/* ------------------------------------------------- kernel_ipsec_t */
+
+/* Key bytes IKEv2 derives for an ESP algorithm (RFC 7296 §2.17 with the
+ * salt of RFC 4106/4309/3686/7634); 0 = not an algorithm we know. */
+static size_t encr_key_bytes(uint16_t alg, uint16_t bits)
+{
+	switch (alg) {
+	case ENCR_3DES:       return 24;
+	case ENCR_NULL:       return 0;
+	case ENCR_AES_CBC:    return bits / 8;
+	case ENCR_AES_CTR:    return bits / 8 + 4;
+	case ENCR_AES_CCM_8: case ENCR_AES_CCM_12: case ENCR_AES_CCM_16:
+		return bits / 8 + 3;
+	case ENCR_AES_GCM_8: case ENCR_AES_GCM_12: case ENCR_AES_GCM_16:
+	case ENCR_NULL_AUTH_AES_GMAC:
+		return bits / 8 + 4;
+	case ENCR_CHACHA20_POLY1305: return 36;
+	}
+	return (size_t)-1;
+}
+
+static size_t integ_key_bytes(uint16_t alg)
+{
+	switch (alg) {
+	case INTEG_NONE:              return 0;
+	case INTEG_HMAC_MD5_96:       return 16;
+	case INTEG_HMAC_SHA1_96:      return 20;
+	case INTEG_HMAC_SHA1_160:     return 20;
+	case INTEG_AES_XCBC_96:       return 16;
+	case INTEG_AES_CMAC_96:       return 16;
+	case INTEG_HMAC_SHA2_256_128: return 32;
+	case INTEG_HMAC_SHA2_384_192: return 48;
+	case INTEG_HMAC_SHA2_512_256: return 64;
+	}
+	return (size_t)-1;
+}
+
+static bool is_aead(uint16_t alg)
+{
+	switch (alg) {
+	case ENCR_AES_CCM_8: case ENCR_AES_CCM_12: case ENCR_AES_CCM_16:
+	case ENCR_AES_GCM_8: case ENCR_AES_GCM_12: case ENCR_AES_GCM_16:
+	case ENCR_NULL_AUTH_AES_GMAC: case ENCR_CHACHA20_POLY1305:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool key_bits_valid(uint16_t alg, uint16_t bits)
+{
+	switch (alg) {
+	case ENCR_AES_CBC: case ENCR_AES_CTR:
+	case ENCR_AES_CCM_8: case ENCR_AES_CCM_12: case ENCR_AES_CCM_16:
+	case ENCR_AES_GCM_8: case ENCR_AES_GCM_12: case ENCR_AES_GCM_16:
+	case ENCR_NULL_AUTH_AES_GMAC:
+		return bits == 128 || bits == 192 || bits == 256;
+	default:
+		return bits == 0;
+	}
+}
+
+/* Refuse what a kernel would refuse; the reason goes to the log. */
+static const char *check_sa(const kernel_sa_t *sa)
+{
+	bool aead = is_aead(sa->encr_alg);
+	size_t want;
+
+	if (sa->id.protocol != KERNEL_PROTO_ESP)
+		return "only ESP is supported";
+	if (sa->id.spi < 256)
+		return "SPI below 256 (reserved)";
+	if (!ss_bytes(&sa->id.dst).len || !ss_bytes(&sa->src).len ||
+	    sa->src.ss_family != sa->id.dst.ss_family)
+		return "outer addresses missing or of different families";
+	if (sa->dir != KERNEL_DIR_IN && sa->dir != KERNEL_DIR_OUT)
+		return "direction must be in or out";
+	if (sa->encap && (!ss_port(&sa->src) || !ss_port(&sa->id.dst)))
+		return "UDP encapsulation without ports";
+	want = encr_key_bytes(sa->encr_alg, sa->encr_keylen_bits);
+	if (want == (size_t)-1)
+		return "unknown encryption algorithm";
+	if (!key_bits_valid(sa->encr_alg, sa->encr_keylen_bits))
+		return "invalid key length for the encryption algorithm";
+	if (sa->encr_key.len != want)
+		return "encryption key of the wrong length";
+	if (aead && sa->integ_alg != INTEG_NONE)
+		return "AEAD with a separate integrity algorithm";
+	if (!aead && sa->integ_alg == INTEG_NONE)
+		return "no integrity algorithm for a non-AEAD cipher";
+	want = integ_key_bytes(sa->integ_alg);
+	if (want == (size_t)-1)
+		return "unknown integrity algorithm";
+	if (sa->integ_key.len != want)
+		return "integrity key of the wrong length";
+	if ((sa->soft.secs && sa->hard.secs && sa->soft.secs > sa->hard.secs) ||
+	    (sa->soft.bytes && sa->hard.bytes && sa->soft.bytes > sa->hard.bytes))
+		return "soft lifetime beyond the hard lifetime";
+	return NULL;
+}
+
+static bool kn_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
+                       const struct sockaddr_storage *dst, uint8_t protocol,
+                       uint32_t reqid, uint32_t *spi)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	sa_entry_t *e = xzalloc(sizeof(*e));
+
+	if (protocol != KERNEL_PROTO_ESP || !ss_bytes(dst).len) {
+		log_error(DBG_KERNEL, "kernel-null: cannot reserve an SPI: %s",
+		          protocol != KERNEL_PROTO_ESP ? "only ESP is supported"
+		                                       : "no destination address");
+		free(e);
+		return false;
+	}
+	e->kind = ENTRY_SPI;
+	e->rec.sa.id.dst = *dst;
+	e->rec.sa.id.protocol = protocol;
+	e->rec.sa.src = *src;
+	e->rec.sa.reqid = reqid;
+	pthread_mutex_lock(&kn->lock);
+	for (;;) {
+		uint32_t v;
+		if (getrandom(&v, sizeof(v), 0) != sizeof(v)) {
+			pthread_mutex_unlock(&kn->lock);
+			log_error(DBG_KERNEL, "kernel-null: no random SPI: %s",
+			          strerror(errno));
+			free(e);
+			return false;
+		}
+		e->rec.sa.id.spi = v;
+		if (v >= 256 && !find_sa(kn, &e->rec.sa.id))
+			break;
+	}
+	e->hash = sa_hash(&e->rec.sa.id);
+	e->gen = ++kn->next_gen;
+	e->rec.installed_ms = time_monotonic_ms();
+	table_insert(&kn->sas, (link_t *)e);
+	kn->n_spis++;
+	e->hard_timer = start_timer(kn, e, kn->spi_timeout_ms, true);
+	*spi = e->rec.sa.id.spi;
+	write_state_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+	log_verbose(DBG_KERNEL, "kernel-null: reserved SPI %08x", *spi);
+	return true;
+}
+
+static bool kn_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	const char *why = check_sa(sa);
+	sa_entry_t *e;
+
+	if (why) {
+		log_error(DBG_KERNEL, "kernel-null: refusing SA %08x: %s",
+		          sa->id.spi, why);
+		return false;
+	}
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, &sa->id);
+	if (e && e->kind == ENTRY_SA) {
+		pthread_mutex_unlock(&kn->lock);
+		log_error(DBG_KERNEL, "kernel-null: refusing SA %08x: already "
+		          "installed", sa->id.spi);
+		return false;
+	}
+	if (e) {
+		/* The reserved SPI becomes the SA. */
+		free_entry_timers(e);
+		kn->n_spis--;
+	} else {
+		if (sa->dir == KERNEL_DIR_IN)
+			log_verbose(DBG_KERNEL, "kernel-null: inbound SA %08x "
+			            "was not reserved with get_spi", sa->id.spi);
+		e = xzalloc(sizeof(*e));
+		e->hash = sa_hash(&sa->id);
+		table_insert(&kn->sas, (link_t *)e);
+	}
+	e->kind = ENTRY_SA;
+	e->gen = ++kn->next_gen;
+	e->rec.sa = *sa;
+	e->rec.sa.encr_key = chunk_empty;
+	e->rec.sa.integ_key = chunk_empty;
+	e->rec.encr_key_len = sa->encr_key.len;
+	e->rec.integ_key_len = sa->integ_key.len;
+	memset(&e->rec.usage, 0, sizeof(e->rec.usage));
+	e->rec.installed_ms = time_monotonic_ms();
+	e->soft_raised = false;
+	kn->n_sas++;
+	if (sa->soft.secs)
+		e->soft_timer = start_timer(kn, e, sa->soft.secs * 1000, false);
+	if (sa->hard.secs)
+		e->hard_timer = start_timer(kn, e, sa->hard.secs * 1000, true);
+	write_state_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+	log_verbose(DBG_KERNEL, "kernel-null: installed %s SA %08x",
+	            kernel_dir_name(sa->dir), sa->id.spi);
+	return true;
+}
+
+static bool kn_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
+                         const struct sockaddr_storage *new_src,
+                         const struct sockaddr_storage *new_dst, bool encap)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	sa_entry_t *e;
+	kernel_sa_id_t nid = *id;
+
+	nid.dst = *new_dst;
+	if (new_src->ss_family != new_dst->ss_family || !ss_bytes(new_dst).len ||
+	    (encap && (!ss_port(new_src) || !ss_port(new_dst)))) {
+		log_error(DBG_KERNEL, "kernel-null: cannot update SA %08x: bad "
+		          "new addresses", id->spi);
+		return false;
+	}
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, id);
+	if (!e || e->kind != ENTRY_SA) {
+		pthread_mutex_unlock(&kn->lock);
+		log_error(DBG_KERNEL, "kernel-null: cannot update SA %08x: not "
+		          "installed", id->spi);
+		return false;
+	}
+	if (!sa_id_equals(id, &nid) && find_sa(kn, &nid)) {
+		pthread_mutex_unlock(&kn->lock);
+		log_error(DBG_KERNEL, "kernel-null: cannot update SA %08x: the new "
+		          "destination already has it", id->spi);
+		return false;
+	}
+	/* Re-hash the entry under its new destination.  Pending lifetime
+	 * timers captured the old id: restart them with the time left. */
+	table_unlink(&kn->sas, (link_t *)e);
+	e->rec.sa.id.dst = *new_dst;
+	e->rec.sa.src = *new_src;
+	e->rec.sa.encap = encap;
+	e->hash = sa_hash(&e->rec.sa.id);
+	table_insert(&kn->sas, (link_t *)e);
+	{
+		uint64_t age = time_monotonic_ms() - e->rec.installed_ms;
+		uint64_t soft = e->rec.sa.soft.secs * 1000, hard = e->rec.sa.hard.secs * 1000;
+		free_entry_timers(e);
+		e->gen = ++kn->next_gen;
+		if (soft && !e->soft_raised)
+			e->soft_timer = start_timer(kn, e, soft > age ? soft - age : 1, false);
+		if (hard)
+			e->hard_timer = start_timer(kn, e, hard > age ? hard - age : 1, true);
+	}
+	write_state_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+	log_verbose(DBG_KERNEL, "kernel-null: updated SA %08x addresses",
+	            id->spi);
+	return true;
+}
+
+static bool kn_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
+                        kernel_usage_t *usage)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	sa_entry_t *e;
+	bool ok = false;
+
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, id);
+	if (e && e->kind == ENTRY_SA) {
+		*usage = e->rec.usage;
+		ok = true;
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (!ok)
+		log_verbose(DBG_KERNEL, "kernel-null: no SA %08x to query", id->spi);
+	return ok;
+}
+
+static bool kn_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	sa_entry_t *e;
+
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, id);
+	if (e) {
+		remove_sa_locked(kn, e);
+		write_state_locked(kn);
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (!e) {
+		log_verbose(DBG_KERNEL, "kernel-null: no SA %08x to delete", id->spi);
+		return false;
+	}
+	log_verbose(DBG_KERNEL, "kernel-null: deleted SA %08x", id->spi);
+	return true;
+}
+
+static bool kn_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	policy_entry_t *e;
+	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+
+	if ((p->src_ts.family != AF_INET && p->src_ts.family != AF_INET6) ||
+	    p->src_ts.family != p->dst_ts.family || p->dir > KERNEL_DIR_FWD ||
+	    p->action > KERNEL_POLICY_DROP) {
+		log_error(DBG_KERNEL, "kernel-null: refusing policy: bad selectors, "
+		          "direction or action");
+		return false;
+	}
+	pthread_mutex_lock(&kn->lock);
+	e = find_policy(kn, p);
+	if (!e) {
+		e = xzalloc(sizeof(*e));
+		e->hash = policy_hash(p);
+		table_insert(&kn->policies, (link_t *)e);
+	}
+	e->pol = *p;
+	e->installed_ms = time_monotonic_ms();
+	write_state_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+	log_verbose(DBG_KERNEL, "kernel-null: policy %s %s === %s installed",
+	            kernel_dir_name(p->dir), kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
+	            kernel_ts_to_str(&p->dst_ts, d, sizeof(d)));
+	return true;
+}
+
+static bool kn_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
+                            kernel_usage_t *usage)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	bool ok;
+
+	pthread_mutex_lock(&kn->lock);
+	ok = find_policy(kn, p) != NULL;
+	pthread_mutex_unlock(&kn->lock);
+	/* No traffic ever passes a null policy. */
+	if (ok)
+		memset(usage, 0, sizeof(*usage));
+	return ok;
+}
+
+static bool kn_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	policy_entry_t *e;
+
+	pthread_mutex_lock(&kn->lock);
+	e = find_policy(kn, p);
+	if (e) {
+		table_unlink(&kn->policies, (link_t *)e);
+		free(e);
+		write_state_locked(kn);
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (!e)
+		log_verbose(DBG_KERNEL, "kernel-null: no such policy to delete");
+	return e != NULL;
+}
+
+static void flush_locked(kernel_null_t *kn)
+{
+	for (size_t i = 0; i < kn->sas.n_buckets; i++) {
+		sa_entry_t *e = kn->sas.buckets[i];
+		while (e) {
+			sa_entry_t *next = e->next;
+			free_entry_timers(e);
+			free(e);
+			e = next;
+		}
+		kn->sas.buckets[i] = NULL;
+	}
+	for (size_t i = 0; i < kn->policies.n_buckets; i++) {
+		policy_entry_t *e = kn->policies.buckets[i];
+		while (e) {
+			policy_entry_t *next = e->next;
+			free(e);
+			e = next;
+		}
+		kn->policies.buckets[i] = NULL;
+	}
+	kn->sas.count = kn->policies.count = 0;
+	kn->n_sas = kn->n_spis = 0;
+}
+
+static void kn_flush(kernel_ipsec_t *self)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+
+	pthread_mutex_lock(&kn->lock);
+	flush_locked(kn);
+	write_state_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+}
+
+static void kn_destroy(kernel_ipsec_t *self)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+
+	if (the_instance == kn)
+		the_instance = NULL;
+	pthread_mutex_lock(&kn->lock);
+	flush_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+	pthread_mutex_destroy(&kn->lock);
+	free(kn->sas.buckets);
+	free(kn->policies.buckets);
+	free(kn->state_file);
+	free(kn);
+}
+
+kernel_null_t *kernel_null_create(const char *state_file, unsigned spi_timeout_ms)
+{
+	kernel_null_t *kn = xzalloc(sizeof(*kn));
+
+	kn->public = (kernel_ipsec_t){
+		.get_spi = kn_get_spi,
+		.add_sa = kn_add_sa,
+		.update_sa = kn_update_sa,
+		.query_sa = kn_query_sa,
+		.del_sa = kn_del_sa,
+		.add_policy = kn_add_policy,
+		.query_policy = kn_query_policy,
+		.del_policy = kn_del_policy,
+		.bypass_socket = NULL,
+		.flush = kn_flush,
+		.destroy = kn_destroy,
+	};
+	pthread_mutex_init(&kn->lock, NULL);
+	table_init(&kn->sas);
+	table_init(&kn->policies);
+	kn->spi_timeout_ms = spi_timeout_ms ? spi_timeout_ms : DEFAULT_SPI_TIMEOUT_MS;
+	if (state_file && *state_file) {
+		kn->state_file = xstrdup(state_file);
+		write_state_locked(kn);
+	}
+	return kn;
+}
+
+kernel_ipsec_t *kernel_null_ipsec(kernel_null_t *kn)
+{
+	return &kn->public;
+}
+
+/* ------------------------------------------------------ test queries */
+
+size_t kernel_null_count_sas(kernel_null_t *kn)
+{
+	size_t n;
+
+	pthread_mutex_lock(&kn->lock);
+	n = kn->n_sas;
+	pthread_mutex_unlock(&kn->lock);
+	return n;
+}
+
+size_t kernel_null_count_policies(kernel_null_t *kn)
+{
+	size_t n;
+
+	pthread_mutex_lock(&kn->lock);
+	n = kn->policies.count;
+	pthread_mutex_unlock(&kn->lock);
+	return n;
+}
+
+size_t kernel_null_count_spis(kernel_null_t *kn)
+{
+	size_t n;
+
+	pthread_mutex_lock(&kn->lock);
+	n = kn->n_spis;
+	pthread_mutex_unlock(&kn->lock);
+	return n;
+}
+
+bool kernel_null_get_sa(kernel_null_t *kn, const kernel_sa_id_t *id,
+                        kernel_null_sa_t *out)
+{
+	sa_entry_t *e;
+	bool ok = false;
+
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, id);
+	if (e && e->kind == ENTRY_SA) {
+		*out = e->rec;
+		ok = true;
+	}
+	pthread_mutex_unlock(&kn->lock);
+	return ok;
+}
+
+bool kernel_null_has_policy(kernel_null_t *kn, const kernel_policy_t *policy)
+{
+	bool ok;
+
+	pthread_mutex_lock(&kn->lock);
+	ok = find_policy(kn, policy) != NULL;
+	pthread_mutex_unlock(&kn->lock);
+	return ok;
+}
+
+char *kernel_null_dump(kernel_null_t *kn)
+{
+	char *s;
+
+	pthread_mutex_lock(&kn->lock);
+	s = dump_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+	return s;
+}
+
+static bool over(uint64_t limit, uint64_t value)
+{
+	return limit && value >= limit;
+}
+
+bool kernel_null_set_usage(kernel_null_t *kn, const kernel_sa_id_t *id,
+                           const kernel_usage_t *usage)
+{
+	sa_entry_t *e;
+	uint32_t reqid = 0;
+	bool soft = false, hard = false;
+
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, id);
+	if (!e || e->kind != ENTRY_SA) {
+		pthread_mutex_unlock(&kn->lock);
+		return false;
+	}
+	e->rec.usage = *usage;
+	if (over(e->rec.sa.hard.bytes, usage->bytes) ||
+	    over(e->rec.sa.hard.packets, usage->packets))
+		hard = expire_locked(kn, e, true, &reqid);
+	else if (over(e->rec.sa.soft.bytes, usage->bytes) ||
+	         over(e->rec.sa.soft.packets, usage->packets))
+		soft = expire_locked(kn, e, false, &reqid);
+	pthread_mutex_unlock(&kn->lock);
+	if (hard || soft)
+		raise_expire(id, reqid, hard);
+	return true;
+}
+
+bool kernel_null_expire(kernel_null_t *kn, const kernel_sa_id_t *id, bool hard)
+{
+	sa_entry_t *e;
+	uint32_t reqid = 0;
+	bool raise = false, found;
+
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, id);
+	found = e && e->kind == ENTRY_SA;
+	if (found) {
+		if (!hard)
+			e->soft_raised = false;  /* injected: raise again */
+		raise = expire_locked(kn, e, hard, &reqid);
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (raise)
+		raise_expire(id, reqid, hard);
+	return found;
+}
+
+bool kernel_null_acquire(kernel_null_t *kn, uint32_t reqid)
+{
+	kernel_event_t ev;
+	bool found = false;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = KERNEL_EV_ACQUIRE;
+	pthread_mutex_lock(&kn->lock);
+	for (size_t i = 0; i < kn->policies.n_buckets && !found; i++) {
+		for (policy_entry_t *e = kn->policies.buckets[i]; e; e = e->next) {
+			if (e->pol.dir == KERNEL_DIR_OUT && e->pol.reqid == reqid &&
+			    e->pol.action == KERNEL_POLICY_PROTECT) {
+				ev.acquire.reqid = reqid;
+				ev.acquire.src_ts = e->pol.src_ts;
+				ev.acquire.dst_ts = e->pol.dst_ts;
+				found = true;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (found)
+		kernel_ipsec_raise(&ev);
+	else
+		log_error(DBG_KERNEL, "kernel-null: no outbound policy with reqid "
+		          "%u to acquire for", reqid);
+	return found;
+}
+
+bool kernel_null_command(kernel_null_t *kn, const char *line)
+{
+	char verb[16], kind[8], ip[INET6_ADDRSTRLEN + 1];
+	unsigned long spi, reqid;
+	kernel_sa_id_t id;
+
+	if (sscanf(line, "%15s", verb) != 1)
+		goto bad;
+	if (strcmp(verb, "acquire") == 0) {
+		if (sscanf(line, "%*s %lu", &reqid) != 1 || reqid > UINT32_MAX)
+			goto bad;
+		return kernel_null_acquire(kn, (uint32_t)reqid);
+	}
+	if (strcmp(verb, "expire") == 0) {
+		if (sscanf(line, "%*s %7s %lx %46s", kind, &spi, ip) != 3 ||
+		    spi > UINT32_MAX ||
+		    (strcmp(kind, "soft") != 0 && strcmp(kind, "hard") != 0))
+			goto bad;
+		memset(&id, 0, sizeof(id));
+		id.spi = (uint32_t)spi;
+		id.protocol = KERNEL_PROTO_ESP;
+		if (inet_pton(AF_INET, ip, &((struct sockaddr_in *)&id.dst)->sin_addr) == 1)
+			id.dst.ss_family = AF_INET;
+		else if (inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)&id.dst)->sin6_addr) == 1)
+			id.dst.ss_family = AF_INET6;
+		else
+			goto bad;
+		if (!kernel_null_expire(kn, &id, strcmp(kind, "hard") == 0)) {
+			log_error(DBG_KERNEL, "kernel-null: no SA %08lx to %s for %s",
+			          spi, verb, ip);
+			return false;
+		}
+		return true;
+	}
+bad:
+	log_error(DBG_KERNEL, "kernel-null: bad control command '%.64s' (want "
+	          "'expire soft|hard <spi hex> <dst ip>' or 'acquire <reqid>')",
+	          line);
+	return false;
+}

@@ -12,3 +12,4 @@ include testing/example-plugin/local.mk
 include testing/kernel/local.mk
 include testing/net/local.mk
 include testing/codec/local.mk
+include testing/gnutls/local.mk

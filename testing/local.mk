@@ -13,3 +13,4 @@ include testing/kernel/local.mk
 include testing/net/local.mk
 include testing/codec/local.mk
 include testing/gnutls/local.mk
+include testing/crypto/local.mk

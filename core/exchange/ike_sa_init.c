@@ -5,12 +5,14 @@
  */
 #include "exchange/engine_priv.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exchange/proposal.h"
 #include "net/addr.h"
 #include "net/nat.h"
+#include "net/net.h"
 
 #define MIN_NONCE 16
 #define MAX_NONCE 256

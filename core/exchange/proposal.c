@@ -355,7 +355,7 @@ char *algs_to_str(const algs_t *a, uint8_t protocol, char *buf, size_t len)
 	const char *ke = a->ke ? transform_name(TRANS_KE, a->ke) : NULL;
 	int n = snprintf(buf, len, "%s", encr ? encr : "?");
 	if (a->encr_keylen && n >= 0 && (size_t)n < len)
-		n += snprintf(buf + n, len - n, "%u", a->encr_keylen);
+		n += snprintf(buf + n, len - n, "-%u", a->encr_keylen);
 	if (integ && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, "/%s", integ);
 	if (prf && n >= 0 && (size_t)n < len)

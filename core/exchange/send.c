@@ -7,6 +7,7 @@
 #include "exchange/engine_priv.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "net/addr.h"

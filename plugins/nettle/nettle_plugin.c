@@ -20,17 +20,6 @@
 
 #define SELFTEST_SETTING "plugins." NETTLE_PLUGIN_NAME ".selftest"
 
-/* The settings API is implemented by core/config, which is not yet part of
- * libikev2d on every branch: bind to it weakly and use the defaults (self-
- * tests on) while it is absent.  Remove once core/config has landed. */
-#pragma weak settings_get_bool
-#pragma weak plugin_settings_register
-
-static bool selftest_enabled(void)
-{
-	return settings_get_bool ? settings_get_bool(SELFTEST_SETTING, true) : true;
-}
-
 static const plugin_setting_t nettle_settings[] = {
 	{ "selftest", SETTING_BOOL, 0, 0,
 	  "run a known-answer test of each algorithm before registering it" },
@@ -93,7 +82,7 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		unregister_alg(alg);
 		return true;
 	}
-	if (selftest_enabled() &&
+	if (settings_get_bool(SELFTEST_SETTING, true) &&
 	    !nettle_selftest(f->name, alg)) {
 		log_error(DBG_CRYPTO, "nettle: %s not registered: self-test failed",
 		          f->name);
@@ -238,9 +227,8 @@ ikev2d_plugin_t *ikev2d_plugin_create(void)
 		.get_features = get_features,
 		.destroy = destroy,
 	};
-	if (plugin_settings_register)
-		plugin_settings_register(NETTLE_PLUGIN_NAME, nettle_settings,
-		                         sizeof(nettle_settings) / sizeof(nettle_settings[0]));
+	plugin_settings_register(NETTLE_PLUGIN_NAME, nettle_settings,
+	                         sizeof(nettle_settings) / sizeof(nettle_settings[0]));
 	mp_set_memory_functions(gmp_alloc, gmp_realloc, gmp_free);
 	return plugin;
 }

@@ -11,3 +11,4 @@ include testing/runtime/local.mk
 include testing/kernel/local.mk
 include testing/net/local.mk
 include testing/codec/local.mk
+include testing/netns/local.mk

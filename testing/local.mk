@@ -8,7 +8,10 @@ include testing/loader/local.mk
 include testing/config/local.mk
 include testing/engine/local.mk
 include testing/runtime/local.mk
+include testing/example-plugin/local.mk
 include testing/kernel/local.mk
 include testing/net/local.mk
 include testing/codec/local.mk
+include testing/crypto/local.mk
+include testing/gnutls/local.mk
 include testing/netns/local.mk

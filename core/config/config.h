@@ -165,7 +165,10 @@ config_t *config_load(const char *path, int *n_errors);
 config_t *config_ref(config_t *cfg);
 void config_unref(config_t *cfg);
 
-/* The configuration in force (a new reference), and swapping it. */
+/* The configuration in force (a new reference, or NULL), and swapping it:
+ * config_set_current takes a reference of its own (the caller keeps
+ * theirs) and drops the one it held on the previous configuration, which
+ * lives on until its last user unrefs it.  Both are thread-safe. */
 config_t *config_current(void);
 void config_set_current(config_t *cfg);
 

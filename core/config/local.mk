@@ -1,8 +1,24 @@
 # core/config: build fragment, included from the top Makefile.am.
 noinst_HEADERS += \
 	core/config/config.h \
+	core/config/cfg_addr.h \
+	core/config/cfg_ctx.h \
+	core/config/cfg_ident.h \
+	core/config/cfg_rules.h \
+	core/config/cfg_xform.h \
 	core/config/debug_level.h \
+	core/config/lc.h \
+	core/config/preshared.h \
+	core/config/settings_check.h \
 	core/config/suggest.h
 libikev2d_la_SOURCES += \
+	core/config/cfg_addr.c \
+	core/config/cfg_ctx.c \
+	core/config/cfg_ident.c \
+	core/config/cfg_rules.c \
+	core/config/cfg_xform.c \
+	core/config/config.c \
 	core/config/debug_level.c \
+	core/config/preshared.c \
+	core/config/settings.c \
 	core/config/suggest.c

@@ -121,11 +121,21 @@ static bool valid_plugin_name(const char *name)
 	return true;
 }
 
+static char *configured_path;   /* plugin_loader_set_path() */
+
+void plugin_loader_set_path(const char *path)
+{
+	free(configured_path);
+	configured_path = path && *path ? xstrdup(path) : NULL;
+}
+
 static const char *search_path(void)
 {
 	const char *env = getenv("IKEV2D_PLUGIN_PATH");
 
-	return env && *env ? env : IKEV2D_PLUGINDIR;
+	if (env && *env)
+		return env;
+	return configured_path ? configured_path : IKEV2D_PLUGINDIR;
 }
 
 static bool file_exists(const char *dir, size_t dirlen, const char *name,

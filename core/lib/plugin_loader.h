@@ -9,7 +9,8 @@
  * (plugin_feature_loaded, the listings) are safe from any thread.
  *
  * Search path: the colon-separated directories in $IKEV2D_PLUGIN_PATH if
- * set, else the configured plugin directory.  A plugin "name" is the module
+ * set, else those given to plugin_loader_set_path() (plugins.path), else the
+ * plugin directory chosen at configure time.  A plugin "name" is the module
  * name.la or name.so in the first directory holding it.
  */
 #ifndef IKEV2D_PLUGIN_LOADER_H
@@ -19,6 +20,10 @@
 #include <stddef.h>
 
 #include <ikev2d/plugin.h>
+
+/* Directories to search when $IKEV2D_PLUGIN_PATH is not set (NULL: the
+ * built-in plugin directory). */
+void plugin_loader_set_path(const char *path);
 
 /*
  * Load the named plugins in order and resolve their features.  Names that

@@ -6,3 +6,27 @@ testing_codec_test_codec_SOURCES = testing/codec/test_codec.c \
 	testing/codec/samples.c testing/codec/samples.h
 testing_codec_test_codec_CFLAGS = $(TEST_CFLAGS)
 testing_codec_test_codec_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += testing/codec/test_captures
+TESTS += testing/codec/test_captures
+testing_codec_test_captures_SOURCES = testing/codec/test_captures.c \
+	testing/codec/captures.c testing/codec/captures.h
+testing_codec_test_captures_CFLAGS = $(TEST_CFLAGS)
+testing_codec_test_captures_LDADD = $(TEST_LIBS)
+
+EXTRA_DIST += testing/vectors/pcaps/LICENSE testing/vectors/pcaps/make-expect.py \
+	testing/vectors/pcaps/ikev2-decrypt-3des-sha1_160.txt \
+	testing/vectors/pcaps/ikev2-decrypt-aes128ccm12-2.txt \
+	testing/vectors/pcaps/ikev2-decrypt-aes128ccm12.txt \
+	testing/vectors/pcaps/ikev2-decrypt-aes192ctr.txt \
+	testing/vectors/pcaps/ikev2-decrypt-aes256cbc.txt \
+	testing/vectors/pcaps/ikev2-decrypt-aes256ccm16.txt \
+	testing/vectors/pcaps/ikev2-decrypt-aes256gcm16.txt \
+	testing/vectors/pcaps/ikev2-decrypt-aes256gcm8.txt
+
+check_PROGRAMS += testing/codec/test_captures_sk
+TESTS += testing/codec/test_captures_sk
+testing_codec_test_captures_sk_SOURCES = testing/codec/test_captures_sk.c \
+	testing/codec/captures.c testing/codec/captures.h
+testing_codec_test_captures_sk_CFLAGS = $(TEST_CFLAGS)
+testing_codec_test_captures_sk_LDADD = $(TEST_LIBS)

@@ -7,3 +7,15 @@ testing_config_test_debug_level_SOURCES = testing/config/test_debug_level.c
 testing_config_test_debug_level_CFLAGS = $(TEST_CFLAGS)
 testing_config_test_debug_level_LDADD = $(TEST_LIBS)
 endif
+
+if ENABLE_UNIT_TESTS
+check_PROGRAMS += testing/config/test_config
+TESTS += testing/config/test_config
+testing_config_test_config_SOURCES = testing/config/test_config.c
+testing_config_test_config_CFLAGS = $(TEST_CFLAGS) $(LIBCONFIG_CFLAGS)
+testing_config_test_config_LDADD = $(TEST_LIBS) $(LIBCONFIG_LIBS) $(PTHREAD_LIBS)
+endif
+EXTRA_DIST += \
+	testing/config/valid.config \
+	testing/config/valid.preshared \
+	testing/config/broken

@@ -1,0 +1,566 @@
+/*
+ * config.c - loading ikev2.config (and the preshared file it names) into
+ * an immutable, reference-counted config_t; the configuration in force.
+ *
+ * The parts: cfg_ctx.c (errors, typed access), cfg_addr.c, cfg_ident.c,
+ * cfg_xform.c, cfg_rules.c (rules and inheritance), preshared.c,
+ * settings.c (plugin settings).  This file reads the daemon and plugins
+ * groups and puts it all together.
+ */
+#include "config/config.h"
+#include "config/cfg_ctx.h"
+#include "config/cfg_rules.h"
+#include "config/debug_level.h"
+#include "config/preshared.h"
+#include "config/settings_check.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ikev2d/bus.h>
+
+#ifndef IKEV2D_LOGDIR
+#define IKEV2D_LOGDIR "/var/log/ikev2"
+#endif
+#ifndef IKEV2D_RUNSTATEDIR
+#define IKEV2D_RUNSTATEDIR "/var/run"
+#endif
+
+#define CFG_MAX_PLUGINS 128
+
+static const char *const top_keys[] = {
+	"daemon", "plugins", "rules", "ikesa_xform", "ikesa_lifetime_secs",
+	"dpd_interval", "esp_xform", "mode", "childsa_pfs",
+	"childsa_lifetime_secs", "childsa_softlife_secs", "childsa_lifetime_kb",
+	"childsa_softlife_kb", "replay_window", NULL
+};
+
+static const char *const daemon_keys[] = {
+	"debug_level", "debug_logfile", "ignore_errors", "min_threads",
+	"max_threads", "response_wait_time", "fragmentation_enable",
+	"fragmentation_mtu", "preshared_file", "pkcs11_token", "pid_file",
+	"ike_port", "natt_port", "retry_limit", "retry_timer_init_ms",
+	"retry_timer_max_secs", "half_open_max", "half_open_max_per_peer",
+	"half_open_timeout_secs", "cookie_threshold", "nat_keepalive_secs",
+	NULL
+};
+
+/* ---------------------------------------------------------------- free */
+
+static void free_strv(char **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void wipe_str(char *s)
+{
+	if (s) {
+		memwipe(s, strlen(s));
+		free(s);
+	}
+}
+
+static void config_free(config_t *cfg)
+{
+	daemon_cfg_t *d = &cfg->daemon;
+
+	free(cfg->path);
+	free(d->debug_level);
+	free(d->debug_logfile);
+	free(d->preshared_file);
+	free(d->pkcs11_uri);
+	wipe_str(d->pkcs11_pin);
+	free(d->pid_file);
+	free_strv(cfg->plugins, cfg->n_plugins);
+	free_strv(cfg->critical, cfg->n_critical);
+	free(cfg->plugin_path);
+	for (int i = 0; i < cfg->n_rules; i++)
+		rule_free(&cfg->rules[i]);
+	free(cfg->rules);
+	if (cfg->tree) {
+		lc_config_t *lc = cfg->tree;
+		/* The PIN is in the tree too. */
+		cfg_wipe_strings(config_lookup(lc, "daemon.pkcs11_token"));
+		config_destroy(lc);
+		free(lc);
+	}
+	free(cfg);
+}
+
+config_t *config_ref(config_t *cfg)
+{
+	if (cfg)
+		__atomic_add_fetch(&cfg->refcount, 1, __ATOMIC_RELAXED);
+	return cfg;
+}
+
+void config_unref(config_t *cfg)
+{
+	if (cfg && __atomic_sub_fetch(&cfg->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		config_free(cfg);
+}
+
+static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
+static config_t *current;
+
+config_t *config_current(void)
+{
+	config_t *cfg;
+
+	pthread_mutex_lock(&current_lock);
+	cfg = config_ref(current);
+	pthread_mutex_unlock(&current_lock);
+	return cfg;
+}
+
+void config_set_current(config_t *cfg)
+{
+	config_t *old;
+
+	config_ref(cfg);
+	pthread_mutex_lock(&current_lock);
+	old = current;
+	current = cfg;
+	pthread_mutex_unlock(&current_lock);
+	config_unref(old);
+}
+
+const rule_t *config_find_rule(const config_t *cfg, const char *label)
+{
+	if (!cfg || !label)
+		return NULL;
+	for (int i = 0; i < cfg->n_rules; i++) {
+		if (cfg->rules[i].label && strcmp(cfg->rules[i].label, label) == 0)
+			return &cfg->rules[i];
+	}
+	return NULL;
+}
+
+/* -------------------------------------------------------------- daemon */
+
+/* Directory part of path ("." for none), in fresh memory. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *d;
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	d = xmalloc((size_t)(slash - path) + 1);
+	memcpy(d, path, (size_t)(slash - path));
+	d[slash - path] = '\0';
+	return d;
+}
+
+/* path relative to dir unless absolute. */
+static char *resolve(const char *dir, const char *path)
+{
+	char *r;
+	size_t len;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	len = strlen(dir) + strlen(path) + 2;
+	r = xmalloc(len);
+	snprintf(r, len, "%s/%s", dir, path);
+	return r;
+}
+
+static void get_int_into(cfg_ctx_t *ctx, const config_setting_t *g,
+                         const char *name, long long min, long long max,
+                         int *out)
+{
+	long long v;
+
+	if (cfg_get_int(ctx, g, name, min, max, &v) > 0)
+		*out = (int)v;
+}
+
+static void daemon_defaults(daemon_cfg_t *d)
+{
+	d->debug_level = xstrdup("op");
+	d->debug_logfile = xstrdup(IKEV2D_LOGDIR "/in.ikev2d.log");
+	d->ignore_errors = false;
+	d->min_threads = 2;
+	d->max_threads = 8;
+	d->response_wait_time = 30;
+	d->fragmentation_enable = false;
+	d->fragmentation_mtu = 1350;
+	d->pid_file = xstrdup(IKEV2D_RUNSTATEDIR "/in.ikev2d.pid");
+	d->ike_port = 500;
+	d->natt_port = 4500;
+	d->retry_limit = 5;
+	d->retry_timer_init_ms = 500;
+	d->retry_timer_max_secs = 30;
+	d->half_open_max = 10000;
+	d->half_open_max_per_peer = 1000;
+	d->half_open_timeout_secs = 30;
+	d->cookie_threshold = 1000;
+	d->nat_keepalive_secs = 20;
+}
+
+static void set_str(char **field, const char *v)
+{
+	free(*field);
+	*field = xstrdup(v);
+}
+
+/* Returns whether preshared_file was given explicitly. */
+static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
+                         config_t *cfg, const char *dir)
+{
+	const config_setting_t *g = config_setting_get_member(root, "daemon");
+	daemon_cfg_t *d = &cfg->daemon;
+	const config_setting_t *tok;
+	const char *s;
+	long long v;
+	bool explicit_psk = false;
+
+	daemon_defaults(d);
+	d->preshared_file = resolve(dir, "ikev2.preshared");
+	if (!g)
+		return false;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		cfg_error(ctx, g, "'daemon' must be a group { ... }, not %s",
+		          cfg_type_name(config_setting_type(g)));
+		return false;
+	}
+	cfg_check_keys(ctx, g, daemon_keys, "daemon");
+
+	if (cfg_get_str(ctx, g, "debug_level", false, &s) > 0) {
+		uint32_t vm, rm;
+		char err[160];
+		if (debug_level_parse(s, &vm, &rm, err, sizeof(err)))
+			set_str(&d->debug_level, s);
+		else
+			cfg_error(ctx, config_setting_get_member(g, "debug_level"),
+			          "%s", err);
+	}
+	if (cfg_get_str(ctx, g, "debug_logfile", false, &s) > 0)
+		set_str(&d->debug_logfile, s);
+	cfg_get_bool(ctx, g, "ignore_errors", &d->ignore_errors);
+	get_int_into(ctx, g, "min_threads", 1, 256, &d->min_threads);
+	get_int_into(ctx, g, "max_threads", 1, 1024, &d->max_threads);
+	if (d->min_threads > d->max_threads)
+		cfg_error(ctx, config_setting_get_member(g, "max_threads") ?
+		          config_setting_get_member(g, "max_threads") : g,
+		          "max_threads (%d) is below min_threads (%d)",
+		          d->max_threads, d->min_threads);
+	get_int_into(ctx, g, "response_wait_time", 1, 3600,
+	             &d->response_wait_time);
+	cfg_get_bool(ctx, g, "fragmentation_enable", &d->fragmentation_enable);
+	get_int_into(ctx, g, "fragmentation_mtu", 576, 9216,
+	             &d->fragmentation_mtu);
+	if (cfg_get_str(ctx, g, "preshared_file", false, &s) > 0) {
+		free(d->preshared_file);
+		d->preshared_file = resolve(dir, s);
+		explicit_psk = true;
+	}
+	tok = config_setting_get_member(g, "pkcs11_token");
+	if (tok && config_setting_type(tok) != CONFIG_TYPE_GROUP) {
+		cfg_error(ctx, tok, "'pkcs11_token' must be a group { uri = ...; "
+		          "pin = ...; }, not %s",
+		          cfg_type_name(config_setting_type(tok)));
+	} else if (tok) {
+		static const char *const tok_keys[] = { "uri", "pin", NULL };
+		cfg_check_keys(ctx, tok, tok_keys, "pkcs11_token");
+		if (cfg_get_str(ctx, tok, "uri", false, &s) > 0) {
+			if (strncmp(s, "pkcs11:", 7) != 0)
+				cfg_error(ctx, config_setting_get_member(tok, "uri"),
+				          "pkcs11_token uri must be a PKCS#11 URI "
+				          "(\"pkcs11:token=...\", RFC 7512)");
+			else
+				set_str(&d->pkcs11_uri, s);
+		} else if (!config_setting_get_member(tok, "uri")) {
+			cfg_error(ctx, tok, "pkcs11_token needs 'uri'");
+		}
+		if (cfg_get_str(ctx, tok, "pin", true, &s) > 0)
+			d->pkcs11_pin = xstrdup(s);
+	}
+	if (cfg_get_str(ctx, g, "pid_file", false, &s) > 0)
+		set_str(&d->pid_file, s);
+	if (cfg_get_int(ctx, g, "ike_port", 1, 65535, &v) > 0)
+		d->ike_port = (uint16_t)v;
+	if (cfg_get_int(ctx, g, "natt_port", 1, 65535, &v) > 0)
+		d->natt_port = (uint16_t)v;
+	if (d->ike_port == d->natt_port)
+		cfg_error(ctx, g, "ike_port and natt_port must differ (both %u)",
+		          d->ike_port);
+	get_int_into(ctx, g, "retry_limit", 0, 20, &d->retry_limit);
+	get_int_into(ctx, g, "retry_timer_init_ms", 100, 60000,
+	             &d->retry_timer_init_ms);
+	get_int_into(ctx, g, "retry_timer_max_secs", 1, 300,
+	             &d->retry_timer_max_secs);
+	get_int_into(ctx, g, "half_open_max", 1, 10000000, &d->half_open_max);
+	get_int_into(ctx, g, "half_open_max_per_peer", 1, 10000000,
+	             &d->half_open_max_per_peer);
+	get_int_into(ctx, g, "half_open_timeout_secs", 1, 600,
+	             &d->half_open_timeout_secs);
+	get_int_into(ctx, g, "cookie_threshold", 0, 10000000,
+	             &d->cookie_threshold);
+	get_int_into(ctx, g, "nat_keepalive_secs", 0, 3600,
+	             &d->nat_keepalive_secs);
+	return explicit_psk;
+}
+
+/* ------------------------------------------------------------- plugins */
+
+typedef struct {
+	char ***v;
+	int *n;
+	const char *what;
+	char **load; int n_load;   /* for 'critical': must be loaded */
+} names_t;
+
+static bool name_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
+{
+	names_t *nm = arg;
+	const char *name;
+
+	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+	    !*config_setting_get_string(s)) {
+		cfg_error(ctx, s, "plugins.%s entries must be plugin names "
+		          "(strings), not %s", nm->what,
+		          cfg_type_name(config_setting_type(s)));
+		return false;
+	}
+	name = config_setting_get_string(s);
+	if (strchr(name, '/') || strchr(name, '.')) {
+		cfg_error(ctx, s, "plugin name '%s' must be a bare name such as "
+		          "\"nettle\" (no path or suffix)", name);
+		return false;
+	}
+	for (int i = 0; i < *nm->n; i++) {
+		if (strcmp((*nm->v)[i], name) == 0) {
+			cfg_error(ctx, s, "plugin '%s' is listed twice in plugins.%s",
+			          name, nm->what);
+			return false;
+		}
+	}
+	if (nm->load) {
+		bool found = false;
+		for (int i = 0; i < nm->n_load; i++)
+			found |= strcmp(nm->load[i], name) == 0;
+		if (!found) {
+			cfg_error(ctx, s, "critical plugin '%s' is not in "
+			          "plugins.load", name);
+			return false;
+		}
+	}
+	if (*nm->n >= CFG_MAX_PLUGINS) {
+		cfg_error(ctx, s, "plugins.%s has more than %d entries", nm->what,
+		          CFG_MAX_PLUGINS);
+		return false;
+	}
+	*nm->v = xrealloc(*nm->v, sizeof(char *) * (size_t)(*nm->n + 1));
+	(*nm->v)[(*nm->n)++] = xstrdup(name);
+	return true;
+}
+
+static int check_plugin_groups(cfg_ctx_t *ctx, const config_t *cfg,
+                               const config_setting_t *g, bool all_loaded)
+{
+	int n = config_setting_length(g), errors = 0;
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		const char *name = config_setting_name(m);
+		bool loaded = false;
+
+		if (!name || strcmp(name, "load") == 0 ||
+		    strcmp(name, "critical") == 0 || strcmp(name, "path") == 0)
+			continue;
+		for (int j = 0; j < cfg->n_plugins; j++)
+			loaded |= strcmp(cfg->plugins[j], name) == 0;
+		if (config_setting_type(m) != CONFIG_TYPE_GROUP) {
+			if (!all_loaded) {
+				cfg_error(ctx, m, "unknown keyword '%s' in plugins "
+				          "(only load, critical, path and plugin "
+				          "groups)", name);
+				errors++;
+			}
+			continue;
+		}
+		if (!loaded) {
+			if (!all_loaded) {
+				cfg_error(ctx, m, "plugins.%s: plugin '%s' is not in "
+				          "plugins.load", name, name);
+				errors++;
+			}
+			continue;
+		}
+		errors += settings_check_plugin_group(ctx, name, m, all_loaded);
+	}
+	return errors;
+}
+
+static void parse_plugins(cfg_ctx_t *ctx, const config_setting_t *root,
+                          config_t *cfg)
+{
+	const config_setting_t *g = config_setting_get_member(root, "plugins");
+	names_t nm;
+	const char *s;
+
+	if (!g)
+		return;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		cfg_error(ctx, g, "'plugins' must be a group { load = [...]; ... }, "
+		          "not %s", cfg_type_name(config_setting_type(g)));
+		return;
+	}
+	nm = (names_t){ &cfg->plugins, &cfg->n_plugins, "load", NULL, 0 };
+	cfg_each(ctx, g, "load", name_elem, &nm);
+	nm = (names_t){ &cfg->critical, &cfg->n_critical, "critical",
+	                cfg->plugins, cfg->n_plugins };
+	/* Without a load list every name would be "not in plugins.load";
+	 * with one, critical names must be in it. */
+	if (!cfg->n_plugins)
+		nm.load = NULL;
+	cfg_each(ctx, g, "critical", name_elem, &nm);
+	if (cfg_get_str(ctx, g, "path", false, &s) > 0)
+		cfg->plugin_path = xstrdup(s);
+	check_plugin_groups(ctx, cfg, g, false);
+}
+
+int config_check_plugin_settings(const config_t *cfg)
+{
+	cfg_ctx_t ctx = { .file = cfg ? cfg->path : NULL };
+	const config_setting_t *g;
+
+	if (!cfg || !cfg->tree)
+		return 0;
+	g = config_lookup((const lc_config_t *)cfg->tree, "plugins");
+	if (!g || config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return 0;
+	return check_plugin_groups(&ctx, cfg, g, true);
+}
+
+/* ---------------------------------------------------------------- load */
+
+/* A PSK rule needs both directions' keys. */
+static void check_psk_rules(cfg_ctx_t *ctx, config_t *cfg, rule_meta_t *meta,
+                            const char *psk_path)
+{
+	for (int i = 0; i < cfg->n_rules; i++) {
+		rule_t *r = &cfg->rules[i];
+		if (meta[i].bad || r->auth_method != AUTH_PSK)
+			continue;
+		if (r->local_key.len && r->remote_key.len)
+			continue;
+		ctx->errors++;
+		meta[i].bad = true;
+		log_error(DBG_CONFIG, "%s:%d: rule '%s' uses auth_method "
+		          "preshared but %s has no key for it", meta[i].file,
+		          meta[i].line, r->label, psk_path);
+	}
+}
+
+/* Drop the rules with errors (ignore_errors), saying so. */
+static void drop_bad_rules(config_t *cfg, const rule_meta_t *meta)
+{
+	int kept = 0;
+
+	for (int i = 0; i < cfg->n_rules; i++) {
+		if (meta[i].bad) {
+			log_error(DBG_CONFIG, "%s:%d: rule '%s' ignored because of "
+			          "the errors above (ignore_errors)", meta[i].file,
+			          meta[i].line, cfg->rules[i].label ?
+			          cfg->rules[i].label : "(no label)");
+			rule_free(&cfg->rules[i]);
+			continue;
+		}
+		cfg->rules[kept++] = cfg->rules[i];
+	}
+	cfg->n_rules = kept;
+}
+
+config_t *config_load(const char *path, int *n_errors)
+{
+	cfg_ctx_t ctx = { .file = path };
+	lc_config_t *lc;
+	config_t *cfg;
+	config_setting_t *root;
+	cfg_defaults_t globals;
+	rule_meta_t *meta = NULL;
+	bool explicit_psk, need_psk = false;
+	char *dir;
+	FILE *f;
+
+	if (n_errors)
+		*n_errors = 0;
+	if (!path) {
+		log_error(DBG_CONFIG, "no configuration file given");
+		if (n_errors)
+			*n_errors = 1;
+		return NULL;
+	}
+	/* libconfig's own message for this is a bare "file I/O error". */
+	f = fopen(path, "r");
+	if (!f) {
+		log_error(DBG_CONFIG, "%s: cannot read: %s", path, strerror(errno));
+		if (n_errors)
+			*n_errors = 1;
+		return NULL;
+	}
+	fclose(f);
+
+	dir = dir_of(path);
+	lc = xzalloc(sizeof(*lc));
+	config_init(lc);
+	config_set_include_dir(lc, dir);
+	if (!config_read_file(lc, path)) {
+		cfg_error_at(&ctx, config_error_file(lc) ? config_error_file(lc) :
+		             path, config_error_line(lc), "%s",
+		             cfg_syntax_message(config_error_text(lc)));
+		config_destroy(lc);
+		free(lc);
+		free(dir);
+		if (n_errors)
+			*n_errors = ctx.errors;
+		return NULL;
+	}
+	cfg = xzalloc(sizeof(*cfg));
+	cfg->refcount = 1;
+	cfg->path = xstrdup(path);
+	cfg->tree = lc;
+	root = config_root_setting(lc);
+
+	cfg_check_keys(&ctx, root, top_keys, "the top level");
+	explicit_psk = parse_daemon(&ctx, root, cfg, dir);
+	parse_plugins(&ctx, root, cfg);
+	cfg_defaults_init(&globals);
+	cfg_defaults_parse(&ctx, root, &globals, true);
+	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);
+	cfg_defaults_free(&globals);
+
+	for (int i = 0; i < cfg->n_rules; i++)
+		need_psk |= cfg->rules[i].auth_method == AUTH_PSK;
+	if (need_psk || explicit_psk) {
+		if (preshared_load(&ctx, cfg->daemon.preshared_file,
+		                   need_psk || explicit_psk, cfg, meta))
+			check_psk_rules(&ctx, cfg, meta, cfg->daemon.preshared_file);
+	}
+
+	if (n_errors)
+		*n_errors = ctx.errors;
+	if (ctx.fatal || (ctx.errors && !cfg->daemon.ignore_errors)) {
+		free(meta);
+		free(dir);
+		config_unref(cfg);
+		return NULL;
+	}
+	if (ctx.errors)
+		drop_bad_rules(cfg, meta);
+	log_verbose(DBG_CONFIG, "%s: %d rule%s loaded", path, cfg->n_rules,
+	            cfg->n_rules == 1 ? "" : "s");
+	free(meta);
+	free(dir);
+	return cfg;
+}

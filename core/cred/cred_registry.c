@@ -1,0 +1,465 @@
+/*
+ * cred_registry.c - which plugin loads which credential, and the core's
+ * entry points for loading keys, certificates and CRLs.
+ *
+ * One provider per slot, first registration wins (the plugin loader lets
+ * the first plugin in load order provide a feature, and registration
+ * enforces it).  The table is read far more often than written, hence a
+ * read-write lock; a loader runs without the lock held, so a plugin must
+ * not unregister while loads are in flight (the loader unloads features
+ * only at shutdown or reload, after the engine has stopped using them).
+ */
+#include <ikev2d/cred.h>
+#include <ikev2d/bus.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Credential files are small; anything larger is a mistake. */
+#define CRED_FILE_MAX (1024 * 1024)
+
+typedef struct {
+	const char *plugin;   /* NULL: no provider */
+	void *fn;
+} slot_t;
+
+static struct {
+	pthread_rwlock_t lock;
+	slot_t privkey[KEY_TYPE_MAX];
+	slot_t pubkey[KEY_TYPE_MAX];
+	slot_t pkcs11;
+	slot_t cert;
+	validator_ctor_t validator;
+	slot_t crl;
+} reg = { .lock = PTHREAD_RWLOCK_INITIALIZER };
+
+static bool slot_set(slot_t *slot, const char *what, const char *plugin,
+                     void *fn)
+{
+	bool ok;
+
+	pthread_rwlock_wrlock(&reg.lock);
+	ok = slot->plugin == NULL;
+	if (ok) {
+		slot->plugin = plugin;
+		slot->fn = fn;
+	}
+	pthread_rwlock_unlock(&reg.lock);
+	if (!ok)
+		log_verbose(DBG_CERT, "%s already provided, %s refused", what,
+		            plugin);
+	return ok;
+}
+
+static void slot_clear(slot_t *slot)
+{
+	pthread_rwlock_wrlock(&reg.lock);
+	slot->plugin = NULL;
+	slot->fn = NULL;
+	pthread_rwlock_unlock(&reg.lock);
+}
+
+static void *slot_get(slot_t *slot)
+{
+	void *fn;
+
+	pthread_rwlock_rdlock(&reg.lock);
+	fn = slot->fn;
+	pthread_rwlock_unlock(&reg.lock);
+	return fn;
+}
+
+static bool key_type_valid(key_type_t type)
+{
+	return type > KEY_ANY && type < KEY_TYPE_MAX;
+}
+
+/* Function pointers travel through void * in the table; these casts go
+ * through a union to stay within ISO C. */
+typedef union {
+	void *p;
+	privkey_loader_t privkey;
+	pubkey_loader_t pubkey;
+	pkcs11_loader_t pkcs11;
+	cert_loader_t cert;
+	crl_loader_t crl;
+} fn_u;
+
+#define FN_IN(field, f) ((fn_u){ .field = (f) }.p)
+
+bool cred_register_privkey(key_type_t type, const char *plugin,
+                           privkey_loader_t load)
+{
+	if (!key_type_valid(type) || !plugin || !load)
+		return false;
+	return slot_set(&reg.privkey[type], "private key loader", plugin,
+	                FN_IN(privkey, load));
+}
+
+bool cred_register_pubkey(key_type_t type, const char *plugin,
+                          pubkey_loader_t load)
+{
+	if (!key_type_valid(type) || !plugin || !load)
+		return false;
+	return slot_set(&reg.pubkey[type], "public key loader", plugin,
+	                FN_IN(pubkey, load));
+}
+
+bool cred_register_pkcs11(const char *plugin, pkcs11_loader_t load)
+{
+	if (!plugin || !load)
+		return false;
+	return slot_set(&reg.pkcs11, "pkcs11", plugin, FN_IN(pkcs11, load));
+}
+
+bool cred_register_cert(const char *plugin, cert_loader_t load,
+                        validator_ctor_t validator)
+{
+	if (!plugin || !load || !validator)
+		return false;
+	if (!slot_set(&reg.cert, "cert:x509", plugin, FN_IN(cert, load)))
+		return false;
+	pthread_rwlock_wrlock(&reg.lock);
+	reg.validator = validator;
+	pthread_rwlock_unlock(&reg.lock);
+	return true;
+}
+
+bool cred_register_crl(const char *plugin, crl_loader_t load)
+{
+	if (!plugin || !load)
+		return false;
+	return slot_set(&reg.crl, "crl:x509", plugin, FN_IN(crl, load));
+}
+
+void cred_unregister_privkey(key_type_t type)
+{
+	if (key_type_valid(type))
+		slot_clear(&reg.privkey[type]);
+}
+
+void cred_unregister_pubkey(key_type_t type)
+{
+	if (key_type_valid(type))
+		slot_clear(&reg.pubkey[type]);
+}
+
+void cred_unregister_pkcs11(void)
+{
+	slot_clear(&reg.pkcs11);
+}
+
+void cred_unregister_cert(void)
+{
+	pthread_rwlock_wrlock(&reg.lock);
+	reg.cert.plugin = NULL;
+	reg.cert.fn = NULL;
+	reg.validator = NULL;
+	pthread_rwlock_unlock(&reg.lock);
+}
+
+void cred_unregister_crl(void)
+{
+	slot_clear(&reg.crl);
+}
+
+/* The provider of a key feature ("rsa", "ecdsa", ...) in one table. */
+static const char *key_provider(slot_t *table, const char *name)
+{
+	const char *plugin = NULL;
+
+	pthread_rwlock_rdlock(&reg.lock);
+	for (int t = KEY_ANY + 1; t < KEY_TYPE_MAX && !plugin; t++) {
+		const char *f = key_type_feature((key_type_t)t);
+		if (f && strcmp(f, name) == 0)
+			plugin = table[t].plugin;
+	}
+	pthread_rwlock_unlock(&reg.lock);
+	return plugin;
+}
+
+const char *cred_provider(const char *feature)
+{
+	const char *plugin = NULL;
+
+	if (!feature)
+		return NULL;
+	if (strncmp(feature, "privkey:", 8) == 0)
+		return key_provider(reg.privkey, feature + 8);
+	if (strncmp(feature, "pubkey:", 7) == 0)
+		return key_provider(reg.pubkey, feature + 7);
+	pthread_rwlock_rdlock(&reg.lock);
+	if (strcmp(feature, "cert:x509") == 0)
+		plugin = reg.cert.plugin;
+	else if (strcmp(feature, "crl:x509") == 0)
+		plugin = reg.crl.plugin;
+	else if (strcmp(feature, "pkcs11") == 0)
+		plugin = reg.pkcs11.plugin;
+	pthread_rwlock_unlock(&reg.lock);
+	return plugin;
+}
+
+/* ------------------------------------------------------------- loading */
+
+/*
+ * With KEY_ANY, every distinct loader gets a try (a PEM/DER blob does not
+ * say its type before parsing); a result whose type has no provider of its
+ * own is refused, so dropping "privkey:dsa" really disables DSA keys.
+ */
+private_key_t *cred_load_private_key(key_type_t type, chunk_t data)
+{
+	void *tried[KEY_TYPE_MAX];
+	size_t ntried = 0;
+
+	if ((unsigned)type >= KEY_TYPE_MAX) {
+		log_error(DBG_CERT, "private key: invalid key type %d", type);
+		return NULL;
+	}
+	for (int t = KEY_ANY + 1; t < KEY_TYPE_MAX; t++) {
+		if (type != KEY_ANY && t != (int)type)
+			continue;
+		void *fn = slot_get(&reg.privkey[t]);
+		bool seen = false;
+		if (!fn)
+			continue;
+		for (size_t i = 0; i < ntried; i++)
+			seen |= tried[i] == fn;
+		if (seen)
+			continue;
+		tried[ntried++] = fn;
+
+		private_key_t *key = ((fn_u){ .p = fn }).privkey(type, data);
+		if (!key)
+			continue;
+		key_type_t got = key->get_type(key);
+		if ((type != KEY_ANY && got != type) ||
+		    !key_type_valid(got) || !slot_get(&reg.privkey[got])) {
+			log_error(DBG_CERT, "private key: %s keys are not "
+			          "enabled (no plugin provides privkey:%s)",
+			          key_type_name(got) ? key_type_name(got) : "?",
+			          key_type_feature(got) ? key_type_feature(got) : "?");
+			key->destroy(key);
+			return NULL;
+		}
+		return key;
+	}
+	if (ntried == 0)
+		log_error(DBG_CERT, "private key: no plugin loads %s keys",
+		          key_type_name(type));
+	else
+		log_error(DBG_CERT, "private key: not a %s%s key in PEM or DER",
+		          type == KEY_ANY ? "supported" : key_type_name(type),
+		          type == KEY_ANY ? "" : "");
+	return NULL;
+}
+
+public_key_t *cred_load_public_key(key_type_t type, chunk_t data)
+{
+	void *tried[KEY_TYPE_MAX];
+	size_t ntried = 0;
+
+	if ((unsigned)type >= KEY_TYPE_MAX) {
+		log_error(DBG_CERT, "public key: invalid key type %d", type);
+		return NULL;
+	}
+	for (int t = KEY_ANY + 1; t < KEY_TYPE_MAX; t++) {
+		if (type != KEY_ANY && t != (int)type)
+			continue;
+		void *fn = slot_get(&reg.pubkey[t]);
+		bool seen = false;
+		if (!fn)
+			continue;
+		for (size_t i = 0; i < ntried; i++)
+			seen |= tried[i] == fn;
+		if (seen)
+			continue;
+		tried[ntried++] = fn;
+
+		public_key_t *key = ((fn_u){ .p = fn }).pubkey(type, data);
+		if (!key)
+			continue;
+		key_type_t got = key->get_type(key);
+		if ((type != KEY_ANY && got != type) ||
+		    !key_type_valid(got) || !slot_get(&reg.pubkey[got])) {
+			log_error(DBG_CERT, "public key: %s keys are not "
+			          "enabled (no plugin provides pubkey:%s)",
+			          key_type_name(got) ? key_type_name(got) : "?",
+			          key_type_feature(got) ? key_type_feature(got) : "?");
+			key->destroy(key);
+			return NULL;
+		}
+		return key;
+	}
+	if (ntried == 0)
+		log_error(DBG_CERT, "public key: no plugin loads %s keys",
+		          key_type_name(type));
+	else
+		log_error(DBG_CERT, "public key: not a %s key in PEM or DER",
+		          type == KEY_ANY ? "supported" : key_type_name(type));
+	return NULL;
+}
+
+certificate_t *cred_load_certificate(chunk_t data)
+{
+	void *fn = slot_get(&reg.cert);
+
+	if (!fn) {
+		log_error(DBG_CERT, "certificate: no plugin provides cert:x509");
+		return NULL;
+	}
+	return ((fn_u){ .p = fn }).cert(data);
+}
+
+crl_t *cred_load_crl(chunk_t data)
+{
+	void *fn = slot_get(&reg.crl);
+
+	if (!fn) {
+		log_error(DBG_CERT, "CRL: no plugin provides crl:x509");
+		return NULL;
+	}
+	return ((fn_u){ .p = fn }).crl(data);
+}
+
+cert_validator_t *cred_create_validator(void)
+{
+	validator_ctor_t ctor;
+
+	pthread_rwlock_rdlock(&reg.lock);
+	ctor = reg.validator;
+	pthread_rwlock_unlock(&reg.lock);
+	if (!ctor) {
+		log_error(DBG_CERT, "no plugin provides cert:x509 validation");
+		return NULL;
+	}
+	return ctor();
+}
+
+/* Read a whole credential file; the caller chunk_clear()s it (it may be a
+ * private key).  Errors name the file and the reason. */
+static bool read_cred_file(const char *what, const char *path, chunk_t *out)
+{
+	struct stat st;
+	int fd;
+
+	*out = chunk_empty;
+	if (!path || !*path) {
+		log_error(DBG_CERT, "%s: no file name given", what);
+		return false;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		log_error(DBG_CERT, "%s: cannot open '%s': %s", what, path,
+		          strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_error(DBG_CERT, "%s: '%s' is not a regular file", what, path);
+		close(fd);
+		return false;
+	}
+	if (st.st_size == 0 || st.st_size > CRED_FILE_MAX) {
+		log_error(DBG_CERT, "%s: '%s' is %s (%lld bytes)", what, path,
+		          st.st_size == 0 ? "empty" : "too large",
+		          (long long)st.st_size);
+		close(fd);
+		return false;
+	}
+	*out = chunk_alloc((size_t)st.st_size);
+	size_t got = 0;
+	while (got < out->len) {
+		ssize_t n = read(fd, out->ptr + got, out->len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_error(DBG_CERT, "%s: reading '%s' failed: %s", what,
+			          path, n < 0 ? strerror(errno) : "file shrank");
+			close(fd);
+			chunk_clear(out);
+			return false;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	return true;
+}
+
+private_key_t *cred_load_private_key_file(const char *path, key_type_t type,
+                                          const char *pin)
+{
+	private_key_t *key;
+	chunk_t data;
+
+	if (path && strncmp(path, "pkcs11:", 7) == 0) {
+		void *fn = slot_get(&reg.pkcs11);
+		if (!fn) {
+			log_error(DBG_CERT, "private key %s: no plugin provides "
+			          "pkcs11", path);
+			return NULL;
+		}
+		key = ((fn_u){ .p = fn }).pkcs11(path, pin);
+		if (key && type != KEY_ANY && key->get_type(key) != type) {
+			log_error(DBG_CERT, "private key %s: is %s, not %s", path,
+			          key_type_name(key->get_type(key)),
+			          key_type_name(type));
+			key->destroy(key);
+			return NULL;
+		}
+		return key;
+	}
+	if (!read_cred_file("private key", path, &data))
+		return NULL;
+	key = cred_load_private_key(type, data);
+	chunk_clear(&data);
+	if (!key)
+		log_error(DBG_CERT, "private key: cannot load '%s'", path);
+	return key;
+}
+
+public_key_t *cred_load_public_key_file(const char *path, key_type_t type)
+{
+	public_key_t *key;
+	chunk_t data;
+
+	if (!read_cred_file("public key", path, &data))
+		return NULL;
+	key = cred_load_public_key(type, data);
+	chunk_free(&data);
+	if (!key)
+		log_error(DBG_CERT, "public key: cannot load '%s'", path);
+	return key;
+}
+
+certificate_t *cred_load_certificate_file(const char *path)
+{
+	certificate_t *cert;
+	chunk_t data;
+
+	if (!read_cred_file("certificate", path, &data))
+		return NULL;
+	cert = cred_load_certificate(data);
+	chunk_free(&data);
+	if (!cert)
+		log_error(DBG_CERT, "certificate: cannot load '%s'", path);
+	return cert;
+}
+
+crl_t *cred_load_crl_file(const char *path)
+{
+	crl_t *crl;
+	chunk_t data;
+
+	if (!read_cred_file("CRL", path, &data))
+		return NULL;
+	crl = cred_load_crl(data);
+	chunk_free(&data);
+	if (!crl)
+		log_error(DBG_CERT, "CRL: cannot load '%s'", path);
+	return crl;
+}

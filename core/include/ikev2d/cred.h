@@ -1,0 +1,341 @@
+/*
+ * cred.h - credentials: private and public keys, X.509 certificates and
+ * CRLs, the signature schemes IKEv2 authenticates with, and validation of a
+ * certificate chain against trust anchors.
+ *
+ * As with crypto.h, the core never names a library: a credential plugin
+ * implements the objects below and registers loaders from its feature
+ * callbacks (cred_register_*); the core and the IKEv2 engine load and use
+ * credentials through cred_load_* and the object methods only.  One provider
+ * per key type / credential kind: the first registration wins and a second
+ * one is refused (the loader already lets the first plugin in load order
+ * provide a feature).
+ *
+ * Feature names used by credential plugins (see plugin.h):
+ *   "privkey:rsa", "privkey:dsa", "privkey:ecdsa" (P-256/384/521),
+ *   "privkey:ed25519", "privkey:ed448"  - private keys from PEM/DER
+ *   "pubkey:rsa", ... "pubkey:ed448"    - public keys (SubjectPublicKeyInfo)
+ *   "cert:x509"                          - certificates and chain validation
+ *   "crl:x509"                           - certificate revocation lists
+ *   "pkcs11"                             - private keys behind PKCS#11 URIs
+ *
+ * Ownership: every function or method that returns an object gives the
+ * caller a new object that the caller destroy()s; chunks returned through a
+ * chunk_t * argument are freshly allocated (caller frees); chunks returned
+ * by value from a method are borrowed and valid until the object is
+ * destroyed.  Private keys wipe their material in destroy(); nothing here
+ * logs key material.  All objects are safe to use from several threads at
+ * once as long as none of them destroys it.
+ */
+#ifndef IKEV2D_CRED_H
+#define IKEV2D_CRED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <ikev2d/chunk.h>
+#include <ikev2d/crypto.h>
+#include <ikev2d/ikev2.h>
+
+/* ------------------------------------------------------------ key types */
+
+typedef enum {
+	KEY_ANY = 0,      /* when loading: whatever the data holds */
+	KEY_RSA,
+	KEY_DSA,
+	KEY_ECDSA_P256,
+	KEY_ECDSA_P384,
+	KEY_ECDSA_P521,
+	KEY_ED25519,
+	KEY_ED448,
+	KEY_TYPE_MAX,
+} key_type_t;
+
+/* "rsa", "dsa", "ecdsa-p256", ..., "ed448"; "any" for KEY_ANY; NULL if out
+ * of range. */
+const char *key_type_name(key_type_t type);
+/* The feature suffix that provides a type: "rsa", "dsa", "ecdsa", ... */
+const char *key_type_feature(key_type_t type);
+
+/* ---------------------------------------------------- signature schemes */
+
+/*
+ * Every way IKEv2 signs the AUTH octets.  The signature format is the one
+ * that goes on the wire after any RFC 7427 AlgorithmIdentifier prefix:
+ * PKCS#1/PSS: the RSA integer, modulus size; DSA and RFC 4754 ECDSA: raw
+ * r||s, each padded to the size of the group order; RFC 7427 ECDSA: the DER
+ * Ecdsa-Sig-Value; EdDSA: the RFC 8032 signature (pure, over the data).
+ */
+typedef enum {
+	SIG_UNKNOWN = 0,
+	SIG_RSA_PKCS1_SHA1,     /* AUTH method 1 (RSA Digital Signature) */
+	SIG_RSA_PKCS1_SHA256,   /* RFC 7427 sha256WithRSAEncryption */
+	SIG_RSA_PKCS1_SHA384,
+	SIG_RSA_PKCS1_SHA512,
+	SIG_RSA_PSS_SHA256,     /* RFC 7427 RSASSA-PSS, MGF1 with the same hash,
+	                         * salt length = hash length, trailer 1 */
+	SIG_RSA_PSS_SHA384,
+	SIG_RSA_PSS_SHA512,
+	SIG_DSA_SHA1,           /* AUTH method 3 (DSS), raw r||s */
+	SIG_ECDSA_P256_SHA256,  /* AUTH method 9 (RFC 4754), raw r||s */
+	SIG_ECDSA_P384_SHA384,  /* AUTH method 10 */
+	SIG_ECDSA_P521_SHA512,  /* AUTH method 11 */
+	SIG_ECDSA_SHA256_DER,   /* RFC 7427 ecdsa-with-SHA256, any curve, DER */
+	SIG_ECDSA_SHA384_DER,
+	SIG_ECDSA_SHA512_DER,
+	SIG_ED25519,            /* RFC 8420 */
+	SIG_ED448,
+	SIG_SCHEME_MAX,
+} sig_scheme_t;
+
+/* Short name ("rsa-pkcs1-sha256", "ecdsa-p256-sha256", ...), NULL if out of
+ * range. */
+const char *sig_scheme_name(sig_scheme_t scheme);
+/* Whether a key of this type can make/check signatures of this scheme. */
+bool sig_scheme_fits_key(sig_scheme_t scheme, key_type_t type);
+/* The hash the scheme signs with (RFC 7427 numbering), or 0 for EdDSA,
+ * which hashes internally ("Identity" in RFC 8420 terms). */
+hash_id_t sig_scheme_hash(sig_scheme_t scheme);
+/* The scheme of a non-RFC 7427 AUTH method (1, 3, 9, 10, 11) for a key of
+ * the given type; SIG_UNKNOWN if the method is not a signature method or
+ * the key does not fit it. */
+sig_scheme_t sig_scheme_for_auth_method(auth_method_t method, key_type_t type);
+/* The AUTH method that carries a scheme without RFC 7427 (1, 3, 9, 10, 11),
+ * or AUTH_DIGITAL_SIG (14) for every other scheme. */
+auth_method_t sig_scheme_auth_method(sig_scheme_t scheme);
+/* A sensible RFC 7427 scheme for a key: PKCS#1 SHA-256 for RSA, ECDSA DER
+ * with the curve's hash, EdDSA; SIG_UNKNOWN for DSA and KEY_ANY. */
+sig_scheme_t sig_scheme_default(key_type_t type);
+
+/*
+ * RFC 7427 §3: the AUTH data of method 14 is a one-octet length, the DER
+ * AlgorithmIdentifier of that length, then the signature.
+ */
+/* The DER AlgorithmIdentifier of a scheme (freshly allocated); false for
+ * schemes that have none (the raw r||s ones and DSA). */
+bool sig_algid_encode(sig_scheme_t scheme, chunk_t *algid);
+/* The scheme an AlgorithmIdentifier names, SIG_UNKNOWN if it is malformed
+ * or names something we do not support (e.g. PSS with a salt length other
+ * than the hash length, or MGF1 with another hash). */
+sig_scheme_t sig_algid_decode(chunk_t algid);
+/* Build method-14 AUTH data: length || AlgorithmIdentifier || sig. */
+bool sig_auth_data_build(sig_scheme_t scheme, chunk_t sig, chunk_t *auth_data);
+/* Split method-14 AUTH data; *sig borrows from auth_data.  False with
+ * *scheme = SIG_UNKNOWN if malformed or unsupported. */
+bool sig_auth_data_parse(chunk_t auth_data, sig_scheme_t *scheme, chunk_t *sig);
+
+/* ------------------------------------------------------------------ keys */
+
+#define PUBKEY_FINGERPRINT_SIZE 32  /* SHA-256 of the DER SubjectPublicKeyInfo */
+
+typedef struct public_key public_key_t;
+struct public_key {
+	key_type_t (*get_type)(public_key_t *self);
+	/* Key size in bits (RSA/DSA modulus, curve size). */
+	size_t (*get_keysize)(public_key_t *self);
+	/* True only if sig is a valid signature of data under this scheme;
+	 * false for every malformed signature, a scheme that does not fit the
+	 * key, or a mismatch. */
+	bool (*verify)(public_key_t *self, sig_scheme_t scheme, chunk_t data,
+	               chunk_t sig);
+	/* The DER SubjectPublicKeyInfo (freshly allocated). */
+	bool (*get_encoding)(public_key_t *self, chunk_t *spki);
+	/* SHA-256 of the SubjectPublicKeyInfo. */
+	bool (*get_fingerprint)(public_key_t *self,
+	                        uint8_t fp[PUBKEY_FINGERPRINT_SIZE]);
+	/* Same key (compares fingerprints). */
+	bool (*equals)(public_key_t *self, public_key_t *other);
+	void (*destroy)(public_key_t *self);
+};
+
+typedef struct private_key private_key_t;
+struct private_key {
+	key_type_t (*get_type)(private_key_t *self);
+	size_t (*get_keysize)(private_key_t *self);
+	/* Sign data; *sig is freshly allocated in the scheme's wire format. */
+	bool (*sign)(private_key_t *self, sig_scheme_t scheme, chunk_t data,
+	             chunk_t *sig);
+	/* The matching public key (new object), NULL on failure. */
+	public_key_t *(*get_public_key)(private_key_t *self);
+	void (*destroy)(private_key_t *self);
+};
+
+/* ---------------------------------------------------------- certificates */
+
+/* subjectAltName kinds that IKE identities map to (RFC 4945 §3.1). */
+typedef enum {
+	SAN_FQDN,    /* dNSName (ID_FQDN) */
+	SAN_EMAIL,   /* rfc822Name (ID_RFC822_ADDR) */
+	SAN_IPV4,    /* iPAddress, 4 octets (ID_IPV4_ADDR) */
+	SAN_IPV6,    /* iPAddress, 16 octets (ID_IPV6_ADDR) */
+} san_type_t;
+
+typedef struct certificate certificate_t;
+struct certificate {
+	/* Subject and issuer DN as RFC 4514 text (freshly allocated, caller
+	 * free()s), or NULL on failure. */
+	char *(*get_subject)(certificate_t *self);
+	char *(*get_issuer)(certificate_t *self);
+	/* The DER Name (borrowed): what ID_DER_ASN1_DN compares against. */
+	chunk_t (*get_subject_der)(certificate_t *self);
+	chunk_t (*get_issuer_der)(certificate_t *self);
+	/* The idx-th subjectAltName of a kind listed in san_type_t (others
+	 * are skipped); false when there are no more.  *value is borrowed:
+	 * text without NUL for FQDN/EMAIL, raw octets for IP. */
+	bool (*get_san)(certificate_t *self, unsigned idx, san_type_t *type,
+	                chunk_t *value);
+	/* Serial number octets (borrowed). */
+	chunk_t (*get_serial)(certificate_t *self);
+	void (*get_validity)(certificate_t *self, time_t *not_before,
+	                     time_t *not_after);
+	/* basicConstraints cA is true. */
+	bool (*is_ca)(certificate_t *self);
+	/* Whether the issuer certificate's key signed this certificate and
+	 * its subject is our issuer (no policy checks). */
+	bool (*issued_by)(certificate_t *self, certificate_t *issuer);
+	public_key_t *(*get_public_key)(certificate_t *self);
+	/* The DER certificate (borrowed): CERT payload encoding 4. */
+	chunk_t (*get_encoding)(certificate_t *self);
+	void (*destroy)(certificate_t *self);
+};
+
+/* Whether one of the certificate's subjectAltNames equals value: FQDN and
+ * EMAIL compare case-insensitively, IP octet for octet. */
+bool certificate_has_san(certificate_t *cert, san_type_t type, chunk_t value);
+
+typedef struct crl crl_t;
+struct crl {
+	char *(*get_issuer)(crl_t *self);           /* free()d by caller */
+	chunk_t (*get_issuer_der)(crl_t *self);     /* borrowed */
+	void (*get_update_times)(crl_t *self, time_t *this_update,
+	                         time_t *next_update);  /* next: 0 if absent */
+	/* Whether the CRL lists this serial number (octets as get_serial). */
+	bool (*is_revoked)(crl_t *self, chunk_t serial);
+	chunk_t (*get_encoding)(crl_t *self);       /* DER, borrowed */
+	void (*destroy)(crl_t *self);
+};
+
+/* ------------------------------------------------------ chain validation */
+
+typedef enum {
+	CRL_CHECK_NONE,      /* do not look at CRLs */
+	CRL_CHECK_IF_KNOWN,  /* reject a revoked certificate when a CRL of its
+	                      * issuer is loaded (default) */
+	CRL_CHECK_STRICT,    /* every certificate below an anchor needs a
+	                      * current, valid CRL from its issuer */
+} crl_check_t;
+
+/*
+ * What a chain must satisfy.  The relaxations carry the Solaris KMF policy
+ * names (kmfcfg(1)): ignore-date, ignore-unknown-eku.
+ */
+typedef struct {
+	bool ignore_date;          /* skip validity-period checks */
+	bool ignore_unknown_eku;   /* accept an end-entity whose extendedKeyUsage
+	                            * names none of anyExtendedKeyUsage,
+	                            * id-kp-ipsecIKE, serverAuth, clientAuth */
+	int max_path_length;       /* most CA certificates between the end
+	                            * entity and the anchor (<0: no limit) */
+	crl_check_t crl_check;
+	time_t now;                /* 0: the current time; tests set a time */
+} cert_policy_t;
+
+/* The default policy: every check on, no path-length limit, CRLs if known. */
+void cert_policy_default(cert_policy_t *policy);
+
+typedef enum {
+	CERT_OK = 0,
+	CERT_NO_ISSUER,        /* no path to a trust anchor */
+	CERT_BAD_SIGNATURE,    /* a signature in the chain does not verify */
+	CERT_NOT_YET_VALID,
+	CERT_EXPIRED,
+	CERT_NOT_CA,           /* an issuer lacks cA or keyCertSign */
+	CERT_PATH_TOO_LONG,    /* pathLenConstraint or policy max_path_length */
+	CERT_BAD_EKU,          /* end-entity EKU unfit for IKE */
+	CERT_REVOKED,
+	CERT_CRL_MISSING,      /* CRL_CHECK_STRICT and no usable CRL */
+	CERT_INVALID,          /* anything else the library rejects */
+} cert_status_t;
+
+const char *cert_status_name(cert_status_t status);
+
+/*
+ * Trust anchors and CRLs, and the check of a chain against them.  add_*
+ * keep their own copy; the caller still destroys what it passed.
+ */
+typedef struct cert_validator cert_validator_t;
+struct cert_validator {
+	bool (*add_anchor)(cert_validator_t *self, certificate_t *ca);
+	bool (*add_crl)(cert_validator_t *self, crl_t *crl);
+	/*
+	 * Build a path from leaf through any of the n untrusted
+	 * intermediates (in any order; extra ones are ignored) to an anchor,
+	 * and check it against policy.  On CERT_OK and if path_len is not
+	 * NULL, *path_len is the number of CA certificates used between the
+	 * leaf and the anchor.
+	 */
+	cert_status_t (*verify)(cert_validator_t *self, certificate_t *leaf,
+	                        certificate_t *const *intermediates, size_t n,
+	                        const cert_policy_t *policy, int *path_len);
+	void (*destroy)(cert_validator_t *self);
+};
+
+/* ------------------------------------------- plugin registration (core) */
+
+/* Parse a private/public key in PEM or DER; type KEY_ANY accepts whatever
+ * the data holds, another type only that type.  NULL on failure (logged). */
+typedef private_key_t *(*privkey_loader_t)(key_type_t type, chunk_t data);
+typedef public_key_t *(*pubkey_loader_t)(key_type_t type, chunk_t data);
+/* A key behind a PKCS#11 URI (RFC 7512), with an optional PIN. */
+typedef private_key_t *(*pkcs11_loader_t)(const char *uri, const char *pin);
+typedef certificate_t *(*cert_loader_t)(chunk_t data);
+typedef crl_t *(*crl_loader_t)(chunk_t data);
+typedef cert_validator_t *(*validator_ctor_t)(void);
+
+/* Register (from feature callbacks); false if the slot has a provider.
+ * 'plugin' is the provider's name, for listings. */
+bool cred_register_privkey(key_type_t type, const char *plugin,
+                           privkey_loader_t load);
+bool cred_register_pubkey(key_type_t type, const char *plugin,
+                          pubkey_loader_t load);
+bool cred_register_pkcs11(const char *plugin, pkcs11_loader_t load);
+bool cred_register_cert(const char *plugin, cert_loader_t load,
+                        validator_ctor_t validator);
+bool cred_register_crl(const char *plugin, crl_loader_t load);
+
+void cred_unregister_privkey(key_type_t type);
+void cred_unregister_pubkey(key_type_t type);
+void cred_unregister_pkcs11(void);
+void cred_unregister_cert(void);
+void cred_unregister_crl(void);
+
+/* Which plugin provides a credential feature ("privkey:rsa", "pubkey:ecdsa",
+ * "cert:x509", "crl:x509", "pkcs11"), or NULL. */
+const char *cred_provider(const char *feature);
+
+/* ---------------------------------------------------- loading (the core) */
+
+/*
+ * Load from memory (PEM or DER).  A key whose type has no provider is
+ * refused, even if the provider of another type could parse it.  NULL on
+ * failure, with the reason logged (group DBG_CERT).
+ */
+private_key_t *cred_load_private_key(key_type_t type, chunk_t data);
+public_key_t *cred_load_public_key(key_type_t type, chunk_t data);
+certificate_t *cred_load_certificate(chunk_t data);
+crl_t *cred_load_crl(chunk_t data);
+
+/* Load from a file (PEM or DER, at most 1 MiB), or for private keys also
+ * from a "pkcs11:" URI, logging in with pin if not NULL. */
+private_key_t *cred_load_private_key_file(const char *path, key_type_t type,
+                                          const char *pin);
+public_key_t *cred_load_public_key_file(const char *path, key_type_t type);
+certificate_t *cred_load_certificate_file(const char *path);
+crl_t *cred_load_crl_file(const char *path);
+
+/* A validator from the "cert:x509" provider, NULL if there is none. */
+cert_validator_t *cred_create_validator(void);
+
+#endif

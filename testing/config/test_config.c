@@ -1,0 +1,887 @@
+/*
+ * test_config.c - config_load: a valid file gives exactly the expected
+ * config_t; every broken example in broken/ fails with its own message
+ * (file:line included); ignore_errors; preshared keys; the configuration
+ * in force; plugin settings.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ikev2d/bus.h>
+#include <ikev2d/settings.h>
+#include "config/config.h"
+#include "config/cfg_addr.h"
+#include "config/preshared.h"
+#include "config/settings_check.h"
+
+/* ------------------------------------------------------------ helpers */
+
+#define MAX_MSGS 256
+static char *msgs[MAX_MSGS];
+static int n_msgs;
+static pthread_mutex_t msg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void capture(bus_listener_t *self, dbg_group_t group, dbg_level_t level,
+                    const char *msg)
+{
+	(void)self;
+	if (group != DBG_CONFIG || level > LVL_OP)
+		return;
+	pthread_mutex_lock(&msg_lock);
+	if (n_msgs < MAX_MSGS)
+		msgs[n_msgs++] = strdup(msg);
+	pthread_mutex_unlock(&msg_lock);
+}
+
+static bus_listener_t listener = { .log = capture, .all_levels = true };
+
+static void clear_msgs(void)
+{
+	for (int i = 0; i < n_msgs; i++)
+		free(msgs[i]);
+	n_msgs = 0;
+}
+
+static bool logged(const char *want)
+{
+	for (int i = 0; i < n_msgs; i++) {
+		if (strcmp(msgs[i], want) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void dump_msgs(void)
+{
+	for (int i = 0; i < n_msgs; i++)
+		fprintf(stderr, "  logged: %s\n", msgs[i]);
+}
+
+static char tmpdir[64];
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/config-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	bus_add_listener(&listener);
+	clear_msgs();
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	bus_remove_listener(&listener);
+	clear_msgs();
+	config_set_current(NULL);
+	plugin_settings_clear();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+static const char *srcdir(void)
+{
+	const char *s = getenv("top_srcdir");
+	return s ? s : ".";
+}
+
+/* Write text to tmpdir/name with mode; returns the path (static). */
+static const char *write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[4][256];
+	static int next;
+	char *p = path[next++ % 4];
+	int fd;
+
+	snprintf(p, 256, "%s/%s", tmpdir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+	return p;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long len;
+
+	ck_assert_msg(f != NULL, "cannot open %s: %s", path, strerror(errno));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)len + 1);
+	ck_assert_int_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
+	buf[len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Copy src (a path) into tmpdir/name with mode. */
+static const char *copy_file(const char *src, const char *name, mode_t mode)
+{
+	char *text = read_file(src);
+	const char *p = write_file(name, text, mode);
+	free(text);
+	return p;
+}
+
+static bool range_is(const addr_range_t *r, const char *lo, const char *hi)
+{
+	addr_range_t want;
+	char err[128];
+
+	if (!addr_range_parse(lo, &want, err, sizeof(err)))
+		return false;
+	if (hi) {
+		addr_range_t h;
+		if (!addr_range_parse(hi, &h, err, sizeof(err)))
+			return false;
+		memcpy(want.hi, h.lo, 16);
+	}
+	return r->family == want.family &&
+	       memcmp(r->lo, want.lo, r->family == AF_INET ? 4 : 16) == 0 &&
+	       memcmp(r->hi, want.hi, r->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* ------------------------------------------------------ the valid file */
+
+START_TEST(valid_file_values)
+{
+	char src[512];
+	const char *path;
+	config_t *cfg;
+	int errors = -1;
+	const rule_t *r;
+	const child_cfg_t *c;
+	const proposal_cfg_t *p;
+
+	snprintf(src, sizeof(src), "%s/testing/config/valid.config", srcdir());
+	path = copy_file(src, "valid.config", 0644);
+	snprintf(src, sizeof(src), "%s/testing/config/valid.preshared", srcdir());
+	copy_file(src, "valid.preshared", 0600);
+
+	cfg = config_load(path, &errors);
+	if (!cfg || errors)
+		dump_msgs();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(errors, 0);
+	ck_assert_int_eq(cfg->refcount, 1);
+	ck_assert_str_eq(cfg->path, path);
+
+	/* daemon */
+	ck_assert_str_eq(cfg->daemon.debug_level, "phase1+phase2");
+	ck_assert_str_eq(cfg->daemon.debug_logfile, "/tmp/config-test.log");
+	ck_assert(!cfg->daemon.ignore_errors);
+	ck_assert_int_eq(cfg->daemon.min_threads, 3);
+	ck_assert_int_eq(cfg->daemon.max_threads, 12);
+	ck_assert_int_eq(cfg->daemon.response_wait_time, 45);
+	ck_assert(cfg->daemon.fragmentation_enable);
+	ck_assert_int_eq(cfg->daemon.fragmentation_mtu, 1280);
+	{
+		char want[300];
+		snprintf(want, sizeof(want), "%s/valid.preshared", tmpdir);
+		ck_assert_str_eq(cfg->daemon.preshared_file, want);
+	}
+	ck_assert_str_eq(cfg->daemon.pkcs11_uri, "pkcs11:token=ikev2");
+	ck_assert_str_eq(cfg->daemon.pkcs11_pin, "1234");
+	ck_assert_str_eq(cfg->daemon.pid_file, "/tmp/config-test.pid");
+	ck_assert_uint_eq(cfg->daemon.ike_port, 1500);
+	ck_assert_uint_eq(cfg->daemon.natt_port, 14500);
+	ck_assert_int_eq(cfg->daemon.retry_limit, 7);
+	ck_assert_int_eq(cfg->daemon.retry_timer_init_ms, 250);
+	ck_assert_int_eq(cfg->daemon.retry_timer_max_secs, 20);
+	ck_assert_int_eq(cfg->daemon.half_open_max, 5000);
+	ck_assert_int_eq(cfg->daemon.half_open_max_per_peer, 50);
+	ck_assert_int_eq(cfg->daemon.half_open_timeout_secs, 15);
+	ck_assert_int_eq(cfg->daemon.cookie_threshold, 100);
+	ck_assert_int_eq(cfg->daemon.nat_keepalive_secs, 25);
+
+	/* plugins */
+	ck_assert_int_eq(cfg->n_plugins, 3);
+	ck_assert_str_eq(cfg->plugins[0], "nettle");
+	ck_assert_str_eq(cfg->plugins[1], "psk");
+	ck_assert_str_eq(cfg->plugins[2], "kernel-null");
+	ck_assert_int_eq(cfg->n_critical, 1);
+	ck_assert_str_eq(cfg->critical[0], "nettle");
+	ck_assert_str_eq(cfg->plugin_path, "/tmp/plugins");
+
+	ck_assert_int_eq(cfg->n_rules, 3);
+
+	/* rule 1 */
+	r = config_find_rule(cfg, "gw-a_to_gw-b");
+	ck_assert_ptr_eq(r, &cfg->rules[0]);
+	ck_assert_int_eq(r->auth_method, AUTH_PSK);
+	ck_assert_int_eq(r->n_local_addr, 1);
+	ck_assert(range_is(&r->local_addr[0], "192.0.2.10", NULL));
+	ck_assert_int_eq(r->n_remote_addr, 2);
+	ck_assert(range_is(&r->remote_addr[0], "198.51.100.0", "198.51.100.255"));
+	ck_assert(range_is(&r->remote_addr[1], "2001:db8::1", "2001:db8::ff"));
+	ck_assert_int_eq(r->local_id.type, ID_IPV4_ADDR);
+	ck_assert_str_eq(r->local_id.text, "192.0.2.10");
+	ck_assert(chunk_equals(r->local_id.data,
+	                       chunk_create("\xc0\x00\x02\x0a", 4)));
+	ck_assert_int_eq(r->n_remote_id, 2);
+	ck_assert_int_eq(r->remote_id[0].type, ID_FQDN);
+	ck_assert(r->remote_id[0].wildcard);
+	ck_assert_str_eq(r->remote_id[0].text, "*.example.net");
+	ck_assert_int_eq(r->remote_id[1].type, ID_IPV4_ADDR);
+	ck_assert(range_is(&r->remote_id[1].addr, "198.51.100.0", "198.51.100.255"));
+	ck_assert(r->auto_start);
+	ck_assert_uint_eq(r->dpd_interval_secs, 30);
+	ck_assert_uint_eq(r->ikesa_lifetime_secs, 7200);
+	ck_assert(chunk_equals(r->local_key, chunk_from_str("correct horse battery staple")));
+	ck_assert(chunk_equals(r->remote_key, chunk_from_str("correct horse battery staple")));
+
+	/* inherited global ikesa_xform */
+	ck_assert_int_eq(r->n_ike, 2);
+	p = &r->ike[0];
+	ck_assert_int_eq(p->n_encr, 2);
+	ck_assert_uint_eq(p->encr[0].id, ENCR_AES_CBC);
+	ck_assert_uint_eq(p->encr[0].keylen, 128);
+	ck_assert_uint_eq(p->encr[1].id, ENCR_AES_CBC);
+	ck_assert_uint_eq(p->encr[1].keylen, 256);
+	ck_assert_int_eq(p->n_integ, 1);
+	ck_assert_uint_eq(p->integ[0], INTEG_HMAC_SHA2_256_128);
+	ck_assert_int_eq(p->n_prf, 1);
+	ck_assert_uint_eq(p->prf[0], PRF_HMAC_SHA2_256);
+	ck_assert_int_eq(p->n_ke, 2);
+	ck_assert_uint_eq(p->ke[0], KE_ECP_256);
+	ck_assert_uint_eq(p->ke[1], KE_MODP_2048);
+	ck_assert_int_eq(p->n_esn, 0);
+	p = &r->ike[1];
+	ck_assert_int_eq(p->n_encr, 1);
+	ck_assert_uint_eq(p->encr[0].id, ENCR_AES_GCM_16);
+	ck_assert_uint_eq(p->encr[0].keylen, 256);
+	ck_assert_int_eq(p->n_integ, 0);
+	ck_assert_int_eq(p->n_prf, 1);
+	ck_assert_uint_eq(p->prf[0], PRF_HMAC_SHA2_384);
+	ck_assert_int_eq(p->n_ke, 1);
+	ck_assert_uint_eq(p->ke[0], KE_ECP_384);
+
+	/* children */
+	ck_assert_int_eq(r->n_child, 2);
+	c = &r->child[0];
+	ck_assert_int_eq(c->n_local_ts, 1);
+	ck_assert(range_is(&c->local_ts[0].addr, "10.1.0.0", "10.1.255.255"));
+	ck_assert_uint_eq(c->local_ts[0].proto, 0);
+	ck_assert_uint_eq(c->local_ts[0].port_lo, 0);
+	ck_assert_uint_eq(c->local_ts[0].port_hi, 65535);
+	ck_assert_int_eq(c->n_remote_ts, 2);
+	ck_assert(range_is(&c->remote_ts[0].addr, "10.2.0.0", "10.2.0.255"));
+	ck_assert(range_is(&c->remote_ts[1].addr, "10.3.0.0", "10.3.255.255"));
+	ck_assert_uint_eq(c->remote_ts[1].proto, 6);
+	ck_assert_uint_eq(c->remote_ts[1].port_lo, 1000);
+	ck_assert_uint_eq(c->remote_ts[1].port_hi, 2000);
+	ck_assert_int_eq(c->n_esp, 2);
+	ck_assert_int_eq(c->esp[0].n_encr, 1);
+	ck_assert_uint_eq(c->esp[0].encr[0].id, ENCR_AES_GCM_16);
+	ck_assert_uint_eq(c->esp[0].encr[0].keylen, 128);
+	ck_assert_int_eq(c->esp[0].n_integ, 0);
+	ck_assert_int_eq(c->esp[0].n_prf, 0);
+	ck_assert_int_eq(c->esp[0].n_ke, 0);
+	ck_assert_int_eq(c->esp[0].n_esn, 2);
+	ck_assert_uint_eq(c->esp[0].esn[0], ESN_YES);
+	ck_assert_uint_eq(c->esp[0].esn[1], ESN_NO);
+	ck_assert_int_eq(c->esp[1].n_encr, 2);
+	ck_assert_uint_eq(c->esp[1].encr[0].id, ENCR_AES_CBC);
+	ck_assert_uint_eq(c->esp[1].encr[0].keylen, 256);
+	ck_assert_uint_eq(c->esp[1].encr[1].id, ENCR_3DES);
+	ck_assert_uint_eq(c->esp[1].encr[1].keylen, 0);
+	ck_assert_int_eq(c->esp[1].n_integ, 2);
+	ck_assert_uint_eq(c->esp[1].integ[0], INTEG_HMAC_SHA2_256_128);
+	ck_assert_uint_eq(c->esp[1].integ[1], INTEG_HMAC_SHA1_96);
+	ck_assert_int_eq(c->esp[1].n_esn, 1);
+	ck_assert_uint_eq(c->esp[1].esn[0], ESN_NO);
+	ck_assert_int_eq(c->mode, MODE_TRANSPORT);
+	ck_assert_uint_eq(c->pfs_group, 0);
+	ck_assert_uint_eq(c->lifetime_secs, 600);
+	ck_assert_uint_eq(c->softlife_secs, 500);
+	ck_assert_uint_eq(c->lifetime_kb, 100000);
+	ck_assert_uint_eq(c->softlife_kb, 90000);
+	ck_assert_uint_eq(c->replay_window, 0);
+	/* second child: the global CHILD SA defaults */
+	c = &r->child[1];
+	ck_assert(range_is(&c->local_ts[0].addr, "2001:db8:2::", "2001:db8:2:ffff:ffff:ffff:ffff:ffff"));
+	ck_assert(range_is(&c->remote_ts[0].addr, "2001:db8:1::", "2001:db8:1:ffff:ffff:ffff:ffff:ffff"));
+	ck_assert_int_eq(c->mode, MODE_TUNNEL);
+	ck_assert_uint_eq(c->pfs_group, 19);
+	ck_assert_uint_eq(c->lifetime_secs, 1800);
+	ck_assert_uint_eq(c->softlife_secs, 1620);
+	ck_assert_uint_eq(c->lifetime_kb, 0);
+	ck_assert_uint_eq(c->softlife_kb, 0);
+	ck_assert_uint_eq(c->replay_window, 128);
+	ck_assert_int_eq(c->n_esp, 2);   /* built-in ESP defaults */
+	ck_assert_uint_eq(c->esp[0].encr[0].id, ENCR_AES_GCM_16);
+	ck_assert_uint_eq(c->esp[1].integ[0], INTEG_HMAC_SHA2_256_128);
+
+	/* rule 2: per-rule xform, asymmetric keys */
+	r = config_find_rule(cfg, "asym");
+	ck_assert_ptr_eq(r, &cfg->rules[1]);
+	ck_assert_int_eq(r->n_local_addr, 0);
+	ck_assert_int_eq(r->local_id.type, ID_RFC822_ADDR);
+	ck_assert(chunk_equals(r->local_id.data, chunk_from_str("gw@example.com")));
+	ck_assert_int_eq(r->n_remote_id, 1);
+	ck_assert_int_eq(r->remote_id[0].type, ID_DER_ASN1_DN);
+	ck_assert(r->remote_id[0].wildcard);
+	ck_assert_uint_eq(r->remote_id[0].data.len, 0);
+	ck_assert_uint_eq(r->ikesa_lifetime_secs, 3600);
+	ck_assert(!r->auto_start);
+	ck_assert_uint_eq(r->dpd_interval_secs, 0);
+	ck_assert_int_eq(r->n_ike, 1);
+	ck_assert_uint_eq(r->ike[0].encr[0].id, ENCR_CHACHA20_POLY1305);
+	ck_assert_uint_eq(r->ike[0].encr[0].keylen, 0);
+	ck_assert_int_eq(r->ike[0].n_integ, 0);
+	ck_assert_uint_eq(r->ike[0].prf[0], PRF_HMAC_SHA2_512);
+	ck_assert_uint_eq(r->ike[0].ke[0], KE_CURVE25519);
+	ck_assert(chunk_equals(r->local_key, chunk_create("\x00\x11\x22\x33\x44\x55\x66\x77", 8)));
+	ck_assert(chunk_equals(r->remote_key, chunk_from_str("peer \"secret\"")));
+	/* no childsa: one with dynamic selectors and the defaults */
+	ck_assert_int_eq(r->n_child, 1);
+	ck_assert_int_eq(r->child[0].n_local_ts, 0);
+	ck_assert_int_eq(r->child[0].n_remote_ts, 0);
+	ck_assert_uint_eq(r->child[0].pfs_group, 19);
+
+	/* rule 3: key_id in hex, any remote ID */
+	r = &cfg->rules[2];
+	ck_assert_str_eq(r->label, "cert");
+	ck_assert_int_eq(r->auth_method, AUTH_ECDSA_256);
+	ck_assert_int_eq(r->local_id.type, ID_KEY_ID);
+	ck_assert(chunk_equals(r->local_id.data, chunk_create("\x01\x02\xff", 3)));
+	ck_assert_int_eq(r->n_remote_id, 0);
+	ck_assert_uint_eq(r->local_key.len, 0);
+
+	ck_assert_ptr_null(config_find_rule(cfg, "nosuchrule"));
+	{
+		char want[300];
+		snprintf(want, sizeof(want), "%s/valid.preshared:4: warning: label "
+		         "'nosuchrule' matches no rule; entry ignored", tmpdir);
+		ck_assert(logged(want));
+	}
+	config_unref(cfg);
+}
+END_TEST
+
+/* ------------------------------------------------------- broken files */
+
+/* Replace FILE and PSK in a template. */
+static void expand(const char *tpl, const char *file, const char *psk,
+                   char *out, size_t len)
+{
+	size_t used = 0;
+
+	while (*tpl && used + 1 < len) {
+		const char *sub = NULL;
+		size_t skip = 0;
+		if (strncmp(tpl, "FILE", 4) == 0) {
+			sub = file;
+			skip = 4;
+		} else if (strncmp(tpl, "PSK", 3) == 0) {
+			sub = psk;
+			skip = 3;
+		}
+		if (sub) {
+			int w = snprintf(out + used, len - used, "%s", sub);
+			used += (size_t)w < len - used ? (size_t)w : len - used - 1;
+			tpl += skip;
+		} else {
+			out[used++] = *tpl++;
+		}
+	}
+	out[used] = '\0';
+}
+
+/*
+ * Each broken/NAME.config carries its expectations in comments:
+ *   # expect: FILE:12: unknown keyword ...   (exact message; one or more)
+ *   # preshared: NAME.preshared 0600         (copied next to it as
+ *                                             ikev2.preshared, that mode)
+ *   # owner: 1                               (chown the preshared file)
+ * The file must fail to load, log every expected message, and count as
+ * many errors as it expects messages.
+ */
+static int run_broken(const char *dir, const char *name)
+{
+	char src[512], line[512], psk_src[256] = "", file[300], psk[300];
+	char expect[16][512];
+	int n_expect = 0, errors = -1, owner = -1;
+	unsigned mode = 0600;
+	const char *path;
+	config_t *cfg;
+	FILE *f;
+
+	snprintf(src, sizeof(src), "%s/%s", dir, name);
+	f = fopen(src, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "# expect: ", 10) == 0 && n_expect < 16)
+			strcpy(expect[n_expect++], line + 10);
+		else if (strncmp(line, "# preshared: ", 13) == 0)
+			ck_assert_int_eq(sscanf(line + 13, "%255s %o", psk_src, &mode), 2);
+		else if (strncmp(line, "# owner: ", 9) == 0)
+			owner = atoi(line + 9);
+	}
+	fclose(f);
+	ck_assert_msg(n_expect > 0, "%s has no '# expect:' line", name);
+
+	clear_msgs();
+	path = copy_file(src, name, 0644);
+	snprintf(file, sizeof(file), "%s", path);
+	snprintf(psk, sizeof(psk), "%s/ikev2.preshared", tmpdir);
+	unlink(psk);
+	if (psk_src[0]) {
+		char p[512];
+		snprintf(p, sizeof(p), "%s/%s", dir, psk_src);
+		copy_file(p, "ikev2.preshared", (mode_t)mode);
+		if (owner >= 0) {
+			if (geteuid() != 0) {
+				fprintf(stderr, "%s: skipped (chown needs root)\n", name);
+				return 0;
+			}
+			ck_assert_int_eq(chown(psk, (uid_t)owner, (gid_t)-1), 0);
+		}
+	}
+	cfg = config_load(file, &errors);
+	if (cfg)
+		config_unref(cfg);
+	for (int i = 0; i < n_expect; i++) {
+		char want[1024];
+		expand(expect[i], file, psk, want, sizeof(want));
+		if (!logged(want)) {
+			dump_msgs();
+			ck_abort_msg("%s: expected message not logged:\n  %s", name, want);
+		}
+	}
+	ck_assert_msg(cfg == NULL, "%s: loaded although broken", name);
+	if (errors != n_expect)
+		dump_msgs();
+	ck_assert_msg(errors == n_expect, "%s: %d errors counted, %d expected",
+	              name, errors, n_expect);
+	return 1;
+}
+
+START_TEST(broken_files)
+{
+	char dir[512];
+	struct dirent **list;
+	int n, ran = 0, total = 0;
+
+	snprintf(dir, sizeof(dir), "%s/testing/config/broken", srcdir());
+	n = scandir(dir, &list, NULL, alphasort);
+	ck_assert_int_gt(n, 0);
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(list[i]->d_name);
+		if (l > 7 && strcmp(list[i]->d_name + l - 7, ".config") == 0) {
+			total++;
+			ran += run_broken(dir, list[i]->d_name);
+		}
+		free(list[i]);
+	}
+	free(list);
+	/* One file per error class; make sure the set did not vanish. */
+	ck_assert_int_ge(total, 25);
+	ck_assert_int_ge(ran, total - 1);
+}
+END_TEST
+
+START_TEST(missing_main_file)
+{
+	char path[300], want[400];
+	int errors = 0;
+
+	snprintf(path, sizeof(path), "%s/nonexistent.config", tmpdir);
+	ck_assert_ptr_null(config_load(path, &errors));
+	ck_assert_int_eq(errors, 1);
+	snprintf(want, sizeof(want), "%s: cannot read: No such file or directory", path);
+	ck_assert(logged(want));
+	ck_assert_ptr_null(config_load(NULL, &errors));
+	ck_assert_int_eq(errors, 1);
+}
+END_TEST
+
+START_TEST(unreadable_main_file)
+{
+	const char *path = write_file("x.config", "rules = ();\n", 0000);
+	char want[400];
+	int errors = 0;
+
+	if (geteuid() == 0) {
+		/* root reads anything; a directory is unreadable as a file. */
+		char p[300];
+		snprintf(p, sizeof(p), "%s/dir.config", tmpdir);
+		ck_assert_int_eq(mkdir(p, 0700), 0);
+		ck_assert_ptr_null(config_load(p, &errors));
+		ck_assert_int_ge(errors, 1);
+		return;
+	}
+	ck_assert_ptr_null(config_load(path, &errors));
+	ck_assert_int_eq(errors, 1);
+	snprintf(want, sizeof(want), "%s: cannot read: Permission denied", path);
+	ck_assert(logged(want));
+}
+END_TEST
+
+/* ------------------------------------------------------ ignore_errors */
+
+START_TEST(ignore_errors_keeps_valid_rules)
+{
+	const char *text =
+		"daemon = { ignore_errors = true; };\n"                       /* 1 */
+		"rules = (\n"                                                 /* 2 */
+		"  { label = \"good1\"; auth_method = \"rsa_sig\"; },\n"      /* 3 */
+		"  { label = \"bad\"; auth_method = \"rsa_sig\";\n"           /* 4 */
+		"    remote_addr = \"10.0.0.300\"; },\n"                      /* 5 */
+		"  { label = \"good2\"; auth_method = \"dss_sig\"; },\n"      /* 6 */
+		"  { label = \"good1\"; auth_method = \"rsa_sig\"; }\n"       /* 7 */
+		");\n";
+	const char *path = write_file("ie.config", text, 0644);
+	char want[400];
+	int errors = 0;
+	config_t *cfg = config_load(path, &errors);
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(errors, 2);
+	ck_assert_int_eq(cfg->n_rules, 2);
+	ck_assert_str_eq(cfg->rules[0].label, "good1");
+	ck_assert_str_eq(cfg->rules[1].label, "good2");
+	snprintf(want, sizeof(want), "%s:5: remote_addr: '10.0.0.300' is not an "
+	         "IPv4 or IPv6 address", path);
+	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s:4: rule 'bad' ignored because of the "
+	         "errors above (ignore_errors)", path);
+	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s:7: duplicate rule label 'good1' (first "
+	         "used at %s:3)", path, path);
+	ck_assert(logged(want));
+	config_unref(cfg);
+
+	/* Without ignore_errors the same file is refused. */
+	path = write_file("ie2.config", text + strlen("daemon = { ignore_errors = true; };\n"), 0644);
+	ck_assert_ptr_null(config_load(path, &errors));
+	ck_assert_int_eq(errors, 2);
+}
+END_TEST
+
+START_TEST(ignore_errors_not_for_global_errors)
+{
+	const char *path = write_file("g.config",
+		"daemon = { ignore_errors = true; fragmentation_mtu = 100; };\n"
+		"rules = ( { label = \"a\"; auth_method = \"rsa_sig\"; } );\n", 0644);
+	int errors = 0;
+
+	ck_assert_ptr_null(config_load(path, &errors));
+	ck_assert_int_eq(errors, 1);
+}
+END_TEST
+
+START_TEST(ignore_errors_drops_psk_rule_without_key)
+{
+	const char *path = write_file("p.config",
+		"daemon = { ignore_errors = true; };\n"
+		"rules = ( { label = \"a\"; auth_method = \"preshared\"; },\n"
+		"          { label = \"b\"; auth_method = \"preshared\"; } );\n", 0644);
+	char want[400];
+	int errors = 0;
+	config_t *cfg;
+
+	write_file("ikev2.preshared",
+		"keys = ( { label = \"a\"; key = \"0xzz\"; },\n"
+		"         { label = \"b\"; key = \"secret\"; } );\n", 0600);
+	cfg = config_load(path, &errors);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(errors, 2);   /* bad hex, then rule a has no key */
+	ck_assert_int_eq(cfg->n_rules, 1);
+	ck_assert_str_eq(cfg->rules[0].label, "b");
+	snprintf(want, sizeof(want), "%s/ikev2.preshared:1: 'key' is not valid hex "
+	         "(a 0x value may hold only hex digits, ':' and ' ')", tmpdir);
+	ck_assert(logged(want));
+	/* The secret never appears in a message. */
+	for (int i = 0; i < n_msgs; i++)
+		ck_assert_ptr_null(strstr(msgs[i], "secret"));
+	config_unref(cfg);
+}
+END_TEST
+
+/* ------------------------------------------------------ preshared keys */
+
+START_TEST(psk_values)
+{
+	chunk_t k;
+	char err[160];
+
+	ck_assert(psk_parse_value("text key", &k, err, sizeof(err)));
+	ck_assert(chunk_equals(k, chunk_from_str("text key")));
+	chunk_clear(&k);
+	ck_assert(psk_parse_value("0x0123456789abcdef", &k, err, sizeof(err)));
+	ck_assert(chunk_equals(k, chunk_create("\x01\x23\x45\x67\x89\xab\xcd\xef", 8)));
+	chunk_clear(&k);
+	ck_assert(psk_parse_value("0XAB:CD ef", &k, err, sizeof(err)));
+	ck_assert(chunk_equals(k, chunk_create("\xab\xcd\xef", 3)));
+	chunk_clear(&k);
+	/* "0x" alone is not hex: no digits. */
+	ck_assert(!psk_parse_value("0x", &k, err, sizeof(err)));
+	ck_assert(!psk_parse_value("0x123", &k, err, sizeof(err)));
+	ck_assert_str_eq(err, "is not valid hex (0x must be followed by an even "
+	                 "number of hex digits)");
+	ck_assert(!psk_parse_value("0x12g4", &k, err, sizeof(err)));
+	ck_assert(!psk_parse_value("", &k, err, sizeof(err)));
+	ck_assert_str_eq(err, "is empty");
+	/* Text that merely starts with 0 is text. */
+	ck_assert(psk_parse_value("0secret", &k, err, sizeof(err)));
+	ck_assert_uint_eq(k.len, 7);
+	chunk_clear(&k);
+}
+END_TEST
+
+START_TEST(psk_asymmetric_and_lists)
+{
+	const char *path = write_file("a.config",
+		"rules = ( { label = \"r1\"; auth_method = \"preshared\"; },\n"
+		"          { label = \"r2\"; auth_method = \"preshared\"; } );\n", 0644);
+	int errors = -1;
+	config_t *cfg;
+
+	write_file("ikev2.preshared",
+		"# comment\n"
+		"keys = ( { label = [ \"r1\", \"r2\" ];\n"
+		"           local_key = \"0x0a0b\"; remote_key = \"theirs\"; } );\n",
+		0600);
+	cfg = config_load(path, &errors);
+	if (!cfg)
+		dump_msgs();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(errors, 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert(chunk_equals(cfg->rules[i].local_key, chunk_create("\x0a\x0b", 2)));
+		ck_assert(chunk_equals(cfg->rules[i].remote_key, chunk_from_str("theirs")));
+	}
+	config_unref(cfg);
+}
+END_TEST
+
+START_TEST(psk_include_refused)
+{
+	const char *path = write_file("i.config",
+		"rules = ( { label = \"r1\"; auth_method = \"preshared\"; } );\n", 0644);
+	char want[400];
+	int errors = 0;
+
+	write_file("ikev2.preshared", "@include \"/etc/passwd\"\n", 0600);
+	ck_assert_ptr_null(config_load(path, &errors));
+	snprintf(want, sizeof(want), "%s/ikev2.preshared: @include is not allowed "
+	         "in the preshared file", tmpdir);
+	ck_assert(logged(want));
+}
+END_TEST
+
+/* --------------------------------------------------- the current config */
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000; i++) {
+		config_t *c = config_current();
+		if (c) {
+			ck_assert_int_ge(c->n_rules, 1);
+			(void)settings_get_int("daemon.fragmentation_mtu", 0);
+			config_unref(c);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(current_swaps_safely)
+{
+	const char *path = write_file("c.config",
+		"rules = ( { label = \"x\"; auth_method = \"rsa_sig\"; } );\n", 0644);
+	pthread_t t[2];
+	config_t *a = config_load(path, NULL), *b = config_load(path, NULL), *c;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_null(config_current());
+	config_set_current(a);
+	c = config_current();
+	ck_assert_ptr_eq(c, a);
+	ck_assert_int_eq(a->refcount, 3);
+	config_unref(c);
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, reader, NULL);
+	for (int i = 0; i < 2000; i++)
+		config_set_current(i % 2 ? a : b);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	config_set_current(NULL);
+	ck_assert_int_eq(a->refcount, 1);
+	ck_assert_int_eq(b->refcount, 1);
+	config_unref(a);
+	config_unref(b);
+}
+END_TEST
+
+/* ------------------------------------------------------ plugin settings */
+
+static const plugin_setting_t nettle_settings[] = {
+	{ "selftest", SETTING_BOOL, 0, 0, "run known-answer tests at load" },
+	{ "threads", SETTING_INT, 1, 8, "worker threads" },
+	{ "engine.name", SETTING_STRING, 0, 0, "engine to use" },
+};
+
+START_TEST(settings_access_and_check)
+{
+	const char *path = write_file("s.config",
+		"daemon = { fragmentation_mtu = 1400; debug_level = \"verbose\"; };\n"
+		"plugins = { load = [ \"nettle\", \"psk\" ];\n"
+		"  nettle = { selftest = false; threads = 9; engine = { name = 1; };\n"
+		"             slftest = true; };\n"
+		"  psk = { x = 1; };\n"
+		"};\n", 0644);
+	char want[400];
+	int errors = -1;
+	config_t *cfg;
+
+	/* Nothing registered yet: the plugin groups cannot be checked. */
+	cfg = config_load(path, &errors);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(errors, 0);
+
+	config_set_current(cfg);
+	ck_assert_int_eq(settings_get_int("daemon.fragmentation_mtu", 0), 1400);
+	ck_assert_int_eq(settings_get_int("daemon.nothing", 77), 77);
+	ck_assert_int_eq(settings_get_int("daemon.debug_level", 5), 5);  /* wrong type */
+	ck_assert_str_eq(settings_get_str("daemon.debug_level", "x"), "verbose");
+	ck_assert_str_eq(settings_get_str("daemon.min_threads", "dflt"), "dflt");
+	ck_assert(!settings_get_bool("plugins.nettle.selftest", true));
+	ck_assert(settings_get_bool("plugins.nettle.missing", true));
+	ck_assert_int_eq(settings_get_int("plugins.nettle.threads", 0), 9);
+	ck_assert_int_eq(settings_get_int(NULL, 3), 3);
+
+	plugin_settings_register("nettle", nettle_settings, 3);
+	clear_msgs();
+	errors = config_check_plugin_settings(cfg);
+	ck_assert_int_eq(errors, 4);
+	snprintf(want, sizeof(want), "%s:3: plugins.nettle.threads = 9 is out of "
+	         "range (1..8)", path);
+	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s:3: plugins.nettle.engine.name must be a "
+	         "string, not an integer: engine to use", path);
+	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s:4: unknown keyword 'slftest' in "
+	         "plugins.nettle (did you mean 'selftest'?)", path);
+	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s:5: plugins.psk: this plugin accepts no "
+	         "settings (or is not loaded)", path);
+	ck_assert(logged(want));
+
+	/* Registered before loading: config_load itself rejects the keys. */
+	config_set_current(NULL);
+	config_unref(cfg);
+	ck_assert_ptr_null(config_load(path, &errors));
+	ck_assert_int_eq(errors, 3);
+	ck_assert_int_eq(settings_get_int("daemon.fragmentation_mtu", 1), 1);
+}
+END_TEST
+
+/* ------------------------------------------------------- shipped files */
+
+START_TEST(shipped_files_load)
+{
+	char src[512];
+	const char *path;
+	int errors = -1;
+	config_t *cfg;
+
+	snprintf(src, sizeof(src), "%s/cfg/ikev2.config", srcdir());
+	path = copy_file(src, "ikev2.config", 0644);
+	/* git does not keep mode 0600; the daemon insists on it. */
+	snprintf(src, sizeof(src), "%s/cfg/ikev2.preshared", srcdir());
+	copy_file(src, "ikev2.preshared", 0600);
+	cfg = config_load(path, &errors);
+	if (!cfg)
+		dump_msgs();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(errors, 0);
+	ck_assert_int_ge(cfg->n_rules, 1);
+	for (int i = 0; i < cfg->n_rules; i++) {
+		if (cfg->rules[i].auth_method == AUTH_PSK)
+			ck_assert_uint_gt(cfg->rules[i].local_key.len, 0);
+	}
+	config_unref(cfg);
+}
+END_TEST
+
+/* ------------------------------------------------------------ addresses */
+
+START_TEST(address_forms)
+{
+	addr_range_t r;
+	char err[160];
+
+	ck_assert(addr_range_parse("10.1.2.3/8", &r, err, sizeof(err)));
+	ck_assert(range_is(&r, "10.0.0.0", "10.255.255.255"));
+	ck_assert(addr_range_parse("0.0.0.0/0", &r, err, sizeof(err)));
+	ck_assert(range_is(&r, "0.0.0.0", "255.255.255.255"));
+	ck_assert(addr_range_parse("::/0", &r, err, sizeof(err)));
+	ck_assert(addr_range_parse("2001:db8::/127", &r, err, sizeof(err)));
+	ck_assert(range_is(&r, "2001:db8::", "2001:db8::1"));
+	ck_assert(addr_range_parse("192.0.2.1/32", &r, err, sizeof(err)));
+	ck_assert(addr_range_is_single(&r));
+	ck_assert(!addr_range_parse("192.0.2.1/33", &r, err, sizeof(err)));
+	ck_assert_str_eq(err, "'192.0.2.1/33': prefix length must be 0..32");
+	ck_assert(!addr_range_parse("192.0.2.1/", &r, err, sizeof(err)));
+	ck_assert(!addr_range_parse("192.0.2.1/-1", &r, err, sizeof(err)));
+	ck_assert(!addr_range_parse("10.0.0.9-10.0.0.1", &r, err, sizeof(err)));
+	ck_assert_str_eq(err, "'10.0.0.9-10.0.0.1': range start is above its end");
+	ck_assert(!addr_range_parse("10.0.0.1-::1", &r, err, sizeof(err)));
+	ck_assert(!addr_range_parse("10.0.0.1/8-10.0.0.2", &r, err, sizeof(err)));
+	ck_assert(!addr_range_parse("", &r, err, sizeof(err)));
+	ck_assert(!addr_range_parse("host.example", &r, err, sizeof(err)));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, valid_file_values);
+	tcase_add_test(tc, broken_files);
+	tcase_add_test(tc, missing_main_file);
+	tcase_add_test(tc, unreadable_main_file);
+	tcase_add_test(tc, ignore_errors_keeps_valid_rules);
+	tcase_add_test(tc, ignore_errors_not_for_global_errors);
+	tcase_add_test(tc, ignore_errors_drops_psk_rule_without_key);
+	tcase_add_test(tc, psk_values);
+	tcase_add_test(tc, psk_asymmetric_and_lists);
+	tcase_add_test(tc, psk_include_refused);
+	tcase_add_test(tc, current_swaps_safely);
+	tcase_add_test(tc, settings_access_and_check);
+	tcase_add_test(tc, shipped_files_load);
+	tcase_add_test(tc, address_forms);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -12,4 +12,5 @@ include testing/example-plugin/local.mk
 include testing/kernel/local.mk
 include testing/net/local.mk
 include testing/codec/local.mk
+include testing/crypto/local.mk
 include testing/gnutls/local.mk

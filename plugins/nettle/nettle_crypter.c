@@ -1,0 +1,251 @@
+/*
+ * nettle_crypter.c - the non-AEAD IKEv2 ciphers: AES-CBC (RFC 3602),
+ * AES-CTR (RFC 3686: key|4-byte nonce, 8-byte IV, counter from 1) and
+ * 3DES-CBC (RFC 2451).
+ */
+#include "nettle_plugin.h"
+
+#include <stdlib.h>
+
+#include <nettle/aes.h>
+#include <nettle/cbc.h>
+#include <nettle/ctr.h>
+#include <nettle/des.h>
+
+#define CTR_NONCE_SIZE 4
+#define CTR_IV_SIZE 8
+
+typedef enum { MODE_CBC, MODE_CTR } cipher_mode_t;
+
+typedef struct {
+	crypter_t public;
+	encr_id_t alg;
+	cipher_mode_t mode;
+	size_t key_len;       /* cipher key, without the CTR nonce */
+	bool keyed;
+	uint8_t nonce[CTR_NONCE_SIZE];
+	union {
+		struct { struct aes128_ctx enc, dec; } aes128;
+		struct { struct aes192_ctx enc, dec; } aes192;
+		struct { struct aes256_ctx enc, dec; } aes256;
+		struct des3_ctx des3;
+	} k;
+} nettle_crypter_t;
+
+static size_t get_block_size(crypter_t *c)
+{
+	nettle_crypter_t *self = (nettle_crypter_t *)c;
+
+	if (self->mode == MODE_CTR)
+		return 1;  /* a stream: no padding alignment needed */
+	return self->alg == ENCR_3DES ? DES3_BLOCK_SIZE : AES_BLOCK_SIZE;
+}
+
+static size_t get_iv_size(crypter_t *c)
+{
+	nettle_crypter_t *self = (nettle_crypter_t *)c;
+
+	if (self->mode == MODE_CTR)
+		return CTR_IV_SIZE;
+	return self->alg == ENCR_3DES ? DES3_BLOCK_SIZE : AES_BLOCK_SIZE;
+}
+
+static size_t get_key_size(crypter_t *c)
+{
+	nettle_crypter_t *self = (nettle_crypter_t *)c;
+
+	return self->key_len + (self->mode == MODE_CTR ? CTR_NONCE_SIZE : 0);
+}
+
+static bool set_key(crypter_t *c, chunk_t key)
+{
+	nettle_crypter_t *self = (nettle_crypter_t *)c;
+
+	if (key.len != get_key_size(c) || !key.ptr)
+		return false;
+	if (self->alg == ENCR_3DES) {
+		/* Nettle rejects keys with a weak DES part (RFC 2451 §2.5
+		 * says to reject them). */
+		if (!des3_set_key(&self->k.des3, key.ptr)) {
+			memwipe(&self->k, sizeof(self->k));
+			self->keyed = false;
+			return false;
+		}
+	} else {
+		switch (self->key_len) {
+		case AES128_KEY_SIZE:
+			aes128_set_encrypt_key(&self->k.aes128.enc, key.ptr);
+			aes128_invert_key(&self->k.aes128.dec, &self->k.aes128.enc);
+			break;
+		case AES192_KEY_SIZE:
+			aes192_set_encrypt_key(&self->k.aes192.enc, key.ptr);
+			aes192_invert_key(&self->k.aes192.dec, &self->k.aes192.enc);
+			break;
+		default:
+			aes256_set_encrypt_key(&self->k.aes256.enc, key.ptr);
+			aes256_invert_key(&self->k.aes256.dec, &self->k.aes256.enc);
+			break;
+		}
+		if (self->mode == MODE_CTR)
+			memcpy(self->nonce, key.ptr + self->key_len, CTR_NONCE_SIZE);
+	}
+	self->keyed = true;
+	return true;
+}
+
+/* The encryption function and context for this key size. */
+static void aes_enc(nettle_crypter_t *self, const void **ctx,
+                    nettle_cipher_func **f)
+{
+	switch (self->key_len) {
+	case AES128_KEY_SIZE:
+		*ctx = &self->k.aes128.enc;
+		*f = (nettle_cipher_func *)aes128_encrypt;
+		break;
+	case AES192_KEY_SIZE:
+		*ctx = &self->k.aes192.enc;
+		*f = (nettle_cipher_func *)aes192_encrypt;
+		break;
+	default:
+		*ctx = &self->k.aes256.enc;
+		*f = (nettle_cipher_func *)aes256_encrypt;
+		break;
+	}
+}
+
+static bool ctr_crypt_data(nettle_crypter_t *self, chunk_t data, chunk_t iv)
+{
+	uint8_t ctr[AES_BLOCK_SIZE];
+	nettle_cipher_func *f;
+	const void *ctx;
+
+	/* Counter block: nonce | IV | 32-bit block counter starting at 1. */
+	memcpy(ctr, self->nonce, CTR_NONCE_SIZE);
+	memcpy(ctr + CTR_NONCE_SIZE, iv.ptr, CTR_IV_SIZE);
+	ctr[12] = ctr[13] = ctr[14] = 0;
+	ctr[15] = 1;
+	aes_enc(self, &ctx, &f);
+	ctr_crypt(ctx, f, AES_BLOCK_SIZE, ctr, data.len, data.ptr, data.ptr);
+	return true;
+}
+
+static bool check_args(nettle_crypter_t *self, chunk_t data, chunk_t iv)
+{
+	if (!self->keyed || iv.len != get_iv_size(&self->public) || !iv.ptr)
+		return false;
+	if (data.len && !data.ptr)
+		return false;
+	return data.len % get_block_size(&self->public) == 0;
+}
+
+static bool encrypt(crypter_t *c, chunk_t data, chunk_t iv)
+{
+	nettle_crypter_t *self = (nettle_crypter_t *)c;
+	uint8_t ivbuf[AES_BLOCK_SIZE];
+
+	if (!check_args(self, data, iv))
+		return false;
+	if (self->mode == MODE_CTR)
+		return ctr_crypt_data(self, data, iv);
+	/* Nettle advances the IV in place; the caller's IV stays as sent. */
+	memcpy(ivbuf, iv.ptr, iv.len);
+	switch (self->alg == ENCR_3DES ? 0 : self->key_len) {
+	case 0:
+		cbc_encrypt(&self->k.des3, (nettle_cipher_func *)des3_encrypt,
+		            DES3_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
+		break;
+	case AES128_KEY_SIZE:
+		cbc_aes128_encrypt(&self->k.aes128.enc, ivbuf, data.len,
+		                   data.ptr, data.ptr);
+		break;
+	case AES192_KEY_SIZE:
+		cbc_aes192_encrypt(&self->k.aes192.enc, ivbuf, data.len,
+		                   data.ptr, data.ptr);
+		break;
+	default:
+		cbc_aes256_encrypt(&self->k.aes256.enc, ivbuf, data.len,
+		                   data.ptr, data.ptr);
+		break;
+	}
+	return true;
+}
+
+static bool decrypt(crypter_t *c, chunk_t data, chunk_t iv)
+{
+	nettle_crypter_t *self = (nettle_crypter_t *)c;
+	uint8_t ivbuf[AES_BLOCK_SIZE];
+
+	if (!check_args(self, data, iv))
+		return false;
+	if (self->mode == MODE_CTR)
+		return ctr_crypt_data(self, data, iv);
+	memcpy(ivbuf, iv.ptr, iv.len);
+	switch (self->alg == ENCR_3DES ? 0 : self->key_len) {
+	case 0:
+		cbc_decrypt(&self->k.des3, (nettle_cipher_func *)des3_decrypt,
+		            DES3_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
+		break;
+	case AES128_KEY_SIZE:
+		cbc_decrypt(&self->k.aes128.dec, (nettle_cipher_func *)aes128_decrypt,
+		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
+		break;
+	case AES192_KEY_SIZE:
+		cbc_decrypt(&self->k.aes192.dec, (nettle_cipher_func *)aes192_decrypt,
+		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
+		break;
+	default:
+		cbc_decrypt(&self->k.aes256.dec, (nettle_cipher_func *)aes256_decrypt,
+		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
+		break;
+	}
+	return true;
+}
+
+static void destroy(crypter_t *c)
+{
+	nettle_crypter_t *self = (nettle_crypter_t *)c;
+
+	memwipe(self, sizeof(*self));
+	free(self);
+}
+
+crypter_t *nettle_crypter_create(encr_id_t alg, size_t key_bits)
+{
+	cipher_mode_t mode = MODE_CBC;
+	size_t key_len;
+
+	switch (alg) {
+	case ENCR_AES_CTR:
+		mode = MODE_CTR;
+		/* fall through */
+	case ENCR_AES_CBC:
+		/* AES needs the key length attribute; 0 means the smallest. */
+		if (key_bits == 0)
+			key_bits = 128;
+		if (key_bits != 128 && key_bits != 192 && key_bits != 256)
+			return NULL;
+		key_len = key_bits / 8;
+		break;
+	case ENCR_3DES:
+		if (key_bits != 0 && key_bits != 192)
+			return NULL;
+		key_len = DES3_KEY_SIZE;
+		break;
+	default:
+		return NULL;
+	}
+	nettle_crypter_t *self = xzalloc(sizeof(*self));
+	self->public = (crypter_t){
+		.encrypt = encrypt,
+		.decrypt = decrypt,
+		.get_block_size = get_block_size,
+		.get_iv_size = get_iv_size,
+		.get_key_size = get_key_size,
+		.set_key = set_key,
+		.destroy = destroy,
+	};
+	self->alg = alg;
+	self->mode = mode;
+	self->key_len = key_len;
+	return &self->public;
+}

@@ -1,0 +1,181 @@
+/*
+ * nettle_mac.c - HMAC-SHA1/2 and AES-CMAC from Nettle, and AES-XCBC-MAC
+ * (RFC 3566) built on Nettle's AES, behind one small interface that the
+ * signers and PRFs share.
+ */
+#include "nettle_mac.h"
+
+#include <nettle/memxor.h>
+
+size_t nettle_mac_size(nettle_mac_alg_t alg)
+{
+	switch (alg) {
+	case MAC_HMAC_SHA1:   return SHA1_DIGEST_SIZE;
+	case MAC_HMAC_SHA256: return SHA256_DIGEST_SIZE;
+	case MAC_HMAC_SHA384: return SHA384_DIGEST_SIZE;
+	case MAC_HMAC_SHA512: return SHA512_DIGEST_SIZE;
+	case MAC_AES_XCBC:
+	case MAC_AES_CMAC:    return AES_BLOCK_SIZE;
+	}
+	return 0;
+}
+
+size_t nettle_mac_key_size(nettle_mac_alg_t alg)
+{
+	switch (alg) {
+	case MAC_AES_XCBC:
+	case MAC_AES_CMAC:
+		return NETTLE_AES_MAC_KEY_SIZE;
+	default:
+		return nettle_mac_size(alg);
+	}
+}
+
+void xcbc_aes128_set_key(struct xcbc_aes128_ctx *ctx, const uint8_t *key)
+{
+	struct aes128_ctx k;
+	uint8_t k1[AES_BLOCK_SIZE];
+	uint8_t c[AES_BLOCK_SIZE];
+
+	/* K1 = E(K, 0x01..), K2 = E(K, 0x02..), K3 = E(K, 0x03..) */
+	aes128_set_encrypt_key(&k, key);
+	memset(c, 0x01, sizeof(c));
+	aes128_encrypt(&k, AES_BLOCK_SIZE, k1, c);
+	memset(c, 0x02, sizeof(c));
+	aes128_encrypt(&k, AES_BLOCK_SIZE, ctx->k2, c);
+	memset(c, 0x03, sizeof(c));
+	aes128_encrypt(&k, AES_BLOCK_SIZE, ctx->k3, c);
+	aes128_set_encrypt_key(&ctx->k1, k1);
+	memwipe(&k, sizeof(k));
+	memwipe(k1, sizeof(k1));
+}
+
+void xcbc_aes128_mac(const struct xcbc_aes128_ctx *ctx, size_t len,
+                     const uint8_t *data, uint8_t *out)
+{
+	uint8_t e[AES_BLOCK_SIZE] = { 0 };
+
+	/* All blocks but the last (a complete last block is kept back, as it
+	 * is XORed with K2 rather than padded and XORed with K3). */
+	while (len > AES_BLOCK_SIZE) {
+		memxor(e, data, AES_BLOCK_SIZE);
+		aes128_encrypt(&ctx->k1, AES_BLOCK_SIZE, e, e);
+		data += AES_BLOCK_SIZE;
+		len -= AES_BLOCK_SIZE;
+	}
+	if (len == AES_BLOCK_SIZE) {
+		memxor(e, data, AES_BLOCK_SIZE);
+		memxor(e, ctx->k2, AES_BLOCK_SIZE);
+	} else {
+		/* len < 16, including the empty message: pad 0x80 00.. */
+		memxor(e, data, len);
+		e[len] ^= 0x80;
+		memxor(e, ctx->k3, AES_BLOCK_SIZE);
+	}
+	aes128_encrypt(&ctx->k1, AES_BLOCK_SIZE, out, e);
+	memwipe(e, sizeof(e));
+}
+
+void nettle_mac_init(nettle_mac_t *mac, nettle_mac_alg_t alg)
+{
+	memset(mac, 0, sizeof(*mac));
+	mac->alg = alg;
+}
+
+bool nettle_mac_set_key(nettle_mac_t *mac, chunk_t key)
+{
+	if (key.len && !key.ptr)
+		return false;
+	switch (mac->alg) {
+	case MAC_HMAC_SHA1:
+		hmac_sha1_set_key(&mac->u.sha1, key.len, key.ptr);
+		break;
+	case MAC_HMAC_SHA256:
+		hmac_sha256_set_key(&mac->u.sha256, key.len, key.ptr);
+		break;
+	case MAC_HMAC_SHA384:
+		hmac_sha384_set_key(&mac->u.sha512, key.len, key.ptr);
+		break;
+	case MAC_HMAC_SHA512:
+		hmac_sha512_set_key(&mac->u.sha512, key.len, key.ptr);
+		break;
+	case MAC_AES_XCBC:
+		if (key.len != NETTLE_AES_MAC_KEY_SIZE)
+			return false;
+		xcbc_aes128_set_key(&mac->u.xcbc, key.ptr);
+		break;
+	case MAC_AES_CMAC:
+		if (key.len != NETTLE_AES_MAC_KEY_SIZE)
+			return false;
+		cmac_aes128_set_key(&mac->u.cmac, key.ptr);
+		break;
+	default:
+		return false;
+	}
+	mac->keyed = true;
+	return true;
+}
+
+bool nettle_mac_set_prf_key(nettle_mac_t *mac, chunk_t key)
+{
+	uint8_t k[NETTLE_AES_MAC_KEY_SIZE] = { 0 };
+	bool ok;
+
+	if (mac->alg != MAC_AES_XCBC && mac->alg != MAC_AES_CMAC)
+		return nettle_mac_set_key(mac, key);
+	if (key.len && !key.ptr)
+		return false;
+	/* RFC 4434 §2 (XCBC) pads a shorter key with zeros; RFC 4615 §3
+	 * (CMAC) derives every key that is not 128 bits long. */
+	if (key.len == sizeof(k) ||
+	    (mac->alg == MAC_AES_XCBC && key.len < sizeof(k))) {
+		if (key.len)
+			memcpy(k, key.ptr, key.len);
+	} else {
+		/* K' = MAC(0^128, K) */
+		if (!nettle_mac_set_key(mac, chunk_create(k, sizeof(k))) ||
+		    !nettle_mac_compute(mac, key, k))
+			return false;
+	}
+	ok = nettle_mac_set_key(mac, chunk_create(k, sizeof(k)));
+	memwipe(k, sizeof(k));
+	return ok;
+}
+
+bool nettle_mac_compute(nettle_mac_t *mac, chunk_t data, uint8_t *out)
+{
+	if (!mac->keyed || (data.len && !data.ptr))
+		return false;
+	switch (mac->alg) {
+	case MAC_HMAC_SHA1:
+		hmac_sha1_update(&mac->u.sha1, data.len, data.ptr);
+		hmac_sha1_digest(&mac->u.sha1, SHA1_DIGEST_SIZE, out);
+		return true;
+	case MAC_HMAC_SHA256:
+		hmac_sha256_update(&mac->u.sha256, data.len, data.ptr);
+		hmac_sha256_digest(&mac->u.sha256, SHA256_DIGEST_SIZE, out);
+		return true;
+	case MAC_HMAC_SHA384:
+		hmac_sha384_update(&mac->u.sha512, data.len, data.ptr);
+		hmac_sha384_digest(&mac->u.sha512, SHA384_DIGEST_SIZE, out);
+		return true;
+	case MAC_HMAC_SHA512:
+		hmac_sha512_update(&mac->u.sha512, data.len, data.ptr);
+		hmac_sha512_digest(&mac->u.sha512, SHA512_DIGEST_SIZE, out);
+		return true;
+	case MAC_AES_XCBC:
+		xcbc_aes128_mac(&mac->u.xcbc, data.len, data.ptr, out);
+		return true;
+	case MAC_AES_CMAC:
+		cmac_aes128_update(&mac->u.cmac, data.len, data.ptr);
+		cmac_aes128_digest(&mac->u.cmac, CMAC128_DIGEST_SIZE, out);
+		return true;
+	}
+	return false;
+}
+
+void nettle_mac_wipe(nettle_mac_t *mac)
+{
+	memwipe(&mac->u, sizeof(mac->u));
+	mac->keyed = false;
+}

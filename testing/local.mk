@@ -14,3 +14,4 @@ include testing/net/local.mk
 include testing/codec/local.mk
 include testing/crypto/local.mk
 include testing/gnutls/local.mk
+include testing/netns/local.mk

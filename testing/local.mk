@@ -13,4 +13,5 @@ include testing/kernel/local.mk
 include testing/net/local.mk
 include testing/codec/local.mk
 include testing/crypto/local.mk
+include testing/bench/crypto.mk
 include testing/gnutls/local.mk

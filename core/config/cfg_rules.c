@@ -300,7 +300,7 @@ static bool parse_auth_method(cfg_ctx_t *ctx, const config_setting_t *g,
 	if (rc < 0)
 		return false;
 	for (size_t i = 0; i < sizeof(auth_methods) / sizeof(auth_methods[0]); i++) {
-		if (strcmp(name, auth_methods[i].name) == 0) {
+		if (strcasecmp(name, auth_methods[i].name) == 0) {
 			r->auth_method = auth_methods[i].method;
 			return true;
 		}
@@ -363,7 +363,17 @@ static void parse_rule(cfg_ctx_t *ctx, const config_setting_t *g,
 		}
 	}
 	parse_auth_method(ctx, g, r, where);
-	cfg_get_bool(ctx, g, "auto_start", &r->auto_start);
+	if (cfg_get_bool(ctx, g, "auto_start", &r->auto_start) > 0 &&
+	    r->auto_start) {
+		/* Skip when remote_addr itself was wrong (already said). */
+		bool addr_failed = config_setting_get_member(g, "remote_addr") &&
+		                   r->n_remote_addr == 0;
+		if (!addr_failed && !(r->n_remote_addr == 1 &&
+		                      addr_range_is_single(&r->remote_addr[0])))
+			cfg_error(ctx, config_setting_get_member(g, "auto_start"),
+			          "auto_start needs remote_addr to be a single "
+			          "address to start from");
+	}
 
 	defaults_copy(&d, globals);
 	cfg_defaults_parse(ctx, g, &d, true);

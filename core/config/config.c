@@ -401,6 +401,19 @@ static int check_plugin_groups(cfg_ctx_t *ctx, const config_t *cfg,
 	return errors;
 }
 
+/* plugins.load when the file has none. */
+static void default_plugins(config_t *cfg)
+{
+	static const char *const names[] = {
+		"nettle", "gnutls", "psk", "kernel-netlink"
+	};
+
+	cfg->n_plugins = (int)(sizeof(names) / sizeof(names[0]));
+	cfg->plugins = xmalloc(sizeof(char *) * (size_t)cfg->n_plugins);
+	for (int i = 0; i < cfg->n_plugins; i++)
+		cfg->plugins[i] = xstrdup(names[i]);
+}
+
 static void parse_plugins(cfg_ctx_t *ctx, const config_setting_t *root,
                           config_t *cfg)
 {
@@ -408,21 +421,20 @@ static void parse_plugins(cfg_ctx_t *ctx, const config_setting_t *root,
 	names_t nm;
 	const char *s;
 
-	if (!g)
+	if (!g) {
+		default_plugins(cfg);
 		return;
+	}
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
 		cfg_error(ctx, g, "'plugins' must be a group { load = [...]; ... }, "
 		          "not %s", cfg_type_name(config_setting_type(g)));
 		return;
 	}
 	nm = (names_t){ &cfg->plugins, &cfg->n_plugins, "load", NULL, 0 };
-	cfg_each(ctx, g, "load", name_elem, &nm);
+	if (cfg_each(ctx, g, "load", name_elem, &nm) == 0)
+		default_plugins(cfg);
 	nm = (names_t){ &cfg->critical, &cfg->n_critical, "critical",
 	                cfg->plugins, cfg->n_plugins };
-	/* Without a load list every name would be "not in plugins.load";
-	 * with one, critical names must be in it. */
-	if (!cfg->n_plugins)
-		nm.load = NULL;
 	cfg_each(ctx, g, "critical", name_elem, &nm);
 	if (cfg_get_str(ctx, g, "path", false, &s) > 0)
 		cfg->plugin_path = xstrdup(s);

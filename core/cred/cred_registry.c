@@ -253,9 +253,8 @@ private_key_t *cred_load_private_key(key_type_t type, chunk_t data)
 		log_error(DBG_CERT, "private key: no plugin loads %s keys",
 		          key_type_name(type));
 	else
-		log_error(DBG_CERT, "private key: not a %s%s key in PEM or DER",
-		          type == KEY_ANY ? "supported" : key_type_name(type),
-		          type == KEY_ANY ? "" : "");
+		log_error(DBG_CERT, "private key: not a %s key in PEM or DER",
+		          type == KEY_ANY ? "supported" : key_type_name(type));
 	return NULL;
 }
 

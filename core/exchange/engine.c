@@ -1,25 +1,75 @@
 /*
- * engine.c - the engine object: SA table, configuration in force, tunables,
- * and the process-wide instance the daemon drives.
+ * engine.c - the engine object: SA table, configuration in force, the life
+ * of an IKE SA (creation, establishment, deletion), timers, and the
+ * process-wide instance the daemon drives.
  */
 #include "exchange/engine.h"
 #include "exchange/engine_priv.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <ikev2d/chunk.h>
+#include <ikev2d/kernel_ipsec.h>
 
-static const engine_tunables_t default_tunables = {
-	.half_open_timeout_ms = 30000,
-	.cookie_threshold = 1000,
-	.half_open_per_source = 200,
-	.retransmit_tries = 5,
-	.retransmit_base_ms = 0,      /* 0: from daemon.response_wait_time */
-};
+#include "exchange/proposal.h"
+#include "net/addr.h"
+
+/* ------------------------------------------------------------ SA life */
+
+void ike_hs_free(ike_hs_t *hs)
+{
+	if (!hs)
+		return;
+	if (hs->ke)
+		hs->ke->destroy(hs->ke);
+	chunk_clear(&hs->ni);
+	chunk_clear(&hs->nr);
+	chunk_free(&hs->init_req);
+	chunk_free(&hs->init_resp);
+	chunk_free(&hs->cookie);
+	child_sa_free(hs->child);
+	free(hs);
+}
+
+static void sk_ctx_free(sk_ctx_t *c)
+{
+	if (c->aead)
+		c->aead->destroy(c->aead);
+	if (c->crypter)
+		c->crypter->destroy(c->crypter);
+	if (c->signer)
+		c->signer->destroy(c->signer);
+	if (c->rng)
+		c->rng->destroy(c->rng);
+	memset(c, 0, sizeof(*c));
+}
+
+void ike_keys_free(ike_keys_t *k)
+{
+	if (!k)
+		return;
+	chunk_clear(&k->sk_d);
+	chunk_clear(&k->sk_pi);
+	chunk_clear(&k->sk_pr);
+	sk_ctx_free(&k->in);
+	sk_ctx_free(&k->out);
+	if (k->reasm)
+		frag_reasm_destroy(k->reasm);
+	free(k);
+}
 
 void ike_sa_release(engine_t *e, ike_sa_t *sa)
 {
 	(void)e;
+	ike_hs_free(sa->hs);
+	sa->hs = NULL;
+	ike_keys_free(sa->keys);
+	sa->keys = NULL;
+	if (sa->cfg)
+		config_unref(sa->cfg);
 	ike_sa_free(sa);
 }
 
@@ -28,20 +78,214 @@ static void destroy_sa(sa_entry_t *entry, void *ctx)
 	ike_sa_release((engine_t *)ctx, (ike_sa_t *)entry);
 }
 
-engine_t *engine_create(config_t *cfg, const engine_tunables_t *tun)
+ike_sa_t *ike_sa_new(engine_t *e, config_t *cfg, const rule_t *rule,
+                     bool initiator)
+{
+	ike_sa_t *sa = xzalloc(sizeof(*sa));
+	sa_entry_init(e->table, &sa->entry);
+	sa->cfg = cfg;          /* the caller's reference moves here */
+	sa->rule = rule;
+	sa->initiator = initiator;
+	sa->hs = xzalloc(sizeof(ike_hs_t));
+	sa->state = IKE_CREATED;
+	return sa;
+}
+
+static void stop_all_timers(engine_t *e, ike_sa_t *sa)
+{
+	for (int k = 0; k < 4; k++)
+		sa_timer_stop(e, sa, (sa_timer_kind_t)k);
+}
+
+void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
+{
+	if (sa->state == IKE_DEAD)
+		return;
+	bool was_up = sa->state >= IKE_ESTABLISHED;
+	stop_all_timers(e, sa);
+	for (child_sa_t *c = sa->children; c; c = c->next) {
+		if (c->state != CHILD_CREATED) {
+			child_uninstall(sa, c);
+			bus_emit(&(bus_event_t){ .type = BUS_EV_CHILD_DOWN,
+			         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa),
+			         .detail = why });
+		}
+	}
+	if (sa->hs && sa->hs->child) {
+		/* the first CHILD SA never came up: release its SPI */
+		child_uninstall(sa, sa->hs->child);
+		child_sa_free(sa->hs->child);
+		sa->hs->child = NULL;
+	}
+	if (was_up) {
+		atomic_fetch_sub(&e->n_established, 1);
+		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA deleted: %s", why);
+	} else {
+		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA failed: %s", why);
+	}
+	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_DOWN,
+	         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa), .detail = why });
+	sa->state = IKE_DEAD;
+}
+
+void ike_sa_established(engine_t *e, ike_sa_t *sa)
+{
+	sa->state = IKE_ESTABLISHED;
+	sa_table_set_established(e->table, &sa->entry);
+	sa_timer_stop(e, sa, TIMER_HALF_OPEN);
+	atomic_fetch_add(&e->n_established, 1);
+	atomic_fetch_add(&e->ike_established_total, 1);
+	sa->last_heard_ms = time_monotonic_ms();
+	if (sa->keys) {
+		/* SK_pi/SK_pr served AUTH only. */
+		chunk_clear(&sa->keys->sk_pi);
+		chunk_clear(&sa->keys->sk_pr);
+	}
+	char algs[128], l[ADDR_STRLEN], r[ADDR_STRLEN];
+	sa_log(sa, DBG_IKESA, LVL_OP,
+	       "IKE SA established %s...%s as %s, %s, SPIs %016llx_i %016llx_r",
+	       addr_to_str(&sa->local, l, sizeof(l)),
+	       addr_to_str(&sa->remote, r, sizeof(r)),
+	       sa->initiator ? "initiator" : "responder",
+	       algs_to_str(&sa->algs, PROTO_IKE, algs, sizeof(algs)),
+	       (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_UP,
+	         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa) });
+	ike_hs_free(sa->hs);
+	sa->hs = NULL;
+	if (sa->rule && sa->rule->dpd_interval_secs)
+		sa_timer_start(e, sa, TIMER_DPD,
+		               (uint64_t)sa->rule->dpd_interval_secs * 1000);
+}
+
+/* ------------------------------------------------------------- timers */
+
+typedef struct sa_timer {
+	engine_t *e;
+	uint64_t spi;
+	sa_timer_kind_t kind;
+	timer_id_t id;
+} sa_timer_t;
+
+static void timer_fired(void *arg)
+{
+	sa_timer_t *t = arg;
+	engine_t *e = t->e;
+	sa_entry_t *en = sa_table_checkout(e->table, t->spi);
+	if (en) {
+		ike_sa_t *sa = (ike_sa_t *)en;
+		if (sa->timer[t->kind] == t) {
+			sa->timer[t->kind] = NULL;
+			switch (t->kind) {
+			case TIMER_RETRANSMIT:
+				retransmit_timeout(e, sa);
+				break;
+			case TIMER_HALF_OPEN:
+				if (sa->state < IKE_ESTABLISHED)
+					ike_sa_delete(e, sa, "half-open SA timed out");
+				break;
+			case TIMER_DPD:
+				dpd_timeout(e, sa);
+				break;
+			case TIMER_REKEY:
+				break;
+			}
+		}
+		engine_finish(e, sa);
+	}
+	free(t);
+	atomic_fetch_sub(&e->timers, 1);
+}
+
+void sa_timer_start(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind, uint64_t ms)
+{
+	sa_timer_stop(e, sa, kind);
+	sa_timer_t *t = xzalloc(sizeof(*t));
+	t->e = e;
+	t->spi = sa->entry.local_spi;
+	t->kind = kind;
+	sa->timer[kind] = t;
+	atomic_fetch_add(&e->timers, 1);
+	/* The SA is checked out by us: the job cannot look at t->id before
+	 * we check it in. */
+	t->id = sched_after_ms(ms, timer_fired, t);
+}
+
+void sa_timer_stop(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind)
+{
+	sa_timer_t *t = sa->timer[kind];
+	if (!t)
+		return;
+	sa->timer[kind] = NULL;
+	if (t->id && sched_cancel(t->id)) {
+		free(t);
+		atomic_fetch_sub(&e->timers, 1);
+	}
+	/* else the job runs, sees it is no longer the SA's timer, frees it */
+}
+
+void engine_finish(engine_t *e, ike_sa_t *sa)
+{
+	if (sa->state == IKE_DEAD) {
+		stop_all_timers(e, sa);
+		sa_table_remove(e->table, &sa->entry);
+	} else {
+		sa_table_checkin(e->table, &sa->entry);
+	}
+}
+
+/* -------------------------------------------------------------- rules */
+
+static bool addr_in_range(const addr_range_t *r, const struct sockaddr_storage *a)
+{
+	chunk_t b = addr_bytes(a);
+	if (!b.len || r->family != a->ss_family)
+		return false;
+	return memcmp(r->lo, b.ptr, b.len) <= 0 && memcmp(b.ptr, r->hi, b.len) <= 0;
+}
+
+bool addr_in_ranges(const addr_range_t *r, int n, const struct sockaddr_storage *a)
+{
+	if (n == 0)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (addr_in_range(&r[i], a))
+			return true;
+	return false;
+}
+
+const rule_t *rule_by_addr(const config_t *cfg, const rule_t *prev,
+                           const struct sockaddr_storage *local,
+                           const struct sockaddr_storage *remote)
+{
+	int start = prev ? (int)(prev - cfg->rules) + 1 : 0;
+	for (int i = start; i < cfg->n_rules; i++) {
+		const rule_t *r = &cfg->rules[i];
+		if (addr_in_ranges(r->local_addr, r->n_local_addr, local) &&
+		    addr_in_ranges(r->remote_addr, r->n_remote_addr, remote))
+			return r;
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------ engine */
+
+engine_t *engine_create(config_t *cfg)
 {
 	engine_t *e = xzalloc(sizeof(*e));
-	e->tun = tun ? *tun : default_tunables;
 	e->table = sa_table_create(destroy_sa, e);
 	pthread_mutex_init(&e->cfg_lock, NULL);
-	e->cfg = cfg;
+	pthread_mutex_init(&e->cookie_lock, NULL);
+	e->cfg = cfg ? config_ref(cfg) : NULL;
+	atomic_init(&e->next_reqid, 1);
+	cookie_init(e);
 	return e;
 }
 
 config_t *engine_config(engine_t *e)
 {
 	pthread_mutex_lock(&e->cfg_lock);
-	config_t *cfg = e->cfg;
+	config_t *cfg = e->cfg ? config_ref(e->cfg) : NULL;
 	pthread_mutex_unlock(&e->cfg_lock);
 	return cfg;
 }
@@ -49,8 +293,11 @@ config_t *engine_config(engine_t *e)
 void engine_set_config(engine_t *e, config_t *cfg)
 {
 	pthread_mutex_lock(&e->cfg_lock);
-	e->cfg = cfg;
+	config_t *old = e->cfg;
+	e->cfg = cfg ? config_ref(cfg) : NULL;
 	pthread_mutex_unlock(&e->cfg_lock);
+	if (old)
+		config_unref(old);
 }
 
 void engine_get_stats(engine_t *e, engine_stats_t *st)
@@ -66,13 +313,69 @@ void engine_get_stats(engine_t *e, engine_stats_t *st)
 	};
 }
 
+bool engine_initiate(engine_t *e, const char *label)
+{
+	config_t *cfg = engine_config(e);
+	if (!cfg) {
+		log_error(DBG_IKESA, "initiate %s: no configuration", label);
+		return false;
+	}
+	const rule_t *rule = config_find_rule(cfg, label);
+	if (!rule) {
+		log_error(DBG_IKESA, "initiate %s: no such rule", label);
+		config_unref(cfg);
+		return false;
+	}
+	ike_sa_t *sa = ike_sa_new(e, cfg, rule, true);
+	return ike_init_start(e, sa);
+}
+
+/* Delete every SA: used at shutdown. */
+typedef struct {
+	engine_t *e;
+	bool send;
+} delete_all_t;
+
+static void delete_one(uint64_t spi, void *ctx)
+{
+	delete_all_t *d = ctx;
+	sa_entry_t *en = sa_table_checkout(d->e->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	if (d->send && sa->state == IKE_ESTABLISHED)
+		ike_sa_send_delete(d->e, sa);
+	else if (!d->send)
+		ike_sa_delete(d->e, sa, "daemon shutting down");
+	engine_finish(d->e, sa);
+}
+
 void engine_destroy(engine_t *e, unsigned wait_ms)
 {
 	if (!e)
 		return;
-	(void)wait_ms;
+	e->stopping = true;
+	delete_all_t d = { .e = e, .send = true };
+	if (wait_ms) {
+		sa_table_foreach_spi(e->table, delete_one, &d);
+		/* Wait for the answers: an answered Delete removes its SA. */
+		uint64_t until = time_monotonic_ms() + wait_ms;
+		while (sa_table_count(e->table) && time_monotonic_ms() < until)
+			usleep(10 * 1000);
+	}
+	d.send = false;
+	sa_table_foreach_spi(e->table, delete_one, &d);
+	/* Timer jobs that were already running when cancelled still hold
+	 * the engine: let them finish. */
+	while (atomic_load(&e->timers))
+		usleep(1000);
 	sa_table_destroy(e->table);
 	pthread_mutex_destroy(&e->cfg_lock);
+	pthread_mutex_destroy(&e->cookie_lock);
+	memwipe(e->cookie_secret, sizeof(e->cookie_secret));
+	memwipe(e->cookie_prev, sizeof(e->cookie_prev));
+	if (e->cfg)
+		config_unref(e->cfg);
 	free(e);
 }
 
@@ -85,22 +388,48 @@ engine_t *engine_get(void)
 	return the_engine;
 }
 
+static void receive_packet(packet_t *packet, void *ctx)
+{
+	engine_receive((engine_t *)ctx, packet);
+}
+
 bool engine_start(config_t *cfg)
 {
-	if (the_engine || !cfg)
+	if (the_engine) {
+		log_error(DBG_OP, "engine already started");
 		return false;
-	the_engine = engine_create(cfg, NULL);
+	}
+	if (!cfg) {
+		log_error(DBG_OP, "engine: no configuration");
+		return false;
+	}
+	the_engine = engine_create(cfg);
+	net_set_receiver(receive_packet, the_engine);
+	int started = 0;
+	for (int i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].auto_start &&
+		    engine_initiate(the_engine, cfg->rules[i].label))
+			started++;
+	log_op(DBG_OP, "engine started: %d rules, %d initiated at start-up",
+	       cfg->n_rules, started);
 	return true;
 }
 
 void engine_reload(config_t *cfg)
 {
-	if (the_engine && cfg)
+	if (the_engine && cfg) {
 		engine_set_config(the_engine, cfg);
+		log_op(DBG_OP, "engine: new configuration in force for new SAs; "
+		       "established SAs keep their rules");
+	}
 }
 
 void engine_shutdown(unsigned wait_ms)
 {
+	if (!the_engine)
+		return;
+	net_set_receiver(NULL, NULL);
 	engine_destroy(the_engine, wait_ms);
 	the_engine = NULL;
+	log_op(DBG_OP, "engine stopped");
 }

@@ -22,15 +22,6 @@
 
 typedef struct engine engine_t;
 
-/* Tunables that are not (yet) in ikev2.config; defaults in engine.c. */
-typedef struct {
-	unsigned half_open_timeout_ms;   /* drop a half-open SA after this */
-	unsigned cookie_threshold;       /* demand COOKIE above this many half-open */
-	unsigned half_open_per_source;   /* refuse more half-open from one address */
-	unsigned retransmit_tries;       /* requests sent at most this many times */
-	unsigned retransmit_base_ms;     /* first retransmit timeout (doubles) */
-} engine_tunables_t;
-
 /* ------------------------------------------------ process-wide engine */
 
 /* Start the engine with cfg (takes its own reference): install the packet
@@ -47,7 +38,9 @@ engine_t *engine_get(void);
 
 /* ------------------------------------------------------ instances */
 
-engine_t *engine_create(config_t *cfg, const engine_tunables_t *tun);
+/* Limits and timers come from cfg->daemon (half_open_*, cookie_threshold,
+ * retry_*, response_wait_time). */
+engine_t *engine_create(config_t *cfg);
 /* Take ownership of a received packet and process it (the receiver that
  * engine_start installs calls this). */
 void engine_receive(engine_t *e, packet_t *packet);

@@ -1,6 +1,7 @@
 /*
- * engine_priv.h - what the engine's files share: the engine object and the
- * IKE SA as the exchanges see it.  Not for use outside core/exchange.
+ * engine_priv.h - what the engine's files share: the engine object, the
+ * handshake and key state of an IKE SA, and the internal entry points of
+ * each exchange.  Not for use outside core/exchange.
  */
 #ifndef IKEV2D_EXCHANGE_ENGINE_PRIV_H
 #define IKEV2D_EXCHANGE_ENGINE_PRIV_H
@@ -8,27 +9,178 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <ikev2d/bus.h>
+#include <ikev2d/crypto.h>
+#include <ikev2d/runtime.h>
+
+#include "codec/fragment.h"
+#include "codec/message.h"
 #include "exchange/engine.h"
 #include "sa/ike_sa.h"
 #include "sa/sa_table.h"
 
+#define NONCE_LEN        32     /* >= half the largest PRF key (RFC 7296 §2.10) */
+#define COOKIE_SECRET_LEN 32
+#define MAX_CHILD_TS     8
+#define MAX_INIT_RETRIES 3      /* COOKIE / INVALID_KE restarts */
+
 struct engine {
 	sa_table_t *table;
-	engine_tunables_t tun;
 	pthread_mutex_t cfg_lock;
-	config_t *cfg;                 /* for new SAs */
+	config_t *cfg;                 /* for new SAs (a reference) */
+	bool stopping;                 /* shutdown: accept no new SAs */
+
+	/* COOKIE secret (RFC 7296 §2.6), rotated; the previous one is still
+	 * accepted so that a cookie handed out just before stays valid. */
+	pthread_mutex_t cookie_lock;
+	uint8_t cookie_secret[COOKIE_SECRET_LEN];
+	uint8_t cookie_prev[COOKIE_SECRET_LEN];
+	uint8_t cookie_version;        /* of cookie_secret */
+	uint64_t cookie_rotated_ms;
+
+	atomic_uint timers;            /* timer jobs scheduled and not yet run */
 	atomic_uint n_established;
 	atomic_uint_fast64_t ike_established_total;
 	atomic_uint_fast64_t child_established_total;
 	atomic_uint_fast64_t cookies_sent;
 	atomic_uint_fast64_t dropped;
+	atomic_uint_fast32_t next_reqid;
 };
 
-/* The configuration for new SAs (borrowed while the engine holds it). */
-config_t *engine_config(engine_t *e);
+/* SK_* keys and the crypto objects of both directions. */
+struct ike_keys {
+	prf_id_t prf_alg;
+	chunk_t sk_d, sk_pi, sk_pr;    /* sk_pi/sk_pr wiped once established */
+	sk_ctx_t in, out;
+	frag_reasm_t *reasm;
+};
 
-/* Free an IKE SA whose last reference went (table destroy callback):
- * handshake scratch, keys, then the SA. */
+/* What only the handshake needs; freed once the IKE SA is established. */
+struct ike_hs {
+	ke_t *ke;
+	uint16_t ke_group;
+	chunk_t ni, nr;
+	chunk_t init_req, init_resp;   /* raw IKE_SA_INIT messages (AUTH) */
+	chunk_t cookie;                /* initiator: the cookie to echo */
+	unsigned init_retries;
+	child_sa_t *child;             /* initiator: the first CHILD SA offered */
+	bool frag_offered;
+};
+
+/* ---------------------------------------------------------- logging
+ * Every line about an SA names its rule and number. */
+#define SA_RULE(sa) ((sa)->rule ? (sa)->rule->label : "-")
+#define sa_log(sa, grp, lvl, fmt, ...) \
+	bus_log((grp), (lvl), "%s #%llu: " fmt, SA_RULE(sa), \
+	        (unsigned long long)(sa)->entry.unique_id, ##__VA_ARGS__)
+
+/* ----------------------------------------------------------- engine.c */
+config_t *engine_config(engine_t *e);   /* a new reference */
 void ike_sa_release(engine_t *e, ike_sa_t *sa);
+/* Done with a checked-out SA: remove it when it is IKE_DEAD, else check
+ * it in.  Every path that checked an SA out ends here. */
+void engine_finish(engine_t *e, ike_sa_t *sa);
+/* New IKE SA object (not yet in the table). */
+ike_sa_t *ike_sa_new(engine_t *e, config_t *cfg, const rule_t *rule,
+                     bool initiator);
+/* The SA failed or was deleted: log why (op level), emit events, remove
+ * its CHILD SAs from the kernel, remove it from the table and check it in. */
+void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why);
+/* Established: counters, events, free handshake state, arm DPD/rekey. */
+void ike_sa_established(engine_t *e, ike_sa_t *sa);
+void ike_hs_free(ike_hs_t *hs);
+void ike_keys_free(ike_keys_t *k);
+
+/* Timers: fn runs on a worker with the SA checked out (skipped when the
+ * SA is gone).  'kind' says which timer field of the SA it is. */
+typedef enum {
+	TIMER_RETRANSMIT,
+	TIMER_HALF_OPEN,
+	TIMER_DPD,
+	TIMER_REKEY,
+} sa_timer_kind_t;
+void sa_timer_start(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind,
+                    uint64_t ms);
+void sa_timer_stop(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind);
+
+/* Rules whose addresses match (local, remote); next after 'prev' (NULL:
+ * first). */
+const rule_t *rule_by_addr(const config_t *cfg, const rule_t *prev,
+                           const struct sockaddr_storage *local,
+                           const struct sockaddr_storage *remote);
+bool addr_in_ranges(const addr_range_t *r, int n,
+                    const struct sockaddr_storage *a);
+
+/* ---------------------------------------------------------- send.c */
+/* Generate (SK-protected unless IKE_SA_INIT, fragmented when needed and
+ * allowed) and send our request, keeping it for retransmission. */
+bool send_request(engine_t *e, ike_sa_t *sa, message_t *m);
+/* Generate and send our response, keeping it for retransmitted requests. */
+bool send_response(engine_t *e, ike_sa_t *sa, message_t *m);
+/* Resend the stored response / request. */
+void resend_response(engine_t *e, ike_sa_t *sa);
+void retransmit_timeout(engine_t *e, ike_sa_t *sa);
+/* Send raw bytes from/to the given addresses (unprotected answers). */
+bool send_raw(chunk_t data, const struct sockaddr_storage *src,
+              const struct sockaddr_storage *dst);
+/* New request message of the SA with the next message ID. */
+message_t *sa_new_request(ike_sa_t *sa, uint8_t exchange);
+message_t *sa_new_response(ike_sa_t *sa, uint8_t exchange, uint32_t mid);
+
+/* ------------------------------------------------------- ike_sa_init.c */
+bool ike_init_start(engine_t *e, ike_sa_t *sa);
+void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m);
+void ike_init_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
+
+/* --------------------------------------------------------- cookie.c */
+void cookie_init(engine_t *e);
+/* The cookie for this initiator (SPIi, Ni, its address), current secret. */
+chunk_t cookie_make(engine_t *e, uint64_t spi_i, chunk_t ni,
+                    const struct sockaddr_storage *peer);
+bool cookie_verify(engine_t *e, chunk_t cookie, uint64_t spi_i, chunk_t ni,
+                   const struct sockaddr_storage *peer);
+
+/* ---------------------------------------------------------- keys.c */
+/* SKEYSEED and SK_* from the handshake state; sets up sa->keys. */
+bool ike_keys_derive(ike_sa_t *sa);
+/* Big-endian bytes of an IKE SPI as on the wire. */
+void spi_to_bytes(uint64_t spi, uint8_t out[8]);
+/* prf(key, data) with the SA's PRF into a fresh chunk. */
+bool sa_prf(ike_sa_t *sa, chunk_t key, chunk_t data, chunk_t *out);
+
+/* ------------------------------------------------------------- id.c */
+/* Our ID payload (type and body) for the SA's rule; false (logged) if
+ * it cannot be encoded. */
+bool id_local(ike_sa_t *sa, uint8_t *type, chunk_t *data);
+/* Whether a peer's ID payload matches one of the rule's remote IDs. */
+bool id_matches_rule(const rule_t *rule, uint8_t type, chunk_t data);
+/* Printable form of an ID payload for logs. */
+char *id_to_str(uint8_t type, chunk_t data, char *buf, size_t len);
+
+/* --------------------------------------------------------- ike_auth.c */
+void ike_auth_start(engine_t *e, ike_sa_t *sa);
+void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m);
+void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
+
+/* --------------------------------------------------------- child_sa.c */
+/* Install both directions and the policies of a negotiated CHILD SA;
+ * keys from SK_d and the nonces (g_ir empty without PFS); we_initiated:
+ * we sent the request that created it. */
+bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
+                   chunk_t ni, chunk_t nr, bool we_initiated);
+/* Remove both directions and the policies from the kernel. */
+void child_uninstall(ike_sa_t *sa, child_sa_t *c);
+child_sa_t *child_new(engine_t *e, const child_cfg_t *cfg);
+void child_add_to_sa(ike_sa_t *sa, child_sa_t *c);
+child_sa_t *child_find_by_spi(ike_sa_t *sa, uint32_t spi, bool inbound);
+void child_log_up(ike_sa_t *sa, child_sa_t *c, const char *what);
+
+/* ------------------------------------------------------ informational.c */
+void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m);
+void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
+/* Send a Delete for the IKE SA (state DELETING; removed on the answer
+ * or the retransmit limit). */
+void ike_sa_send_delete(engine_t *e, ike_sa_t *sa);
+void dpd_timeout(engine_t *e, ike_sa_t *sa);
 
 #endif

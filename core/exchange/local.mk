@@ -1,6 +1,21 @@
 # core/exchange: build fragment, included from the top Makefile.am.
 libikev2d_la_SOURCES += \
-	core/exchange/engine.c
+	core/exchange/auth_registry.c \
+	core/exchange/child_sa.c \
+	core/exchange/cookie.c \
+	core/exchange/engine.c \
+	core/exchange/id.c \
+	core/exchange/ike_auth.c \
+	core/exchange/ike_sa_init.c \
+	core/exchange/informational.c \
+	core/exchange/keys.c \
+	core/exchange/proposal.c \
+	core/exchange/receive.c \
+	core/exchange/send.c \
+	core/exchange/ts.c
 noinst_HEADERS += \
+	core/exchange/child_sa.h \
 	core/exchange/engine.h \
-	core/exchange/engine_priv.h
+	core/exchange/engine_priv.h \
+	core/exchange/proposal.h \
+	core/exchange/ts.h

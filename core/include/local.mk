@@ -1,5 +1,6 @@
 # Installed plugin API headers ($includedir/ikev2d/).
 ikev2dinclude_HEADERS += \
+	core/include/ikev2d/auth.h \
 	core/include/ikev2d/bus.h \
 	core/include/ikev2d/chunk.h \
 	core/include/ikev2d/cred.h \

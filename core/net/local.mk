@@ -4,7 +4,5 @@ noinst_HEADERS += core/net/packet.h core/net/net.h core/net/addr.h core/net/nat.
 libikev2d_la_SOURCES += \
 	core/net/packet.c \
 	core/net/addr.c \
-	core/net/socket.c
-# nat.c needs the crypto registry (crypto_create_hasher); it joins the
-# library when that lands.
-EXTRA_DIST += core/net/nat.c
+	core/net/socket.c \
+	core/net/nat.c

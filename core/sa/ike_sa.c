@@ -31,8 +31,10 @@ void child_sa_free(child_sa_t *c)
 	free(c);
 }
 
-static void free_frags(chunk_t **frags, int *n)
+void ike_sa_free_msgs(chunk_t **frags, int *n)
 {
+	if (!*frags)
+		return;
 	for (int i = 0; i < *n; i++)
 		chunk_free(&(*frags)[i]);
 	free(*frags);
@@ -44,10 +46,8 @@ void ike_sa_free(ike_sa_t *sa)
 {
 	if (!sa)
 		return;
-	chunk_free(&sa->last_response);
-	chunk_free(&sa->pending_request);
-	free_frags(&sa->last_response_frags, &sa->n_last_response_frags);
-	free_frags(&sa->pending_frags, &sa->n_pending_frags);
+	ike_sa_free_msgs(&sa->resp, &sa->n_resp);
+	ike_sa_free_msgs(&sa->req, &sa->n_req);
 	while (sa->children) {
 		child_sa_t *c = sa->children;
 		sa->children = c->next;

@@ -20,6 +20,7 @@
 #include <ikev2d/crypto.h>
 #include <ikev2d/runtime.h>
 
+#include "codec/payload.h"
 #include "config/config.h"
 #include "sa/sa_table.h"
 
@@ -45,14 +46,6 @@ typedef struct {
 	uint16_t esn;                /* ESP only */
 } algs_t;
 
-/* Traffic selector as negotiated (one range, both ends inclusive). */
-typedef struct {
-	uint8_t type;                /* TS_IPV4_ADDR_RANGE / TS_IPV6_ADDR_RANGE */
-	uint8_t proto;
-	uint16_t port_lo, port_hi;
-	uint8_t lo[16], hi[16];
-} ts_t;
-
 typedef enum {
 	CHILD_CREATED,
 	CHILD_INSTALLED,
@@ -73,7 +66,8 @@ struct child_sa {
 	ts_t *ts_remote; int n_ts_remote;
 	uint64_t unique_id;
 	uint64_t established_ms;
-	timer_id_t rekey_timer, expire_timer;
+	uint32_t reqid;
+	uint64_t rekey_at_ms, expire_at_ms;  /* 0 = never */
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */
@@ -95,15 +89,14 @@ struct ike_sa {
 	/* Message IDs (RFC 7296 §2.3, window size 1). */
 	uint32_t mid_next_out;       /* ID of our next request */
 	uint32_t mid_next_in;        /* ID of the next request we expect */
-	chunk_t last_response;       /* answer to request mid_next_in - 1 */
-	chunk_t *last_response_frags; int n_last_response_frags;
-	chunk_t pending_request;     /* our unanswered request (to resend) */
-	chunk_t *pending_frags; int n_pending_frags;
+	chunk_t *resp; int n_resp;   /* our answer to request mid_next_in - 1
+	                                (one chunk, or its fragments) */
+	chunk_t *req; int n_req;     /* our unanswered request, for resending */
+	uint8_t req_exchange;        /* its exchange type */
 	unsigned retransmits;
-	timer_id_t retransmit_timer;
-	timer_id_t half_open_timer;
-	timer_id_t dpd_timer;
-	timer_id_t rekey_timer;
+	uint64_t req_first_sent_ms;
+	void *timer[4];              /* engine timers (retransmit, half-open,
+	                                DPD, rekey); NULL when not armed */
 	uint64_t last_heard_ms;      /* last valid message from the peer */
 
 	child_sa_t *children;
@@ -118,5 +111,7 @@ struct ike_sa {
  * SA itself is freed here too); wipes keys. */
 void ike_sa_free(ike_sa_t *sa);
 void child_sa_free(child_sa_t *c);
+/* Free a stored message (an array of n chunks) and reset it. */
+void ike_sa_free_msgs(chunk_t **msgs, int *n);
 
 #endif

@@ -44,6 +44,10 @@ bool gt_der_to_raw(const gnutls_datum_t *der, size_t size, chunk_t *raw);
 bool gt_raw_to_der(chunk_t raw, size_t size, gnutls_datum_t *der);
 /* Whether der is exactly the DER encoding of some (r, s). */
 bool gt_der_is_canonical(chunk_t der);
+/* RFC 8032 §5.1.7/§5.2.7: the signature has the scheme's size and its S
+ * is below the group order L (Nettle 3.8 skips the top octet of an Ed448
+ * S, which makes signatures malleable).  True for non-EdDSA schemes. */
+bool gt_eddsa_s_in_range(sig_scheme_t scheme, chunk_t sig);
 /* Whether the data is PEM (holds a "-----BEGIN " line). */
 bool gt_is_pem(chunk_t data);
 

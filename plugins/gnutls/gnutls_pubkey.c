@@ -57,6 +57,8 @@ static bool verify(public_key_t *public, sig_scheme_t scheme, chunk_t data,
 		 * trailing octets, no negative or padded integers. */
 		if (!gt_der_is_canonical(sig))
 			return false;
+	} else if (!gt_eddsa_s_in_range(scheme, sig)) {
+		return false;
 	}
 	rc = gnutls_pubkey_verify_data2(this->pub, algo, 0, &d, &s);
 	gnutls_free(der.data);

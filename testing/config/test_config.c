@@ -238,7 +238,7 @@ START_TEST(valid_file_values)
 	ck_assert_str_eq(r->remote_id[0].text, "*.example.net");
 	ck_assert_int_eq(r->remote_id[1].type, ID_IPV4_ADDR);
 	ck_assert(range_is(&r->remote_id[1].addr, "198.51.100.0", "198.51.100.255"));
-	ck_assert(r->auto_start);
+	ck_assert(!r->auto_start);
 	ck_assert_uint_eq(r->dpd_interval_secs, 30);
 	ck_assert_uint_eq(r->ikesa_lifetime_secs, 7200);
 	ck_assert(chunk_equals(r->local_key, chunk_from_str("correct horse battery staple")));
@@ -337,7 +337,9 @@ START_TEST(valid_file_values)
 	ck_assert(r->remote_id[0].wildcard);
 	ck_assert_uint_eq(r->remote_id[0].data.len, 0);
 	ck_assert_uint_eq(r->ikesa_lifetime_secs, 3600);
-	ck_assert(!r->auto_start);
+	ck_assert(r->auto_start);
+	ck_assert_int_eq(r->n_remote_addr, 1);
+	ck_assert(range_is(&r->remote_addr[0], "203.0.113.5", NULL));
 	ck_assert_uint_eq(r->dpd_interval_secs, 0);
 	ck_assert_int_eq(r->n_ike, 1);
 	ck_assert_uint_eq(r->ike[0].encr[0].id, ENCR_CHACHA20_POLY1305);
@@ -554,6 +556,11 @@ START_TEST(ignore_errors_keeps_valid_rules)
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_int_eq(errors, 2);
 	ck_assert_int_eq(cfg->n_rules, 2);
+	/* No plugins group: the built-in load list. */
+	ck_assert_int_eq(cfg->n_plugins, 4);
+	ck_assert_str_eq(cfg->plugins[0], "nettle");
+	ck_assert_str_eq(cfg->plugins[3], "kernel-netlink");
+	ck_assert_int_eq(cfg->n_critical, 0);
 	ck_assert_str_eq(cfg->rules[0].label, "good1");
 	ck_assert_str_eq(cfg->rules[1].label, "good2");
 	snprintf(want, sizeof(want), "%s:5: remote_addr: '10.0.0.300' is not an "

@@ -4,3 +4,16 @@ TESTS += testing/engine/test_sa_table
 testing_engine_test_sa_table_SOURCES = testing/engine/test_sa_table.c
 testing_engine_test_sa_table_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_sa_table_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+
+check_PROGRAMS += testing/engine/test_exchange
+TESTS += testing/engine/test_exchange
+testing_engine_test_exchange_SOURCES = testing/engine/test_exchange.c \
+	kernel-backends/null/kernel_null.c
+testing_engine_test_exchange_CFLAGS = $(TEST_CFLAGS)
+testing_engine_test_exchange_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+
+check_PROGRAMS += testing/engine/test_proposal_ts
+TESTS += testing/engine/test_proposal_ts
+testing_engine_test_proposal_ts_SOURCES = testing/engine/test_proposal_ts.c
+testing_engine_test_proposal_ts_CFLAGS = $(TEST_CFLAGS)
+testing_engine_test_proposal_ts_LDADD = $(TEST_LIBS)

@@ -1,14 +1,33 @@
 # testing/gnutls: the credential registry and the gnutls plugin (keys,
 # signatures, Wycheproof, X.509 chains and CRLs, PKCS#11 via SoftHSM2).
+check_PROGRAMS += testing/gnutls/test_cred_core
+TESTS += testing/gnutls/test_cred_core
+testing_gnutls_test_cred_core_SOURCES = testing/gnutls/test_cred_core.c
+testing_gnutls_test_cred_core_CFLAGS = $(TEST_CFLAGS)
+testing_gnutls_test_cred_core_LDADD = $(TEST_LIBS)
+
 if ENABLE_GNUTLS
-check_PROGRAMS += testing/gnutls/test_gnutls_keys
-TESTS += testing/gnutls/test_gnutls_keys
+check_PROGRAMS += testing/gnutls/test_gnutls_keys testing/gnutls/test_gnutls_wycheproof \
+	testing/gnutls/test_gnutls_x509
+TESTS += testing/gnutls/test_gnutls_keys testing/gnutls/test_gnutls_wycheproof \
+	testing/gnutls/test_gnutls_x509
 endif
 noinst_HEADERS += testing/gnutls/gt_test.h
-EXTRA_DIST += testing/gnutls/mkcreds.sh
+EXTRA_DIST += testing/gnutls/mkcreds.sh \
+	testing/vectors/wycheproof/LICENSE testing/vectors/wycheproof/README \
+	testing/vectors/wycheproof/json2txt.py \
+	$(wildcard $(srcdir)/testing/vectors/wycheproof/*.txt)
 
 GT_TEST_COMMON = testing/gnutls/gt_test.c
 
 testing_gnutls_test_gnutls_keys_SOURCES = testing/gnutls/test_gnutls_keys.c $(GT_TEST_COMMON)
 testing_gnutls_test_gnutls_keys_CFLAGS = $(TEST_CFLAGS)
 testing_gnutls_test_gnutls_keys_LDADD = $(TEST_LIBS)
+
+testing_gnutls_test_gnutls_wycheproof_SOURCES = testing/gnutls/test_gnutls_wycheproof.c $(GT_TEST_COMMON)
+testing_gnutls_test_gnutls_wycheproof_CFLAGS = $(TEST_CFLAGS)
+testing_gnutls_test_gnutls_wycheproof_LDADD = $(TEST_LIBS)
+
+testing_gnutls_test_gnutls_x509_SOURCES = testing/gnutls/test_gnutls_x509.c $(GT_TEST_COMMON)
+testing_gnutls_test_gnutls_x509_CFLAGS = $(TEST_CFLAGS)
+testing_gnutls_test_gnutls_x509_LDADD = $(TEST_LIBS)

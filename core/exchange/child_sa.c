@@ -1,0 +1,350 @@
+/*
+ * child_sa.c - CHILD SAs: choosing one as responder (proposal, traffic
+ * selector narrowing, mode), checking the responder's choice as initiator,
+ * deriving the keys (RFC 7296 §2.17) and installing the SAs and policies
+ * through the kernel-ipsec API.
+ */
+#include "exchange/child_sa.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <ikev2d/kernel_ipsec.h>
+
+#include "crypto/keymat.h"
+#include "exchange/proposal.h"
+#include "exchange/ts.h"
+#include "net/addr.h"
+
+child_sa_t *child_new(engine_t *e, const child_cfg_t *cfg)
+{
+	child_sa_t *c = xzalloc(sizeof(*c));
+	c->cfg = cfg;
+	c->state = CHILD_CREATED;
+	c->reqid = (uint32_t)atomic_fetch_add(&e->next_reqid, 1);
+	c->unique_id = c->reqid;
+	return c;
+}
+
+void child_add_to_sa(ike_sa_t *sa, child_sa_t *c)
+{
+	c->next = sa->children;
+	sa->children = c;
+}
+
+child_sa_t *child_find_by_spi(ike_sa_t *sa, uint32_t spi, bool inbound)
+{
+	for (child_sa_t *c = sa->children; c; c = c->next)
+		if ((inbound ? c->spi_in : c->spi_out) == spi)
+			return c;
+	return NULL;
+}
+
+void child_set_ts(child_sa_t *c, const ts_t *local, int n_local,
+                  const ts_t *remote, int n_remote)
+{
+	free(c->ts_local);
+	free(c->ts_remote);
+	c->ts_local = xmalloc((n_local ? n_local : 1) * sizeof(ts_t));
+	c->ts_remote = xmalloc((n_remote ? n_remote : 1) * sizeof(ts_t));
+	memcpy(c->ts_local, local, n_local * sizeof(ts_t));
+	memcpy(c->ts_remote, remote, n_remote * sizeof(ts_t));
+	c->n_ts_local = n_local;
+	c->n_ts_remote = n_remote;
+}
+
+uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
+                       bool in_ike_auth, child_sa_t **out,
+                       const proposal_t **chosen_out)
+{
+	payload_t *sap = message_find(m, PL_SA);
+	payload_t *tsi = message_find(m, PL_TSI), *tsr = message_find(m, PL_TSR);
+	*out = NULL;
+	if (!sap || !tsi || !tsr)
+		return N_INVALID_SYNTAX;
+	bool want_transport = message_find_notify(m, N_USE_TRANSPORT_MODE) != NULL;
+	bool ts_ok = false;
+
+	for (int i = 0; i < sa->rule->n_child; i++) {
+		const child_cfg_t *cc = &sa->rule->child[i];
+		ts_t our_l[CODEC_MAX_TS], our_r[CODEC_MAX_TS];
+		ts_t nl[MAX_CHILD_TS], nr[MAX_CHILD_TS];
+		int n_l = ts_from_cfg(cc->local_ts, cc->n_local_ts, &sa->local,
+		                      our_l, CODEC_MAX_TS);
+		int n_r = ts_from_cfg(cc->remote_ts, cc->n_remote_ts, &sa->remote,
+		                      our_r, CODEC_MAX_TS);
+		/* TSi is the initiator's side: the peer's, our remote. */
+		int k_r = ts_narrow(tsi->u.ts.ts, tsi->u.ts.num_ts, our_r, n_r,
+		                    nr, MAX_CHILD_TS);
+		int k_l = ts_narrow(tsr->u.ts.ts, tsr->u.ts.num_ts, our_l, n_l,
+		                    nl, MAX_CHILD_TS);
+		if (!k_r || !k_l)
+			continue;
+		ts_ok = true;
+		algs_t algs;
+		const proposal_t *chosen;
+		if (!proposal_select(cc->esp, cc->n_esp,
+		                     in_ike_auth ? PROPOSAL_NO_KE : cc->pfs_group,
+		                     sap->u.sa.proposals, sap->u.sa.num_proposals,
+		                     PROTO_ESP, NULL, &algs, &chosen))
+			continue;
+		child_sa_t *c = child_new(e, cc);
+		c->algs = algs;
+		c->spi_out = (uint32_t)chosen->spi[0] << 24 | (uint32_t)chosen->spi[1] << 16 |
+		             (uint32_t)chosen->spi[2] << 8 | chosen->spi[3];
+		c->transport = want_transport && cc->mode == MODE_TRANSPORT;
+		child_set_ts(c, nl, k_l, nr, k_r);
+		struct sockaddr_storage src = sa->remote, dst = sa->local;
+		addr_set_port(&src, 0);
+		addr_set_port(&dst, 0);
+		if (!kernel_get_spi(&src, &dst, KERNEL_PROTO_ESP, c->reqid, &c->spi_in)) {
+			child_sa_free(c);
+			return N_TEMPORARY_FAILURE;
+		}
+		*out = c;
+		if (chosen_out)
+			*chosen_out = chosen;
+		return 0;
+	}
+	return ts_ok ? N_NO_PROPOSAL_CHOSEN : N_TS_UNACCEPTABLE;
+}
+
+void child_add_response_payloads(message_t *r, const child_sa_t *c,
+                                 uint8_t prop_number)
+{
+	uint8_t spi[4] = { c->spi_in >> 24, c->spi_in >> 16, c->spi_in >> 8, c->spi_in };
+	proposal_t prop;
+	transform_t xf[6];
+	proposal_from_algs(&c->algs, PROTO_ESP, prop_number, spi, 4, &prop, xf);
+	if (c->transport)
+		message_add_notify(r, PROTO_NONE, chunk_empty, N_USE_TRANSPORT_MODE,
+		                   chunk_empty);
+	message_add_sa(r, &prop, 1);
+	/* TSi is the initiator's (peer's) side. */
+	message_add_ts(r, PL_TSI, c->ts_remote, c->n_ts_remote);
+	message_add_ts(r, PL_TSR, c->ts_local, c->n_ts_local);
+}
+
+bool child_add_request_payloads(engine_t *e, ike_sa_t *sa, message_t *m,
+                                child_sa_t *c, bool in_ike_auth)
+{
+	const child_cfg_t *cc = c->cfg;
+	struct sockaddr_storage src = sa->remote, dst = sa->local;
+	addr_set_port(&src, 0);
+	addr_set_port(&dst, 0);
+	if (!c->spi_in &&
+	    !kernel_get_spi(&src, &dst, KERNEL_PROTO_ESP, c->reqid, &c->spi_in))
+		return false;
+	uint8_t spi[4] = { c->spi_in >> 24, c->spi_in >> 16, c->spi_in >> 8, c->spi_in };
+	proposal_t props[CODEC_MAX_PROPOSALS];
+	transform_t xf[CODEC_MAX_PROPOSALS * 8];
+	int np = proposal_build(cc->esp, cc->n_esp,
+	                        in_ike_auth ? PROPOSAL_NO_KE : cc->pfs_group,
+	                        PROTO_ESP, spi, 4, NULL, props, CODEC_MAX_PROPOSALS,
+	                        xf, (int)(sizeof(xf) / sizeof(xf[0])));
+	if (!np) {
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "no ESP proposal of the rule is available");
+		return false;
+	}
+	ts_t l[CODEC_MAX_TS], r[CODEC_MAX_TS];
+	int n_l = ts_from_cfg(cc->local_ts, cc->n_local_ts, &sa->local, l, CODEC_MAX_TS);
+	int n_r = ts_from_cfg(cc->remote_ts, cc->n_remote_ts, &sa->remote, r, CODEC_MAX_TS);
+	if (!n_l || !n_r) {
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "no traffic selectors for the CHILD SA");
+		return false;
+	}
+	child_set_ts(c, l, n_l, r, n_r);
+	if (cc->mode == MODE_TRANSPORT)
+		message_add_notify(m, PROTO_NONE, chunk_empty, N_USE_TRANSPORT_MODE,
+		                   chunk_empty);
+	message_add_sa(m, props, np);
+	message_add_ts(m, PL_TSI, l, n_l);
+	message_add_ts(m, PL_TSR, r, n_r);
+	(void)e;
+	return true;
+}
+
+uint16_t child_check_response(ike_sa_t *sa, child_sa_t *c, const message_t *m,
+                              bool in_ike_auth)
+{
+	notify_payload_t *n = message_find_error_notify(m);
+	if (n)
+		return n->type;
+	payload_t *sap = message_find(m, PL_SA);
+	payload_t *tsi = message_find(m, PL_TSI), *tsr = message_find(m, PL_TSR);
+	if (!sap || !tsi || !tsr || sap->u.sa.num_proposals != 1)
+		return N_INVALID_SYNTAX;
+	const proposal_t *p = &sap->u.sa.proposals[0];
+	if (p->spi_len != 4 ||
+	    !proposal_check_response(c->cfg->esp, c->cfg->n_esp,
+	                             in_ike_auth ? PROPOSAL_NO_KE : c->cfg->pfs_group,
+	                             p, PROTO_ESP, NULL, &c->algs))
+		return N_NO_PROPOSAL_CHOSEN;
+	/* The responder may only narrow what we proposed. */
+	if (!tsi->u.ts.num_ts || !tsr->u.ts.num_ts ||
+	    !ts_subset(tsi->u.ts.ts, tsi->u.ts.num_ts, c->ts_local, c->n_ts_local) ||
+	    !ts_subset(tsr->u.ts.ts, tsr->u.ts.num_ts, c->ts_remote, c->n_ts_remote))
+		return N_TS_UNACCEPTABLE;
+	int n_l = tsi->u.ts.num_ts < MAX_CHILD_TS ? tsi->u.ts.num_ts : MAX_CHILD_TS;
+	int n_r = tsr->u.ts.num_ts < MAX_CHILD_TS ? tsr->u.ts.num_ts : MAX_CHILD_TS;
+	child_set_ts(c, tsi->u.ts.ts, n_l, tsr->u.ts.ts, n_r);
+	c->spi_out = (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 |
+	             (uint32_t)p->spi[2] << 8 | p->spi[3];
+	bool transport = message_find_notify(m, N_USE_TRANSPORT_MODE) != NULL;
+	if (transport && c->cfg->mode != MODE_TRANSPORT)
+		return N_NO_PROPOSAL_CHOSEN;
+	c->transport = transport;
+	(void)sa;
+	return 0;
+}
+
+/* ------------------------------------------------------------ kernel */
+
+static void to_kernel_ts(const ts_t *t, kernel_ts_t *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = t->type == TS_IPV6_ADDR_RANGE ? AF_INET6 : AF_INET;
+	size_t al = k->family == AF_INET6 ? 16 : 4;
+	memcpy(k->from, t->start, al);
+	memcpy(k->to, t->end, al);
+	k->proto = t->protocol;
+	k->port_from = t->start_port;
+	k->port_to = t->end_port;
+}
+
+static void outer(const struct sockaddr_storage *a, bool encap,
+                  struct sockaddr_storage *out)
+{
+	*out = *a;
+	if (!encap)
+		addr_set_port(out, 0);
+}
+
+static void policies(ike_sa_t *sa, child_sa_t *c, bool add)
+{
+	kernel_mode_t mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
+	for (int i = 0; i < c->n_ts_local; i++)
+		for (int j = 0; j < c->n_ts_remote; j++) {
+			if (c->ts_local[i].type != c->ts_remote[j].type)
+				continue;
+			kernel_policy_t p = {
+				.action = KERNEL_POLICY_PROTECT, .reqid = c->reqid,
+				.mode = mode, .protocol = KERNEL_PROTO_ESP,
+			};
+			for (int dir = 0; dir < 3; dir++) {
+				if (dir == KERNEL_DIR_FWD && c->transport)
+					continue;
+				p.dir = (kernel_dir_t)dir;
+				if (dir == KERNEL_DIR_OUT) {
+					to_kernel_ts(&c->ts_local[i], &p.src_ts);
+					to_kernel_ts(&c->ts_remote[j], &p.dst_ts);
+					outer(&sa->local, false, &p.sa_src);
+					outer(&sa->remote, false, &p.sa_dst);
+				} else {
+					to_kernel_ts(&c->ts_remote[j], &p.src_ts);
+					to_kernel_ts(&c->ts_local[i], &p.dst_ts);
+					outer(&sa->remote, false, &p.sa_src);
+					outer(&sa->local, false, &p.sa_dst);
+				}
+				if (add)
+					kernel_add_policy(&p);
+				else
+					kernel_del_policy(&p);
+			}
+		}
+}
+
+bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
+                   chunk_t ni, chunk_t nr, bool we_initiated)
+{
+	keymat_algs_t ka = { .encr = c->algs.encr,
+	                     .encr_key_bits = c->algs.encr_keylen,
+	                     .integ = c->algs.integ };
+	keymat_sizes_t sizes;
+	keymat_child_keys_t k = { 0 };
+	if (!keymat_sizes(&ka, &sizes) ||
+	    !keymat_child_keys(sa->algs.prf, sa->keys->sk_d, g_ir, ni, nr, &sizes, &k)) {
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "CHILD SA key derivation failed");
+		return false;
+	}
+	const child_cfg_t *cc = c->cfg;
+	kernel_sa_t ks = {
+		.id.protocol = KERNEL_PROTO_ESP,
+		.mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
+		.reqid = c->reqid,
+		.encap = sa->natt,
+		.encr_alg = c->algs.encr,
+		.encr_keylen_bits = c->algs.encr_keylen,
+		.integ_alg = c->algs.integ,
+		.esn = c->algs.esn == ESN_YES,
+		.replay_window = cc->replay_window,
+		.soft = { .secs = cc->softlife_secs, .bytes = cc->softlife_kb * 1024 },
+		.hard = { .secs = cc->lifetime_secs, .bytes = cc->lifetime_kb * 1024 },
+	};
+	if (c->transport) {
+		if (c->n_ts_local)
+			to_kernel_ts(&c->ts_local[0], &ks.src_ts);
+		if (c->n_ts_remote)
+			to_kernel_ts(&c->ts_remote[0], &ks.dst_ts);
+	}
+	/* inbound */
+	ks.dir = KERNEL_DIR_IN;
+	ks.id.spi = c->spi_in;
+	outer(&sa->local, sa->natt, &ks.id.dst);
+	outer(&sa->remote, sa->natt, &ks.src);
+	ks.encr_key = we_initiated ? k.encr_r : k.encr_i;
+	ks.integ_key = we_initiated ? k.integ_r : k.integ_i;
+	bool ok = kernel_add_sa(&ks);
+	/* outbound */
+	ks.dir = KERNEL_DIR_OUT;
+	ks.id.spi = c->spi_out;
+	outer(&sa->remote, sa->natt, &ks.id.dst);
+	outer(&sa->local, sa->natt, &ks.src);
+	ks.encr_key = we_initiated ? k.encr_i : k.encr_r;
+	ks.integ_key = we_initiated ? k.integ_i : k.integ_r;
+	ks.replay_window = 0;
+	ok = ok && kernel_add_sa(&ks);
+	keymat_child_keys_clear(&k);
+	if (!ok) {
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the CHILD SA failed");
+		return false;
+	}
+	policies(sa, c, true);
+	c->state = CHILD_INSTALLED;
+	c->established_ms = time_monotonic_ms();
+	atomic_fetch_add(&e->child_established_total, 1);
+	return true;
+}
+
+void child_uninstall(ike_sa_t *sa, child_sa_t *c)
+{
+	if (c->state == CHILD_CREATED) {
+		if (c->spi_in) {
+			kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
+			outer(&sa->local, false, &id.dst);
+			kernel_del_sa(&id);
+		}
+		return;
+	}
+	policies(sa, c, false);
+	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
+	outer(&sa->local, sa->natt, &id.dst);
+	kernel_del_sa(&id);
+	id.spi = c->spi_out;
+	outer(&sa->remote, sa->natt, &id.dst);
+	kernel_del_sa(&id);
+	c->state = CHILD_DELETING;
+}
+
+void child_log_up(ike_sa_t *sa, child_sa_t *c, const char *what)
+{
+	char a[128], l[256], r[256];
+	ts_list_to_str(c->ts_local, c->n_ts_local, l, sizeof(l));
+	ts_list_to_str(c->ts_remote, c->n_ts_remote, r, sizeof(r));
+	sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA %s: %s === %s, %s mode, %s, "
+	       "SPIs %08x_i %08x_o", what, l, r,
+	       c->transport ? "transport" : "tunnel",
+	       algs_to_str(&c->algs, PROTO_ESP, a, sizeof(a)), c->spi_in, c->spi_out);
+	bus_emit(&(bus_event_t){ .type = BUS_EV_CHILD_UP,
+	         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa), .detail = what });
+}

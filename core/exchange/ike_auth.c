@@ -1,0 +1,272 @@
+/*
+ * ike_auth.c - the IKE_AUTH exchange (RFC 7296 §1.2, §2.15): identities,
+ * AUTH through the authenticator of the rule's method (<ikev2d/auth.h>),
+ * narrowing the rule by the peer's ID, and the first CHILD SA.
+ */
+#include "exchange/engine_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <ikev2d/auth.h>
+
+#include "exchange/child_sa.h"
+#include "net/addr.h"
+
+/* The octets one side signs (RFC 7296 §2.15):
+ *   <its IKE_SA_INIT message> | <the other side's nonce> | prf(SK_p, ID body)
+ * with SK_pi for the initiator's, SK_pr for the responder's. */
+static bool signed_octets(ike_sa_t *sa, bool of_initiator, uint8_t id_type,
+                          chunk_t id_data, chunk_t *out)
+{
+	ike_hs_t *hs = sa->hs;
+	chunk_t body = chunk_alloc(4 + id_data.len);
+	body.ptr[0] = id_type;
+	body.ptr[1] = body.ptr[2] = body.ptr[3] = 0;
+	if (id_data.len)
+		memcpy(body.ptr + 4, id_data.ptr, id_data.len);
+	chunk_t maced;
+	bool ok = sa_prf(sa, of_initiator ? sa->keys->sk_pi : sa->keys->sk_pr,
+	                 body, &maced);
+	chunk_free(&body);
+	if (!ok)
+		return false;
+	chunk_t parts[3] = {
+		of_initiator ? hs->init_req : hs->init_resp,
+		of_initiator ? hs->nr : hs->ni,
+		maced,
+	};
+	*out = chunk_cat(3, parts);
+	chunk_clear(&maced);
+	return true;
+}
+
+static bool build_auth(ike_sa_t *sa, uint8_t id_type, chunk_t id_data,
+                       chunk_t *auth, uint8_t *method)
+{
+	const authenticator_t *a = auth_get(sa->rule->auth_method);
+	if (!a) {
+		sa_log(sa, DBG_IKESA, LVL_ERROR, "no authenticator for AUTH method %d "
+		       "(plugin not loaded?)", sa->rule->auth_method);
+		return false;
+	}
+	chunk_t octets;
+	if (!signed_octets(sa, sa->initiator, id_type, id_data, &octets))
+		return false;
+	auth_params_t p = {
+		.prf = sa->algs.prf, .octets = octets, .id_type = id_type,
+		.id = id_data, .psk = sa->rule->local_key, .rule = SA_RULE(sa),
+		.sa_id = sa->entry.unique_id,
+	};
+	bool ok = a->build(a, &p, auth);
+	chunk_free(&octets);
+	*method = (uint8_t)a->method;
+	return ok;
+}
+
+/* Check the peer's AUTH payload; false (logged) if it does not verify. */
+static bool verify_auth(ike_sa_t *sa, const id_payload_t *id,
+                        const auth_payload_t *auth)
+{
+	char ids[128];
+	id_to_str(id->type, id->data, ids, sizeof(ids));
+	if (auth->method != sa->rule->auth_method &&
+	    !(sa->rule->auth_method == AUTH_ECDSA_256 &&
+	      (auth->method == AUTH_ECDSA_384 || auth->method == AUTH_ECDSA_521))) {
+		sa_log(sa, DBG_IKESA, LVL_OP, "peer %s authenticates with method %u, "
+		       "the rule wants %d", ids, auth->method, sa->rule->auth_method);
+		return false;
+	}
+	const authenticator_t *a = auth_get(auth->method);
+	if (!a) {
+		sa_log(sa, DBG_IKESA, LVL_ERROR, "no authenticator for AUTH method %u",
+		       auth->method);
+		return false;
+	}
+	chunk_t octets;
+	if (!signed_octets(sa, !sa->initiator, id->type, id->data, &octets))
+		return false;
+	auth_params_t p = {
+		.prf = sa->algs.prf, .octets = octets, .id_type = id->type,
+		.id = id->data, .psk = sa->rule->remote_key, .rule = SA_RULE(sa),
+		.sa_id = sa->entry.unique_id,
+	};
+	bool ok = a->verify(a, &p, auth->data);
+	chunk_free(&octets);
+	if (!ok)
+		sa_log(sa, DBG_IKESA, LVL_OP, "AUTH of peer %s does not verify "
+		       "(wrong pre-shared key?)", ids);
+	else
+		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "peer %s authenticated", ids);
+	return ok;
+}
+
+/* ------------------------------------------------------------ initiator */
+
+void ike_auth_start(engine_t *e, ike_sa_t *sa)
+{
+	uint8_t id_type, method;
+	chunk_t id_data, auth;
+	if (!id_local(sa, &id_type, &id_data)) {
+		ike_sa_delete(e, sa, "no usable local identity");
+		return;
+	}
+	if (!build_auth(sa, id_type, id_data, &auth, &method)) {
+		ike_sa_delete(e, sa, "cannot compute our AUTH");
+		return;
+	}
+	message_t *m = sa_new_request(sa, EXCH_IKE_AUTH);
+	message_add_id(m, PL_IDI, id_type, id_data);
+	if (sa->rule->n_remote_id == 1) {
+		const id_cfg_t *r = &sa->rule->remote_id[0];
+		if (!r->any && !r->wildcard && r->data.len &&
+		    !(r->addr.family && memcmp(r->addr.lo, r->addr.hi,
+		                               r->addr.family == AF_INET6 ? 16 : 4)))
+			message_add_id(m, PL_IDR, (uint8_t)r->type, r->data);
+	}
+	message_add_auth(m, method, auth);
+	chunk_clear(&auth);
+
+	child_sa_t *c = child_new(e, &sa->rule->child[0]);
+	if (child_add_request_payloads(e, sa, m, c, true)) {
+		sa->hs->child = c;
+	} else {
+		child_uninstall(sa, c);
+		child_sa_free(c);
+		sa_log(sa, DBG_CHILDSA, LVL_OP, "IKE SA without a CHILD SA");
+	}
+	if (send_request(e, sa, m))
+		sa->state = IKE_AUTH_SENT;
+	else
+		ike_sa_delete(e, sa, "cannot build IKE_AUTH request");
+	message_destroy(m);
+}
+
+void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
+{
+	notify_payload_t *n = message_find_notify(m, N_AUTHENTICATION_FAILED);
+	payload_t *idr = message_find(m, PL_IDR), *auth = message_find(m, PL_AUTH);
+	if (n || !idr || !auth) {
+		notify_payload_t *err = n ? n : message_find_error_notify(m);
+		char why[96];
+		snprintf(why, sizeof(why), "peer refused IKE_AUTH: %s",
+		         err ? notify_type_name(err->type) ?: "error" : "no IDr/AUTH");
+		ike_sa_delete(e, sa, why);
+		return;
+	}
+	if (!id_matches_rule(sa->rule, idr->u.id.type, idr->u.id.data)) {
+		char ids[128];
+		id_to_str(idr->u.id.type, idr->u.id.data, ids, sizeof(ids));
+		char why[192];
+		snprintf(why, sizeof(why), "peer's identity %s does not match the "
+		         "rule's remote_id", ids);
+		ike_sa_delete(e, sa, why);
+		return;
+	}
+	if (!verify_auth(sa, &idr->u.id, &auth->u.auth)) {
+		ike_sa_delete(e, sa, "peer's AUTH does not verify");
+		return;
+	}
+	/* Nonces for the CHILD SA's keys outlive the handshake state. */
+	chunk_t ni = sa->hs->ni, nr = sa->hs->nr;
+	sa->hs->ni = sa->hs->nr = chunk_empty;
+	child_sa_t *c = sa->hs->child;
+	sa->hs->child = NULL;
+	ike_sa_established(e, sa);
+	if (c) {
+		uint16_t err = child_check_response(sa, c, m, true);
+		if (!err && child_install(e, sa, c, chunk_empty, ni, nr, true)) {
+			child_add_to_sa(sa, c);
+			child_log_up(sa, c, "established");
+		} else {
+			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA failed: %s",
+			       err ? notify_type_name(err) ?: "error" : "install failed");
+			child_uninstall(sa, c);
+			child_sa_free(c);
+		}
+	}
+	chunk_clear(&ni);
+	chunk_clear(&nr);
+}
+
+/* ------------------------------------------------------------ responder */
+
+static void auth_failed(engine_t *e, ike_sa_t *sa, message_t *m, const char *why)
+{
+	message_t *r = sa_new_response(sa, EXCH_IKE_AUTH, m->hdr.message_id);
+	message_add_notify(r, PROTO_NONE, chunk_empty, N_AUTHENTICATION_FAILED,
+	                   chunk_empty);
+	send_response(e, sa, r);
+	message_destroy(r);
+	bus_emit(&(bus_event_t){ .type = BUS_EV_ALERT, .sa_id = sa->entry.unique_id,
+	         .rule = SA_RULE(sa), .detail = why });
+	ike_sa_delete(e, sa, why);
+}
+
+void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
+{
+	payload_t *idi = message_find(m, PL_IDI), *auth = message_find(m, PL_AUTH);
+	if (!idi || !auth) {
+		auth_failed(e, sa, m, "IKE_AUTH request without IDi or AUTH");
+		return;
+	}
+	/* Narrow the rule by the peer's identity (RFC 4301 PAD). */
+	if (!id_matches_rule(sa->rule, idi->u.id.type, idi->u.id.data)) {
+		const rule_t *r;
+		for (r = rule_by_addr(sa->cfg, NULL, &sa->local, &sa->remote); r;
+		     r = rule_by_addr(sa->cfg, r, &sa->local, &sa->remote))
+			if (id_matches_rule(r, idi->u.id.type, idi->u.id.data))
+				break;
+		char ids[128];
+		id_to_str(idi->u.id.type, idi->u.id.data, ids, sizeof(ids));
+		if (!r) {
+			char why[192];
+			snprintf(why, sizeof(why), "no rule for peer identity %s", ids);
+			auth_failed(e, sa, m, why);
+			return;
+		}
+		sa_log(sa, DBG_POLICY, LVL_VERBOSE, "peer identity %s: switching to "
+		       "rule %s", ids, r->label);
+		sa->rule = r;
+	}
+	if (!verify_auth(sa, &idi->u.id, &auth->u.auth)) {
+		auth_failed(e, sa, m, "peer's AUTH does not verify");
+		return;
+	}
+	uint8_t id_type, method;
+	chunk_t id_data, our_auth;
+	if (!id_local(sa, &id_type, &id_data) ||
+	    !build_auth(sa, id_type, id_data, &our_auth, &method)) {
+		auth_failed(e, sa, m, "cannot compute our AUTH");
+		return;
+	}
+	message_t *r = sa_new_response(sa, EXCH_IKE_AUTH, m->hdr.message_id);
+	message_add_id(r, PL_IDR, id_type, id_data);
+	message_add_auth(r, method, our_auth);
+	chunk_clear(&our_auth);
+
+	child_sa_t *c = NULL;
+	const proposal_t *chosen = NULL;
+	uint16_t err = message_find(m, PL_SA) ?
+	               child_respond(e, sa, m, true, &c, &chosen) : 0;
+	if (c && !child_install(e, sa, c, chunk_empty, sa->hs->ni, sa->hs->nr, false)) {
+		child_uninstall(sa, c);
+		child_sa_free(c);
+		c = NULL;
+		err = N_TEMPORARY_FAILURE;
+	}
+	if (c)
+		child_add_response_payloads(r, c, chosen->number);
+	else if (err)
+		message_add_notify(r, PROTO_NONE, chunk_empty, err, chunk_empty);
+	ike_sa_established(e, sa);
+	send_response(e, sa, r);
+	message_destroy(r);
+	if (c) {
+		child_add_to_sa(sa, c);
+		child_log_up(sa, c, "established");
+	} else if (err) {
+		sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA refused: %s",
+		       notify_type_name(err) ?: "error");
+	}
+}

@@ -1,0 +1,102 @@
+/*
+ * keys.c - an IKE SA's keys: SKEYSEED and SK_* from the handshake
+ * (crypto/keymat.h) and the crypto objects that protect each direction.
+ */
+#include "exchange/engine_priv.h"
+
+#include <stdlib.h>
+
+#include "crypto/keymat.h"
+
+void spi_to_bytes(uint64_t spi, uint8_t out[8])
+{
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(spi >> (56 - 8 * i));
+}
+
+static bool setup_dir(ike_sa_t *sa, sk_ctx_t *c, chunk_t sk_e, chunk_t sk_a)
+{
+	const algs_t *a = &sa->algs;
+	if (encr_is_aead(a->encr)) {
+		c->aead = crypto_create_aead(a->encr, a->encr_keylen);
+		return c->aead && c->aead->set_key(c->aead, sk_e);
+	}
+	c->crypter = crypto_create_crypter(a->encr, a->encr_keylen);
+	c->signer = crypto_create_signer(a->integ);
+	c->rng = crypto_create_rng(RNG_WEAK);
+	return c->crypter && c->signer && c->rng &&
+	       c->crypter->set_key(c->crypter, sk_e) &&
+	       c->signer->set_key(c->signer, sk_a);
+}
+
+static bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
+{
+	ike_keys_t *keys = xzalloc(sizeof(*keys));
+	keys->prf_alg = sa->algs.prf;
+	bool ok;
+	if (sa->initiator)
+		ok = setup_dir(sa, &keys->out, k->sk_ei, k->sk_ai) &&
+		     setup_dir(sa, &keys->in, k->sk_er, k->sk_ar);
+	else
+		ok = setup_dir(sa, &keys->out, k->sk_er, k->sk_ar) &&
+		     setup_dir(sa, &keys->in, k->sk_ei, k->sk_ai);
+	keys->sk_d = k->sk_d;
+	keys->sk_pi = k->sk_pi;
+	keys->sk_pr = k->sk_pr;
+	k->sk_d = k->sk_pi = k->sk_pr = chunk_empty;
+	keys->reasm = frag_reasm_create(CODEC_MAX_FRAGMENTS, 2 * CODEC_MAX_MESSAGE_LEN);
+	keymat_ike_keys_clear(k);
+	if (!ok) {
+		sa_log(sa, DBG_KEY, LVL_ERROR, "cannot set up the IKE SA's ciphers");
+		ike_keys_free(keys);
+		return false;
+	}
+	ike_keys_free(sa->keys);
+	sa->keys = keys;
+	return true;
+}
+
+bool ike_keys_derive(ike_sa_t *sa)
+{
+	ike_hs_t *hs = sa->hs;
+	chunk_t g_ir;
+	if (!hs->ke->get_shared_secret(hs->ke, &g_ir)) {
+		sa_log(sa, DBG_KEY, LVL_ERROR, "no shared secret from the key exchange");
+		return false;
+	}
+	keymat_algs_t ka = {
+		.prf = sa->algs.prf, .encr = sa->algs.encr,
+		.encr_key_bits = sa->algs.encr_keylen, .integ = sa->algs.integ,
+	};
+	uint8_t spi_i[8], spi_r[8];
+	spi_to_bytes(sa->spi_i, spi_i);
+	spi_to_bytes(sa->spi_r, spi_r);
+	keymat_ike_keys_t k = { 0 };
+	bool ok = keymat_derive_ike(&ka, g_ir, hs->ni, hs->nr, spi_i, spi_r, &k);
+	chunk_clear(&g_ir);
+	/* The private value is no longer needed. */
+	hs->ke->destroy(hs->ke);
+	hs->ke = NULL;
+	if (!ok) {
+		sa_log(sa, DBG_KEY, LVL_ERROR, "IKE key derivation failed");
+		return false;
+	}
+	return ike_keys_install(sa, &k);
+}
+
+bool sa_prf(ike_sa_t *sa, chunk_t key, chunk_t data, chunk_t *out)
+{
+	*out = chunk_empty;
+	prf_t *prf = crypto_create_prf(sa->algs.prf);
+	if (!prf)
+		return false;
+	chunk_t r = chunk_alloc(prf->get_block_size(prf));
+	bool ok = prf->set_key(prf, key) && prf->get_bytes(prf, data, r.ptr);
+	prf->destroy(prf);
+	if (!ok) {
+		chunk_clear(&r);
+		return false;
+	}
+	*out = r;
+	return true;
+}

@@ -1,0 +1,545 @@
+/*
+ * test_exchange.c - two engines in one process, wired through
+ * net_set_sender (packets delivered as jobs, optionally dropped) and the
+ * null kernel backend: IKE_SA_INIT, IKE_AUTH with PSK, the first CHILD SA,
+ * COOKIEs, INVALID_KE_PAYLOAD, wrong keys, proposal and selector mismatches,
+ * retransmission, Delete, DPD and garbage input.
+ *
+ * Needs the nettle and psk plugins built in this tree (IKEV2D_PLUGIN_PATH);
+ * exits 77 when they cannot be loaded.
+ */
+#include <check.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ikev2d/bus.h>
+#include <ikev2d/kernel_ipsec.h>
+#include <ikev2d/runtime.h>
+
+#include "config/config.h"
+#include "exchange/engine.h"
+#include "lib/plugin_loader.h"
+#include "net/addr.h"
+#include "net/packet.h"
+#include "../kernel-backends/null/kernel_null.h"
+
+#define ADDR_A "10.0.0.1"
+#define ADDR_B "10.0.0.2"
+
+static engine_t *eng_a, *eng_b;
+static kernel_null_t *kn;
+static char tmpdir[64];
+
+/* Packet filter: return true to drop.  Counts what passed. */
+typedef bool (*drop_fn_t)(const packet_t *p, bool to_b);
+static drop_fn_t drop_fn;
+static atomic_int delivered_to_a, delivered_to_b, dropped_pkts;
+
+typedef struct {
+	engine_t *to;
+	packet_t *p;
+} delivery_t;
+
+static void deliver(void *arg)
+{
+	delivery_t *d = arg;
+	engine_t *to = d->to;
+	if (to)
+		engine_receive(to, d->p);
+	else
+		packet_destroy(d->p);
+	free(d);
+}
+
+static bool test_sender(packet_t *p, void *ctx)
+{
+	(void)ctx;
+	char dst[ADDR_STRLEN];
+	addr_ip_to_str(&p->dst, dst, sizeof(dst));
+	bool to_b = strcmp(dst, ADDR_B) == 0;
+	bool to_a = strcmp(dst, ADDR_A) == 0;
+	if ((!to_a && !to_b) || (drop_fn && drop_fn(p, to_b))) {
+		atomic_fetch_add(&dropped_pkts, 1);
+		packet_destroy(p);
+		return true;
+	}
+	atomic_fetch_add(to_b ? &delivered_to_b : &delivered_to_a, 1);
+	delivery_t *d = malloc(sizeof(*d));
+	d->to = to_b ? eng_b : eng_a;
+	d->p = p;
+	job_queue(deliver, d);
+	return true;
+}
+
+/* ------------------------------------------------------------- kernel
+ * Both engines share one null kernel, where A's outbound SA and B's
+ * inbound SA have the same name (B's address, B's SPI).  This wrapper
+ * marks outbound SAs so both fit; a delete tries the unmarked name first,
+ * which may remove the twin, but both go eventually, so counts hold. */
+static const kernel_mark_t OUT_MARK = { 1, 0xffffffff };
+
+static bool w_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
+                      const struct sockaddr_storage *dst, uint8_t protocol,
+                      uint32_t reqid, uint32_t *spi)
+{
+	kernel_ipsec_t *k = kernel_null_ipsec(kn);
+	(void)self;
+	return k->get_spi(k, src, dst, protocol, reqid, spi);
+}
+
+static bool w_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
+{
+	kernel_ipsec_t *k = kernel_null_ipsec(kn);
+	kernel_sa_t copy = *sa;
+	(void)self;
+	if (sa->dir == KERNEL_DIR_OUT)
+		copy.id.mark = OUT_MARK;
+	return k->add_sa(k, &copy);
+}
+
+static bool w_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
+{
+	kernel_ipsec_t *k = kernel_null_ipsec(kn);
+	kernel_sa_id_t marked = *id;
+	(void)self;
+	marked.mark = OUT_MARK;
+	return k->del_sa(k, id) || k->del_sa(k, &marked);
+}
+
+static bool w_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
+{
+	kernel_ipsec_t *k = kernel_null_ipsec(kn);
+	(void)self;
+	return k->add_policy(k, p);
+}
+
+static bool w_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
+{
+	kernel_ipsec_t *k = kernel_null_ipsec(kn);
+	(void)self;
+	return k->del_policy(k, p);
+}
+
+static void w_destroy(kernel_ipsec_t *self)
+{
+	(void)self;
+}
+
+static kernel_ipsec_t wrapper = {
+	.get_spi = w_get_spi, .add_sa = w_add_sa, .del_sa = w_del_sa,
+	.add_policy = w_add_policy, .del_policy = w_del_policy,
+	.destroy = w_destroy,
+};
+
+/* ------------------------------------------------------------ configs */
+
+typedef struct {
+	const char *ike;          /* ikesa_xform body */
+	const char *esp;          /* esp_xform body */
+	const char *local_ts, *remote_ts;
+	const char *key;
+	const char *daemon_extra;
+	const char *rule_extra;
+	const char *local_id, *remote_id;
+} side_t;
+
+static const char *DEFAULT_DAEMON =
+	"retry_timer_init_ms = 200; retry_limit = 3; response_wait_time = 5;"
+	" half_open_timeout_secs = 5;";
+static const char *DEFAULT_IKE =
+	"{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 19; }";
+static const char *DEFAULT_ESP =
+	"{ encr_alg = \"aes-gcm\"; encr_keylen = 128; }";
+
+static config_t *make_config(const char *name, const char *local, const char *remote,
+                             const side_t *s)
+{
+	char path[128], pskpath[128];
+	snprintf(path, sizeof(path), "%s/%s.config", tmpdir, name);
+	snprintf(pskpath, sizeof(pskpath), "%s/%s.preshared", tmpdir, name);
+	FILE *f = fopen(pskpath, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "keys = ( { label = \"r\"; key = \"%s\"; } );\n",
+	        s->key ? s->key : "secret-key-of-test");
+	fclose(f);
+	chmod(pskpath, 0600);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+	        "daemon = { preshared_file = \"%s.preshared\";\n  %s };\n"
+	        "rules = ( { label = \"r\"; auth_method = \"preshared\";\n"
+	        "  local_addr = \"%s\"; remote_addr = \"%s\";\n"
+	        "  %s%s%s %s%s%s\n"
+	        "  ikesa_xform = ( %s );\n"
+	        "  %s\n"
+	        "  childsa = ( { local_ts = \"%s\"; remote_ts = \"%s\";\n"
+	        "    esp_xform = ( %s ); } ); } );\n",
+	        name, s->daemon_extra ? s->daemon_extra : DEFAULT_DAEMON, local, remote,
+	        s->local_id ? "local_id = " : "", s->local_id ? s->local_id : "",
+	        s->local_id ? ";" : "",
+	        s->remote_id ? "remote_id = " : "", s->remote_id ? s->remote_id : "",
+	        s->remote_id ? ";" : "",
+	        s->ike ? s->ike : DEFAULT_IKE, s->rule_extra ? s->rule_extra : "",
+	        s->local_ts, s->remote_ts, s->esp ? s->esp : DEFAULT_ESP);
+	fclose(f);
+	int errs = 0;
+	config_t *cfg = config_load(path, &errs);
+	ck_assert_msg(cfg != NULL, "config %s did not load (%d errors)", path, errs);
+	return cfg;
+}
+
+static void start_pair(const side_t *a, const side_t *b)
+{
+	config_t *ca = make_config("a", ADDR_A, ADDR_B, a);
+	config_t *cb = make_config("b", ADDR_B, ADDR_A, b);
+	eng_a = engine_create(ca);
+	eng_b = engine_create(cb);
+	config_unref(ca);
+	config_unref(cb);
+}
+
+static void stop_pair(unsigned wait_ms)
+{
+	engine_t *a = eng_a, *b = eng_b;
+	engine_destroy(a, wait_ms);
+	engine_destroy(b, wait_ms);
+	/* deliveries still queued find no engine */
+	eng_a = eng_b = NULL;
+	usleep(50 * 1000);
+	drop_fn = NULL;
+}
+
+static side_t side(const char *lts, const char *rts)
+{
+	return (side_t){ .local_ts = lts, .remote_ts = rts };
+}
+
+/* Wait until cond holds (polling stats), at most ms. */
+#define WAIT_FOR(cond, ms) do { \
+	for (int _i = 0; _i < (ms) / 10 && !(cond); _i++) \
+		usleep(10 * 1000); \
+	} while (0)
+
+static engine_stats_t stats(engine_t *e)
+{
+	engine_stats_t s;
+	engine_get_stats(e, &s);
+	return s;
+}
+
+/* ------------------------------------------------------------- tests */
+
+START_TEST(psk_ike_and_child_sa)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).child_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).half_open, 0);
+	/* two SAs per side in the (shared) null kernel */
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	stop_pair(0);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+}
+END_TEST
+
+START_TEST(wrong_psk_fails_both_sides)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	b.key = "a-different-secret";
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_sas == 0 && stats(eng_b).ike_sas == 0, 3000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 0);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, 0);
+	ck_assert_uint_eq(stats(eng_b).half_open, 0);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(proposal_mismatch)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	b.ike = "{ encr_alg = \"aes\"; encr_keylen = 256; auth_alg = \"sha512\"; dh_group = 20; }";
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_sas == 0, 3000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_b).half_open, 0);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(invalid_ke_retry)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	/* A sends a modp2048 KE first, B wants ecp256. */
+	a.ike = "{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = [14, 19]; }";
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 5000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(cookie_demanded_and_answered)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	b.daemon_extra = "cookie_threshold = 0; retry_timer_init_ms = 200;";
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	ck_assert_uint_ge(stats(eng_b).cookies_sent, 1);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(ts_narrowing)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.5.0/24", "10.1.0.0/24");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	/* A's outbound policy is the narrowed 10.1.0.0/24 -> 10.2.5.0/24 */
+	kernel_policy_t p = { .dir = KERNEL_DIR_OUT, .action = KERNEL_POLICY_PROTECT };
+	p.src_ts.family = p.dst_ts.family = AF_INET;
+	inet_pton(AF_INET, "10.1.0.0", p.src_ts.from);
+	inet_pton(AF_INET, "10.1.0.255", p.src_ts.to);
+	inet_pton(AF_INET, "10.2.5.0", p.dst_ts.from);
+	inet_pton(AF_INET, "10.2.5.255", p.dst_ts.to);
+	p.src_ts.port_to = p.dst_ts.port_to = 0xffff;
+	ck_assert(kernel_null_has_policy(kn, &p));
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(ts_unacceptable_keeps_ike_sa)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.9.0.0/16", "10.8.0.0/16");
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).established == 1, 3000);
+	usleep(100 * 1000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 0);
+	ck_assert_uint_eq(stats(eng_b).child_established_total, 0);
+	stop_pair(0);
+}
+END_TEST
+
+/* Drop the first IKE_AUTH request (the first message to B that is not
+ * IKE_SA_INIT, i.e. the second one) and B's first IKE_AUTH response. */
+static atomic_int n_to_b, n_to_a;
+static bool drop_first_auth(const packet_t *p, bool to_b)
+{
+	int n = atomic_fetch_add(to_b ? &n_to_b : &n_to_a, 1);
+	return n == 1;
+}
+
+START_TEST(retransmission_recovers_losses)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	atomic_store(&n_to_a, 0);
+	atomic_store(&n_to_b, 0);
+	drop_fn = drop_first_auth;
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 5000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	/* B answered the retransmitted request from its stored response:
+	 * exactly one CHILD SA on B. */
+	ck_assert_uint_eq(stats(eng_b).child_established_total, 1);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(delete_on_shutdown_reaches_peer)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	engine_t *a_eng = eng_a;
+	engine_destroy(a_eng, 2000);
+	eng_a = NULL;   /* B's answer to the Delete goes nowhere */
+	WAIT_FOR(stats(eng_b).ike_sas == 0, 2000);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	engine_destroy(eng_b, 0);
+	eng_b = NULL;
+	usleep(50 * 1000);
+}
+END_TEST
+
+static bool drop_all_to_b(const packet_t *p, bool to_b)
+{
+	(void)p;
+	return to_b;
+}
+
+START_TEST(dpd_removes_dead_peer)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.rule_extra = "dpd_interval = 1;";
+	a.daemon_extra = "retry_limit = 2; retry_timer_init_ms = 100; response_wait_time = 5;";
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	drop_fn = drop_all_to_b;   /* B is gone */
+	WAIT_FOR(stats(eng_a).ike_sas == 0, 5000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 0);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(garbage_is_dropped)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	struct sockaddr_storage src, dst;
+	addr_from_str(ADDR_A, 500, &src);
+	addr_from_str(ADDR_B, 500, &dst);
+	for (int i = 0; i < 2000; i++) {
+		packet_t *p = packet_create();
+		p->src = src;
+		p->dst = dst;
+		size_t len = (size_t)(i % 300);
+		p->data = chunk_alloc(len);
+		if (len)
+			ck_assert_int_eq(getrandom(p->data.ptr, len, 0), (ssize_t)len);
+		if (len >= 28 && i % 2) {
+			/* plausible header: version 2, IKE_SA_INIT, I flag, right length */
+			p->data.ptr[8] = 0;   /* SPIr zero */
+			memset(p->data.ptr + 8, 0, 8);
+			p->data.ptr[17] = 0x20;
+			p->data.ptr[18] = EXCH_IKE_SA_INIT;
+			p->data.ptr[19] = IKE_FLAG_INITIATOR;
+			memset(p->data.ptr + 20, 0, 4);
+			p->data.ptr[24] = 0; p->data.ptr[25] = 0;
+			p->data.ptr[26] = (uint8_t)(len >> 8);
+			p->data.ptr[27] = (uint8_t)len;
+		}
+		engine_receive(eng_b, p);
+	}
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_b).half_open, 0);
+	ck_assert_uint_ge(stats(eng_b).dropped, 1000);
+	/* still works afterwards */
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	stop_pair(0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ harness */
+
+static void quiet_log(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
+                      const char *msg)
+{
+	(void)self; (void)g;
+	if (getenv("ENGINE_TEST_VERBOSE") || l <= LVL_OP)
+		fprintf(stderr, "%s\n", msg);
+}
+
+static bus_listener_t listener = { .log = quiet_log };
+
+int main(void)
+{
+	const char *path = getenv("IKEV2D_PLUGIN_PATH");
+	if (!path) {
+		fprintf(stderr, "IKEV2D_PLUGIN_PATH not set: skipping\n");
+		return 77;
+	}
+	if (getenv("ENGINE_TEST_VERBOSE"))
+		bus_set_levels(DBG_ALL, 0);
+	bus_add_listener(&listener);
+	plugin_loader_set_path(path);
+	const char *names[] = { "nettle", "psk" };
+	if (!plugin_loader_load(names, 2, NULL, 0) ||
+	    !plugin_feature_loaded("auth:psk") || !plugin_feature_loaded("ke:ecp256")) {
+		fprintf(stderr, "nettle/psk plugins not loadable: skipping\n");
+		return 77;
+	}
+	kn = kernel_null_create(NULL, 30000);
+	kernel_null_set_instance(kn);
+	kernel_ipsec_register("test-null", &wrapper);
+	runtime_init(2, 4);
+	net_set_sender(test_sender, NULL);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/eng-test-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 99;
+	}
+
+	Suite *s = suite_create("exchange");
+	TCase *tc = tcase_create("two engines");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, psk_ike_and_child_sa);
+	tcase_add_test(tc, wrong_psk_fails_both_sides);
+	tcase_add_test(tc, proposal_mismatch);
+	tcase_add_test(tc, invalid_ke_retry);
+	tcase_add_test(tc, cookie_demanded_and_answered);
+	tcase_add_test(tc, ts_narrowing);
+	tcase_add_test(tc, ts_unacceptable_keeps_ike_sa);
+	tcase_add_test(tc, retransmission_recovers_losses);
+	tcase_add_test(tc, delete_on_shutdown_reaches_peer);
+	tcase_add_test(tc, dpd_removes_dead_peer);
+	tcase_add_test(tc, garbage_is_dropped);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	/* One process: the plugins, runtime and kernel stay loaded. */
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	net_set_sender(NULL, NULL);
+	runtime_deinit();
+	kernel_ipsec_unregister(&wrapper);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	plugin_loader_unload();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

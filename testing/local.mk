@@ -15,3 +15,4 @@ include testing/codec/local.mk
 include testing/crypto/local.mk
 include testing/bench/crypto.mk
 include testing/gnutls/local.mk
+include testing/netns/local.mk

@@ -15,4 +15,5 @@ include testing/codec/local.mk
 include testing/crypto/local.mk
 include testing/bench/crypto.mk
 include testing/gnutls/local.mk
+include testing/daemon/local.mk
 include testing/netns/local.mk

@@ -30,3 +30,23 @@ testing_codec_test_captures_sk_SOURCES = testing/codec/test_captures_sk.c \
 	testing/codec/captures.c testing/codec/captures.h
 testing_codec_test_captures_sk_CFLAGS = $(TEST_CFLAGS)
 testing_codec_test_captures_sk_LDADD = $(TEST_LIBS)
+
+# Tools used by the script tests (and for looking at messages by hand).
+check_PROGRAMS += testing/codec/ikev2_parse
+testing_codec_ikev2_parse_SOURCES = testing/codec/ikev2_parse.c
+testing_codec_ikev2_parse_CFLAGS = $(AM_CFLAGS)
+testing_codec_ikev2_parse_LDADD = libikev2d.la
+
+# scapy builds messages, our parser reads them.
+TESTS += testing/codec/test_scapy.sh
+EXTRA_DIST += testing/codec/test_scapy.sh testing/codec/scapy_messages.py
+
+check_PROGRAMS += testing/codec/ikev2_gen
+testing_codec_ikev2_gen_SOURCES = testing/codec/ikev2_gen.c testing/codec/samples.c \
+	testing/codec/samples.h
+testing_codec_ikev2_gen_CFLAGS = $(AM_CFLAGS)
+testing_codec_ikev2_gen_LDADD = libikev2d.la
+
+# tshark dissects what we generate.
+TESTS += testing/codec/test_tshark.sh
+EXTRA_DIST += testing/codec/test_tshark.sh

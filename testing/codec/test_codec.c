@@ -741,7 +741,7 @@ START_TEST(test_fragments)
 	for (size_t i = 0; i < n; i++)
 		ck_assert_uint_le(frags[i].len, 120);
 
-	frag_reasm_t *r = frag_reasm_create(16, 4096);
+	frag_reasm_t *r = frag_reasm_create(CODEC_MAX_FRAGMENTS, 8192);
 	message_t *done = NULL;
 	/* deliver in reverse, with a duplicate and a bogus fragment */
 	for (size_t k = n; k-- > 0;) {

@@ -1,0 +1,317 @@
+#!/bin/bash
+# interop.sh SCENARIO - in.ikev2d against Debian's strongSwan charon, each in
+# its own network namespace (charon with --kernel libipsec, so its CHILD SAs
+# really install; libipsec always encapsulates ESP in UDP and fakes NAT
+# detection on its side, so IKE_AUTH onwards runs on port 4500).
+#
+#   proposals-init   ikev2d initiates with each IKE proposal below
+#   proposals-resp   charon initiates with each IKE proposal below
+#                    aes128-sha256-ecp256, aes256gcm16-prfsha384-ecp384,
+#                    aes256-sha512-modp4096, 3des-sha1-modp2048,
+#                    aes128-sha256-x25519
+#   ids              PSK with IPv4-address identities, both roles (the
+#                    proposal runs use FQDN identities)
+#   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
+#                    ikev2d (soft EXPIRE injected into its null backend)
+#   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
+#   delete           charon deletes (swanctl --terminate), then ikev2d does
+#                    (SIGTERM)
+#   natt             ikev2d behind a namespace doing nftables masquerade
+#   cookie           ikev2d demands a COOKIE from charon's IKE_SA_INIT
+#                    (cookie_threshold = 0) and charon retries with it
+#   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
+#   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
+#
+# Each check asserts both sides: `swanctl --list-sas` (state, algorithms,
+# SPIs) and the kernel-null state file of ikev2d (SPIs paired with charon's,
+# ESP algorithm, UDP encapsulation).  Exit 0 pass, 77 skip, 1 fail; as root.
+. "$(dirname "$0")/../netns/lib.sh"
+. "$(dirname "$0")/charon.sh"
+
+scenario=${1:-proposals-init}
+need_root
+need_charon
+case $scenario in
+proposals-init|proposals-resp|ids|wrong-psk|mismatch) require_cap ike ;;
+rekey-child) require_cap ike rekey-child ;;
+rekey-ike)   require_cap ike rekey-ike ;;
+delete)      require_cap ike delete ;;
+natt)        require_cap ike natt ;;
+cookie)      require_cap ike cookie ;;
+*) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
+
+mkwork "io-$scenario"
+O=$WORK/ours C=$WORK/charon
+NO=net-io-a NC=net-io-c NN=net-io-nat
+PSK=interop-secret
+
+# name | ikev2d ikesa_xform | charon's algorithm line
+PROPOSALS=(
+"aes128-sha256-ecp256|{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 19; }|AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256"
+"aes256gcm16-prfsha384-ecp384|{ encr_alg = \"aes-gcm\"; encr_keylen = 256; prf_alg = \"sha384\"; dh_group = 20; }|AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384"
+"aes256-sha512-modp4096|{ encr_alg = \"aes\"; encr_keylen = 256; auth_alg = \"sha512\"; dh_group = 16; }|AES_CBC-256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/MODP_4096"
+"3des-sha1-modp2048|{ encr_alg = \"3des\"; auth_alg = \"sha1\"; dh_group = 14; }|3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048"
+"aes128-sha256-x25519|{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 31; }|AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519"
+)
+DEFAULT_XFORM=$(echo "${PROPOSALS[0]}" | cut -d'|' -f2)
+
+# Two namespaces on a veth pair; our traffic selector 10.77.1.0/24, charon's
+# 10.77.2.0/24 with an address on its loopback (libipsec needs one).
+topology_direct() {
+	ns_add $NO; ns_add $NC
+	link_ns $NO net-io-va 10.77.0.1/24 $NC net-io-vc 10.77.0.2/24
+	ip -n $NO addr add 10.77.1.1/32 dev lo
+	ip -n $NC addr add 10.77.2.1/32 dev lo
+	OURS_IP=10.77.0.1 CHARON_IP=10.77.0.2 OURS_SEEN_AS=10.77.0.1
+}
+
+# ikev2d -- net-io-nat (masquerade) -- charon
+topology_nat() {
+	ns_add $NO; ns_add $NN; ns_add $NC
+	link_ns $NO net-io-va 10.77.10.1/24 $NN net-io-na 10.77.10.254/24
+	link_ns $NN net-io-nc 10.77.20.254/24 $NC net-io-vc 10.77.20.2/24
+	ip -n $NO route add default via 10.77.10.254
+	ip -n $NO addr add 10.77.1.1/32 dev lo
+	ip -n $NC addr add 10.77.2.1/32 dev lo
+	ip netns exec $NN sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec $NN nft -f - <<'EOF' || { fail "nft masquerade"; finish; }
+table ip net_nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "net-io-nc" masquerade
+	}
+}
+EOF
+	OURS_IP=10.77.10.1 CHARON_IP=10.77.20.2 OURS_SEEN_AS=10.77.20.254
+}
+
+# ours_config key=value... (defaults: FQDN ids, default proposal, responder)
+ours_config() {
+	write_config "$O" label=to_charon local=$OURS_IP remote=$CHARON_IP \
+		local_id=fqdn:ours.test remote_id=fqdn:charon.test psk=$PSK \
+		local_ts=10.77.1.0/24 remote_ts=10.77.2.0/24 \
+		"ike_xform=$DEFAULT_XFORM" "$@"
+}
+
+charon_up() {   # key=value...
+	charon_start "$C" $NC local=$CHARON_IP remote=$OURS_SEEN_AS \
+		local_id=charon.test remote_id=ours.test psk=$PSK \
+		local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 esp=aes128gcm16 "$@"
+}
+
+restart_pair() {   # clear both, for the next round
+	charon_stop "$C"
+	[ -f "$O/daemon.pid" ] && stop_daemon "$O"
+	rm -rf "$C" "$O"
+}
+
+# Both sides agree on one CHILD SA: charon's in = our out and back, and our
+# ESP record matches what was negotiated.
+check_child() {   # what
+	local c_in c_out o_in o_out
+	if ! wait_for 15 charon_child_installed "$C"; then
+		charon_sas "$C"; show_state "$O" ikev2d
+		fail "$1: charon has no INSTALLED CHILD SA"
+		return 1
+	fi
+	if ! wait_for 5 sh -c "[ \$(grep -c '^sa ' '$O/kernel.state') -eq 2 ]"; then
+		show_state "$O" ikev2d
+		fail "$1: ikev2d did not record one CHILD SA (2 SAs)"
+		return 1
+	fi
+	c_in=$(charon_child_spis "$C" in); c_out=$(charon_child_spis "$C" out)
+	o_in=$(sa_spis "$O" in); o_out=$(sa_spis "$O" out)
+	[ "$c_in" = "$o_out" ] && [ "$c_out" = "$o_in" ] || {
+		charon_sas "$C"; show_state "$O" ikev2d
+		fail "$1: SPIs differ: charon in=$c_in out=$c_out, ikev2d in=$o_in out=$o_out"
+		return 1
+	}
+	charon_child_line "$C" | grep -q "ESP:AES_GCM_16-128" ||
+		fail "$1: charon's ESP algorithm: $(charon_child_line "$C")"
+	[ "$(sa_field "$O" out encr | sort -u)" = aes-gcm-16 ] &&
+	[ "$(sa_field "$O" out encr_keylen | sort -u)" = 128 ] ||
+		fail "$1: ikev2d's ESP algorithm: $(sa_field "$O" out encr) $(sa_field "$O" out encr_keylen)"
+	# libipsec always encapsulates: so must we, on port 4500
+	[ "$(sa_field "$O" out encap | sort -u)" = yes ] ||
+		fail "$1: ikev2d did not use UDP encapsulation towards libipsec"
+	[ "$(sa_field "$O" out dst | sort -u)" = "$CHARON_IP[4500]" ] ||
+		fail "$1: outbound SA destination $(sa_field "$O" out dst)"
+	log "$1: CHILD SA charon in $c_in / out $c_out = ikev2d out / in"
+}
+
+check_ike() {   # what expected-alg-line
+	if ! wait_for 15 charon_ike_established "$C"; then
+		charon_sas "$C"; tail -30 "$O/daemon.log"
+		fail "$1: charon has no ESTABLISHED IKE SA"
+		return 1
+	fi
+	local algs
+	algs=$(charon_ike_algs "$C")
+	[ "$algs" = "$2" ] || fail "$1: charon reports $algs, expected $2"
+	log "$1: IKE SA $(charon_ike_spis "$C") $algs"
+}
+
+both_empty() {
+	[ -z "$(charon_ike_state "$C")" ] && [ "$(sa_count "$O")" -eq 0 ]
+}
+
+case $scenario in
+proposals-init|proposals-resp)
+	topology_direct
+	for p in "${PROPOSALS[@]}"; do
+		name=${p%%|*}; rest=${p#*|}; xform=${rest%%|*}; algs=${rest#*|}
+		log "--- $name"
+		if [ $scenario = proposals-init ]; then
+			charon_up proposals=$name || break
+			ours_config "ike_xform=$xform" auto_start=true
+			start_daemon $NO "$O" || break
+		else
+			ours_config "ike_xform=$xform"
+			start_daemon $NO "$O" || break
+			charon_up proposals=$name || break
+			charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-$name.log" 2>&1 ||
+				{ tail -5 "$WORK/initiate-$name.log"; fail "$name: charon's initiation failed"; }
+		fi
+		check_ike "$name" "$algs" && check_child "$name"
+		raw=$(charon_raw "$C")
+		echo "$raw" | grep -q "nat-remote=yes" && fail "$name: charon thinks ikev2d is behind a NAT (bad NAT-D hashes?)"
+		restart_pair
+	done
+	;;
+ids)
+	topology_direct
+	for role in init resp; do
+		log "--- IP identities, ikev2d $role"
+		ours_config local_id=ip:$OURS_IP remote_id=ip:$CHARON_IP \
+			auto_start=$([ $role = init ] && echo true || echo false)
+		start_daemon $NO "$O" || break
+		charon_start "$C" $NC local=$CHARON_IP remote=$OURS_IP psk=$PSK \
+			local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 || break
+		[ $role = resp ] && charon_ctl "$C" --initiate --child net --timeout 20 > /dev/null 2>&1
+		check_ike "ip ids ($role)" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "ip ids ($role)"
+		charon_sas "$C" | grep -q "remote '$OURS_IP' @" || fail "charon does not see ikev2d's IP identity"
+		restart_pair
+	done
+	;;
+rekey-child)
+	topology_direct
+	ours_config auto_start=true
+	charon_up
+	start_daemon $NO "$O"
+	check_child "initial" || finish
+	old=$(sa_spis "$O" in)
+	charon_ctl "$C" --rekey --child net > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --child failed"
+	wait_for 10 sh -c "[ \"\$(grep '^sa dir=in ' '$O/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$old' ]" ||
+		fail "charon's CHILD rekey: ikev2d still has inbound SPI $old"
+	sleep 2
+	[ "$(charon_child_count "$C")" -eq 1 ] || fail "charon's CHILD rekey: $(charon_child_count "$C") installed CHILD SAs"
+	check_child "after charon's rekey"
+	old=$(sa_spis "$O" in)
+	kernel_ctl "$O" "expire soft $old $OURS_IP"
+	wait_for 10 sh -c "[ \"\$(grep '^sa dir=in ' '$O/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$old' ]" ||
+		fail "ikev2d's CHILD rekey (soft EXPIRE): still inbound SPI $old"
+	sleep 2
+	[ "$(charon_child_count "$C")" -eq 1 ] || fail "ikev2d's CHILD rekey: charon has $(charon_child_count "$C") installed CHILD SAs"
+	check_child "after ikev2d's rekey"
+	;;
+rekey-ike)
+	topology_direct
+	ours_config auto_start=true ike_life=60
+	charon_up
+	start_daemon $NO "$O"
+	check_ike "initial" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "initial" || finish
+	spis=$(charon_ike_spis "$C")
+	charon_ctl "$C" --rekey --ike peer > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --ike failed"
+	wait_for 10 sh -c "[ \"\$(swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | sed -n 's/^peer: #[0-9]*, ESTABLISHED, IKEv2, \([0-9a-f]*\)_i\** \([0-9a-f]*\)_r.*/\1 \2/p' | head -1)\" != '$spis' ]" ||
+		fail "charon's IKE rekey: SPIs unchanged ($spis)"
+	check_child "after charon's IKE rekey"
+	spis=$(charon_ike_spis "$C")
+	log "waiting for ikev2d's own IKE rekey (lifetime 60 s)"
+	wait_for 75 sh -c "s=\$(swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | sed -n 's/^peer: #[0-9]*, ESTABLISHED, IKEv2, \([0-9a-f]*\)_i\** \([0-9a-f]*\)_r.*/\1 \2/p' | head -1); [ -n \"\$s\" ] && [ \"\$s\" != '$spis' ]" ||
+		fail "ikev2d did not rekey the IKE SA within 75 s (lifetime 60 s)"
+	grep -q "received CREATE_CHILD_SA request\|parsed CREATE_CHILD_SA request" "$C/charon.log" || true
+	check_child "after ikev2d's IKE rekey"
+	charon_ike_established "$C" || fail "no IKE SA after rekeys"
+	;;
+delete)
+	topology_direct
+	ours_config auto_start=true
+	charon_up
+	start_daemon $NO "$O"
+	check_child "initial" || finish
+	charon_ctl "$C" --terminate --ike peer --timeout 10 > "$WORK/term.log" 2>&1 || fail "swanctl --terminate failed"
+	wait_for 5 has_sas "$O" 0 || { show_state "$O" ikev2d; fail "charon's Delete: ikev2d kept its SAs"; }
+	daemon_alive "$O" || fail "ikev2d died"
+	# and the other way: a new SA, then SIGTERM to ikev2d
+	charon_ctl "$C" --initiate --child net --timeout 20 > /dev/null 2>&1
+	check_child "second" || finish
+	stop_daemon "$O" TERM || fail "ikev2d did not exit on SIGTERM"
+	wait_for 5 sh -c "! swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | grep -q '^peer: #'" ||
+		{ charon_sas "$C"; fail "ikev2d's Delete on SIGTERM: charon kept the IKE SA"; }
+	grep -q "received DELETE for IKE_SA" "$C/charon.log" || fail "charon logged no DELETE for the IKE SA"
+	;;
+natt)
+	topology_nat
+	ours_config auto_start=true
+	charon_up
+	start_daemon $NO "$O"
+	check_ike "through NAT" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "through NAT"
+	charon_raw "$C" | grep -q "nat-remote=yes" || fail "charon did not detect ikev2d behind the NAT"
+	charon_raw "$C" | grep -q "remote-host=10.77.20.254" || fail "charon does not see the NAT's address"
+	charon_raw "$C" | grep -q "remote-port=500 " && fail "IKE did not move to the NAT-T port"
+	[ "$(sa_field "$O" out dst | sort -u)" = "10.77.20.2[4500]" ] || fail "ikev2d's outbound SA goes to $(sa_field "$O" out dst)"
+	;;
+cookie)
+	topology_direct
+	ours_config 'extra_daemon=cookie_threshold = 0;'
+	start_daemon $NO "$O"
+	charon_up
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate.log"; fail "charon could not initiate through the COOKIE"; }
+	check_ike "with COOKIE" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "with COOKIE"
+	grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
+		fail "charon never received a COOKIE from ikev2d"
+	;;
+wrong-psk)
+	topology_direct
+	for role in init resp; do
+		log "--- wrong PSK, ikev2d $role"
+		ours_config psk=not-the-same auto_start=$([ $role = init ] && echo true || echo false)
+		start_daemon $NO "$O" || break
+		charon_up || break
+		[ $role = resp ] && charon_ctl "$C" --initiate --child net --timeout 15 > /dev/null 2>&1
+		if [ $role = resp ]; then
+			wait_for 10 grep -q "received AUTHENTICATION_FAILED notify error" "$C/charon.log" ||
+				fail "charon did not get AUTHENTICATION_FAILED from ikev2d"
+		else
+			wait_for 10 grep -qE "MAC mismatched|authentication of 'ours.test' .*failed" "$C/charon.log" ||
+				fail "charon did not reject ikev2d's AUTH"
+			wait_for 10 grep -qi "AUTHENTICATION_FAILED" "$O/daemon.log" ||
+				fail "ikev2d did not log the AUTHENTICATION_FAILED it got"
+		fi
+		sleep 1
+		charon_ike_established "$C" && fail "charon has an IKE SA despite the wrong key"
+		[ "$(sa_count "$O")" -eq 0 ] || fail "ikev2d installed SAs despite the wrong key"
+		grep -qiE "auth.*fail|AUTHENTICATION_FAILED" "$O/daemon.log" || fail "ikev2d logged nothing about the failed authentication"
+		daemon_alive "$O" || fail "ikev2d died"
+		restart_pair
+	done
+	;;
+mismatch)
+	topology_direct
+	ours_config
+	start_daemon $NO "$O"
+	charon_up proposals=aes256-sha384-ecp521
+	charon_ctl "$C" --initiate --child net --timeout 15 > /dev/null 2>&1 && fail "charon established without a common proposal"
+	grep -q "received NO_PROPOSAL_CHOSEN notify error" "$C/charon.log" || fail "charon did not get NO_PROPOSAL_CHOSEN"
+	grep -qi "proposal" "$O/daemon.log" || fail "ikev2d logged nothing about the proposal mismatch"
+	[ "$(sa_count "$O")" -eq 0 ] || fail "SAs installed without agreement"
+	daemon_alive "$O" || fail "ikev2d died"
+	;;
+esac
+
+if [ -f "$O/daemon.log" ] && grep -qE "AddressSanitizer|runtime error:|Segmentation" "$O/daemon.log"; then
+	fail "sanitizer or crash report in ikev2d's log"
+fi
+finish

@@ -1,0 +1,31 @@
+# testing/netns, testing/interop, testing/suites (network harnesses, run as
+# root by testing/run-tests.sh through the thin testing/suites wrappers),
+# testing/demo.sh and its configuration: shipped in the tarball, not built.
+dist_noinst_SCRIPTS += \
+	testing/netns/lib.sh \
+	testing/netns/two-daemons.sh \
+	testing/netns/badinput.sh \
+	testing/netns/ikev2_probe.py \
+	testing/interop/charon.sh \
+	testing/interop/interop.sh \
+	testing/demo.sh \
+	testing/suites/badinput-flood.sh \
+	testing/suites/badinput-garbage.sh \
+	testing/suites/badinput-notifies.sh \
+	testing/suites/demo.sh \
+	testing/suites/interop-cookie.sh \
+	testing/suites/interop-delete.sh \
+	testing/suites/interop-ids.sh \
+	testing/suites/interop-mismatch.sh \
+	testing/suites/interop-natt.sh \
+	testing/suites/interop-proposals-init.sh \
+	testing/suites/interop-proposals-resp.sh \
+	testing/suites/interop-rekey-child.sh \
+	testing/suites/interop-rekey-ike.sh \
+	testing/suites/interop-wrong-psk.sh \
+	testing/suites/netns-basic.sh \
+	testing/suites/netns-collision.sh \
+	testing/suites/netns-delete.sh \
+	testing/suites/netns-dpd.sh \
+	testing/suites/netns-rekey.sh
+EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config cfg/demo/demo.preshared

@@ -1,0 +1,3 @@
+#!/bin/sh
+# badinput-garbage: garbage, truncated and oversized datagrams (see netns/badinput.sh).
+exec "$(dirname "$0")/../netns/badinput.sh" garbage

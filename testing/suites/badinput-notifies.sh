@@ -1,0 +1,3 @@
+#!/bin/sh
+# badinput-notifies: hostile IKE_SA_INIT: the right error notifies (see netns/badinput.sh).
+exec "$(dirname "$0")/../netns/badinput.sh" notifies

@@ -15,3 +15,5 @@ include testing/codec/local.mk
 include testing/crypto/local.mk
 include testing/gnutls/local.mk
 include testing/netns/local.mk
+include testing/fuzz/local.mk
+include testing/bench/codec.mk

@@ -217,3 +217,15 @@ bool encr_is_aead(encr_id_t alg)
 		return false;
 	}
 }
+
+/* Hashes and the RNG have no IKEv2 transform type, hence their own
+ * queries (load-order tests and listings use them). */
+const char *crypto_hasher_provider(hash_id_t alg)
+{
+	return provider_of(REG_HASHER, alg);
+}
+
+const char *crypto_rng_provider(void)
+{
+	return provider_of(REG_RNG, 0);
+}

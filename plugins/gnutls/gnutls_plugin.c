@@ -13,6 +13,7 @@
 #include <ikev2d/plugin.h>
 #include <ikev2d/settings.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #define SELFTEST_SETTING "plugins." GNUTLS_PLUGIN_NAME ".selftest"
@@ -28,18 +29,9 @@ static int selftest_result[KEY_TYPE_MAX];
 /* What this plugin registered, so unloading touches nothing else's. */
 static bool have_privkey[KEY_TYPE_MAX], have_pubkey[KEY_TYPE_MAX];
 
-/*
- * The settings store (core/config) may be absent from a stripped-down
- * libikev2d (and was, early in development): weak references keep the
- * plugin loadable, with the defaults, when it is.
- */
-#pragma weak settings_get_bool
-#pragma weak plugin_settings_register
-
 static bool selftest_enabled(void)
 {
-	return settings_get_bool ? settings_get_bool(SELFTEST_SETTING, true)
-	                         : true;
+	return settings_get_bool(SELFTEST_SETTING, true);
 }
 
 static bool selftest(key_type_t type)
@@ -142,7 +134,47 @@ static bool pkcs11_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	return true;
 }
 
+/* feature->arg of hash features: the hash_id_t, as a pointer. */
+#define HASH_ARG(id) ((const void *)(uintptr_t)(id))
+
+static bool hash_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
+                    bool load)
+{
+	hash_id_t alg = (hash_id_t)(uintptr_t)f->arg;
+
+	if (!load) {
+		crypto_unregister_hasher(alg);
+		return true;
+	}
+	if (selftest_enabled() && !gt_hasher_selftest(alg)) {
+		log_error(DBG_CRYPTO, "gnutls: %s failed its self-test, not "
+		          "registered", f->name);
+		return false;
+	}
+	return crypto_register_hasher(alg, GNUTLS_PLUGIN_NAME, gt_hasher_create);
+}
+
+static bool rng_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
+                   bool load)
+{
+	if (!load) {
+		crypto_unregister_rng();
+		return true;
+	}
+	if (selftest_enabled() && !gt_rng_selftest()) {
+		log_error(DBG_CRYPTO, "gnutls: rng failed its self-test, not "
+		          "registered");
+		return false;
+	}
+	return crypto_register_rng(GNUTLS_PLUGIN_NAME, gt_rng_create);
+}
+
 static const plugin_feature_t features[] = {
+	PLUGIN_PROVIDE("rng", rng_cb, NULL),
+	PLUGIN_PROVIDE("hash:sha1", hash_cb, HASH_ARG(HASH_SHA1)),
+	PLUGIN_PROVIDE("hash:sha256", hash_cb, HASH_ARG(HASH_SHA2_256)),
+	PLUGIN_PROVIDE("hash:sha384", hash_cb, HASH_ARG(HASH_SHA2_384)),
+	PLUGIN_PROVIDE("hash:sha512", hash_cb, HASH_ARG(HASH_SHA2_512)),
 	PLUGIN_PROVIDE("privkey:rsa", privkey_cb, types_rsa),
 	PLUGIN_PROVIDE("privkey:dsa", privkey_cb, types_dsa),
 	PLUGIN_PROVIDE("privkey:ecdsa", privkey_cb, types_ecdsa),
@@ -191,10 +223,8 @@ ikev2d_plugin_t *ikev2d_plugin_create(void)
 	}
 	for (int t = 0; t < KEY_TYPE_MAX; t++)
 		selftest_result[t] = 0;
-	if (plugin_settings_register)
-		plugin_settings_register(GNUTLS_PLUGIN_NAME, gnutls_settings,
-		                         sizeof(gnutls_settings) /
-		                         sizeof(gnutls_settings[0]));
+	plugin_settings_register(GNUTLS_PLUGIN_NAME, gnutls_settings,
+	                         sizeof(gnutls_settings) / sizeof(gnutls_settings[0]));
 	this = xzalloc(sizeof(*this));
 	*this = (ikev2d_plugin_t){
 		.name = GNUTLS_PLUGIN_NAME,

@@ -88,6 +88,12 @@ cert_validator_t *gt_validator_create(void);
  * verify correctly (a built-in key, every scheme that fits it). */
 bool gt_selftest_keytype(key_type_t type);
 
+/* --- gnutls_hasher.c, gnutls_rng.c: crypto.h objects and self-tests */
+hasher_t *gt_hasher_create(hash_id_t alg);
+bool gt_hasher_selftest(hash_id_t alg);
+rng_t *gt_rng_create(rng_quality_t quality);
+bool gt_rng_selftest(void);
+
 /* Log a GnuTLS error with what we were doing. */
 void gt_log_error(const char *what, int err);
 

@@ -174,6 +174,9 @@ rng_t *crypto_create_rng(rng_quality_t quality);
 
 /* Which plugin provides an algorithm, or NULL. */
 const char *crypto_provider(transform_type_t type, uint16_t id);
+/* The same for a hash and for the random number generator. */
+const char *crypto_hasher_provider(hash_id_t alg);
+const char *crypto_rng_provider(void);
 
 /* Whether the ENCR id is an AEAD cipher (GCM, CCM, ChaCha20-Poly1305). */
 bool encr_is_aead(encr_id_t alg);

@@ -41,6 +41,12 @@
 #define IKEV2D_RUNSTATEDIR "/var/run"
 #endif
 
+/* The engine lists what it implements ("ike rekey-child dpd ...") in
+ * engine.h; until it does, nothing is claimed. */
+#ifndef ENGINE_CAPABILITIES
+#define ENGINE_CAPABILITIES ""
+#endif
+
 /* How long shutdown waits for peers to answer our Delete requests. */
 #define SHUTDOWN_WAIT_MS 2000
 
@@ -84,7 +90,12 @@ static int parse_options(int argc, char **argv, options_t *o)
 		case 'f': o->file = optarg; break;
 		case 'p': o->pidfile = optarg; break;
 		case 'h': usage(stdout); return 1;
-		case 'V': printf("in.ikev2d %s\n", PACKAGE_VERSION); return 1;
+		case 'V':
+			/* The second line is for test harnesses: which protocol
+			 * features this build's engine implements. */
+			printf("in.ikev2d %s\ncapabilities: %s\n", PACKAGE_VERSION,
+			       ENGINE_CAPABILITIES);
+			return 1;
 		case ':':
 			fprintf(stderr, "in.ikev2d: option -%c needs an argument\n", optopt);
 			usage(stderr);

@@ -3,7 +3,7 @@
 # killed by PID on exit.
 : "${top_srcdir:?run from make check}" "${top_builddir:?run from make check}"
 
-DAEMON="$top_builddir/in.ikev2d"
+DAEMON="$top_builddir/core/daemon/in.ikev2d"
 [ -x "$DAEMON" ] || { echo "FAIL: $DAEMON not built"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ikev2d-daemon.XXXXXX") || exit 99
 pids=

@@ -15,3 +15,4 @@ include testing/codec/local.mk
 include testing/crypto/local.mk
 include testing/gnutls/local.mk
 include testing/netns/local.mk
+include testing/bench/sig.mk

@@ -13,6 +13,8 @@ include testing/kernel/local.mk
 include testing/net/local.mk
 include testing/codec/local.mk
 include testing/crypto/local.mk
+include testing/bench/crypto.mk
 include testing/gnutls/local.mk
+include testing/daemon/local.mk
 include testing/netns/local.mk
 include testing/bench/sig.mk

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ikev2d/bus.h>
 
@@ -546,6 +547,14 @@ config_t *config_load(const char *path, int *n_errors)
 
 	cfg_check_keys(&ctx, root, top_keys, "the top level");
 	explicit_psk = parse_daemon(&ctx, root, cfg, dir);
+	if (cfg->daemon.pkcs11_pin) {
+		struct stat st;
+		if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+			cfg_warn(&ctx, config_lookup(lc, "daemon.pkcs11_token.pin"),
+			         "the PKCS#11 PIN is in a file that group or others "
+			         "can read (mode %04o); chmod 600 %s",
+			         (unsigned)(st.st_mode & 07777), path);
+	}
 	parse_plugins(&ctx, root, cfg);
 	cfg_defaults_init(&globals);
 	cfg_defaults_parse(&ctx, root, &globals, true);

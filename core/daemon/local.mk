@@ -1,1 +1,12 @@
-# core/daemon: build fragment, included from the top Makefile.am.
+# core/daemon: in.ikev2d, the daemon (not part of libikev2d).  Built as
+# core/daemon/in.ikev2d, installed as $(sbindir)/in.ikev2d.
+sbin_PROGRAMS += core/daemon/in.ikev2d
+core_daemon_in_ikev2d_SOURCES = \
+	core/daemon/main.c \
+	core/daemon/daemon_log.c \
+	core/daemon/daemon_log.h \
+	core/daemon/daemon_proc.c \
+	core/daemon/daemon_proc.h
+core_daemon_in_ikev2d_CFLAGS = $(AM_CFLAGS) $(PIE_CFLAGS) $(LIBCAP_CFLAGS)
+core_daemon_in_ikev2d_LDFLAGS = $(AM_LDFLAGS) $(PIE_LDFLAGS)
+core_daemon_in_ikev2d_LDADD = libikev2d.la $(LIBCAP_LIBS) $(PTHREAD_LIBS)

@@ -350,20 +350,27 @@ static void delete_one(uint64_t spi, void *ctx)
 	engine_finish(d->e, sa);
 }
 
+/* Phase one of a shutdown: refuse new SAs, send a Delete for every
+ * established IKE SA and wait up to wait_ms for the answers (an answered
+ * Delete removes its SA).  Packets must still reach the engine. */
+static void engine_delete_all(engine_t *e, unsigned wait_ms)
+{
+	e->stopping = true;
+	if (!wait_ms)
+		return;
+	delete_all_t d = { .e = e, .send = true };
+	sa_table_foreach_spi(e->table, delete_one, &d);
+	uint64_t until = time_monotonic_ms() + wait_ms;
+	while (sa_table_count(e->table) && time_monotonic_ms() < until)
+		usleep(10 * 1000);
+}
+
 void engine_destroy(engine_t *e, unsigned wait_ms)
 {
 	if (!e)
 		return;
-	e->stopping = true;
-	delete_all_t d = { .e = e, .send = true };
-	if (wait_ms) {
-		sa_table_foreach_spi(e->table, delete_one, &d);
-		/* Wait for the answers: an answered Delete removes its SA. */
-		uint64_t until = time_monotonic_ms() + wait_ms;
-		while (sa_table_count(e->table) && time_monotonic_ms() < until)
-			usleep(10 * 1000);
-	}
-	d.send = false;
+	engine_delete_all(e, wait_ms);
+	delete_all_t d = { .e = e, .send = false };
 	sa_table_foreach_spi(e->table, delete_one, &d);
 	/* Timer jobs that were already running when cancelled still hold
 	 * the engine: let them finish. */
@@ -382,6 +389,9 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 /* ------------------------------------------------ process-wide engine */
 
 static engine_t *the_engine;
+/* Receivers hold it shared while they use the_engine; shutdown takes it
+ * exclusively to retire the engine before freeing it. */
+static pthread_rwlock_t the_engine_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 engine_t *engine_get(void)
 {
@@ -390,7 +400,13 @@ engine_t *engine_get(void)
 
 static void receive_packet(packet_t *packet, void *ctx)
 {
-	engine_receive((engine_t *)ctx, packet);
+	(void)ctx;
+	pthread_rwlock_rdlock(&the_engine_lock);
+	if (the_engine)
+		engine_receive(the_engine, packet);
+	else
+		packet_destroy(packet);
+	pthread_rwlock_unlock(&the_engine_lock);
 }
 
 bool engine_start(config_t *cfg)
@@ -404,7 +420,7 @@ bool engine_start(config_t *cfg)
 		return false;
 	}
 	the_engine = engine_create(cfg);
-	net_set_receiver(receive_packet, the_engine);
+	net_set_receiver(receive_packet, NULL);
 	int started = 0;
 	for (int i = 0; i < cfg->n_rules; i++)
 		if (cfg->rules[i].auto_start &&
@@ -426,10 +442,14 @@ void engine_reload(config_t *cfg)
 
 void engine_shutdown(unsigned wait_ms)
 {
-	if (!the_engine)
+	engine_t *e = the_engine;
+	if (!e)
 		return;
-	net_set_receiver(NULL, NULL);
-	engine_destroy(the_engine, wait_ms);
+	engine_delete_all(e, wait_ms);
+	pthread_rwlock_wrlock(&the_engine_lock);
 	the_engine = NULL;
+	pthread_rwlock_unlock(&the_engine_lock);
+	net_set_receiver(NULL, NULL);
+	engine_destroy(e, 0);
 	log_op(DBG_OP, "engine stopped");
 }

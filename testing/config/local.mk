@@ -19,3 +19,8 @@ EXTRA_DIST += \
 	testing/config/valid.config \
 	testing/config/valid.preshared \
 	testing/config/broken
+
+# in.ikev2d -c on the shipped example and every broken example (skips
+# until the daemon is built).
+TESTS += testing/config/check-broken.sh
+dist_noinst_SCRIPTS += testing/config/check-broken.sh

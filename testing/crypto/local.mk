@@ -23,6 +23,12 @@ TESTS += testing/crypto/test_nettle
 testing_crypto_test_nettle_SOURCES = testing/crypto/test_nettle.c $(CRYPTO_TEST_COMMON)
 testing_crypto_test_nettle_CFLAGS = $(TEST_CFLAGS)
 testing_crypto_test_nettle_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += testing/crypto/test_wycheproof
+TESTS += testing/crypto/test_wycheproof
+testing_crypto_test_wycheproof_SOURCES = testing/crypto/test_wycheproof.c $(CRYPTO_TEST_COMMON)
+testing_crypto_test_wycheproof_CFLAGS = $(TEST_CFLAGS)
+testing_crypto_test_wycheproof_LDADD = $(TEST_LIBS)
 endif
 endif
 

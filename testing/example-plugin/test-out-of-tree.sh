@@ -48,11 +48,11 @@ echo "$out" | grep -q "example plugin: example:hello activated" ||
 	{ echo "FAIL: the example feature was not activated"; exit 1; }
 
 # And through the daemon's configuration check, when the daemon is built.
-if [ -x "$top_builddir/in.ikev2d" ]; then
+if [ -x "$top_builddir/core/daemon/in.ikev2d" ]; then
 	cat >"$tmp/ikev2.config" <<CFG
 plugins = { load = [ "example" ]; };
 CFG
-	out=$(IKEV2D_PLUGIN_PATH="$tmp" "$top_builddir/in.ikev2d" -c -f "$tmp/ikev2.config" 2>&1)
+	out=$(IKEV2D_PLUGIN_PATH="$tmp" "$top_builddir/core/daemon/in.ikev2d" -c -f "$tmp/ikev2.config" 2>&1)
 	echo "$out"
 	echo "$out" | grep -q "loaded plugin example: example:hello" ||
 		{ echo "FAIL: in.ikev2d -c did not load the example plugin"; exit 1; }

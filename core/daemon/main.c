@@ -1,0 +1,364 @@
+/*
+ * main.c - in.ikev2d: options, start-up, signals, reload and shutdown.
+ *
+ *   in.ikev2d [-d] [-c] [-f file] [-p pidfile]
+ *
+ * Start-up order: parse options, make the process non-dumpable, load and
+ * check the configuration, (detach), take the pid file, start the runtime,
+ * load the plugins, check the core's needs, drop capabilities, start the
+ * engine, then run the event loop until SIGTERM/SIGINT.  Signals arrive
+ * through a signalfd watched by the loop, so reload and shutdown run in the
+ * loop thread and not in a signal handler.
+ */
+#include "daemon/daemon_log.h"
+#include "daemon/daemon_proc.h"
+#include "config/config.h"
+#include "config/debug_level.h"
+#include "exchange/engine.h"
+#include "lib/plugin_loader.h"
+
+#include <ikev2d/bus.h>
+#include <ikev2d/chunk.h>
+#include <ikev2d/runtime.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "config.h"   /* autoconf: PACKAGE_VERSION */
+
+#ifndef IKEV2D_CONFDIR
+#define IKEV2D_CONFDIR "/etc/inet/ike"
+#endif
+#ifndef IKEV2D_RUNSTATEDIR
+#define IKEV2D_RUNSTATEDIR "/var/run"
+#endif
+
+/* The engine lists what it implements ("ike rekey-child dpd ...") in
+ * engine.h; until it does, nothing is claimed. */
+#ifndef ENGINE_CAPABILITIES
+#define ENGINE_CAPABILITIES ""
+#endif
+
+/* How long shutdown waits for peers to answer our Delete requests. */
+#define SHUTDOWN_WAIT_MS 2000
+
+/* What the core cannot run an IKE SA without, whatever the plugins. */
+static const char *const core_needs[] = {
+	"rng",
+	"prf:*",
+	"ke:*",
+	"kernel-ipsec",
+};
+
+typedef struct {
+	bool foreground;   /* -d */
+	bool check_only;   /* -c */
+	const char *file;  /* -f */
+	const char *pidfile;  /* -p */
+} options_t;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: in.ikev2d [-d] [-c] [-f file] [-p pidfile]\n"
+	        "  -d          stay in the foreground and log to stderr\n"
+	        "  -c          check the configuration (and load its plugins), then exit\n"
+	        "  -f file     configuration file (default %s/ikev2.config)\n"
+	        "  -p pidfile  pid file (default: daemon.pid_file, else %s/in.ikev2d.pid)\n"
+	        "  -V          print the version\n",
+	        IKEV2D_CONFDIR, IKEV2D_RUNSTATEDIR);
+}
+
+/* 0 = go on, else the exit status + 1 (so 1 means exit 0). */
+static int parse_options(int argc, char **argv, options_t *o)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt(argc, argv, ":dcf:p:hV")) != -1) {
+		switch (c) {
+		case 'd': o->foreground = true; break;
+		case 'c': o->check_only = true; break;
+		case 'f': o->file = optarg; break;
+		case 'p': o->pidfile = optarg; break;
+		case 'h': usage(stdout); return 1;
+		case 'V':
+			/* The second line is for test harnesses: which protocol
+			 * features this build's engine implements. */
+			printf("in.ikev2d %s\ncapabilities: %s\n", PACKAGE_VERSION,
+			       ENGINE_CAPABILITIES);
+			return 1;
+		case ':':
+			fprintf(stderr, "in.ikev2d: option -%c needs an argument\n", optopt);
+			usage(stderr);
+			return 3;
+		default:
+			fprintf(stderr, "in.ikev2d: unknown option -%c\n", optopt);
+			usage(stderr);
+			return 3;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "in.ikev2d: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 3;
+	}
+	return 0;
+}
+
+/* Set the bus levels from daemon.debug_level. */
+static bool apply_debug_level(const config_t *cfg)
+{
+	const char *spec = cfg->daemon.debug_level ? cfg->daemon.debug_level : "op";
+	uint32_t verbose = 0, raw = 0;
+	char err[256];
+
+	if (!debug_level_parse(spec, &verbose, &raw, err, sizeof(err))) {
+		log_error(DBG_CONFIG, "%s: daemon.debug_level: %s", cfg->path, err);
+		return false;
+	}
+	bus_set_levels(verbose, raw);
+	return true;
+}
+
+static bool load_plugins(const config_t *cfg)
+{
+	if (cfg->plugin_path && !getenv("IKEV2D_PLUGIN_PATH"))
+		plugin_loader_set_path(cfg->plugin_path);
+	bool ok = plugin_loader_load((const char *const *)cfg->plugins, cfg->n_plugins,
+	                             (const char *const *)cfg->critical, cfg->n_critical);
+	plugin_loader_log_loaded();
+	return ok;
+}
+
+/* -c: everything the daemon would check at start, then a verdict. */
+static int check_config(const char *path)
+{
+	int n_errors = 0;
+	config_t *cfg = config_load(path, &n_errors);
+
+	if (cfg) {
+		if (!load_plugins(cfg))
+			n_errors++;
+		n_errors += config_check_plugin_settings(cfg);
+		plugin_loader_unload();
+	}
+	/* Plugins and the loader log their problems as errors too. */
+	unsigned logged = daemon_log_errors();
+	if (!cfg || n_errors > 0 || logged > 0) {
+		int n = n_errors > (int)logged ? n_errors : (int)logged;
+		fprintf(stderr, "in.ikev2d: %s: %d problem%s found\n", path,
+		        n ? n : 1, n == 1 ? "" : "s");
+		if (cfg)
+			config_unref(cfg);
+		return EXIT_FAILURE;
+	}
+	printf("in.ikev2d: %s: configuration OK (%d rule%s, %d plugin%s)\n", path,
+	       cfg->n_rules, cfg->n_rules == 1 ? "" : "s",
+	       cfg->n_plugins, cfg->n_plugins == 1 ? "" : "s");
+	config_unref(cfg);
+	return EXIT_SUCCESS;
+}
+
+/* ------------------------------------------------------------ running */
+
+static const char *config_path;
+static const options_t *opts;
+
+static void reload(void)
+{
+	int n_errors = 0;
+
+	log_op(DBG_OP, "SIGHUP: re-reading %s", config_path);
+	config_t *cfg = config_load(config_path, &n_errors);
+	if (!cfg) {
+		log_error(DBG_OP, "reload of %s failed (%d error%s): keeping the running "
+		          "configuration", config_path, n_errors, n_errors == 1 ? "" : "s");
+		return;
+	}
+	config_t *old = config_current();
+	if (!apply_debug_level(cfg)) {
+		log_error(DBG_OP, "reload of %s failed: keeping the running configuration",
+		          config_path);
+		config_unref(cfg);
+		config_unref(old);
+		return;
+	}
+	if (old) {
+		bool same = old->n_plugins == cfg->n_plugins;
+		for (int i = 0; same && i < cfg->n_plugins; i++)
+			same = strcmp(old->plugins[i], cfg->plugins[i]) == 0;
+		if (!same)
+			log_op(DBG_PLUGIN, "plugins.load changed: restart in.ikev2d to apply it");
+		config_unref(old);
+	}
+	if (!opts->foreground)
+		daemon_log_file(cfg->daemon.debug_logfile);
+	config_set_current(cfg);
+	engine_reload(cfg);
+	log_op(DBG_OP, "configuration reloaded from %s (%d rule%s)", config_path,
+	       cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
+	config_unref(cfg);
+}
+
+static void on_signal(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload();
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_op(DBG_OP, "%s: shutting down", strsignal((int)si.ssi_signo));
+			runtime_stop();
+			break;
+		}
+	}
+}
+
+/* Block the signals we handle before any thread starts (threads inherit
+ * the mask), and return a signalfd for them. */
+static int setup_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		log_error(DBG_OP, "signalfd: %s", strerror(errno));
+	return fd;
+}
+
+static int run(const options_t *o, config_t *cfg)
+{
+	int status = EXIT_FAILURE;
+	bool runtime_up = false, engine_up = false;
+	int sigfd = -1;
+
+	opts = o;
+	/* Detached: always a pid file.  In the foreground only when asked for
+	 * (-p, or a daemon.pid_file other than the default), so test and
+	 * debugging runs do not contend for the system-wide one. */
+	static const char default_pidfile[] = IKEV2D_RUNSTATEDIR "/in.ikev2d.pid";
+	const char *pidfile = o->pidfile ? o->pidfile :
+	                      cfg->daemon.pid_file ? cfg->daemon.pid_file : default_pidfile;
+	if (o->foreground && !o->pidfile && strcmp(pidfile, default_pidfile) == 0)
+		pidfile = NULL;
+	/* Before detaching, so "already running" reaches the terminal. */
+	if (pidfile && !pidfile_acquire(pidfile))
+		return EXIT_FAILURE;
+
+	if (!o->foreground) {
+		if (!daemon_detach())
+			goto out;
+		daemon_log_stderr(false, false);
+		daemon_log_syslog(true);
+		if (cfg->daemon.debug_logfile)
+			daemon_log_file(cfg->daemon.debug_logfile);
+	}
+	if (pidfile && !pidfile_write())
+		goto out;
+
+	sigfd = setup_signals();
+	if (sigfd < 0)
+		goto out;
+	if (!runtime_init(cfg->daemon.min_threads, cfg->daemon.max_threads))
+		goto out;
+	runtime_up = true;
+	if (!loop_watch_fd(sigfd, EPOLLIN, on_signal, NULL))
+		goto out;
+
+	if (!load_plugins(cfg)) {
+		log_error(DBG_OP, "a critical plugin is missing: not starting");
+		goto out;
+	}
+	if (!plugin_loader_require(core_needs, sizeof(core_needs) / sizeof(core_needs[0]))) {
+		log_error(DBG_OP, "the loaded plugins lack what the core needs: not starting");
+		goto out;
+	}
+	if (config_check_plugin_settings(cfg) > 0 && !cfg->daemon.ignore_errors) {
+		log_error(DBG_OP, "errors in plugin settings: not starting");
+		goto out;
+	}
+	/* Sockets on 500/4500 are opened by the engine after this; binding
+	 * low ports needs only CAP_NET_BIND_SERVICE, which we keep. */
+	if (!daemon_drop_capabilities())
+		goto out;
+	if (!engine_start(cfg)) {
+		log_error(DBG_OP, "the IKE engine did not start");
+		goto out;
+	}
+	engine_up = true;
+
+	log_op(DBG_OP, "in.ikev2d %s started (pid %ld, %d rule%s, config %s)",
+	       PACKAGE_VERSION, (long)getpid(), cfg->n_rules, cfg->n_rules == 1 ? "" : "s",
+	       config_path);
+	daemon_detach_done(true);
+	runtime_run();
+	status = EXIT_SUCCESS;
+
+out:
+	daemon_detach_done(status == EXIT_SUCCESS);
+	if (engine_up)
+		engine_shutdown(SHUTDOWN_WAIT_MS);
+	if (sigfd >= 0 && runtime_up)
+		loop_unwatch_fd(sigfd);
+	plugin_loader_unload();
+	if (runtime_up)
+		runtime_deinit();
+	if (sigfd >= 0)
+		close(sigfd);
+	config_set_current(NULL);
+	pidfile_release();
+	log_op(DBG_OP, "in.ikev2d stopped");
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	options_t o = { 0 };
+	int r = parse_options(argc, argv, &o);
+
+	if (r)
+		return r - 1;
+	daemon_no_dump();
+	config_path = o.file ? o.file : IKEV2D_CONFDIR "/ikev2.config";
+
+	/* Until detached, everything goes to stderr. */
+	daemon_log_stderr(true, o.check_only);
+	if (o.check_only)
+		return check_config(config_path);
+
+	int n_errors = 0;
+	config_t *cfg = config_load(config_path, &n_errors);
+	if (!cfg) {
+		log_error(DBG_OP, "%s: %d error%s in the configuration: not starting",
+		          config_path, n_errors, n_errors == 1 ? "" : "s");
+		return EXIT_FAILURE;
+	}
+	if (!apply_debug_level(cfg)) {
+		config_unref(cfg);
+		return EXIT_FAILURE;
+	}
+	config_set_current(cfg);
+	int status = run(&o, cfg);
+	config_unref(cfg);
+	return status;
+}

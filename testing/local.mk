@@ -19,3 +19,5 @@ include testing/gnutls/local.mk
 include testing/daemon/local.mk
 include testing/netns/local.mk
 include testing/bench/sig.mk
+include testing/fuzz/local.mk
+include testing/bench/codec.mk

@@ -366,6 +366,8 @@ table() {
 	row "IKE SAs/s overall" rate
 	row "initiator CPU us/SA" init_cpu_us_per_sa
 	row "responder CPU us/SA" resp_cpu_us_per_sa
+	row "responder waits/SA (ctx switches)" resp_ctxsw_per_sa
+	row "responder preempted/SA" resp_preempted_per_sa
 	row "responder RSS bytes/SA" resp_rss_bytes_per_sa
 	row "responder heap bytes/SA (malloc)" heap_bytes_per_sa
 	printf '%-34s' "IKE SAs/s per 10% slice"

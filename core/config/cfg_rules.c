@@ -201,6 +201,44 @@ static bool finish_child(cfg_ctx_t *ctx, const config_setting_t *where,
 	return true;
 }
 
+/* Whether two address lists share a family (an empty list is "any"). */
+static bool families_meet(const int *a, int na, const int *b, int nb)
+{
+	if (!na || !nb)
+		return true;
+	for (int i = 0; i < na; i++) {
+		for (int j = 0; j < nb; j++) {
+			if (a[i] == b[j])
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool ts_families_meet(const child_cfg_t *c)
+{
+	int a[256], b[256];
+
+	for (int i = 0; i < c->n_local_ts && i < 256; i++)
+		a[i] = c->local_ts[i].addr.family;
+	for (int i = 0; i < c->n_remote_ts && i < 256; i++)
+		b[i] = c->remote_ts[i].addr.family;
+	return families_meet(a, c->n_local_ts < 256 ? c->n_local_ts : 256,
+	                     b, c->n_remote_ts < 256 ? c->n_remote_ts : 256);
+}
+
+static bool addr_families_meet(const rule_t *r)
+{
+	int a[256], b[256];
+
+	for (int i = 0; i < r->n_local_addr && i < 256; i++)
+		a[i] = r->local_addr[i].family;
+	for (int i = 0; i < r->n_remote_addr && i < 256; i++)
+		b[i] = r->remote_addr[i].family;
+	return families_meet(a, r->n_local_addr < 256 ? r->n_local_addr : 256,
+	                     b, r->n_remote_addr < 256 ? r->n_remote_addr : 256);
+}
+
 static void child_free(child_cfg_t *c)
 {
 	free(c->local_ts);
@@ -224,6 +262,52 @@ void rule_free(rule_t *r)
 	chunk_clear(&r->local_key);
 	chunk_clear(&r->remote_key);
 	memset(r, 0, sizeof(*r));
+}
+
+static uint32_t label_hash(const char *s)
+{
+	uint32_t h = 2166136261u;  /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+void label_index_init(label_index_t *ix, int n_rules)
+{
+	size_t cap = 16;
+
+	while (cap < (size_t)n_rules * 2)
+		cap <<= 1;
+	ix->slots = xzalloc(sizeof(int) * cap);
+	ix->mask = cap - 1;
+}
+
+int label_index_find(const label_index_t *ix, const rule_t *rules,
+                     const char *label)
+{
+	for (size_t i = label_hash(label) & ix->mask;; i = (i + 1) & ix->mask) {
+		int slot = ix->slots[i];
+		if (!slot)
+			return -1;
+		if (strcmp(rules[slot - 1].label, label) == 0)
+			return slot - 1;
+	}
+}
+
+void label_index_add(label_index_t *ix, const rule_t *rules, int r)
+{
+	size_t i = label_hash(rules[r].label) & ix->mask;
+
+	while (ix->slots[i])
+		i = (i + 1) & ix->mask;
+	ix->slots[i] = r + 1;
+}
+
+void label_index_free(label_index_t *ix)
+{
+	free(ix->slots);
+	ix->slots = NULL;
 }
 
 static const char *const child_only_keys[] = { "local_ts", "remote_ts" };
@@ -264,6 +348,11 @@ static bool parse_child(cfg_ctx_t *ctx, const config_setting_t *g,
 		ok = false;
 	if (ok && !finish_child(ctx, g, &d, out))
 		ok = false;
+	if (ok && !ts_families_meet(out)) {
+		cfg_error(ctx, g, "local_ts and remote_ts have no address family "
+		          "in common (IPv4 with IPv6)");
+		ok = false;
+	}
 	return ok;
 }
 
@@ -362,6 +451,10 @@ static void parse_rule(cfg_ctx_t *ctx, const config_setting_t *g,
 			}
 		}
 	}
+	if (!addr_families_meet(r))
+		cfg_error(ctx, config_setting_get_member(g, "remote_addr"),
+		          "local_addr and remote_addr have no address family in "
+		          "common (IPv4 with IPv6): the rule could never match");
 	parse_auth_method(ctx, g, r, where);
 	if (cfg_get_bool(ctx, g, "auto_start", &r->auto_start) > 0 &&
 	    r->auto_start) {
@@ -426,6 +519,7 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 {
 	const config_setting_t *rules = config_setting_get_member(root, "rules");
 	rule_meta_t *meta;
+	label_index_t ix;
 	int n;
 
 	*meta_out = NULL;
@@ -445,6 +539,7 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 		return true;
 	cfg->rules = xzalloc(sizeof(*cfg->rules) * (size_t)n);
 	meta = xzalloc(sizeof(*meta) * (size_t)n);
+	label_index_init(&ix, n);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(rules, (unsigned)i);
 		rule_t *r = &cfg->rules[i];
@@ -475,23 +570,22 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 				          "label is longer than %d characters",
 				          CFG_MAX_LABEL);
 			} else {
-				for (int j = 0; j < i; j++) {
-					if (cfg->rules[j].label &&
-					    strcmp(cfg->rules[j].label, label) == 0) {
-						cfg_error(ctx, config_setting_get_member(g, "label"),
-						          "duplicate rule label '%s' (first "
-						          "used at %s:%d)", label,
-						          meta[j].file, meta[j].line);
-						break;
-					}
-				}
+				int j = label_index_find(&ix, cfg->rules, label);
 				r->label = xstrdup(label);
+				if (j >= 0)
+					cfg_error(ctx, config_setting_get_member(g, "label"),
+					          "duplicate rule label '%s' (first "
+					          "used at %s:%d)", label,
+					          meta[j].file, meta[j].line);
+				else
+					label_index_add(&ix, cfg->rules, i);
 			}
 		}
 		parse_rule(ctx, g, globals, r, r->label ? r->label : unnamed);
 		meta[i].bad = ctx->rule_bad;
 		ctx->in_rule = false;
 	}
+	label_index_free(&ix);
 	*meta_out = meta;
 	return true;
 }

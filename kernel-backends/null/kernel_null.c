@@ -35,6 +35,7 @@ struct sa_entry {
 	entry_kind_t kind;
 	kernel_null_sa_t rec;      /* ENTRY_SPI uses rec.sa.id, src, reqid */
 	timer_id_t soft_timer, hard_timer;  /* hard_timer: SPI expiry for ENTRY_SPI */
+	void *soft_ctx, *hard_ctx;          /* their contexts, freed on cancel */
 	bool soft_raised;
 };
 
@@ -402,25 +403,40 @@ static void free_entry_timers(sa_entry_t *e)
 {
 	/* A cancelled timer's context is ours to free; one that already
 	 * fired frees its own (and finds the generation gone). */
-	if (e->soft_timer)
-		sched_cancel(e->soft_timer);
-	if (e->hard_timer)
-		sched_cancel(e->hard_timer);
+	if (e->soft_timer && sched_cancel(e->soft_timer))
+		free(e->soft_ctx);
+	if (e->hard_timer && sched_cancel(e->hard_timer))
+		free(e->hard_ctx);
 	e->soft_timer = e->hard_timer = 0;
+	e->soft_ctx = e->hard_ctx = NULL;
 }
 
 static void timer_fired(void *arg);
 
-static timer_id_t start_timer(kernel_null_t *kn, sa_entry_t *e, uint64_t ms,
-                              bool hard)
+/* Start the soft or hard timer of an entry (caller holds the lock). */
+static void start_timer(kernel_null_t *kn, sa_entry_t *e, uint64_t ms, bool hard)
 {
 	timer_ctx_t *t = xzalloc(sizeof(*t));
+	timer_id_t id;
 
 	t->kn = kn;
 	t->id = e->rec.sa.id;
 	t->gen = e->gen;
 	t->hard = hard;
-	return sched_after_ms(ms, timer_fired, t);
+	id = sched_after_ms(ms, timer_fired, t);
+	if (!id) {
+		log_error(DBG_KERNEL, "kernel-null: cannot schedule the %s lifetime "
+		          "of SA %08x", hard ? "hard" : "soft", e->rec.sa.id.spi);
+		free(t);
+		return;
+	}
+	if (hard) {
+		e->hard_timer = id;
+		e->hard_ctx = t;
+	} else {
+		e->soft_timer = id;
+		e->soft_ctx = t;
+	}
 }
 
 static void remove_sa_locked(kernel_null_t *kn, sa_entry_t *e)
@@ -483,10 +499,13 @@ static void timer_fired(void *arg)
 	e = find_sa(kn, &t->id);
 	if (e && e->gen == t->gen) {
 		/* This timer is done: do not cancel it later. */
-		if (t->hard)
+		if (t->hard) {
 			e->hard_timer = 0;
-		else
+			e->hard_ctx = NULL;
+		} else {
 			e->soft_timer = 0;
+			e->soft_ctx = NULL;
+		}
 		raise = expire_locked(kn, e, t->hard, &reqid);
 	}
 	pthread_mutex_unlock(&kn->lock);
@@ -637,7 +656,7 @@ static bool kn_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 	e->rec.installed_ms = time_monotonic_ms();
 	table_insert(&kn->sas, (link_t *)e);
 	kn->n_spis++;
-	e->hard_timer = start_timer(kn, e, kn->spi_timeout_ms, true);
+	start_timer(kn, e, kn->spi_timeout_ms, true);
 	*spi = e->rec.sa.id.spi;
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);
@@ -688,9 +707,9 @@ static bool kn_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	e->soft_raised = false;
 	kn->n_sas++;
 	if (sa->soft.secs)
-		e->soft_timer = start_timer(kn, e, sa->soft.secs * 1000, false);
+		start_timer(kn, e, sa->soft.secs * 1000, false);
 	if (sa->hard.secs)
-		e->hard_timer = start_timer(kn, e, sa->hard.secs * 1000, true);
+		start_timer(kn, e, sa->hard.secs * 1000, true);
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);
 	log_verbose(DBG_KERNEL, "kernel-null: installed %s SA %08x",
@@ -741,9 +760,9 @@ static bool kn_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 		free_entry_timers(e);
 		e->gen = ++kn->next_gen;
 		if (soft && !e->soft_raised)
-			e->soft_timer = start_timer(kn, e, soft > age ? soft - age : 1, false);
+			start_timer(kn, e, soft > age ? soft - age : 1, false);
 		if (hard)
-			e->hard_timer = start_timer(kn, e, hard > age ? hard - age : 1, true);
+			start_timer(kn, e, hard > age ? hard - age : 1, true);
 	}
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);

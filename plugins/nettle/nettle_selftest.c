@@ -55,20 +55,23 @@ static bool test_crypter(const selftest_ctx_t *ctx, const nettle_cipher_kat_t *v
 	chunk_t key = hex(v->key), iv = hex(v->iv), plain = hex(v->plain);
 	chunk_t want = expected(ctx, v->cipher);
 	chunk_t buf = chunk_clone(plain);
+	const char *why = "cannot create or key the algorithm";
 	bool ok = false;
 
 	if (!c || !c->set_key(c, key))
 		goto out;
 	if (!c->encrypt(c, buf, iv) || !chunk_equals(buf, want)) {
-		fail(ctx, "encryption gives a wrong ciphertext");
+		why = "encryption gives a wrong ciphertext";
 		goto out;
 	}
 	if (!c->decrypt(c, buf, iv) || !chunk_equals(buf, plain)) {
-		fail(ctx, "decryption gives a wrong plaintext");
+		why = "decryption gives a wrong plaintext";
 		goto out;
 	}
 	ok = true;
 out:
+	if (!ok)
+		fail(ctx, why);
 	if (c)
 		c->destroy(c);
 	chunk_clear(&key);
@@ -86,6 +89,7 @@ static bool test_aead(const selftest_ctx_t *ctx, const nettle_cipher_kat_t *v)
 	chunk_t plain = hex(v->plain), want = expected(ctx, v->cipher);
 	chunk_t buf = chunk_clone(plain);
 	uint8_t icv[16];
+	const char *why = "cannot create or key the algorithm";
 	bool ok = false;
 	size_t icv_len;
 
@@ -97,22 +101,24 @@ static bool test_aead(const selftest_ctx_t *ctx, const nettle_cipher_kat_t *v)
 	if (!a->encrypt(a, buf, assoc, iv, icv) ||
 	    memcmp(buf.ptr, want.ptr, plain.len) != 0 ||
 	    memcmp(icv, want.ptr + plain.len, icv_len) != 0) {
-		fail(ctx, "encryption gives a wrong ciphertext or ICV");
+		why = "encryption gives a wrong ciphertext or ICV";
 		goto out;
 	}
 	if (!a->decrypt(a, buf, assoc, iv, icv) || !chunk_equals(buf, plain)) {
-		fail(ctx, "decryption fails or gives a wrong plaintext");
+		why = "decryption fails or gives a wrong plaintext";
 		goto out;
 	}
 	/* A tampered ICV must be refused. */
 	memcpy(buf.ptr, want.ptr, plain.len);
 	icv[0] ^= 0x80;
 	if (a->decrypt(a, buf, assoc, iv, icv)) {
-		fail(ctx, "a tampered ICV verifies");
+		why = "a tampered ICV verifies";
 		goto out;
 	}
 	ok = true;
 out:
+	if (!ok)
+		fail(ctx, why);
 	if (a)
 		a->destroy(a);
 	chunk_clear(&key);
@@ -130,26 +136,29 @@ static bool test_signer(const selftest_ctx_t *ctx, const nettle_mac_kat_t *v)
 	chunk_t key = hex(v->key), data = hex(v->data);
 	chunk_t want = expected(ctx, v->mac);
 	uint8_t out[64];
+	const char *why = "cannot create or key the algorithm";
 	bool ok = false;
 
 	if (!s || !s->set_key(s, key) || s->get_block_size(s) != want.len ||
 	    want.len > sizeof(out))
 		goto out;
 	if (!s->get_signature(s, data, out) || memcmp(out, want.ptr, want.len)) {
-		fail(ctx, "wrong MAC");
+		why = "wrong MAC";
 		goto out;
 	}
 	if (!s->verify_signature(s, data, want)) {
-		fail(ctx, "a correct MAC does not verify");
+		why = "a correct MAC does not verify";
 		goto out;
 	}
 	want.ptr[0] ^= 0x80;
 	if (s->verify_signature(s, data, want)) {
-		fail(ctx, "a tampered MAC verifies");
+		why = "a tampered MAC verifies";
 		goto out;
 	}
 	ok = true;
 out:
+	if (!ok)
+		fail(ctx, why);
 	if (s)
 		s->destroy(s);
 	chunk_clear(&key);
@@ -164,6 +173,7 @@ static bool test_prf(const selftest_ctx_t *ctx, const nettle_mac_kat_t *v)
 	chunk_t key = hex(v->key), data = hex(v->data);
 	chunk_t want = expected(ctx, v->mac);
 	uint8_t out[64];
+	const char *why = "cannot create or key the algorithm";
 	bool ok = false;
 
 	if (!p || !p->set_key(p, key) || p->get_block_size(p) != want.len ||
@@ -172,12 +182,14 @@ static bool test_prf(const selftest_ctx_t *ctx, const nettle_mac_kat_t *v)
 	/* Twice: the object must be ready for the next input. */
 	for (int i = 0; i < 2; i++) {
 		if (!p->get_bytes(p, data, out) || memcmp(out, want.ptr, want.len)) {
-			fail(ctx, "wrong PRF output");
+			why = "wrong PRF output";
 			goto out;
 		}
 	}
 	ok = true;
 out:
+	if (!ok)
+		fail(ctx, why);
 	if (p)
 		p->destroy(p);
 	chunk_clear(&key);
@@ -194,17 +206,20 @@ static bool test_hasher(const selftest_ctx_t *ctx, const nettle_hash_kat_t *v)
 	chunk_t parts[2] = { chunk_create(data.ptr, 1),
 	                     chunk_create(data.ptr + 1, data.len - 1) };
 	uint8_t out[64];
+	const char *why = "cannot create or key the algorithm";
 	bool ok = false;
 
 	if (!h || h->get_hash_size(h) != want.len || !data.len)
 		goto out;
 	if (!h->get_hash(h, &data, 1, out) || memcmp(out, want.ptr, want.len) ||
 	    !h->get_hash(h, parts, 2, out) || memcmp(out, want.ptr, want.len)) {
-		fail(ctx, "wrong digest");
+		why = "wrong digest";
 		goto out;
 	}
 	ok = true;
 out:
+	if (!ok)
+		fail(ctx, why);
 	if (h)
 		h->destroy(h);
 	chunk_free(&data);
@@ -251,27 +266,30 @@ static bool test_ke(const selftest_ctx_t *ctx, const nettle_ke_kat_t *v)
 	chunk_t shared_hash = expected(ctx, v->shared_sha256);
 	chunk_t pub_i = chunk_empty, pub_r = chunk_empty;
 	chunk_t s_i = chunk_empty, s_r = chunk_empty;
+	const char *why = "cannot create or key the algorithm";
 	bool ok = false;
 
 	if (!i || !r || !i->set_private(i, priv_i) || !r->set_private(r, priv_r))
 		goto out;
 	if (!i->get_public(i, &pub_i) || !sha256_matches(pub_i, pub_hash)) {
-		fail(ctx, "wrong public value");
+		why = "wrong public value";
 		goto out;
 	}
 	if (!r->get_public(r, &pub_r) ||
 	    !i->set_peer_public(i, pub_r) || !i->get_shared_secret(i, &s_i) ||
 	    !sha256_matches(s_i, shared_hash)) {
-		fail(ctx, "wrong shared secret");
+		why = "wrong shared secret";
 		goto out;
 	}
 	if (!r->set_peer_public(r, pub_i) || !r->get_shared_secret(r, &s_r) ||
 	    !chunk_equals(s_i, s_r)) {
-		fail(ctx, "the two sides compute different secrets");
+		why = "the two sides compute different secrets";
 		goto out;
 	}
 	ok = true;
 out:
+	if (!ok)
+		fail(ctx, why);
 	if (i)
 		i->destroy(i);
 	if (r)

@@ -8,16 +8,19 @@
  * self-test keeps a feature from being registered; a second provider is
  * refused).
  */
+#include "config/config.h"
 #include "crypto/keymat.h"
 #include "nettle_load.h"
 #include "vector_file.h"
 
 #include <ikev2d/bus.h>
+#include <ikev2d/settings.h>
 
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void setup(void)
 {
@@ -701,6 +704,14 @@ static void capture(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
 
 static bus_listener_t listener = { .log = capture, .all_levels = true };
 
+static void start_capture(void)
+{
+	for (int i = 0; i < n_log; i++)
+		free(log_lines[i]);
+	n_log = 0;
+	bus_add_listener(&listener);
+}
+
 static bool logged(const char *text)
 {
 	for (int i = 0; i < n_log; i++)
@@ -720,7 +731,7 @@ START_TEST(test_selftest_failure_blocks)
 	const char *f = failing[_i];
 
 	setenv("IKEV2D_TEST_SELFTEST_FAIL", f, 1);
-	bus_add_listener(&listener);
+	start_capture();
 	nettle_load();
 	ck_assert_msg(!plugin_feature_loaded(f), "%s loaded despite failing", f);
 	char expect[128];
@@ -736,6 +747,35 @@ START_TEST(test_selftest_failure_blocks)
 }
 END_TEST
 
+/* plugins.nettle.selftest = false turns the self-tests off: the feature
+ * whose answers the hook corrupts is registered after all. */
+START_TEST(test_selftest_setting)
+{
+	char path[] = "/tmp/nettle-selftest-XXXXXX";
+	int fd = mkstemp(path);
+	static const char text[] =
+		"plugins = { load = [ \"nettle\" ]; nettle = { selftest = false; }; };\n";
+	int errors = -1;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	config_t *cfg = config_load(path, &errors);
+	unlink(path);
+	ck_assert_msg(cfg, "the configuration did not load (%d errors)", errors);
+	config_set_current(cfg);
+	ck_assert(!settings_get_bool("plugins.nettle.selftest", true));
+
+	setenv("IKEV2D_TEST_SELFTEST_FAIL", "aead:aes-gcm-16", 1);
+	nettle_load();
+	ck_assert(plugin_feature_loaded("aead:aes-gcm-16"));
+	nettle_unload();
+	unsetenv("IKEV2D_TEST_SELFTEST_FAIL");
+	config_set_current(NULL);
+	config_unref(cfg);
+}
+END_TEST
+
 static crypter_t *squatter(encr_id_t alg, size_t key_bits)
 {
 	return NULL;
@@ -745,7 +785,7 @@ static crypter_t *squatter(encr_id_t alg, size_t key_bits)
 START_TEST(test_second_provider)
 {
 	ck_assert(crypto_register_crypter(ENCR_AES_CTR, "other", squatter));
-	bus_add_listener(&listener);
+	start_capture();
 	nettle_load();
 	ck_assert(!plugin_feature_loaded("encr:aes-ctr"));
 	ck_assert(logged("encr:aes-ctr not registered: another plugin provides it"));
@@ -791,6 +831,7 @@ static Suite *nettle_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_selftest_failure_blocks, 0, 9);
 	tcase_add_test(tc, test_second_provider);
+	tcase_add_test(tc, test_selftest_setting);
 	suite_add_tcase(s, tc);
 	return s;
 }

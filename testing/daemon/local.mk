@@ -8,3 +8,7 @@ TESTS += \
 	testing/daemon/test-check.sh \
 	testing/daemon/test-reload.sh \
 	testing/daemon/test-pidfile.sh
+
+# The README's commands and CI's entry points, shipped in the tarball.
+dist_noinst_SCRIPTS += testing/run-tests.sh testing/quickstart.sh
+EXTRA_DIST += .ci/run .ci/install-deps

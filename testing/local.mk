@@ -14,6 +14,7 @@ include testing/net/local.mk
 include testing/codec/local.mk
 include testing/crypto/local.mk
 include testing/bench/crypto.mk
+include testing/bench/load/local.mk
 include testing/gnutls/local.mk
 include testing/daemon/local.mk
 include testing/netns/local.mk

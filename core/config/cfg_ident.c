@@ -4,6 +4,7 @@
  */
 #include "config/cfg_ident.h"
 #include "config/cfg_addr.h"
+#include "config/dn.h"
 #include "config/suggest.h"
 
 #include <stdio.h>
@@ -172,13 +173,22 @@ bool cfg_id_parse(cfg_ctx_t *ctx, const config_setting_t *s, bool remote,
 			return false;
 		}
 		break;
-	case ID_DER_ASN1_DN:
-		if (!strchr(value, '=')) {
-			cfg_error(ctx, vs, "dn '%s' must be a distinguished name "
-			          "such as \"C=US, O=Example, CN=host\"", value);
+	case ID_DER_ASN1_DN: {
+		char err[200];
+		chunk_t der;
+		if (!dn_from_text(value, &der, err, sizeof(err))) {
+			cfg_error(ctx, vs, "%s (write it like \"C=US, O=Example, "
+			          "CN=host\")", err);
 			return false;
 		}
+		/* A pattern is matched as text (dn_match); an exact DN goes
+		 * into the payload as DER. */
+		if (id.wildcard)
+			chunk_free(&der);
+		else
+			id.data = der;
 		break;
+	}
 	case ID_KEY_ID:
 		if (id.wildcard) {
 			cfg_error(ctx, vs, "a key_id cannot use '*' wildcards");

@@ -36,12 +36,13 @@ typedef struct {
 } ts_cfg_t;
 
 /*
- * An identity.  data is the ID payload body for the types the core can
- * encode itself: 4/16 address bytes (ID_IPV4_ADDR/ID_IPV6_ADDR), the text
- * (ID_FQDN, ID_RFC822_ADDR), the bytes of a "0x..." hex value or the text
- * (ID_KEY_ID).  For ID_DER_ASN1_DN data is empty and text holds the
- * RFC 4514 string: the DER form is the certificate plugin's job, so the
- * core stays free of an ASN.1 library.
+ * An identity.  data is the ID payload body: 4/16 address bytes
+ * (ID_IPV4_ADDR/ID_IPV6_ADDR), the text (ID_FQDN, ID_RFC822_ADDR), the
+ * bytes of a "0x..." hex value or the text (ID_KEY_ID), the DER Name
+ * (ID_DER_ASN1_DN, encoded by config/dn.c; text keeps the string as
+ * written).  Compare a peer's DN with dn_match(id->text, der) from
+ * config/dn.h: it matches attribute by attribute, ignoring string types
+ * and case, and handles '*' patterns.
  *
  * A local_id with type 0 was not configured: use the local IP address.
  * A remote ID may be a pattern: text with '*' wildcards (wildcard true,
@@ -52,7 +53,8 @@ typedef struct {
 	char *text;           /* as written, for logs; may contain '*' wildcards */
 	chunk_t data;         /* ID payload encoding (see above) */
 	bool any;             /* "" or no remote_id: matches every peer ID */
-	bool wildcard;        /* text contains '*' (FQDN, RFC822, DN) */
+	bool wildcard;        /* text contains '*' (FQDN, RFC822, DN); data
+	                         is then empty */
 	addr_range_t addr;    /* IP types: the address, prefix or range */
 } id_cfg_t;
 

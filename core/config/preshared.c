@@ -188,6 +188,11 @@ static void parse_entry(attach_t *a, const config_setting_t *e)
 		cfg_error(ctx, e, "preshared key entry has no 'key' (or "
 		          "'local_key'/'remote_key')");
 		ok = false;
+	} else if (has_lr && !(config_setting_get_member(e, "local_key") &&
+	                       config_setting_get_member(e, "remote_key"))) {
+		cfg_error(ctx, e, "give both 'local_key' and 'remote_key' (or "
+		          "one 'key' for both directions)");
+		ok = false;
 	}
 	memset(&a->local, 0, sizeof(a->local));
 	memset(&a->remote, 0, sizeof(a->remote));

@@ -1,8 +1,11 @@
 # testing/config: unit tests of the configuration component (Check), and
 # the broken example files each of which must fail with its own message.
 if ENABLE_UNIT_TESTS
-check_PROGRAMS += testing/config/test_debug_level
-TESTS += testing/config/test_debug_level
+check_PROGRAMS += testing/config/test_debug_level testing/config/test_dn
+TESTS += testing/config/test_debug_level testing/config/test_dn
+testing_config_test_dn_SOURCES = testing/config/test_dn.c
+testing_config_test_dn_CFLAGS = $(TEST_CFLAGS)
+testing_config_test_dn_LDADD = $(TEST_LIBS)
 testing_config_test_debug_level_SOURCES = testing/config/test_debug_level.c
 testing_config_test_debug_level_CFLAGS = $(TEST_CFLAGS)
 testing_config_test_debug_level_LDADD = $(TEST_LIBS)

@@ -637,6 +637,31 @@ START_TEST(ignore_errors_drops_psk_rule_without_key)
 }
 END_TEST
 
+START_TEST(dn_ids_are_der)
+{
+	const char *path = write_file("dn.config",
+		"rules = ( { label = \"d\"; auth_method = \"rsa_sig\";\n"
+		"  local_id = { type = \"dn\"; value = \"C=US, CN=gw\"; };\n"
+		"  remote_id = ( { type = \"dn\"; value = \"C=US, CN=peer\"; },\n"
+		"                { type = \"dn\"; value = \"C=US, CN=*\"; } ); } );\n",
+		0644);
+	config_t *cfg = config_load(path, NULL);
+	chunk_t want = chunk_from_hex("301a310b3009060355040613025553310b"
+	                              "3009060355040313026777");
+
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cfg->rules[0].local_id.type, ID_DER_ASN1_DN);
+	ck_assert(chunk_equals(cfg->rules[0].local_id.data, want));
+	ck_assert_str_eq(cfg->rules[0].local_id.text, "C=US, CN=gw");
+	ck_assert_uint_gt(cfg->rules[0].remote_id[0].data.len, 0);
+	ck_assert(!cfg->rules[0].remote_id[0].wildcard);
+	ck_assert_uint_eq(cfg->rules[0].remote_id[1].data.len, 0);
+	ck_assert(cfg->rules[0].remote_id[1].wildcard);
+	chunk_free(&want);
+	config_unref(cfg);
+}
+END_TEST
+
 /* ------------------------------------------------------ preshared keys */
 
 START_TEST(psk_values)
@@ -939,6 +964,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, ignore_errors_keeps_valid_rules);
 	tcase_add_test(tc, ignore_errors_not_for_global_errors);
 	tcase_add_test(tc, ignore_errors_drops_psk_rule_without_key);
+	tcase_add_test(tc, dn_ids_are_der);
 	tcase_add_test(tc, psk_values);
 	tcase_add_test(tc, psk_asymmetric_and_lists);
 	tcase_add_test(tc, psk_include_refused);

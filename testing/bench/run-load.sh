@@ -1,0 +1,377 @@
+#!/bin/bash
+# run-load.sh - the IKE SA load benchmark of issue 5 ("Performance"):
+#
+#   testing/bench/run-load.sh [N]          (default N = 10000)
+#
+# Our initiator (testing/bench/load/ikev2d-load) opens N IKE SAs, each with
+# its first CHILD SA (PSK, aes128-sha256-ecp256, ESP aes128-sha256, null
+# kernel backend on our side), at most WINDOW in flight, from one network
+# namespace against a responder in another (veth pair):
+#   1. ours:   ikev2d-load -r (the engine on real sockets, null backend)
+#   2. charon: Debian's strongSwan charon with kernel-libipsec, so its
+#              CHILD SAs really install (userspace ESP; it forces UDP
+#              encapsulation, so IKE_AUTH runs on port 4500)
+# and prints a table side by side: IKE SAs/s overall and per 10% slice of
+# the run, failures, CPU µs per SA on each side (getrusage, /proc/PID/stat:
+# meaningful on a busy machine), responder resident memory per established
+# IKE SA (RSS growth / SAs) and, for ours, heap bytes per SA (mallinfo2).
+#
+# Environment:
+#   BUILD=DIR      build tree to use (default: $top_builddir, else ./build
+#                  next to the sources, configured and built if missing)
+#   WINDOW=W       SAs in flight (default 500)
+#   RESPONDERS="ours charon"   which runs (default both; charon is skipped
+#                  with a note when strongSwan is not installed)
+#   THREADS=T      worker threads of our engine on each side (default 2)
+#   KEEP=1         keep the work directory (logs, configs)
+#   OUT=FILE       also append the table to FILE
+#   PROFILE=1      record our responder with perf (cpu-clock) during the
+#                  run; the top symbols land in WORK/ours.profile (KEEP=1)
+#
+# Needs root (network namespaces).  Namespaces bench-i-PID / bench-r-PID,
+# addresses 10.93.0.1 (initiator) and 10.93.0.2 (responder), selectors
+# 10.93.1.0/24 <-> 10.93.2.0/24; everything started is stopped by PID.
+# Not a test: exits 0 when every run established all N SAs, 1 otherwise,
+# 77 when it cannot run here.
+set -u
+N=${1:-10000}
+WINDOW=${WINDOW:-500}
+THREADS=${THREADS:-2}
+RESPONDERS=${RESPONDERS:-ours charon}
+case $N in ''|*[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
+
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
+CHARON=${CHARON:-/usr/lib/ipsec/charon}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
+
+# ------------------------------------------------------------- build
+build=${BUILD:-${top_builddir:-}}
+if [ -z "$build" ]; then
+	build=$srcdir/build
+	if [ ! -f "$build/Makefile" ]; then
+		echo "== configuring $build"
+		( cd "$srcdir" && { [ -x configure ] || ./autogen.sh; } ) || exit 1
+		mkdir -p "$build" && ( cd "$build" && "$srcdir/configure" ) > /dev/null || exit 1
+	fi
+fi
+build=$(cd "$build" && pwd)
+if [ -f "$build/Makefile" ]; then
+	echo "== building in $build"
+	make -C "$build" -j2 testing/bench/load/ikev2d-load plugins/nettle/nettle.la \
+		plugins/psk/psk.la kernel-backends/null/kernel-null.la > "$build/run-load.make.log" 2>&1 ||
+		{ tail -20 "$build/run-load.make.log"; echo "build failed"; exit 1; }
+fi
+LOAD=$build/testing/bench/load/ikev2d-load
+[ -x "$LOAD" ] || skip "no $LOAD"
+export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs
+
+# ------------------------------------------------------ namespaces
+NS_I=bench-i-$$ NS_R=bench-r-$$
+I=10.93.0.1 R=10.93.0.2
+WORK=$(mktemp -d /tmp/bench-load-XXXXXX)
+PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do
+		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null
+	done
+	ip netns del "$NS_I" 2>/dev/null
+	ip netns del "$NS_R" 2>/dev/null
+	if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip netns add "$NS_I" && ip netns add "$NS_R" || skip "cannot create network namespaces"
+ip link add bench-vi$$ netns "$NS_I" type veth peer name bench-vr$$ netns "$NS_R" 2>/dev/null ||
+	ip link add bench-vi netns "$NS_I" type veth peer name bench-vr netns "$NS_R" ||
+	{ echo "cannot create the veth pair"; exit 1; }
+vi=$(ip -n "$NS_I" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
+vr=$(ip -n "$NS_R" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
+ip -n "$NS_I" addr add $I/24 dev "$vi"; ip -n "$NS_I" link set "$vi" up; ip -n "$NS_I" link set lo up
+ip -n "$NS_R" addr add $R/24 dev "$vr"; ip -n "$NS_R" link set "$vr" up; ip -n "$NS_R" link set lo up
+# Our side of the selectors, and charon's (libipsec wants its own on the host).
+ip -n "$NS_I" addr add 10.93.1.1/24 dev lo
+ip -n "$NS_R" addr add 10.93.2.1/24 dev lo
+
+# ------------------------------------------------------- configs
+# our_config FILE ROLE(i|r) LOCAL REMOTE LOCAL_TS REMOTE_TS
+our_config() {
+	local f=$1 role=$2
+	cat > "$f" <<EOF
+# written by testing/bench/run-load.sh
+daemon = {
+	debug_level = "op";
+	preshared_file = "$WORK/ikev2.preshared";
+	min_threads = $THREADS;
+	max_threads = $THREADS;
+	ike_port = 500;
+	natt_port = 4500;
+	# A load run: no cookies, no half-open limits in the way, and
+	# retransmissions patient enough for a busy 2-core machine.
+	half_open_max = 10000000;
+	half_open_max_per_peer = 10000000;
+	cookie_threshold = 10000000;
+	half_open_timeout_secs = 600;
+	retry_timer_init_ms = 5000;
+	retry_limit = 3;
+	response_wait_time = 120;
+};
+plugins = {
+	load = [ "nettle", "psk", "kernel-null" ];
+	critical = [ "nettle", "psk", "kernel-null" ];
+};
+rules = (
+	{
+		label = "load";
+		auth_method = "preshared";
+		local_addr = "$3";
+		remote_addr = "$4";
+		local_id = { type = "fqdn"; value = "$role.bench.test"; };
+		remote_id = { type = "fqdn"; value = "$([ "$role" = i ] && echo r || echo i).bench.test"; };
+		ikesa_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; } );
+		ikesa_lifetime_secs = 86400;
+		childsa = (
+			{
+				local_ts = "$5";
+				remote_ts = "$6";
+				esp_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; } );
+				childsa_lifetime_secs = 86400;
+				childsa_softlife_secs = 80000;
+			}
+		);
+	}
+);
+EOF
+	chmod 600 "$f"
+}
+cat > "$WORK/ikev2.preshared" <<EOF
+keys = ( { label = "load"; key = "bench-load-secret"; } );
+EOF
+chmod 600 "$WORK/ikev2.preshared"
+our_config "$WORK/init.config" i $I $R 10.93.1.0/24 10.93.2.0/24
+our_config "$WORK/resp.config" r $R $I 10.93.2.0/24 10.93.1.0/24
+
+# -------------------------------------------------------- helpers
+# wait_for SECS CMD...: until CMD succeeds
+wait_for() {
+	local t=$(( $1 * 10 )); shift
+	while [ $t -gt 0 ]; do "$@" && return 0; sleep 0.1; t=$((t - 1)); done
+	return 1
+}
+
+# stop_pid PID: TERM, then KILL after 10 s
+stop_pid() {
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# initiate NAME RESPONDER_PID: run our initiator, report in $WORK/NAME.report
+initiate() {
+	ip netns exec "$NS_I" "$LOAD" -f "$WORK/init.config" -i load -n "$N" -w "$WINDOW" \
+		-p "$2" -T "${TIMEOUT:-1800}" > "$WORK/$1.report" 2> "$WORK/$1.init.log"
+}
+
+field() { sed -n "s/^$2=//p" "$WORK/$1.report" | head -1; }
+
+# --------------------------------------------------- ours vs ours
+ok=0 runs=0
+run_ours() {
+	echo "== ours vs ours: $N IKE SAs, window $WINDOW"
+	ip netns exec "$NS_R" "$LOAD" -f "$WORK/resp.config" -r \
+		> "$WORK/ours.resp" 2> "$WORK/ours.resp.log" &
+	local pid=$!
+	PIDS+=("$pid")
+	wait_for 10 grep -q "responder ready" "$WORK/ours.resp.log" ||
+		{ tail "$WORK/ours.resp.log"; echo "our responder did not start"; return 1; }
+	kill -USR1 "$pid"
+	wait_for 5 grep -q "^resp " "$WORK/ours.resp"
+	local perf=
+	if [ -n "${PROFILE:-}" ]; then
+		perf record -q -e cpu-clock -F 4999 -g -p "$pid" -o "$WORK/ours.perf.data" \
+			> "$WORK/perf.log" 2>&1 &
+		perf=$!
+		PIDS+=("$perf")
+		sleep 1
+	fi
+	initiate ours "$pid"
+	if [ -n "$perf" ]; then
+		kill -INT "$perf"; wait "$perf"
+		perf report -i "$WORK/ours.perf.data" --no-children --sort symbol --stdio 2>/dev/null |
+			grep -v '^#' | grep '%' | head -40 > "$WORK/ours.profile"
+		echo "responder profile (PROFILE=1): $WORK/ours.profile, $WORK/ours.perf.data"
+	fi
+	kill -USR1 "$pid"
+	wait_for 5 test "$(grep -c '^resp ' "$WORK/ours.resp")" -ge 2
+	stop_pid "$pid"
+	local h0 h1 est
+	h0=$(grep '^resp ' "$WORK/ours.resp" | sed -n '1s/.*heap_bytes=\([0-9]*\).*/\1/p')
+	h1=$(grep '^resp ' "$WORK/ours.resp" | sed -n '2s/.*heap_bytes=\([0-9]*\).*/\1/p')
+	est=$(grep '^resp ' "$WORK/ours.resp" | sed -n '2s/.* established=\([0-9]*\).*/\1/p')
+	if [ -n "$h0" ] && [ -n "$h1" ] && [ "${est:-0}" -gt 0 ]; then
+		echo "heap_bytes_per_sa=$(( (h1 - h0) / est ))" >> "$WORK/ours.report"
+		echo "resp_established=$est" >> "$WORK/ours.report"
+	fi
+}
+
+# ------------------------------------------------- ours vs charon
+run_charon() {
+	echo "== ours vs charon (kernel-libipsec): $N IKE SAs, window $WINDOW"
+	local d=$WORK/charon
+	mkdir -p "$d/run"
+	cat > "$d/strongswan.conf" <<EOF
+# written by testing/bench/run-load.sh: charon as a load responder, tuned
+# as strongSwan advises for many IKE SAs (hashed SA table, no DoS limits
+# in the way of one busy peer), logging at level 0 like our "op".
+charon {
+	load_modular = no
+	load = random nonce openssl sha1 sha2 hmac kdf gmp kernel-libipsec kernel-netlink socket-default vici
+	ikesa_table_size = 65536
+	ikesa_table_segments = 64
+	dos_protection = no
+	cookie_threshold = 10000000
+	cookie_threshold_ip = 10000000
+	block_threshold = 10000000
+	half_open_timeout = 600
+	install_virtual_ip = no
+	filelog {
+		charon {
+			path = $d/charon.log
+			default = 0
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+	plugins {
+		vici { socket = unix://$d/charon.vici }
+	}
+}
+EOF
+	cat > "$d/swanctl.conf" <<EOF
+connections {
+	load {
+		version = 2
+		local_addrs = $R
+		remote_addrs = $I
+		proposals = aes128-sha256-ecp256
+		mobike = no
+		unique = never
+		local { auth = psk
+			id = r.bench.test }
+		remote { auth = psk
+			id = i.bench.test }
+		children {
+			net {
+				local_ts = 10.93.2.0/24
+				remote_ts = 10.93.1.0/24
+				esp_proposals = aes128-sha256
+				life_time = 24h
+				rekey_time = 22h
+			}
+		}
+		rekey_time = 24h
+	}
+}
+secrets {
+	ike-load {
+		id-1 = r.bench.test
+		id-2 = i.bench.test
+		secret = "bench-load-secret"
+	}
+}
+EOF
+	ip netns exec "$NS_R" sh -c "mount --bind '$d/run' /run && STRONGSWAN_CONF='$d/strongswan.conf' exec '$CHARON'" \
+		> "$d/charon.out" 2>&1 &
+	local pid=$!
+	PIDS+=("$pid")
+	wait_for 10 test -S "$d/charon.vici" ||
+		{ cat "$d/charon.out"; echo "charon did not start"; return 1; }
+	swanctl --load-all --noprompt --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" \
+		> "$d/load.log" 2>&1 || { cat "$d/load.log"; echo "swanctl --load-all failed"; return 1; }
+	sleep 0.5
+	initiate charon "$pid"
+	stop_pid "$pid"
+}
+
+have_charon=1
+[ -x "$CHARON" ] && command -v swanctl > /dev/null &&
+	[ -f /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || have_charon=0
+
+names=()
+for r in $RESPONDERS; do
+	case $r in
+	ours) run_ours ;;
+	charon)
+		if [ $have_charon = 0 ]; then
+			echo "== charon: skipped (strongswan-charon, strongswan-swanctl and libcharon-extra-plugins needed)"
+			continue
+		fi
+		run_charon ;;
+	*) echo "unknown responder $r"; continue ;;
+	esac
+	runs=$((runs + 1))
+	names+=("$r")
+	[ -f "$WORK/$r.report" ] && [ "$(field "$r" established)" = "$N" ] &&
+		[ "$(field "$r" child_established)" = "$N" ] && ok=$((ok + 1))
+done
+
+# ----------------------------------------------------------- table
+table() {
+	local host commit
+	host="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+	commit=$(git -C "$srcdir" rev-parse --short HEAD 2>/dev/null || echo "?")
+	echo
+	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS; $(date -u '+%F %T UTC'); commit $commit"
+	echo "machine: $host; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '%-34s' "responder"
+	for r in "${names[@]}"; do printf '%16s' "$r"; done
+	echo
+	row() {   # LABEL FIELD
+		printf '%-34s' "$1"
+		for r in "${names[@]}"; do
+			local v
+			v=$([ -f "$WORK/$r.report" ] && field "$r" "$2")
+			printf '%16s' "${v:--}"
+		done
+		echo
+	}
+	row "IKE SAs established" established
+	row "failed" failed
+	row "unfinished (timeout)" unfinished
+	row "CHILD SAs (initiator)" child_established
+	row "seconds" seconds
+	row "IKE SAs/s overall" rate
+	row "initiator CPU us/SA" init_cpu_us_per_sa
+	row "responder CPU us/SA" resp_cpu_us_per_sa
+	row "responder RSS bytes/SA" resp_rss_bytes_per_sa
+	row "responder heap bytes/SA (malloc)" heap_bytes_per_sa
+	printf '%-34s' "IKE SAs/s per 10% slice"
+	echo
+	for r in "${names[@]}"; do
+		printf '  %-32s%s\n' "$r" "$([ -f "$WORK/$r.report" ] && field "$r" slice_rates)"
+	done
+	if [ ${#names[@]} -eq 2 ]; then
+		local a b
+		a=$(field "${names[0]}" rate); b=$(field "${names[1]}" rate)
+		[ -n "$a" ] && [ -n "$b" ] && [ "$b" != 0 ] &&
+			awk -v a="$a" -v b="$b" -v x="${names[0]}" -v y="${names[1]}" \
+				'BEGIN { printf "rate ratio %s/%s: %.2f\n", x, y, a / b }'
+		a=$(field "${names[0]}" resp_cpu_us_per_sa); b=$(field "${names[1]}" resp_cpu_us_per_sa)
+		[ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" -v x="${names[0]}" -v y="${names[1]}" \
+			'BEGIN { if (a > 0) printf "responder CPU ratio %s/%s: %.2f\n", y, x, b / a }'
+	fi
+}
+table | tee ${OUT:+-a "$OUT"}
+[ $runs -gt 0 ] || exit 77
+[ $ok -eq $runs ] || { KEEP=1; echo "not every run established all $N IKE SAs and CHILD SAs"; exit 1; }
+exit 0

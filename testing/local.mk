@@ -18,3 +18,5 @@ include testing/bench/load/local.mk
 include testing/gnutls/local.mk
 include testing/daemon/local.mk
 include testing/netns/local.mk
+include testing/fuzz/local.mk
+include testing/bench/codec.mk

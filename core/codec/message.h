@@ -143,7 +143,8 @@ typedef struct message {
  * or SKF payload stays undecrypted (type PL_SK/PL_SKF, u.sk) until
  * message_decrypt()/frag_reasm_add().  Unknown non-critical payloads are
  * kept with type as received and u.unknown; they are skipped by the rules.
- * Messages without SK/SKF are checked with message_check().  On success
+ * Messages without SK/SKF, and every IKE_SA_INIT message, are checked with
+ * message_check() (so an SK payload in IKE_SA_INIT is INVALID_SYNTAX).  On success
  * *out is a new message (message_destroy it); on failure *out is NULL and
  * err says why. */
 codec_status_t message_parse(chunk_t data, message_t **out, codec_error_t *err);
@@ -241,8 +242,9 @@ codec_status_t message_generate_sk(message_t *m, sk_ctx_t *sk, chunk_t *out,
 /* The message's SK payload: verify its ICV, decrypt, check padding, parse
  * the inner chain (next payload type from the SK header) and replace the SK
  * payload by the inner payloads (encrypted = true); then message_check().
- * The SK payload must be the last one.  ICV failure -> CODEC_INTEGRITY;
- * then the message is unchanged. */
+ * The SK payload must be the last one.  On any failure (ICV ->
+ * CODEC_INTEGRITY, bad padding or inner payloads -> CODEC_INVALID_SYNTAX /
+ * CODEC_UNSUPPORTED_CRITICAL) the payload list is left as it was. */
 codec_status_t message_decrypt(message_t *m, sk_ctx_t *sk, codec_error_t *err);
 
 /* Bytes an SK payload adds around 'plain_len' bytes of inner payloads

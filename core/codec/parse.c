@@ -491,6 +491,11 @@ static codec_status_t parse_chain(pctx_t *c, uint8_t first, size_t start,
 codec_status_t message_parse_chain(message_t *m, uint8_t first, chunk_t chain,
                                    bool encrypted, codec_error_t *err)
 {
+	/* An empty chain may come with a NULL pointer; offsets from NULL are
+	 * undefined behaviour even when zero. */
+	static const uint8_t nothing[1];
+	if (!chain.ptr)
+		chain = chunk_create(nothing, 0);
 	pctx_t c = { .m = m, .base = chain.ptr, .err = err, .inner = encrypted };
 	return parse_chain(&c, first, 0, chain.len, encrypted);
 }
@@ -514,7 +519,10 @@ codec_status_t message_parse(chunk_t data, message_t **out, codec_error_t *err)
 
 	pctx_t c = { .m = m, .base = raw, .err = err, .inner = false };
 	st = parse_chain(&c, hdr.next_payload, IKE_HEADER_LEN, data.len, false);
-	if (st == CODEC_OK && !message_has_sk(m) && !message_has_skf(m))
+	/* Protected messages are checked once decrypted; IKE_SA_INIT is
+	 * never protected, so an SK payload in it is a rules violation. */
+	if (st == CODEC_OK && (hdr.exchange == EXCH_IKE_SA_INIT ||
+	                       (!message_has_sk(m) && !message_has_skf(m))))
 		st = message_check(m, err);
 	if (st != CODEC_OK) {
 		message_destroy(m);

@@ -130,6 +130,10 @@ codec_status_t message_check(const message_t *m, codec_error_t *err)
 			return codec_fail(err, CODEC_INVALID_SYNTAX, p->type, 0,
 			                  "%s payload not allowed in %s %s",
 			                  pname(p->type), ex, dir);
+		if (!set->encrypted && p->encrypted)
+			return codec_fail(err, CODEC_INVALID_SYNTAX, p->type, 0,
+			                  "encrypted %s payload in %s %s",
+			                  pname(p->type), ex, dir);
 		if (set->encrypted && !p->encrypted)
 			return codec_fail(err, CODEC_INVALID_SYNTAX, p->type, 0,
 			                  "%s payload outside SK in %s %s",

@@ -228,9 +228,15 @@ codec_status_t message_decrypt(message_t *m, sk_ctx_t *sk, codec_error_t *err)
 	                                 skp.u.sk.data, sk, &plain, err);
 	if (st != CODEC_OK)
 		return st;
+	size_t count = m->count;
 	m->count--;
 	st = message_parse_chain(m, skp.u.sk.inner_type, plain, true, err);
 	if (st == CODEC_OK)
 		st = message_check(m, err);
+	if (st != CODEC_OK) {
+		/* Leave the message as it was: the SK payload, no inner ones. */
+		m->count = count;
+		m->payloads[count - 1] = skp;
+	}
 	return st;
 }

@@ -379,8 +379,9 @@ static bool ta_encrypt(aead_t *self, chunk_t data, chunk_t assoc, chunk_t iv,
                        uint8_t *icv)
 {
 	toy_aead_t *t = (toy_aead_t *)self;
-	if (t->icv)
-		keystream_xor(t->key, iv.ptr, iv.len, data.ptr, data.len);
+	if (!t->icv)
+		return true;  /* the null AEAD */
+	keystream_xor(t->key, iv.ptr, iv.len, data.ptr, data.len);
 	uint8_t tag[16];
 	toy_tag3(t->key, assoc.ptr, assoc.len, iv.ptr, iv.len, data.ptr, data.len, tag, 16);
 	memcpy(icv, tag, t->icv);
@@ -391,12 +392,13 @@ static bool ta_decrypt(aead_t *self, chunk_t data, chunk_t assoc, chunk_t iv,
                        const uint8_t *icv)
 {
 	toy_aead_t *t = (toy_aead_t *)self;
+	if (!t->icv)
+		return true;  /* the null AEAD */
 	uint8_t tag[16];
 	toy_tag3(t->key, assoc.ptr, assoc.len, iv.ptr, iv.len, data.ptr, data.len, tag, 16);
 	if (!memeq_const(tag, icv, t->icv))
 		return false;
-	if (t->icv)
-		keystream_xor(t->key, iv.ptr, iv.len, data.ptr, data.len);
+	keystream_xor(t->key, iv.ptr, iv.len, data.ptr, data.len);
 	return true;
 }
 

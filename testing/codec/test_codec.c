@@ -529,6 +529,19 @@ START_TEST(test_rules)
 	chunk_free(&d);
 	message_destroy(m);
 
+	/* IKE_SA_INIT never carries SK */
+	m = sample_build(SAMPLE_INIT_REQ);
+	{
+		aead_t *na = null_aead_create();
+		sk_ctx_t nsk = { .aead = na };
+		d = wire(m, true, &nsk);
+		ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
+		ck_assert_int_eq(err.payload, PL_SK);
+		chunk_free(&d);
+		na->destroy(na);
+	}
+	message_destroy(m);
+
 	/* IKE_SA_INIT response with only an error notify: fine */
 	m = message_create(EXCH_IKE_SA_INIT, IKE_FLAG_RESPONSE, 1, 0, 0);
 	message_add_notify(m, 0, chunk_empty, N_INVALID_KE_PAYLOAD,
@@ -715,6 +728,9 @@ START_TEST(test_sk_padding)
 	p = parse_ok(bad);
 	ck_assert_int_eq(message_decrypt(p, &in, &err), CODEC_INVALID_SYNTAX);
 	ck_assert(strstr(err.text, "pad length"));
+	/* the failed message is left as parsed: one SK payload */
+	ck_assert_uint_eq(p->count, 1);
+	ck_assert(message_has_sk(p));
 	message_destroy(p);
 	chunk_free(&d);
 	message_destroy(m);

@@ -1,0 +1,30 @@
+# testing/fuzz: libFuzzer targets for the codec (built with clang by
+# build-fuzzers.sh, run for a bounded time by run-fuzz.sh) and the corpus
+# replay that make check runs with the normal compiler.
+check_PROGRAMS += testing/fuzz/replay_parse testing/fuzz/replay_frag
+TESTS += testing/fuzz/replay_parse testing/fuzz/replay_frag
+
+testing_fuzz_replay_parse_SOURCES = testing/fuzz/replay.c testing/fuzz/fuzz_parse.c \
+	testing/codec/samples.c testing/codec/samples.h
+testing_fuzz_replay_parse_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/testing/codec \
+	-DFUZZ_TARGET=\"parse\"
+testing_fuzz_replay_parse_LDADD = libikev2d.la
+
+testing_fuzz_replay_frag_SOURCES = testing/fuzz/replay.c testing/fuzz/fuzz_frag.c \
+	testing/codec/samples.c testing/codec/samples.h
+testing_fuzz_replay_frag_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/testing/codec \
+	-DFUZZ_TARGET=\"frag\"
+testing_fuzz_replay_frag_LDADD = libikev2d.la
+
+EXTRA_DIST += testing/fuzz/build-fuzzers.sh testing/fuzz/run-fuzz.sh \
+	testing/fuzz/make_frag_seed.c testing/fuzz/corpus/parse testing/fuzz/corpus/frag
+
+# `make fuzzers` builds the libFuzzer targets into testing/fuzz/bin (clang);
+# with --enable-fuzzers make check also fuzzes them briefly.
+fuzzers:
+	$(top_srcdir)/testing/fuzz/build-fuzzers.sh $(abs_top_builddir)/testing/fuzz/bin
+.PHONY: fuzzers
+if ENABLE_FUZZERS
+TESTS += testing/fuzz/test_fuzz_smoke.sh
+endif
+EXTRA_DIST += testing/fuzz/test_fuzz_smoke.sh testing/fuzz/corpus/README

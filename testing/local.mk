@@ -18,5 +18,6 @@ include testing/bench/load/local.mk
 include testing/gnutls/local.mk
 include testing/daemon/local.mk
 include testing/netns/local.mk
+include testing/bench/sig.mk
 include testing/fuzz/local.mk
 include testing/bench/codec.mk

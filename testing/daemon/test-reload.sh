@@ -13,6 +13,16 @@ wait_log "$tmp/daemon.log" "in.ikev2d .* started" 20 || fail "daemon did not sta
 [ "$(cat "$tmp/pid")" = "$pid" ] || fail "pid file holds '$(cat "$tmp/pid")', not $pid"
 grep -q "loaded plugin nettle" "$tmp/daemon.log" || fail "nettle not reported loaded"
 
+# Privileges: as root, only net_bind_service, net_admin, net_raw and
+# ipc_lock (bits 10, 12, 13, 14 = 0x7400) stay, in every set and the
+# bounding set.
+if [ "$(id -u)" = 0 ]; then
+	for set in CapEff CapPrm CapBnd; do
+		v=$(sed -n "s/^$set:[[:space:]]*//p" /proc/$pid/status)
+		[ "$((0x$v))" -eq $((0x7400)) ] || fail "$set is $v, expected 0000000000007400"
+	done
+fi
+
 # A broken file: rejected, old configuration stays
 cp "$tmp/ikev2.config" "$tmp/good.config"
 printf 'daemon = { debug_level = ; \n' >"$tmp/ikev2.config"

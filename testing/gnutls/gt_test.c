@@ -140,7 +140,7 @@ bool gt_test_write(const char *path, chunk_t data)
 
 	if (!f)
 		return false;
-	ok = fwrite(data.ptr, 1, data.len, f) == data.len;
+	ok = data.len == 0 || fwrite(data.ptr, 1, data.len, f) == data.len;
 	return fclose(f) == 0 && ok;
 }
 

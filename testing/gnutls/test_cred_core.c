@@ -109,6 +109,7 @@ START_TEST(test_algid_known)
 	memcpy(longer.ptr, want.ptr, want.len);
 	longer.ptr[want.len] = 0;
 	ck_assert_int_eq(sig_algid_decode(longer), SIG_UNKNOWN);
+	chunk_free(&longer);
 	/* A flipped bit anywhere gives another or no scheme, never this one
 	 * (except in the PSS salt's low bits... which are checked exactly). */
 	for (size_t i = 0; i < want.len; i++) {
@@ -117,7 +118,6 @@ START_TEST(test_algid_known)
 		ck_assert_int_ne(sig_algid_decode(longer), known[_i].scheme);
 		chunk_free(&longer);
 	}
-	chunk_free(&longer);
 	chunk_free(&got);
 	chunk_free(&want);
 }

@@ -233,9 +233,13 @@ typedef enum {
  */
 typedef struct {
 	bool ignore_date;          /* skip validity-period checks */
-	bool ignore_unknown_eku;   /* accept an end-entity whose extendedKeyUsage
-	                            * names none of anyExtendedKeyUsage,
-	                            * id-kp-ipsecIKE, serverAuth, clientAuth */
+	bool ignore_unknown_eku;   /* An end entity with an extendedKeyUsage
+	                            * must name anyExtendedKeyUsage,
+	                            * id-kp-ipsecIKE, serverAuth or clientAuth
+	                            * (RFC 4945 §5.1.3.12); with this set, one
+	                            * naming only purposes we do not know is
+	                            * accepted too (known non-IKE purposes such
+	                            * as codeSigning still fail). */
 	int max_path_length;       /* most CA certificates between the end
 	                            * entity and the anchor (<0: no limit) */
 	crl_check_t crl_check;

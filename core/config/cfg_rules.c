@@ -226,6 +226,52 @@ void rule_free(rule_t *r)
 	memset(r, 0, sizeof(*r));
 }
 
+static uint32_t label_hash(const char *s)
+{
+	uint32_t h = 2166136261u;  /* FNV-1a */
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+void label_index_init(label_index_t *ix, int n_rules)
+{
+	size_t cap = 16;
+
+	while (cap < (size_t)n_rules * 2)
+		cap <<= 1;
+	ix->slots = xzalloc(sizeof(int) * cap);
+	ix->mask = cap - 1;
+}
+
+int label_index_find(const label_index_t *ix, const rule_t *rules,
+                     const char *label)
+{
+	for (size_t i = label_hash(label) & ix->mask;; i = (i + 1) & ix->mask) {
+		int slot = ix->slots[i];
+		if (!slot)
+			return -1;
+		if (strcmp(rules[slot - 1].label, label) == 0)
+			return slot - 1;
+	}
+}
+
+void label_index_add(label_index_t *ix, const rule_t *rules, int r)
+{
+	size_t i = label_hash(rules[r].label) & ix->mask;
+
+	while (ix->slots[i])
+		i = (i + 1) & ix->mask;
+	ix->slots[i] = r + 1;
+}
+
+void label_index_free(label_index_t *ix)
+{
+	free(ix->slots);
+	ix->slots = NULL;
+}
+
 static const char *const child_only_keys[] = { "local_ts", "remote_ts" };
 
 static bool parse_child(cfg_ctx_t *ctx, const config_setting_t *g,
@@ -426,6 +472,7 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 {
 	const config_setting_t *rules = config_setting_get_member(root, "rules");
 	rule_meta_t *meta;
+	label_index_t ix;
 	int n;
 
 	*meta_out = NULL;
@@ -445,6 +492,7 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 		return true;
 	cfg->rules = xzalloc(sizeof(*cfg->rules) * (size_t)n);
 	meta = xzalloc(sizeof(*meta) * (size_t)n);
+	label_index_init(&ix, n);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(rules, (unsigned)i);
 		rule_t *r = &cfg->rules[i];
@@ -475,23 +523,22 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 				          "label is longer than %d characters",
 				          CFG_MAX_LABEL);
 			} else {
-				for (int j = 0; j < i; j++) {
-					if (cfg->rules[j].label &&
-					    strcmp(cfg->rules[j].label, label) == 0) {
-						cfg_error(ctx, config_setting_get_member(g, "label"),
-						          "duplicate rule label '%s' (first "
-						          "used at %s:%d)", label,
-						          meta[j].file, meta[j].line);
-						break;
-					}
-				}
+				int j = label_index_find(&ix, cfg->rules, label);
 				r->label = xstrdup(label);
+				if (j >= 0)
+					cfg_error(ctx, config_setting_get_member(g, "label"),
+					          "duplicate rule label '%s' (first "
+					          "used at %s:%d)", label,
+					          meta[j].file, meta[j].line);
+				else
+					label_index_add(&ix, cfg->rules, i);
 			}
 		}
 		parse_rule(ctx, g, globals, r, r->label ? r->label : unnamed);
 		meta[i].bad = ctx->rule_bad;
 		ctx->in_rule = false;
 	}
+	label_index_free(&ix);
 	*meta_out = meta;
 	return true;
 }

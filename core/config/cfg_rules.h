@@ -54,4 +54,20 @@ extern const char *const cfg_child_default_keys[];
 
 void rule_free(rule_t *r);
 
+/* Rules by label in O(1), so files with many rules load in linear time.
+ * Open addressing over indexes into the rules array (first rule with a
+ * label wins). */
+typedef struct {
+	int *slots;     /* rule index + 1; 0 = empty */
+	size_t mask;    /* capacity - 1 */
+} label_index_t;
+
+void label_index_init(label_index_t *ix, int n_rules);
+/* Index of the rule with this label, or -1. */
+int label_index_find(const label_index_t *ix, const rule_t *rules,
+                     const char *label);
+/* Add rule i (its label must not be indexed yet). */
+void label_index_add(label_index_t *ix, const rule_t *rules, int i);
+void label_index_free(label_index_t *ix);
+
 #endif

@@ -6,6 +6,7 @@
 #include "config/cfg_xform.h"
 #include "config/suggest.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,9 @@ static bool is_aead(int encr)
 typedef struct {
 	bool ike;
 	int encr[CFG_MAX_XFORMS]; int n_encr;
+	/* Key sizes a cipher named with Solaris' "aes(lo..hi)" allows:
+	 * bit 0 = 128, 1 = 192, 2 = 256; 0 = not given. */
+	int encr_sizes[CFG_MAX_XFORMS];
 	int keylen[CFG_MAX_XFORMS]; int n_keylen;
 	int integ[CFG_MAX_XFORMS]; int n_integ;
 	int auth_prf[CFG_MAX_XFORMS]; int n_auth_prf;
@@ -210,15 +214,59 @@ static void unknown_alg(cfg_ctx_t *ctx, const config_setting_t *s,
 		cfg_error(ctx, s, "unknown %s '%s'", what, name);
 }
 
+/* The Solaris key size range "(lo..hi)" or "(n)" after a cipher name, as
+ * a mask of AES sizes; 0 if malformed or empty. */
+static int parse_size_range(const char *r)
+{
+	unsigned long lo, hi;
+	char *end;
+	int mask = 0;
+
+	if (*r++ != '(' || !isdigit((unsigned char)*r))
+		return 0;
+	lo = hi = strtoul(r, &end, 10);
+	if (end[0] == '.' && end[1] == '.') {
+		if (!isdigit((unsigned char)end[2]))
+			return 0;
+		hi = strtoul(end + 2, &end, 10);
+	}
+	if (end[0] != ')' || end[1] != '\0')
+		return 0;
+	if (lo <= 128 && 128 <= hi) mask |= 1;
+	if (lo <= 192 && 192 <= hi) mask |= 2;
+	if (lo <= 256 && 256 <= hi) mask |= 4;
+	return mask;
+}
+
 static bool encr_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
 {
 	xform_acc_t *x = arg;
-	const char *name;
-	int id;
+	char base[40];
+	const char *name, *paren;
+	int id, sizes = 0;
 
 	if (!name_value(ctx, s, "encr_alg", &name))
 		return false;
-	id = cfg_encr_from_name(name);
+	paren = strchr(name, '(');
+	if (paren && (size_t)(paren - name) < sizeof(base)) {
+		memcpy(base, name, (size_t)(paren - name));
+		base[paren - name] = '\0';
+		sizes = parse_size_range(paren);
+		id = cfg_encr_from_name(base);
+		if (id >= 0 && !has_keylen(id)) {
+			cfg_error(ctx, s, "encr_alg '%s': '%s' has a fixed key "
+			          "size", name, base);
+			return false;
+		}
+		if (id >= 0 && !sizes) {
+			cfg_error(ctx, s, "encr_alg '%s': the key size range must "
+			          "be (lo..hi) or (bits) and include 128, 192 or "
+			          "256", name);
+			return false;
+		}
+	} else {
+		id = cfg_encr_from_name(name);
+	}
 	if (id < 0) {
 		unknown_alg(ctx, s, "encr_alg", name, encr_names);
 		return false;
@@ -227,7 +275,18 @@ static bool encr_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
 		cfg_error(ctx, s, "encr_alg '%s' cannot protect an IKE SA", name);
 		return false;
 	}
-	return push(ctx, s, x->encr, &x->n_encr, id, "encr_alg");
+	for (int i = 0; i < x->n_encr; i++) {
+		if (x->encr[i] == id) {
+			/* "aes(128..128)" and "aes(256..256)": one cipher,
+			 * both sizes. */
+			x->encr_sizes[i] |= sizes;
+			return true;
+		}
+	}
+	if (!push(ctx, s, x->encr, &x->n_encr, id, "encr_alg"))
+		return false;
+	x->encr_sizes[x->n_encr - 1] = sizes;
+	return true;
 }
 
 static bool keylen_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
@@ -409,8 +468,18 @@ static bool parse_group(cfg_ctx_t *ctx, const config_setting_t *g, bool ike,
 	/* Encryption transforms: each cipher with each key length. */
 	for (int i = 0; i < x.n_encr; i++) {
 		static const int all_sizes[] = { 128, 192, 256 };
+		int own[3], n_own = 0;
 		const int *sizes = x.n_keylen ? x.keylen : all_sizes;
 		int n_sizes = x.n_keylen ? x.n_keylen : 3;
+		if (x.encr_sizes[i]) {
+			/* The cipher's own (lo..hi) wins over encr_keylen. */
+			for (int k = 0; k < 3; k++) {
+				if (x.encr_sizes[i] & (1 << k))
+					own[n_own++] = all_sizes[k];
+			}
+			sizes = own;
+			n_sizes = n_own;
+		}
 		if (!has_keylen(x.encr[i]))
 			n_sizes = 1;
 		for (int k = 0; k < n_sizes; k++) {

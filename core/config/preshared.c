@@ -121,14 +121,15 @@ typedef struct {
 	rule_meta_t *meta;
 	int *key_line;      /* per rule: line of the entry that keyed it */
 	chunk_t local, remote;
-	const config_setting_t *entry;
+	label_index_t index;    /* rules by label */
 } attach_t;
 
 static bool label_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
 {
 	attach_t *a = arg;
 	const char *label;
-	bool found = false;
+	rule_t *r;
+	int i;
 
 	if (config_setting_type(s) != CONFIG_TYPE_STRING ||
 	    !*config_setting_get_string(s)) {
@@ -137,26 +138,23 @@ static bool label_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
 		return false;
 	}
 	label = config_setting_get_string(s);
-	for (int i = 0; i < a->cfg->n_rules; i++) {
-		rule_t *r = &a->cfg->rules[i];
-		if (!r->label || strcmp(r->label, label) != 0)
-			continue;
-		found = true;
-		if (a->key_line[i]) {
-			cfg_error(ctx, s, "label '%s' already has a key (at "
-			          "line %d)", label, a->key_line[i]);
-			return false;
-		}
-		a->key_line[i] = cfg_line(s);
-		r->local_key = chunk_clone(a->local);
-		r->remote_key = chunk_clone(a->remote);
-		/* Only the first rule with a label counts: a duplicate label
-		 * is an error of its own. */
-		break;
-	}
-	if (!found)
+	/* Only the first rule with a label counts: a duplicate label is an
+	 * error of its own. */
+	i = label_index_find(&a->index, a->cfg->rules, label);
+	if (i < 0) {
 		cfg_warn(ctx, s, "label '%s' matches no rule; entry ignored",
 		         label);
+		return true;
+	}
+	if (a->key_line[i]) {
+		cfg_error(ctx, s, "label '%s' already has a key (at line %d)",
+		          label, a->key_line[i]);
+		return false;
+	}
+	r = &a->cfg->rules[i];
+	a->key_line[i] = cfg_line(s);
+	r->local_key = chunk_clone(a->local);
+	r->remote_key = chunk_clone(a->remote);
 	return true;
 }
 
@@ -290,6 +288,12 @@ bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
 	a.cfg = cfg;
 	a.meta = meta;
 	a.key_line = xzalloc(sizeof(int) * (size_t)(cfg->n_rules + 1));
+	label_index_init(&a.index, cfg->n_rules);
+	for (int i = 0; i < cfg->n_rules; i++) {
+		if (cfg->rules[i].label &&
+		    label_index_find(&a.index, cfg->rules, cfg->rules[i].label) < 0)
+			label_index_add(&a.index, cfg->rules, i);
+	}
 	keys = config_setting_get_member(root, "keys");
 	if (keys && config_setting_type(keys) != CONFIG_TYPE_LIST) {
 		cfg_error(ctx, keys, "'keys' must be a list ( { ... }, ... ), not %s",
@@ -305,6 +309,7 @@ bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
 		}
 	}
 	free(a.key_line);
+	label_index_free(&a.index);
 	cfg_wipe_strings(root);
 	config_destroy(&lc);
 	ctx->file = saved_file;

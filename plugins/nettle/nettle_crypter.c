@@ -19,17 +19,18 @@ typedef enum { MODE_CBC, MODE_CTR } cipher_mode_t;
 
 typedef struct {
 	crypter_t public;
-	encr_id_t alg;
-	cipher_mode_t mode;
-	size_t key_len;       /* cipher key, without the CTR nonce */
-	bool keyed;
-	uint8_t nonce[CTR_NONCE_SIZE];
-	union {
+	/* Key schedules first, 16-byte aligned (measurably faster). */
+	_Alignas(16) union {
 		struct { struct aes128_ctx enc, dec; } aes128;
 		struct { struct aes192_ctx enc, dec; } aes192;
 		struct { struct aes256_ctx enc, dec; } aes256;
 		struct des3_ctx des3;
 	} k;
+	encr_id_t alg;
+	cipher_mode_t mode;
+	size_t key_len;       /* cipher key, without the CTR nonce */
+	bool keyed;
+	uint8_t nonce[CTR_NONCE_SIZE];
 } nettle_crypter_t;
 
 static size_t get_block_size(crypter_t *c)

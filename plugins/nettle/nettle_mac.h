@@ -36,15 +36,16 @@ struct xcbc_aes128_ctx {
 };
 
 typedef struct {
-	nettle_mac_alg_t alg;
-	bool keyed;
-	union {
+	/* Nettle's contexts first, 16-byte aligned (measurably faster). */
+	_Alignas(16) union {
 		struct hmac_sha1_ctx sha1;
 		struct hmac_sha256_ctx sha256;
 		struct hmac_sha512_ctx sha512;   /* also SHA-384 */
 		struct cmac_aes128_ctx cmac;
 		struct xcbc_aes128_ctx xcbc;
 	} u;
+	nettle_mac_alg_t alg;
+	bool keyed;
 } nettle_mac_t;
 
 /* Full output size of the MAC. */

@@ -662,6 +662,36 @@ START_TEST(dn_ids_are_der)
 }
 END_TEST
 
+START_TEST(solaris_key_size_ranges)
+{
+	const char *path = write_file("sr.config",
+		"ikesa_xform = { encr_alg = [ \"aes(128..128)\", \"aes(256..256)\",\n"
+		"                             \"AES-CTR(192)\", \"3des\" ];\n"
+		"                encr_keylen = 128; auth_alg = \"sha1\"; };\n"
+		"rules = ( { label = \"x\"; auth_method = \"rsa_sig\"; } );\n", 0644);
+	int errors = -1;
+	config_t *cfg = config_load(path, &errors);
+	const proposal_cfg_t *p;
+
+	if (!cfg)
+		dump_msgs();
+	ck_assert_ptr_nonnull(cfg);
+	p = &cfg->rules[0].ike[0];
+	ck_assert_int_eq(p->n_encr, 4);
+	ck_assert_uint_eq(p->encr[0].id, ENCR_AES_CBC);
+	ck_assert_uint_eq(p->encr[0].keylen, 128);
+	ck_assert_uint_eq(p->encr[1].id, ENCR_AES_CBC);
+	ck_assert_uint_eq(p->encr[1].keylen, 256);
+	ck_assert_uint_eq(p->encr[2].id, ENCR_AES_CTR);
+	ck_assert_uint_eq(p->encr[2].keylen, 192);
+	ck_assert_uint_eq(p->encr[3].id, ENCR_3DES);
+	ck_assert_uint_eq(p->encr[3].keylen, 0);
+	ck_assert_uint_eq(p->integ[0], INTEG_HMAC_SHA1_96);
+	ck_assert_uint_eq(p->prf[0], PRF_HMAC_SHA1);
+	config_unref(cfg);
+}
+END_TEST
+
 /* ------------------------------------------------------ preshared keys */
 
 START_TEST(psk_values)
@@ -899,6 +929,57 @@ START_TEST(address_forms)
 }
 END_TEST
 
+/* Many rules: labels are indexed, keys attach to the right rules, and the
+ * one duplicate is found with the line of its first use. */
+START_TEST(many_rules)
+{
+	enum { N = 3000 };
+	size_t cap = (size_t)N * 80 + 256;
+	char *conf = malloc(cap), *psk = malloc(cap), want[400];
+	size_t cl = 0, pl = 0;
+	const char *path;
+	int errors = -1;
+	config_t *cfg;
+
+	cl += (size_t)snprintf(conf + cl, cap - cl,
+	                       "daemon = { ignore_errors = true; };\nrules = (\n");
+	pl += (size_t)snprintf(psk + pl, cap - pl, "keys = (\n");
+	for (int i = 0; i < N; i++) {
+		/* rule i is on line i + 3; the last repeats the label of rule 7 */
+		cl += (size_t)snprintf(conf + cl, cap - cl, "{ label = \"r%d\"; "
+		                       "auth_method = \"preshared\"; }%s\n",
+		                       i == N - 1 ? 7 : i, i == N - 1 ? "" : ",");
+		pl += (size_t)snprintf(psk + pl, cap - pl, "{ label = \"r%d\"; "
+		                       "key = \"k%d\"; }%s\n", i, i,
+		                       i == N - 1 ? "" : ",");
+	}
+	snprintf(conf + cl, cap - cl, ");\n");
+	snprintf(psk + pl, cap - pl, ");\n");
+	path = write_file("many.config", conf, 0644);
+	write_file("ikev2.preshared", psk, 0600);
+	cfg = config_load(path, &errors);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(errors, 1);
+	ck_assert_int_eq(cfg->n_rules, N - 1);
+	snprintf(want, sizeof(want), "%s:%d: duplicate rule label 'r7' (first used "
+	         "at %s:10)", path, N + 2, path);
+	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s/ikev2.preshared:%d: warning: label 'r%d' "
+	         "matches no rule; entry ignored", tmpdir, N + 1, N - 1);
+	ck_assert(logged(want));
+	for (int i = 0; i < N - 1; i += 97) {
+		char k[16];
+		snprintf(k, sizeof(k), "k%d", i);
+		ck_assert(chunk_equals(cfg->rules[i].local_key, chunk_from_str(k)));
+		ck_assert_ptr_eq(config_find_rule(cfg, cfg->rules[i].label),
+		                 &cfg->rules[i]);
+	}
+	config_unref(cfg);
+	free(conf);
+	free(psk);
+}
+END_TEST
+
 /* ------------------------------------------------------------ mutations */
 
 /*
@@ -965,6 +1046,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, ignore_errors_not_for_global_errors);
 	tcase_add_test(tc, ignore_errors_drops_psk_rule_without_key);
 	tcase_add_test(tc, dn_ids_are_der);
+	tcase_add_test(tc, solaris_key_size_ranges);
 	tcase_add_test(tc, psk_values);
 	tcase_add_test(tc, psk_asymmetric_and_lists);
 	tcase_add_test(tc, psk_include_refused);
@@ -973,6 +1055,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, shipped_files_load);
 	tcase_add_test(tc, address_forms);
 	tcase_add_test(tc, mutated_files_explain_themselves);
+	tcase_add_test(tc, many_rules);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,7 +56,8 @@ struct ike_keys {
 	prf_id_t prf_alg;
 	chunk_t sk_d, sk_pi, sk_pr;    /* sk_pi/sk_pr wiped once established */
 	sk_ctx_t in, out;
-	frag_reasm_t *reasm;
+	frag_reasm_t *reasm;           /* NULL unless a message is being
+	                                  reassembled from fragments */
 };
 
 /* What only the handshake needs; freed once the IKE SA is established. */

@@ -44,7 +44,7 @@ bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
 	keys->sk_pi = k->sk_pi;
 	keys->sk_pr = k->sk_pr;
 	k->sk_d = k->sk_pi = k->sk_pr = chunk_empty;
-	keys->reasm = frag_reasm_create(CODEC_MAX_FRAGMENTS, 2 * CODEC_MAX_MESSAGE_LEN);
+	/* keys->reasm is created when a fragment arrives (receive.c). */
 	keymat_ike_keys_clear(k);
 	if (!ok) {
 		sa_log(sa, DBG_KEY, LVL_ERROR, "cannot set up the IKE SA's ciphers");

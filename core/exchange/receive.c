@@ -94,10 +94,19 @@ static message_t *unprotect(engine_t *e, ike_sa_t *sa, packet_t *pkt,
 		return NULL;
 	}
 	if (message_has_skf(m)) {
+		/* The reassembler (over 1 KB) exists only while a fragmented
+		 * message is being put together: most SAs never see one. */
+		ike_keys_t *k = sa->keys;
+		if (!k->reasm)
+			k->reasm = frag_reasm_create(CODEC_MAX_FRAGMENTS,
+			                             2 * CODEC_MAX_MESSAGE_LEN);
 		message_t *done = NULL;
-		codec_status_t st = frag_reasm_add(sa->keys->reasm, m, &sa->keys->in,
-		                                   &done, err);
+		codec_status_t st = frag_reasm_add(k->reasm, m, &k->in, &done, err);
 		message_destroy(m);
+		if (!frag_reasm_pending(k->reasm, NULL)) {
+			frag_reasm_destroy(k->reasm);
+			k->reasm = NULL;
+		}
 		if (st == CODEC_OK && !done)
 			return NULL;   /* more fragments to come */
 		if (st != CODEC_OK) {

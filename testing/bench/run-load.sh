@@ -22,9 +22,16 @@
 #   WINDOW=W       SAs in flight (default 500)
 #   RESPONDERS="ours charon"   which runs (default both; charon is skipped
 #                  with a note when strongSwan is not installed)
+#   KERNEL=null|discard   our kernel backend: the null backend (default, as
+#                  issue 5 asks; it records every SA and policy in the
+#                  process, as a kernel would outside it) or one built into
+#                  ikev2d-load that keeps nothing, to see the engine's own
+#                  memory per SA
 #   THREADS=T      worker threads of our engine on each side (default 2)
 #   KEEP=1         keep the work directory (logs, configs)
 #   OUT=FILE       also append the table to FILE
+#   RESP_WRAP=CMD  run our responder under CMD (e.g. "valgrind --tool=massif";
+#                  its figures then describe the wrapped process)
 #   PROFILE=1      record our responder with perf (cpu-clock) during the
 #                  run; the top symbols land in WORK/ours.profile (KEEP=1)
 #
@@ -38,6 +45,12 @@ N=${1:-10000}
 WINDOW=${WINDOW:-500}
 THREADS=${THREADS:-2}
 RESPONDERS=${RESPONDERS:-ours charon}
+KERNEL=${KERNEL:-null}
+case $KERNEL in
+null) kplugins='"nettle", "psk", "kernel-null"'; kopt= ;;
+discard) kplugins='"nettle", "psk"'; kopt="-k discard" ;;
+*) echo "KERNEL=null|discard" >&2; exit 2 ;;
+esac
 case $N in ''|*[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -124,8 +137,8 @@ daemon = {
 	response_wait_time = 120;
 };
 plugins = {
-	load = [ "nettle", "psk", "kernel-null" ];
-	critical = [ "nettle", "psk", "kernel-null" ];
+	load = [ $kplugins ];
+	critical = [ $kplugins ];
 };
 rules = (
 	{
@@ -175,7 +188,7 @@ stop_pid() {
 
 # initiate NAME RESPONDER_PID: run our initiator, report in $WORK/NAME.report
 initiate() {
-	ip netns exec "$NS_I" "$LOAD" -f "$WORK/init.config" -i load -n "$N" -w "$WINDOW" \
+	ip netns exec "$NS_I" "$LOAD" $kopt -f "$WORK/init.config" -i load -n "$N" -w "$WINDOW" \
 		-p "$2" -T "${TIMEOUT:-1800}" > "$WORK/$1.report" 2> "$WORK/$1.init.log"
 }
 
@@ -185,11 +198,11 @@ field() { sed -n "s/^$2=//p" "$WORK/$1.report" | head -1; }
 ok=0 runs=0
 run_ours() {
 	echo "== ours vs ours: $N IKE SAs, window $WINDOW"
-	ip netns exec "$NS_R" "$LOAD" -f "$WORK/resp.config" -r \
+	ip netns exec "$NS_R" ${RESP_WRAP:-} "$LOAD" $kopt -f "$WORK/resp.config" -r \
 		> "$WORK/ours.resp" 2> "$WORK/ours.resp.log" &
 	local pid=$!
 	PIDS+=("$pid")
-	wait_for 10 grep -q "responder ready" "$WORK/ours.resp.log" ||
+	wait_for 60 grep -q "responder ready" "$WORK/ours.resp.log" ||
 		{ tail "$WORK/ours.resp.log"; echo "our responder did not start"; return 1; }
 	kill -USR1 "$pid"
 	wait_for 5 grep -q "^resp " "$WORK/ours.resp"
@@ -331,7 +344,7 @@ table() {
 	host="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	commit=$(git -C "$srcdir" rev-parse --short HEAD 2>/dev/null || echo "?")
 	echo
-	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS; $(date -u '+%F %T UTC'); commit $commit"
+	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS kernel=$KERNEL; $(date -u '+%F %T UTC'); commit $commit"
 	echo "machine: $host; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%-34s' "responder"
 	for r in "${names[@]}"; do printf '%16s' "$r"; done

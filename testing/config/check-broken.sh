@@ -7,7 +7,7 @@ set -u
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
-daemon=$top_builddir/in.ikev2d
+daemon=${IKEV2D_DAEMON:-$top_builddir/core/daemon/in.ikev2d}
 if [ ! -x "$daemon" ]; then
 	echo "SKIP: $daemon is not built"
 	exit 77

@@ -18,6 +18,12 @@
  *       works for any responder, ours or strongSwan's charon, and is
  *       meaningful on a machine that is busy with other work).
  *
+ * With -k discard, the kernel backend is one built in here that accepts
+ * every SA and policy and keeps nothing (as a real kernel holds them outside
+ * the daemon's memory): the configuration must then load no kernel-ipsec
+ * plugin.  Used to tell the engine's own memory per SA from what the null
+ * backend records.
+ *
  * Both roles log what the bus delivers at the configured debug level to
  * stderr (the scripts send it to a file), as the daemon would.
  *
@@ -40,6 +46,7 @@
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
+#include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/runtime.h>
 
 #include "config/config.h"
@@ -60,7 +67,8 @@ static void usage(FILE *out)
 	        "  -n N      how many IKE SAs to open (1..10000000)\n"
 	        "  -w W      at most W in flight (default 100)\n"
 	        "  -p PID    the responder's process, for its CPU time and memory\n"
-	        "  -T SECS   give up after SECS seconds (default 600)\n");
+	        "  -T SECS   give up after SECS seconds (default 600)\n"
+	        "  -k discard  use a kernel backend that keeps nothing\n");
 }
 
 /* ------------------------------------------------------------ logging */
@@ -142,6 +150,82 @@ static bool proc_rss_kb(long pid, uint64_t *kb)
 	return found;
 }
 
+/* ------------------------------------------------- discard backend */
+
+static atomic_uint_fast32_t discard_next_spi = 0x1000;
+
+static bool discard_get_spi(kernel_ipsec_t *self,
+                            const struct sockaddr_storage *src,
+                            const struct sockaddr_storage *dst,
+                            uint8_t protocol, uint32_t reqid, uint32_t *spi)
+{
+	(void)self; (void)src; (void)dst; (void)protocol; (void)reqid;
+	*spi = (uint32_t)atomic_fetch_add(&discard_next_spi, 1);
+	return true;
+}
+
+static bool discard_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
+{
+	(void)self; (void)sa;
+	return true;
+}
+
+static bool discard_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
+                              const struct sockaddr_storage *new_src,
+                              const struct sockaddr_storage *new_dst, bool encap)
+{
+	(void)self; (void)id; (void)new_src; (void)new_dst; (void)encap;
+	return true;
+}
+
+static bool discard_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
+                             kernel_usage_t *usage)
+{
+	(void)self; (void)id;
+	*usage = (kernel_usage_t){ 0 };
+	return true;
+}
+
+static bool discard_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
+{
+	(void)self; (void)id;
+	return true;
+}
+
+static bool discard_policy(kernel_ipsec_t *self, const kernel_policy_t *policy)
+{
+	(void)self; (void)policy;
+	return true;
+}
+
+static bool discard_query_policy(kernel_ipsec_t *self,
+                                 const kernel_policy_t *policy,
+                                 kernel_usage_t *usage)
+{
+	(void)self; (void)policy;
+	*usage = (kernel_usage_t){ 0 };
+	return true;
+}
+
+static void discard_destroy(kernel_ipsec_t *self)
+{
+	(void)self;
+}
+
+static kernel_ipsec_t discard_backend = {
+	.get_spi = discard_get_spi,
+	.add_sa = discard_add_sa,
+	.update_sa = discard_update_sa,
+	.query_sa = discard_query_sa,
+	.del_sa = discard_del_sa,
+	.add_policy = discard_policy,
+	.query_policy = discard_query_policy,
+	.del_policy = discard_policy,
+	.destroy = discard_destroy,
+};
+
+static bool use_discard;
+
 /* ------------------------------------------------------------ common */
 
 static engine_t *engine;
@@ -175,22 +259,35 @@ static config_t *start(const char *file)
 		config_unref(cfg);
 		return NULL;
 	}
+	if (use_discard && !kernel_ipsec_register("bench-discard", &discard_backend)) {
+		fprintf(stderr, "ikev2d-load: -k discard: another kernel backend is "
+		        "loaded (drop it from plugins.load)\n");
+		plugin_loader_unload();
+		config_unref(cfg);
+		return NULL;
+	}
 	config_set_current(cfg);
 	if (!runtime_init(cfg->daemon.min_threads > 0 ? cfg->daemon.min_threads : 2,
 	                  cfg->daemon.max_threads > 0 ? cfg->daemon.max_threads : 4)) {
 		fprintf(stderr, "ikev2d-load: runtime did not start\n");
-		config_unref(cfg);
-		return NULL;
+		goto fail;
 	}
 	if (!net_open(cfg->daemon.ike_port, cfg->daemon.natt_port)) {
 		fprintf(stderr, "ikev2d-load: cannot open the IKE sockets\n");
 		runtime_deinit();
-		config_unref(cfg);
-		return NULL;
+		goto fail;
 	}
 	engine = engine_create(cfg);
 	net_set_receiver(receive_packet, NULL);
 	return cfg;
+
+fail:
+	config_set_current(NULL);
+	if (use_discard)
+		kernel_ipsec_unregister(&discard_backend);
+	plugin_loader_unload();
+	config_unref(cfg);
+	return NULL;
 }
 
 static void stop(config_t *cfg)
@@ -203,6 +300,8 @@ static void stop(config_t *cfg)
 	net_close();
 	runtime_deinit();
 	config_set_current(NULL);
+	if (use_discard)
+		kernel_ipsec_unregister(&discard_backend);
 	plugin_loader_unload();
 	config_unref(cfg);
 }
@@ -475,7 +574,7 @@ int main(int argc, char **argv)
 	int opt;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "f:ri:n:w:p:T:h")) != -1) {
+	while ((opt = getopt(argc, argv, "f:ri:n:w:p:T:k:h")) != -1) {
 		switch (opt) {
 		case 'f': file = optarg; break;
 		case 'r': responder = true; break;
@@ -511,6 +610,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ikev2d-load: -T wants 1..86400 seconds\n");
 				return 2;
 			}
+			break;
+		case 'k':
+			if (strcmp(optarg, "discard") != 0) {
+				fprintf(stderr, "ikev2d-load: -k knows only 'discard'\n");
+				return 2;
+			}
+			use_discard = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -26,7 +26,7 @@ require_cap ike
 
 mkwork demo
 cp "$top_srcdir"/cfg/demo/* "$WORK/"
-chmod 600 "$WORK/demo.preshared"
+chmod 600 "$WORK"/*.preshared
 ns_add ikv-demo-a
 ns_add ikv-demo-b
 link_ns ikv-demo-a ikv-demo-va 10.123.0.1/24 ikv-demo-b ikv-demo-vb 10.123.0.2/24

@@ -380,8 +380,9 @@ static void drop(const char *why, size_t len, const struct sockaddr_storage *fro
 
 	atomic_fetch_add(&st_rx_dropped, 1);
 	if (drop_log_allowed())
-		log_op(DBG_NET, "net: dropped %zu-byte datagram from %s on port "
-		       "%u: %s", len, addr_to_str(from, a, sizeof(a)), s->port, why);
+		log_op(DBG_NET, "net: dropped a datagram (%zu bytes read) from %s "
+		       "on port %u: %s", len, addr_to_str(from, a, sizeof(a)),
+		       s->port, why);
 }
 
 /* Look at one datagram and queue it for the receiver, or drop it. */
@@ -392,7 +393,9 @@ static void handle_datagram(net_socket_t *s, struct mmsghdr *m, uint8_t *buf)
 	packet_t *p;
 
 	if ((m->msg_hdr.msg_flags & MSG_TRUNC) || len > NET_MAX_PACKET) {
-		drop("oversized (limit " NET_MAX_PACKET_STR " bytes)", len, from, s);
+		/* len is what fitted in the buffer, not the datagram's size */
+		drop("oversized (more than " NET_MAX_PACKET_STR " bytes, the limit)",
+		     len, from, s);
 		return;
 	}
 	if (s->natt) {

@@ -57,7 +57,10 @@ charon {
 	retransmit_tries = 3
 	retransmit_timeout = 1.0
 	filelog {
-		stdout {
+		charon {
+			# a file of its own: charon flushes it line by line, which
+			# it does not do for a redirected stdout
+			path = $dir/charon.log
 			default = $loglevel
 			ike_name = yes
 			flush_line = yes
@@ -109,11 +112,11 @@ secrets {
 }
 EOF
 	ip netns exec "$ns" sh -c "mount --bind '$dir/run' /run && STRONGSWAN_CONF='$dir/strongswan.conf' exec '$CHARON'" \
-		> "$dir/charon.log" 2>&1 &
+		> "$dir/charon.out" 2>&1 &
 	echo $! > "$dir/charon.pid"
 	PIDS+=("$!")
 	if ! wait_for 10 test -S "$dir/charon.vici"; then
-		tail -20 "$dir/charon.log"
+		tail -20 "$dir/charon.out" "$dir/charon.log"
 		fail "charon did not start in $ns"
 		return 1
 	fi

@@ -249,7 +249,7 @@ delete)
 	stop_daemon "$O" TERM || fail "ikev2d did not exit on SIGTERM"
 	wait_for 5 sh -c "! swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | grep -q '^peer: #'" ||
 		{ charon_sas "$C"; fail "ikev2d's Delete on SIGTERM: charon kept the IKE SA"; }
-	grep -q "received DELETE for IKE_SA" "$C/charon.log" || fail "charon logged no DELETE for the IKE SA"
+	wait_for 5 grep -q "received DELETE for IKE_SA" "$C/charon.log" || fail "charon logged no DELETE for the IKE SA"
 	;;
 natt)
 	topology_nat

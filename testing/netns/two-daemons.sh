@@ -112,9 +112,9 @@ collision)
 	check_established "initial" || finish
 	a_in=$(sa_spis "$A" in); b_in=$(sa_spis "$B" in)
 	# both kernels ask for a rekey at the same moment
-	kernel_ctl "$A" "expire soft $a_in 10.88.0.1" &
-	kernel_ctl "$B" "expire soft $b_in 10.88.0.2" &
-	wait
+	kernel_ctl "$A" "expire soft $a_in 10.88.0.1" & ctl_a=$!
+	kernel_ctl "$B" "expire soft $b_in 10.88.0.2" & ctl_b=$!
+	wait $ctl_a $ctl_b
 	if wait_for 20 sh -c "[ \"\$(grep '^sa dir=in ' '$A/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$a_in' ]"; then
 		sleep 3   # let the losing pair be deleted
 		if sas_paired "$A" "$B" 1; then

@@ -32,6 +32,7 @@
  * what the engine holds, so nothing in this program skews the figures.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -148,6 +149,44 @@ static bool proc_rss_kb(long pid, uint64_t *kb)
 	}
 	fclose(f);
 	return found;
+}
+
+/* Context switches of all threads of a process (voluntary: it waited;
+ * involuntary: it was preempted), summed over /proc/PID/task/TID/status;
+ * false if none could be read. */
+static bool proc_ctxsw(long pid, uint64_t *vol, uint64_t *invol)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	*vol = *invol = 0;
+	bool any = false;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char file[400], line[128];
+		if ((size_t)snprintf(file, sizeof(file), "%s/%.256s/status", path,
+		                     de->d_name) >= sizeof(file))
+			continue;
+		FILE *f = fopen(file, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long v;
+			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1) {
+				*vol += v;
+				any = true;
+			} else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1) {
+				*invol += v;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return any;
 }
 
 /* ------------------------------------------------- discard backend */
@@ -468,8 +507,10 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	pthread_create(&sigs, NULL, initiator_signals, NULL);
 
 	uint64_t peer_cpu0 = 0, peer_cpu1 = 0, peer_rss0 = 0, peer_rss1 = 0;
+	uint64_t vol0 = 0, invol0 = 0, vol1 = 0, invol1 = 0;
 	bool have_peer = peer > 0 && proc_cpu_us(peer, &peer_cpu0) &&
 	                 proc_rss_kb(peer, &peer_rss0);
+	bool have_ctxsw = have_peer && proc_ctxsw(peer, &vol0, &invol0);
 	if (peer > 0 && !have_peer)
 		fprintf(stderr, "ikev2d-load: cannot read /proc/%ld: no responder figures\n",
 		        peer);
@@ -514,6 +555,7 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	uint64_t cpu1 = self_cpu_us();
 	if (have_peer)
 		have_peer = proc_cpu_us(peer, &peer_cpu1) && proc_rss_kb(peer, &peer_rss1);
+	have_ctxsw = have_ctxsw && have_peer && proc_ctxsw(peer, &vol1, &invol1);
 	atomic_store(&run.done, true);
 
 	unsigned long est = atomic_load(&run.established);
@@ -544,6 +586,10 @@ static int initiate(const char *file, const char *label, unsigned long n,
 		if (have_peer) {
 			printf("resp_cpu_us_per_sa=%.1f\n",
 			       (double)(peer_cpu1 - peer_cpu0) / (double)est);
+			if (have_ctxsw)
+				printf("resp_ctxsw_per_sa=%.1f\nresp_preempted_per_sa=%.1f\n",
+				       (double)(vol1 - vol0) / (double)est,
+				       (double)(invol1 - invol0) / (double)est);
 			printf("resp_rss_kb_before=%llu\nresp_rss_kb_after=%llu\n",
 			       (unsigned long long)peer_rss0, (unsigned long long)peer_rss1);
 			printf("resp_rss_bytes_per_sa=%.0f\n",

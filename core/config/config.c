@@ -83,6 +83,10 @@ static void config_free(config_t *cfg)
 	for (int i = 0; i < cfg->n_rules; i++)
 		rule_free(&cfg->rules[i]);
 	free(cfg->rules);
+	if (cfg->by_label) {
+		label_index_free(cfg->by_label);
+		free(cfg->by_label);
+	}
 	if (cfg->tree) {
 		lc_config_t *lc = cfg->tree;
 		/* The PIN is in the tree too. */
@@ -133,13 +137,30 @@ void config_set_current(config_t *cfg)
 
 const rule_t *config_find_rule(const config_t *cfg, const char *label)
 {
+	int i;
+
 	if (!cfg || !label)
 		return NULL;
-	for (int i = 0; i < cfg->n_rules; i++) {
+	if (cfg->by_label) {
+		i = label_index_find(cfg->by_label, cfg->rules, label);
+		return i < 0 ? NULL : &cfg->rules[i];
+	}
+	for (i = 0; i < cfg->n_rules; i++) {
 		if (cfg->rules[i].label && strcmp(cfg->rules[i].label, label) == 0)
 			return &cfg->rules[i];
 	}
 	return NULL;
+}
+
+/* Index the final rules (all labelled and unique by now). */
+static void index_rules(config_t *cfg)
+{
+	label_index_t *ix = xzalloc(sizeof(*ix));
+
+	label_index_init(ix, cfg->n_rules);
+	for (int i = 0; i < cfg->n_rules; i++)
+		label_index_add(ix, cfg->rules, i);
+	cfg->by_label = ix;
 }
 
 /* -------------------------------------------------------------- daemon */
@@ -446,13 +467,20 @@ int config_check_plugin_settings(const config_t *cfg)
 {
 	cfg_ctx_t ctx = { .file = cfg ? cfg->path : NULL };
 	const config_setting_t *g;
+	char *dir;
+	int errors;
 
 	if (!cfg || !cfg->tree)
 		return 0;
 	g = config_lookup((const lc_config_t *)cfg->tree, "plugins");
 	if (!g || config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return 0;
-	return check_plugin_groups(&ctx, cfg, g, true);
+	dir = dir_of(cfg->path);
+	ctx.dir = dir;
+	errors = check_plugin_groups(&ctx, cfg, g, true);
+	cfg_ctx_free(&ctx);
+	free(dir);
+	return errors;
 }
 
 /* ---------------------------------------------------------------- load */
@@ -525,15 +553,17 @@ config_t *config_load(const char *path, int *n_errors)
 	fclose(f);
 
 	dir = dir_of(path);
+	ctx.dir = dir;
 	lc = xzalloc(sizeof(*lc));
 	config_init(lc);
 	config_set_include_dir(lc, dir);
 	if (!config_read_file(lc, path)) {
-		cfg_error_at(&ctx, config_error_file(lc) ? config_error_file(lc) :
-		             path, config_error_line(lc), "%s",
+		cfg_error_at(&ctx, cfg_resolve(&ctx, config_error_file(lc)),
+		             config_error_line(lc), "%s",
 		             cfg_syntax_message(config_error_text(lc)));
 		config_destroy(lc);
 		free(lc);
+		cfg_ctx_free(&ctx);
 		free(dir);
 		if (n_errors)
 			*n_errors = ctx.errors;
@@ -573,15 +603,18 @@ config_t *config_load(const char *path, int *n_errors)
 		*n_errors = ctx.errors;
 	if (ctx.fatal || (ctx.errors && !cfg->daemon.ignore_errors)) {
 		free(meta);
+		cfg_ctx_free(&ctx);
 		free(dir);
 		config_unref(cfg);
 		return NULL;
 	}
 	if (ctx.errors)
 		drop_bad_rules(cfg, meta);
+	index_rules(cfg);
 	log_verbose(DBG_CONFIG, "%s: %d rule%s loaded", path, cfg->n_rules,
 	            cfg->n_rules == 1 ? "" : "s");
 	free(meta);
+	cfg_ctx_free(&ctx);
 	free(dir);
 	return cfg;
 }

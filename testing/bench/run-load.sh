@@ -402,6 +402,14 @@ table() {
 	for r in "${names[@]}"; do
 		printf '  %-32s%s\n' "$r" "$([ -f "$WORK/$r.report" ] && field "$r" slice_rates)"
 	done
+	echo "responder CPU us/SA per 10% slice"
+	for r in "${names[@]}"; do
+		printf '  %-32s%s\n' "$r" "$([ -f "$WORK/$r.report" ] && field "$r" slice_resp_cpu_us)"
+	done
+	echo "initiator CPU us/SA per 10% slice"
+	for r in "${names[@]}"; do
+		printf '  %-32s%s\n' "$r" "$([ -f "$WORK/$r.report" ] && field "$r" slice_init_cpu_us)"
+	done
 	if [ ${#names[@]} -eq 2 ]; then
 		local a b
 		a=$(field "${names[0]}" rate); b=$(field "${names[1]}" rate)

@@ -201,6 +201,44 @@ static bool finish_child(cfg_ctx_t *ctx, const config_setting_t *where,
 	return true;
 }
 
+/* Whether two address lists share a family (an empty list is "any"). */
+static bool families_meet(const int *a, int na, const int *b, int nb)
+{
+	if (!na || !nb)
+		return true;
+	for (int i = 0; i < na; i++) {
+		for (int j = 0; j < nb; j++) {
+			if (a[i] == b[j])
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool ts_families_meet(const child_cfg_t *c)
+{
+	int a[256], b[256];
+
+	for (int i = 0; i < c->n_local_ts && i < 256; i++)
+		a[i] = c->local_ts[i].addr.family;
+	for (int i = 0; i < c->n_remote_ts && i < 256; i++)
+		b[i] = c->remote_ts[i].addr.family;
+	return families_meet(a, c->n_local_ts < 256 ? c->n_local_ts : 256,
+	                     b, c->n_remote_ts < 256 ? c->n_remote_ts : 256);
+}
+
+static bool addr_families_meet(const rule_t *r)
+{
+	int a[256], b[256];
+
+	for (int i = 0; i < r->n_local_addr && i < 256; i++)
+		a[i] = r->local_addr[i].family;
+	for (int i = 0; i < r->n_remote_addr && i < 256; i++)
+		b[i] = r->remote_addr[i].family;
+	return families_meet(a, r->n_local_addr < 256 ? r->n_local_addr : 256,
+	                     b, r->n_remote_addr < 256 ? r->n_remote_addr : 256);
+}
+
 static void child_free(child_cfg_t *c)
 {
 	free(c->local_ts);
@@ -310,6 +348,11 @@ static bool parse_child(cfg_ctx_t *ctx, const config_setting_t *g,
 		ok = false;
 	if (ok && !finish_child(ctx, g, &d, out))
 		ok = false;
+	if (ok && !ts_families_meet(out)) {
+		cfg_error(ctx, g, "local_ts and remote_ts have no address family "
+		          "in common (IPv4 with IPv6)");
+		ok = false;
+	}
 	return ok;
 }
 
@@ -408,6 +451,10 @@ static void parse_rule(cfg_ctx_t *ctx, const config_setting_t *g,
 			}
 		}
 	}
+	if (!addr_families_meet(r))
+		cfg_error(ctx, config_setting_get_member(g, "remote_addr"),
+		          "local_addr and remote_addr have no address family in "
+		          "common (IPv4 with IPv6): the rule could never match");
 	parse_auth_method(ctx, g, r, where);
 	if (cfg_get_bool(ctx, g, "auto_start", &r->auto_start) > 0 &&
 	    r->auto_start) {

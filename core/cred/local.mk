@@ -1,6 +1,7 @@
 # core/cred: credential registry (which plugin loads keys, certificates,
 # CRLs), signature-scheme tables and RFC 7427 AlgorithmIdentifiers.
 libikev2d_la_SOURCES += \
+	core/cred/cred_auth.c \
 	core/cred/cred_names.c \
 	core/cred/cred_registry.c \
 	core/cred/der.c \

@@ -470,9 +470,11 @@ void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m)
 		engine_finish(e, sa);
 		return;
 	}
-	char algstr[128];
-	sa_log(sa, DBG_IKESA, LVL_VERBOSE, "IKE_SA_INIT from peer, chose %s",
-	       algs_to_str(&algs, PROTO_IKE, algstr, sizeof(algstr)));
+	if (bus_log_enabled(DBG_IKESA, LVL_VERBOSE)) {
+		char algstr[128];
+		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "IKE_SA_INIT from peer, chose %s",
+		       algs_to_str(&algs, PROTO_IKE, algstr, sizeof(algstr)));
+	}
 	if (send_response(e, sa, r)) {
 		hs->init_resp = chunk_clone(r->raw);
 		sa->state = IKE_INIT_DONE;

@@ -69,10 +69,12 @@ static void follow_peer(ike_sa_t *sa, packet_t *pkt)
 		return;
 	if (!addr_ip_equals(&sa->remote, &pkt->src))
 		return;   /* address changes need MOBIKE; ports are NAT-T */
-	char a[ADDR_STRLEN], b[ADDR_STRLEN];
-	sa_log(sa, DBG_NET, LVL_VERBOSE, "peer moved from %s to %s",
-	       addr_to_str(&sa->remote, a, sizeof(a)),
-	       addr_to_str(&pkt->src, b, sizeof(b)));
+	if (bus_log_enabled(DBG_NET, LVL_VERBOSE)) {
+		char a[ADDR_STRLEN], b[ADDR_STRLEN];
+		sa_log(sa, DBG_NET, LVL_VERBOSE, "peer moved from %s to %s",
+		       addr_to_str(&sa->remote, a, sizeof(a)),
+		       addr_to_str(&pkt->src, b, sizeof(b)));
+	}
 	sa->remote = pkt->src;
 	if (!addr_is_any(&pkt->dst))
 		sa->local = pkt->dst;
@@ -154,9 +156,12 @@ static void answer_codec_error(engine_t *e, ike_sa_t *sa, const ike_header_t *hd
 static void dispatch(engine_t *e, ike_sa_t *sa, message_t *m)
 {
 	bool resp = message_is_response(m);
-	char sum[256];
-	sa_log(sa, DBG_IKESA, LVL_VERBOSE, "received %s",
-	       message_summary(m, sum, sizeof(sum)));
+	if (bus_log_enabled(DBG_IKESA, LVL_VERBOSE)) {
+		/* the summary is formatted only when it will be shown */
+		char sum[256];
+		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "received %s",
+		       message_summary(m, sum, sizeof(sum)));
+	}
 	if (resp) {
 		/* Our request is answered: stop resending it. */
 		sa_timer_stop(e, sa, TIMER_RETRANSMIT);

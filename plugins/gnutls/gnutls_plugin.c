@@ -146,7 +146,7 @@ static bool hash_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		crypto_unregister_hasher(alg);
 		return true;
 	}
-	if (selftest_enabled() && !gt_hasher_selftest(alg)) {
+	if (selftest_enabled() && !gt_hasher_selftest(alg, f->name)) {
 		log_error(DBG_CRYPTO, "gnutls: %s failed its self-test, not "
 		          "registered", f->name);
 		return false;

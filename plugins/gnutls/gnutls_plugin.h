@@ -87,10 +87,12 @@ cert_validator_t *gt_validator_create(void);
 /* --- gnutls_selftest.c: whether the plugin's keys of this type sign and
  * verify correctly (a built-in key, every scheme that fits it). */
 bool gt_selftest_keytype(key_type_t type);
+/* The test hook: whether $IKEV2D_TEST_SELFTEST_FAIL is prefix + name. */
+bool gt_selftest_sabotaged(const char *prefix, const char *name);
 
 /* --- gnutls_hasher.c, gnutls_rng.c: crypto.h objects and self-tests */
 hasher_t *gt_hasher_create(hash_id_t alg);
-bool gt_hasher_selftest(hash_id_t alg);
+bool gt_hasher_selftest(hash_id_t alg, const char *feature);
 rng_t *gt_rng_create(rng_quality_t quality);
 bool gt_rng_selftest(void);
 

@@ -27,21 +27,31 @@ plugin_built() {
 	return 1
 }
 
-# The shipped example: git does not keep mode 0600, so copy it.  -c loads
-# its plugins, so it can pass only when they are all built.
-cp "$top_srcdir/cfg/ikev2.config" "$tmp/ikev2.config"
-install -m 600 "$top_srcdir/cfg/ikev2.preshared" "$tmp/ikev2.preshared"
-missing=
-for p in $(sed -n 's/^[[:space:]]*load = \[\(.*\)\];.*/\1/p' "$top_srcdir/cfg/ikev2.config" | tr -d '",'); do
-	plugin_built "$p" || missing="$missing $p"
+# The shipped examples: git does not keep mode 0600, so copy each with its
+# directory and fix the modes.  -c loads the plugins, so an example can pass
+# only when all its plugins are built.
+check_example() {   # $1: example config, relative to the source tree
+	local dir=$tmp/example missing= p out
+	rm -rf "$dir" && mkdir "$dir"
+	cp "$top_srcdir/$(dirname "$1")"/* "$dir/" 2>/dev/null
+	chmod 600 "$dir"/*.preshared 2>/dev/null
+	for p in $(sed -n 's/^[[:space:]]*load = \[\(.*\)\];.*/\1/p' "$top_srcdir/$1" | tr -d '",'); do
+		plugin_built "$p" || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		echo "skip $1: plugins not built:$missing"
+	elif ! out=$("$daemon" -c -f "$dir/$(basename "$1")" 2>&1); then
+		echo "FAIL: $1 does not pass -c:"
+		echo "$out"
+		fail=1
+	else
+		echo "ok $1"
+	fi
+}
+check_example cfg/ikev2.config
+for f in "$top_srcdir"/cfg/demo/*.config; do
+	[ -e "$f" ] && check_example "cfg/demo/$(basename "$f")"
 done
-if [ -n "$missing" ]; then
-	echo "skip cfg/ikev2.config: plugins not built:$missing"
-elif ! out=$("$daemon" -c -f "$tmp/ikev2.config" 2>&1); then
-	echo "FAIL: cfg/ikev2.config does not pass -c:"
-	echo "$out"
-	fail=1
-fi
 
 n=0
 for src in "$top_srcdir"/testing/config/broken/*.config; do
@@ -80,7 +90,7 @@ for src in "$top_srcdir"/testing/config/broken/*.config; do
 	done < <(sed -n 's/^# expect: //p' "$src")
 	n=$((n + 1))
 done
-echo "checked cfg/ikev2.config and $n broken examples"
+echo "checked the shipped examples and $n broken examples"
 if [ "$n" -lt 25 ]; then
 	echo "FAIL: too few broken examples found"
 	fail=1

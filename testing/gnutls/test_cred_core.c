@@ -210,6 +210,34 @@ START_TEST(test_auth_data)
 }
 END_TEST
 
+START_TEST(test_scheme_select)
+{
+	const uint16_t all[] = { HASH_SHA1, HASH_SHA2_256, HASH_SHA2_384,
+	                         HASH_SHA2_512, SIG_HASH_IDENTITY };
+	const uint16_t sha256[] = { HASH_SHA2_256 };
+	const uint16_t sha1_384[] = { HASH_SHA1, HASH_SHA2_384 };
+	const uint16_t identity[] = { SIG_HASH_IDENTITY };
+
+	ck_assert_int_eq(sig_scheme_select(KEY_RSA, all, 5, false), SIG_RSA_PKCS1_SHA512);
+	ck_assert_int_eq(sig_scheme_select(KEY_RSA, all, 5, true), SIG_RSA_PSS_SHA512);
+	ck_assert_int_eq(sig_scheme_select(KEY_RSA, sha1_384, 2, true), SIG_RSA_PSS_SHA384);
+	ck_assert_int_eq(sig_scheme_select(KEY_RSA, sha256, 1, false), SIG_RSA_PKCS1_SHA256);
+	ck_assert_int_eq(sig_scheme_select(KEY_RSA, identity, 1, false), SIG_UNKNOWN);
+	/* ECDSA: the curve's own hash when announced, else the strongest. */
+	ck_assert_int_eq(sig_scheme_select(KEY_ECDSA_P256, all, 5, false), SIG_ECDSA_SHA256_DER);
+	ck_assert_int_eq(sig_scheme_select(KEY_ECDSA_P521, all, 5, false), SIG_ECDSA_SHA512_DER);
+	ck_assert_int_eq(sig_scheme_select(KEY_ECDSA_P521, sha256, 1, false), SIG_ECDSA_SHA256_DER);
+	ck_assert_int_eq(sig_scheme_select(KEY_ECDSA_P256, sha1_384, 2, false), SIG_ECDSA_SHA384_DER);
+	ck_assert_int_eq(sig_scheme_select(KEY_ED25519, all, 5, false), SIG_ED25519);
+	ck_assert_int_eq(sig_scheme_select(KEY_ED448, identity, 1, false), SIG_ED448);
+	ck_assert_int_eq(sig_scheme_select(KEY_ED448, sha256, 1, false), SIG_UNKNOWN);
+	ck_assert_int_eq(sig_scheme_select(KEY_DSA, all, 5, false), SIG_UNKNOWN);
+	/* No notify from the peer: nothing (fall back to methods 1/3/9-11). */
+	ck_assert_int_eq(sig_scheme_select(KEY_RSA, NULL, 3, false), SIG_UNKNOWN);
+	ck_assert_int_eq(sig_scheme_select(KEY_ECDSA_P256, all, 0, false), SIG_UNKNOWN);
+}
+END_TEST
+
 /* ------------------------------------------------- registry, fake keys */
 
 typedef struct {
@@ -293,6 +321,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_algid_known, 0, sizeof(known) / sizeof(known[0]));
 	tcase_add_test(tc, test_algid_variants);
 	tcase_add_test(tc, test_auth_data);
+	tcase_add_test(tc, test_scheme_select);
 	tcase_add_test(tc, test_registry);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

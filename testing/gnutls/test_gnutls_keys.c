@@ -205,6 +205,72 @@ START_TEST(test_sign_verify_all_schemes)
 }
 END_TEST
 
+/* AUTH payload data for every signature method a key can use. */
+START_TEST(test_auth_methods)
+{
+	static const auth_method_t methods[] = {
+		AUTH_RSA_SIG, AUTH_DSS_SIG, AUTH_ECDSA_256, AUTH_ECDSA_384,
+		AUTH_ECDSA_521,
+	};
+	private_key_t *priv = load_priv(keys[_i].file, ".pem", KEY_ANY);
+	public_key_t *pub = priv->get_public_key(priv);
+	chunk_t octets = chunk_from_str("RealMessage1 | NonceRData | MACedIDForI");
+	chunk_t other = chunk_from_str("RealMessage1 | NonceRData | MACedIDForR");
+	chunk_t auth;
+	sig_scheme_t used;
+	int usable = 0;
+
+	for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++) {
+		sig_scheme_t s = sig_scheme_for_auth_method(methods[m], keys[_i].type);
+		if (s == SIG_UNKNOWN) {
+			ck_assert(!cred_auth_sign(priv, methods[m], SIG_UNKNOWN,
+			                          octets, &auth));
+			continue;
+		}
+		usable++;
+		ck_assert(cred_auth_sign(priv, methods[m], SIG_UNKNOWN, octets, &auth));
+		ck_assert(cred_auth_verify(pub, methods[m], auth, octets, &used));
+		ck_assert_int_eq(used, s);
+		ck_assert(!cred_auth_verify(pub, methods[m], auth, other, NULL));
+		ck_assert(!cred_auth_verify(pub, AUTH_DIGITAL_SIG, auth, octets, NULL));
+		chunk_free(&auth);
+	}
+	/* Method 14 with every scheme that has an AlgorithmIdentifier. */
+	for (int s = SIG_UNKNOWN; s < SIG_SCHEME_MAX; s++) {
+		chunk_t algid;
+		bool has = s != SIG_UNKNOWN && sig_algid_encode(s, &algid);
+		bool fits = s == SIG_UNKNOWN ?
+			sig_scheme_default(keys[_i].type) != SIG_UNKNOWN :
+			sig_scheme_fits_key(s, keys[_i].type) && has;
+
+		if (has)
+			chunk_free(&algid);
+		if (!fits) {
+			ck_assert(!cred_auth_sign(priv, AUTH_DIGITAL_SIG, s, octets, &auth));
+			continue;
+		}
+		usable++;
+		ck_assert_msg(cred_auth_sign(priv, AUTH_DIGITAL_SIG, s, octets, &auth),
+		              "%s: method 14 with %s", keys[_i].file, sig_scheme_name(s));
+		ck_assert(cred_auth_verify(pub, AUTH_DIGITAL_SIG, auth, octets, &used));
+		ck_assert_int_eq(used, s == SIG_UNKNOWN ?
+		                 sig_scheme_default(keys[_i].type) : (sig_scheme_t)s);
+		ck_assert(!cred_auth_verify(pub, AUTH_DIGITAL_SIG, auth, other, NULL));
+		/* Cut anywhere: refused. */
+		for (size_t len = 0; len < auth.len; len += 11)
+			ck_assert(!cred_auth_verify(pub, AUTH_DIGITAL_SIG,
+			                            chunk_create(auth.ptr, len), octets, NULL));
+		chunk_free(&auth);
+	}
+	ck_assert_int_gt(usable, 0);
+	ck_assert(!cred_auth_sign(priv, AUTH_PSK, SIG_UNKNOWN, octets, &auth));
+	ck_assert(!cred_auth_verify(pub, AUTH_PSK, octets, octets, NULL));
+	ck_assert(!cred_auth_verify(NULL, AUTH_RSA_SIG, octets, octets, NULL));
+	pub->destroy(pub);
+	priv->destroy(priv);
+}
+END_TEST
+
 /* A signature by one key does not verify under another of the same type. */
 START_TEST(test_wrong_key)
 {
@@ -375,6 +441,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_load_formats, 0, N_KEYS);
 	tcase_add_loop_test(tc, test_sign_verify_all_schemes, 0, N_KEYS);
+	tcase_add_loop_test(tc, test_auth_methods, 0, N_KEYS);
 	tcase_add_test(tc, test_wrong_key);
 	tcase_add_test(tc, test_malformed_signatures);
 	tcase_add_test(tc, test_bad_files);

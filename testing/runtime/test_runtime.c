@@ -148,49 +148,76 @@ START_TEST(test_timer_cancel)
 }
 END_TEST
 
-/* 100k timers: half cancelled, the rest fire, none of the cancelled. */
+/* 100k pending timers: adds and cancels are exact, whatever the load. */
 #define MANY 100000
-static _Atomic uint8_t fired[MANY];
-static _Atomic int n_fired, bad_fired;
-static bool cancelled[MANY];
-
-static void many_job(void *arg)
-{
-	size_t i = (size_t)(uintptr_t)arg;
-	if (cancelled[i] || atomic_fetch_add(&fired[i], 1) != 0)
-		atomic_fetch_add(&bad_fired, 1);
-	atomic_fetch_add(&n_fired, 1);
-}
+static timer_id_t ids[MANY];
 
 START_TEST(test_many_timers)
 {
-	static timer_id_t ids[MANY];
 	ck_assert(runtime_init(2, 4));
 	srand(42);
 	uint64_t start = time_monotonic_ms();
 	for (size_t i = 0; i < MANY; i++) {
-		/* due well after the adds and cancels end, even on a loaded machine */
-		ids[i] = sched_after_ms(2000 + (uint64_t)(rand() % 1000), many_job, (void *)(uintptr_t)i);
+		/* due in an hour: none fires during the test */
+		ids[i] = sched_after_ms(3600000 + (uint64_t)(rand() % 100000), count_job, NULL);
 		ck_assert_uint_ne(ids[i], 0);
 	}
 	uint64_t added = time_monotonic_ms();
-	int n_cancel = 0;
-	for (size_t i = 0; i < MANY; i += 2) {
-		cancelled[i] = true;
-		if (sched_cancel(ids[i]))
-			n_cancel++;
-	}
-	uint64_t done = time_monotonic_ms();
-	ck_assert_int_eq(n_cancel, MANY / 2);
-	fprintf(stderr, "scheduler: %d adds in %llu ms, %d cancels in %llu ms\n", MANY,
-	        (unsigned long long)(added - start), n_cancel,
-	        (unsigned long long)(done - added));
-	wait_for(&n_fired, MANY / 2, 20000);
-	usleep(50000);
-	ck_assert_int_eq(atomic_load(&n_fired), MANY / 2);
-	ck_assert_int_eq(atomic_load(&bad_fired), 0);
+	ck_assert_uint_eq(sched_pending(), MANY);
+	for (size_t i = 0; i < MANY; i += 2)
+		ck_assert(sched_cancel(ids[i]));
+	uint64_t cancelled = time_monotonic_ms();
+	ck_assert_uint_eq(sched_pending(), MANY / 2);
+	for (size_t i = 0; i < MANY; i += 2)
+		ck_assert(!sched_cancel(ids[i]));    /* gone */
+	for (size_t i = 1; i < MANY; i += 2)
+		ck_assert(sched_cancel(ids[i]));
 	ck_assert_uint_eq(sched_pending(), 0);
+	fprintf(stderr, "scheduler: %d adds in %llu ms, %d cancels in %llu ms\n", MANY,
+	        (unsigned long long)(added - start), MANY / 2,
+	        (unsigned long long)(cancelled - added));
 	runtime_deinit();
+}
+END_TEST
+
+/* Timers due while being cancelled: each either fires once or is
+ * cancelled (sched_cancel true), never both, never neither. */
+#define RACE 20000
+static _Atomic uint8_t fired[RACE];
+static _Atomic bool cancelled_ok[RACE];
+static _Atomic int n_done;
+
+static void race_job(void *arg)
+{
+	size_t i = (size_t)(uintptr_t)arg;
+	atomic_fetch_add(&fired[i], 1);
+	atomic_fetch_add(&n_done, 1);
+}
+
+START_TEST(test_cancel_race)
+{
+	static timer_id_t rids[RACE];
+	ck_assert(runtime_init(2, 4));
+	for (size_t i = 0; i < RACE; i++)
+		rids[i] = sched_after_ms((uint64_t)(rand() % 200), race_job, (void *)(uintptr_t)i);
+	int n_cancelled = 0;
+	for (size_t i = 0; i < RACE; i += 2) {
+		bool ok = sched_cancel(rids[i]);
+		atomic_store(&cancelled_ok[i], ok);
+		if (ok) {
+			atomic_fetch_add(&n_done, 1);
+			n_cancelled++;
+		}
+	}
+	wait_for(&n_done, RACE, 20000);
+	runtime_deinit();   /* drains the jobs of timers that fired */
+	ck_assert_int_eq(atomic_load(&n_done), RACE);
+	for (size_t i = 0; i < RACE; i++) {
+		int f = atomic_load(&fired[i]);
+		bool c = atomic_load(&cancelled_ok[i]);
+		ck_assert_msg(f + (c ? 1 : 0) == 1, "timer %zu: fired %d times, cancelled %d", i, f, c);
+	}
+	fprintf(stderr, "scheduler race: %d of %d cancelled before firing\n", n_cancelled, RACE / 2);
 }
 END_TEST
 
@@ -284,6 +311,7 @@ int main(void)
 	tcase_add_test(tc, test_timer_order);
 	tcase_add_test(tc, test_timer_cancel);
 	tcase_add_test(tc, test_many_timers);
+	tcase_add_test(tc, test_cancel_race);
 	tcase_add_test(tc, test_job_throughput);
 	tcase_add_test(tc, test_loop);
 	tcase_add_test(tc, test_stop_before_run);

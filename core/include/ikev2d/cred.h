@@ -126,6 +126,21 @@ bool sig_auth_data_build(sig_scheme_t scheme, chunk_t sig, chunk_t *auth_data);
  * *scheme = SIG_UNKNOWN if malformed or unsupported. */
 bool sig_auth_data_parse(chunk_t auth_data, sig_scheme_t *scheme, chunk_t *sig);
 
+/* RFC 7427 §7 / RFC 8420: the "Identity" hash a peer announces in
+ * SIGNATURE_HASH_ALGORITHMS to say it verifies EdDSA. */
+#define SIG_HASH_IDENTITY 5
+
+/*
+ * The scheme to sign with for a key, given the hashes the peer announced
+ * in SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4; numbers as hash_id_t, plus
+ * SIG_HASH_IDENTITY): RSA PKCS#1 v1.5 (or PSS if prefer_pss) and ECDSA
+ * (DER) with the strongest announced SHA-2 (ECDSA preferring its curve's
+ * own hash), EdDSA if Identity is announced.  SIG_UNKNOWN if nothing fits
+ * (the caller then falls back to AUTH methods 1/3/9-11).
+ */
+sig_scheme_t sig_scheme_select(key_type_t type, const uint16_t *peer_hashes,
+                               size_t n, bool prefer_pss);
+
 /* ------------------------------------------------------------------ keys */
 
 #define PUBKEY_FINGERPRINT_SIZE 32  /* SHA-256 of the DER SubjectPublicKeyInfo */
@@ -285,6 +300,25 @@ struct cert_validator {
 	                        const cert_policy_t *policy, int *path_len);
 	void (*destroy)(cert_validator_t *self);
 };
+
+/* ------------------------------------------------ AUTH payload data */
+
+/*
+ * The Authentication Data of an AUTH payload (RFC 7296 §3.8) over octets
+ * (the InitiatorSignedOctets / ResponderSignedOctets of §2.15).  For
+ * methods 1, 3, 9, 10 and 11 the key's type fixes the scheme (scheme is
+ * ignored); for AUTH_DIGITAL_SIG (14) scheme is used, or
+ * sig_scheme_default() of the key if SIG_UNKNOWN, and the data carries its
+ * AlgorithmIdentifier.  *auth_data is freshly allocated.
+ */
+bool cred_auth_sign(private_key_t *key, auth_method_t method,
+                    sig_scheme_t scheme, chunk_t octets, chunk_t *auth_data);
+/* Verify received Authentication Data of the given method against the
+ * peer's key; *scheme (if not NULL) tells which scheme it was.  False for
+ * anything malformed, a scheme that does not fit the key, or a bad
+ * signature. */
+bool cred_auth_verify(public_key_t *key, auth_method_t method,
+                      chunk_t auth_data, chunk_t octets, sig_scheme_t *scheme);
 
 /* ------------------------------------------- plugin registration (core) */
 

@@ -12,7 +12,8 @@
  *       Initiator: opens N IKE SAs (each with its first CHILD SA) with the
  *       rule LABEL, at most WINDOW of them in flight at a time, and prints
  *       a report of key=value lines on stdout: SAs established and failed,
- *       the rate overall and per 10% slice of the run, our CPU time per SA
+ *       the rate overall and per 10% slice of the run (and the CPU time per
+ *       SA of both sides in each slice), our CPU time per SA
  *       (getrusage) and, when PEER_PID is given, the peer's CPU time per SA
  *       and resident-memory growth per SA (from /proc/PEER_PID, so this
  *       works for any responder, ours or strongSwan's charon, and is
@@ -32,6 +33,7 @@
  * what the engine holds, so nothing in this program skews the figures.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -148,6 +150,44 @@ static bool proc_rss_kb(long pid, uint64_t *kb)
 	}
 	fclose(f);
 	return found;
+}
+
+/* Context switches of all threads of a process (voluntary: it waited;
+ * involuntary: it was preempted), summed over /proc/PID/task/TID/status;
+ * false if none could be read. */
+static bool proc_ctxsw(long pid, uint64_t *vol, uint64_t *invol)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return false;
+	*vol = *invol = 0;
+	bool any = false;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char file[400], line[128];
+		if ((size_t)snprintf(file, sizeof(file), "%s/%.256s/status", path,
+		                     de->d_name) >= sizeof(file))
+			continue;
+		FILE *f = fopen(file, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long v;
+			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1) {
+				*vol += v;
+				any = true;
+			} else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1) {
+				*invol += v;
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return any;
 }
 
 /* ------------------------------------------------- discard backend */
@@ -424,6 +464,41 @@ static void on_event(bus_listener_t *self, const bus_event_t *ev)
 
 static volatile sig_atomic_t interrupted;
 
+/* CPU time of both sides at each 10% of the run, read by a sampler thread
+ * every 20 ms: CPU per SA per slice shows whether an SA costs more as the
+ * table fills, whatever else the machine is busy with. */
+static struct {
+	long peer;
+	atomic_bool stop;
+	int k;                        /* next slice boundary to record */
+	unsigned long est[SLICES + 1];
+	uint64_t self_us[SLICES + 1], peer_us[SLICES + 1];
+	bool peer_ok;
+} samples;
+
+static void sample(int k, unsigned long est)
+{
+	samples.est[k] = est;
+	samples.self_us[k] = self_cpu_us();
+	if (samples.peer > 0 && !proc_cpu_us(samples.peer, &samples.peer_us[k]))
+		samples.peer_ok = false;
+}
+
+static void *sampler(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&samples.stop) && samples.k <= SLICES) {
+		unsigned long est = atomic_load(&run.established);
+		while (samples.k <= SLICES &&
+		       est >= (unsigned long)samples.k * run.n / SLICES) {
+			sample(samples.k, est);
+			samples.k++;
+		}
+		usleep(20000);
+	}
+	return NULL;
+}
+
 static void *initiator_signals(void *arg)
 {
 	(void)arg;
@@ -468,12 +543,20 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	pthread_create(&sigs, NULL, initiator_signals, NULL);
 
 	uint64_t peer_cpu0 = 0, peer_cpu1 = 0, peer_rss0 = 0, peer_rss1 = 0;
+	uint64_t vol0 = 0, invol0 = 0, vol1 = 0, invol1 = 0;
 	bool have_peer = peer > 0 && proc_cpu_us(peer, &peer_cpu0) &&
 	                 proc_rss_kb(peer, &peer_rss0);
+	bool have_ctxsw = have_peer && proc_ctxsw(peer, &vol0, &invol0);
 	if (peer > 0 && !have_peer)
 		fprintf(stderr, "ikev2d-load: cannot read /proc/%ld: no responder figures\n",
 		        peer);
 	uint64_t cpu0 = self_cpu_us();
+	samples.peer = have_peer ? peer : 0;
+	samples.peer_ok = have_peer;
+	sample(0, 0);
+	samples.k = 1;
+	pthread_t sampler_thread;
+	pthread_create(&sampler_thread, NULL, sampler, NULL);
 	run.start_ns = run.slice_ns[0] = run.last_ns = now_ns();
 	uint64_t deadline = run.start_ns + (uint64_t)timeout_s * 1000000000u;
 	unsigned long started = 0, refused = 0;
@@ -514,6 +597,14 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	uint64_t cpu1 = self_cpu_us();
 	if (have_peer)
 		have_peer = proc_cpu_us(peer, &peer_cpu1) && proc_rss_kb(peer, &peer_rss1);
+	have_ctxsw = have_ctxsw && have_peer && proc_ctxsw(peer, &vol1, &invol1);
+	atomic_store(&samples.stop, true);
+	pthread_join(sampler_thread, NULL);
+	/* boundaries reached after the sampler's last look */
+	for (unsigned long e = atomic_load(&run.established);
+	     samples.k <= SLICES && e >= (unsigned long)samples.k * n / SLICES;
+	     samples.k++)
+		sample(samples.k, e);
 	atomic_store(&run.done, true);
 
 	unsigned long est = atomic_load(&run.established);
@@ -539,11 +630,32 @@ static int initiate(const char *file, const char *label, unsigned long n,
 			printf("%s-", k > 1 ? "," : "");
 	}
 	printf("\n");
+	/* CPU µs per SA in each slice (the sampler's boundaries; "-" when a
+	 * slice was not reached) */
+	for (int side = 0; side < 2; side++) {
+		if (side == 1 && !samples.peer_ok)
+			break;
+		printf("%s=", side ? "slice_resp_cpu_us" : "slice_init_cpu_us");
+		for (int k = 1; k <= SLICES; k++) {
+			const uint64_t *us = side ? samples.peer_us : samples.self_us;
+			if (k < samples.k && samples.est[k] > samples.est[k - 1])
+				printf("%s%.0f", k > 1 ? "," : "",
+				       (double)(us[k] - us[k - 1]) /
+				       (double)(samples.est[k] - samples.est[k - 1]));
+			else
+				printf("%s-", k > 1 ? "," : "");
+		}
+		printf("\n");
+	}
 	if (est) {
 		printf("init_cpu_us_per_sa=%.1f\n", (double)(cpu1 - cpu0) / (double)est);
 		if (have_peer) {
 			printf("resp_cpu_us_per_sa=%.1f\n",
 			       (double)(peer_cpu1 - peer_cpu0) / (double)est);
+			if (have_ctxsw)
+				printf("resp_ctxsw_per_sa=%.1f\nresp_preempted_per_sa=%.1f\n",
+				       (double)(vol1 - vol0) / (double)est,
+				       (double)(invol1 - invol0) / (double)est);
 			printf("resp_rss_kb_before=%llu\nresp_rss_kb_after=%llu\n",
 			       (unsigned long long)peer_rss0, (unsigned long long)peer_rss1);
 			printf("resp_rss_bytes_per_sa=%.0f\n",

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/tasks.h"
 #include "net/addr.h"
 
 static void drop(engine_t *e, packet_t *pkt, const char *why)
@@ -197,21 +198,19 @@ static void dispatch(engine_t *e, ike_sa_t *sa, message_t *m)
 			       "CREATE_CHILD_SA before the IKE SA is up, ignored");
 			break;
 		}
-		if (!resp) {
-			/* Not supported yet: refuse cleanly. */
-			message_t *r = sa_new_response(sa, EXCH_CREATE_CHILD_SA,
-			                               m->hdr.message_id);
-			message_add_notify(r, PROTO_NONE, chunk_empty,
-			                   N_NO_ADDITIONAL_SAS, chunk_empty);
-			send_response(e, sa, r);
-			message_destroy(r);
-		}
+		if (resp)
+			create_child_process_response(e, sa, m);
+		else
+			create_child_process_request(e, sa, m);
 		break;
 	default:
 		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "exchange type %u not supported",
 		       m->hdr.exchange);
 		break;
 	}
+	/* Our window is free again: start what waits. */
+	if (resp && sa->state == IKE_ESTABLISHED)
+		tasks_run(e, sa);
 }
 
 void engine_receive(engine_t *e, packet_t *pkt)

@@ -24,7 +24,6 @@
 #include "config/debug_level.h"
 #include "exchange/engine.h"
 #include "lib/plugin_loader.h"
-#include "net/net.h"
 
 static void to_stderr(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
                       const char *msg)
@@ -106,8 +105,6 @@ int main(int argc, char **argv)
 	if (!runtime_init(cfg->daemon.min_threads > 0 ? cfg->daemon.min_threads : 2,
 	                  cfg->daemon.max_threads > 0 ? cfg->daemon.max_threads : 4))
 		return 1;
-	if (!net_open(cfg->daemon.ike_port, cfg->daemon.natt_port))
-		return 1;
 	pthread_t sig_thread;
 	pthread_create(&sig_thread, NULL, signal_thread, NULL);
 	if (!engine_start(cfg))
@@ -127,7 +124,6 @@ int main(int argc, char **argv)
 	       (unsigned long long)st.child_established_total,
 	       (unsigned long long)st.cookies_sent, (unsigned long long)st.dropped);
 	fflush(stdout);
-	net_close();
 	runtime_deinit();
 	config_unref(cfg);
 	plugin_loader_unload();

@@ -9,6 +9,7 @@
  * exits 77 when they cannot be loaded.
  */
 #include <check.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -34,6 +35,7 @@
 #define ADDR_B "10.0.0.2"
 
 static engine_t *eng_a, *eng_b;
+static atomic_int collisions;   /* "simultaneous rekey" log lines */
 static kernel_null_t *kn;
 static char tmpdir[64];
 
@@ -58,6 +60,29 @@ static void deliver(void *arg)
 	free(d);
 }
 
+/* While paused, packets wait here (to make exchanges cross in flight). */
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool paused;
+static delivery_t *held[64];
+static int n_held;
+
+static void pause_network(void)
+{
+	pthread_mutex_lock(&held_lock);
+	paused = true;
+	pthread_mutex_unlock(&held_lock);
+}
+
+static void resume_network(void)
+{
+	pthread_mutex_lock(&held_lock);
+	paused = false;
+	for (int i = 0; i < n_held; i++)
+		job_queue(deliver, held[i]);
+	n_held = 0;
+	pthread_mutex_unlock(&held_lock);
+}
+
 static bool test_sender(packet_t *p, void *ctx)
 {
 	(void)ctx;
@@ -74,7 +99,14 @@ static bool test_sender(packet_t *p, void *ctx)
 	delivery_t *d = malloc(sizeof(*d));
 	d->to = to_b ? eng_b : eng_a;
 	d->p = p;
-	job_queue(deliver, d);
+	pthread_mutex_lock(&held_lock);
+	if (paused && n_held < 64) {
+		held[n_held++] = d;
+		d = NULL;
+	}
+	pthread_mutex_unlock(&held_lock);
+	if (d)
+		job_queue(deliver, d);
 	return true;
 }
 
@@ -148,6 +180,9 @@ typedef struct {
 	const char *daemon_extra;
 	const char *rule_extra;
 	const char *local_id, *remote_id;
+	const char *child_extra;
+	/* Short lifetimes are below what a configuration file may say. */
+	uint32_t child_softlife, ike_lifetime;
 } side_t;
 
 static const char *DEFAULT_DAEMON =
@@ -180,18 +215,25 @@ static config_t *make_config(const char *name, const char *local, const char *re
 	        "  ikesa_xform = ( %s );\n"
 	        "  %s\n"
 	        "  childsa = ( { local_ts = \"%s\"; remote_ts = \"%s\";\n"
-	        "    esp_xform = ( %s ); } ); } );\n",
+	        "    esp_xform = ( %s ); %s } ); } );\n",
 	        name, s->daemon_extra ? s->daemon_extra : DEFAULT_DAEMON, local, remote,
 	        s->local_id ? "local_id = " : "", s->local_id ? s->local_id : "",
 	        s->local_id ? ";" : "",
 	        s->remote_id ? "remote_id = " : "", s->remote_id ? s->remote_id : "",
 	        s->remote_id ? ";" : "",
 	        s->ike ? s->ike : DEFAULT_IKE, s->rule_extra ? s->rule_extra : "",
-	        s->local_ts, s->remote_ts, s->esp ? s->esp : DEFAULT_ESP);
+	        s->local_ts, s->remote_ts, s->esp ? s->esp : DEFAULT_ESP,
+	        s->child_extra ? s->child_extra : "");
 	fclose(f);
 	int errs = 0;
 	config_t *cfg = config_load(path, &errs);
 	ck_assert_msg(cfg != NULL, "config %s did not load (%d errors)", path, errs);
+	if (s->child_softlife) {
+		cfg->rules[0].child[0].softlife_secs = s->child_softlife;
+		cfg->rules[0].child[0].lifetime_secs = 60;
+	}
+	if (s->ike_lifetime)
+		cfg->rules[0].ikesa_lifetime_secs = s->ike_lifetime;
 	return cfg;
 }
 
@@ -471,12 +513,101 @@ START_TEST(garbage_is_dropped)
 }
 END_TEST
 
+static size_t sas_now(void)
+{
+	return kernel_null_count_sas(kn);
+}
+
+START_TEST(child_rekey_one_side)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.child_softlife = 2;
+	start_pair(&a, &b);
+	size_t before = sas_now();
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_rekeyed_total >= 1 &&
+	         stats(eng_b).child_rekeyed_total >= 1, 6000);
+	ck_assert_uint_ge(stats(eng_a).child_rekeyed_total, 1);
+	ck_assert_uint_ge(stats(eng_b).child_rekeyed_total, 1);
+	usleep(500 * 1000);
+	/* the old pair is gone: one pair per side again */
+	ck_assert_uint_eq(sas_now(), before + 4);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	stop_pair(0);
+	ck_assert_uint_eq(sas_now(), before);
+}
+END_TEST
+
+START_TEST(child_rekey_collision)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.child_extra = b.child_extra = "childsa_pfs = 19;";
+	start_pair(&a, &b);
+	size_t before = sas_now();
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(sas_now(), before + 4);
+	/* Both ends rekey the CHILD SA with their requests crossing. */
+	atomic_store(&collisions, 0);
+	pause_network();
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	ck_assert_uint_eq(engine_rekey(eng_b, "r", false), 1);
+	resume_network();
+	WAIT_FOR(atomic_load(&collisions) == 2, 3000);
+	ck_assert_int_eq(atomic_load(&collisions), 2);   /* one line per side */
+	WAIT_FOR(sas_now() == before + 4, 3000);
+	usleep(300 * 1000);
+	/* whatever collided, exactly one pair survives on each side */
+	ck_assert_uint_eq(sas_now(), before + 4);
+	stop_pair(0);
+	ck_assert_uint_eq(sas_now(), before);
+}
+END_TEST
+
+START_TEST(ike_rekey_keeps_children)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.ike_lifetime = 2;
+	start_pair(&a, &b);
+	size_t before = sas_now();
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_rekeyed_total >= 1 &&
+	         stats(eng_b).ike_rekeyed_total >= 1, 6000);
+	ck_assert_uint_ge(stats(eng_a).ike_rekeyed_total, 1);
+	ck_assert_uint_ge(stats(eng_b).ike_rekeyed_total, 1);
+	WAIT_FOR(stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1, 2000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 1);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(sas_now(), before + 4);
+	/* the new IKE SA works: it can delete the CHILD SAs it inherited */
+	stop_pair(2000);
+	ck_assert_uint_eq(sas_now(), before);
+}
+END_TEST
+
 /* ------------------------------------------------------------ harness */
+
+static void kernel_events(const kernel_event_t *ev, void *ctx)
+{
+	(void)ctx;
+	if (eng_a)
+		engine_kernel_event(eng_a, ev);
+	if (eng_b)
+		engine_kernel_event(eng_b, ev);
+}
 
 static void quiet_log(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
                       const char *msg)
 {
 	(void)self; (void)g;
+	if (strstr(msg, "simultaneous rekey"))
+		atomic_fetch_add(&collisions, 1);
 	if (getenv("ENGINE_TEST_VERBOSE") || l <= LVL_OP)
 		fprintf(stderr, "%s\n", msg);
 }
@@ -505,6 +636,7 @@ int main(void)
 	kernel_ipsec_register("test-null", &wrapper);
 	runtime_init(2, 4);
 	net_set_sender(test_sender, NULL);
+	kernel_ipsec_set_listener(kernel_events, NULL);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/eng-test-XXXXXX");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
@@ -525,6 +657,9 @@ int main(void)
 	tcase_add_test(tc, delete_on_shutdown_reaches_peer);
 	tcase_add_test(tc, dpd_removes_dead_peer);
 	tcase_add_test(tc, garbage_is_dropped);
+	tcase_add_test(tc, child_rekey_one_side);
+	tcase_add_test(tc, child_rekey_collision);
+	tcase_add_test(tc, ike_rekey_keeps_children);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	/* One process: the plugins, runtime and kernel stay loaded. */

@@ -129,6 +129,12 @@ typedef struct message {
 	 * generated.  The engine signs/verifies the IKE_SA_INIT messages over
 	 * these bytes (RFC 7296 §2.15). */
 	chunk_t raw;
+	/* The payloads came out of an SK payload or reassembled SKF fragments
+	 * whose ICV verified: the message is authenticated.  False for
+	 * IKE_SA_INIT and for unprotected messages (which, in the other
+	 * exchanges, message_check only lets through when they hold nothing
+	 * but error Notifies: treat those as unauthenticated hints). */
+	bool decrypted;
 	size_t count;                       /* payloads[0..count) */
 	payload_t payloads[CODEC_MAX_PAYLOADS];
 	/* private: arena of the message (payload data, arrays) */

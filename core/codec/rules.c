@@ -112,11 +112,12 @@ codec_status_t message_check(const message_t *m, codec_error_t *err)
 	_Static_assert(sizeof(auth_req) / sizeof(auth_req[0]) <= MAX_RULES,
 	               "rule set larger than MAX_RULES");
 
-	if (set->encrypted && m->count && !m->payloads[0].encrypted) {
+	if (set->encrypted && !m->decrypted) {
 		if (only_error_notifies(m))
 			return CODEC_OK;
-		return codec_fail(err, CODEC_INVALID_SYNTAX, m->payloads[0].type, 0,
-		                  "%s %s with unprotected payloads", ex, dir);
+		return codec_fail(err, CODEC_INVALID_SYNTAX,
+		                  m->count ? m->payloads[0].type : PL_NONE, 0,
+		                  "%s %s without protection", ex, dir);
 	}
 
 	uint8_t counts[MAX_RULES] = { 0 };

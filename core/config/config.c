@@ -446,13 +446,20 @@ int config_check_plugin_settings(const config_t *cfg)
 {
 	cfg_ctx_t ctx = { .file = cfg ? cfg->path : NULL };
 	const config_setting_t *g;
+	char *dir;
+	int errors;
 
 	if (!cfg || !cfg->tree)
 		return 0;
 	g = config_lookup((const lc_config_t *)cfg->tree, "plugins");
 	if (!g || config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return 0;
-	return check_plugin_groups(&ctx, cfg, g, true);
+	dir = dir_of(cfg->path);
+	ctx.dir = dir;
+	errors = check_plugin_groups(&ctx, cfg, g, true);
+	cfg_ctx_free(&ctx);
+	free(dir);
+	return errors;
 }
 
 /* ---------------------------------------------------------------- load */
@@ -525,15 +532,17 @@ config_t *config_load(const char *path, int *n_errors)
 	fclose(f);
 
 	dir = dir_of(path);
+	ctx.dir = dir;
 	lc = xzalloc(sizeof(*lc));
 	config_init(lc);
 	config_set_include_dir(lc, dir);
 	if (!config_read_file(lc, path)) {
-		cfg_error_at(&ctx, config_error_file(lc) ? config_error_file(lc) :
-		             path, config_error_line(lc), "%s",
+		cfg_error_at(&ctx, cfg_resolve(&ctx, config_error_file(lc)),
+		             config_error_line(lc), "%s",
 		             cfg_syntax_message(config_error_text(lc)));
 		config_destroy(lc);
 		free(lc);
+		cfg_ctx_free(&ctx);
 		free(dir);
 		if (n_errors)
 			*n_errors = ctx.errors;
@@ -573,6 +582,7 @@ config_t *config_load(const char *path, int *n_errors)
 		*n_errors = ctx.errors;
 	if (ctx.fatal || (ctx.errors && !cfg->daemon.ignore_errors)) {
 		free(meta);
+		cfg_ctx_free(&ctx);
 		free(dir);
 		config_unref(cfg);
 		return NULL;
@@ -582,6 +592,7 @@ config_t *config_load(const char *path, int *n_errors)
 	log_verbose(DBG_CONFIG, "%s: %d rule%s loaded", path, cfg->n_rules,
 	            cfg->n_rules == 1 ? "" : "s");
 	free(meta);
+	cfg_ctx_free(&ctx);
 	free(dir);
 	return cfg;
 }

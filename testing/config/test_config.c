@@ -637,6 +637,36 @@ START_TEST(ignore_errors_drops_psk_rule_without_key)
 }
 END_TEST
 
+/* Errors in an @included file name that file, where libconfig found it. */
+START_TEST(included_files)
+{
+	const char *path;
+	char want[400];
+	int errors = 0;
+	config_t *cfg;
+
+	write_file("part.conf", "daemon = {\n  min_threads = \"x\";\n};\n", 0644);
+	path = write_file("inc.config", "# main\n@include \"part.conf\"\n", 0644);
+	ck_assert_ptr_null(config_load(path, &errors));
+	ck_assert_int_eq(errors, 1);
+	snprintf(want, sizeof(want), "%s/part.conf:2: 'min_threads' must be an "
+	         "integer, not a string", tmpdir);
+	ck_assert(logged(want));
+
+	write_file("part.conf", "rules = (\n  { label = \"x\" auth_method = ; }\n);\n", 0644);
+	clear_msgs();
+	ck_assert_ptr_null(config_load(path, &errors));
+	snprintf(want, sizeof(want), "%s/part.conf:2: syntax error", tmpdir);
+	ck_assert(logged(want));
+
+	write_file("part.conf", "daemon = { min_threads = 3; };\n", 0644);
+	cfg = config_load(path, &errors);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cfg->daemon.min_threads, 3);
+	config_unref(cfg);
+}
+END_TEST
+
 START_TEST(dn_ids_are_der)
 {
 	const char *path = write_file("dn.config",
@@ -1045,6 +1075,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, ignore_errors_keeps_valid_rules);
 	tcase_add_test(tc, ignore_errors_not_for_global_errors);
 	tcase_add_test(tc, ignore_errors_drops_psk_rule_without_key);
+	tcase_add_test(tc, included_files);
 	tcase_add_test(tc, dn_ids_are_der);
 	tcase_add_test(tc, solaris_key_size_ranges);
 	tcase_add_test(tc, psk_values);

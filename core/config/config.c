@@ -83,6 +83,10 @@ static void config_free(config_t *cfg)
 	for (int i = 0; i < cfg->n_rules; i++)
 		rule_free(&cfg->rules[i]);
 	free(cfg->rules);
+	if (cfg->by_label) {
+		label_index_free(cfg->by_label);
+		free(cfg->by_label);
+	}
 	if (cfg->tree) {
 		lc_config_t *lc = cfg->tree;
 		/* The PIN is in the tree too. */
@@ -133,13 +137,30 @@ void config_set_current(config_t *cfg)
 
 const rule_t *config_find_rule(const config_t *cfg, const char *label)
 {
+	int i;
+
 	if (!cfg || !label)
 		return NULL;
-	for (int i = 0; i < cfg->n_rules; i++) {
+	if (cfg->by_label) {
+		i = label_index_find(cfg->by_label, cfg->rules, label);
+		return i < 0 ? NULL : &cfg->rules[i];
+	}
+	for (i = 0; i < cfg->n_rules; i++) {
 		if (cfg->rules[i].label && strcmp(cfg->rules[i].label, label) == 0)
 			return &cfg->rules[i];
 	}
 	return NULL;
+}
+
+/* Index the final rules (all labelled and unique by now). */
+static void index_rules(config_t *cfg)
+{
+	label_index_t *ix = xzalloc(sizeof(*ix));
+
+	label_index_init(ix, cfg->n_rules);
+	for (int i = 0; i < cfg->n_rules; i++)
+		label_index_add(ix, cfg->rules, i);
+	cfg->by_label = ix;
 }
 
 /* -------------------------------------------------------------- daemon */
@@ -589,6 +610,7 @@ config_t *config_load(const char *path, int *n_errors)
 	}
 	if (ctx.errors)
 		drop_bad_rules(cfg, meta);
+	index_rules(cfg);
 	log_verbose(DBG_CONFIG, "%s: %d rule%s loaded", path, cfg->n_rules,
 	            cfg->n_rules == 1 ? "" : "s");
 	free(meta);

@@ -197,6 +197,11 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	} else {
 		old->state = CHILD_REKEYED;
 		old->keep_policies = true;
+		/* Should the peer's rekey of old arrive after all, the nonces
+		 * decide which new SA goes. */
+		chunk_free(&old->our_rekey_nonce);
+		old->our_rekey_nonce = chunk_clone(nonce_min(x->ni, np->u.nonce));
+		old->successor_spi = c->spi_in;
 		child_log_up(sa, c, "rekeyed");
 		bus_emit(&(bus_event_t){ .type = BUS_EV_CHILD_REKEYED,
 		         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa) });
@@ -309,6 +314,23 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 			old->rekeyed_by_peer = true;
 			chunk_free(&old->peer_rekey_nonce);
 			old->peer_rekey_nonce = chunk_clone(nonce_min(np->u.nonce, nr));
+		} else if (old->state == CHILD_REKEYED && old->successor_spi) {
+			/* Our rekey of it completed before this request came:
+			 * a collision all the same (§2.8.1). */
+			chunk_t theirs = nonce_min(np->u.nonce, nr);
+			child_sa_t *ours = child_find_by_spi(sa, old->successor_spi, true);
+			bool we_lose = nonce_min(old->our_rekey_nonce, theirs).ptr ==
+			               old->our_rekey_nonce.ptr &&
+			               !chunk_equals(old->our_rekey_nonce, theirs);
+			if (we_lose && ours) {
+				sa_log(sa, DBG_CHILDSA, LVL_OP, "simultaneous rekey: ours has the "
+				       "lower nonce, deleting our redundant CHILD SA %08x_i",
+				       ours->spi_in);
+				ours->keep_policies = true;
+				task_queue(e, sa, TASK_CHILD_DELETE, ours->spi_in, NULL);
+			} else {
+				sa_log(sa, DBG_CHILDSA, LVL_OP, "simultaneous rekey: ours survives");
+			}
 		} else {
 			/* The initiator deletes the old SA; it keeps no policies. */
 			old->state = CHILD_REKEYED;

@@ -138,6 +138,9 @@ message_t *sa_new_response(ike_sa_t *sa, uint8_t exchange, uint32_t mid);
 bool ike_init_start(engine_t *e, ike_sa_t *sa);
 void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m);
 void ike_init_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
+/* An unprotected IKE_SA_INIT answer with one notify, keeping no state. */
+void init_answer(engine_t *e, packet_t *pkt, uint64_t spi_i, uint16_t type,
+                 chunk_t data);
 
 /* --------------------------------------------------------- cookie.c */
 void cookie_init(engine_t *e);

@@ -70,6 +70,8 @@ struct child_sa {
 	bool keep_policies;          /* rekeyed: the successor owns the policies */
 	bool rekeyed_by_peer;        /* the peer rekeyed it while we tried too */
 	chunk_t peer_rekey_nonce;    /* lowest nonce of the peer's rekey exchange */
+	chunk_t our_rekey_nonce;     /* rekeyed by us: lowest nonce of our exchange */
+	uint32_t successor_spi;      /* rekeyed by us: the new SA's inbound SPI */
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */

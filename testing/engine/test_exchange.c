@@ -21,9 +21,11 @@
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
+#include <ikev2d/crypto.h>
 #include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/runtime.h>
 
+#include "codec/message.h"
 #include "config/config.h"
 #include "exchange/engine.h"
 #include "lib/plugin_loader.h"
@@ -63,6 +65,8 @@ static void deliver(void *arg)
 /* While paused, packets wait here (to make exchanges cross in flight). */
 static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool paused;
+static chunk_t last_stray;     /* last packet to an address not A or B */
+static int n_stray;
 static delivery_t *held[64];
 static int n_held;
 
@@ -90,6 +94,14 @@ static bool test_sender(packet_t *p, void *ctx)
 	addr_ip_to_str(&p->dst, dst, sizeof(dst));
 	bool to_b = strcmp(dst, ADDR_B) == 0;
 	bool to_a = strcmp(dst, ADDR_A) == 0;
+	if (!to_a && !to_b) {
+		/* to a made-up peer of a test: keep the last one to look at */
+		pthread_mutex_lock(&held_lock);
+		chunk_free(&last_stray);
+		last_stray = chunk_clone(p->data);
+		n_stray++;
+		pthread_mutex_unlock(&held_lock);
+	}
 	if ((!to_a && !to_b) || (drop_fn && drop_fn(p, to_b))) {
 		atomic_fetch_add(&dropped_pkts, 1);
 		packet_destroy(p);
@@ -183,6 +195,7 @@ typedef struct {
 	const char *child_extra;
 	/* Short lifetimes are below what a configuration file may say. */
 	uint32_t child_softlife, ike_lifetime;
+	int half_open_timeout;
 } side_t;
 
 static const char *DEFAULT_DAEMON =
@@ -234,6 +247,8 @@ static config_t *make_config(const char *name, const char *local, const char *re
 	}
 	if (s->ike_lifetime)
 		cfg->rules[0].ikesa_lifetime_secs = s->ike_lifetime;
+	if (s->half_open_timeout)
+		cfg->daemon.half_open_timeout_secs = s->half_open_timeout;
 	return cfg;
 }
 
@@ -435,8 +450,10 @@ START_TEST(delete_on_shutdown_reaches_peer)
 	start_pair(&a, &b);
 	size_t sas_before = kernel_null_count_sas(kn);
 	ck_assert(engine_initiate(eng_a, "r"));
-	WAIT_FOR(stats(eng_b).child_established_total == 1, 3000);
+	WAIT_FOR(stats(eng_b).child_established_total == 1 &&
+	         stats(eng_a).child_established_total == 1, 3000);
 	ck_assert_uint_eq(stats(eng_b).established, 1);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
 	engine_t *a_eng = eng_a;
 	engine_destroy(a_eng, 2000);
 	eng_a = NULL;   /* B's answer to the Delete goes nowhere */
@@ -509,6 +526,103 @@ START_TEST(garbage_is_dropped)
 	ck_assert(engine_initiate(eng_a, "r"));
 	WAIT_FOR(stats(eng_a).child_established_total == 1, 3000);
 	ck_assert_uint_eq(stats(eng_a).established, 1);
+	stop_pair(0);
+}
+END_TEST
+
+/* An IKE_SA_INIT request from src as an initiator would send it. */
+static packet_t *init_request(const char *src, uint64_t spi_i, chunk_t ke_pub,
+                              chunk_t cookie, bool critical_junk)
+{
+	transform_t xf[] = {
+		{ TRANS_ENCR, ENCR_AES_CBC, 128, false },
+		{ TRANS_INTEG, INTEG_HMAC_SHA2_256_128, 0, false },
+		{ TRANS_PRF, PRF_HMAC_SHA2_256, 0, false },
+		{ TRANS_KE, KE_ECP_256, 0, false },
+	};
+	proposal_t prop = { .number = 1, .protocol = PROTO_IKE, .num_transforms = 4,
+	                    .transforms = xf };
+	uint8_t nonce[32];
+	ck_assert_int_eq(getrandom(nonce, sizeof(nonce), 0), (ssize_t)sizeof(nonce));
+	message_t *m = message_create(EXCH_IKE_SA_INIT, IKE_FLAG_INITIATOR, spi_i, 0, 0);
+	if (cookie.len)
+		message_add_notify(m, PROTO_NONE, chunk_empty, N_COOKIE, cookie);
+	message_add_sa(m, &prop, 1);
+	message_add_ke(m, KE_ECP_256, ke_pub);
+	message_add_nonce(m, chunk_create(nonce, sizeof(nonce)));
+	if (critical_junk)
+		message_add_raw(m, 200, true, chunk_from_str("junk"));
+	packet_t *p = packet_create();
+	addr_from_str(src, 500, &p->src);
+	addr_from_str(ADDR_B, 500, &p->dst);
+	codec_error_t err;
+	ck_assert_int_eq(message_generate(m, &p->data, &err), CODEC_OK);
+	message_destroy(m);
+	return p;
+}
+
+START_TEST(init_flood_gets_cookies_and_expires)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	b.daemon_extra = "cookie_threshold = 10; half_open_max_per_peer = 3;";
+	b.half_open_timeout = 1;
+	start_pair(&a, &b);
+	/* B accepts any remote address for this test's sources */
+	ke_t *ke = crypto_create_ke(KE_ECP_256);
+	chunk_t pub;
+	ck_assert(ke->get_public(ke, &pub));
+	engine_destroy(eng_b, 0);
+	config_t *cb = make_config("b", ADDR_B, "10.0.0.0/8", &b);
+	eng_b = engine_create(cb);
+	config_unref(cb);
+	for (int i = 0; i < 100; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.5.%d.%d", i / 200, 1 + i % 200);
+		engine_receive(eng_b, init_request(src, 0x1000 + i, pub, chunk_empty, false));
+	}
+	ck_assert_uint_eq(stats(eng_b).half_open, 10);
+	ck_assert_uint_eq(stats(eng_b).cookies_sent, 90);
+	/* a made-up cookie does not pass */
+	uint8_t fake[33] = { 0 };
+	engine_receive(eng_b, init_request("10.6.0.2", 0x3000, pub,
+	                                   chunk_create(fake, sizeof(fake)), false));
+	ck_assert_uint_eq(stats(eng_b).half_open, 10);
+	/* an unknown critical payload is named in the answer */
+	int strays = n_stray;
+	engine_receive(eng_b, init_request("10.6.0.3", 0x4000, pub, chunk_empty, true));
+	ck_assert_int_eq(n_stray, strays + 1);
+	message_t *ans;
+	codec_error_t err;
+	pthread_mutex_lock(&held_lock);
+	ck_assert_int_eq(message_parse(last_stray, &ans, &err), CODEC_OK);
+	pthread_mutex_unlock(&held_lock);
+	notify_payload_t *n = message_find_notify(ans, N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(n->data.len, 1);
+	ck_assert_uint_eq(n->data.ptr[0], 200);
+	message_destroy(ans);
+	/* the half-open SAs go after their timeout */
+	WAIT_FOR(stats(eng_b).half_open == 0 && stats(eng_b).ike_sas == 0, 4000);
+	ck_assert_uint_eq(stats(eng_b).half_open, 0);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+
+	/* Below the cookie threshold, one source still cannot hold more than
+	 * half_open_max_per_peer half-open SAs. */
+	engine_destroy(eng_b, 0);
+	b.daemon_extra = "cookie_threshold = 1000; half_open_max_per_peer = 3;";
+	cb = make_config("b", ADDR_B, "10.0.0.0/8", &b);
+	eng_b = engine_create(cb);
+	config_unref(cb);
+	for (int i = 0; i < 6; i++)
+		engine_receive(eng_b, init_request("10.6.0.1", 0x2000 + i, pub,
+		                                   chunk_empty, false));
+	ck_assert_uint_eq(stats(eng_b).half_open, 3);
+	ck_assert_uint_eq(stats(eng_b).cookies_sent, 0);
+	engine_receive(eng_b, init_request("10.6.0.9", 0x2100, pub, chunk_empty, false));
+	ck_assert_uint_eq(stats(eng_b).half_open, 4);
+	chunk_free(&pub);
+	ke->destroy(ke);
 	stop_pair(0);
 }
 END_TEST
@@ -657,6 +771,7 @@ int main(void)
 	tcase_add_test(tc, delete_on_shutdown_reaches_peer);
 	tcase_add_test(tc, dpd_removes_dead_peer);
 	tcase_add_test(tc, garbage_is_dropped);
+	tcase_add_test(tc, init_flood_gets_cookies_and_expires);
 	tcase_add_test(tc, child_rekey_one_side);
 	tcase_add_test(tc, child_rekey_collision);
 	tcase_add_test(tc, ike_rekey_keeps_children);

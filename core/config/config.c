@@ -205,6 +205,21 @@ static void get_int_into(cfg_ctx_t *ctx, const config_setting_t *g,
 		*out = (int)v;
 }
 
+/* A path member: a relative one is taken relative to the configuration
+ * file's directory (as preshared_file is), never to the working directory,
+ * which changes when the daemon detaches.  Fresh memory in *out. */
+static bool get_path(cfg_ctx_t *ctx, const config_setting_t *g,
+                     const char *name, const char *dir, char **out)
+{
+	const char *s;
+
+	if (cfg_get_str(ctx, g, name, false, &s) <= 0)
+		return false;
+	free(*out);
+	*out = resolve(dir, s);
+	return true;
+}
+
 static void daemon_defaults(daemon_cfg_t *d)
 {
 	d->debug_level = xstrdup("op");
@@ -265,8 +280,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 			cfg_error(ctx, config_setting_get_member(g, "debug_level"),
 			          "%s", err);
 	}
-	if (cfg_get_str(ctx, g, "debug_logfile", false, &s) > 0)
-		set_str(&d->debug_logfile, s);
+	get_path(ctx, g, "debug_logfile", dir, &d->debug_logfile);
 	cfg_get_bool(ctx, g, "ignore_errors", &d->ignore_errors);
 	get_int_into(ctx, g, "min_threads", 1, 256, &d->min_threads);
 	get_int_into(ctx, g, "max_threads", 1, 1024, &d->max_threads);
@@ -306,8 +320,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 		if (cfg_get_str(ctx, tok, "pin", true, &s) > 0)
 			d->pkcs11_pin = xstrdup(s);
 	}
-	if (cfg_get_str(ctx, g, "pid_file", false, &s) > 0)
-		set_str(&d->pid_file, s);
+	get_path(ctx, g, "pid_file", dir, &d->pid_file);
 	if (cfg_get_int(ctx, g, "ike_port", 1, 65535, &v) > 0)
 		d->ike_port = (uint16_t)v;
 	if (cfg_get_int(ctx, g, "natt_port", 1, 65535, &v) > 0)
@@ -437,11 +450,10 @@ static void default_plugins(config_t *cfg)
 }
 
 static void parse_plugins(cfg_ctx_t *ctx, const config_setting_t *root,
-                          config_t *cfg)
+                          config_t *cfg, const char *dir)
 {
 	const config_setting_t *g = config_setting_get_member(root, "plugins");
 	names_t nm;
-	const char *s;
 
 	if (!g) {
 		default_plugins(cfg);
@@ -458,8 +470,7 @@ static void parse_plugins(cfg_ctx_t *ctx, const config_setting_t *root,
 	nm = (names_t){ &cfg->critical, &cfg->n_critical, "critical",
 	                cfg->plugins, cfg->n_plugins };
 	cfg_each(ctx, g, "critical", name_elem, &nm);
-	if (cfg_get_str(ctx, g, "path", false, &s) > 0)
-		cfg->plugin_path = xstrdup(s);
+	get_path(ctx, g, "path", dir, &cfg->plugin_path);
 	check_plugin_groups(ctx, cfg, g, false);
 }
 
@@ -585,7 +596,7 @@ config_t *config_load(const char *path, int *n_errors)
 			         "can read (mode %04o); chmod 600 %s",
 			         (unsigned)(st.st_mode & 07777), path);
 	}
-	parse_plugins(&ctx, root, cfg);
+	parse_plugins(&ctx, root, cfg, dir);
 	cfg_defaults_init(&globals);
 	cfg_defaults_parse(&ctx, root, &globals, true);
 	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);

@@ -225,6 +225,22 @@ START_TEST(valid_file_values)
 	ck_assert_int_eq(cfg->n_critical, 1);
 	ck_assert_str_eq(cfg->critical[0], "nettle");
 	ck_assert_str_eq(cfg->plugin_path, "/tmp/plugins");
+	{
+		/* Relative paths are relative to the file's directory. */
+		const char *p2 = write_file("rel.config", "daemon = { pid_file = "
+			"\"run/x.pid\"; debug_logfile = \"x.log\"; };\n"
+			"plugins = { path = \"../plugins\"; };\n", 0644);
+		config_t *c2 = config_load(p2, NULL);
+		char want[300];
+		ck_assert_ptr_nonnull(c2);
+		snprintf(want, sizeof(want), "%s/run/x.pid", tmpdir);
+		ck_assert_str_eq(c2->daemon.pid_file, want);
+		snprintf(want, sizeof(want), "%s/x.log", tmpdir);
+		ck_assert_str_eq(c2->daemon.debug_logfile, want);
+		snprintf(want, sizeof(want), "%s/../plugins", tmpdir);
+		ck_assert_str_eq(c2->plugin_path, want);
+		config_unref(c2);
+	}
 
 	ck_assert_int_eq(cfg->n_rules, 3);
 

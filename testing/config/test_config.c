@@ -946,6 +946,91 @@ START_TEST(shipped_files_load)
 }
 END_TEST
 
+/* ------------------------------------------------------ the man pages */
+
+/* The n-th (0-based) .nf/.fi block after ".SH EXAMPLES" of a man page,
+ * with the roff escapes the pages use turned back into text; NULL when
+ * there is no such block. */
+static char *man_example(const char *page, int n)
+{
+	char path[512], *text, *p, *out, *o;
+	bool in_examples = false, in_block = false;
+	int block = -1;
+
+	snprintf(path, sizeof(path), "%s/man/%s", srcdir(), page);
+	text = read_file(path);
+	out = o = calloc(1, strlen(text) + 1);
+	for (p = strtok(text, "\n"); p; p = strtok(NULL, "\n")) {
+		if (strncmp(p, ".SH", 3) == 0) {
+			in_examples = strcmp(p, ".SH EXAMPLES") == 0;
+			continue;
+		}
+		if (!in_examples)
+			continue;
+		if (strcmp(p, ".nf") == 0) {
+			in_block = true;
+			block++;
+			continue;
+		}
+		if (strcmp(p, ".fi") == 0) {
+			in_block = false;
+			continue;
+		}
+		if (!in_block || block != n)
+			continue;
+		for (const char *c = p; *c; c++) {
+			if (strncmp(c, "\\(dq", 4) == 0) {
+				*o++ = '"';
+				c += 3;
+			} else if (strncmp(c, "\\e", 2) == 0) {
+				*o++ = '\\';
+				c += 1;
+			} else {
+				*o++ = *c;
+			}
+		}
+		*o++ = '\n';
+	}
+	free(text);
+	if (o == out) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Every example in ikev2.config(5) loads, with the keys of the example in
+ * ikev2.preshared(5): the pages stay true to the code. */
+START_TEST(man_page_examples_load)
+{
+	char *psk = man_example("ikev2.preshared.5", 0), *conf;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(psk);
+	write_file("ikev2.preshared", psk, 0600);
+	free(psk);
+	while ((conf = man_example("ikev2.config.5", n))) {
+		const char *path = write_file("man.config", conf, 0644);
+		int errors = -1;
+		config_t *cfg;
+
+		clear_msgs();
+		cfg = config_load(path, &errors);
+		if (!cfg || errors) {
+			fprintf(stderr, "example %d:\n%s", n, conf);
+			dump_msgs();
+		}
+		ck_assert_msg(cfg != NULL, "ikev2.config(5) example %d fails", n);
+		ck_assert_int_eq(errors, 0);
+		ck_assert_int_ge(cfg->n_rules, 1);
+		config_unref(cfg);
+		free(conf);
+		n++;
+	}
+	ck_assert_int_ge(n, 3);
+}
+END_TEST
+
 /* ------------------------------------------------------------ addresses */
 
 START_TEST(address_forms)
@@ -1103,6 +1188,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, address_forms);
 	tcase_add_test(tc, mutated_files_explain_themselves);
 	tcase_add_test(tc, many_rules);
+	tcase_add_test(tc, man_page_examples_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -24,7 +24,7 @@ GT_TEST_COMMON = testing/gnutls/gt_test.c
 
 testing_gnutls_test_gnutls_keys_SOURCES = testing/gnutls/test_gnutls_keys.c $(GT_TEST_COMMON)
 testing_gnutls_test_gnutls_keys_CFLAGS = $(TEST_CFLAGS)
-testing_gnutls_test_gnutls_keys_LDADD = $(TEST_LIBS)
+testing_gnutls_test_gnutls_keys_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 
 testing_gnutls_test_gnutls_wycheproof_SOURCES = testing/gnutls/test_gnutls_wycheproof.c $(GT_TEST_COMMON)
 testing_gnutls_test_gnutls_wycheproof_CFLAGS = $(TEST_CFLAGS)
@@ -36,7 +36,7 @@ testing_gnutls_test_gnutls_x509_LDADD = $(TEST_LIBS)
 
 testing_gnutls_test_gnutls_pkcs11_SOURCES = testing/gnutls/test_gnutls_pkcs11.c $(GT_TEST_COMMON)
 testing_gnutls_test_gnutls_pkcs11_CFLAGS = $(TEST_CFLAGS)
-testing_gnutls_test_gnutls_pkcs11_LDADD = $(TEST_LIBS)
+testing_gnutls_test_gnutls_pkcs11_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 
 testing_gnutls_test_crypto_order_SOURCES = testing/gnutls/test_crypto_order.c $(GT_TEST_COMMON)
 testing_gnutls_test_crypto_order_CFLAGS = $(TEST_CFLAGS)

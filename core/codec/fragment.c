@@ -204,6 +204,7 @@ codec_status_t frag_reasm_add(frag_reasm_t *r, const message_t *frag,
 	m->hdr = r->hdr;
 	m->hdr.next_payload = PL_SKF;
 	m->wipe = true;
+	m->decrypted = true;
 	uint8_t *joined = message_alloc(m, r->bytes ? r->bytes : 1);
 	size_t pos = 0;
 	for (unsigned i = 0; i < r->total; i++) {

@@ -61,6 +61,7 @@ message_t *message_alloc_with(size_t inline_size)
 	message_t *m = xmalloc(sizeof(*m) + inline_size);
 	memset(&m->hdr, 0, sizeof(m->hdr));
 	m->raw = chunk_empty;
+	m->decrypted = false;
 	m->count = 0;
 	m->arena = NULL;
 	m->arena_pos = (uint8_t *)(m + 1);

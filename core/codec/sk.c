@@ -230,6 +230,7 @@ codec_status_t message_decrypt(message_t *m, sk_ctx_t *sk, codec_error_t *err)
 		return st;
 	size_t count = m->count;
 	m->count--;
+	m->decrypted = true;
 	st = message_parse_chain(m, skp.u.sk.inner_type, plain, true, err);
 	if (st == CODEC_OK)
 		st = message_check(m, err);
@@ -237,6 +238,7 @@ codec_status_t message_decrypt(message_t *m, sk_ctx_t *sk, codec_error_t *err)
 		/* Leave the message as it was: the SK payload, no inner ones. */
 		m->count = count;
 		m->payloads[count - 1] = skp;
+		m->decrypted = false;
 	}
 	return st;
 }

@@ -6,18 +6,53 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <ikev2d/bus.h>
 #include <ikev2d/chunk.h>
 
-const char *cfg_file(const cfg_ctx_t *ctx, const config_setting_t *s)
+const char *cfg_resolve(cfg_ctx_t *ctx, const char *file)
+{
+	size_t len;
+	char *p;
+
+	if (!file)
+		return ctx->file;
+	if (file[0] == '/' || !ctx->dir || !ctx->file ||
+	    strcmp(file, ctx->file) == 0)
+		return file;
+	len = strlen(ctx->dir) + strlen(file) + 2;
+	for (int i = 0; i < ctx->n_paths; i++) {
+		p = ctx->paths[i];
+		if (strlen(p) + 1 == len &&
+		    strncmp(p, ctx->dir, strlen(ctx->dir)) == 0 &&
+		    strcmp(p + strlen(ctx->dir) + 1, file) == 0)
+			return p;
+	}
+	p = xmalloc(len);
+	snprintf(p, len, "%s/%s", ctx->dir, file);
+	ctx->paths = xrealloc(ctx->paths, sizeof(char *) * (size_t)(ctx->n_paths + 1));
+	ctx->paths[ctx->n_paths++] = p;
+	return p;
+}
+
+const char *cfg_file(cfg_ctx_t *ctx, const config_setting_t *s)
 {
 	for (; s; s = s->parent) {
 		if (s->file)
-			return s->file;
+			return cfg_resolve(ctx, s->file);
 	}
 	return ctx->file;
+}
+
+void cfg_ctx_free(cfg_ctx_t *ctx)
+{
+	for (int i = 0; i < ctx->n_paths; i++)
+		free(ctx->paths[i]);
+	free(ctx->paths);
+	ctx->paths = NULL;
+	ctx->n_paths = 0;
 }
 
 int cfg_line(const config_setting_t *s)
@@ -94,7 +129,9 @@ const char *cfg_syntax_message(const char *text)
 
 	if (!text || strncmp(text, "syntax error", 12) == 0)
 		return "syntax error";
-	snprintf(buf, sizeof(buf), "syntax error: %s", text);
+	/* libconfig's other parse messages say what is wrong already
+	 * ("cannot open include file"). */
+	snprintf(buf, sizeof(buf), "%s", text);
 	return buf;
 }
 

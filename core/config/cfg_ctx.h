@@ -16,6 +16,9 @@
 
 typedef struct {
 	const char *file;    /* the file being read, for settings without one */
+	const char *dir;     /* its directory, where @include files are found */
+	char **paths;        /* @include paths resolved against dir (owned) */
+	int n_paths;
 	int errors;          /* every error reported */
 	int fatal;           /* errors ignore_errors cannot excuse */
 	int warnings;
@@ -34,13 +37,18 @@ void cfg_error_at(cfg_ctx_t *ctx, const char *file, int line,
                   const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* libconfig's parse error text as we show it ("syntax error", or
- * "syntax error: <text>" for its other messages). */
+/* libconfig's parse error text as we show it: "syntax error", or its
+ * other messages as they are ("cannot open include file"). */
 const char *cfg_syntax_message(const char *libconfig_text);
 
 /* File and line of a setting, walking up to a parent for elements that
- * carry none. */
-const char *cfg_file(const cfg_ctx_t *ctx, const config_setting_t *s);
+ * carry none.  A file reached through a relative @include is shown with
+ * the directory libconfig looked in; the string lives as long as ctx. */
+const char *cfg_file(cfg_ctx_t *ctx, const config_setting_t *s);
+/* A file name as libconfig reports it, resolved the same way. */
+const char *cfg_resolve(cfg_ctx_t *ctx, const char *file);
+/* Free what the context allocated. */
+void cfg_ctx_free(cfg_ctx_t *ctx);
 int cfg_line(const config_setting_t *s);
 
 /* "integer", "string", "group", ... for messages. */

@@ -83,6 +83,10 @@ static void config_free(config_t *cfg)
 	for (int i = 0; i < cfg->n_rules; i++)
 		rule_free(&cfg->rules[i]);
 	free(cfg->rules);
+	if (cfg->by_label) {
+		label_index_free(cfg->by_label);
+		free(cfg->by_label);
+	}
 	if (cfg->tree) {
 		lc_config_t *lc = cfg->tree;
 		/* The PIN is in the tree too. */
@@ -133,13 +137,30 @@ void config_set_current(config_t *cfg)
 
 const rule_t *config_find_rule(const config_t *cfg, const char *label)
 {
+	int i;
+
 	if (!cfg || !label)
 		return NULL;
-	for (int i = 0; i < cfg->n_rules; i++) {
+	if (cfg->by_label) {
+		i = label_index_find(cfg->by_label, cfg->rules, label);
+		return i < 0 ? NULL : &cfg->rules[i];
+	}
+	for (i = 0; i < cfg->n_rules; i++) {
 		if (cfg->rules[i].label && strcmp(cfg->rules[i].label, label) == 0)
 			return &cfg->rules[i];
 	}
 	return NULL;
+}
+
+/* Index the final rules (all labelled and unique by now). */
+static void index_rules(config_t *cfg)
+{
+	label_index_t *ix = xzalloc(sizeof(*ix));
+
+	label_index_init(ix, cfg->n_rules);
+	for (int i = 0; i < cfg->n_rules; i++)
+		label_index_add(ix, cfg->rules, i);
+	cfg->by_label = ix;
 }
 
 /* -------------------------------------------------------------- daemon */
@@ -182,6 +203,21 @@ static void get_int_into(cfg_ctx_t *ctx, const config_setting_t *g,
 
 	if (cfg_get_int(ctx, g, name, min, max, &v) > 0)
 		*out = (int)v;
+}
+
+/* A path member: a relative one is taken relative to the configuration
+ * file's directory (as preshared_file is), never to the working directory,
+ * which changes when the daemon detaches.  Fresh memory in *out. */
+static bool get_path(cfg_ctx_t *ctx, const config_setting_t *g,
+                     const char *name, const char *dir, char **out)
+{
+	const char *s;
+
+	if (cfg_get_str(ctx, g, name, false, &s) <= 0)
+		return false;
+	free(*out);
+	*out = resolve(dir, s);
+	return true;
 }
 
 static void daemon_defaults(daemon_cfg_t *d)
@@ -244,8 +280,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 			cfg_error(ctx, config_setting_get_member(g, "debug_level"),
 			          "%s", err);
 	}
-	if (cfg_get_str(ctx, g, "debug_logfile", false, &s) > 0)
-		set_str(&d->debug_logfile, s);
+	get_path(ctx, g, "debug_logfile", dir, &d->debug_logfile);
 	cfg_get_bool(ctx, g, "ignore_errors", &d->ignore_errors);
 	get_int_into(ctx, g, "min_threads", 1, 256, &d->min_threads);
 	get_int_into(ctx, g, "max_threads", 1, 1024, &d->max_threads);
@@ -285,8 +320,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 		if (cfg_get_str(ctx, tok, "pin", true, &s) > 0)
 			d->pkcs11_pin = xstrdup(s);
 	}
-	if (cfg_get_str(ctx, g, "pid_file", false, &s) > 0)
-		set_str(&d->pid_file, s);
+	get_path(ctx, g, "pid_file", dir, &d->pid_file);
 	if (cfg_get_int(ctx, g, "ike_port", 1, 65535, &v) > 0)
 		d->ike_port = (uint16_t)v;
 	if (cfg_get_int(ctx, g, "natt_port", 1, 65535, &v) > 0)
@@ -416,11 +450,10 @@ static void default_plugins(config_t *cfg)
 }
 
 static void parse_plugins(cfg_ctx_t *ctx, const config_setting_t *root,
-                          config_t *cfg)
+                          config_t *cfg, const char *dir)
 {
 	const config_setting_t *g = config_setting_get_member(root, "plugins");
 	names_t nm;
-	const char *s;
 
 	if (!g) {
 		default_plugins(cfg);
@@ -437,8 +470,7 @@ static void parse_plugins(cfg_ctx_t *ctx, const config_setting_t *root,
 	nm = (names_t){ &cfg->critical, &cfg->n_critical, "critical",
 	                cfg->plugins, cfg->n_plugins };
 	cfg_each(ctx, g, "critical", name_elem, &nm);
-	if (cfg_get_str(ctx, g, "path", false, &s) > 0)
-		cfg->plugin_path = xstrdup(s);
+	get_path(ctx, g, "path", dir, &cfg->plugin_path);
 	check_plugin_groups(ctx, cfg, g, false);
 }
 
@@ -446,13 +478,20 @@ int config_check_plugin_settings(const config_t *cfg)
 {
 	cfg_ctx_t ctx = { .file = cfg ? cfg->path : NULL };
 	const config_setting_t *g;
+	char *dir;
+	int errors;
 
 	if (!cfg || !cfg->tree)
 		return 0;
 	g = config_lookup((const lc_config_t *)cfg->tree, "plugins");
 	if (!g || config_setting_type(g) != CONFIG_TYPE_GROUP)
 		return 0;
-	return check_plugin_groups(&ctx, cfg, g, true);
+	dir = dir_of(cfg->path);
+	ctx.dir = dir;
+	errors = check_plugin_groups(&ctx, cfg, g, true);
+	cfg_ctx_free(&ctx);
+	free(dir);
+	return errors;
 }
 
 /* ---------------------------------------------------------------- load */
@@ -525,15 +564,17 @@ config_t *config_load(const char *path, int *n_errors)
 	fclose(f);
 
 	dir = dir_of(path);
+	ctx.dir = dir;
 	lc = xzalloc(sizeof(*lc));
 	config_init(lc);
 	config_set_include_dir(lc, dir);
 	if (!config_read_file(lc, path)) {
-		cfg_error_at(&ctx, config_error_file(lc) ? config_error_file(lc) :
-		             path, config_error_line(lc), "%s",
+		cfg_error_at(&ctx, cfg_resolve(&ctx, config_error_file(lc)),
+		             config_error_line(lc), "%s",
 		             cfg_syntax_message(config_error_text(lc)));
 		config_destroy(lc);
 		free(lc);
+		cfg_ctx_free(&ctx);
 		free(dir);
 		if (n_errors)
 			*n_errors = ctx.errors;
@@ -555,7 +596,7 @@ config_t *config_load(const char *path, int *n_errors)
 			         "can read (mode %04o); chmod 600 %s",
 			         (unsigned)(st.st_mode & 07777), path);
 	}
-	parse_plugins(&ctx, root, cfg);
+	parse_plugins(&ctx, root, cfg, dir);
 	cfg_defaults_init(&globals);
 	cfg_defaults_parse(&ctx, root, &globals, true);
 	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);
@@ -573,15 +614,18 @@ config_t *config_load(const char *path, int *n_errors)
 		*n_errors = ctx.errors;
 	if (ctx.fatal || (ctx.errors && !cfg->daemon.ignore_errors)) {
 		free(meta);
+		cfg_ctx_free(&ctx);
 		free(dir);
 		config_unref(cfg);
 		return NULL;
 	}
 	if (ctx.errors)
 		drop_bad_rules(cfg, meta);
+	index_rules(cfg);
 	log_verbose(DBG_CONFIG, "%s: %d rule%s loaded", path, cfg->n_rules,
 	            cfg->n_rules == 1 ? "" : "s");
 	free(meta);
+	cfg_ctx_free(&ctx);
 	free(dir);
 	return cfg;
 }

@@ -155,6 +155,7 @@ struct config {
 	 * so that users of this header need not include libconfig.h, whose
 	 * own config_t clashes with ours). */
 	void *tree;
+	void *by_label;                      /* config_find_rule's index */
 };
 
 /* Load and validate a configuration file (and the preshared file it names).
@@ -174,6 +175,7 @@ void config_unref(config_t *cfg);
 config_t *config_current(void);
 void config_set_current(config_t *cfg);
 
+/* The rule with this label, or NULL; O(1). */
 const rule_t *config_find_rule(const config_t *cfg, const char *label);
 
 /* Check plugins.<name> groups against what loaded plugins declared with

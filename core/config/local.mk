@@ -24,3 +24,4 @@ libikev2d_la_SOURCES += \
 	core/config/preshared.c \
 	core/config/settings.c \
 	core/config/suggest.c
+EXTRA_DIST += core/config/README.md

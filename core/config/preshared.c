@@ -70,22 +70,12 @@ static char *read_all(int fd, size_t size, size_t *len)
 	return buf;
 }
 
-/* An @include would read a file whose permissions nobody checked. */
+/* An @include would read a file whose permissions nobody checked.  Any
+ * occurrence is refused, even inside a string, rather than second-guess
+ * libconfig's scanner. */
 static bool has_include(const char *buf)
 {
-	const char *p = buf;
-
-	while (*p) {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, "@include", 8) == 0)
-			return true;
-		p = strchr(p, '\n');
-		if (!p)
-			break;
-		p++;
-	}
-	return false;
+	return strstr(buf, "@include") != NULL;
 }
 
 static const char *const entry_keys[] = {
@@ -112,6 +102,11 @@ static bool entry_key(cfg_ctx_t *ctx, const config_setting_t *e,
 		cfg_error(ctx, s, "'%s' %s", name, err);
 		return false;
 	}
+	/* RFC 7296 §2.15: a PSK should be as strong as the PRF's key; a
+	 * short one falls to an offline guess from one recorded exchange. */
+	if (out->len < PSK_MIN_STRONG)
+		cfg_warn(ctx, s, "'%s' is only %zu bytes: use at least %d random "
+		         "bytes", name, out->len, PSK_MIN_STRONG);
 	return true;
 }
 

@@ -25,6 +25,9 @@
 #include "config/cfg_ctx.h"
 #include "config/cfg_rules.h"
 
+/* Keys shorter than this (bytes) get a warning. */
+#define PSK_MIN_STRONG 16
+
 /* Largest preshared file accepted. */
 #define PRESHARED_MAX_SIZE (1024 * 1024)
 

@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <ikev2d/kernel_ipsec.h>
 
@@ -21,8 +22,9 @@ child_sa_t *child_new(engine_t *e, const child_cfg_t *cfg)
 	child_sa_t *c = xzalloc(sizeof(*c));
 	c->cfg = cfg;
 	c->state = CHILD_CREATED;
-	c->reqid = (uint32_t)atomic_fetch_add(&e->next_reqid, 1);
+	c->reqid = engine_next_reqid();
 	c->unique_id = c->reqid;
+	(void)e;
 	return c;
 }
 
@@ -147,8 +149,17 @@ bool child_add_request_payloads(engine_t *e, ike_sa_t *sa, message_t *m,
 		return false;
 	}
 	ts_t l[CODEC_MAX_TS], r[CODEC_MAX_TS];
-	int n_l = ts_from_cfg(cc->local_ts, cc->n_local_ts, &sa->local, l, CODEC_MAX_TS);
-	int n_r = ts_from_cfg(cc->remote_ts, cc->n_remote_ts, &sa->remote, r, CODEC_MAX_TS);
+	int n_l, n_r;
+	if (c->n_ts_local && c->n_ts_remote) {
+		/* a rekey keeps the selectors the CHILD SA has */
+		n_l = c->n_ts_local < CODEC_MAX_TS ? c->n_ts_local : CODEC_MAX_TS;
+		n_r = c->n_ts_remote < CODEC_MAX_TS ? c->n_ts_remote : CODEC_MAX_TS;
+		memcpy(l, c->ts_local, n_l * sizeof(ts_t));
+		memcpy(r, c->ts_remote, n_r * sizeof(ts_t));
+	} else {
+		n_l = ts_from_cfg(cc->local_ts, cc->n_local_ts, &sa->local, l, CODEC_MAX_TS);
+		n_r = ts_from_cfg(cc->remote_ts, cc->n_remote_ts, &sa->remote, r, CODEC_MAX_TS);
+	}
 	if (!n_l || !n_r) {
 		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "no traffic selectors for the CHILD SA");
 		return false;
@@ -199,6 +210,18 @@ uint16_t child_check_response(ike_sa_t *sa, child_sa_t *c, const message_t *m,
 }
 
 /* ------------------------------------------------------------ kernel */
+
+/* Soft lifetimes lose up to a tenth, at random, so that both ends (and
+ * many SAs made at once) do not rekey at the same moment. */
+uint64_t lifetime_jitter(uint64_t secs)
+{
+	if (secs < 10)
+		return secs;
+	uint32_t r;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = 0;
+	return secs - r % (secs / 10 + 1);
+}
 
 static void to_kernel_ts(const ts_t *t, kernel_ts_t *k)
 {
@@ -278,7 +301,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 		.integ_alg = c->algs.integ,
 		.esn = c->algs.esn == ESN_YES,
 		.replay_window = cc->replay_window,
-		.soft = { .secs = cc->softlife_secs, .bytes = cc->softlife_kb * 1024 },
+		.soft = { .secs = lifetime_jitter(cc->softlife_secs),
+		          .bytes = cc->softlife_kb * 1024 },
 		.hard = { .secs = cc->lifetime_secs, .bytes = cc->lifetime_kb * 1024 },
 	};
 	if (c->transport) {
@@ -326,7 +350,8 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c)
 		}
 		return;
 	}
-	policies(sa, c, false);
+	if (!c->keep_policies)
+		policies(sa, c, false);
 	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
 	outer(&sa->local, sa->natt, &id.dst);
 	kernel_del_sa(&id);

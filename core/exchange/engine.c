@@ -15,7 +15,9 @@
 #include <ikev2d/kernel_ipsec.h>
 
 #include "exchange/proposal.h"
+#include "exchange/tasks.h"
 #include "net/addr.h"
+#include "net/net.h"
 
 /* ------------------------------------------------------------ SA life */
 
@@ -63,7 +65,7 @@ void ike_keys_free(ike_keys_t *k)
 
 void ike_sa_release(engine_t *e, ike_sa_t *sa)
 {
-	(void)e;
+	tasks_free(sa);
 	ike_hs_free(sa->hs);
 	sa->hs = NULL;
 	ike_keys_free(sa->keys);
@@ -103,7 +105,9 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
 		return;
 	bool was_up = sa->state >= IKE_ESTABLISHED;
 	stop_all_timers(e, sa);
+	exch_abort(sa);
 	for (child_sa_t *c = sa->children; c; c = c->next) {
+		reqid_map_del(e, c->reqid);
 		if (c->state != CHILD_CREATED) {
 			child_uninstall(sa, c);
 			bus_emit(&(bus_event_t){ .type = BUS_EV_CHILD_DOWN,
@@ -153,9 +157,19 @@ void ike_sa_established(engine_t *e, ike_sa_t *sa)
 	         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa) });
 	ike_hs_free(sa->hs);
 	sa->hs = NULL;
-	if (sa->rule && sa->rule->dpd_interval_secs)
+	ike_sa_arm_timers(e, sa);
+}
+
+void ike_sa_arm_timers(engine_t *e, ike_sa_t *sa)
+{
+	if (!sa->rule)
+		return;
+	if (sa->rule->dpd_interval_secs)
 		sa_timer_start(e, sa, TIMER_DPD,
 		               (uint64_t)sa->rule->dpd_interval_secs * 1000);
+	if (sa->rule->ikesa_lifetime_secs)
+		sa_timer_start(e, sa, TIMER_REKEY,
+		               lifetime_jitter(sa->rule->ikesa_lifetime_secs) * 1000);
 }
 
 /* ------------------------------------------------------------- timers */
@@ -183,11 +197,16 @@ static void timer_fired(void *arg)
 			case TIMER_HALF_OPEN:
 				if (sa->state < IKE_ESTABLISHED)
 					ike_sa_delete(e, sa, "half-open SA timed out");
+				else if (sa->state == IKE_REKEYING && !sa->exch)
+					ike_sa_delete(e, sa, "rekeyed, the peer never "
+					              "deleted the old SA");
 				break;
 			case TIMER_DPD:
 				dpd_timeout(e, sa);
 				break;
 			case TIMER_REKEY:
+				sa_log(sa, DBG_IKESA, LVL_VERBOSE, "IKE SA lifetime reached: rekeying");
+				task_queue(e, sa, TASK_IKE_REKEY, 0, NULL);
 				break;
 			}
 		}
@@ -277,7 +296,7 @@ engine_t *engine_create(config_t *cfg)
 	pthread_mutex_init(&e->cfg_lock, NULL);
 	pthread_mutex_init(&e->cookie_lock, NULL);
 	e->cfg = cfg ? config_ref(cfg) : NULL;
-	atomic_init(&e->next_reqid, 1);
+	pthread_mutex_init(&e->reqid_lock, NULL);
 	cookie_init(e);
 	return e;
 }
@@ -308,6 +327,8 @@ void engine_get_stats(engine_t *e, engine_stats_t *st)
 		.established = atomic_load(&e->n_established),
 		.ike_established_total = atomic_load(&e->ike_established_total),
 		.child_established_total = atomic_load(&e->child_established_total),
+		.ike_rekeyed_total = atomic_load(&e->ike_rekeyed_total),
+		.child_rekeyed_total = atomic_load(&e->child_rekeyed_total),
 		.cookies_sent = atomic_load(&e->cookies_sent),
 		.dropped = atomic_load(&e->dropped),
 	};
@@ -328,6 +349,47 @@ bool engine_initiate(engine_t *e, const char *label)
 	}
 	ike_sa_t *sa = ike_sa_new(e, cfg, rule, true);
 	return ike_init_start(e, sa);
+}
+
+typedef struct {
+	engine_t *e;
+	const char *label;
+	bool ike;
+	unsigned queued;
+} rekey_all_t;
+
+static void rekey_one(uint64_t spi, void *ctx)
+{
+	rekey_all_t *r = ctx;
+	sa_entry_t *en = sa_table_checkout(r->e->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	if (sa->state == IKE_ESTABLISHED &&
+	    (!r->label || (sa->rule && strcmp(sa->rule->label, r->label) == 0))) {
+		if (r->ike) {
+			task_queue(r->e, sa, TASK_IKE_REKEY, 0, NULL);
+			r->queued++;
+		} else {
+			/* collect first: a task may start and change the list */
+			uint32_t spis[64];
+			int n = 0;
+			for (child_sa_t *c = sa->children; c && n < 64; c = c->next)
+				if (c->state == CHILD_INSTALLED)
+					spis[n++] = c->spi_in;
+			for (int i = 0; i < n; i++)
+				task_queue(r->e, sa, TASK_CHILD_REKEY, spis[i], NULL);
+			r->queued += (unsigned)n;
+		}
+	}
+	engine_finish(r->e, sa);
+}
+
+unsigned engine_rekey(engine_t *e, const char *label, bool ike)
+{
+	rekey_all_t r = { .e = e, .label = label, .ike = ike };
+	sa_table_foreach_spi(e->table, rekey_one, &r);
+	return r.queued;
 }
 
 /* Delete every SA: used at shutdown. */
@@ -377,6 +439,8 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	while (atomic_load(&e->timers))
 		usleep(1000);
 	sa_table_destroy(e->table);
+	reqid_map_free(e);
+	pthread_mutex_destroy(&e->reqid_lock);
 	pthread_mutex_destroy(&e->cfg_lock);
 	pthread_mutex_destroy(&e->cookie_lock);
 	memwipe(e->cookie_secret, sizeof(e->cookie_secret));
@@ -409,6 +473,15 @@ static void receive_packet(packet_t *packet, void *ctx)
 	pthread_rwlock_unlock(&the_engine_lock);
 }
 
+static void kernel_event(const kernel_event_t *ev, void *ctx)
+{
+	(void)ctx;
+	pthread_rwlock_rdlock(&the_engine_lock);
+	if (the_engine)
+		engine_kernel_event(the_engine, ev);
+	pthread_rwlock_unlock(&the_engine_lock);
+}
+
 bool engine_start(config_t *cfg)
 {
 	if (the_engine) {
@@ -419,8 +492,15 @@ bool engine_start(config_t *cfg)
 		log_error(DBG_OP, "engine: no configuration");
 		return false;
 	}
+	uint16_t ike_port = 0, natt_port = 0;
+	net_get_ports(&ike_port, &natt_port);
+	if (!ike_port && !net_open(cfg->daemon.ike_port, cfg->daemon.natt_port)) {
+		log_error(DBG_OP, "engine: cannot open the IKE sockets");
+		return false;
+	}
 	the_engine = engine_create(cfg);
 	net_set_receiver(receive_packet, NULL);
+	kernel_ipsec_set_listener(kernel_event, NULL);
 	int started = 0;
 	for (int i = 0; i < cfg->n_rules; i++)
 		if (cfg->rules[i].auto_start &&
@@ -450,6 +530,8 @@ void engine_shutdown(unsigned wait_ms)
 	the_engine = NULL;
 	pthread_rwlock_unlock(&the_engine_lock);
 	net_set_receiver(NULL, NULL);
+	kernel_ipsec_set_listener(NULL, NULL);
 	engine_destroy(e, 0);
+	net_close();
 	log_op(DBG_OP, "engine stopped");
 }

@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <ikev2d/kernel_ipsec.h>
+
 #include <config/config.h>
 #include <net/packet.h>
 
@@ -24,14 +26,18 @@ typedef struct engine engine_t;
 
 /* ------------------------------------------------ process-wide engine */
 
-/* Start the engine with cfg (takes its own reference): install the packet
- * receiver, initiate every rule marked auto_start.  False (logged) if it
+/* Start the engine with cfg (takes its own reference): open the IKE
+ * sockets on daemon.ike_port/natt_port (unless already open), install the
+ * packet receiver and the kernel event listener, initiate every rule
+ * marked auto_start.  False (logged) if it
  * cannot start. */
 bool engine_start(config_t *cfg);
 /* SIGHUP: new IKE SAs use cfg; established SAs keep their rule. */
 void engine_reload(config_t *cfg);
-/* Send a Delete for every IKE SA, wait up to wait_ms for the replies, then
- * free all state.  Safe to call when not started. */
+/* Send a Delete for every IKE SA, wait up to wait_ms for the replies
+ * (which arrive only while the event loop still runs: call this before
+ * runtime_stop() to see them), then free all state and close the
+ * sockets.  Safe to call when not started. */
 void engine_shutdown(unsigned wait_ms);
 /* The running engine, or NULL. */
 engine_t *engine_get(void);
@@ -49,9 +55,18 @@ void engine_set_config(engine_t *e, config_t *cfg);
 /* Start an IKE SA (and its first CHILD SA) for the rule with this label;
  * false (logged) when the rule is unknown or has no usable address. */
 bool engine_initiate(engine_t *e, const char *label);
+/* Rekey on request: the IKE SAs (ike) or all their CHILD SAs, of the rule
+ * with this label (NULL: every rule).  Returns how many rekeys were queued. */
+unsigned engine_rekey(engine_t *e, const char *label, bool ike);
 /* Delete all SAs (with Delete notifications, waiting up to wait_ms for
  * replies) and free the engine. */
 void engine_destroy(engine_t *e, unsigned wait_ms);
+
+/* A kernel event (kernel_ipsec.h) for this engine's CHILD SAs: soft
+ * EXPIRE rekeys, hard EXPIRE deletes, ACQUIRE creates.  Events for reqids
+ * the engine does not know are ignored.  Does not block (queues a job).
+ * engine_start installs a listener that calls this. */
+void engine_kernel_event(engine_t *e, const kernel_event_t *ev);
 
 /* Counters, for tests, ikeadm and benchmarks. */
 typedef struct {
@@ -59,10 +74,21 @@ typedef struct {
 	unsigned half_open;        /* responder SAs not yet authenticated */
 	unsigned established;      /* IKE SAs in ESTABLISHED */
 	uint64_t ike_established_total;
-	uint64_t child_established_total;
+	uint64_t child_established_total;  /* installed CHILD SAs, rekeys included */
+	uint64_t ike_rekeyed_total;
+	uint64_t child_rekeyed_total;
 	uint64_t cookies_sent;
 	uint64_t dropped;          /* messages dropped as invalid */
 } engine_stats_t;
 void engine_get_stats(engine_t *e, engine_stats_t *st);
+
+/* What the engine can do, printed by `in.ikev2d -V` as "capabilities: ...";
+ * the network suites (testing/netns/lib.sh require_cap) run a scenario only
+ * when its capability is listed, and skip it otherwise.  Each name here was
+ * shown by those suites against this engine: ike (IKE_SA_INIT + IKE_AUTH
+ * PSK + first CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd,
+ * delete, natt, cookie.  Remove a name if the feature regresses on purpose. */
+#define ENGINE_CAPABILITIES \
+	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie"
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "codec/fragment.h"
 #include "codec/message.h"
+#include "crypto/keymat.h"
 #include "exchange/engine.h"
 #include "sa/ike_sa.h"
 #include "sa/sa_table.h"
@@ -42,9 +43,14 @@ struct engine {
 	atomic_uint n_established;
 	atomic_uint_fast64_t ike_established_total;
 	atomic_uint_fast64_t child_established_total;
+	atomic_uint_fast64_t ike_rekeyed_total;
+	atomic_uint_fast64_t child_rekeyed_total;
 	atomic_uint_fast64_t cookies_sent;
 	atomic_uint_fast64_t dropped;
-	atomic_uint_fast32_t next_reqid;
+	pthread_mutex_t reqid_lock;
+	void *reqid_map;                /* reqid -> IKE SA local SPI */
+	const rule_t *last_acquire_rule; /* ACQUIRE rate limit (reqid_lock) */
+	uint64_t last_acquire_ms;
 };
 
 /* SK_* keys and the crypto objects of both directions. */
@@ -90,6 +96,8 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why);
 /* Established: counters, events, free handshake state, arm DPD/rekey. */
 void ike_sa_established(engine_t *e, ike_sa_t *sa);
 void ike_hs_free(ike_hs_t *hs);
+/* DPD and IKE SA rekey timers of an established SA. */
+void ike_sa_arm_timers(engine_t *e, ike_sa_t *sa);
 void ike_keys_free(ike_keys_t *k);
 
 /* Timers: fn runs on a worker with the SA checked out (skipped when the
@@ -132,6 +140,9 @@ message_t *sa_new_response(ike_sa_t *sa, uint8_t exchange, uint32_t mid);
 bool ike_init_start(engine_t *e, ike_sa_t *sa);
 void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m);
 void ike_init_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
+/* An unprotected IKE_SA_INIT answer with one notify, keeping no state. */
+void init_answer(engine_t *e, packet_t *pkt, uint64_t spi_i, uint16_t type,
+                 chunk_t data);
 
 /* --------------------------------------------------------- cookie.c */
 void cookie_init(engine_t *e);
@@ -144,6 +155,8 @@ bool cookie_verify(engine_t *e, chunk_t cookie, uint64_t spi_i, chunk_t ni,
 /* ---------------------------------------------------------- keys.c */
 /* SKEYSEED and SK_* from the handshake state; sets up sa->keys. */
 bool ike_keys_derive(ike_sa_t *sa);
+/* Set up sa->keys from derived SK_* (takes and wipes them). */
+bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k);
 /* Big-endian bytes of an IKE SPI as on the wire. */
 void spi_to_bytes(uint64_t spi, uint8_t out[8]);
 /* prf(key, data) with the SA's PRF into a fresh chunk. */
@@ -175,6 +188,15 @@ child_sa_t *child_new(engine_t *e, const child_cfg_t *cfg);
 void child_add_to_sa(ike_sa_t *sa, child_sa_t *c);
 child_sa_t *child_find_by_spi(ike_sa_t *sa, uint32_t spi, bool inbound);
 void child_log_up(ike_sa_t *sa, child_sa_t *c, const char *what);
+/* A lifetime less up to 10 % at random. */
+uint64_t lifetime_jitter(uint64_t secs);
+/* reqids are unique in the process (the kernel is shared). */
+uint32_t engine_next_reqid(void);
+/* Which IKE SA (local SPI) owns the CHILD SAs of a reqid. */
+void reqid_map_set(engine_t *e, uint32_t reqid, uint64_t ike_spi);
+void reqid_map_del(engine_t *e, uint32_t reqid);
+uint64_t reqid_map_get(engine_t *e, uint32_t reqid);
+void reqid_map_free(engine_t *e);
 
 /* ------------------------------------------------------ informational.c */
 void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m);

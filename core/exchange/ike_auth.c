@@ -11,6 +11,7 @@
 #include <ikev2d/auth.h>
 
 #include "exchange/child_sa.h"
+#include "exchange/tasks.h"
 #include "net/addr.h"
 
 /* The octets one side signs (RFC 7296 §2.15):
@@ -177,6 +178,7 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		uint16_t err = child_check_response(sa, c, m, true);
 		if (!err && child_install(e, sa, c, chunk_empty, ni, nr, true)) {
 			child_add_to_sa(sa, c);
+			reqid_map_set(e, c->reqid, sa->entry.local_spi);
 			child_log_up(sa, c, "established");
 		} else {
 			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA failed: %s",
@@ -187,6 +189,9 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	}
 	chunk_clear(&ni);
 	chunk_clear(&nr);
+	/* The rule's further CHILD SAs follow with CREATE_CHILD_SA. */
+	for (int i = 1; i < sa->rule->n_child; i++)
+		task_queue(e, sa, TASK_CHILD_CREATE, 0, &sa->rule->child[i]);
 }
 
 /* ------------------------------------------------------------ responder */
@@ -264,6 +269,7 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 	message_destroy(r);
 	if (c) {
 		child_add_to_sa(sa, c);
+		reqid_map_set(e, c->reqid, sa->entry.local_spi);
 		child_log_up(sa, c, "established");
 	} else if (err) {
 		sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA refused: %s",

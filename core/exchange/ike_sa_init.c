@@ -297,7 +297,7 @@ void ike_init_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 /* ------------------------------------------------------------ responder */
 
 /* An unprotected answer to an IKE_SA_INIT request, with no state kept. */
-static void init_answer(engine_t *e, packet_t *pkt, uint64_t spi_i,
+void init_answer(engine_t *e, packet_t *pkt, uint64_t spi_i,
                         uint16_t type, chunk_t data)
 {
 	message_t *r = message_create(EXCH_IKE_SA_INIT, IKE_FLAG_RESPONSE, spi_i, 0, 0);

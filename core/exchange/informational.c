@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "exchange/child_sa.h"
+#include "exchange/tasks.h"
 
 void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 {
@@ -85,6 +86,7 @@ void ike_sa_send_delete(engine_t *e, ike_sa_t *sa)
 		sa_timer_stop(e, sa, TIMER_RETRANSMIT);
 		ike_sa_free_msgs(&sa->req, &sa->n_req);
 	}
+	exch_abort(sa);
 	message_t *m = sa_new_request(sa, EXCH_INFORMATIONAL);
 	message_add_delete(m, PROTO_IKE, NULL, 0);
 	sa_log(sa, DBG_IKESA, LVL_OP, "deleting IKE SA");

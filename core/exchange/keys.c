@@ -29,7 +29,7 @@ static bool setup_dir(ike_sa_t *sa, sk_ctx_t *c, chunk_t sk_e, chunk_t sk_a)
 	       c->signer->set_key(c->signer, sk_a);
 }
 
-static bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
+bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
 {
 	ike_keys_t *keys = xzalloc(sizeof(*keys));
 	keys->prf_alg = sa->algs.prf;

@@ -2,6 +2,10 @@
 libikev2d_la_SOURCES += \
 	core/exchange/auth_registry.c \
 	core/exchange/child_sa.c \
+	core/exchange/create_child_sa.c \
+	core/exchange/ike_rekey.c \
+	core/exchange/kernel_events.c \
+	core/exchange/tasks.c \
 	core/exchange/cookie.c \
 	core/exchange/engine.c \
 	core/exchange/id.c \
@@ -18,4 +22,5 @@ noinst_HEADERS += \
 	core/exchange/engine.h \
 	core/exchange/engine_priv.h \
 	core/exchange/proposal.h \
+	core/exchange/tasks.h \
 	core/exchange/ts.h

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/tasks.h"
 #include "net/addr.h"
 
 static void drop(engine_t *e, packet_t *pkt, const char *why)
@@ -42,6 +43,14 @@ static void init_retransmit(engine_t *e, packet_t *pkt)
 		message_t *m;
 		if (message_parse(pkt->data, &m, &err) != CODEC_OK) {
 			log_codec(e, pkt, "invalid IKE_SA_INIT request", &err);
+			/* Say what is wrong (RFC 7296 §2.5, §2.21.1); unprotected,
+			 * no state kept. */
+			if (err.notify == N_UNSUPPORTED_CRITICAL_PAYLOAD) {
+				uint8_t type = err.payload;
+				init_answer(e, pkt, hdr.spi_i, err.notify, chunk_create(&type, 1));
+			} else if (err.notify == N_INVALID_SYNTAX) {
+				init_answer(e, pkt, hdr.spi_i, err.notify, chunk_empty);
+			}
 			return;
 		}
 		ike_init_process_request(e, pkt, m);
@@ -197,30 +206,33 @@ static void dispatch(engine_t *e, ike_sa_t *sa, message_t *m)
 			       "CREATE_CHILD_SA before the IKE SA is up, ignored");
 			break;
 		}
-		if (!resp) {
-			/* Not supported yet: refuse cleanly. */
-			message_t *r = sa_new_response(sa, EXCH_CREATE_CHILD_SA,
-			                               m->hdr.message_id);
-			message_add_notify(r, PROTO_NONE, chunk_empty,
-			                   N_NO_ADDITIONAL_SAS, chunk_empty);
-			send_response(e, sa, r);
-			message_destroy(r);
-		}
+		if (resp)
+			create_child_process_response(e, sa, m);
+		else
+			create_child_process_request(e, sa, m);
 		break;
 	default:
 		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "exchange type %u not supported",
 		       m->hdr.exchange);
 		break;
 	}
+	/* Our window is free again: start what waits. */
+	if (resp && sa->state == IKE_ESTABLISHED)
+		tasks_run(e, sa);
 }
 
 void engine_receive(engine_t *e, packet_t *pkt)
 {
-	ike_header_t hdr;
+	ike_header_t hdr = { 0 };
 	codec_error_t err;
 
-	if (ike_parse_header(pkt->data, &hdr, &err) != CODEC_OK) {
+	codec_status_t st = ike_parse_header(pkt->data, &hdr, &err);
+	if (st != CODEC_OK) {
 		log_codec(e, pkt, "invalid IKE header", &err);
+		/* A request of another major version learns ours (§2.5). */
+		if (st == CODEC_BAD_VERSION && hdr.exchange == EXCH_IKE_SA_INIT &&
+		    !(hdr.flags & IKE_FLAG_RESPONSE) && hdr.spi_i)
+			init_answer(e, pkt, hdr.spi_i, N_INVALID_MAJOR_VERSION, chunk_empty);
 		packet_destroy(pkt);
 		return;
 	}

@@ -26,6 +26,8 @@ void child_sa_free(child_sa_t *c)
 {
 	if (!c)
 		return;
+	chunk_free(&c->peer_rekey_nonce);
+	chunk_free(&c->our_rekey_nonce);
 	free(c->ts_local);
 	free(c->ts_remote);
 	free(c);

@@ -66,8 +66,12 @@ struct child_sa {
 	ts_t *ts_remote; int n_ts_remote;
 	uint64_t unique_id;
 	uint64_t established_ms;
-	uint32_t reqid;
-	uint64_t rekey_at_ms, expire_at_ms;  /* 0 = never */
+	uint32_t reqid;              /* shared by a CHILD SA and its rekeyed successors */
+	bool keep_policies;          /* rekeyed: the successor owns the policies */
+	bool rekeyed_by_peer;        /* the peer rekeyed it while we tried too */
+	chunk_t peer_rekey_nonce;    /* lowest nonce of the peer's rekey exchange */
+	chunk_t our_rekey_nonce;     /* rekeyed by us: lowest nonce of our exchange */
+	uint32_t successor_spi;      /* rekeyed by us: the new SA's inbound SPI */
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */
@@ -103,8 +107,8 @@ struct ike_sa {
 	bool peer_fragmentation;     /* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
 	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
 	bool natt;                   /* on port 4500 with the non-ESP marker */
-	uint8_t pending_task;        /* engine-defined */
-	void *task_data;             /* engine-defined state of pending_task */
+	void *tasks;                 /* engine-defined queue of exchanges to start */
+	void *exch;                  /* engine-defined state of our request in flight */
 };
 
 /* Free everything the SA owns except its table entry's memory layout (the

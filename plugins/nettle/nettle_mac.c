@@ -53,7 +53,8 @@ void xcbc_aes128_set_key(struct xcbc_aes128_ctx *ctx, const uint8_t *key)
 void xcbc_aes128_mac(const struct xcbc_aes128_ctx *ctx, size_t len,
                      const uint8_t *data, uint8_t *out)
 {
-	uint8_t e[AES_BLOCK_SIZE] = { 0 };
+	/* Aligned: Nettle's memxor is much faster on aligned words. */
+	_Alignas(16) uint8_t e[AES_BLOCK_SIZE] = { 0 };
 
 	/* All blocks but the last (a complete last block is kept back, as it
 	 * is XORed with K2 rather than padded and XORed with K3). */

@@ -142,8 +142,10 @@ static void ours_aead_dec(void *p)
 	              chunk_create(aad, AAD_LEN), chunk_create(iv, 8), icv);
 }
 
+/* Contexts 16-byte aligned like the plugin's: alignment alone moves some
+ * of these by 15-20%, which would compare layouts, not wrappers. */
 typedef struct {
-	union {
+	_Alignas(16) union {
 		struct aes128_ctx aes128;
 		struct aes256_ctx aes256;
 		struct des3_ctx des3;
@@ -354,15 +356,15 @@ static void ours_prf(void *p)
 }
 
 typedef struct {
-	int kind;   /* 1 sha1, 256, 384, 512, 'x' xcbc, 'c' cmac */
-	size_t len, trunc;
-	union {
+	_Alignas(16) union {
 		struct hmac_sha1_ctx sha1;
 		struct hmac_sha256_ctx sha256;
 		struct hmac_sha512_ctx sha512;
 		struct cmac_aes128_ctx cmac;
 		struct xcbc_aes128_ctx xcbc;
 	} u;
+	int kind;   /* 1 sha1, 256, 384, 512, 'x' xcbc, 'c' cmac */
+	size_t len, trunc;
 } raw_mac_t;
 
 static void raw_mac(void *p)

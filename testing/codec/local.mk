@@ -43,10 +43,19 @@ EXTRA_DIST += testing/codec/test_scapy.sh testing/codec/scapy_messages.py
 
 check_PROGRAMS += testing/codec/ikev2_gen
 testing_codec_ikev2_gen_SOURCES = testing/codec/ikev2_gen.c testing/codec/samples.c \
-	testing/codec/samples.h
+	testing/codec/samples.h testing/codec/pcap_out.c testing/codec/pcap_out.h
 testing_codec_ikev2_gen_CFLAGS = $(AM_CFLAGS)
 testing_codec_ikev2_gen_LDADD = libikev2d.la
 
 # tshark dissects what we generate.
 TESTS += testing/codec/test_tshark.sh
 EXTRA_DIST += testing/codec/test_tshark.sh
+
+# tshark decrypts and verifies what we protect with real ciphers.
+check_PROGRAMS += testing/codec/ikev2_gen_sk
+testing_codec_ikev2_gen_sk_SOURCES = testing/codec/ikev2_gen_sk.c testing/codec/samples.c \
+	testing/codec/samples.h testing/codec/pcap_out.c testing/codec/pcap_out.h
+testing_codec_ikev2_gen_sk_CFLAGS = $(AM_CFLAGS)
+testing_codec_ikev2_gen_sk_LDADD = libikev2d.la
+TESTS += testing/codec/test_tshark_sk.sh
+EXTRA_DIST += testing/codec/test_tshark_sk.sh

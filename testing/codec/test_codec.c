@@ -95,14 +95,17 @@ START_TEST(test_roundtrip_sample)
 	char s1[512], s2[512];
 	codec_error_t err;
 
-	ck_assert_int_eq(message_check(m, &err), enc && m->count ?
-	                 CODEC_INVALID_SYNTAX : CODEC_OK);
+	/* a built message of a protected exchange is not (yet) protected */
+	ck_assert_int_eq(message_check(m, &err), enc ? CODEC_INVALID_SYNTAX
+	                                             : CODEC_OK);
 	chunk_t d1 = wire(m, enc, &out);
 	message_summary(m, s1, sizeof(s1));
 	message_t *p = parse_ok(d1);
 	if (enc) {
 		ck_assert(message_has_sk(p));
+		ck_assert(!p->decrypted);
 		ck_assert_int_eq(message_decrypt(p, &in, &err), CODEC_OK);
+		ck_assert(p->decrypted);
 	}
 	message_summary(p, s2, sizeof(s2));
 	ck_assert_str_eq(s1, s2);
@@ -529,6 +532,20 @@ START_TEST(test_rules)
 	chunk_free(&d);
 	message_destroy(m);
 
+	/* the roles of IKE_SA_INIT: a "request" from the responder */
+	m = sample_build(SAMPLE_INIT_REQ);
+	m->hdr.flags = 0;
+	d = wire(m, false, NULL);
+	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
+	ck_assert(strstr(err.text, "Initiator flag clear"));
+	chunk_free(&d);
+	m->hdr.flags = IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE;
+	d = wire(m, false, NULL);
+	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
+	ck_assert(strstr(err.text, "Initiator flag set"));
+	chunk_free(&d);
+	message_destroy(m);
+
 	/* IKE_SA_INIT never carries SK */
 	m = sample_build(SAMPLE_INIT_REQ);
 	{
@@ -562,13 +579,23 @@ START_TEST(test_rules)
 	m = sample_build(SAMPLE_AUTH_REQ);
 	d = wire(m, false, NULL);
 	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
-	ck_assert(strstr(err.text, "unprotected"));
+	ck_assert(strstr(err.text, "without protection"));
 	chunk_free(&d);
 	message_destroy(m);
 	m = message_create(EXCH_INFORMATIONAL, IKE_FLAG_RESPONSE, 1, 2, 0);
 	message_add_notify(m, 0, chunk_empty, N_INVALID_IKE_SPI, chunk_empty);
 	d = wire(m, false, NULL);
-	ck_assert_int_eq(parse_status(d, &err), CODEC_OK);
+	{
+		message_t *u = parse_ok(d);
+		ck_assert(!u->decrypted);   /* the engine sees it is unauthenticated */
+		message_destroy(u);
+	}
+	chunk_free(&d);
+	message_destroy(m);
+	/* an empty unprotected INFORMATIONAL (a forged liveness check) */
+	m = message_create(EXCH_INFORMATIONAL, 0, 1, 2, 5);
+	d = wire(m, false, NULL);
+	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
 	chunk_free(&d);
 	message_destroy(m);
 

@@ -318,6 +318,30 @@ START_TEST(test_derive_ike)
 	ck_assert_int_eq(sz.encr_key, 28);    /* key + 4-byte nonce */
 	ck_assert_int_eq(sz.integ_key, 16);
 
+	/* CHILD SA sets: no PRF; ESP with NULL encryption has no cipher key. */
+	keymat_algs_t esp_null = { 0, ENCR_NULL, 0, INTEG_HMAC_SHA2_256_128 };
+	ck_assert(keymat_sizes(&esp_null, &sz));
+	ck_assert_int_eq(sz.prf_key, 0);
+	ck_assert_int_eq(sz.encr_key, 0);
+	ck_assert_int_eq(sz.integ_key, 32);
+	keymat_algs_t esp_gcm = { 0, ENCR_AES_GCM_16, 256, INTEG_NONE };
+	ck_assert(keymat_sizes(&esp_gcm, &sz));
+	ck_assert_int_eq(sz.encr_key, 36);
+	keymat_child_keys_t ck;
+	uint8_t skd[32] = { 9 };
+	ck_assert(keymat_child_keys(PRF_HMAC_SHA2_256, chunk_create(skd, 32),
+	                            chunk_empty, chunk_create(ni, 32),
+	                            chunk_create(nr, 32), &sz, &ck));
+	ck_assert_int_eq(ck.encr_i.len, 36);
+	ck_assert_int_eq(ck.encr_r.len, 36);
+	ck_assert_ptr_null(ck.integ_i.ptr);
+	ck_assert(!chunk_equals(ck.encr_i, ck.encr_r));
+	keymat_child_keys_clear(&ck);
+	/* Without SK_d, no keys. */
+	ck_assert(!keymat_child_keys(PRF_HMAC_SHA2_256, chunk_empty, chunk_empty,
+	                             chunk_create(ni, 32), chunk_create(nr, 32),
+	                             &sz, &ck));
+
 	/* Inconsistent sets are refused. */
 	keymat_algs_t aead_integ = { PRF_HMAC_SHA2_256, ENCR_AES_GCM_16, 128,
 	                             INTEG_HMAC_SHA2_256_128 };

@@ -362,6 +362,54 @@ START_TEST(test_mac_vectors)
 }
 END_TEST
 
+START_TEST(test_mac_bad_args)
+{
+	uint8_t key[64] = { 7 }, out[64];
+	signer_t *s = crypto_create_signer(INTEG_HMAC_SHA2_256_128);
+	prf_t *p;
+
+	ck_assert_int_eq(s->get_key_size(s), 32);
+	ck_assert_int_eq(s->get_block_size(s), 16);
+	/* Unkeyed, then keys of the wrong size (integrity keys are exact). */
+	ck_assert(!s->get_signature(s, chunk_from_str("x"), out));
+	ck_assert(!s->verify_signature(s, chunk_from_str("x"), chunk_create(out, 16)));
+	ck_assert(!s->set_key(s, chunk_create(key, 31)));
+	ck_assert(!s->set_key(s, chunk_create(key, 33)));
+	ck_assert(s->set_key(s, chunk_create(key, 32)));
+	ck_assert(s->get_signature(s, chunk_empty, out));
+	ck_assert(s->verify_signature(s, chunk_empty, chunk_create(out, 16)));
+	ck_assert(!s->verify_signature(s, chunk_empty, chunk_create(out, 15)));
+	ck_assert(!s->verify_signature(s, chunk_empty, chunk_create(out, 32)));
+	ck_assert(!s->verify_signature(s, chunk_empty, chunk_empty));
+	ck_assert(!s->get_signature(s, chunk_empty, NULL));
+	s->destroy(s);
+
+	s = crypto_create_signer(INTEG_AES_XCBC_96);
+	ck_assert_int_eq(s->get_key_size(s), 16);
+	ck_assert(!s->set_key(s, chunk_create(key, 20)));
+	s->destroy(s);
+	ck_assert_ptr_null(crypto_create_signer(INTEG_HMAC_MD5_96));
+	ck_assert_ptr_null(crypto_create_signer(INTEG_NONE));
+
+	/* PRFs take keys of any length (RFC 7296 §2.13); unkeyed fails. */
+	p = crypto_create_prf(PRF_AES128_XCBC);
+	ck_assert_int_eq(p->get_key_size(p), 16);
+	ck_assert_int_eq(p->get_block_size(p), 16);
+	ck_assert(!p->get_bytes(p, chunk_from_str("x"), out));
+	ck_assert(p->set_key(p, chunk_empty));
+	ck_assert(p->set_key(p, chunk_create(key, 64)));
+	ck_assert(p->get_bytes(p, chunk_from_str("x"), out));
+	ck_assert(!p->get_bytes(p, chunk_from_str("x"), NULL));
+	p->destroy(p);
+	p = crypto_create_prf(PRF_HMAC_SHA2_512);
+	ck_assert_int_eq(p->get_key_size(p), 64);
+	ck_assert(p->set_key(p, chunk_empty));
+	ck_assert(p->get_bytes(p, chunk_empty, out));
+	p->destroy(p);
+	ck_assert_ptr_null(crypto_create_prf(PRF_HMAC_MD5));
+}
+END_TEST
+
 /* RFC 4231: HMAC-SHA-256/384/512 as PRFs (full) and test case 5's
  * truncation to 128 bits as a prefix. */
 START_TEST(test_rfc4231)
@@ -814,6 +862,7 @@ static Suite *nettle_suite(void)
 	tcase_add_test(tc, test_cipher_bad_args);
 	tcase_add_loop_test(tc, test_mac_vectors, 0,
 	                    sizeof(mac_files) / sizeof(mac_files[0]));
+	tcase_add_test(tc, test_mac_bad_args);
 	tcase_add_test(tc, test_rfc4231);
 	tcase_add_test(tc, test_hashers);
 	tcase_add_test(tc, test_rng);

@@ -3,10 +3,13 @@
  * strongSwan interop tests before (and independently of) the daemon:
  *
  *     engine_peer -f ikev2.config [-i LABEL]... [-t SECONDS]
+ *                 [-r SECONDS] [-R SECONDS]
  *
  * Loads the configuration and the plugins it lists, opens the IKE sockets,
  * starts the engine (rules with auto_start initiate), initiates each -i
- * rule, runs until SIGTERM/SIGINT or -t seconds, then deletes every SA
+ * rule, rekeys every CHILD SA after -r seconds and every IKE SA after -R
+ * seconds (as a later ikeadm command will), runs until SIGTERM/SIGINT or -t
+ * seconds, then deletes every SA
  * (waiting up to 2 s for the peer's answers) and prints the engine's
  * counters as "key=value" lines on stdout.
  */
@@ -24,7 +27,6 @@
 #include "config/debug_level.h"
 #include "exchange/engine.h"
 #include "lib/plugin_loader.h"
-#include "net/net.h"
 
 static void to_stderr(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
                       const char *msg)
@@ -56,6 +58,18 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
+static void rekey_child_job(void *arg)
+{
+	(void)arg;
+	engine_rekey(engine_get(), NULL, false);
+}
+
+static void rekey_ike_job(void *arg)
+{
+	(void)arg;
+	engine_rekey(engine_get(), NULL, true);
+}
+
 static void timeout_job(void *arg)
 {
 	(void)arg;
@@ -66,13 +80,15 @@ int main(int argc, char **argv)
 {
 	const char *file = NULL;
 	const char *initiate[16];
-	int n_init = 0, secs = 0, opt;
+	int n_init = 0, secs = 0, rekey_child = 0, rekey_ike = 0, opt;
 
-	while ((opt = getopt(argc, argv, "f:i:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:i:t:r:R:")) != -1) {
 		switch (opt) {
 		case 'f': file = optarg; break;
 		case 'i': if (n_init < 16) initiate[n_init++] = optarg; break;
 		case 't': secs = atoi(optarg); break;
+		case 'r': rekey_child = atoi(optarg); break;
+		case 'R': rekey_ike = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: %s -f CONFIG [-i LABEL]... [-t SECONDS]\n",
 			        argv[0]);
@@ -106,14 +122,16 @@ int main(int argc, char **argv)
 	if (!runtime_init(cfg->daemon.min_threads > 0 ? cfg->daemon.min_threads : 2,
 	                  cfg->daemon.max_threads > 0 ? cfg->daemon.max_threads : 4))
 		return 1;
-	if (!net_open(cfg->daemon.ike_port, cfg->daemon.natt_port))
-		return 1;
 	pthread_t sig_thread;
 	pthread_create(&sig_thread, NULL, signal_thread, NULL);
 	if (!engine_start(cfg))
 		return 1;
 	for (int i = 0; i < n_init; i++)
 		engine_initiate(engine_get(), initiate[i]);
+	if (rekey_child > 0)
+		sched_after_ms((uint64_t)rekey_child * 1000, rekey_child_job, NULL);
+	if (rekey_ike > 0)
+		sched_after_ms((uint64_t)rekey_ike * 1000, rekey_ike_job, NULL);
 	if (secs > 0)
 		sched_after_ms((uint64_t)secs * 1000, timeout_job, &sig_thread);
 	runtime_run();
@@ -121,13 +139,15 @@ int main(int argc, char **argv)
 
 	const engine_stats_t st = final;
 	printf("ike_sas=%u\nestablished=%u\nike_established_total=%llu\n"
-	       "child_established_total=%llu\ncookies_sent=%llu\ndropped=%llu\n",
+	       "child_established_total=%llu\nike_rekeyed_total=%llu\n"
+	       "child_rekeyed_total=%llu\ncookies_sent=%llu\ndropped=%llu\n",
 	       st.ike_sas, st.established,
 	       (unsigned long long)st.ike_established_total,
 	       (unsigned long long)st.child_established_total,
+	       (unsigned long long)st.ike_rekeyed_total,
+	       (unsigned long long)st.child_rekeyed_total,
 	       (unsigned long long)st.cookies_sent, (unsigned long long)st.dropped);
 	fflush(stdout);
-	net_close();
 	runtime_deinit();
 	config_unref(cfg);
 	plugin_loader_unload();

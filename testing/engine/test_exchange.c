@@ -9,6 +9,7 @@
  * exits 77 when they cannot be loaded.
  */
 #include <check.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -20,9 +21,11 @@
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
+#include <ikev2d/crypto.h>
 #include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/runtime.h>
 
+#include "codec/message.h"
 #include "config/config.h"
 #include "exchange/engine.h"
 #include "lib/plugin_loader.h"
@@ -34,6 +37,7 @@
 #define ADDR_B "10.0.0.2"
 
 static engine_t *eng_a, *eng_b;
+static atomic_int collisions;   /* "simultaneous rekey" log lines */
 static kernel_null_t *kn;
 static char tmpdir[64];
 
@@ -58,6 +62,31 @@ static void deliver(void *arg)
 	free(d);
 }
 
+/* While paused, packets wait here (to make exchanges cross in flight). */
+static pthread_mutex_t held_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool paused;
+static chunk_t last_stray;     /* last packet to an address not A or B */
+static int n_stray;
+static delivery_t *held[64];
+static int n_held;
+
+static void pause_network(void)
+{
+	pthread_mutex_lock(&held_lock);
+	paused = true;
+	pthread_mutex_unlock(&held_lock);
+}
+
+static void resume_network(void)
+{
+	pthread_mutex_lock(&held_lock);
+	paused = false;
+	for (int i = 0; i < n_held; i++)
+		job_queue(deliver, held[i]);
+	n_held = 0;
+	pthread_mutex_unlock(&held_lock);
+}
+
 static bool test_sender(packet_t *p, void *ctx)
 {
 	(void)ctx;
@@ -65,6 +94,14 @@ static bool test_sender(packet_t *p, void *ctx)
 	addr_ip_to_str(&p->dst, dst, sizeof(dst));
 	bool to_b = strcmp(dst, ADDR_B) == 0;
 	bool to_a = strcmp(dst, ADDR_A) == 0;
+	if (!to_a && !to_b) {
+		/* to a made-up peer of a test: keep the last one to look at */
+		pthread_mutex_lock(&held_lock);
+		chunk_free(&last_stray);
+		last_stray = chunk_clone(p->data);
+		n_stray++;
+		pthread_mutex_unlock(&held_lock);
+	}
 	if ((!to_a && !to_b) || (drop_fn && drop_fn(p, to_b))) {
 		atomic_fetch_add(&dropped_pkts, 1);
 		packet_destroy(p);
@@ -74,7 +111,14 @@ static bool test_sender(packet_t *p, void *ctx)
 	delivery_t *d = malloc(sizeof(*d));
 	d->to = to_b ? eng_b : eng_a;
 	d->p = p;
-	job_queue(deliver, d);
+	pthread_mutex_lock(&held_lock);
+	if (paused && n_held < 64) {
+		held[n_held++] = d;
+		d = NULL;
+	}
+	pthread_mutex_unlock(&held_lock);
+	if (d)
+		job_queue(deliver, d);
 	return true;
 }
 
@@ -148,6 +192,10 @@ typedef struct {
 	const char *daemon_extra;
 	const char *rule_extra;
 	const char *local_id, *remote_id;
+	const char *child_extra;
+	/* Short lifetimes are below what a configuration file may say. */
+	uint32_t child_softlife, ike_lifetime;
+	int half_open_timeout;
 } side_t;
 
 static const char *DEFAULT_DAEMON =
@@ -180,18 +228,27 @@ static config_t *make_config(const char *name, const char *local, const char *re
 	        "  ikesa_xform = ( %s );\n"
 	        "  %s\n"
 	        "  childsa = ( { local_ts = \"%s\"; remote_ts = \"%s\";\n"
-	        "    esp_xform = ( %s ); } ); } );\n",
+	        "    esp_xform = ( %s ); %s } ); } );\n",
 	        name, s->daemon_extra ? s->daemon_extra : DEFAULT_DAEMON, local, remote,
 	        s->local_id ? "local_id = " : "", s->local_id ? s->local_id : "",
 	        s->local_id ? ";" : "",
 	        s->remote_id ? "remote_id = " : "", s->remote_id ? s->remote_id : "",
 	        s->remote_id ? ";" : "",
 	        s->ike ? s->ike : DEFAULT_IKE, s->rule_extra ? s->rule_extra : "",
-	        s->local_ts, s->remote_ts, s->esp ? s->esp : DEFAULT_ESP);
+	        s->local_ts, s->remote_ts, s->esp ? s->esp : DEFAULT_ESP,
+	        s->child_extra ? s->child_extra : "");
 	fclose(f);
 	int errs = 0;
 	config_t *cfg = config_load(path, &errs);
 	ck_assert_msg(cfg != NULL, "config %s did not load (%d errors)", path, errs);
+	if (s->child_softlife) {
+		cfg->rules[0].child[0].softlife_secs = s->child_softlife;
+		cfg->rules[0].child[0].lifetime_secs = 60;
+	}
+	if (s->ike_lifetime)
+		cfg->rules[0].ikesa_lifetime_secs = s->ike_lifetime;
+	if (s->half_open_timeout)
+		cfg->daemon.half_open_timeout_secs = s->half_open_timeout;
 	return cfg;
 }
 
@@ -393,8 +450,10 @@ START_TEST(delete_on_shutdown_reaches_peer)
 	start_pair(&a, &b);
 	size_t sas_before = kernel_null_count_sas(kn);
 	ck_assert(engine_initiate(eng_a, "r"));
-	WAIT_FOR(stats(eng_b).child_established_total == 1, 3000);
+	WAIT_FOR(stats(eng_b).child_established_total == 1 &&
+	         stats(eng_a).child_established_total == 1, 3000);
 	ck_assert_uint_eq(stats(eng_b).established, 1);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
 	engine_t *a_eng = eng_a;
 	engine_destroy(a_eng, 2000);
 	eng_a = NULL;   /* B's answer to the Delete goes nowhere */
@@ -471,12 +530,255 @@ START_TEST(garbage_is_dropped)
 }
 END_TEST
 
+/* An IKE_SA_INIT request from src as an initiator would send it. */
+static packet_t *init_request(const char *src, uint64_t spi_i, chunk_t ke_pub,
+                              chunk_t cookie, bool critical_junk)
+{
+	transform_t xf[] = {
+		{ TRANS_ENCR, ENCR_AES_CBC, 128, false },
+		{ TRANS_INTEG, INTEG_HMAC_SHA2_256_128, 0, false },
+		{ TRANS_PRF, PRF_HMAC_SHA2_256, 0, false },
+		{ TRANS_KE, KE_ECP_256, 0, false },
+	};
+	proposal_t prop = { .number = 1, .protocol = PROTO_IKE, .num_transforms = 4,
+	                    .transforms = xf };
+	uint8_t nonce[32];
+	ck_assert_int_eq(getrandom(nonce, sizeof(nonce), 0), (ssize_t)sizeof(nonce));
+	message_t *m = message_create(EXCH_IKE_SA_INIT, IKE_FLAG_INITIATOR, spi_i, 0, 0);
+	if (cookie.len)
+		message_add_notify(m, PROTO_NONE, chunk_empty, N_COOKIE, cookie);
+	message_add_sa(m, &prop, 1);
+	message_add_ke(m, KE_ECP_256, ke_pub);
+	message_add_nonce(m, chunk_create(nonce, sizeof(nonce)));
+	if (critical_junk)
+		message_add_raw(m, 200, true, chunk_from_str("junk"));
+	packet_t *p = packet_create();
+	addr_from_str(src, 500, &p->src);
+	addr_from_str(ADDR_B, 500, &p->dst);
+	codec_error_t err;
+	ck_assert_int_eq(message_generate(m, &p->data, &err), CODEC_OK);
+	message_destroy(m);
+	return p;
+}
+
+START_TEST(init_flood_gets_cookies_and_expires)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	b.daemon_extra = "cookie_threshold = 10; half_open_max_per_peer = 3;";
+	b.half_open_timeout = 1;
+	start_pair(&a, &b);
+	/* B accepts any remote address for this test's sources */
+	ke_t *ke = crypto_create_ke(KE_ECP_256);
+	chunk_t pub;
+	ck_assert(ke->get_public(ke, &pub));
+	engine_destroy(eng_b, 0);
+	config_t *cb = make_config("b", ADDR_B, "10.0.0.0/8", &b);
+	eng_b = engine_create(cb);
+	config_unref(cb);
+	for (int i = 0; i < 100; i++) {
+		char src[32];
+		snprintf(src, sizeof(src), "10.5.%d.%d", i / 200, 1 + i % 200);
+		engine_receive(eng_b, init_request(src, 0x1000 + i, pub, chunk_empty, false));
+	}
+	ck_assert_uint_eq(stats(eng_b).half_open, 10);
+	ck_assert_uint_eq(stats(eng_b).cookies_sent, 90);
+	/* a made-up cookie does not pass */
+	uint8_t fake[33] = { 0 };
+	engine_receive(eng_b, init_request("10.6.0.2", 0x3000, pub,
+	                                   chunk_create(fake, sizeof(fake)), false));
+	ck_assert_uint_eq(stats(eng_b).half_open, 10);
+	/* an unknown critical payload is named in the answer */
+	int strays = n_stray;
+	engine_receive(eng_b, init_request("10.6.0.3", 0x4000, pub, chunk_empty, true));
+	ck_assert_int_eq(n_stray, strays + 1);
+	message_t *ans;
+	codec_error_t err;
+	pthread_mutex_lock(&held_lock);
+	ck_assert_int_eq(message_parse(last_stray, &ans, &err), CODEC_OK);
+	pthread_mutex_unlock(&held_lock);
+	notify_payload_t *n = message_find_notify(ans, N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_eq(n->data.len, 1);
+	ck_assert_uint_eq(n->data.ptr[0], 200);
+	message_destroy(ans);
+	/* the half-open SAs go after their timeout */
+	WAIT_FOR(stats(eng_b).half_open == 0 && stats(eng_b).ike_sas == 0, 4000);
+	ck_assert_uint_eq(stats(eng_b).half_open, 0);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+
+	/* Below the cookie threshold, one source still cannot hold more than
+	 * half_open_max_per_peer half-open SAs. */
+	engine_destroy(eng_b, 0);
+	b.daemon_extra = "cookie_threshold = 1000; half_open_max_per_peer = 3;";
+	cb = make_config("b", ADDR_B, "10.0.0.0/8", &b);
+	eng_b = engine_create(cb);
+	config_unref(cb);
+	for (int i = 0; i < 6; i++)
+		engine_receive(eng_b, init_request("10.6.0.1", 0x2000 + i, pub,
+		                                   chunk_empty, false));
+	ck_assert_uint_eq(stats(eng_b).half_open, 3);
+	ck_assert_uint_eq(stats(eng_b).cookies_sent, 0);
+	engine_receive(eng_b, init_request("10.6.0.9", 0x2100, pub, chunk_empty, false));
+	ck_assert_uint_eq(stats(eng_b).half_open, 4);
+	chunk_free(&pub);
+	ke->destroy(ke);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(reload_keeps_established_sas)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	/* SIGHUP on B: the new configuration has another key and only a
+	 * rule for some other peer. */
+	side_t b2 = b;
+	b2.key = "the-new-key";
+	config_t *nc = make_config("b2", ADDR_B, "10.9.9.9", &b2);
+	engine_set_config(eng_b, nc);
+	config_unref(nc);
+	/* The established SA keeps its rule: a CHILD SA rekey still works. */
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	WAIT_FOR(stats(eng_a).child_rekeyed_total == 1 &&
+	         stats(eng_b).child_rekeyed_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).child_rekeyed_total, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	/* A new IKE SA from A meets the new configuration: no rule for it. */
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_sas == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, 1);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(acquire_initiates_rule)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	/* An admin's outbound policy without SAs; traffic hits it. */
+	kernel_policy_t p = { .dir = KERNEL_DIR_OUT, .action = KERNEL_POLICY_PROTECT,
+	                      .reqid = 4242, .protocol = KERNEL_PROTO_ESP };
+	p.src_ts.family = p.dst_ts.family = AF_INET;
+	inet_pton(AF_INET, "10.1.3.0", p.src_ts.from);
+	inet_pton(AF_INET, "10.1.3.255", p.src_ts.to);
+	inet_pton(AF_INET, "10.2.0.7", p.dst_ts.from);
+	inet_pton(AF_INET, "10.2.0.7", p.dst_ts.to);
+	p.src_ts.port_to = p.dst_ts.port_to = 0xffff;
+	ck_assert(kernel_add_policy(&p));
+	ck_assert(kernel_null_acquire(kn, 4242));
+	ck_assert(kernel_null_acquire(kn, 4242));   /* a burst starts one */
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 3000);
+	usleep(200 * 1000);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, 1);
+	ck_assert(kernel_del_policy(&p));
+	stop_pair(0);
+}
+END_TEST
+
+static size_t sas_now(void)
+{
+	return kernel_null_count_sas(kn);
+}
+
+START_TEST(child_rekey_one_side)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.child_softlife = 2;
+	start_pair(&a, &b);
+	size_t before = sas_now();
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_rekeyed_total >= 1 &&
+	         stats(eng_b).child_rekeyed_total >= 1, 6000);
+	ck_assert_uint_ge(stats(eng_a).child_rekeyed_total, 1);
+	ck_assert_uint_ge(stats(eng_b).child_rekeyed_total, 1);
+	usleep(500 * 1000);
+	/* the old pair is gone: one pair per side again */
+	ck_assert_uint_eq(sas_now(), before + 4);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	stop_pair(0);
+	ck_assert_uint_eq(sas_now(), before);
+}
+END_TEST
+
+START_TEST(child_rekey_collision)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.child_extra = b.child_extra = "childsa_pfs = 19;";
+	start_pair(&a, &b);
+	size_t before = sas_now();
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(sas_now(), before + 4);
+	/* Both ends rekey the CHILD SA with their requests crossing. */
+	atomic_store(&collisions, 0);
+	pause_network();
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	ck_assert_uint_eq(engine_rekey(eng_b, "r", false), 1);
+	resume_network();
+	WAIT_FOR(atomic_load(&collisions) == 2, 3000);
+	ck_assert_int_eq(atomic_load(&collisions), 2);   /* one line per side */
+	WAIT_FOR(sas_now() == before + 4, 3000);
+	usleep(300 * 1000);
+	/* whatever collided, exactly one pair survives on each side */
+	ck_assert_uint_eq(sas_now(), before + 4);
+	stop_pair(0);
+	ck_assert_uint_eq(sas_now(), before);
+}
+END_TEST
+
+START_TEST(ike_rekey_keeps_children)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.ike_lifetime = 2;
+	start_pair(&a, &b);
+	size_t before = sas_now();
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_rekeyed_total >= 1 &&
+	         stats(eng_b).ike_rekeyed_total >= 1, 6000);
+	ck_assert_uint_ge(stats(eng_a).ike_rekeyed_total, 1);
+	ck_assert_uint_ge(stats(eng_b).ike_rekeyed_total, 1);
+	WAIT_FOR(stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1, 2000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 1);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(sas_now(), before + 4);
+	/* the new IKE SA works: it can delete the CHILD SAs it inherited */
+	stop_pair(2000);
+	ck_assert_uint_eq(sas_now(), before);
+}
+END_TEST
+
 /* ------------------------------------------------------------ harness */
+
+static void kernel_events(const kernel_event_t *ev, void *ctx)
+{
+	(void)ctx;
+	if (eng_a)
+		engine_kernel_event(eng_a, ev);
+	if (eng_b)
+		engine_kernel_event(eng_b, ev);
+}
 
 static void quiet_log(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
                       const char *msg)
 {
 	(void)self; (void)g;
+	if (strstr(msg, "simultaneous rekey"))
+		atomic_fetch_add(&collisions, 1);
 	if (getenv("ENGINE_TEST_VERBOSE") || l <= LVL_OP)
 		fprintf(stderr, "%s\n", msg);
 }
@@ -505,6 +807,7 @@ int main(void)
 	kernel_ipsec_register("test-null", &wrapper);
 	runtime_init(2, 4);
 	net_set_sender(test_sender, NULL);
+	kernel_ipsec_set_listener(kernel_events, NULL);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/eng-test-XXXXXX");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
@@ -525,6 +828,12 @@ int main(void)
 	tcase_add_test(tc, delete_on_shutdown_reaches_peer);
 	tcase_add_test(tc, dpd_removes_dead_peer);
 	tcase_add_test(tc, garbage_is_dropped);
+	tcase_add_test(tc, init_flood_gets_cookies_and_expires);
+	tcase_add_test(tc, reload_keeps_established_sas);
+	tcase_add_test(tc, acquire_initiates_rule);
+	tcase_add_test(tc, child_rekey_one_side);
+	tcase_add_test(tc, child_rekey_collision);
+	tcase_add_test(tc, ike_rekey_keeps_children);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	/* One process: the plugins, runtime and kernel stay loaded. */

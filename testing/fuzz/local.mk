@@ -17,7 +17,8 @@ testing_fuzz_replay_frag_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/testing/codec
 testing_fuzz_replay_frag_LDADD = libikev2d.la
 
 EXTRA_DIST += testing/fuzz/build-fuzzers.sh testing/fuzz/run-fuzz.sh \
-	testing/fuzz/make_frag_seed.c testing/fuzz/corpus/parse testing/fuzz/corpus/frag
+	testing/fuzz/make_frag_seed.c testing/fuzz/corpus/parse testing/fuzz/corpus/frag \
+	testing/suites/codec-fuzz.sh
 
 # `make fuzzers` builds the libFuzzer targets into testing/fuzz/bin (clang);
 # with --enable-fuzzers make check also fuzzes them briefly.

@@ -13,6 +13,7 @@
 #include "gt_test.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,49 @@ START_TEST(test_pin_in_uri)
 
 	ck_assert_ptr_nonnull(key);
 	sign_verify(key, pub, SIG_ECDSA_P256_SHA256);
+	pub->destroy(pub);
+	key->destroy(key);
+}
+END_TEST
+
+/* Several threads signing with one token key at once. */
+typedef struct {
+	private_key_t *priv;
+	public_key_t *pub;
+	int ok;
+} thread_arg_t;
+
+static void *sign_loop(void *p)
+{
+	thread_arg_t *a = p;
+	chunk_t msg = chunk_from_str("concurrent"), sig;
+
+	for (int i = 0; i < 50; i++) {
+		if (a->priv->sign(a->priv, SIG_ECDSA_P256_SHA256, msg, &sig)) {
+			a->ok += a->pub->verify(a->pub, SIG_ECDSA_P256_SHA256, msg, sig);
+			chunk_free(&sig);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	private_key_t *key = cred_load_private_key_file(
+		TOKEN ";object=k-ec;type=private", KEY_ANY, PIN);
+	public_key_t *pub = file_pub("ec.pub");
+	thread_arg_t args[4];
+	pthread_t t[4];
+
+	ck_assert_ptr_nonnull(key);
+	for (int i = 0; i < 4; i++) {
+		args[i] = (thread_arg_t){ key, pub, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, sign_loop, &args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(args[i].ok, 50);
+	}
 	pub->destroy(pub);
 	key->destroy(key);
 }
@@ -225,6 +269,7 @@ int main(void)
 	tcase_add_test(tc, test_ecdsa);
 	tcase_add_test(tc, test_rsa);
 	tcase_add_test(tc, test_pin_in_uri);
+	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

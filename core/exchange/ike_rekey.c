@@ -1,0 +1,275 @@
+/*
+ * ike_rekey.c - rekeying an IKE SA with CREATE_CHILD_SA (RFC 7296
+ * §1.3.2, §2.8, §2.18): a new IKE SA with fresh SPIs, nonces and key
+ * exchange, keyed from the old SA's SK_d; the CHILD SAs move to it and
+ * the old SA is deleted by the side that started the rekey.  When both
+ * sides start one at once, the responder refuses the peer's while its own
+ * is in flight (TEMPORARY_FAILURE, §2.25); the IKE SA rekey timer has
+ * jitter so the retry does not collide again.
+ */
+#include "exchange/tasks.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/keymat.h"
+#include "exchange/proposal.h"
+
+static uint64_t spi_from8(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* The new IKE SA takes over: keys, children, timers. */
+static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
+                          chunk_t g_ir, chunk_t ni, chunk_t nr)
+{
+	keymat_algs_t ka = {
+		.prf = nsa->algs.prf, .encr = nsa->algs.encr,
+		.encr_key_bits = nsa->algs.encr_keylen, .integ = nsa->algs.integ,
+	};
+	uint8_t spi_i[8], spi_r[8];
+	spi_to_bytes(nsa->spi_i, spi_i);
+	spi_to_bytes(nsa->spi_r, spi_r);
+	keymat_ike_keys_t k = { 0 };
+	if (!keymat_derive_ike_rekey(old->algs.prf, old->keys->sk_d, &ka, g_ir, ni, nr,
+	                             spi_i, spi_r, &k) ||
+	    !ike_keys_install(nsa, &k)) {
+		keymat_ike_keys_clear(&k);
+		return false;
+	}
+	/* SK_pi/SK_pr serve no AUTH in a rekeyed SA. */
+	chunk_clear(&nsa->keys->sk_pi);
+	chunk_clear(&nsa->keys->sk_pr);
+	nsa->local = old->local;
+	nsa->remote = old->remote;
+	nsa->natt = old->natt;
+	nsa->nat_local = old->nat_local;
+	nsa->nat_remote = old->nat_remote;
+	nsa->peer_fragmentation = old->peer_fragmentation;
+	nsa->children = old->children;
+	old->children = NULL;
+	for (child_sa_t *c = nsa->children; c; c = c->next)
+		reqid_map_set(e, c->reqid, nsa->entry.local_spi);
+	ike_hs_free(nsa->hs);
+	nsa->hs = NULL;
+	nsa->state = IKE_ESTABLISHED;
+	nsa->last_heard_ms = time_monotonic_ms();
+	sa_table_set_established(e->table, &nsa->entry);
+	atomic_fetch_add(&e->n_established, 1);
+	char algs[128];
+	sa_log(nsa, DBG_IKESA, LVL_OP, "IKE SA #%llu rekeyed into this one as %s, "
+	       "%s, SPIs %016llx_i %016llx_r", (unsigned long long)old->entry.unique_id,
+	       nsa->initiator ? "initiator" : "responder",
+	       algs_to_str(&nsa->algs, PROTO_IKE, algs, sizeof(algs)),
+	       (unsigned long long)nsa->spi_i, (unsigned long long)nsa->spi_r);
+	atomic_fetch_add(&e->ike_rekeyed_total, 1);
+	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_REKEYED,
+	         .sa_id = nsa->entry.unique_id, .rule = SA_RULE(nsa) });
+	ike_sa_arm_timers(e, nsa);
+	return true;
+}
+
+/* ------------------------------------------------------------ initiator */
+
+void ike_rekey_start(engine_t *e, ike_sa_t *sa, task_t *t)
+{
+	exch_t *x = xzalloc(sizeof(*x));
+	x->type = TASK_IKE_REKEY;
+	x->ke_group = t->ke_group ? t->ke_group : sa->algs.ke;
+
+	ike_sa_t *nsa = ike_sa_new(e, config_ref(sa->cfg), sa->rule, true);
+	sa_table_insert(e->table, &nsa->entry, 0, NULL, false);
+	nsa->spi_i = nsa->entry.local_spi;
+	x->new_ike_spi = nsa->spi_i;
+	sa_table_checkin(e->table, &nsa->entry);
+
+	uint8_t spi[8];
+	spi_to_bytes(x->new_ike_spi, spi);
+	proposal_t props[CODEC_MAX_PROPOSALS];
+	transform_t xf[CODEC_MAX_PROPOSALS * 8];
+	int np = proposal_build(sa->rule->ike, sa->rule->n_ike, 0, PROTO_IKE, spi, 8,
+	                        NULL, props, CODEC_MAX_PROPOSALS, xf,
+	                        (int)(sizeof(xf) / sizeof(xf[0])));
+	chunk_t pub = chunk_empty;
+	x->ke = crypto_create_ke(x->ke_group);
+	bool ok = np > 0 && x->ke && x->ke->get_public(x->ke, &pub) &&
+	          nonce_create(&x->ni);
+	if (ok) {
+		message_t *m = sa_new_request(sa, EXCH_CREATE_CHILD_SA);
+		message_add_sa(m, props, np);
+		message_add_nonce(m, x->ni);
+		message_add_ke(m, x->ke_group, pub);
+		ok = send_request(e, sa, m);
+		message_destroy(m);
+	}
+	chunk_free(&pub);
+	if (!ok) {
+		sa_log(sa, DBG_IKESA, LVL_ERROR, "cannot start the IKE SA rekey");
+		sa_entry_t *en = sa_table_checkout(e->table, x->new_ike_spi);
+		if (en) {
+			((ike_sa_t *)en)->state = IKE_DEAD;
+			engine_finish(e, (ike_sa_t *)en);
+		}
+		exch_free(x);
+		return;
+	}
+	exch_free(sa->exch);
+	sa->exch = x;
+	sa->state = IKE_REKEYING;
+	sa_log(sa, DBG_IKESA, LVL_VERBOSE, "rekeying IKE SA");
+}
+
+static void drop_new_sa(engine_t *e, uint64_t spi)
+{
+	sa_entry_t *en = sa_table_checkout(e->table, spi);
+	if (en) {
+		((ike_sa_t *)en)->state = IKE_DEAD;
+		engine_finish(e, (ike_sa_t *)en);
+	}
+}
+
+void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
+{
+	exch_t *x = sa->exch;
+	sa->exch = NULL;
+	sa->state = IKE_ESTABLISHED;
+	payload_t *sap = message_find(m, PL_SA), *np = message_find(m, PL_NONCE),
+	          *kep = message_find(m, PL_KE);
+	notify_payload_t *err = message_find_error_notify(m);
+	algs_t algs;
+	const char *why = NULL;
+	if (err)
+		why = notify_type_name(err->type) ?: "error";
+	else if (!sap || !np || !kep || sap->u.sa.num_proposals != 1 ||
+	         sap->u.sa.proposals[0].spi_len != 8)
+		why = "SA, Nonce or KE missing";
+	else if (!proposal_check_response(sa->rule->ike, sa->rule->n_ike, 0,
+	                                  &sap->u.sa.proposals[0], PROTO_IKE, NULL,
+	                                  &algs) || algs.ke != x->ke_group ||
+	         kep->u.ke.group != x->ke_group)
+		why = "unacceptable proposal";
+	chunk_t g_ir = chunk_empty;
+	if (!why && (!x->ke->set_peer_public(x->ke, kep->u.ke.data) ||
+	             !x->ke->get_shared_secret(x->ke, &g_ir)))
+		why = "invalid KE value";
+	sa_entry_t *en = why ? NULL : sa_table_checkout(e->table, x->new_ike_spi);
+	if (!why && !en)
+		why = "new IKE SA vanished";
+	if (!why) {
+		ike_sa_t *nsa = (ike_sa_t *)en;
+		nsa->algs = algs;
+		nsa->spi_r = spi_from8(sap->u.sa.proposals[0].spi);
+		if (!finish_new_sa(e, sa, nsa, g_ir, x->ni, np->u.nonce)) {
+			nsa->state = IKE_DEAD;
+			why = "key derivation failed";
+		}
+		engine_finish(e, nsa);
+	}
+	chunk_clear(&g_ir);
+	if (why) {
+		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA rekey failed: %s", why);
+		drop_new_sa(e, x->new_ike_spi);
+		exch_free(x);
+		/* try again later */
+		if (sa->rule && sa->rule->ikesa_lifetime_secs)
+			sa_timer_start(e, sa, TIMER_REKEY,
+			               lifetime_jitter(sa->rule->ikesa_lifetime_secs / 10 + 1) * 1000);
+		return;
+	}
+	exch_free(x);
+	/* The old SA goes; its CHILD SAs live on in the new one. */
+	ike_sa_send_delete(e, sa);
+}
+
+/* ------------------------------------------------------------ responder */
+
+static void refuse(engine_t *e, ike_sa_t *sa, message_t *m, uint16_t type,
+                   chunk_t data, const char *why)
+{
+	sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA rekey by the peer refused: %s", why);
+	message_t *r = sa_new_response(sa, EXCH_CREATE_CHILD_SA, m->hdr.message_id);
+	message_add_notify(r, PROTO_NONE, chunk_empty, type, data);
+	send_response(e, sa, r);
+	message_destroy(r);
+}
+
+void ike_rekey_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
+{
+	payload_t *sap = message_find(m, PL_SA), *np = message_find(m, PL_NONCE),
+	          *kep = message_find(m, PL_KE);
+	if (sa->state != IKE_ESTABLISHED) {
+		refuse(e, sa, m, N_TEMPORARY_FAILURE, chunk_empty,
+		       "a rekey of ours is in flight");
+		return;
+	}
+	if (!kep || np->u.nonce.len < 16 || np->u.nonce.len > 256) {
+		refuse(e, sa, m, N_INVALID_SYNTAX, chunk_empty, "KE or Nonce invalid");
+		return;
+	}
+	algs_t algs;
+	const proposal_t *chosen;
+	if (!proposal_select(sa->rule->ike, sa->rule->n_ike, 0, sap->u.sa.proposals,
+	                     sap->u.sa.num_proposals, PROTO_IKE, NULL, &algs, &chosen) ||
+	    chosen->spi_len != 8) {
+		refuse(e, sa, m, N_NO_PROPOSAL_CHOSEN, chunk_empty, "no acceptable proposal");
+		return;
+	}
+	if (kep->u.ke.group != algs.ke) {
+		uint8_t g[2] = { algs.ke >> 8, algs.ke & 0xff };
+		refuse(e, sa, m, N_INVALID_KE_PAYLOAD, chunk_create(g, 2), "other KE group");
+		return;
+	}
+	ke_t *ke = crypto_create_ke(algs.ke);
+	chunk_t g_ir = chunk_empty, pub = chunk_empty, nr = chunk_empty;
+	if (!ke || !ke->set_peer_public(ke, kep->u.ke.data) ||
+	    !ke->get_shared_secret(ke, &g_ir) || !ke->get_public(ke, &pub) ||
+	    !nonce_create(&nr)) {
+		if (ke)
+			ke->destroy(ke);
+		chunk_clear(&g_ir);
+		chunk_free(&pub);
+		refuse(e, sa, m, N_INVALID_SYNTAX, chunk_empty, "key exchange failed");
+		return;
+	}
+	ke->destroy(ke);
+	ike_sa_t *nsa = ike_sa_new(e, config_ref(sa->cfg), sa->rule, false);
+	sa_table_insert(e->table, &nsa->entry, 0, NULL, false);
+	nsa->spi_r = nsa->entry.local_spi;
+	nsa->spi_i = spi_from8(chosen->spi);
+	nsa->algs = algs;
+	uint64_t new_spi = nsa->spi_r;
+	bool ok = finish_new_sa(e, sa, nsa, g_ir, np->u.nonce, nr);
+	if (!ok)
+		nsa->state = IKE_DEAD;
+	engine_finish(e, nsa);
+	chunk_clear(&g_ir);
+	if (!ok) {
+		chunk_free(&pub);
+		chunk_free(&nr);
+		refuse(e, sa, m, N_TEMPORARY_FAILURE, chunk_empty, "key derivation failed");
+		return;
+	}
+	message_t *r = sa_new_response(sa, EXCH_CREATE_CHILD_SA, m->hdr.message_id);
+	uint8_t spi[8];
+	spi_to_bytes(new_spi, spi);
+	proposal_t prop;
+	transform_t xf[6];
+	proposal_from_algs(&algs, PROTO_IKE, chosen->number, spi, 8, &prop, xf);
+	message_add_sa(r, &prop, 1);
+	message_add_nonce(r, nr);
+	message_add_ke(r, algs.ke, pub);
+	send_response(e, sa, r);
+	message_destroy(r);
+	chunk_free(&pub);
+	chunk_free(&nr);
+	/* The old SA waits for the peer's Delete; stop its own timers. */
+	sa->state = IKE_REKEYING;
+	sa_timer_stop(e, sa, TIMER_DPD);
+	sa_timer_stop(e, sa, TIMER_REKEY);
+	sa_timer_start(e, sa, TIMER_HALF_OPEN, 30000);
+}

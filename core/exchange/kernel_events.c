@@ -1,0 +1,260 @@
+/*
+ * kernel_events.c - what the kernel tells the engine: a soft EXPIRE
+ * rekeys a CHILD SA, a hard EXPIRE deletes it, an ACQUIRE for a policy of
+ * ours starts a new CHILD SA.  Also the reqid -> IKE SA map these need.
+ */
+#include "exchange/engine_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <ikev2d/kernel_ipsec.h>
+
+#include "exchange/tasks.h"
+
+/* ------------------------------------------------------ reqid map */
+
+typedef struct reqid_node {
+	struct reqid_node *next;
+	uint32_t reqid;
+	uint64_t spi;
+} reqid_node_t;
+
+typedef struct {
+	reqid_node_t **buckets;
+	size_t n_buckets, count;
+} reqid_map_t;
+
+static atomic_uint_fast32_t next_reqid = 1;
+
+uint32_t engine_next_reqid(void)
+{
+	uint32_t r;
+	do
+		r = (uint32_t)atomic_fetch_add(&next_reqid, 1);
+	while (r == 0);
+	return r;
+}
+
+static reqid_map_t *map(engine_t *e)
+{
+	if (!e->reqid_map) {
+		reqid_map_t *m = xzalloc(sizeof(*m));
+		m->n_buckets = 256;
+		m->buckets = xzalloc(m->n_buckets * sizeof(reqid_node_t *));
+		e->reqid_map = m;
+	}
+	return e->reqid_map;
+}
+
+static void grow(reqid_map_t *m)
+{
+	size_t nn = m->n_buckets * 2;
+	reqid_node_t **nb = xzalloc(nn * sizeof(reqid_node_t *));
+	for (size_t i = 0; i < m->n_buckets; i++)
+		for (reqid_node_t *n = m->buckets[i], *next; n; n = next) {
+			next = n->next;
+			n->next = nb[n->reqid & (nn - 1)];
+			nb[n->reqid & (nn - 1)] = n;
+		}
+	free(m->buckets);
+	m->buckets = nb;
+	m->n_buckets = nn;
+}
+
+void reqid_map_set(engine_t *e, uint32_t reqid, uint64_t ike_spi)
+{
+	pthread_mutex_lock(&e->reqid_lock);
+	reqid_map_t *m = map(e);
+	reqid_node_t *n = m->buckets[reqid & (m->n_buckets - 1)];
+	while (n && n->reqid != reqid)
+		n = n->next;
+	if (!n) {
+		if (++m->count > 2 * m->n_buckets)
+			grow(m);
+		n = xzalloc(sizeof(*n));
+		n->reqid = reqid;
+		n->next = m->buckets[reqid & (m->n_buckets - 1)];
+		m->buckets[reqid & (m->n_buckets - 1)] = n;
+	}
+	n->spi = ike_spi;
+	pthread_mutex_unlock(&e->reqid_lock);
+}
+
+void reqid_map_del(engine_t *e, uint32_t reqid)
+{
+	pthread_mutex_lock(&e->reqid_lock);
+	reqid_map_t *m = map(e);
+	reqid_node_t **p = &m->buckets[reqid & (m->n_buckets - 1)];
+	while (*p && (*p)->reqid != reqid)
+		p = &(*p)->next;
+	if (*p) {
+		reqid_node_t *dead = *p;
+		*p = dead->next;
+		free(dead);
+		m->count--;
+	}
+	pthread_mutex_unlock(&e->reqid_lock);
+}
+
+uint64_t reqid_map_get(engine_t *e, uint32_t reqid)
+{
+	pthread_mutex_lock(&e->reqid_lock);
+	reqid_map_t *m = map(e);
+	reqid_node_t *n = m->buckets[reqid & (m->n_buckets - 1)];
+	while (n && n->reqid != reqid)
+		n = n->next;
+	uint64_t spi = n ? n->spi : 0;
+	pthread_mutex_unlock(&e->reqid_lock);
+	return spi;
+}
+
+void reqid_map_free(engine_t *e)
+{
+	reqid_map_t *m = e->reqid_map;
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_buckets; i++)
+		for (reqid_node_t *n = m->buckets[i], *next; n; n = next) {
+			next = n->next;
+			free(n);
+		}
+	free(m->buckets);
+	free(m);
+	e->reqid_map = NULL;
+}
+
+/* --------------------------------------------------------- events */
+
+typedef struct {
+	engine_t *e;
+	kernel_event_t ev;
+} ev_job_t;
+
+/* Whether a kernel selector lies within a configured one. */
+static bool kts_in_cfg(const kernel_ts_t *k, const ts_cfg_t *c, int n)
+{
+	if (n == 0)
+		return false;
+	size_t al = k->family == AF_INET6 ? 16 : 4;
+	for (int i = 0; i < n; i++) {
+		if (c[i].addr.family != k->family)
+			continue;
+		if (memcmp(c[i].addr.lo, k->from, al) > 0 || memcmp(k->to, c[i].addr.hi, al) > 0)
+			continue;
+		if (c[i].proto && c[i].proto != k->proto)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* An ACQUIRE for a policy no SA of ours made (an admin's, or one left
+ * after its SAs went): start the rule whose CHILD SA selectors hold the
+ * packet's (the Solaris model: the rule is chosen by what the policy
+ * protects).  Rate-limited per rule so a burst of packets starts one. */
+static void acquire_new(engine_t *e, const kernel_event_t *ev)
+{
+	config_t *cfg = engine_config(e);
+	if (!cfg)
+		return;
+	const rule_t *found = NULL;
+	for (int r = 0; r < cfg->n_rules && !found; r++)
+		for (int i = 0; i < cfg->rules[r].n_child && !found; i++) {
+			const child_cfg_t *cc = &cfg->rules[r].child[i];
+			if (kts_in_cfg(&ev->acquire.src_ts, cc->local_ts, cc->n_local_ts) &&
+			    kts_in_cfg(&ev->acquire.dst_ts, cc->remote_ts, cc->n_remote_ts))
+				found = &cfg->rules[r];
+		}
+	if (found) {
+		uint64_t now = time_monotonic_ms();
+		pthread_mutex_lock(&e->reqid_lock);
+		bool recent = e->last_acquire_rule == found &&
+		              now - e->last_acquire_ms < 5000;
+		if (!recent) {
+			e->last_acquire_rule = found;
+			e->last_acquire_ms = now;
+		}
+		pthread_mutex_unlock(&e->reqid_lock);
+		if (!recent) {
+			log_op(DBG_KERNEL, "ACQUIRE for reqid %u: initiating rule %s",
+			       ev->acquire.reqid, found->label);
+			engine_initiate(e, found->label);
+		}
+	} else {
+		char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+		log_verbose(DBG_KERNEL, "ACQUIRE for %s === %s: no rule protects it",
+		            kernel_ts_to_str(&ev->acquire.src_ts, s, sizeof(s)),
+		            kernel_ts_to_str(&ev->acquire.dst_ts, d, sizeof(d)));
+	}
+	config_unref(cfg);
+}
+
+static void handle(engine_t *e, const kernel_event_t *ev)
+{
+	uint32_t reqid = ev->type == KERNEL_EV_EXPIRE ? ev->expire.reqid :
+	                 ev->type == KERNEL_EV_ACQUIRE ? ev->acquire.reqid :
+	                 ev->mapping.reqid;
+	uint64_t spi = reqid_map_get(e, reqid);
+	if (!spi) {
+		if (ev->type == KERNEL_EV_ACQUIRE)
+			acquire_new(e, ev);
+		return;   /* not ours */
+	}
+	sa_entry_t *en = sa_table_checkout(e->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	switch (ev->type) {
+	case KERNEL_EV_EXPIRE: {
+		/* The kernel names one direction; find the CHILD SA either way. */
+		child_sa_t *c = child_find_by_spi(sa, ev->expire.sa.spi, true);
+		if (!c)
+			c = child_find_by_spi(sa, ev->expire.sa.spi, false);
+		if (!c || c->state != CHILD_INSTALLED)
+			break;
+		if (ev->expire.hard) {
+			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA %08x_i reached its hard "
+			       "lifetime: deleting", c->spi_in);
+			task_queue(e, sa, TASK_CHILD_DELETE, c->spi_in, NULL);
+		} else {
+			sa_log(sa, DBG_CHILDSA, LVL_VERBOSE, "CHILD SA %08x_i reached its "
+			       "soft lifetime: rekeying", c->spi_in);
+			task_queue(e, sa, TASK_CHILD_REKEY, c->spi_in, NULL);
+		}
+		break;
+	}
+	case KERNEL_EV_ACQUIRE:
+		/* Traffic for a policy of ours without SAs: a new CHILD SA. */
+		for (child_sa_t *c = sa->children; c; c = c->next)
+			if (c->reqid == reqid) {
+				task_queue(e, sa, TASK_CHILD_CREATE, 0, c->cfg);
+				break;
+			}
+		break;
+	case KERNEL_EV_MAPPING:
+		sa_log(sa, DBG_KERNEL, LVL_VERBOSE, "kernel reports a NAT mapping change");
+		break;
+	}
+	engine_finish(e, sa);
+}
+
+static void ev_job(void *arg)
+{
+	ev_job_t *j = arg;
+	handle(j->e, &j->ev);
+	atomic_fetch_sub(&j->e->timers, 1);
+	free(j);
+}
+
+void engine_kernel_event(engine_t *e, const kernel_event_t *ev)
+{
+	if (!e || e->stopping)
+		return;
+	ev_job_t *j = xmalloc(sizeof(*j));
+	j->e = e;
+	j->ev = *ev;
+	/* counted like a timer: the engine is not freed under the job */
+	atomic_fetch_add(&e->timers, 1);
+	job_queue(ev_job, j);
+}

@@ -1,0 +1,95 @@
+/*
+ * tasks.c - the queue of exchanges an IKE SA has yet to start (tasks.h).
+ */
+#include "exchange/tasks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void exch_free(exch_t *x)
+{
+	if (!x)
+		return;
+	if (x->ke)
+		x->ke->destroy(x->ke);
+	chunk_clear(&x->ni);
+	free(x);
+}
+
+void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
+                const child_cfg_t *cfg)
+{
+	task_t **p = (task_t **)&sa->tasks;
+	/* Once is enough for the same CHILD SA or the IKE SA. */
+	for (; *p; p = &(*p)->next)
+		if ((*p)->type == type && (*p)->spi == spi && (*p)->cfg == cfg)
+			return;
+	task_t *t = xzalloc(sizeof(*t));
+	t->type = type;
+	t->spi = spi;
+	t->cfg = cfg;
+	*p = t;
+	tasks_run(e, sa);
+}
+
+void tasks_free(ike_sa_t *sa)
+{
+	task_t *t = sa->tasks;
+	while (t) {
+		task_t *next = t->next;
+		free(t);
+		t = next;
+	}
+	sa->tasks = NULL;
+	exch_abort(sa);
+}
+
+void tasks_run(engine_t *e, ike_sa_t *sa)
+{
+	while (sa->tasks && !sa->n_req && sa->state == IKE_ESTABLISHED) {
+		task_t *t = sa->tasks;
+		sa->tasks = t->next;
+		switch (t->type) {
+		case TASK_CHILD_CREATE:
+		case TASK_CHILD_REKEY:
+			child_exchange_start(e, sa, t);
+			break;
+		case TASK_CHILD_DELETE:
+			child_delete_start(e, sa, t->spi);
+			break;
+		case TASK_IKE_REKEY:
+			ike_rekey_start(e, sa, t);
+			break;
+		case TASK_IKE_DELETE:
+			ike_sa_send_delete(e, sa);
+			break;
+		}
+		free(t);
+	}
+}
+
+bool nonce_create(chunk_t *out)
+{
+	*out = chunk_empty;
+	rng_t *rng = crypto_create_rng(RNG_STRONG);
+	if (!rng)
+		return false;
+	chunk_t n = chunk_alloc(NONCE_LEN);
+	bool ok = rng->get_bytes(rng, n.len, n.ptr);
+	rng->destroy(rng);
+	if (!ok) {
+		chunk_free(&n);
+		return false;
+	}
+	*out = n;
+	return true;
+}
+
+chunk_t nonce_min(chunk_t a, chunk_t b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int c = memcmp(a.ptr, b.ptr, n);
+	if (c == 0)
+		return a.len <= b.len ? a : b;
+	return c < 0 ? a : b;
+}

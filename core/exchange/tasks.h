@@ -1,0 +1,68 @@
+/*
+ * tasks.h - exchanges an IKE SA has yet to start.  With a message ID
+ * window of one, a new request waits until the previous one is answered;
+ * rekeys, new CHILD SAs and CHILD SA deletes queue here and start in order.
+ */
+#ifndef IKEV2D_EXCHANGE_TASKS_H
+#define IKEV2D_EXCHANGE_TASKS_H
+
+#include "exchange/engine_priv.h"
+
+typedef enum {
+	TASK_CHILD_CREATE,   /* a new CHILD SA for cfg */
+	TASK_CHILD_REKEY,    /* rekey the CHILD SA with inbound SPI spi */
+	TASK_CHILD_DELETE,   /* delete the CHILD SA with inbound SPI spi */
+	TASK_IKE_REKEY,
+	TASK_IKE_DELETE,
+} task_type_t;
+
+typedef struct task task_t;
+struct task {
+	task_t *next;
+	task_type_t type;
+	uint32_t spi;                /* CHILD SA: its inbound SPI */
+	const child_cfg_t *cfg;      /* TASK_CHILD_CREATE */
+	uint16_t ke_group;           /* retry with this group (0 = default) */
+};
+
+/* Queue a task and start it if nothing is in flight. */
+void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
+                const child_cfg_t *cfg);
+/* Start the next queued task when no request is in flight. */
+void tasks_run(engine_t *e, ike_sa_t *sa);
+void tasks_free(ike_sa_t *sa);
+
+/* The request in flight (sa->exch) of a CREATE_CHILD_SA we started. */
+typedef struct {
+	task_type_t type;            /* TASK_CHILD_CREATE/_REKEY, TASK_IKE_REKEY */
+	child_sa_t *child;           /* the CHILD SA being made */
+	uint32_t old_spi;            /* CHILD SA being rekeyed (inbound SPI) */
+	ke_t *ke;
+	uint16_t ke_group;
+	chunk_t ni;
+	uint64_t new_ike_spi;        /* IKE rekey: our SPI of the new IKE SA */
+	const child_cfg_t *cfg;
+} exch_t;
+
+void exch_free(exch_t *x);
+/* Forget the request in flight (its half-made CHILD SA goes). */
+void exch_abort(ike_sa_t *sa);
+
+/* create_child_sa.c */
+void child_exchange_start(engine_t *e, ike_sa_t *sa, task_t *t);
+void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m);
+void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
+void child_delete_start(engine_t *e, ike_sa_t *sa, uint32_t spi);
+void child_unlink(ike_sa_t *sa, child_sa_t *c);
+
+/* ike_rekey.c */
+void ike_rekey_start(engine_t *e, ike_sa_t *sa, task_t *t);
+void ike_rekey_process_request(engine_t *e, ike_sa_t *sa, message_t *m);
+void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
+
+/* Random nonce of NONCE_LEN bytes; false without an RNG. */
+bool nonce_create(chunk_t *out);
+/* Lowest of two nonces (memcmp order, shorter first on a tie). */
+chunk_t nonce_min(chunk_t a, chunk_t b);
+
+#endif

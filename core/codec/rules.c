@@ -9,7 +9,8 @@
  * IKE_SA_INIT are protected: their payloads must come from inside SK/SKF,
  * except an unprotected message made only of error Notifies (§2.21:
  * INVALID_IKE_SPI, INVALID_MAJOR_VERSION ...), which the engine treats as
- * unauthenticated.
+ * unauthenticated.  IKE_SA_INIT and IKE_AUTH requests must come from the
+ * original initiator (Initiator flag set), their responses not.
  */
 #include "codec/codec_internal.h"
 
@@ -111,6 +112,15 @@ codec_status_t message_check(const message_t *m, codec_error_t *err)
 		return CODEC_OK;  /* unknown exchange: the engine decides */
 	_Static_assert(sizeof(auth_req) / sizeof(auth_req[0]) <= MAX_RULES,
 	               "rule set larger than MAX_RULES");
+
+	/* Role: the first two exchanges go from the original initiator to the
+	 * original responder, so their requests carry the Initiator flag and
+	 * their responses do not (RFC 7296 §3.1). */
+	if ((m->hdr.exchange == EXCH_IKE_SA_INIT || m->hdr.exchange == EXCH_IKE_AUTH) &&
+	    ike_header_is_initiator(&m->hdr) == response)
+		return codec_fail(err, CODEC_INVALID_SYNTAX, PL_NONE, 19,
+		                  "%s %s with the Initiator flag %s", ex, dir,
+		                  response ? "set" : "clear");
 
 	if (set->encrypted && !m->decrypted) {
 		if (only_error_notifies(m))

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 /* Words longer than this are not compared: no keyword is that long, and
  * the row buffer stays on the stack. */
@@ -61,6 +62,13 @@ const char *suggest_closest(const char *word, const char *const *candidates)
 		if (d < best_d && d < len && d < strlen(*c)) {
 			best_d = d;
 			best = *c;
+		}
+	}
+	/* Abbreviations: "chacha20" for "chacha20-poly1305". */
+	if (!best && len >= 3) {
+		for (const char *const *c = candidates; *c; c++) {
+			if (strncasecmp(*c, word, len) == 0)
+				return *c;
 		}
 	}
 	return best;

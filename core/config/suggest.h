@@ -11,7 +11,8 @@
 size_t edit_distance(const char *a, const char *b, size_t cap);
 
 /* The candidate closest to word, if it is close enough to be a plausible
- * typo (at most 2 edits, or a third of the word's length for long words);
+ * typo (at most 2 edits, or a third of the word's length for long words),
+ * else the first candidate the word abbreviates (3 letters or more);
  * NULL otherwise.  candidates is a NULL-terminated array. */
 const char *suggest_closest(const char *word, const char *const *candidates);
 

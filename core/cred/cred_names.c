@@ -183,3 +183,23 @@ bool certificate_has_san(certificate_t *cert, san_type_t type, chunk_t value)
 	}
 	return false;
 }
+
+bool certificate_matches_id(certificate_t *cert, id_type_t type, chunk_t data)
+{
+	if (!cert || !data.len)
+		return false;
+	switch (type) {
+	case ID_DER_ASN1_DN:
+		return chunk_equals(cert->get_subject_der(cert), data);
+	case ID_FQDN:
+		return certificate_has_san(cert, SAN_FQDN, data);
+	case ID_RFC822_ADDR:
+		return certificate_has_san(cert, SAN_EMAIL, data);
+	case ID_IPV4_ADDR:
+		return data.len == 4 && certificate_has_san(cert, SAN_IPV4, data);
+	case ID_IPV6_ADDR:
+		return data.len == 16 && certificate_has_san(cert, SAN_IPV6, data);
+	default:
+		return false;
+	}
+}

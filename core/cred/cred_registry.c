@@ -13,6 +13,7 @@
 #include <ikev2d/bus.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -461,4 +462,75 @@ crl_t *cred_load_crl_file(const char *path)
 	if (!crl)
 		log_error(DBG_CERT, "CRL: cannot load '%s'", path);
 	return crl;
+}
+
+/* Where the next PEM certificate block starts in data, or NULL. */
+static const uint8_t *next_pem_cert(const uint8_t *p, const uint8_t *end)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	const size_t n = sizeof(begin) - 1;
+
+	for (; p && end - p >= (ptrdiff_t)n; p++) {
+		p = memchr(p, '-', (size_t)(end - p));
+		if (!p || end - p < (ptrdiff_t)n)
+			return NULL;
+		if (memcmp(p, begin, n) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+size_t cred_load_certificates(chunk_t data, certificate_t ***certs)
+{
+	const uint8_t *end = data.ptr + data.len, *p, *next;
+	certificate_t **list = NULL, *cert;
+	size_t n = 0;
+
+	*certs = NULL;
+	if (!data.len)
+		return 0;
+	p = next_pem_cert(data.ptr, end);
+	if (!p) {
+		/* Not PEM: one DER certificate. */
+		if (!(cert = cred_load_certificate(data)))
+			return 0;
+		list = xmalloc(sizeof(*list));
+		list[0] = cert;
+		*certs = list;
+		return 1;
+	}
+	for (; p; p = next) {
+		/* Each block goes to the loader alone, up to the next one. */
+		next = next_pem_cert(p + 1, end);
+		cert = cred_load_certificate(chunk_create(p, (size_t)((next ? next : end) - p)));
+		if (!cert) {
+			log_error(DBG_CERT, "certificate bundle: certificate %zu "
+			          "does not load", n + 1);
+			while (n > 0) {
+				n--;
+				list[n]->destroy(list[n]);
+			}
+			free(list);
+			return 0;
+		}
+		list = xrealloc(list, (n + 1) * sizeof(*list));
+		list[n++] = cert;
+	}
+	*certs = list;
+	return n;
+}
+
+size_t cred_load_certificates_file(const char *path, certificate_t ***certs)
+{
+	chunk_t data;
+	size_t n;
+
+	*certs = NULL;
+	if (!read_cred_file("certificates", path, &data))
+		return 0;
+	n = cred_load_certificates(data, certs);
+	chunk_free(&data);
+	if (!n)
+		log_error(DBG_CERT, "certificates: cannot load '%s'", path);
+	return n;
 }

@@ -49,6 +49,8 @@ struct engine {
 	atomic_uint_fast64_t dropped;
 	pthread_mutex_t reqid_lock;
 	void *reqid_map;                /* reqid -> IKE SA local SPI */
+	const rule_t *last_acquire_rule; /* ACQUIRE rate limit (reqid_lock) */
+	uint64_t last_acquire_ms;
 };
 
 /* SK_* keys and the crypto objects of both directions. */

@@ -131,14 +131,76 @@ typedef struct {
 	kernel_event_t ev;
 } ev_job_t;
 
+/* Whether a kernel selector lies within a configured one. */
+static bool kts_in_cfg(const kernel_ts_t *k, const ts_cfg_t *c, int n)
+{
+	if (n == 0)
+		return false;
+	size_t al = k->family == AF_INET6 ? 16 : 4;
+	for (int i = 0; i < n; i++) {
+		if (c[i].addr.family != k->family)
+			continue;
+		if (memcmp(c[i].addr.lo, k->from, al) > 0 || memcmp(k->to, c[i].addr.hi, al) > 0)
+			continue;
+		if (c[i].proto && c[i].proto != k->proto)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* An ACQUIRE for a policy no SA of ours made (an admin's, or one left
+ * after its SAs went): start the rule whose CHILD SA selectors hold the
+ * packet's (the Solaris model: the rule is chosen by what the policy
+ * protects).  Rate-limited per rule so a burst of packets starts one. */
+static void acquire_new(engine_t *e, const kernel_event_t *ev)
+{
+	config_t *cfg = engine_config(e);
+	if (!cfg)
+		return;
+	const rule_t *found = NULL;
+	for (int r = 0; r < cfg->n_rules && !found; r++)
+		for (int i = 0; i < cfg->rules[r].n_child && !found; i++) {
+			const child_cfg_t *cc = &cfg->rules[r].child[i];
+			if (kts_in_cfg(&ev->acquire.src_ts, cc->local_ts, cc->n_local_ts) &&
+			    kts_in_cfg(&ev->acquire.dst_ts, cc->remote_ts, cc->n_remote_ts))
+				found = &cfg->rules[r];
+		}
+	if (found) {
+		uint64_t now = time_monotonic_ms();
+		pthread_mutex_lock(&e->reqid_lock);
+		bool recent = e->last_acquire_rule == found &&
+		              now - e->last_acquire_ms < 5000;
+		if (!recent) {
+			e->last_acquire_rule = found;
+			e->last_acquire_ms = now;
+		}
+		pthread_mutex_unlock(&e->reqid_lock);
+		if (!recent) {
+			log_op(DBG_KERNEL, "ACQUIRE for reqid %u: initiating rule %s",
+			       ev->acquire.reqid, found->label);
+			engine_initiate(e, found->label);
+		}
+	} else {
+		char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+		log_verbose(DBG_KERNEL, "ACQUIRE for %s === %s: no rule protects it",
+		            kernel_ts_to_str(&ev->acquire.src_ts, s, sizeof(s)),
+		            kernel_ts_to_str(&ev->acquire.dst_ts, d, sizeof(d)));
+	}
+	config_unref(cfg);
+}
+
 static void handle(engine_t *e, const kernel_event_t *ev)
 {
 	uint32_t reqid = ev->type == KERNEL_EV_EXPIRE ? ev->expire.reqid :
 	                 ev->type == KERNEL_EV_ACQUIRE ? ev->acquire.reqid :
 	                 ev->mapping.reqid;
 	uint64_t spi = reqid_map_get(e, reqid);
-	if (!spi)
+	if (!spi) {
+		if (ev->type == KERNEL_EV_ACQUIRE)
+			acquire_new(e, ev);
 		return;   /* not ours */
+	}
 	sa_entry_t *en = sa_table_checkout(e->table, spi);
 	if (!en)
 		return;

@@ -58,11 +58,20 @@ static bool passes_filter(dbg_group_t group, dbg_level_t level)
 	return false;
 }
 
-bool bus_log_enabled(dbg_group_t group, dbg_level_t level)
+/* Inlined into bus_log/bus_vlog: a filtered-out call must cost almost
+ * nothing (no call through the PLT, no formatting). */
+static inline bool log_enabled(dbg_group_t group, dbg_level_t level)
 {
+	if (level <= LVL_OP)
+		return true;
 	if (atomic_load_explicit(&all_levels_count, memory_order_relaxed) > 0)
 		return true;
 	return passes_filter(group, level);
+}
+
+bool bus_log_enabled(dbg_group_t group, dbg_level_t level)
+{
+	return log_enabled(group, level);
 }
 
 /* With no listener at all (early start-up, a tool that never set one up)
@@ -92,11 +101,9 @@ static void deliver(dbg_group_t group, dbg_level_t level, const char *msg)
 		fallback_log(group, level, msg);
 }
 
-void bus_vlog(dbg_group_t group, dbg_level_t level, const char *fmt, va_list ap)
+/* Format once, deliver to every listener that wants it. */
+static void vlog(dbg_group_t group, dbg_level_t level, const char *fmt, va_list ap)
 {
-	if (!bus_log_enabled(group, level))
-		return;
-
 	char stackbuf[BUS_STACK_MSG];
 	char *msg = stackbuf;
 	va_list copy;
@@ -119,12 +126,20 @@ void bus_vlog(dbg_group_t group, dbg_level_t level, const char *fmt, va_list ap)
 		free(msg);
 }
 
+void bus_vlog(dbg_group_t group, dbg_level_t level, const char *fmt, va_list ap)
+{
+	if (log_enabled(group, level))
+		vlog(group, level, fmt, ap);
+}
+
 void bus_log(dbg_group_t group, dbg_level_t level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!log_enabled(group, level))
+		return;
 	va_start(ap, fmt);
-	bus_vlog(group, level, fmt, ap);
+	vlog(group, level, fmt, ap);
 	va_end(ap);
 }
 

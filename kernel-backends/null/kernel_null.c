@@ -24,6 +24,270 @@
 #define DEFAULT_SPI_TIMEOUT_MS 30000
 #define ADDR_BUF (INET6_ADDRSTRLEN + 8)
 
+/* ---------------------------------------------------- compact records
+ *
+ * The kernel-ipsec API passes addresses as struct sockaddr_storage (128
+ * bytes each) for generality; a backend that keeps one record per SA and
+ * policy for 100,000 SAs (load runs) stores them in these packed forms
+ * instead, at a quarter of the size, and unpacks them for queries and the
+ * state file.  Keys are never part of a record.
+ */
+
+/* An address and port; family 0 = none. */
+typedef struct {
+	uint8_t family;
+	uint8_t addr[16];
+	uint16_t port;            /* host order */
+} cn_addr_t;
+
+/* A traffic selector. */
+typedef struct {
+	uint8_t family;
+	uint8_t proto;
+	uint8_t from[16];
+	uint8_t to[16];
+	uint16_t port_from, port_to;
+} cn_ts_t;
+
+/* What names an SA: destination, SPI, protocol, mark. */
+typedef struct {
+	cn_addr_t dst;            /* its port is not part of the name */
+	uint8_t protocol;
+	uint32_t spi;
+	uint32_t mark_value, mark_mask;
+} cn_sa_id_t;
+
+/* An installed SA (or a reserved SPI: id, src and reqid only). */
+typedef struct {
+	cn_sa_id_t id;            /* id.dst.port: the outer destination port */
+	cn_addr_t src;            /* outer source address and port */
+	uint8_t dir, mode, encap, esn;
+	uint8_t encr_key_len, integ_key_len;
+	uint16_t encr_alg, encr_keylen_bits, integ_alg;
+	uint32_t reqid, replay_window;
+	cn_ts_t src_ts, dst_ts;
+	kernel_lifetime_t soft, hard;
+	kernel_usage_t usage;
+	uint64_t installed_ms;
+} cn_sa_t;
+
+/* A policy. */
+typedef struct {
+	cn_ts_t src_ts, dst_ts;
+	cn_addr_t sa_src, sa_dst;
+	uint8_t dir, action, mode, protocol;
+	uint32_t reqid, priority;
+	uint32_t mark_value, mark_mask;
+} cn_policy_t;
+
+static void cn_addr_pack(const struct sockaddr_storage *in, cn_addr_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)in;
+		out->family = AF_INET;
+		memcpy(out->addr, &s->sin_addr, 4);
+		out->port = ntohs(s->sin_port);
+	} else if (in->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)in;
+		out->family = AF_INET6;
+		memcpy(out->addr, &s->sin6_addr, 16);
+		out->port = ntohs(s->sin6_port);
+	}
+}
+
+static void cn_addr_unpack(const cn_addr_t *in, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)out;
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, in->addr, 4);
+		s->sin_port = htons(in->port);
+	} else if (in->family == AF_INET6) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)out;
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, in->addr, 16);
+		s->sin6_port = htons(in->port);
+	}
+}
+
+static void cn_ts_pack(const kernel_ts_t *in, cn_ts_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->family != AF_INET && in->family != AF_INET6)
+		return;
+	out->family = (uint8_t)in->family;
+	out->proto = in->proto;
+	memcpy(out->from, in->from, in->family == AF_INET ? 4 : 16);
+	memcpy(out->to, in->to, in->family == AF_INET ? 4 : 16);
+	out->port_from = in->port_from;
+	out->port_to = in->port_to;
+}
+
+static void cn_ts_unpack(const cn_ts_t *in, kernel_ts_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = in->family;
+	out->proto = in->proto;
+	memcpy(out->from, in->from, 16);
+	memcpy(out->to, in->to, 16);
+	out->port_from = in->port_from;
+	out->port_to = in->port_to;
+}
+
+static void cn_sa_id_pack(const kernel_sa_id_t *in, cn_sa_id_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	cn_addr_pack(&in->dst, &out->dst);
+	out->protocol = in->protocol;
+	out->spi = in->spi;
+	out->mark_value = in->mark.value;
+	out->mark_mask = in->mark.mask;
+}
+
+static void cn_sa_id_unpack(const cn_sa_id_t *in, kernel_sa_id_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	cn_addr_unpack(&in->dst, &out->dst);
+	out->protocol = in->protocol;
+	out->spi = in->spi;
+	out->mark.value = in->mark_value;
+	out->mark.mask = in->mark_mask;
+}
+
+static size_t cn_addr_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
+
+static bool cn_sa_id_equals(const cn_sa_id_t *a, const cn_sa_id_t *b)
+{
+	return a->spi == b->spi && a->protocol == b->protocol &&
+	       a->mark_value == b->mark_value && a->mark_mask == b->mark_mask &&
+	       a->dst.family == b->dst.family &&
+	       memcmp(a->dst.addr, b->dst.addr, cn_addr_len(a->dst.family)) == 0;
+}
+
+static uint64_t cn_fnv(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+static uint64_t cn_sa_id_hash(const cn_sa_id_t *id)
+{
+	uint64_t h = FNV_BASIS;
+
+	h = cn_fnv(h, &id->spi, sizeof(id->spi));
+	h = cn_fnv(h, &id->protocol, 1);
+	h = cn_fnv(h, &id->mark_value, sizeof(id->mark_value));
+	return cn_fnv(h, id->dst.addr, cn_addr_len(id->dst.family));
+}
+
+static void cn_sa_pack(const kernel_sa_t *in, cn_sa_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	cn_sa_id_pack(&in->id, &out->id);
+	cn_addr_pack(&in->src, &out->src);
+	out->dir = (uint8_t)in->dir;
+	out->mode = (uint8_t)in->mode;
+	out->encap = in->encap;
+	out->esn = in->esn;
+	out->encr_key_len = (uint8_t)(in->encr_key.len > 255 ? 255 : in->encr_key.len);
+	out->integ_key_len = (uint8_t)(in->integ_key.len > 255 ? 255 : in->integ_key.len);
+	out->encr_alg = in->encr_alg;
+	out->encr_keylen_bits = in->encr_keylen_bits;
+	out->integ_alg = in->integ_alg;
+	out->reqid = in->reqid;
+	out->replay_window = in->replay_window;
+	cn_ts_pack(&in->src_ts, &out->src_ts);
+	cn_ts_pack(&in->dst_ts, &out->dst_ts);
+	out->soft = in->soft;
+	out->hard = in->hard;
+}
+
+static void cn_sa_unpack(const cn_sa_t *in, kernel_sa_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	cn_sa_id_unpack(&in->id, &out->id);
+	cn_addr_unpack(&in->src, &out->src);
+	out->dir = (kernel_dir_t)in->dir;
+	out->mode = (kernel_mode_t)in->mode;
+	out->encap = in->encap;
+	out->esn = in->esn;
+	out->encr_alg = in->encr_alg;
+	out->encr_keylen_bits = in->encr_keylen_bits;
+	out->integ_alg = in->integ_alg;
+	out->reqid = in->reqid;
+	out->replay_window = in->replay_window;
+	cn_ts_unpack(&in->src_ts, &out->src_ts);
+	cn_ts_unpack(&in->dst_ts, &out->dst_ts);
+	out->soft = in->soft;
+	out->hard = in->hard;
+}
+
+static void cn_policy_pack(const kernel_policy_t *in, cn_policy_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	cn_ts_pack(&in->src_ts, &out->src_ts);
+	cn_ts_pack(&in->dst_ts, &out->dst_ts);
+	cn_addr_pack(&in->sa_src, &out->sa_src);
+	cn_addr_pack(&in->sa_dst, &out->sa_dst);
+	out->dir = (uint8_t)in->dir;
+	out->action = (uint8_t)in->action;
+	out->mode = (uint8_t)in->mode;
+	out->protocol = in->protocol;
+	out->reqid = in->reqid;
+	out->priority = in->priority;
+	out->mark_value = in->mark.value;
+	out->mark_mask = in->mark.mask;
+}
+
+static void cn_policy_unpack(const cn_policy_t *in, kernel_policy_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	cn_ts_unpack(&in->src_ts, &out->src_ts);
+	cn_ts_unpack(&in->dst_ts, &out->dst_ts);
+	cn_addr_unpack(&in->sa_src, &out->sa_src);
+	cn_addr_unpack(&in->sa_dst, &out->sa_dst);
+	out->dir = (kernel_dir_t)in->dir;
+	out->action = (kernel_policy_action_t)in->action;
+	out->mode = (kernel_mode_t)in->mode;
+	out->protocol = in->protocol;
+	out->reqid = in->reqid;
+	out->priority = in->priority;
+	out->mark.value = in->mark_value;
+	out->mark.mask = in->mark_mask;
+}
+
+/* Packed selectors are zero-filled past the address, so whole-struct
+ * comparison is exact. */
+static bool cn_policy_same_name(const cn_policy_t *a, const cn_policy_t *b)
+{
+	return a->dir == b->dir && a->mark_value == b->mark_value &&
+	       a->mark_mask == b->mark_mask &&
+	       memcmp(&a->src_ts, &b->src_ts, sizeof(a->src_ts)) == 0 &&
+	       memcmp(&a->dst_ts, &b->dst_ts, sizeof(a->dst_ts)) == 0;
+}
+
+static uint64_t cn_policy_hash(const cn_policy_t *p)
+{
+	uint64_t h = FNV_BASIS;
+
+	h = cn_fnv(h, &p->src_ts, sizeof(p->src_ts));
+	h = cn_fnv(h, &p->dst_ts, sizeof(p->dst_ts));
+	h = cn_fnv(h, &p->dir, 1);
+	return cn_fnv(h, &p->mark_value, sizeof(p->mark_value));
+}
+
 typedef enum { ENTRY_SPI, ENTRY_SA } entry_kind_t;
 
 /* One SA or reserved SPI, keyed by (dst, spi, protocol, mark). */
@@ -33,7 +297,7 @@ struct sa_entry {
 	uint64_t hash;
 	uint64_t gen;              /* unique; timers check it */
 	entry_kind_t kind;
-	kernel_null_sa_t rec;      /* ENTRY_SPI uses rec.sa.id, src, reqid */
+	cn_sa_t rec;               /* ENTRY_SPI uses rec.id, src, reqid */
 	timer_id_t soft_timer, hard_timer;  /* hard_timer: SPI expiry for ENTRY_SPI */
 	void *soft_ctx, *hard_ctx;          /* their contexts, freed on cancel */
 	bool soft_raised;
@@ -43,8 +307,7 @@ typedef struct policy_entry policy_entry_t;
 struct policy_entry {
 	policy_entry_t *next;
 	uint64_t hash;
-	kernel_policy_t pol;
-	uint64_t installed_ms;
+	cn_policy_t pol;
 };
 
 typedef struct {
@@ -78,17 +341,6 @@ void kernel_null_set_instance(kernel_null_t *kn)
 
 /* ----------------------------------------------------------- hashing */
 
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static chunk_t ss_bytes(const struct sockaddr_storage *a)
 {
 	if (a->ss_family == AF_INET)
@@ -105,63 +357,6 @@ static uint16_t ss_port(const struct sockaddr_storage *a)
 	if (a->ss_family == AF_INET6)
 		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
 	return 0;
-}
-
-static uint64_t sa_hash(const kernel_sa_id_t *id)
-{
-	chunk_t b = ss_bytes(&id->dst);
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	h = fnv(h, &id->spi, sizeof(id->spi));
-	h = fnv(h, &id->protocol, 1);
-	h = fnv(h, &id->mark.value, sizeof(id->mark.value));
-	return fnv(h, b.ptr, b.len);
-}
-
-static bool sa_id_equals(const kernel_sa_id_t *a, const kernel_sa_id_t *b)
-{
-	return a->spi == b->spi && a->protocol == b->protocol &&
-	       a->mark.value == b->mark.value && a->mark.mask == b->mark.mask &&
-	       a->dst.ss_family == b->dst.ss_family &&
-	       chunk_equals(ss_bytes(&a->dst), ss_bytes(&b->dst));
-}
-
-static uint64_t ts_hash(uint64_t h, const kernel_ts_t *ts)
-{
-	size_t alen = ts->family == AF_INET ? 4 : 16;
-
-	h = fnv(h, &ts->family, sizeof(ts->family));
-	h = fnv(h, ts->from, alen);
-	h = fnv(h, ts->to, alen);
-	h = fnv(h, &ts->proto, 1);
-	h = fnv(h, &ts->port_from, 2);
-	return fnv(h, &ts->port_to, 2);
-}
-
-static bool ts_equals(const kernel_ts_t *a, const kernel_ts_t *b)
-{
-	size_t alen = a->family == AF_INET ? 4 : 16;
-
-	return a->family == b->family && memcmp(a->from, b->from, alen) == 0 &&
-	       memcmp(a->to, b->to, alen) == 0 && a->proto == b->proto &&
-	       a->port_from == b->port_from && a->port_to == b->port_to;
-}
-
-static uint64_t policy_hash(const kernel_policy_t *p)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	h = ts_hash(h, &p->src_ts);
-	h = ts_hash(h, &p->dst_ts);
-	h = fnv(h, &p->dir, sizeof(p->dir));
-	return fnv(h, &p->mark.value, sizeof(p->mark.value));
-}
-
-static bool policy_equals(const kernel_policy_t *a, const kernel_policy_t *b)
-{
-	return a->dir == b->dir && a->mark.value == b->mark.value &&
-	       a->mark.mask == b->mark.mask &&
-	       ts_equals(&a->src_ts, &b->src_ts) && ts_equals(&a->dst_ts, &b->dst_ts);
 }
 
 /* ------------------------------------------------------------ tables */
@@ -221,26 +416,42 @@ static void table_unlink(table_t *t, link_t *e)
 	}
 }
 
-static sa_entry_t *find_sa(kernel_null_t *kn, const kernel_sa_id_t *id)
+static sa_entry_t *find_sa_packed(kernel_null_t *kn, const cn_sa_id_t *id)
 {
-	uint64_t h = sa_hash(id);
+	uint64_t h = cn_sa_id_hash(id);
 
 	for (sa_entry_t *e = kn->sas.buckets[h & (kn->sas.n_buckets - 1)]; e;
 	     e = e->next)
-		if (e->hash == h && sa_id_equals(&e->rec.sa.id, id))
+		if (e->hash == h && cn_sa_id_equals(&e->rec.id, id))
+			return e;
+	return NULL;
+}
+
+static sa_entry_t *find_sa(kernel_null_t *kn, const kernel_sa_id_t *id)
+{
+	cn_sa_id_t c;
+
+	cn_sa_id_pack(id, &c);
+	return find_sa_packed(kn, &c);
+}
+
+static policy_entry_t *find_policy_packed(kernel_null_t *kn, const cn_policy_t *p)
+{
+	uint64_t h = cn_policy_hash(p);
+
+	for (policy_entry_t *e = kn->policies.buckets[h & (kn->policies.n_buckets - 1)];
+	     e; e = e->next)
+		if (e->hash == h && cn_policy_same_name(&e->pol, p))
 			return e;
 	return NULL;
 }
 
 static policy_entry_t *find_policy(kernel_null_t *kn, const kernel_policy_t *p)
 {
-	uint64_t h = policy_hash(p);
+	cn_policy_t c;
 
-	for (policy_entry_t *e = kn->policies.buckets[h & (kn->policies.n_buckets - 1)];
-	     e; e = e->next)
-		if (e->hash == h && policy_equals(&e->pol, p))
-			return e;
-	return NULL;
+	cn_policy_pack(p, &c);
+	return find_policy_packed(kn, &c);
 }
 
 /* --------------------------------------------------------- state file */
@@ -268,11 +479,12 @@ static const char *proto_name(uint8_t p)
 
 static char *fmt_sa_line(const sa_entry_t *e)
 {
-	const kernel_sa_t *sa = &e->rec.sa;
+	kernel_sa_t unpacked, *sa = &unpacked;
 	char src[ADDR_BUF], dst[ADDR_BUF], *line;
 	const char *encr, *integ;
 	int n;
 
+	cn_sa_unpack(&e->rec, sa);
 	if (e->kind == ENTRY_SPI) {
 		fmt_ip(&sa->src, src, sizeof(src), false);
 		fmt_ip(&sa->id.dst, dst, sizeof(dst), false);
@@ -302,11 +514,12 @@ static char *fmt_sa_line(const sa_entry_t *e)
 
 static char *fmt_policy_line(const policy_entry_t *e)
 {
-	const kernel_policy_t *p = &e->pol;
+	kernel_policy_t unpacked, *p = &unpacked;
 	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
 	char ts[ADDR_BUF], td[ADDR_BUF], *line;
 	int n;
 
+	cn_policy_unpack(&e->pol, p);
 	fmt_ip(&p->sa_src, ts, sizeof(ts), false);
 	fmt_ip(&p->sa_dst, td, sizeof(td), false);
 	n = asprintf(&line, "policy dir=%s src=%s dst=%s action=%s reqid=%u "
@@ -394,7 +607,7 @@ static void write_state_locked(kernel_null_t *kn)
 
 typedef struct {
 	kernel_null_t *kn;
-	kernel_sa_id_t id;
+	cn_sa_id_t id;
 	uint64_t gen;
 	bool hard;
 } timer_ctx_t;
@@ -420,13 +633,13 @@ static void start_timer(kernel_null_t *kn, sa_entry_t *e, uint64_t ms, bool hard
 	timer_id_t id;
 
 	t->kn = kn;
-	t->id = e->rec.sa.id;
+	t->id = e->rec.id;
 	t->gen = e->gen;
 	t->hard = hard;
 	id = sched_after_ms(ms, timer_fired, t);
 	if (!id) {
 		log_error(DBG_KERNEL, "kernel-null: cannot schedule the %s lifetime "
-		          "of SA %08x", hard ? "hard" : "soft", e->rec.sa.id.spi);
+		          "of SA %08x", hard ? "hard" : "soft", e->rec.id.spi);
 		free(t);
 		return;
 	}
@@ -450,13 +663,23 @@ static void remove_sa_locked(kernel_null_t *kn, sa_entry_t *e)
 	free(e);
 }
 
-static void raise_expire(const kernel_sa_id_t *id, uint32_t reqid, bool hard)
+static void raise_expire(const cn_sa_id_t *id, uint32_t reqid, bool hard);
+
+static void raise_expire_id(const kernel_sa_id_t *id, uint32_t reqid, bool hard)
+{
+	cn_sa_id_t c;
+
+	cn_sa_id_pack(id, &c);
+	raise_expire(&c, reqid, hard);
+}
+
+static void raise_expire(const cn_sa_id_t *id, uint32_t reqid, bool hard)
 {
 	kernel_event_t ev;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = KERNEL_EV_EXPIRE;
-	ev.expire.sa = *id;
+	cn_sa_id_unpack(id, &ev.expire.sa);
 	ev.expire.reqid = reqid;
 	ev.expire.hard = hard;
 	kernel_ipsec_raise(&ev);
@@ -468,10 +691,10 @@ static void raise_expire(const kernel_sa_id_t *id, uint32_t reqid, bool hard)
 static bool expire_locked(kernel_null_t *kn, sa_entry_t *e, bool hard,
                           uint32_t *reqid)
 {
-	*reqid = e->rec.sa.reqid;
+	*reqid = e->rec.reqid;
 	if (e->kind == ENTRY_SPI) {
 		log_verbose(DBG_KERNEL, "kernel-null: reserved SPI %08x expired "
-		            "unused", e->rec.sa.id.spi);
+		            "unused", e->rec.id.spi);
 		remove_sa_locked(kn, e);
 		write_state_locked(kn);
 		return false;
@@ -496,7 +719,7 @@ static void timer_fired(void *arg)
 	bool raise = false;
 
 	pthread_mutex_lock(&kn->lock);
-	e = find_sa(kn, &t->id);
+	e = find_sa_packed(kn, &t->id);
 	if (e && e->gen == t->gen) {
 		/* This timer is done: do not cancel it later. */
 		if (t->hard) {
@@ -633,10 +856,10 @@ static bool kn_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		return false;
 	}
 	e->kind = ENTRY_SPI;
-	e->rec.sa.id.dst = *dst;
-	e->rec.sa.id.protocol = protocol;
-	e->rec.sa.src = *src;
-	e->rec.sa.reqid = reqid;
+	cn_addr_pack(dst, &e->rec.id.dst);
+	e->rec.id.protocol = protocol;
+	cn_addr_pack(src, &e->rec.src);
+	e->rec.reqid = reqid;
 	pthread_mutex_lock(&kn->lock);
 	for (;;) {
 		uint32_t v;
@@ -647,17 +870,17 @@ static bool kn_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 			free(e);
 			return false;
 		}
-		e->rec.sa.id.spi = v;
-		if (v >= 256 && !find_sa(kn, &e->rec.sa.id))
+		e->rec.id.spi = v;
+		if (v >= 256 && !find_sa_packed(kn, &e->rec.id))
 			break;
 	}
-	e->hash = sa_hash(&e->rec.sa.id);
+	e->hash = cn_sa_id_hash(&e->rec.id);
 	e->gen = ++kn->next_gen;
 	e->rec.installed_ms = time_monotonic_ms();
 	table_insert(&kn->sas, (link_t *)e);
 	kn->n_spis++;
 	start_timer(kn, e, kn->spi_timeout_ms, true);
-	*spi = e->rec.sa.id.spi;
+	*spi = e->rec.id.spi;
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);
 	log_verbose(DBG_KERNEL, "kernel-null: reserved SPI %08x", *spi);
@@ -692,17 +915,13 @@ static bool kn_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 			log_verbose(DBG_KERNEL, "kernel-null: inbound SA %08x "
 			            "was not reserved with get_spi", sa->id.spi);
 		e = xzalloc(sizeof(*e));
-		e->hash = sa_hash(&sa->id);
+		cn_sa_id_pack(&sa->id, &e->rec.id);
+		e->hash = cn_sa_id_hash(&e->rec.id);
 		table_insert(&kn->sas, (link_t *)e);
 	}
 	e->kind = ENTRY_SA;
 	e->gen = ++kn->next_gen;
-	e->rec.sa = *sa;
-	e->rec.sa.encr_key = chunk_empty;
-	e->rec.sa.integ_key = chunk_empty;
-	e->rec.encr_key_len = sa->encr_key.len;
-	e->rec.integ_key_len = sa->integ_key.len;
-	memset(&e->rec.usage, 0, sizeof(e->rec.usage));
+	cn_sa_pack(sa, &e->rec);   /* records key lengths, not keys */
 	e->rec.installed_ms = time_monotonic_ms();
 	e->soft_raised = false;
 	kn->n_sas++;
@@ -740,7 +959,10 @@ static bool kn_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 		          "installed", id->spi);
 		return false;
 	}
-	if (!sa_id_equals(id, &nid) && find_sa(kn, &nid)) {
+	cn_sa_id_t old_c, new_c;
+	cn_sa_id_pack(id, &old_c);
+	cn_sa_id_pack(&nid, &new_c);
+	if (!cn_sa_id_equals(&old_c, &new_c) && find_sa_packed(kn, &new_c)) {
 		pthread_mutex_unlock(&kn->lock);
 		log_error(DBG_KERNEL, "kernel-null: cannot update SA %08x: the new "
 		          "destination already has it", id->spi);
@@ -749,14 +971,14 @@ static bool kn_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	/* Re-hash the entry under its new destination.  Pending lifetime
 	 * timers captured the old id: restart them with the time left. */
 	table_unlink(&kn->sas, (link_t *)e);
-	e->rec.sa.id.dst = *new_dst;
-	e->rec.sa.src = *new_src;
-	e->rec.sa.encap = encap;
-	e->hash = sa_hash(&e->rec.sa.id);
+	cn_addr_pack(new_dst, &e->rec.id.dst);
+	cn_addr_pack(new_src, &e->rec.src);
+	e->rec.encap = encap;
+	e->hash = cn_sa_id_hash(&e->rec.id);
 	table_insert(&kn->sas, (link_t *)e);
 	{
 		uint64_t age = time_monotonic_ms() - e->rec.installed_ms;
-		uint64_t soft = e->rec.sa.soft.secs * 1000, hard = e->rec.sa.hard.secs * 1000;
+		uint64_t soft = e->rec.soft.secs * 1000, hard = e->rec.hard.secs * 1000;
 		free_entry_timers(e);
 		e->gen = ++kn->next_gen;
 		if (soft && !e->soft_raised)
@@ -824,14 +1046,15 @@ static bool kn_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 		return false;
 	}
 	pthread_mutex_lock(&kn->lock);
-	e = find_policy(kn, p);
+	cn_policy_t c;
+	cn_policy_pack(p, &c);
+	e = find_policy_packed(kn, &c);
 	if (!e) {
 		e = xzalloc(sizeof(*e));
-		e->hash = policy_hash(p);
+		e->hash = cn_policy_hash(&c);
 		table_insert(&kn->policies, (link_t *)e);
 	}
-	e->pol = *p;
-	e->installed_ms = time_monotonic_ms();
+	e->pol = c;
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);
 	log_verbose(DBG_KERNEL, "kernel-null: policy %s %s === %s installed",
@@ -998,7 +1221,11 @@ bool kernel_null_get_sa(kernel_null_t *kn, const kernel_sa_id_t *id,
 	pthread_mutex_lock(&kn->lock);
 	e = find_sa(kn, id);
 	if (e && e->kind == ENTRY_SA) {
-		*out = e->rec;
+		cn_sa_unpack(&e->rec, &out->sa);
+		out->encr_key_len = e->rec.encr_key_len;
+		out->integ_key_len = e->rec.integ_key_len;
+		out->usage = e->rec.usage;
+		out->installed_ms = e->rec.installed_ms;
 		ok = true;
 	}
 	pthread_mutex_unlock(&kn->lock);
@@ -1044,15 +1271,15 @@ bool kernel_null_set_usage(kernel_null_t *kn, const kernel_sa_id_t *id,
 		return false;
 	}
 	e->rec.usage = *usage;
-	if (over(e->rec.sa.hard.bytes, usage->bytes) ||
-	    over(e->rec.sa.hard.packets, usage->packets))
+	if (over(e->rec.hard.bytes, usage->bytes) ||
+	    over(e->rec.hard.packets, usage->packets))
 		hard = expire_locked(kn, e, true, &reqid);
-	else if (over(e->rec.sa.soft.bytes, usage->bytes) ||
-	         over(e->rec.sa.soft.packets, usage->packets))
+	else if (over(e->rec.soft.bytes, usage->bytes) ||
+	         over(e->rec.soft.packets, usage->packets))
 		soft = expire_locked(kn, e, false, &reqid);
 	pthread_mutex_unlock(&kn->lock);
 	if (hard || soft)
-		raise_expire(id, reqid, hard);
+		raise_expire_id(id, reqid, hard);
 	return true;
 }
 
@@ -1072,7 +1299,7 @@ bool kernel_null_expire(kernel_null_t *kn, const kernel_sa_id_t *id, bool hard)
 	}
 	pthread_mutex_unlock(&kn->lock);
 	if (raise)
-		raise_expire(id, reqid, hard);
+		raise_expire_id(id, reqid, hard);
 	return found;
 }
 
@@ -1089,8 +1316,8 @@ bool kernel_null_acquire(kernel_null_t *kn, uint32_t reqid)
 			if (e->pol.dir == KERNEL_DIR_OUT && e->pol.reqid == reqid &&
 			    e->pol.action == KERNEL_POLICY_PROTECT) {
 				ev.acquire.reqid = reqid;
-				ev.acquire.src_ts = e->pol.src_ts;
-				ev.acquire.dst_ts = e->pol.dst_ts;
+				cn_ts_unpack(&e->pol.src_ts, &ev.acquire.src_ts);
+				cn_ts_unpack(&e->pol.dst_ts, &ev.acquire.dst_ts);
 				found = true;
 				break;
 			}

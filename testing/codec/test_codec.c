@@ -532,6 +532,20 @@ START_TEST(test_rules)
 	chunk_free(&d);
 	message_destroy(m);
 
+	/* the roles of IKE_SA_INIT: a "request" from the responder */
+	m = sample_build(SAMPLE_INIT_REQ);
+	m->hdr.flags = 0;
+	d = wire(m, false, NULL);
+	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
+	ck_assert(strstr(err.text, "Initiator flag clear"));
+	chunk_free(&d);
+	m->hdr.flags = IKE_FLAG_INITIATOR | IKE_FLAG_RESPONSE;
+	d = wire(m, false, NULL);
+	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
+	ck_assert(strstr(err.text, "Initiator flag set"));
+	chunk_free(&d);
+	message_destroy(m);
+
 	/* IKE_SA_INIT never carries SK */
 	m = sample_build(SAMPLE_INIT_REQ);
 	{

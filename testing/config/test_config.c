@@ -646,6 +646,9 @@ START_TEST(ignore_errors_drops_psk_rule_without_key)
 	snprintf(want, sizeof(want), "%s/ikev2.preshared:1: 'key' is not valid hex "
 	         "(a 0x value may hold only hex digits, ':' and ' ')", tmpdir);
 	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s/ikev2.preshared:2: warning: 'key' is only "
+	         "6 bytes: use at least 16 random bytes", tmpdir);
+	ck_assert(logged(want));
 	/* The secret never appears in a message. */
 	for (int i = 0; i < n_msgs; i++)
 		ck_assert_ptr_null(strstr(msgs[i], "secret"));
@@ -946,6 +949,91 @@ START_TEST(shipped_files_load)
 }
 END_TEST
 
+/* ------------------------------------------------------ the man pages */
+
+/* The n-th (0-based) .nf/.fi block after ".SH EXAMPLES" of a man page,
+ * with the roff escapes the pages use turned back into text; NULL when
+ * there is no such block. */
+static char *man_example(const char *page, int n)
+{
+	char path[512], *text, *p, *out, *o;
+	bool in_examples = false, in_block = false;
+	int block = -1;
+
+	snprintf(path, sizeof(path), "%s/man/%s", srcdir(), page);
+	text = read_file(path);
+	out = o = calloc(1, strlen(text) + 1);
+	for (p = strtok(text, "\n"); p; p = strtok(NULL, "\n")) {
+		if (strncmp(p, ".SH", 3) == 0) {
+			in_examples = strcmp(p, ".SH EXAMPLES") == 0;
+			continue;
+		}
+		if (!in_examples)
+			continue;
+		if (strcmp(p, ".nf") == 0) {
+			in_block = true;
+			block++;
+			continue;
+		}
+		if (strcmp(p, ".fi") == 0) {
+			in_block = false;
+			continue;
+		}
+		if (!in_block || block != n)
+			continue;
+		for (const char *c = p; *c; c++) {
+			if (strncmp(c, "\\(dq", 4) == 0) {
+				*o++ = '"';
+				c += 3;
+			} else if (strncmp(c, "\\e", 2) == 0) {
+				*o++ = '\\';
+				c += 1;
+			} else {
+				*o++ = *c;
+			}
+		}
+		*o++ = '\n';
+	}
+	free(text);
+	if (o == out) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Every example in ikev2.config(5) loads, with the keys of the example in
+ * ikev2.preshared(5): the pages stay true to the code. */
+START_TEST(man_page_examples_load)
+{
+	char *psk = man_example("ikev2.preshared.5", 0), *conf;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(psk);
+	write_file("ikev2.preshared", psk, 0600);
+	free(psk);
+	while ((conf = man_example("ikev2.config.5", n))) {
+		const char *path = write_file("man.config", conf, 0644);
+		int errors = -1;
+		config_t *cfg;
+
+		clear_msgs();
+		cfg = config_load(path, &errors);
+		if (!cfg || errors) {
+			fprintf(stderr, "example %d:\n%s", n, conf);
+			dump_msgs();
+		}
+		ck_assert_msg(cfg != NULL, "ikev2.config(5) example %d fails", n);
+		ck_assert_int_eq(errors, 0);
+		ck_assert_int_ge(cfg->n_rules, 1);
+		config_unref(cfg);
+		free(conf);
+		n++;
+	}
+	ck_assert_int_ge(n, 3);
+}
+END_TEST
+
 /* ------------------------------------------------------------ addresses */
 
 START_TEST(address_forms)
@@ -980,7 +1068,7 @@ END_TEST
 START_TEST(many_rules)
 {
 	enum { N = 3000 };
-	size_t cap = (size_t)N * 80 + 256;
+	size_t cap = (size_t)N * 100 + 256;
 	char *conf = malloc(cap), *psk = malloc(cap), want[400];
 	size_t cl = 0, pl = 0;
 	const char *path;
@@ -996,7 +1084,7 @@ START_TEST(many_rules)
 		                       "auth_method = \"preshared\"; }%s\n",
 		                       i == N - 1 ? 7 : i, i == N - 1 ? "" : ",");
 		pl += (size_t)snprintf(psk + pl, cap - pl, "{ label = \"r%d\"; "
-		                       "key = \"k%d\"; }%s\n", i, i,
+		                       "key = \"k%d-0123456789abcdef\"; }%s\n", i, i,
 		                       i == N - 1 ? "" : ",");
 	}
 	snprintf(conf + cl, cap - cl, ");\n");
@@ -1014,8 +1102,8 @@ START_TEST(many_rules)
 	         "matches no rule; entry ignored", tmpdir, N + 1, N - 1);
 	ck_assert(logged(want));
 	for (int i = 0; i < N - 1; i += 97) {
-		char k[16];
-		snprintf(k, sizeof(k), "k%d", i);
+		char k[32];
+		snprintf(k, sizeof(k), "k%d-0123456789abcdef", i);
 		ck_assert(chunk_equals(cfg->rules[i].local_key, chunk_from_str(k)));
 		ck_assert_ptr_eq(config_find_rule(cfg, cfg->rules[i].label),
 		                 &cfg->rules[i]);
@@ -1103,6 +1191,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, address_forms);
 	tcase_add_test(tc, mutated_files_explain_themselves);
 	tcase_add_test(tc, many_rules);
+	tcase_add_test(tc, man_page_examples_load);
 	suite_add_tcase(s, tc);
 	return s;
 }

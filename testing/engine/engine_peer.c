@@ -3,10 +3,13 @@
  * strongSwan interop tests before (and independently of) the daemon:
  *
  *     engine_peer -f ikev2.config [-i LABEL]... [-t SECONDS]
+ *                 [-r SECONDS] [-R SECONDS]
  *
  * Loads the configuration and the plugins it lists, opens the IKE sockets,
  * starts the engine (rules with auto_start initiate), initiates each -i
- * rule, runs until SIGTERM/SIGINT or -t seconds, then deletes every SA
+ * rule, rekeys every CHILD SA after -r seconds and every IKE SA after -R
+ * seconds (as a later ikeadm command will), runs until SIGTERM/SIGINT or -t
+ * seconds, then deletes every SA
  * (waiting up to 2 s for the peer's answers) and prints the engine's
  * counters as "key=value" lines on stdout.
  */
@@ -55,6 +58,18 @@ static void *signal_thread(void *arg)
 	return NULL;
 }
 
+static void rekey_child_job(void *arg)
+{
+	(void)arg;
+	engine_rekey(engine_get(), NULL, false);
+}
+
+static void rekey_ike_job(void *arg)
+{
+	(void)arg;
+	engine_rekey(engine_get(), NULL, true);
+}
+
 static void timeout_job(void *arg)
 {
 	(void)arg;
@@ -65,13 +80,15 @@ int main(int argc, char **argv)
 {
 	const char *file = NULL;
 	const char *initiate[16];
-	int n_init = 0, secs = 0, opt;
+	int n_init = 0, secs = 0, rekey_child = 0, rekey_ike = 0, opt;
 
-	while ((opt = getopt(argc, argv, "f:i:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "f:i:t:r:R:")) != -1) {
 		switch (opt) {
 		case 'f': file = optarg; break;
 		case 'i': if (n_init < 16) initiate[n_init++] = optarg; break;
 		case 't': secs = atoi(optarg); break;
+		case 'r': rekey_child = atoi(optarg); break;
+		case 'R': rekey_ike = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: %s -f CONFIG [-i LABEL]... [-t SECONDS]\n",
 			        argv[0]);
@@ -111,6 +128,10 @@ int main(int argc, char **argv)
 		return 1;
 	for (int i = 0; i < n_init; i++)
 		engine_initiate(engine_get(), initiate[i]);
+	if (rekey_child > 0)
+		sched_after_ms((uint64_t)rekey_child * 1000, rekey_child_job, NULL);
+	if (rekey_ike > 0)
+		sched_after_ms((uint64_t)rekey_ike * 1000, rekey_ike_job, NULL);
 	if (secs > 0)
 		sched_after_ms((uint64_t)secs * 1000, timeout_job, &sig_thread);
 	runtime_run();
@@ -118,10 +139,13 @@ int main(int argc, char **argv)
 
 	const engine_stats_t st = final;
 	printf("ike_sas=%u\nestablished=%u\nike_established_total=%llu\n"
-	       "child_established_total=%llu\ncookies_sent=%llu\ndropped=%llu\n",
+	       "child_established_total=%llu\nike_rekeyed_total=%llu\n"
+	       "child_rekeyed_total=%llu\ncookies_sent=%llu\ndropped=%llu\n",
 	       st.ike_sas, st.established,
 	       (unsigned long long)st.ike_established_total,
 	       (unsigned long long)st.child_established_total,
+	       (unsigned long long)st.ike_rekeyed_total,
+	       (unsigned long long)st.child_rekeyed_total,
 	       (unsigned long long)st.cookies_sent, (unsigned long long)st.dropped);
 	fflush(stdout);
 	runtime_deinit();

@@ -60,7 +60,7 @@ EOT
     chmod 600 "$d/ikev2.preshared"
     cat > "$d/ikev2.config" <<EOT
 daemon = { debug_level = "${DEBUG_LEVEL:-op}"; preshared_file = "ikev2.preshared";
-  retry_timer_init_ms = 500; retry_limit = 3; response_wait_time = 10; ${7:-} };
+  retry_timer_init_ms = 500; retry_limit = 3; response_wait_time = 10; ${DAEMON_EXTRA:-} };
 plugins = { load = [ "nettle", "psk", "kernel-null" ]; critical = [ "nettle", "psk" ]; };
 rules = ( { label = "peer"; auth_method = "preshared";
   local_addr = "$A"; remote_addr = "$B";
@@ -87,29 +87,55 @@ run_case() {
         '{ encr_alg = "aes-gcm"; encr_keylen = 128; }, { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; }' \
         "${LOCAL_ID:-{ type = \"fqdn\"; value = \"a.test\"; \}}" \
         "${REMOTE_ID:-{ type = \"fqdn\"; value = \"b.test\"; \}}")
-    bash "$PEER_SH" start "$tmp/charon-$name" $NS_B --local $B --remote $A --psk interop-secret \
+    bash "$PEER_SH" start "$tmp/charon-$name" $NS_B --local $B --remote $A --psk "${PEER_PSK:-interop-secret}" \
         --local-id "${PEER_LOCAL_ID:-b.test}" --remote-id "${PEER_REMOTE_ID:-a.test}" \
         --proposals "$props" --esp aes128gcm16,aes128-sha256 \
         --local-ts 10.66.2.0/24 --remote-ts 10.66.1.0/24 "$@" >/dev/null || { fails=$((fails+1)); return; }
     local init=
     [ "$who" = us ] && init="-i peer"
-    ip netns exec $NS_A "$PEER" -f "$cfg" $init -t "${RUN_SECS:-4}" > "$tmp/$name.out" 2> "$tmp/$name.log" &
+    ip netns exec $NS_A "$PEER" -f "$cfg" $init ${ENGINE_ARGS:-} -t "${RUN_SECS:-4}" > "$tmp/$name.out" 2> "$tmp/$name.log" &
     peer_pid=$!
     for _ in $(seq 1 50); do grep -q "engine started" "$tmp/$name.log" 2>/dev/null && break; sleep 0.1; done
     [ "$who" = them ] && bash "$PEER_SH" swanctl "$tmp/charon-$name" --initiate --child net --timeout 5 > "$tmp/$name.init" 2>&1
     sleep "${WAIT_SECS:-2}"
+    if [ -n "${CHARON_ACTION:-}" ]; then
+        bash "$PEER_SH" swanctl "$tmp/charon-$name" $CHARON_ACTION > "$tmp/$name.action" 2>&1
+        sleep 1
+    fi
     bash "$PEER_SH" swanctl "$tmp/charon-$name" --list-sas > "$tmp/$name.sas" 2>&1
     wait $peer_pid; peer_pid=
-    check "grep -q ESTABLISHED '$tmp/$name.sas'" "charon reports the IKE SA ESTABLISHED"
+    if [ -n "${EXPECT_FAIL:-}" ]; then
+        check "grep -q 'ike_established_total=0' '$tmp/$name.out'" "engine established no IKE SA"
+        check "grep -q 'ike_sas=0' '$tmp/$name.out'" "engine kept no IKE SA"
+        check "grep -q '$EXPECT_FAIL' '$tmp/$name.log'" "engine logged '$EXPECT_FAIL'"
+        check "! grep -q ESTABLISHED '$tmp/$name.sas'" "charon has no IKE SA"
+        bash "$PEER_SH" stop "$tmp/charon-$name"
+        return
+    fi
+    if [ -z "${EXPECT_GONE:-}" ]; then
+        check "grep -q ESTABLISHED '$tmp/$name.sas'" "charon reports the IKE SA ESTABLISHED"
+    fi
     check "grep -q 'ike_established_total=1' '$tmp/$name.out'" "engine established one IKE SA"
     check "grep -q 'IKE SA established' '$tmp/$name.log'" "engine logged the IKE SA up"
     if [ -n "${EXPECT_CHILD:-}" ]; then
-        check "grep -q 'child_established_total=1' '$tmp/$name.out'" "engine installed the CHILD SA"
+        check "grep -q 'child_established_total=[1-9]' '$tmp/$name.out'" "engine installed the CHILD SA"
+        check "grep -q 'INSTALLED' '$tmp/$name.sas'" "charon reports the CHILD SA INSTALLED"
     fi
-    check "grep -q 'deleted' '$tmp/$name.log'" "engine deleted the SA at shutdown"
-    sleep 0.5
-    bash "$PEER_SH" swanctl "$tmp/charon-$name" --list-sas > "$tmp/$name.sas2" 2>&1
-    check "! grep -q ESTABLISHED '$tmp/$name.sas2'" "charon saw our Delete"
+    for kv in ${EXPECT_OUT:-}; do
+        check "grep -q '^$kv\$' '$tmp/$name.out'" "engine counted $kv"
+    done
+    if [ -n "${EXPECT_LOG:-}" ]; then
+        check "grep -q '$EXPECT_LOG' '$tmp/$name.log'" "engine logged '$EXPECT_LOG'"
+    fi
+    if [ -n "${EXPECT_CHARON:-}" ]; then
+        check "grep -q '$EXPECT_CHARON' '$tmp/charon-$name/charon.log'" "charon logged '$EXPECT_CHARON'"
+    fi
+    if [ -z "${EXPECT_GONE:-}" ]; then
+        check "grep -q 'deleting IKE SA' '$tmp/$name.log'" "engine sent a Delete at shutdown"
+        sleep 0.5
+        bash "$PEER_SH" swanctl "$tmp/charon-$name" --list-sas > "$tmp/$name.sas2" 2>&1
+        check "! grep -q ESTABLISHED '$tmp/$name.sas2'" "charon saw our Delete"
+    fi
     if [ $fails -gt 0 ] && [ -n "${VERBOSE:-}" ]; then
         cat "$tmp/$name.log"; cat "$tmp/$name.sas"; tail -40 "$tmp/charon-$name/charon.log"
     fi
@@ -122,7 +148,7 @@ CBC256_512='{ encr_alg = "aes"; encr_keylen = 256; auth_alg = "sha512"; dh_group
 DES3_SHA1='{ encr_alg = "3des"; auth_alg = "sha1"; dh_group = 14; }'
 X25519='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 31; }'
 
-cases=${*:-"i-ecp256 r-ecp256 i-gcm384 r-gcm384 i-modp4096 i-3des r-x25519 r-mobike i-libipsec r-libipsec"}
+cases=${*:-"i-ecp256 r-ecp256 i-gcm384 r-gcm384 i-modp4096 i-3des r-x25519 r-mobike i-libipsec r-libipsec i-rekey-child r-rekey-child i-rekey-ike r-rekey-ike r-delete r-cookie i-ipid r-ipid r-wrongpsk i-wrongpsk r-noprop"}
 for c in $cases; do
     case $c in
     i-ecp256)   run_case $c us   aes128-sha256-ecp256 "$CBC128_256" ;;
@@ -137,6 +163,40 @@ for c in $cases; do
     # charon fakes a NAT, so IKE_AUTH and ESP move to port 4500.
     i-libipsec) EXPECT_CHILD=1 run_case $c us aes128-sha256-ecp256 "$CBC128_256" --kernel libipsec ;;
     r-libipsec) EXPECT_CHILD=1 run_case $c them aes128-sha256-ecp256 "$CBC128_256" --kernel libipsec ;;
+    # rekeys started by each side, with the CHILD SA really installed
+    i-rekey-child) EXPECT_CHILD=1 ENGINE_ARGS="-r 2" RUN_SECS=5 WAIT_SECS=3 \
+        EXPECT_OUT="child_rekeyed_total=1" EXPECT_CHARON="CHILD_SA net{2} established" \
+        run_case $c us aes128-sha256-ecp256 "$CBC128_256" --kernel libipsec ;;
+    r-rekey-child) EXPECT_CHILD=1 CHARON_ACTION="--rekey --child net" RUN_SECS=5 \
+        EXPECT_OUT="child_rekeyed_total=1" EXPECT_LOG="rekeyed by the peer" \
+        run_case $c them aes128-sha256-ecp256 "$CBC128_256" --kernel libipsec ;;
+    i-rekey-ike) EXPECT_CHILD=1 ENGINE_ARGS="-R 2" RUN_SECS=5 WAIT_SECS=3 \
+        EXPECT_OUT="ike_rekeyed_total=1" EXPECT_CHARON="rekeyed" \
+        run_case $c us aes128-sha256-ecp256 "$CBC128_256" --kernel libipsec ;;
+    r-rekey-ike) EXPECT_CHILD=1 CHARON_ACTION="--rekey --ike peer" RUN_SECS=5 \
+        EXPECT_OUT="ike_rekeyed_total=1" EXPECT_LOG="rekeyed into this one" \
+        run_case $c them aes128-sha256-ecp256 "$CBC128_256" --kernel libipsec ;;
+    # Delete from charon's side
+    r-delete) EXPECT_GONE=1 CHARON_ACTION="--terminate --ike peer" RUN_SECS=5 \
+        EXPECT_OUT="ike_sas=0" EXPECT_LOG="deleted by the peer" \
+        run_case $c them aes128-sha256-ecp256 "$CBC128_256" ;;
+    # IP address identities
+    i-ipid) LOCAL_ID='{ type = "ip"; value = "10.91.0.1"; }' REMOTE_ID='{ type = "ip"; value = "10.91.0.2"; }' \
+        PEER_LOCAL_ID=10.91.0.2 PEER_REMOTE_ID=10.91.0.1 \
+        run_case $c us aes128-sha256-ecp256 "$CBC128_256" ;;
+    r-ipid) LOCAL_ID='{ type = "ip"; value = "10.91.0.1"; }' REMOTE_ID='{ type = "ip"; value = "10.91.0.2"; }' \
+        PEER_LOCAL_ID=10.91.0.2 PEER_REMOTE_ID=10.91.0.1 \
+        run_case $c them aes128-sha256-ecp256 "$CBC128_256" ;;
+    # failures: a wrong key each way, proposals that do not meet
+    r-wrongpsk) PEER_PSK=not-the-secret EXPECT_FAIL="does not verify" \
+        run_case $c them aes128-sha256-ecp256 "$CBC128_256" ;;
+    i-wrongpsk) PEER_PSK=not-the-secret EXPECT_FAIL="AUTHENTICATION_FAILED" \
+        run_case $c us aes128-sha256-ecp256 "$CBC128_256" ;;
+    r-noprop) EXPECT_FAIL="NO_PROPOSAL_CHOSEN" \
+        run_case $c them aes256-sha512-modp4096 "$CBC128_256" ;;
+    # our responder demands a COOKIE from every initiator
+    r-cookie) DAEMON_EXTRA="cookie_threshold = 0;" EXPECT_OUT="cookies_sent=1" \
+        run_case $c them aes128-sha256-ecp256 "$CBC128_256" ;;
     *) echo "unknown case $c"; fails=$((fails + 1)) ;;
     esac
 done

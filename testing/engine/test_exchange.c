@@ -627,6 +627,63 @@ START_TEST(init_flood_gets_cookies_and_expires)
 }
 END_TEST
 
+START_TEST(reload_keeps_established_sas)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	/* SIGHUP on B: the new configuration has another key and only a
+	 * rule for some other peer. */
+	side_t b2 = b;
+	b2.key = "the-new-key";
+	config_t *nc = make_config("b2", ADDR_B, "10.9.9.9", &b2);
+	engine_set_config(eng_b, nc);
+	config_unref(nc);
+	/* The established SA keeps its rule: a CHILD SA rekey still works. */
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	WAIT_FOR(stats(eng_a).child_rekeyed_total == 1 &&
+	         stats(eng_b).child_rekeyed_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).child_rekeyed_total, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	/* A new IKE SA from A meets the new configuration: no rule for it. */
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_sas == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, 1);
+	stop_pair(0);
+}
+END_TEST
+
+START_TEST(acquire_initiates_rule)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	/* An admin's outbound policy without SAs; traffic hits it. */
+	kernel_policy_t p = { .dir = KERNEL_DIR_OUT, .action = KERNEL_POLICY_PROTECT,
+	                      .reqid = 4242, .protocol = KERNEL_PROTO_ESP };
+	p.src_ts.family = p.dst_ts.family = AF_INET;
+	inet_pton(AF_INET, "10.1.3.0", p.src_ts.from);
+	inet_pton(AF_INET, "10.1.3.255", p.src_ts.to);
+	inet_pton(AF_INET, "10.2.0.7", p.dst_ts.from);
+	inet_pton(AF_INET, "10.2.0.7", p.dst_ts.to);
+	p.src_ts.port_to = p.dst_ts.port_to = 0xffff;
+	ck_assert(kernel_add_policy(&p));
+	ck_assert(kernel_null_acquire(kn, 4242));
+	ck_assert(kernel_null_acquire(kn, 4242));   /* a burst starts one */
+	WAIT_FOR(stats(eng_a).child_established_total == 1, 3000);
+	usleep(200 * 1000);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, 1);
+	ck_assert(kernel_del_policy(&p));
+	stop_pair(0);
+}
+END_TEST
+
 static size_t sas_now(void)
 {
 	return kernel_null_count_sas(kn);
@@ -772,6 +829,8 @@ int main(void)
 	tcase_add_test(tc, dpd_removes_dead_peer);
 	tcase_add_test(tc, garbage_is_dropped);
 	tcase_add_test(tc, init_flood_gets_cookies_and_expires);
+	tcase_add_test(tc, reload_keeps_established_sas);
+	tcase_add_test(tc, acquire_initiates_rule);
 	tcase_add_test(tc, child_rekey_one_side);
 	tcase_add_test(tc, child_rekey_collision);
 	tcase_add_test(tc, ike_rekey_keeps_children);

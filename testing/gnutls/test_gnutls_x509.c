@@ -320,6 +320,64 @@ START_TEST(test_not_ca_and_bad_signature)
 }
 END_TEST
 
+START_TEST(test_matches_id)
+{
+	certificate_t *leaf = cert("leaf.pem");
+	uint8_t v4[4] = { 10, 1, 0, 1 }, v6[16] = { 0xfd, [15] = 1 };
+
+	ck_assert(certificate_matches_id(leaf, ID_FQDN, chunk_from_str("Moon.example.org")));
+	ck_assert(certificate_matches_id(leaf, ID_RFC822_ADDR,
+	                                 chunk_from_str("ike@moon.example.org")));
+	ck_assert(certificate_matches_id(leaf, ID_IPV4_ADDR, chunk_create(v4, 4)));
+	ck_assert(certificate_matches_id(leaf, ID_IPV6_ADDR, chunk_create(v6, 16)));
+	ck_assert(certificate_matches_id(leaf, ID_DER_ASN1_DN, leaf->get_subject_der(leaf)));
+	ck_assert(!certificate_matches_id(leaf, ID_DER_ASN1_DN, inter->get_subject_der(inter)));
+	ck_assert(!certificate_matches_id(leaf, ID_FQDN, chunk_from_str("sun.example.org")));
+	/* An address of the wrong length, the wrong type, empty data. */
+	ck_assert(!certificate_matches_id(leaf, ID_IPV6_ADDR, chunk_create(v4, 4)));
+	ck_assert(!certificate_matches_id(leaf, ID_IPV4_ADDR, chunk_create(v6, 16)));
+	ck_assert(!certificate_matches_id(leaf, ID_KEY_ID, chunk_from_str("moon.example.org")));
+	ck_assert(!certificate_matches_id(leaf, ID_FQDN, chunk_empty));
+	leaf->destroy(leaf);
+}
+END_TEST
+
+START_TEST(test_bundle)
+{
+	char *bundle = path("bundle.pem"), *bad = path("bad-bundle.pem"), *der = path("leaf.der");
+	certificate_t **certs;
+	size_t n;
+
+	ck_assert_int_eq(gt_test_sh("cd '%s' && cat root.pem inter.pem leaf.pem > bundle.pem && "
+	                            "(cat root.pem; echo '-----BEGIN CERTIFICATE-----'; "
+	                            "echo 'bm90IGEgY2VydA=='; echo '-----END CERTIFICATE-----') "
+	                            "> bad-bundle.pem", dir), 0);
+	n = cred_load_certificates_file(bundle, &certs);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(chunk_equals(certs[0]->get_encoding(certs[0]), root->get_encoding(root)));
+	ck_assert(chunk_equals(certs[1]->get_encoding(certs[1]), inter->get_encoding(inter)));
+	ck_assert(certs[2]->issued_by(certs[2], certs[1]));
+	for (size_t i = 0; i < n; i++)
+		certs[i]->destroy(certs[i]);
+	free(certs);
+
+	n = cred_load_certificates_file(der, &certs);
+	ck_assert_uint_eq(n, 1);
+	certs[0]->destroy(certs[0]);
+	free(certs);
+
+	gt_test_clear_log();
+	ck_assert_uint_eq(cred_load_certificates_file(bad, &certs), 0);
+	ck_assert_ptr_null(certs);
+	ck_assert(gt_test_logged("certificate 2 does not load"));
+	ck_assert_uint_eq(cred_load_certificates(chunk_from_str("junk"), &certs), 0);
+	ck_assert_uint_eq(cred_load_certificates(chunk_empty, &certs), 0);
+	free(bundle);
+	free(bad);
+	free(der);
+}
+END_TEST
+
 START_TEST(test_bad_files)
 {
 	char *pem = path("leaf.pem"), *der = path("leaf.der");
@@ -388,6 +446,8 @@ int main(void)
 	tcase_add_test(tc, test_eku);
 	tcase_add_test(tc, test_crl);
 	tcase_add_test(tc, test_not_ca_and_bad_signature);
+	tcase_add_test(tc, test_matches_id);
+	tcase_add_test(tc, test_bundle);
 	tcase_add_test(tc, test_bad_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -219,6 +219,11 @@ struct certificate {
 /* Whether one of the certificate's subjectAltNames equals value: FQDN and
  * EMAIL compare case-insensitively, IP octet for octet. */
 bool certificate_has_san(certificate_t *cert, san_type_t type, chunk_t value);
+/* Whether an IKE identity (IDi/IDr payload type and data) names the
+ * certificate's subject (RFC 4945 §3.1): ID_DER_ASN1_DN equal to the
+ * subject DER; ID_FQDN, ID_RFC822_ADDR, ID_IPV4_ADDR, ID_IPV6_ADDR equal
+ * to a subjectAltName of that kind.  Other ID types never match. */
+bool certificate_matches_id(certificate_t *cert, id_type_t type, chunk_t data);
 
 typedef struct crl crl_t;
 struct crl {
@@ -364,6 +369,12 @@ private_key_t *cred_load_private_key(key_type_t type, chunk_t data);
 public_key_t *cred_load_public_key(key_type_t type, chunk_t data);
 certificate_t *cred_load_certificate(chunk_t data);
 crl_t *cred_load_crl(chunk_t data);
+
+/* Every certificate of a PEM bundle (or the one of a DER file), in file
+ * order: *certs is a fresh array of n new objects (free() it after
+ * destroying them).  0 (and *certs NULL) if any of them fails to load. */
+size_t cred_load_certificates(chunk_t data, certificate_t ***certs);
+size_t cred_load_certificates_file(const char *path, certificate_t ***certs);
 
 /* Load from a file (PEM or DER, at most 1 MiB), or for private keys also
  * from a "pkcs11:" URI, logging in with pin if not NULL. */

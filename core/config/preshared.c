@@ -102,6 +102,11 @@ static bool entry_key(cfg_ctx_t *ctx, const config_setting_t *e,
 		cfg_error(ctx, s, "'%s' %s", name, err);
 		return false;
 	}
+	/* RFC 7296 §2.15: a PSK should be as strong as the PRF's key; a
+	 * short one falls to an offline guess from one recorded exchange. */
+	if (out->len < PSK_MIN_STRONG)
+		cfg_warn(ctx, s, "'%s' is only %zu bytes: use at least %d random "
+		         "bytes", name, out->len, PSK_MIN_STRONG);
 	return true;
 }
 

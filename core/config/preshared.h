@@ -25,8 +25,11 @@
 #include "config/cfg_ctx.h"
 #include "config/cfg_rules.h"
 
+/* Keys shorter than this (bytes) get a warning. */
+#define PSK_MIN_STRONG 16
+
 /* Largest preshared file accepted. */
-#define PRESHARED_MAX_SIZE (1024 * 1024)
+#define PRESHARED_MAX_SIZE (16 * 1024 * 1024)
 
 /* Decode one key value as described above into fresh memory (the caller
  * chunk_clear()s it).  On error writes a reason that never contains the

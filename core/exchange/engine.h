@@ -82,4 +82,13 @@ typedef struct {
 } engine_stats_t;
 void engine_get_stats(engine_t *e, engine_stats_t *st);
 
+/* What the engine can do, printed by `in.ikev2d -V` as "capabilities: ...";
+ * the network suites (testing/netns/lib.sh require_cap) run a scenario only
+ * when its capability is listed, and skip it otherwise.  Each name here was
+ * shown by those suites against this engine: ike (IKE_SA_INIT + IKE_AUTH
+ * PSK + first CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd,
+ * delete, natt, cookie.  Remove a name if the feature regresses on purpose. */
+#define ENGINE_CAPABILITIES \
+	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie"
+
 #endif

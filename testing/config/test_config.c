@@ -646,6 +646,9 @@ START_TEST(ignore_errors_drops_psk_rule_without_key)
 	snprintf(want, sizeof(want), "%s/ikev2.preshared:1: 'key' is not valid hex "
 	         "(a 0x value may hold only hex digits, ':' and ' ')", tmpdir);
 	ck_assert(logged(want));
+	snprintf(want, sizeof(want), "%s/ikev2.preshared:2: warning: 'key' is only "
+	         "6 bytes: use at least 16 random bytes", tmpdir);
+	ck_assert(logged(want));
 	/* The secret never appears in a message. */
 	for (int i = 0; i < n_msgs; i++)
 		ck_assert_ptr_null(strstr(msgs[i], "secret"));
@@ -1065,7 +1068,7 @@ END_TEST
 START_TEST(many_rules)
 {
 	enum { N = 3000 };
-	size_t cap = (size_t)N * 80 + 256;
+	size_t cap = (size_t)N * 100 + 256;
 	char *conf = malloc(cap), *psk = malloc(cap), want[400];
 	size_t cl = 0, pl = 0;
 	const char *path;
@@ -1081,7 +1084,7 @@ START_TEST(many_rules)
 		                       "auth_method = \"preshared\"; }%s\n",
 		                       i == N - 1 ? 7 : i, i == N - 1 ? "" : ",");
 		pl += (size_t)snprintf(psk + pl, cap - pl, "{ label = \"r%d\"; "
-		                       "key = \"k%d\"; }%s\n", i, i,
+		                       "key = \"k%d-0123456789abcdef\"; }%s\n", i, i,
 		                       i == N - 1 ? "" : ",");
 	}
 	snprintf(conf + cl, cap - cl, ");\n");
@@ -1099,8 +1102,8 @@ START_TEST(many_rules)
 	         "matches no rule; entry ignored", tmpdir, N + 1, N - 1);
 	ck_assert(logged(want));
 	for (int i = 0; i < N - 1; i += 97) {
-		char k[16];
-		snprintf(k, sizeof(k), "k%d", i);
+		char k[32];
+		snprintf(k, sizeof(k), "k%d-0123456789abcdef", i);
 		ck_assert(chunk_equals(cfg->rules[i].local_key, chunk_from_str(k)));
 		ck_assert_ptr_eq(config_find_rule(cfg, cfg->rules[i].label),
 		                 &cfg->rules[i]);

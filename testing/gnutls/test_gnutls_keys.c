@@ -15,6 +15,7 @@
 #include <ikev2d/plugin.h>
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,27 @@ START_TEST(test_auth_methods)
 }
 END_TEST
 
+/* An id-RSASSA-PSS key is an RSA key that signs PSS only. */
+START_TEST(test_rsa_pss_key)
+{
+	private_key_t *priv = load_priv("rsapss", ".pem", KEY_RSA);
+	public_key_t *pub = load_pub("rsapss", ".pub.pem", KEY_RSA);
+	chunk_t msg = chunk_from_str("pss only"), sig;
+
+	ck_assert_ptr_nonnull(priv);
+	ck_assert_ptr_nonnull(pub);
+	for (int s = SIG_RSA_PSS_SHA256; s <= SIG_RSA_PSS_SHA512; s++) {
+		ck_assert(priv->sign(priv, s, msg, &sig));
+		ck_assert(pub->verify(pub, s, msg, sig));
+		chunk_free(&sig);
+	}
+	ck_assert(!priv->sign(priv, SIG_RSA_PKCS1_SHA256, msg, &sig));
+	ck_assert(!priv->sign(priv, SIG_RSA_PKCS1_SHA1, msg, &sig));
+	pub->destroy(pub);
+	priv->destroy(priv);
+}
+END_TEST
+
 /* A signature by one key does not verify under another of the same type. */
 START_TEST(test_wrong_key)
 {
@@ -395,6 +417,58 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* One key object, several threads signing and verifying at once (cred.h
+ * promises that objects are thread-safe while nobody destroys them). */
+typedef struct {
+	private_key_t *priv;
+	public_key_t *pub;
+	sig_scheme_t scheme;
+	int ok;
+} thread_arg_t;
+
+static void *sign_loop(void *p)
+{
+	thread_arg_t *a = p;
+	char buf[32];
+
+	for (int i = 0; i < 100; i++) {
+		chunk_t msg, sig;
+
+		snprintf(buf, sizeof(buf), "message %d", i);
+		msg = chunk_from_str(buf);
+		if (a->priv->sign(a->priv, a->scheme, msg, &sig)) {
+			a->ok += a->pub->verify(a->pub, a->scheme, msg, sig);
+			chunk_free(&sig);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	static const struct { const char *file; sig_scheme_t scheme; } k[] = {
+		{ "p256", SIG_ECDSA_P256_SHA256 },
+		{ "ed25519", SIG_ED25519 },
+		{ "rsa", SIG_RSA_PSS_SHA256 },
+	};
+	private_key_t *priv = load_priv(k[_i].file, ".pem", KEY_ANY);
+	public_key_t *pub = priv->get_public_key(priv);
+	thread_arg_t args[4];
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++) {
+		args[i] = (thread_arg_t){ priv, pub, k[_i].scheme, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, sign_loop, &args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(args[i].ok, 100);
+	}
+	pub->destroy(pub);
+	priv->destroy(priv);
+}
+END_TEST
+
 /* The plugin registered every key type and names itself as provider. */
 START_TEST(test_providers)
 {
@@ -443,9 +517,11 @@ int main(void)
 	tcase_add_loop_test(tc, test_sign_verify_all_schemes, 0, N_KEYS);
 	tcase_add_loop_test(tc, test_auth_methods, 0, N_KEYS);
 	tcase_add_test(tc, test_wrong_key);
+	tcase_add_test(tc, test_rsa_pss_key);
 	tcase_add_test(tc, test_malformed_signatures);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_providers);
+	tcase_add_loop_test(tc, test_threads, 0, 3);
 	suite_add_tcase(s, tc);
 
 	sr = srunner_create(s);

@@ -13,6 +13,7 @@
 #include "gt_test.h"
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,49 @@ START_TEST(test_pin_in_uri)
 }
 END_TEST
 
+/* Several threads signing with one token key at once. */
+typedef struct {
+	private_key_t *priv;
+	public_key_t *pub;
+	int ok;
+} thread_arg_t;
+
+static void *sign_loop(void *p)
+{
+	thread_arg_t *a = p;
+	chunk_t msg = chunk_from_str("concurrent"), sig;
+
+	for (int i = 0; i < 50; i++) {
+		if (a->priv->sign(a->priv, SIG_ECDSA_P256_SHA256, msg, &sig)) {
+			a->ok += a->pub->verify(a->pub, SIG_ECDSA_P256_SHA256, msg, sig);
+			chunk_free(&sig);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	private_key_t *key = cred_load_private_key_file(
+		TOKEN ";object=k-ec;type=private", KEY_ANY, PIN);
+	public_key_t *pub = file_pub("ec.pub");
+	thread_arg_t args[4];
+	pthread_t t[4];
+
+	ck_assert_ptr_nonnull(key);
+	for (int i = 0; i < 4; i++) {
+		args[i] = (thread_arg_t){ key, pub, 0 };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, sign_loop, &args[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		ck_assert_int_eq(args[i].ok, 50);
+	}
+	pub->destroy(pub);
+	key->destroy(key);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	private_key_t *key;
@@ -130,7 +174,10 @@ START_TEST(test_errors)
 		                     chunk_from_str("x"), &sig));
 		key->destroy(key);
 	}
+	/* We gave the wrong PIN once and did not retry it. */
+	ck_assert(gt_test_logged("needs a correct PIN"));
 	/* No PIN at all. */
+	gt_test_clear_log();
 	key = cred_load_private_key_file(TOKEN ";object=k-ec;type=private",
 	                                 KEY_ANY, NULL);
 	if (key) {
@@ -138,6 +185,7 @@ START_TEST(test_errors)
 		                     chunk_from_str("x"), &sig));
 		key->destroy(key);
 	}
+	ck_assert(gt_test_logged("needs a PIN"));
 	/* No such object, no such token, the wrong type. */
 	gt_test_clear_log();
 	ck_assert_ptr_null(cred_load_private_key_file(
@@ -225,6 +273,7 @@ int main(void)
 	tcase_add_test(tc, test_ecdsa);
 	tcase_add_test(tc, test_rsa);
 	tcase_add_test(tc, test_pin_in_uri);
+	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -164,6 +164,18 @@ START_TEST(test_first_provider_wins_reversed)
 }
 END_TEST
 
+START_TEST(test_failed_provider_passes_on)
+{
+	/* the first provider refuses: the next one in the list provides it */
+	ck_assert(LOAD("tp_dupfail", "tp_base"));
+	ck_assert_str_eq(plugin_feature_provider("tbase:one"), "tp_base");
+	assert_logged("tp tp_dupfail load tbase:one refused");
+	ck_assert_int_lt(find_line("tp tp_dupfail load tbase:one refused"),
+	                 find_line("tp tp_base load tbase:one"));
+	ck_assert(plugin_loader_plugin_loaded("tp_dupfail"));   /* tdupfail:ok */
+}
+END_TEST
+
 START_TEST(test_feature_callback_fails)
 {
 	ck_assert(LOAD("tp_fail"));
@@ -371,6 +383,7 @@ int main(void)
 	tcase_add_test(tc, test_first_provider_wins);
 	tcase_add_test(tc, test_first_provider_wins_reversed);
 	tcase_add_test(tc, test_feature_callback_fails);
+	tcase_add_test(tc, test_failed_provider_passes_on);
 	tcase_add_test(tc, test_cycle);
 	tcase_add_test(tc, test_critical_missing);
 	tcase_add_test(tc, test_critical_not_listed);

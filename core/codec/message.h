@@ -10,13 +10,15 @@
  *   if (message_parse(pkt, &m, &err) != CODEC_OK) -> err.notify tells what to answer
  *   if (message_has_sk(m))      message_decrypt(m, &sa->sk_in, &err);
  *   else if (message_has_skf(m)) frag_reasm_add(...)   (fragment.h)
+ *   (m->decrypted now says the payloads were authenticated)
  *   ... message_find(m, PL_NONCE), message_find_notify(m, N_COOKIE), m->payloads[i] ...
  *   message_destroy(m);
  *
  * The payload rules of RFC 7296 (which payloads each exchange allows and
  * requires, for requests and responses) are checked by message_check();
- * message_parse() calls it for messages without SK/SKF, message_decrypt()
- * and fragment reassembly call it on the decrypted message.
+ * message_parse() calls it for messages without SK/SKF and for every
+ * IKE_SA_INIT message, message_decrypt() and fragment reassembly call it on
+ * the decrypted message.
  *
  * Building and sending:
  *
@@ -24,7 +26,8 @@
  *   message_add_id(m, PL_IDI, ID_FQDN, chunk_from_str("a.example"));
  *   message_add_auth(m, AUTH_PSK, auth);
  *   ...
- *   message_generate_sk(m, &sa->sk_out, &pkt);   (or message_generate for IKE_SA_INIT)
+ *   message_generate_sk(m, &sa->sk_out, &pkt, &err);  (message_generate for IKE_SA_INIT,
+ *   message_generate_fragments when it exceeds the MTU and the peer does RFC 7383)
  *   ... send pkt; chunk_free(&pkt); message_destroy(m);
  *
  * The codec logs nothing: every failure is described in a codec_error_t

@@ -31,11 +31,11 @@ void gt_pkcs11_deinit(void)
 	gnutls_pkcs11_deinit();
 }
 
-/* Hands the configured PIN to GnuTLS when the token asks for it, once:
- * a wrong PIN must not be retried until the token locks. */
+/* Hands the configured PIN to GnuTLS when the token asks for it (again
+ * after a session needs a new login), but never a second time in one
+ * login: a wrong PIN must not be retried until the token locks. */
 typedef struct {
 	char *pin;
-	unsigned asked;
 } pin_ctx_t;
 
 static int pin_cb(void *userdata, int attempt, const char *token_url,
@@ -45,8 +45,7 @@ static int pin_cb(void *userdata, int attempt, const char *token_url,
 	pin_ctx_t *ctx = userdata;
 	size_t len;
 
-	if (!ctx->pin || attempt > 0 || ctx->asked++ > 0 ||
-	    (flags & GNUTLS_PIN_WRONG)) {
+	if (!ctx->pin || attempt > 0 || (flags & GNUTLS_PIN_WRONG)) {
 		log_error(DBG_CERT, "pkcs11: token '%s' needs %s PIN",
 		          token_label ? token_label : "?",
 		          ctx->pin ? "a correct" : "a");

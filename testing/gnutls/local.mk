@@ -18,7 +18,21 @@ noinst_HEADERS += testing/gnutls/gt_test.h
 EXTRA_DIST += testing/gnutls/mkcreds.sh \
 	testing/vectors/wycheproof/LICENSE testing/vectors/wycheproof/README \
 	testing/vectors/wycheproof/json2txt.py \
-	$(wildcard $(srcdir)/testing/vectors/wycheproof/*.txt)
+	testing/vectors/wycheproof/ecdsa_secp256r1_sha256_p1363_test.txt \
+	testing/vectors/wycheproof/ecdsa_secp384r1_sha384_p1363_test.txt \
+	testing/vectors/wycheproof/ecdsa_secp521r1_sha512_p1363_test.txt \
+	testing/vectors/wycheproof/ecdsa_secp256r1_sha256_test.txt \
+	testing/vectors/wycheproof/ecdsa_secp384r1_sha384_test.txt \
+	testing/vectors/wycheproof/ecdsa_secp521r1_sha512_test.txt \
+	testing/vectors/wycheproof/ed25519_test.txt \
+	testing/vectors/wycheproof/ed448_test.txt \
+	testing/vectors/wycheproof/rsa_signature_2048_sha256_test.txt \
+	testing/vectors/wycheproof/rsa_signature_2048_sha384_test.txt \
+	testing/vectors/wycheproof/rsa_signature_2048_sha512_test.txt \
+	testing/vectors/wycheproof/rsa_signature_3072_sha256_test.txt \
+	testing/vectors/wycheproof/rsa_pss_2048_sha256_mgf1_32_test.txt \
+	testing/vectors/wycheproof/rsa_pss_2048_sha384_mgf1_48_test.txt \
+	testing/vectors/wycheproof/rsa_pss_3072_sha256_mgf1_32_test.txt
 
 GT_TEST_COMMON = testing/gnutls/gt_test.c
 

@@ -4,7 +4,8 @@
 #
 # Keys: <type>.pem (PEM, the tool's native form), <type>.der (DER),
 # <type>.p8.pem (PKCS#8), <type>.pub.pem / .pub.der (SubjectPublicKeyInfo)
-# for rsa dsa p256 p384 p521 ed25519 ed448.
+# for rsa dsa p256 p384 p521 ed25519 ed448; rsapss.pem / .pub.pem (an
+# id-RSASSA-PSS key).
 # X.509: root -> inter -> leaf (the good chain, ECDSA P-256), and for each
 # failure one certificate: leaf-expired, leaf-future, leaf-other (signed by
 # another root), root-pl0 -> inter-pl0 -> leaf-pl0 (pathLenConstraint 0
@@ -32,6 +33,9 @@ key p384 --key-type ecdsa --curve secp384r1
 key p521 --key-type ecdsa --curve secp521r1
 key ed25519 --key-type ed25519
 key ed448 --key-type ed448
+# An id-RSASSA-PSS key: PSS only.
+ct --generate-privkey --key-type rsa-pss --bits 2048 --no-text --outfile rsapss.pem
+ct --load-privkey rsapss.pem --pubkey-info --no-text --outfile rsapss.pub.pem
 
 ca_tmpl() {  # file cn [path_len]
 	{

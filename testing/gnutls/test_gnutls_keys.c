@@ -272,6 +272,27 @@ START_TEST(test_auth_methods)
 }
 END_TEST
 
+/* An id-RSASSA-PSS key is an RSA key that signs PSS only. */
+START_TEST(test_rsa_pss_key)
+{
+	private_key_t *priv = load_priv("rsapss", ".pem", KEY_RSA);
+	public_key_t *pub = load_pub("rsapss", ".pub.pem", KEY_RSA);
+	chunk_t msg = chunk_from_str("pss only"), sig;
+
+	ck_assert_ptr_nonnull(priv);
+	ck_assert_ptr_nonnull(pub);
+	for (int s = SIG_RSA_PSS_SHA256; s <= SIG_RSA_PSS_SHA512; s++) {
+		ck_assert(priv->sign(priv, s, msg, &sig));
+		ck_assert(pub->verify(pub, s, msg, sig));
+		chunk_free(&sig);
+	}
+	ck_assert(!priv->sign(priv, SIG_RSA_PKCS1_SHA256, msg, &sig));
+	ck_assert(!priv->sign(priv, SIG_RSA_PKCS1_SHA1, msg, &sig));
+	pub->destroy(pub);
+	priv->destroy(priv);
+}
+END_TEST
+
 /* A signature by one key does not verify under another of the same type. */
 START_TEST(test_wrong_key)
 {
@@ -496,6 +517,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_sign_verify_all_schemes, 0, N_KEYS);
 	tcase_add_loop_test(tc, test_auth_methods, 0, N_KEYS);
 	tcase_add_test(tc, test_wrong_key);
+	tcase_add_test(tc, test_rsa_pss_key);
 	tcase_add_test(tc, test_malformed_signatures);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_providers);

@@ -174,7 +174,10 @@ START_TEST(test_errors)
 		                     chunk_from_str("x"), &sig));
 		key->destroy(key);
 	}
+	/* We gave the wrong PIN once and did not retry it. */
+	ck_assert(gt_test_logged("needs a correct PIN"));
 	/* No PIN at all. */
+	gt_test_clear_log();
 	key = cred_load_private_key_file(TOKEN ";object=k-ec;type=private",
 	                                 KEY_ANY, NULL);
 	if (key) {
@@ -182,6 +185,7 @@ START_TEST(test_errors)
 		                     chunk_from_str("x"), &sig));
 		key->destroy(key);
 	}
+	ck_assert(gt_test_logged("needs a PIN"));
 	/* No such object, no such token, the wrong type. */
 	gt_test_clear_log();
 	ck_assert_ptr_null(cred_load_private_key_file(

@@ -12,6 +12,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/badinput-flood.sh \
 	testing/suites/badinput-garbage.sh \
 	testing/suites/badinput-notifies.sh \
+	testing/suites/badinput-replay.sh \
 	testing/suites/demo.sh \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \

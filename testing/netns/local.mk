@@ -29,5 +29,6 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
 	testing/suites/netns-rekey.sh
+EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \
 	cfg/demo/gw-a.preshared cfg/demo/gw-b.preshared

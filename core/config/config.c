@@ -622,6 +622,10 @@ config_t *config_load(const char *path, int *n_errors)
 	if (ctx.errors)
 		drop_bad_rules(cfg, meta);
 	index_rules(cfg);
+	/* The tree stays for settings_get_*(), which plugins use for daemon
+	 * and plugins.* keys; the rules live on in cfg->rules, so their
+	 * part of the tree (most of it in a large file) can go. */
+	config_setting_remove(root, "rules");
 	log_verbose(DBG_CONFIG, "%s: %d rule%s loaded", path, cfg->n_rules,
 	            cfg->n_rules == 1 ? "" : "s");
 	free(meta);

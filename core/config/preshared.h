@@ -29,7 +29,7 @@
 #define PSK_MIN_STRONG 16
 
 /* Largest preshared file accepted. */
-#define PRESHARED_MAX_SIZE (1024 * 1024)
+#define PRESHARED_MAX_SIZE (16 * 1024 * 1024)
 
 /* Decode one key value as described above into fresh memory (the caller
  * chunk_clear()s it).  On error writes a reason that never contains the

@@ -195,7 +195,9 @@ static void timer_fired(void *arg)
 				retransmit_timeout(e, sa);
 				break;
 			case TIMER_HALF_OPEN:
-				if (sa->state < IKE_ESTABLISHED)
+				if (sa->state == IKE_ESTABLISHED && sa->redundant)
+					ike_sa_send_delete(e, sa);
+				else if (sa->state < IKE_ESTABLISHED)
 					ike_sa_delete(e, sa, "half-open SA timed out");
 				else if (sa->state == IKE_REKEYING && !sa->exch)
 					ike_sa_delete(e, sa, "rekeyed, the peer never "

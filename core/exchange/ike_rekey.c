@@ -3,9 +3,10 @@
  * §1.3.2, §2.8, §2.18): a new IKE SA with fresh SPIs, nonces and key
  * exchange, keyed from the old SA's SK_d; the CHILD SAs move to it and
  * the old SA is deleted by the side that started the rekey.  When both
- * sides start one at once, the responder refuses the peer's while its own
- * is in flight (TEMPORARY_FAILURE, §2.25); the IKE SA rekey timer has
- * jitter so the retry does not collide again.
+ * sides rekey at once (§2.8.2), each answers the other's request, so two
+ * new SAs exist; the exchange with the lowest nonce made the redundant
+ * one, which its initiator deletes, and the initiator of the other deletes
+ * the old SA.  The CHILD SAs end up on the survivor on both sides.
  */
 #include "exchange/tasks.h"
 
@@ -72,6 +73,51 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 	         .sa_id = nsa->entry.unique_id, .rule = SA_RULE(nsa) });
 	ike_sa_arm_timers(e, nsa);
 	return true;
+}
+
+/* Move the CHILD SAs of the IKE SA with local SPI from_spi to 'to'. */
+static void move_children(engine_t *e, uint64_t from_spi, ike_sa_t *to)
+{
+	sa_entry_t *en = sa_table_checkout(e->table, from_spi);
+	if (!en)
+		return;
+	ike_sa_t *from = (ike_sa_t *)en;
+	child_sa_t **tail = &to->children;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = from->children;
+	from->children = NULL;
+	for (child_sa_t *c = to->children; c; c = c->next)
+		reqid_map_set(e, c->reqid, to->entry.local_spi);
+	engine_finish(e, from);
+}
+
+/* The IKE SA with this local SPI lost a simultaneous rekey: delete it,
+ * after a moment.  The peer may still have the CHILD SAs on its copy of
+ * this SA until it has handled the answer to its own rekey (sent before
+ * this Delete, but possibly processed after it); a Delete arriving first
+ * would take the CHILD SAs with it. */
+#define REDUNDANT_DELETE_DELAY_MS 1000
+static void delete_by_spi(engine_t *e, uint64_t spi)
+{
+	sa_entry_t *en = sa_table_checkout(e->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	sa->redundant = true;
+	sa_timer_stop(e, sa, TIMER_DPD);
+	sa_timer_stop(e, sa, TIMER_REKEY);
+	sa_timer_start(e, sa, TIMER_HALF_OPEN, REDUNDANT_DELETE_DELAY_MS);
+	engine_finish(e, sa);
+}
+
+/* The old SA waits for the peer's Delete (with a limit). */
+static void await_delete(engine_t *e, ike_sa_t *sa)
+{
+	sa->state = IKE_REKEYING;
+	sa_timer_stop(e, sa, TIMER_DPD);
+	sa_timer_stop(e, sa, TIMER_REKEY);
+	sa_timer_start(e, sa, TIMER_HALF_OPEN, 30000);
 }
 
 /* ------------------------------------------------------------ initiator */
@@ -174,11 +220,39 @@ void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	if (why) {
 		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA rekey failed: %s", why);
 		drop_new_sa(e, x->new_ike_spi);
+		if (x->peer_new_ike_spi) {
+			/* The peer's rekey went through: its SA is the one. */
+			exch_free(x);
+			await_delete(e, sa);
+			return;
+		}
 		exch_free(x);
 		/* try again later */
 		if (sa->rule && sa->rule->ikesa_lifetime_secs)
 			sa_timer_start(e, sa, TIMER_REKEY,
 			               lifetime_jitter(sa->rule->ikesa_lifetime_secs / 10 + 1) * 1000);
+		return;
+	}
+	if (x->peer_new_ike_spi) {
+		/* Both rekeyed (§2.8.2): the lowest nonce marks the redundant SA. */
+		chunk_t ours = nonce_min(x->ni, np->u.nonce);
+		bool we_lose = nonce_min(ours, x->peer_nonce).ptr == ours.ptr &&
+		               !chunk_equals(ours, x->peer_nonce);
+		if (we_lose) {
+			sa_log(sa, DBG_IKESA, LVL_OP, "simultaneous IKE SA rekey: ours has "
+			       "the lower nonce, deleting our redundant IKE SA");
+			delete_by_spi(e, x->new_ike_spi);
+			await_delete(e, sa);
+		} else {
+			sa_log(sa, DBG_IKESA, LVL_OP, "simultaneous IKE SA rekey: ours survives");
+			sa_entry_t *en2 = sa_table_checkout(e->table, x->new_ike_spi);
+			if (en2) {
+				move_children(e, x->peer_new_ike_spi, (ike_sa_t *)en2);
+				engine_finish(e, (ike_sa_t *)en2);
+			}
+			ike_sa_send_delete(e, sa);
+		}
+		exch_free(x);
 		return;
 	}
 	exch_free(x);
@@ -202,9 +276,12 @@ void ike_rekey_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 {
 	payload_t *sap = message_find(m, PL_SA), *np = message_find(m, PL_NONCE),
 	          *kep = message_find(m, PL_KE);
-	if (sa->state != IKE_ESTABLISHED) {
+	exch_t *ours = sa->exch;
+	bool colliding = sa->state == IKE_REKEYING && ours &&
+	                 ours->type == TASK_IKE_REKEY && !ours->peer_new_ike_spi;
+	if (sa->state != IKE_ESTABLISHED && !colliding) {
 		refuse(e, sa, m, N_TEMPORARY_FAILURE, chunk_empty,
-		       "a rekey of ours is in flight");
+		       "the IKE SA is being deleted or rekeyed");
 		return;
 	}
 	if (!kep || np->u.nonce.len < 16 || np->u.nonce.len > 256) {
@@ -266,10 +343,16 @@ void ike_rekey_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 	send_response(e, sa, r);
 	message_destroy(r);
 	chunk_free(&pub);
+	if (colliding) {
+		/* Ours is in flight: decide when its answer comes. */
+		ours->peer_new_ike_spi = new_spi;
+		chunk_free(&ours->peer_nonce);
+		ours->peer_nonce = chunk_clone(nonce_min(np->u.nonce, nr));
+		chunk_free(&nr);
+		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "peer rekeys the IKE SA while we do");
+		return;
+	}
 	chunk_free(&nr);
 	/* The old SA waits for the peer's Delete; stop its own timers. */
-	sa->state = IKE_REKEYING;
-	sa_timer_stop(e, sa, TIMER_DPD);
-	sa_timer_stop(e, sa, TIMER_REKEY);
-	sa_timer_start(e, sa, TIMER_HALF_OPEN, 30000);
+	await_delete(e, sa);
 }

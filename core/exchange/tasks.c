@@ -13,6 +13,7 @@ void exch_free(exch_t *x)
 	if (x->ke)
 		x->ke->destroy(x->ke);
 	chunk_clear(&x->ni);
+	chunk_free(&x->peer_nonce);
 	free(x);
 }
 

@@ -41,6 +41,10 @@ typedef struct {
 	uint16_t ke_group;
 	chunk_t ni;
 	uint64_t new_ike_spi;        /* IKE rekey: our SPI of the new IKE SA */
+	/* IKE rekey collision (§2.8.2): the peer's rekey of the same SA was
+	 * answered while ours was in flight. */
+	uint64_t peer_new_ike_spi;   /* our SPI of the SA the peer's made */
+	chunk_t peer_nonce;          /* lowest nonce of the peer's exchange */
 	const child_cfg_t *cfg;
 } exch_t;
 

@@ -107,6 +107,7 @@ struct ike_sa {
 	bool peer_fragmentation;     /* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
 	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
 	bool natt;                   /* on port 4500 with the non-ESP marker */
+	bool redundant;              /* lost a simultaneous rekey: delete it soon */
 	void *tasks;                 /* engine-defined queue of exchanges to start */
 	void *exch;                  /* engine-defined state of our request in flight */
 };

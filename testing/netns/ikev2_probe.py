@@ -25,6 +25,11 @@ Checks:
   after-timeout  (after the half-open timeout) a request from a fresh source
                  is answered without a COOKIE: the half-open SAs are gone
 
+Replays (run in the namespace of a real initiator, on its interface):
+  capture IFACE SECONDS FILE   record the IKE datagrams leaving IFACE
+                               (whole Ethernet frames, one hex line each)
+  replay IFACE FILE            send those frames again, unchanged
+
 Only the Python standard library is used: spoofed sources are real local
 addresses of this namespace (an "ip route add local 10.200.0.0/16 dev lo"
 route), chosen per datagram with IP_PKTINFO.
@@ -369,10 +374,99 @@ def check_after_timeout(target, port):
         bad("after the half-open timeout: %s" % describe(resp))
 
 
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+
+
+def is_ike_frame(frame):
+    """IPv4 UDP to port 500 or 4500 (the frame as AF_PACKET gives it)."""
+    if len(frame) < 14 + 20 + 8 or frame[12:14] != b"\x08\x00":
+        return False
+    ihl = (frame[14] & 0x0F) * 4
+    if frame[14 + 9] != 17 or len(frame) < 14 + ihl + 8:
+        return False
+    dport = struct.unpack("!H", frame[14 + ihl + 2:14 + ihl + 4])[0]
+    return dport in (500, 4500)
+
+
+def capture(iface, seconds, path):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    end = time.time() + seconds
+    n = 0
+    with open(path, "w") as out:
+        while time.time() < end:
+            r, _, _ = select.select([s], [], [], max(0.0, end - time.time()))
+            if not r:
+                continue
+            frame, addr = s.recvfrom(65535)
+            if addr[2] == PACKET_OUTGOING and is_ike_frame(frame):
+                out.write(frame.hex() + "\n")
+                out.flush()
+                n += 1
+    print("captured %d IKE frames on %s" % (n, iface))
+    return 0 if n else 1
+
+
+def udp_ports(frame):
+    ihl = (frame[14] & 0x0F) * 4
+    return struct.unpack("!HH", frame[14 + ihl:14 + ihl + 4])
+
+
+def replay(iface, path):
+    """Send the frames again; count the IKE answers arriving meanwhile and
+    for 1.5 s after (printed as "answers N")."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+    s.bind((iface, 0))
+    n = 0
+    answers = {}   # exchange type -> count
+
+    def collect(until):
+        while True:
+            r, _, _ = select.select([s], [], [], max(0.0, until - time.time()))
+            if not r:
+                return
+            frame, addr = s.recvfrom(65535)
+            if addr[2] == PACKET_OUTGOING or len(frame) < 42 or \
+                    frame[12:14] != b"\x08\x00" or frame[23] != 17:
+                continue
+            sport = udp_ports(frame)[0]
+            if sport not in (500, 4500):
+                continue
+            ike = frame[14 + (frame[14] & 0x0F) * 4 + 8:]
+            if sport == 4500:
+                ike = ike[4:]       # non-ESP marker
+            if len(ike) >= 28:
+                answers[ike[18]] = answers.get(ike[18], 0) + 1
+
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                frame = bytearray.fromhex(line)
+                # captured before checksum offload: the UDP checksum may be
+                # a partial one; 0 means "none" for UDP over IPv4
+                ihl = (frame[14] & 0x0F) * 4
+                frame[14 + ihl + 6:14 + ihl + 8] = b"\0\0"
+                s.send(bytes(frame))
+                n += 1
+                collect(time.time() + 0.05)
+    collect(time.time() + 1.5)
+    print("replayed %d frames on %s" % (n, iface))
+    names = {34: "IKE_SA_INIT", 35: "IKE_AUTH", 36: "CREATE_CHILD_SA", 37: "INFORMATIONAL"}
+    print("answers " + " ".join("%s=%d" % (names.get(k, k), v) for k, v in sorted(answers.items())))
+    print("answers IKE_AUTH %d" % answers.get(35, 0))
+    return 0 if n else 1
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
         return 2
+    if sys.argv[1] == "capture" and len(sys.argv) == 5:
+        return capture(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+    if sys.argv[1] == "replay" and len(sys.argv) == 4:
+        return replay(sys.argv[2], sys.argv[3])
     target, check = sys.argv[1], sys.argv[2]
     port = int(os.environ.get("IKE_PORT", "500"))
     natt_port = int(os.environ.get("NATT_PORT", "4500"))

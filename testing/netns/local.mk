@@ -12,6 +12,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/badinput-flood.sh \
 	testing/suites/badinput-garbage.sh \
 	testing/suites/badinput-notifies.sh \
+	testing/suites/badinput-replay.sh \
 	testing/suites/demo.sh \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \
@@ -28,5 +29,6 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
 	testing/suites/netns-rekey.sh
+EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \
 	cfg/demo/gw-a.preshared cfg/demo/gw-b.preshared

@@ -2,7 +2,8 @@
  * settings.h - read access to the running configuration, for plugins.
  *
  * Paths are dotted libconfig paths from the top of ikev2.config, e.g.
- * "plugins.nettle.selftest" or "daemon.fragmentation_mtu".  A missing
+ * "plugins.nettle.selftest" or "daemon.fragmentation_mtu" (the rules list
+ * is not kept: rules are read through config.h).  A missing
  * setting, or one of another type, yields the default.  Values are those of
  * the configuration current at the time of the call; a string is valid until
  * the next reload, so copy it if you keep it.

@@ -19,6 +19,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
+	testing/suites/interop-natt-keepalive.sh \
 	testing/suites/interop-proposals-init.sh \
 	testing/suites/interop-proposals-resp.sh \
 	testing/suites/interop-rekey-child.sh \

@@ -17,6 +17,7 @@
 #include <ikev2d/settings.h>
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -681,6 +682,40 @@ START_TEST(test_modp_rfc6989)
 }
 END_TEST
 
+/* Values with leading zero bytes are padded to the prime's size
+ * (RFC 7296 §2.14 / §3.4): with x = 1 the public value is g = 2 and the
+ * secret from peer value 2 is 2 as well. */
+START_TEST(test_modp_padding)
+{
+	static const ke_id_t groups[] = { KE_MODP_1024, KE_MODP_2048, KE_MODP_8192 };
+	for (size_t g = 0; g < 3; g++) {
+		ke_t *ke = crypto_create_ke(groups[g]);
+		uint8_t one = 1;
+		chunk_t pub, s;
+		ck_assert(ke->set_private(ke, chunk_create(&one, 1)));
+		ck_assert(ke->get_public(ke, &pub));
+		ck_assert_int_eq(pub.len, groups[g] == KE_MODP_1024 ? 128 :
+		                          groups[g] == KE_MODP_2048 ? 256 : 1024);
+		ck_assert_int_eq(pub.ptr[pub.len - 1], 2);
+		for (size_t i = 0; i + 1 < pub.len; i++)
+			ck_assert_int_eq(pub.ptr[i], 0);
+		ck_assert(ke->set_peer_public(ke, pub));
+		ck_assert(ke->get_shared_secret(ke, &s));
+		ck_assert(chunk_equals(s, pub));
+		/* A private value of 0 or longer than the prime is refused. */
+		uint8_t zero = 0;
+		ck_assert(!ke->set_private(ke, chunk_create(&zero, 1)));
+		chunk_t big = chunk_alloc(pub.len + 1);
+		memset(big.ptr, 1, big.len);
+		ck_assert(!ke->set_private(ke, big));
+		chunk_free(&big);
+		chunk_free(&pub);
+		chunk_clear(&s);
+		ke->destroy(ke);
+	}
+}
+END_TEST
+
 /* ECP: points off the curve, coordinates >= p, wrong sizes. */
 START_TEST(test_ecp_invalid_points)
 {
@@ -735,6 +770,64 @@ START_TEST(test_curve_zero_secret)
 		ck_assert(!a->set_private(a, chunk_create(u, len + 1)));
 		a->destroy(a);
 	}
+}
+END_TEST
+
+/* ----------------------------------------------------------- threads */
+
+#define THREADS 4
+static pthread_barrier_t barrier;
+
+/* Each thread: a first MODP use (the group table is parsed on first use,
+ * so the threads race for it), ECDH, and a full IKE key derivation whose
+ * result must be the same in every thread. */
+static void *worker(void *arg)
+{
+	uint8_t *sk_d_out = arg;
+	uint8_t ni[32] = { 1 }, nr[32] = { 2 }, spi_i[8] = { 3 }, spi_r[8] = { 4 };
+	uint8_t gir[32] = { 5 };
+	keymat_algs_t algs = { PRF_HMAC_SHA2_256, ENCR_AES_GCM_16, 256, INTEG_NONE };
+
+	pthread_barrier_wait(&barrier);
+	for (int i = 0; i < 20; i++) {
+		ke_t *a = crypto_create_ke(i % 2 ? KE_MODP_1024 : KE_MODP_1024_160);
+		ke_t *b = crypto_create_ke(KE_ECP_256), *c = crypto_create_ke(KE_ECP_256);
+		chunk_t pa, pb, pc, s1, s2;
+		if (!a || !b || !c || !a->get_public(a, &pa) || !b->get_public(b, &pb) ||
+		    !c->get_public(c, &pc) || !b->set_peer_public(b, pc) ||
+		    !c->set_peer_public(c, pb) || !b->get_shared_secret(b, &s1) ||
+		    !c->get_shared_secret(c, &s2) || !chunk_equals(s1, s2))
+			return "key exchange failed";
+		chunk_free(&pa); chunk_free(&pb); chunk_free(&pc);
+		chunk_clear(&s1); chunk_clear(&s2);
+		a->destroy(a); b->destroy(b); c->destroy(c);
+
+		keymat_ike_keys_t k;
+		if (!keymat_derive_ike(&algs, chunk_create(gir, 32), chunk_create(ni, 32),
+		                       chunk_create(nr, 32), spi_i, spi_r, &k))
+			return "derivation failed";
+		memcpy(sk_d_out, k.sk_d.ptr, 32);
+		keymat_ike_keys_clear(&k);
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	pthread_t t[THREADS];
+	uint8_t sk_d[THREADS][32];
+
+	pthread_barrier_init(&barrier, NULL, THREADS);
+	for (int i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, worker, sk_d[i]), 0);
+	for (int i = 0; i < THREADS; i++) {
+		void *err;
+		pthread_join(t[i], &err);
+		ck_assert_msg(err == NULL, "thread %d: %s", i, (const char *)err);
+	}
+	for (int i = 1; i < THREADS; i++)
+		ck_assert(memcmp(sk_d[0], sk_d[i], 32) == 0);
+	pthread_barrier_destroy(&barrier);
 }
 END_TEST
 
@@ -872,8 +965,10 @@ static Suite *nettle_suite(void)
 	tcase_add_loop_test(tc, test_ke_fresh, 0,
 	                    sizeof(all_groups) / sizeof(all_groups[0]));
 	tcase_add_test(tc, test_modp_rfc6989);
+	tcase_add_test(tc, test_modp_padding);
 	tcase_add_test(tc, test_ecp_invalid_points);
 	tcase_add_test(tc, test_curve_zero_secret);
+	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("registration");

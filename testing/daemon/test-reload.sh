@@ -37,12 +37,18 @@ grep -q "configuration reloaded" "$tmp/daemon.log" && fail "broken file was appl
 write_config "$tmp/ikev2.config" "verbose"
 kill -HUP "$pid"
 wait_log "$tmp/daemon.log" "configuration reloaded" 10 || fail "good reload not applied"
-grep -q " verbose \[" "$tmp/daemon.log" || true
+# Before this reload the level was "op": not one verbose line.
+sed '/configuration reloaded/q' "$tmp/daemon.log" | grep -q " verbose \[" &&
+	fail "verbose lines logged at debug_level op"
 
 kill -TERM "$pid"
 wait_exit "$pid" 15 || fail "daemon did not stop on SIGTERM"
 [ "$status" -eq 0 ] || fail "exit status $status after SIGTERM"
 grep -q "in.ikev2d stopped" "$tmp/daemon.log" || fail "no stop message"
+# The reloaded debug_level ("verbose") is in force: unloading the plugins
+# at shutdown logs at the verbose level.
+grep -q " verbose \[plugin\] feature .* unloaded" "$tmp/daemon.log" ||
+	fail "debug_level verbose from the reloaded file not applied"
 [ -e "$tmp/pid" ] && fail "pid file left behind"
 
 # SIGINT as well

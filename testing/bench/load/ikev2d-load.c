@@ -624,7 +624,7 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	for (int k = 1; k <= SLICES; k++) {
 		uint64_t a = run.slice_ns[k - 1], b = run.slice_ns[k];
 		double per = (double)(k * n / SLICES - (k - 1) * n / SLICES);
-		if (b > a)
+		if (b > a && per > 0)
 			printf("%s%.0f", k > 1 ? "," : "", per / ((double)(b - a) / 1e9));
 		else
 			printf("%s-", k > 1 ? "," : "");

@@ -710,6 +710,20 @@ static bool expire_locked(kernel_null_t *kn, sa_entry_t *e, bool hard,
 	return true;
 }
 
+/* Arm the next lifetime timer of an installed SA: the soft one until it
+ * was raised, then the hard one; one pending timer per SA keeps load runs
+ * small.  Caller holds the lock and has no timer of e pending. */
+static void arm_lifetime(kernel_null_t *kn, sa_entry_t *e)
+{
+	uint64_t age = time_monotonic_ms() - e->rec.installed_ms;
+	uint64_t soft = e->rec.soft.secs * 1000, hard = e->rec.hard.secs * 1000;
+
+	if (soft && !e->soft_raised)
+		start_timer(kn, e, soft > age ? soft - age : 1, false);
+	else if (hard)
+		start_timer(kn, e, hard > age ? hard - age : 1, true);
+}
+
 static void timer_fired(void *arg)
 {
 	timer_ctx_t *t = arg;
@@ -730,6 +744,10 @@ static void timer_fired(void *arg)
 			e->soft_ctx = NULL;
 		}
 		raise = expire_locked(kn, e, t->hard, &reqid);
+		/* after the soft expiry (raised now or earlier by usage or a
+		 * test), the hard one is next */
+		if (!t->hard && e->kind == ENTRY_SA)
+			arm_lifetime(kn, e);
 	}
 	pthread_mutex_unlock(&kn->lock);
 	if (raise) {
@@ -925,10 +943,7 @@ static bool kn_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	e->rec.installed_ms = time_monotonic_ms();
 	e->soft_raised = false;
 	kn->n_sas++;
-	if (sa->soft.secs)
-		start_timer(kn, e, sa->soft.secs * 1000, false);
-	if (sa->hard.secs)
-		start_timer(kn, e, sa->hard.secs * 1000, true);
+	arm_lifetime(kn, e);
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);
 	log_verbose(DBG_KERNEL, "kernel-null: installed %s SA %08x",
@@ -976,16 +991,9 @@ static bool kn_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	e->rec.encap = encap;
 	e->hash = cn_sa_id_hash(&e->rec.id);
 	table_insert(&kn->sas, (link_t *)e);
-	{
-		uint64_t age = time_monotonic_ms() - e->rec.installed_ms;
-		uint64_t soft = e->rec.soft.secs * 1000, hard = e->rec.hard.secs * 1000;
-		free_entry_timers(e);
-		e->gen = ++kn->next_gen;
-		if (soft && !e->soft_raised)
-			start_timer(kn, e, soft > age ? soft - age : 1, false);
-		if (hard)
-			start_timer(kn, e, hard > age ? hard - age : 1, true);
-	}
+	free_entry_timers(e);
+	e->gen = ++kn->next_gen;
+	arm_lifetime(kn, e);
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);
 	log_verbose(DBG_KERNEL, "kernel-null: updated SA %08x addresses",

@@ -717,6 +717,33 @@ START_TEST(test_sk_tamper)
 }
 END_TEST
 
+/* An error inside the SK plaintext names the inner payload and its offset
+ * in the plaintext. */
+START_TEST(test_sk_inner_error)
+{
+	aead_t *a1 = toy_aead_create(6), *a2 = toy_aead_create(6);
+	sk_ctx_t out = { .aead = a1 }, in = { .aead = a2 };
+	codec_error_t err;
+	message_t *m = message_create(EXCH_INFORMATIONAL, IKE_FLAG_INITIATOR, 1, 2, 3);
+	message_add_notify(m, 0, chunk_empty, N_INITIAL_CONTACT, chunk_empty);
+	/* a Delete with 2 SPIs announced and 1 present, after an 8-byte notify */
+	message_add_raw(m, PL_DELETE, false, chunk_create("\x03\x04\x00\x02\x11\x22\x33\x44", 8));
+	chunk_t d = wire(m, true, &out);
+	message_t *p = parse_ok(d);
+	ck_assert_int_eq(message_decrypt(p, &in, &err), CODEC_INVALID_SYNTAX);
+	ck_assert(err.inner);
+	ck_assert_int_eq(err.payload, PL_DELETE);
+	ck_assert_int_eq(err.offset, 8 + 4);   /* body of the second payload */
+	ck_assert(strstr(err.text, "SK plaintext"));
+	ck_assert_uint_eq(p->count, 1);        /* left as parsed */
+	message_destroy(p);
+	chunk_free(&d);
+	message_destroy(m);
+	a1->destroy(a1);
+	a2->destroy(a2);
+}
+END_TEST
+
 START_TEST(test_sk_padding)
 {
 	/* Build an SK message whose plaintext claims more padding than
@@ -988,6 +1015,7 @@ int main(void)
 	tc = tcase_create("sk");
 	tcase_add_test(tc, test_sk_tamper);
 	tcase_add_test(tc, test_sk_padding);
+	tcase_add_test(tc, test_sk_inner_error);
 	tcase_add_test(tc, test_fragments);
 	suite_add_tcase(s, tc);
 

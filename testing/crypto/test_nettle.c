@@ -681,6 +681,40 @@ START_TEST(test_modp_rfc6989)
 }
 END_TEST
 
+/* Values with leading zero bytes are padded to the prime's size
+ * (RFC 7296 §2.14 / §3.4): with x = 1 the public value is g = 2 and the
+ * secret from peer value 2 is 2 as well. */
+START_TEST(test_modp_padding)
+{
+	static const ke_id_t groups[] = { KE_MODP_1024, KE_MODP_2048, KE_MODP_8192 };
+	for (size_t g = 0; g < 3; g++) {
+		ke_t *ke = crypto_create_ke(groups[g]);
+		uint8_t one = 1;
+		chunk_t pub, s;
+		ck_assert(ke->set_private(ke, chunk_create(&one, 1)));
+		ck_assert(ke->get_public(ke, &pub));
+		ck_assert_int_eq(pub.len, groups[g] == KE_MODP_1024 ? 128 :
+		                          groups[g] == KE_MODP_2048 ? 256 : 1024);
+		ck_assert_int_eq(pub.ptr[pub.len - 1], 2);
+		for (size_t i = 0; i + 1 < pub.len; i++)
+			ck_assert_int_eq(pub.ptr[i], 0);
+		ck_assert(ke->set_peer_public(ke, pub));
+		ck_assert(ke->get_shared_secret(ke, &s));
+		ck_assert(chunk_equals(s, pub));
+		/* A private value of 0 or longer than the prime is refused. */
+		uint8_t zero = 0;
+		ck_assert(!ke->set_private(ke, chunk_create(&zero, 1)));
+		chunk_t big = chunk_alloc(pub.len + 1);
+		memset(big.ptr, 1, big.len);
+		ck_assert(!ke->set_private(ke, big));
+		chunk_free(&big);
+		chunk_free(&pub);
+		chunk_clear(&s);
+		ke->destroy(ke);
+	}
+}
+END_TEST
+
 /* ECP: points off the curve, coordinates >= p, wrong sizes. */
 START_TEST(test_ecp_invalid_points)
 {
@@ -872,6 +906,7 @@ static Suite *nettle_suite(void)
 	tcase_add_loop_test(tc, test_ke_fresh, 0,
 	                    sizeof(all_groups) / sizeof(all_groups[0]));
 	tcase_add_test(tc, test_modp_rfc6989);
+	tcase_add_test(tc, test_modp_padding);
 	tcase_add_test(tc, test_ecp_invalid_points);
 	tcase_add_test(tc, test_curve_zero_secret);
 	suite_add_tcase(s, tc);

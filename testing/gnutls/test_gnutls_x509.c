@@ -378,6 +378,72 @@ START_TEST(test_bundle)
 }
 END_TEST
 
+/* Every single-octet corruption of a certificate and of a CRL either
+ * fails to load or yields an object whose every method works (and whose
+ * chain, if it still builds, is judged without crashing).  Run under
+ * ASan/UBSan this is the parsers' robustness check. */
+START_TEST(test_mutations)
+{
+	certificate_t *leaf = cert("leaf.pem");
+	crl_t *ic = crl("inter.crl");
+	chunk_t orig[2] = { chunk_clone(leaf->get_encoding(leaf)),
+	                    chunk_clone(ic->get_encoding(ic)) };
+	int loaded = 0, rejected = 0;
+
+	for (int which = 0; which < 2; which++) {
+		for (size_t i = 0; i < orig[which].len; i++) {
+			static const uint8_t xors[] = { 0x01, 0x80, 0xff };
+			for (size_t x = 0; x < sizeof(xors); x++) {
+				chunk_t m = chunk_clone(orig[which]);
+				m.ptr[i] ^= xors[x];
+				if (which == 0) {
+					certificate_t *c = cred_load_certificate(m);
+					if (!c) {
+						rejected++;
+					} else {
+						san_type_t t;
+						chunk_t v;
+						time_t a, b;
+						public_key_t *k;
+
+						loaded++;
+						free(c->get_subject(c));
+						free(c->get_issuer(c));
+						for (unsigned n = 0; c->get_san(c, n, &t, &v); n++)
+							;
+						c->get_validity(c, &a, &b);
+						(void)c->is_ca(c);
+						(void)c->issued_by(c, inter);
+						if ((k = c->get_public_key(c)))
+							k->destroy(k);
+						(void)validator->verify(validator, c, &inter,
+						                        1, NULL, NULL);
+						c->destroy(c);
+					}
+				} else {
+					crl_t *c = cred_load_crl(m);
+					if (!c) {
+						rejected++;
+					} else {
+						loaded++;
+						free(c->get_issuer(c));
+						(void)c->is_revoked(c, leaf->get_serial(leaf));
+						c->destroy(c);
+					}
+				}
+				chunk_free(&m);
+			}
+		}
+	}
+	printf("mutations: %d loaded, %d rejected\n", loaded, rejected);
+	ck_assert_int_gt(rejected, 0);
+	chunk_free(&orig[0]);
+	chunk_free(&orig[1]);
+	leaf->destroy(leaf);
+	ic->destroy(ic);
+}
+END_TEST
+
 START_TEST(test_bad_files)
 {
 	char *pem = path("leaf.pem"), *der = path("leaf.der");
@@ -448,6 +514,7 @@ int main(void)
 	tcase_add_test(tc, test_not_ca_and_bad_signature);
 	tcase_add_test(tc, test_matches_id);
 	tcase_add_test(tc, test_bundle);
+	tcase_add_test(tc, test_mutations);
 	tcase_add_test(tc, test_bad_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

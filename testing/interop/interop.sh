@@ -17,6 +17,8 @@
 #   delete           charon deletes (swanctl --terminate), then ikev2d does
 #                    (SIGTERM)
 #   natt             ikev2d behind a namespace doing nftables masquerade
+#   natt-keepalive   the same, nat_keepalive_secs = 2: ikev2d sends NAT
+#                    keepalives (one 0xFF byte to port 4500) from behind it
 #   cookie           ikev2d demands a COOKIE from charon's IKE_SA_INIT
 #                    (cookie_threshold = 0) and charon retries with it
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
@@ -37,6 +39,7 @@ rekey-child) require_cap ike rekey-child ;;
 rekey-ike)   require_cap ike rekey-ike ;;
 delete)      require_cap ike delete ;;
 natt)        require_cap ike natt ;;
+natt-keepalive) require_cap ike natt natt-keepalive ;;
 cookie)      require_cap ike cookie ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
@@ -261,6 +264,17 @@ natt)
 	charon_raw "$C" | grep -q "remote-host=10.77.20.254" || fail "charon does not see the NAT's address"
 	charon_raw "$C" | grep -q "remote-port=500 " && fail "IKE did not move to the NAT-T port"
 	[ "$(sa_field "$O" out dst | sort -u)" = "10.77.20.2[4500]" ] || fail "ikev2d's outbound SA goes to $(sa_field "$O" out dst)"
+	;;
+natt-keepalive)
+	topology_nat
+	ours_config auto_start=true 'extra_daemon=nat_keepalive_secs = 2;'
+	charon_up
+	start_daemon $NO "$O"
+	check_child "through NAT" || finish
+	ip netns exec $NO /usr/bin/python3 "$here/../netns/ikev2_probe.py" capture net-io-va 7 "$WORK/frames" > /dev/null 2>&1
+	n=$(/usr/bin/python3 "$here/../netns/ikev2_probe.py" keepalives "$WORK/frames" | sed -n 's/^keepalives //p')
+	log "ikev2d sent $n NAT keepalives in 7 s (interval 2 s)"
+	[ "${n:-0}" -ge 2 ] || fail "ikev2d sent ${n:-0} NAT keepalives in 7 s behind a NAT (nat_keepalive_secs = 2)"
 	;;
 cookie)
 	topology_direct

@@ -29,6 +29,7 @@ Replays (run in the namespace of a real initiator, on its interface):
   capture IFACE SECONDS FILE   record the IKE datagrams leaving IFACE
                                (whole Ethernet frames, one hex line each)
   replay IFACE FILE            send those frames again, unchanged
+  keepalives FILE              count the NAT keepalives among captured frames
 
 Only the Python standard library is used: spoofed sources are real local
 addresses of this namespace (an "ip route add local 10.200.0.0/16 dev lo"
@@ -459,6 +460,24 @@ def replay(iface, path):
     return 0 if n else 1
 
 
+def count_keepalives(path):
+    """Print how many captured frames are NAT keepalives (RFC 3948 §2.3:
+    one 0xFF byte to port 4500)."""
+    n = 0
+    with open(path) as f:
+        for line in f:
+            frame = bytes.fromhex(line.strip() or "00")
+            if not is_ike_frame(frame):
+                continue
+            ihl = (frame[14] & 0x0F) * 4
+            dport = udp_ports(frame)[1]
+            payload = frame[14 + ihl + 8:]
+            if dport == 4500 and payload == b"\xff":
+                n += 1
+    print("keepalives %d" % n)
+    return 0
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
@@ -467,6 +486,8 @@ def main():
         return capture(sys.argv[2], float(sys.argv[3]), sys.argv[4])
     if sys.argv[1] == "replay" and len(sys.argv) == 4:
         return replay(sys.argv[2], sys.argv[3])
+    if sys.argv[1] == "keepalives" and len(sys.argv) == 3:
+        return count_keepalives(sys.argv[2])
     target, check = sys.argv[1], sys.argv[2]
     port = int(os.environ.get("IKE_PORT", "500"))
     natt_port = int(os.environ.get("NATT_PORT", "4500"))

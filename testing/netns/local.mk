@@ -19,6 +19,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
+	testing/suites/interop-natt-keepalive.sh \
 	testing/suites/interop-proposals-init.sh \
 	testing/suites/interop-proposals-resp.sh \
 	testing/suites/interop-rekey-child.sh \
@@ -29,5 +30,6 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
 	testing/suites/netns-rekey.sh
+EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \
 	cfg/demo/gw-a.preshared cfg/demo/gw-b.preshared

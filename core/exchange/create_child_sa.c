@@ -102,10 +102,19 @@ void child_exchange_start(engine_t *e, ike_sa_t *sa, task_t *t)
 }
 
 /* The exchange is over: forget its state. */
-void exch_abort(ike_sa_t *sa)
+void exch_abort(engine_t *e, ike_sa_t *sa)
 {
 	exch_t *x = sa->exch;
 	sa->exch = NULL;
+	if (x && x->type == TASK_IKE_REKEY && x->new_ike_spi && e) {
+		sa_entry_t *en = sa_table_checkout(e->table, x->new_ike_spi);
+		if (en) {
+			ike_sa_t *nsa = (ike_sa_t *)en;
+			if (nsa->state < IKE_ESTABLISHED)
+				nsa->state = IKE_DEAD;   /* never finished: no Delete */
+			engine_finish(e, nsa);
+		}
+	}
 	if (x && x->child) {
 		child_uninstall(sa, x->child);
 		child_sa_free(x->child);
@@ -143,7 +152,7 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			             .ke_group = group };
 			if (old)
 				old->state = CHILD_INSTALLED;
-			exch_abort(sa);
+			exch_abort(e, sa);
 			child_exchange_start(e, sa, &t);
 			return;
 		}
@@ -166,17 +175,26 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		chunk_clear(&g_ir);
 		if (old && old->state == CHILD_REKEYING)
 			old->state = CHILD_INSTALLED;   /* keeps working until hard expiry */
-		exch_abort(sa);
+		exch_abort(e, sa);
 		return;
 	}
 	chunk_clear(&g_ir);
 	x->child = NULL;
 	child_add_to_sa(sa, c);
 	reqid_map_set(e, c->reqid, sa->entry.local_spi);
-	if (old)
+	if (old || x->old_spi)
 		atomic_fetch_add(&e->child_rekeyed_total, 1);
-	if (!old) {
-		child_log_up(sa, c, "established");
+	if (!old && x->old_spi && x->peer_rekeyed) {
+		/* The peer rekeyed it too, won, and deleted the old SA before
+		 * our answer came: ours is the redundant one (§2.8.1). */
+		sa_log(sa, DBG_CHILDSA, LVL_OP, "simultaneous rekey: the peer's won and "
+		       "replaced the old SA already, deleting our redundant CHILD SA "
+		       "%08x_i", c->spi_in);
+		c->keep_policies = true;
+		task_queue(e, sa, TASK_CHILD_DELETE, c->spi_in, NULL);
+	} else if (!old) {
+		child_log_up(sa, c, x->old_spi ? "established (its predecessor is gone)"
+		                               : "established");
 	} else if (old->rekeyed_by_peer) {
 		/* Both ends rekeyed old (§2.8.1). */
 		chunk_t ours = nonce_min(x->ni, np->u.nonce);
@@ -207,7 +225,7 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa) });
 		task_queue(e, sa, TASK_CHILD_DELETE, old->spi_in, NULL);
 	}
-	exch_abort(sa);
+	exch_abort(e, sa);
 }
 
 /* ------------------------------------------------------------ responder */
@@ -312,6 +330,7 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 			/* We are rekeying it too: remember this exchange's lowest
 			 * nonce to decide when our response comes. */
 			old->rekeyed_by_peer = true;
+			x->peer_rekeyed = true;
 			chunk_free(&old->peer_rekey_nonce);
 			old->peer_rekey_nonce = chunk_clone(nonce_min(np->u.nonce, nr));
 		} else if (old->state == CHILD_REKEYED && old->successor_spi) {

@@ -65,7 +65,7 @@ void ike_keys_free(ike_keys_t *k)
 
 void ike_sa_release(engine_t *e, ike_sa_t *sa)
 {
-	tasks_free(sa);
+	tasks_free(NULL, sa);
 	ike_hs_free(sa->hs);
 	sa->hs = NULL;
 	ike_keys_free(sa->keys);
@@ -105,7 +105,7 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
 		return;
 	bool was_up = sa->state >= IKE_ESTABLISHED;
 	stop_all_timers(e, sa);
-	exch_abort(sa);
+	exch_abort(e, sa);
 	for (child_sa_t *c = sa->children; c; c = c->next) {
 		reqid_map_del(e, c->reqid);
 		if (c->state != CHILD_CREATED) {

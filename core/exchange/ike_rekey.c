@@ -58,6 +58,7 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 		reqid_map_set(e, c->reqid, nsa->entry.local_spi);
 	ike_hs_free(nsa->hs);
 	nsa->hs = NULL;
+	sa_timer_stop(e, nsa, TIMER_HALF_OPEN);
 	nsa->state = IKE_ESTABLISHED;
 	nsa->last_heard_ms = time_monotonic_ms();
 	sa_table_set_established(e->table, &nsa->entry);
@@ -98,7 +99,11 @@ static void move_children(engine_t *e, uint64_t from_spi, ike_sa_t *to)
  * this Delete, but possibly processed after it); a Delete arriving first
  * would take the CHILD SAs with it. */
 #define REDUNDANT_DELETE_DELAY_MS 1000
-static void delete_by_spi(engine_t *e, uint64_t spi)
+/* The winner deletes the loser's SA too, later, in case the loser never
+ * learnt it lost (its own rekey was cut short by our Delete of the old
+ * SA); a Delete from both sides is harmless. */
+#define REDUNDANT_BACKSTOP_MS 3000
+static void delete_by_spi(engine_t *e, uint64_t spi, uint64_t delay_ms)
 {
 	sa_entry_t *en = sa_table_checkout(e->table, spi);
 	if (!en)
@@ -107,7 +112,7 @@ static void delete_by_spi(engine_t *e, uint64_t spi)
 	sa->redundant = true;
 	sa_timer_stop(e, sa, TIMER_DPD);
 	sa_timer_stop(e, sa, TIMER_REKEY);
-	sa_timer_start(e, sa, TIMER_HALF_OPEN, REDUNDANT_DELETE_DELAY_MS);
+	sa_timer_start(e, sa, TIMER_HALF_OPEN, delay_ms);
 	engine_finish(e, sa);
 }
 
@@ -132,6 +137,8 @@ void ike_rekey_start(engine_t *e, ike_sa_t *sa, task_t *t)
 	sa_table_insert(e->table, &nsa->entry, 0, NULL, false);
 	nsa->spi_i = nsa->entry.local_spi;
 	x->new_ike_spi = nsa->spi_i;
+	/* A safety net: a rekey never finished does not leave it behind. */
+	sa_timer_start(e, nsa, TIMER_HALF_OPEN, 60000);
 	sa_table_checkin(e->table, &nsa->entry);
 
 	uint8_t spi[8];
@@ -241,7 +248,7 @@ void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		if (we_lose) {
 			sa_log(sa, DBG_IKESA, LVL_OP, "simultaneous IKE SA rekey: ours has "
 			       "the lower nonce, deleting our redundant IKE SA");
-			delete_by_spi(e, x->new_ike_spi);
+			delete_by_spi(e, x->new_ike_spi, REDUNDANT_DELETE_DELAY_MS);
 			await_delete(e, sa);
 		} else {
 			sa_log(sa, DBG_IKESA, LVL_OP, "simultaneous IKE SA rekey: ours survives");
@@ -250,6 +257,7 @@ void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 				move_children(e, x->peer_new_ike_spi, (ike_sa_t *)en2);
 				engine_finish(e, (ike_sa_t *)en2);
 			}
+			delete_by_spi(e, x->peer_new_ike_spi, REDUNDANT_BACKSTOP_MS);
 			ike_sa_send_delete(e, sa);
 		}
 		exch_free(x);

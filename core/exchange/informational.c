@@ -86,7 +86,7 @@ void ike_sa_send_delete(engine_t *e, ike_sa_t *sa)
 		sa_timer_stop(e, sa, TIMER_RETRANSMIT);
 		ike_sa_free_msgs(&sa->req, &sa->n_req);
 	}
-	exch_abort(sa);
+	exch_abort(e, sa);
 	message_t *m = sa_new_request(sa, EXCH_INFORMATIONAL);
 	message_add_delete(m, PROTO_IKE, NULL, 0);
 	sa_log(sa, DBG_IKESA, LVL_OP, "deleting IKE SA");

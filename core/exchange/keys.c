@@ -14,7 +14,8 @@ void spi_to_bytes(uint64_t spi, uint8_t out[8])
 		out[i] = (uint8_t)(spi >> (56 - 8 * i));
 }
 
-static bool setup_dir(ike_sa_t *sa, sk_ctx_t *c, chunk_t sk_e, chunk_t sk_a)
+static bool setup_dir(ike_sa_t *sa, sk_ctx_t *c, chunk_t sk_e, chunk_t sk_a,
+                      bool outbound)
 {
 	const algs_t *a = &sa->algs;
 	if (encr_is_aead(a->encr)) {
@@ -23,8 +24,9 @@ static bool setup_dir(ike_sa_t *sa, sk_ctx_t *c, chunk_t sk_e, chunk_t sk_a)
 	}
 	c->crypter = crypto_create_crypter(a->encr, a->encr_keylen);
 	c->signer = crypto_create_signer(a->integ);
-	c->rng = crypto_create_rng(RNG_WEAK);
-	return c->crypter && c->signer && c->rng &&
+	/* Only what we send needs random IVs. */
+	c->rng = outbound ? crypto_create_rng(RNG_WEAK) : NULL;
+	return c->crypter && c->signer && (c->rng || !outbound) &&
 	       c->crypter->set_key(c->crypter, sk_e) &&
 	       c->signer->set_key(c->signer, sk_a);
 }
@@ -35,11 +37,11 @@ bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
 	keys->prf_alg = sa->algs.prf;
 	bool ok;
 	if (sa->initiator)
-		ok = setup_dir(sa, &keys->out, k->sk_ei, k->sk_ai) &&
-		     setup_dir(sa, &keys->in, k->sk_er, k->sk_ar);
+		ok = setup_dir(sa, &keys->out, k->sk_ei, k->sk_ai, true) &&
+		     setup_dir(sa, &keys->in, k->sk_er, k->sk_ar, false);
 	else
-		ok = setup_dir(sa, &keys->out, k->sk_er, k->sk_ar) &&
-		     setup_dir(sa, &keys->in, k->sk_ei, k->sk_ai);
+		ok = setup_dir(sa, &keys->out, k->sk_er, k->sk_ar, true) &&
+		     setup_dir(sa, &keys->in, k->sk_ei, k->sk_ai, false);
 	keys->sk_d = k->sk_d;
 	keys->sk_pi = k->sk_pi;
 	keys->sk_pr = k->sk_pr;

@@ -33,7 +33,7 @@ void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
 	tasks_run(e, sa);
 }
 
-void tasks_free(ike_sa_t *sa)
+void tasks_free(engine_t *e, ike_sa_t *sa)
 {
 	task_t *t = sa->tasks;
 	while (t) {
@@ -42,7 +42,7 @@ void tasks_free(ike_sa_t *sa)
 		t = next;
 	}
 	sa->tasks = NULL;
-	exch_abort(sa);
+	exch_abort(e, sa);
 }
 
 void tasks_run(engine_t *e, ike_sa_t *sa)

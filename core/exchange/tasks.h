@@ -30,7 +30,7 @@ void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
                 const child_cfg_t *cfg);
 /* Start the next queued task when no request is in flight. */
 void tasks_run(engine_t *e, ike_sa_t *sa);
-void tasks_free(ike_sa_t *sa);
+void tasks_free(engine_t *e, ike_sa_t *sa);
 
 /* The request in flight (sa->exch) of a CREATE_CHILD_SA we started. */
 typedef struct {
@@ -40,6 +40,7 @@ typedef struct {
 	ke_t *ke;
 	uint16_t ke_group;
 	chunk_t ni;
+	bool peer_rekeyed;           /* CHILD rekey: the peer rekeyed old too */
 	uint64_t new_ike_spi;        /* IKE rekey: our SPI of the new IKE SA */
 	/* IKE rekey collision (§2.8.2): the peer's rekey of the same SA was
 	 * answered while ours was in flight. */
@@ -49,8 +50,10 @@ typedef struct {
 } exch_t;
 
 void exch_free(exch_t *x);
-/* Forget the request in flight (its half-made CHILD SA goes). */
-void exch_abort(ike_sa_t *sa);
+/* Forget the request in flight: its half-made CHILD SA goes, and so does
+ * the half-made IKE SA of an IKE rekey (unless e is NULL: the table is
+ * being torn down anyway). */
+void exch_abort(engine_t *e, ike_sa_t *sa);
 
 /* create_child_sa.c */
 void child_exchange_start(engine_t *e, ike_sa_t *sa, task_t *t);

@@ -22,7 +22,7 @@ check_PROGRAMS += testing/crypto/test_nettle
 TESTS += testing/crypto/test_nettle
 testing_crypto_test_nettle_SOURCES = testing/crypto/test_nettle.c $(CRYPTO_TEST_COMMON)
 testing_crypto_test_nettle_CFLAGS = $(TEST_CFLAGS)
-testing_crypto_test_nettle_LDADD = $(TEST_LIBS)
+testing_crypto_test_nettle_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 
 check_PROGRAMS += testing/crypto/test_wycheproof
 TESTS += testing/crypto/test_wycheproof

@@ -17,6 +17,7 @@
 #include <ikev2d/settings.h>
 
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -772,6 +773,64 @@ START_TEST(test_curve_zero_secret)
 }
 END_TEST
 
+/* ----------------------------------------------------------- threads */
+
+#define THREADS 4
+static pthread_barrier_t barrier;
+
+/* Each thread: a first MODP use (the group table is parsed on first use,
+ * so the threads race for it), ECDH, and a full IKE key derivation whose
+ * result must be the same in every thread. */
+static void *worker(void *arg)
+{
+	uint8_t *sk_d_out = arg;
+	uint8_t ni[32] = { 1 }, nr[32] = { 2 }, spi_i[8] = { 3 }, spi_r[8] = { 4 };
+	uint8_t gir[32] = { 5 };
+	keymat_algs_t algs = { PRF_HMAC_SHA2_256, ENCR_AES_GCM_16, 256, INTEG_NONE };
+
+	pthread_barrier_wait(&barrier);
+	for (int i = 0; i < 20; i++) {
+		ke_t *a = crypto_create_ke(i % 2 ? KE_MODP_1024 : KE_MODP_1024_160);
+		ke_t *b = crypto_create_ke(KE_ECP_256), *c = crypto_create_ke(KE_ECP_256);
+		chunk_t pa, pb, pc, s1, s2;
+		if (!a || !b || !c || !a->get_public(a, &pa) || !b->get_public(b, &pb) ||
+		    !c->get_public(c, &pc) || !b->set_peer_public(b, pc) ||
+		    !c->set_peer_public(c, pb) || !b->get_shared_secret(b, &s1) ||
+		    !c->get_shared_secret(c, &s2) || !chunk_equals(s1, s2))
+			return "key exchange failed";
+		chunk_free(&pa); chunk_free(&pb); chunk_free(&pc);
+		chunk_clear(&s1); chunk_clear(&s2);
+		a->destroy(a); b->destroy(b); c->destroy(c);
+
+		keymat_ike_keys_t k;
+		if (!keymat_derive_ike(&algs, chunk_create(gir, 32), chunk_create(ni, 32),
+		                       chunk_create(nr, 32), spi_i, spi_r, &k))
+			return "derivation failed";
+		memcpy(sk_d_out, k.sk_d.ptr, 32);
+		keymat_ike_keys_clear(&k);
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	pthread_t t[THREADS];
+	uint8_t sk_d[THREADS][32];
+
+	pthread_barrier_init(&barrier, NULL, THREADS);
+	for (int i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, worker, sk_d[i]), 0);
+	for (int i = 0; i < THREADS; i++) {
+		void *err;
+		pthread_join(t[i], &err);
+		ck_assert_msg(err == NULL, "thread %d: %s", i, (const char *)err);
+	}
+	for (int i = 1; i < THREADS; i++)
+		ck_assert(memcmp(sk_d[0], sk_d[i], 32) == 0);
+	pthread_barrier_destroy(&barrier);
+}
+END_TEST
+
 /* ------------------------------------------------------ self-test gate */
 
 static char *log_lines[64];
@@ -909,6 +968,7 @@ static Suite *nettle_suite(void)
 	tcase_add_test(tc, test_modp_padding);
 	tcase_add_test(tc, test_ecp_invalid_points);
 	tcase_add_test(tc, test_curve_zero_secret);
+	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("registration");

@@ -239,9 +239,10 @@ run_ours() {
 	h0=$(grep '^resp ' "$WORK/ours.resp" | sed -n '1s/.*heap_bytes=\([0-9]*\).*/\1/p')
 	h1=$(grep '^resp ' "$WORK/ours.resp" | sed -n '2s/.*heap_bytes=\([0-9]*\).*/\1/p')
 	est=$(grep '^resp ' "$WORK/ours.resp" | sed -n '2s/.* established=\([0-9]*\).*/\1/p')
-	if [ -n "$h0" ] && [ -n "$h1" ] && [ "${est:-0}" -gt 0 ]; then
+	[ -n "$est" ] && echo "resp_established=$est" >> "$WORK/ours.report"
+	# (mallinfo2 reads 0 under sanitizers: no heap figure then)
+	if [ -n "$h0" ] && [ "${h1:-0}" -gt 0 ] && [ "${est:-0}" -gt 0 ]; then
 		echo "heap_bytes_per_sa=$(( (h1 - h0) / est ))" >> "$WORK/ours.report"
-		echo "resp_established=$est" >> "$WORK/ours.report"
 	fi
 }
 

@@ -462,7 +462,8 @@ static void on_event(bus_listener_t *self, const bus_event_t *ev)
 	}
 }
 
-static volatile sig_atomic_t interrupted;
+/* set by the signal thread (SIGTERM/SIGINT): stop starting SAs and report */
+static atomic_bool interrupted;
 
 /* CPU time of both sides at each 10% of the run, read by a sampler thread
  * every 20 ms: CPU per SA per slice shows whether an SA costs more as the
@@ -505,7 +506,7 @@ static void *initiator_signals(void *arg)
 	int sig;
 	while (sigwait(&signals, &sig) == 0 && sig == SIGUSR1)
 		;
-	interrupted = 1;
+	atomic_store(&interrupted, true);
 	pthread_mutex_lock(&run.finish_lock);
 	pthread_cond_signal(&run.finished);
 	pthread_mutex_unlock(&run.finish_lock);

@@ -398,14 +398,17 @@ private_key_t *cred_load_private_key_file(const char *path, key_type_t type,
 
 	if (path && strncmp(path, "pkcs11:", 7) == 0) {
 		void *fn = slot_get(&reg.pkcs11);
+		char shown[256];
 		if (!fn) {
 			log_error(DBG_CERT, "private key %s: no plugin provides "
-			          "pkcs11", path);
+			          "pkcs11", cred_uri_for_log(path, shown,
+			                                     sizeof(shown)));
 			return NULL;
 		}
 		key = ((fn_u){ .p = fn }).pkcs11(path, pin);
 		if (key && type != KEY_ANY && key->get_type(key) != type) {
-			log_error(DBG_CERT, "private key %s: is %s, not %s", path,
+			log_error(DBG_CERT, "private key %s: is %s, not %s",
+			          cred_uri_for_log(path, shown, sizeof(shown)),
 			          key_type_name(key->get_type(key)),
 			          key_type_name(type));
 			key->destroy(key);

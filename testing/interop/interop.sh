@@ -49,15 +49,16 @@ O=$WORK/ours C=$WORK/charon
 NO=net-io-a NC=net-io-c NN=net-io-nat
 PSK=interop-secret
 
-# name | ikev2d ikesa_xform | charon's algorithm line
+# name | ikev2d ikesa_xform | charon's algorithm line | ikev2d's (its log)
 PROPOSALS=(
-"aes128-sha256-ecp256|{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 19; }|AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256"
-"aes256gcm16-prfsha384-ecp384|{ encr_alg = \"aes-gcm\"; encr_keylen = 256; prf_alg = \"sha384\"; dh_group = 20; }|AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384"
-"aes256-sha512-modp4096|{ encr_alg = \"aes\"; encr_keylen = 256; auth_alg = \"sha512\"; dh_group = 16; }|AES_CBC-256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/MODP_4096"
-"3des-sha1-modp2048|{ encr_alg = \"3des\"; auth_alg = \"sha1\"; dh_group = 14; }|3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048"
-"aes128-sha256-x25519|{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 31; }|AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519"
+"aes128-sha256-ecp256|{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 19; }|AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256|aes-cbc-128/hmac-sha256-128/prf-hmac-sha256/ecp256"
+"aes256gcm16-prfsha384-ecp384|{ encr_alg = \"aes-gcm\"; encr_keylen = 256; prf_alg = \"sha384\"; dh_group = 20; }|AES_GCM_16-256/PRF_HMAC_SHA2_384/ECP_384|aes-gcm-16-256/prf-hmac-sha384/ecp384"
+"aes256-sha512-modp4096|{ encr_alg = \"aes\"; encr_keylen = 256; auth_alg = \"sha512\"; dh_group = 16; }|AES_CBC-256/HMAC_SHA2_512_256/PRF_HMAC_SHA2_512/MODP_4096|aes-cbc-256/hmac-sha512-256/prf-hmac-sha512/modp4096"
+"3des-sha1-modp2048|{ encr_alg = \"3des\"; auth_alg = \"sha1\"; dh_group = 14; }|3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_2048|3des/hmac-sha1-96/prf-hmac-sha1/modp2048"
+"aes128-sha256-x25519|{ encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 31; }|AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519|aes-cbc-128/hmac-sha256-128/prf-hmac-sha256/curve25519"
 )
 DEFAULT_XFORM=$(echo "${PROPOSALS[0]}" | cut -d'|' -f2)
+DEFAULT_ALGS=$(echo "${PROPOSALS[0]}" | cut -d'|' -f3-4 | tr '|' ' ')
 
 # Two namespaces on a veth pair; our traffic selector 10.77.1.0/24, charon's
 # 10.77.2.0/24 with an address on its loopback (libipsec needs one).
@@ -143,16 +144,28 @@ check_child() {   # what
 	log "$1: CHILD SA charon in $c_in / out $c_out = ikev2d out / in"
 }
 
-check_ike() {   # what expected-alg-line
+check_ike() {   # what charon-alg-line [ikev2d-alg-name]
 	if ! wait_for 15 charon_ike_established "$C"; then
 		charon_sas "$C"; tail -30 "$O/daemon.log"
 		fail "$1: charon has no ESTABLISHED IKE SA"
 		return 1
 	fi
-	local algs
+	local algs spis line
 	algs=$(charon_ike_algs "$C")
 	[ "$algs" = "$2" ] || fail "$1: charon reports $algs, expected $2"
-	log "$1: IKE SA $(charon_ike_spis "$C") $algs"
+	spis=$(charon_ike_spis "$C")
+	log "$1: IKE SA $spis $algs"
+	# ikev2d's own account: the same SPIs on its "IKE SA established" line,
+	# with the algorithms it negotiated
+	if wait_for 5 sh -c "grep -i 'IKE SA established' '$O/daemon.log' | grep '${spis% *}' | grep -q '${spis#* }'"; then
+		line=$(grep -i 'IKE SA established' "$O/daemon.log" | grep "${spis% *}" | tail -1)
+		log "$1: ikev2d: ${line#* op }"
+		if [ -n "${3:-}" ]; then
+			case $line in *" $3,"*|*" $3 "*) ;; *) fail "$1: ikev2d reports other IKE algorithms than $3" ;; esac
+		fi
+	else
+		fail "$1: ikev2d logged no established IKE SA with charon's SPIs $spis"
+	fi
 }
 
 both_empty() {
@@ -163,7 +176,7 @@ case $scenario in
 proposals-init|proposals-resp)
 	topology_direct
 	for p in "${PROPOSALS[@]}"; do
-		name=${p%%|*}; rest=${p#*|}; xform=${rest%%|*}; algs=${rest#*|}
+		IFS='|' read -r name xform algs oalgs <<< "$p"
 		log "--- $name"
 		if [ $scenario = proposals-init ]; then
 			charon_up proposals=$name || break
@@ -176,7 +189,7 @@ proposals-init|proposals-resp)
 			charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-$name.log" 2>&1 ||
 				{ tail -5 "$WORK/initiate-$name.log"; fail "$name: charon's initiation failed"; }
 		fi
-		check_ike "$name" "$algs" && check_child "$name"
+		check_ike "$name" "$algs" "$oalgs" && check_child "$name"
 		raw=$(charon_raw "$C")
 		echo "$raw" | grep -q "nat-remote=yes" && fail "$name: charon thinks ikev2d is behind a NAT (bad NAT-D hashes?)"
 		restart_pair
@@ -192,7 +205,7 @@ ids)
 		charon_start "$C" $NC local=$CHARON_IP remote=$OURS_IP psk=$PSK \
 			local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 || break
 		[ $role = resp ] && charon_ctl "$C" --initiate --child net --timeout 20 > /dev/null 2>&1
-		check_ike "ip ids ($role)" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "ip ids ($role)"
+		check_ike "ip ids ($role)" $DEFAULT_ALGS && check_child "ip ids ($role)"
 		charon_sas "$C" | grep -q "remote '$OURS_IP' @" || fail "charon does not see ikev2d's IP identity"
 		restart_pair
 	done
@@ -223,7 +236,7 @@ rekey-ike)
 	ours_config auto_start=true ike_life=60
 	charon_up
 	start_daemon $NO "$O"
-	check_ike "initial" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "initial" || finish
+	check_ike "initial" $DEFAULT_ALGS && check_child "initial" || finish
 	spis=$(charon_ike_spis "$C")
 	charon_ctl "$C" --rekey --ike peer > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --ike failed"
 	wait_for 10 sh -c "[ \"\$(swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | sed -n 's/^peer: #[0-9]*, ESTABLISHED, IKEv2, \([0-9a-f]*\)_i\** \([0-9a-f]*\)_r.*/\1 \2/p' | head -1)\" != '$spis' ]" ||
@@ -259,7 +272,7 @@ natt)
 	ours_config auto_start=true
 	charon_up
 	start_daemon $NO "$O"
-	check_ike "through NAT" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "through NAT"
+	check_ike "through NAT" $DEFAULT_ALGS && check_child "through NAT"
 	charon_raw "$C" | grep -q "nat-remote=yes" || fail "charon did not detect ikev2d behind the NAT"
 	charon_raw "$C" | grep -q "remote-host=10.77.20.254" || fail "charon does not see the NAT's address"
 	charon_raw "$C" | grep -q "remote-port=500 " && fail "IKE did not move to the NAT-T port"
@@ -283,7 +296,7 @@ cookie)
 	charon_up
 	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate.log" 2>&1 ||
 		{ tail -5 "$WORK/initiate.log"; fail "charon could not initiate through the COOKIE"; }
-	check_ike "with COOKIE" "$(echo "${PROPOSALS[0]}" | cut -d'|' -f3)" && check_child "with COOKIE"
+	check_ike "with COOKIE" $DEFAULT_ALGS && check_child "with COOKIE"
 	grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
 		fail "charon never received a COOKIE from ikev2d"
 	;;

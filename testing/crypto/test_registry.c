@@ -79,6 +79,35 @@ START_TEST(test_kinds_are_separate)
 }
 END_TEST
 
+static hasher_t *fake_hasher(hash_id_t alg)
+{
+	return NULL;
+}
+
+static rng_t *fake_rng(rng_quality_t q)
+{
+	return NULL;
+}
+
+/* Hashers and the RNG have no transform type: their own queries. */
+START_TEST(test_hasher_rng_providers)
+{
+	ck_assert_ptr_null(crypto_hasher_provider(HASH_SHA2_256));
+	ck_assert_ptr_null(crypto_rng_provider());
+	ck_assert(crypto_register_hasher(HASH_SHA2_256, "h", fake_hasher));
+	ck_assert(!crypto_register_hasher(HASH_SHA2_256, "h2", fake_hasher));
+	ck_assert(crypto_register_rng("r", fake_rng));
+	ck_assert(!crypto_register_rng("r2", fake_rng));
+	ck_assert_str_eq(crypto_hasher_provider(HASH_SHA2_256), "h");
+	ck_assert_ptr_null(crypto_hasher_provider(HASH_SHA1));
+	ck_assert_str_eq(crypto_rng_provider(), "r");
+	crypto_unregister_hasher(HASH_SHA2_256);
+	crypto_unregister_rng();
+	ck_assert_ptr_null(crypto_hasher_provider(HASH_SHA2_256));
+	ck_assert_ptr_null(crypto_rng_provider());
+}
+END_TEST
+
 START_TEST(test_bad_registrations)
 {
 	ck_assert(!crypto_register_crypter(ENCR_AES_CBC, "x", NULL));
@@ -157,6 +186,7 @@ static Suite *registry_suite(void)
 
 	tcase_add_test(tc, test_second_provider_refused);
 	tcase_add_test(tc, test_kinds_are_separate);
+	tcase_add_test(tc, test_hasher_rng_providers);
 	tcase_add_test(tc, test_bad_registrations);
 	tcase_add_test(tc, test_encr_is_aead);
 	tcase_add_test(tc, test_prf_plus_structure);

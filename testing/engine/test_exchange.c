@@ -35,6 +35,8 @@
 
 #define ADDR_A "10.0.0.1"
 #define ADDR_B "10.0.0.2"
+#define ADDR6_A "fd00::1"
+#define ADDR6_B "fd00::2"
 
 static engine_t *eng_a, *eng_b;
 static atomic_int collisions;   /* "simultaneous rekey" log lines */
@@ -92,8 +94,8 @@ static bool test_sender(packet_t *p, void *ctx)
 	(void)ctx;
 	char dst[ADDR_STRLEN];
 	addr_ip_to_str(&p->dst, dst, sizeof(dst));
-	bool to_b = strcmp(dst, ADDR_B) == 0;
-	bool to_a = strcmp(dst, ADDR_A) == 0;
+	bool to_b = strcmp(dst, ADDR_B) == 0 || strcmp(dst, ADDR6_B) == 0;
+	bool to_a = strcmp(dst, ADDR_A) == 0 || strcmp(dst, ADDR6_A) == 0;
 	if (!to_a && !to_b) {
 		/* to a made-up peer of a test: keep the last one to look at */
 		pthread_mutex_lock(&held_lock);
@@ -684,6 +686,44 @@ START_TEST(acquire_initiates_rule)
 }
 END_TEST
 
+START_TEST(ipv6_transport_mode)
+{
+	side_t a = side("fd01::/64", "fd02::/64");
+	side_t b = side("fd02::/64", "fd01::/64");
+	a.local_id = "{ type = \"fqdn\"; value = \"a.example\"; }";
+	a.remote_id = "{ type = \"fqdn\"; value = \"*.example\"; }";
+	b.local_id = "{ type = \"fqdn\"; value = \"b.example\"; }";
+	b.remote_id = "{ type = \"fqdn\"; value = \"a.example\"; }";
+	a.child_extra = b.child_extra = "mode = \"transport\";";
+	config_t *ca = make_config("a6", ADDR6_A, ADDR6_B, &a);
+	config_t *cb = make_config("b6", ADDR6_B, ADDR6_A, &b);
+	eng_a = engine_create(ca);
+	eng_b = engine_create(cb);
+	config_unref(ca);
+	config_unref(cb);
+	size_t before = kernel_null_count_sas(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), before + 4);
+	/* transport mode was agreed: no forwarding policy */
+	kernel_policy_t p = { .dir = KERNEL_DIR_FWD, .action = KERNEL_POLICY_PROTECT };
+	p.src_ts.family = p.dst_ts.family = AF_INET6;
+	inet_pton(AF_INET6, "fd02::", p.src_ts.from);
+	inet_pton(AF_INET6, "fd02::ffff:ffff:ffff:ffff", p.src_ts.to);
+	inet_pton(AF_INET6, "fd01::", p.dst_ts.from);
+	inet_pton(AF_INET6, "fd01::ffff:ffff:ffff:ffff", p.dst_ts.to);
+	p.src_ts.port_to = p.dst_ts.port_to = 0xffff;
+	ck_assert(!kernel_null_has_policy(kn, &p));
+	p.dir = KERNEL_DIR_IN;
+	ck_assert(kernel_null_has_policy(kn, &p));
+	stop_pair(0);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), before);
+}
+END_TEST
+
 static size_t sas_now(void)
 {
 	return kernel_null_count_sas(kn);
@@ -873,6 +913,7 @@ int main(void)
 	tcase_add_test(tc, init_flood_gets_cookies_and_expires);
 	tcase_add_test(tc, reload_keeps_established_sas);
 	tcase_add_test(tc, acquire_initiates_rule);
+	tcase_add_test(tc, ipv6_transport_mode);
 	tcase_add_test(tc, child_rekey_one_side);
 	tcase_add_test(tc, child_rekey_collision);
 	tcase_add_test(tc, ike_rekey_keeps_children);

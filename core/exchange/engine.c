@@ -158,6 +158,11 @@ void ike_sa_established(engine_t *e, ike_sa_t *sa)
 	ike_hs_free(sa->hs);
 	sa->hs = NULL;
 	ike_sa_arm_timers(e, sa);
+	/* Keep the IKE_AUTH response only as long as the peer may resend
+	 * its request (small per-SA state once established). */
+	int wait = sa->cfg->daemon.response_wait_time > 0 ?
+	           sa->cfg->daemon.response_wait_time : 30;
+	sa_timer_start(e, sa, TIMER_HALF_OPEN, (uint64_t)wait * 1000);
 }
 
 void ike_sa_arm_timers(engine_t *e, ike_sa_t *sa)
@@ -197,6 +202,10 @@ static void timer_fired(void *arg)
 			case TIMER_HALF_OPEN:
 				if (sa->state == IKE_ESTABLISHED && sa->redundant)
 					ike_sa_send_delete(e, sa);
+				else if (sa->state == IKE_ESTABLISHED)
+					/* past the peer's retransmissions: the stored
+					 * response is only memory now */
+					ike_sa_free_msgs(&sa->resp, &sa->n_resp);
 				else if (sa->state < IKE_ESTABLISHED)
 					ike_sa_delete(e, sa, "half-open SA timed out");
 				else if (sa->state == IKE_REKEYING && !sa->exch)

@@ -293,6 +293,9 @@ START_TEST(test_injected_events)
 	ck_assert(!kernel_null_command(kn, "expire soft 1234 not-an-ip"));
 	ck_assert(!kernel_null_command(kn, "acquire -1x"));
 	ck_assert(!kernel_null_command(kn, "reboot"));
+	ck_assert(!kernel_null_command(kn, "acquire 7junk"));
+	ck_assert(!kernel_null_command(kn, "acquire 7 8"));
+	ck_assert(!kernel_null_command(kn, "expire soft 1234 10.0.0.1 extra"));
 	ck_assert_int_eq(atomic_load(&n_events), 3);
 }
 END_TEST

@@ -1349,12 +1349,16 @@ bool kernel_null_command(kernel_null_t *kn, const char *line)
 	if (sscanf(line, "%15s", verb) != 1)
 		goto bad;
 	if (strcmp(verb, "acquire") == 0) {
-		if (sscanf(line, "%*s %lu", &reqid) != 1 || reqid > UINT32_MAX)
+		int end = 0;
+		if (sscanf(line, "%*s %lu%n", &reqid, &end) != 1 ||
+		    reqid > UINT32_MAX || line[end] != '\0' || strchr(line, '-'))
 			goto bad;
 		return kernel_null_acquire(kn, (uint32_t)reqid);
 	}
 	if (strcmp(verb, "expire") == 0) {
-		if (sscanf(line, "%*s %7s %lx %46s", kind, &spi, ip) != 3 ||
+		int end = 0;
+		if (sscanf(line, "%*s %7s %lx %46s%n", kind, &spi, ip, &end) != 3 ||
+		    line[end] != '\0' ||
 		    spi > UINT32_MAX ||
 		    (strcmp(kind, "soft") != 0 && strcmp(kind, "hard") != 0))
 			goto bad;

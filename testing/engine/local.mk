@@ -26,3 +26,9 @@ testing_engine_engine_peer_LDADD = libikev2d.la $(PTHREAD_LIBS)
 # strongSwan interop (root; runs with IKEV2D_INTEROP=1, else skips).
 TESTS += testing/engine/interop-strongswan.sh
 dist_noinst_SCRIPTS += testing/engine/interop-strongswan.sh
+
+check_PROGRAMS += testing/engine/test_psk
+TESTS += testing/engine/test_psk
+testing_engine_test_psk_SOURCES = testing/engine/test_psk.c
+testing_engine_test_psk_CFLAGS = $(TEST_CFLAGS)
+testing_engine_test_psk_LDADD = $(TEST_LIBS)

@@ -293,6 +293,9 @@ START_TEST(test_injected_events)
 	ck_assert(!kernel_null_command(kn, "expire soft 1234 not-an-ip"));
 	ck_assert(!kernel_null_command(kn, "acquire -1x"));
 	ck_assert(!kernel_null_command(kn, "reboot"));
+	ck_assert(!kernel_null_command(kn, "acquire 7junk"));
+	ck_assert(!kernel_null_command(kn, "acquire 7 8"));
+	ck_assert(!kernel_null_command(kn, "expire soft 1234 10.0.0.1 extra"));
 	ck_assert_int_eq(atomic_load(&n_events), 3);
 }
 END_TEST
@@ -347,6 +350,28 @@ START_TEST(test_time_lifetimes)
 	ck_assert(kernel_del_sa(&sa.id));
 	usleep(1300 * 1000);
 	ck_assert_int_eq(atomic_load(&n_events), 2);
+}
+END_TEST
+
+START_TEST(test_soft_by_usage_then_hard_by_time)
+{
+	kernel_sa_t sa = gcm_sa(0x3100);
+	kernel_usage_t u = { .bytes = 5000 };
+
+	/* soft by traffic first, the time-based hard limit still follows */
+	sa.soft.bytes = 1000;
+	sa.hard.bytes = 100000;
+	sa.soft.secs = 1;
+	sa.hard.secs = 2;
+	ck_assert(kernel_add_sa(&sa));
+	ck_assert(kernel_null_set_usage(kn, &sa.id, &u));
+	ck_assert_int_eq(atomic_load(&n_events), 1);
+	ck_assert(!events[0].expire.hard);
+	/* the soft timer finds it raised already: no second soft event */
+	ck_assert(wait_events(2, 2800));
+	ck_assert(events[1].expire.hard);
+	ck_assert_int_eq(atomic_load(&n_events), 2);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), 0);
 }
 END_TEST
 
@@ -463,6 +488,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_injected_events);
 	tcase_add_test(tc, test_usage_limits);
 	tcase_add_test(tc, test_time_lifetimes);
+	tcase_add_test(tc, test_soft_by_usage_then_hard_by_time);
 	tcase_add_test(tc, test_update_sa);
 	suite_add_tcase(s, tc);
 

@@ -189,7 +189,8 @@ typedef struct {
 } kernel_event_t;
 
 /* Receives events; the engine installs one with kernel_ipsec_set_listener.
- * Runs on a backend thread: must not block. */
+ * Runs on a backend thread: must not block, and must not call
+ * kernel_ipsec_set_listener (the registry holds its lock meanwhile). */
 typedef void (*kernel_event_cb_t)(const kernel_event_t *ev, void *ctx);
 
 /* The backend interface.  Every method returns false on failure after

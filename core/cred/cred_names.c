@@ -4,6 +4,10 @@
  */
 #include <ikev2d/cred.h>
 
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
 /* ASCII case-insensitive equality over exactly len octets (embedded NULs
  * included, unlike strncasecmp). */
 static bool ascii_caseeq(const uint8_t *a, const uint8_t *b, size_t len)
@@ -202,4 +206,22 @@ bool certificate_matches_id(certificate_t *cert, id_type_t type, chunk_t data)
 	default:
 		return false;
 	}
+}
+
+const char *cred_uri_for_log(const char *uri, char *buf, size_t len)
+{
+	const char *query;
+
+	if (!len)
+		return buf;
+	if (!uri)
+		uri = "";
+	query = strncmp(uri, "pkcs11:", 7) == 0 ? strchr(uri, '?') : NULL;
+	if (query && query - uri < (ptrdiff_t)len)
+		snprintf(buf, len, "%.*s?...", (int)(query - uri), uri);
+	else if (query)
+		snprintf(buf, len, "%.*s", (int)len - 1, uri);
+	else
+		snprintf(buf, len, "%s", uri);
+	return buf;
 }

@@ -208,24 +208,57 @@ const char *cred_provider(const char *feature)
 
 /* ------------------------------------------------------------- loading */
 
+/* Private and public keys load alike; what differs is described here. */
+typedef struct {
+	slot_t *slots;          /* reg.privkey or reg.pubkey */
+	const char *what;       /* "private key" */
+	const char *feature;    /* "privkey" */
+	bool private;
+} key_kind_t;
+
+static void *call_loader(const key_kind_t *kind, void *fn, key_type_t type,
+                         chunk_t data, key_type_t *got)
+{
+	fn_u u = { .p = fn };
+
+	if (kind->private) {
+		private_key_t *key = u.privkey(type, data);
+		if (key)
+			*got = key->get_type(key);
+		return key;
+	}
+	public_key_t *key = u.pubkey(type, data);
+	if (key)
+		*got = key->get_type(key);
+	return key;
+}
+
+static void destroy_key(const key_kind_t *kind, void *key)
+{
+	if (kind->private)
+		((private_key_t *)key)->destroy(key);
+	else
+		((public_key_t *)key)->destroy(key);
+}
+
 /*
  * With KEY_ANY, every distinct loader gets a try (a PEM/DER blob does not
  * say its type before parsing); a result whose type has no provider of its
  * own is refused, so dropping "privkey:dsa" really disables DSA keys.
  */
-private_key_t *cred_load_private_key(key_type_t type, chunk_t data)
+static void *load_key(const key_kind_t *kind, key_type_t type, chunk_t data)
 {
 	void *tried[KEY_TYPE_MAX];
 	size_t ntried = 0;
 
 	if ((unsigned)type >= KEY_TYPE_MAX) {
-		log_error(DBG_CERT, "private key: invalid key type %d", type);
+		log_error(DBG_CERT, "%s: invalid key type %d", kind->what, type);
 		return NULL;
 	}
 	for (int t = KEY_ANY + 1; t < KEY_TYPE_MAX; t++) {
 		if (type != KEY_ANY && t != (int)type)
 			continue;
-		void *fn = slot_get(&reg.privkey[t]);
+		void *fn = slot_get(&kind->slots[t]);
 		bool seen = false;
 		if (!fn)
 			continue;
@@ -235,74 +268,47 @@ private_key_t *cred_load_private_key(key_type_t type, chunk_t data)
 			continue;
 		tried[ntried++] = fn;
 
-		private_key_t *key = ((fn_u){ .p = fn }).privkey(type, data);
+		key_type_t got = KEY_ANY;
+		void *key = call_loader(kind, fn, type, data, &got);
 		if (!key)
 			continue;
-		key_type_t got = key->get_type(key);
 		if ((type != KEY_ANY && got != type) ||
-		    !key_type_valid(got) || !slot_get(&reg.privkey[got])) {
-			log_error(DBG_CERT, "private key: %s keys are not "
-			          "enabled (no plugin provides privkey:%s)",
+		    !key_type_valid(got) || !slot_get(&kind->slots[got])) {
+			log_error(DBG_CERT, "%s: %s keys are not enabled (no "
+			          "plugin provides %s:%s)", kind->what,
 			          key_type_name(got) ? key_type_name(got) : "?",
+			          kind->feature,
 			          key_type_feature(got) ? key_type_feature(got) : "?");
-			key->destroy(key);
+			destroy_key(kind, key);
 			return NULL;
 		}
 		return key;
 	}
 	if (ntried == 0)
-		log_error(DBG_CERT, "private key: no plugin loads %s keys",
+		log_error(DBG_CERT, "%s: no plugin loads %s keys", kind->what,
 		          key_type_name(type));
 	else
-		log_error(DBG_CERT, "private key: not a %s key in PEM or DER",
+		log_error(DBG_CERT, "%s: not a %s key in PEM or DER", kind->what,
 		          type == KEY_ANY ? "supported" : key_type_name(type));
 	return NULL;
 }
 
+private_key_t *cred_load_private_key(key_type_t type, chunk_t data)
+{
+	static const key_kind_t kind = {
+		reg.privkey, "private key", "privkey", true
+	};
+
+	return load_key(&kind, type, data);
+}
+
 public_key_t *cred_load_public_key(key_type_t type, chunk_t data)
 {
-	void *tried[KEY_TYPE_MAX];
-	size_t ntried = 0;
+	static const key_kind_t kind = {
+		reg.pubkey, "public key", "pubkey", false
+	};
 
-	if ((unsigned)type >= KEY_TYPE_MAX) {
-		log_error(DBG_CERT, "public key: invalid key type %d", type);
-		return NULL;
-	}
-	for (int t = KEY_ANY + 1; t < KEY_TYPE_MAX; t++) {
-		if (type != KEY_ANY && t != (int)type)
-			continue;
-		void *fn = slot_get(&reg.pubkey[t]);
-		bool seen = false;
-		if (!fn)
-			continue;
-		for (size_t i = 0; i < ntried; i++)
-			seen |= tried[i] == fn;
-		if (seen)
-			continue;
-		tried[ntried++] = fn;
-
-		public_key_t *key = ((fn_u){ .p = fn }).pubkey(type, data);
-		if (!key)
-			continue;
-		key_type_t got = key->get_type(key);
-		if ((type != KEY_ANY && got != type) ||
-		    !key_type_valid(got) || !slot_get(&reg.pubkey[got])) {
-			log_error(DBG_CERT, "public key: %s keys are not "
-			          "enabled (no plugin provides pubkey:%s)",
-			          key_type_name(got) ? key_type_name(got) : "?",
-			          key_type_feature(got) ? key_type_feature(got) : "?");
-			key->destroy(key);
-			return NULL;
-		}
-		return key;
-	}
-	if (ntried == 0)
-		log_error(DBG_CERT, "public key: no plugin loads %s keys",
-		          key_type_name(type));
-	else
-		log_error(DBG_CERT, "public key: not a %s key in PEM or DER",
-		          type == KEY_ANY ? "supported" : key_type_name(type));
-	return NULL;
+	return load_key(&kind, type, data);
 }
 
 certificate_t *cred_load_certificate(chunk_t data)
@@ -398,14 +404,17 @@ private_key_t *cred_load_private_key_file(const char *path, key_type_t type,
 
 	if (path && strncmp(path, "pkcs11:", 7) == 0) {
 		void *fn = slot_get(&reg.pkcs11);
+		char shown[256];
 		if (!fn) {
 			log_error(DBG_CERT, "private key %s: no plugin provides "
-			          "pkcs11", path);
+			          "pkcs11", cred_uri_for_log(path, shown,
+			                                     sizeof(shown)));
 			return NULL;
 		}
 		key = ((fn_u){ .p = fn }).pkcs11(path, pin);
 		if (key && type != KEY_ANY && key->get_type(key) != type) {
-			log_error(DBG_CERT, "private key %s: is %s, not %s", path,
+			log_error(DBG_CERT, "private key %s: is %s, not %s",
+			          cred_uri_for_log(path, shown, sizeof(shown)),
 			          key_type_name(key->get_type(key)),
 			          key_type_name(type));
 			key->destroy(key);

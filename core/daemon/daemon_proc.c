@@ -136,6 +136,8 @@ bool daemon_detach(void)
 	pid_t pid = fork();
 	if (pid < 0) {
 		log_error(DBG_OP, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
 		return false;
 	}
 	if (pid > 0) {
@@ -233,6 +235,11 @@ bool daemon_drop_capabilities(void)
 	}
 	/* Keep what we have of the four; drop everything else everywhere. */
 	cap_t want = cap_init();
+	if (!want) {
+		log_error(DBG_OP, "cap_init: %s", strerror(errno));
+		cap_free(caps);
+		return false;
+	}
 	for (size_t i = 0; i < N_KEEP; i++) {
 		cap_flag_value_t have = CAP_CLEAR;
 		cap_get_flag(caps, keep[i], CAP_PERMITTED, &have);

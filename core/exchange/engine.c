@@ -95,7 +95,7 @@ ike_sa_t *ike_sa_new(engine_t *e, config_t *cfg, const rule_t *rule,
 
 static void stop_all_timers(engine_t *e, ike_sa_t *sa)
 {
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < SA_TIMER_KINDS; k++)
 		sa_timer_stop(e, sa, (sa_timer_kind_t)k);
 }
 
@@ -165,10 +165,25 @@ void ike_sa_established(engine_t *e, ike_sa_t *sa)
 	sa_timer_start(e, sa, TIMER_HALF_OPEN, (uint64_t)wait * 1000);
 }
 
+/* RFC 3948 §2.3: behind a NAT, keep its mapping alive with a one-byte
+ * 0xFF datagram from the NAT-T port every nat_keepalive_secs. */
+void nat_keepalive(engine_t *e, ike_sa_t *sa)
+{
+	int secs = sa->cfg ? sa->cfg->daemon.nat_keepalive_secs : 0;
+	if (secs <= 0 || !sa->nat_local || !sa->natt || sa->state != IKE_ESTABLISHED)
+		return;
+	if (net_send_keepalive(&sa->local, &sa->remote))
+		sa_log(sa, DBG_NET, LVL_RAW, "NAT keepalive sent");
+	sa_timer_start(e, sa, TIMER_KEEPALIVE, (uint64_t)secs * 1000);
+}
+
 void ike_sa_arm_timers(engine_t *e, ike_sa_t *sa)
 {
 	if (!sa->rule)
 		return;
+	if (sa->nat_local && sa->natt && sa->cfg->daemon.nat_keepalive_secs > 0)
+		sa_timer_start(e, sa, TIMER_KEEPALIVE,
+		               (uint64_t)sa->cfg->daemon.nat_keepalive_secs * 1000);
 	if (sa->rule->dpd_interval_secs)
 		sa_timer_start(e, sa, TIMER_DPD,
 		               (uint64_t)sa->rule->dpd_interval_secs * 1000);
@@ -218,6 +233,9 @@ static void timer_fired(void *arg)
 			case TIMER_REKEY:
 				sa_log(sa, DBG_IKESA, LVL_VERBOSE, "IKE SA lifetime reached: rekeying");
 				task_queue(e, sa, TASK_IKE_REKEY, 0, NULL);
+				break;
+			case TIMER_KEEPALIVE:
+				nat_keepalive(e, sa);
 				break;
 			}
 		}

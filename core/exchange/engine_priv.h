@@ -98,6 +98,8 @@ void ike_sa_established(engine_t *e, ike_sa_t *sa);
 void ike_hs_free(ike_hs_t *hs);
 /* DPD and IKE SA rekey timers of an established SA. */
 void ike_sa_arm_timers(engine_t *e, ike_sa_t *sa);
+/* Send a NAT keepalive and re-arm (TIMER_KEEPALIVE). */
+void nat_keepalive(engine_t *e, ike_sa_t *sa);
 void ike_keys_free(ike_keys_t *k);
 
 /* Timers: fn runs on a worker with the SA checked out (skipped when the
@@ -107,7 +109,9 @@ typedef enum {
 	TIMER_HALF_OPEN,
 	TIMER_DPD,
 	TIMER_REKEY,
+	TIMER_KEEPALIVE,
 } sa_timer_kind_t;
+#define SA_TIMER_KINDS 5
 void sa_timer_start(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind,
                     uint64_t ms);
 void sa_timer_stop(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/dn.h"
 #include "net/addr.h"
 
 bool id_local(ike_sa_t *sa, uint8_t *type, chunk_t *data)
@@ -21,8 +22,8 @@ bool id_local(ike_sa_t *sa, uint8_t *type, chunk_t *data)
 		return data->len > 0;
 	}
 	if (!id->data.len) {
-		sa_log(sa, DBG_IKESA, LVL_ERROR, "local_id \"%s\" cannot be sent: "
-		       "a DN needs the certificate plugin", id->text ? id->text : "");
+		sa_log(sa, DBG_IKESA, LVL_ERROR, "local_id \"%s\" has no encoding",
+		       id->text ? id->text : "");
 		return false;
 	}
 	*type = (uint8_t)id->type;
@@ -76,10 +77,13 @@ static bool id_matches(const id_cfg_t *id, uint8_t type, chunk_t data)
 		return id->data.len == data.len &&
 		       strncasecmp((const char *)id->data.ptr, (const char *)data.ptr,
 		                   data.len) == 0;
+	case ID_DER_ASN1_DN:
+		/* Compared as names, not bytes: the peer may encode the same
+		 * DN with other string types, and patterns may hold '*'. */
+		return id->text && dn_match(id->text, data);
 	case ID_KEY_ID:
 		return chunk_equals(id->data, data);
 	default:
-		/* DNs need the certificate plugin's DER comparison. */
 		return id->data.len && chunk_equals(id->data, data);
 	}
 }
@@ -116,6 +120,10 @@ char *id_to_str(uint8_t type, chunk_t data, char *buf, size_t len)
 		buf[n] = '\0';
 		return buf;
 	}
+	case ID_DER_ASN1_DN:
+		if (dn_to_text(data, buf, len))
+			return buf;
+		break;
 	default:
 		break;
 	}

@@ -99,8 +99,9 @@ struct ike_sa {
 	uint8_t req_exchange;        /* its exchange type */
 	unsigned retransmits;
 	uint64_t req_first_sent_ms;
-	void *timer[4];              /* engine timers (retransmit, half-open,
-	                                DPD, rekey); NULL when not armed */
+	void *timer[5];              /* engine timers (retransmit, half-open,
+	                                DPD, rekey, NAT keepalive); NULL when
+	                                not armed */
 	uint64_t last_heard_ms;      /* last valid message from the peer */
 
 	child_sa_t *children;

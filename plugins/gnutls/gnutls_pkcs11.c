@@ -94,6 +94,7 @@ static gnutls_pubkey_t public_from_uri(const char *uri)
 	char *pub_uri = public_uri(uri);
 
 	if (gnutls_pubkey_init(&pub) < 0) {
+		memwipe(pub_uri, strlen(pub_uri));
 		free(pub_uri);
 		return NULL;
 	}
@@ -101,6 +102,7 @@ static gnutls_pubkey_t public_from_uri(const char *uri)
 		gnutls_pubkey_deinit(pub);
 		pub = NULL;
 	}
+	memwipe(pub_uri, strlen(pub_uri));   /* the query may hold the PIN */
 	free(pub_uri);
 	return pub;
 }
@@ -121,6 +123,7 @@ private_key_t *gt_pkcs11_load(const char *uri, const char *pin)
 	gnutls_privkey_t priv;
 	gnutls_pubkey_t pub = NULL, probe;
 	pin_ctx_t *ctx;
+	char shown[256];
 	int rc;
 
 	if (!uri || strncmp(uri, "pkcs11:", 7) != 0) {
@@ -135,9 +138,12 @@ private_key_t *gt_pkcs11_load(const char *uri, const char *pin)
 	ctx = xzalloc(sizeof(*ctx));
 	ctx->pin = pin ? xstrdup(pin) : NULL;
 	gnutls_privkey_set_pin_function(priv, pin_cb, ctx);
+	/* Logs (and the key's name) show the URI without its query part,
+	 * which may carry pin-value. */
+	cred_uri_for_log(uri, shown, sizeof(shown));
 	rc = gnutls_privkey_import_url(priv, uri, 0);
 	if (rc < 0) {
-		log_error(DBG_CERT, "pkcs11: cannot open %s: %s", uri,
+		log_error(DBG_CERT, "pkcs11: cannot open %s: %s", shown,
 		          gnutls_strerror(rc));
 		gnutls_privkey_deinit(priv);
 		pin_ctx_free(ctx);
@@ -150,5 +156,5 @@ private_key_t *gt_pkcs11_load(const char *uri, const char *pin)
 			pub = public_from_uri(uri);
 		gnutls_pubkey_deinit(probe);
 	}
-	return gt_privkey_wrap_ctx(priv, pub, uri, ctx, pin_ctx_free);
+	return gt_privkey_wrap_ctx(priv, pub, shown, ctx, pin_ctx_free);
 }

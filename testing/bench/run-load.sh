@@ -34,8 +34,10 @@
 #   THREADS=T      worker threads of our engine on each side (default 2)
 #   KEEP=1         keep the work directory (logs, configs)
 #   OUT=FILE       also append the table to FILE
-#   RESP_WRAP=CMD  run our responder under CMD (e.g. "valgrind --tool=massif";
-#                  its figures then describe the wrapped process)
+#   RESP_WRAP=CMD  run our responder under CMD, which must run it in its own
+#                  process (valgrind --tool=massif does; a wrapper that forks
+#                  it, like strace, would leave it running); the figures then
+#                  describe the wrapped process
 #   PROFILE=1      record each responder with perf (cpu-clock) during the
 #                  run; the top symbols land in WORK/NAME.profile (KEEP=1)
 #

@@ -32,3 +32,9 @@ TESTS += testing/engine/test_psk
 testing_engine_test_psk_SOURCES = testing/engine/test_psk.c
 testing_engine_test_psk_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_psk_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += testing/engine/test_id
+TESTS += testing/engine/test_id
+testing_engine_test_id_SOURCES = testing/engine/test_id.c
+testing_engine_test_id_CFLAGS = $(TEST_CFLAGS)
+testing_engine_test_id_LDADD = $(TEST_LIBS)

@@ -153,3 +153,24 @@ char *gt_test_srcpath(const char *rel)
 		abort();
 	return p;
 }
+
+char *gt_test_make_creds(const char *tag)
+{
+	char *dir, *script;
+	int rc;
+
+	if (gt_test_sh("command -v certtool >/dev/null") != 0) {
+		printf("SKIP: certtool (Debian gnutls-bin) is not installed\n");
+		exit(77);
+	}
+	dir = gt_test_tmpdir(tag);
+	script = gt_test_srcpath("testing/gnutls/mkcreds.sh");
+	rc = gt_test_sh("sh '%s' '%s'", script, dir);
+	free(script);
+	if (rc != 0) {
+		fprintf(stderr, "mkcreds.sh failed (%d), see %s/certtool.log\n",
+		        rc, dir);
+		exit(1);
+	}
+	return dir;
+}

@@ -36,6 +36,12 @@ int gt_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 chunk_t gt_test_read(const char *path);
 bool gt_test_write(const char *path, chunk_t data);
 
+/* A fresh temporary directory holding the keys, certificates and CRLs
+ * that mkcreds.sh makes with certtool (caller frees the string).  Exits
+ * the test program with 77 (skip) if certtool is missing, with 1 if
+ * mkcreds.sh fails. */
+char *gt_test_make_creds(const char *tag);
+
 /* "$top_srcdir/<rel>" (caller frees). */
 char *gt_test_srcpath(const char *rel);
 

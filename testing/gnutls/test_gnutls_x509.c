@@ -483,22 +483,9 @@ int main(void)
 	SRunner *sr;
 	Suite *s;
 	TCase *tc;
-	char *script;
-	int failed, rc;
+	int failed;
 
-	if (gt_test_sh("command -v certtool >/dev/null") != 0) {
-		printf("SKIP: certtool (Debian gnutls-bin) is not installed\n");
-		return 77;
-	}
-	dir = gt_test_tmpdir("x509");
-	script = gt_test_srcpath("testing/gnutls/mkcreds.sh");
-	rc = gt_test_sh("sh '%s' '%s'", script, dir);
-	free(script);
-	if (rc != 0) {
-		fprintf(stderr, "mkcreds.sh failed (%d), see %s/certtool.log\n",
-		        rc, dir);
-		return 1;
-	}
+	dir = gt_test_make_creds("x509");
 
 	s = suite_create("gnutls x509");
 	tc = tcase_create("x509");

@@ -354,6 +354,12 @@ void cred_unregister_pkcs11(void);
 void cred_unregister_cert(void);
 void cred_unregister_crl(void);
 
+/* A key path or PKCS#11 URI as it may be logged: the URI's query part
+ * (RFC 7512 §2.3: pin-value, pin-source, module-path) is cut off, since it
+ * can hold the PIN.  Writes at most len bytes (NUL included) to buf and
+ * returns buf. */
+const char *cred_uri_for_log(const char *uri, char *buf, size_t len);
+
 /* Which plugin provides a credential feature ("privkey:rsa", "pubkey:ecdsa",
  * "cert:x509", "crl:x509", "pkcs11"), or NULL. */
 const char *cred_provider(const char *feature);

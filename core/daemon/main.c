@@ -25,6 +25,7 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,18 @@ static void reload(void)
 	config_unref(cfg);
 }
 
+static atomic_bool shutting_down;
+static atomic_bool engine_up;
+
+/* SIGTERM/SIGINT: delete every IKE SA (waiting briefly for the peers'
+ * answers), then end the event loop. */
+static void shutdown_job(void *arg)
+{
+	if (atomic_exchange(&engine_up, false))
+		engine_shutdown(SHUTDOWN_WAIT_MS);
+	runtime_stop();
+}
+
 static void on_signal(int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
@@ -220,8 +233,15 @@ static void on_signal(int fd, uint32_t events, void *arg)
 			break;
 		case SIGTERM:
 		case SIGINT:
+			if (atomic_exchange(&shutting_down, true)) {
+				log_op(DBG_OP, "%s: already shutting down",
+				       strsignal((int)si.ssi_signo));
+				break;
+			}
 			log_op(DBG_OP, "%s: shutting down", strsignal((int)si.ssi_signo));
-			runtime_stop();
+			/* The Deletes' answers arrive through this loop, so the
+			 * engine winds down on a worker while the loop runs. */
+			job_queue(shutdown_job, NULL);
 			break;
 		}
 	}
@@ -249,7 +269,7 @@ static int setup_signals(void)
 static int run(const options_t *o, config_t *cfg)
 {
 	int status = EXIT_FAILURE;
-	bool runtime_up = false, engine_up = false;
+	bool runtime_up = false;
 	int sigfd = -1;
 
 	opts = o;
@@ -305,7 +325,7 @@ static int run(const options_t *o, config_t *cfg)
 		log_error(DBG_OP, "the IKE engine did not start");
 		goto out;
 	}
-	engine_up = true;
+	atomic_store(&engine_up, true);
 
 	log_op(DBG_OP, "in.ikev2d %s started (pid %ld, %d rule%s, config %s)",
 	       PACKAGE_VERSION, (long)getpid(), cfg->n_rules, cfg->n_rules == 1 ? "" : "s",
@@ -316,7 +336,7 @@ static int run(const options_t *o, config_t *cfg)
 
 out:
 	daemon_detach_done(status == EXIT_SUCCESS);
-	if (engine_up)
+	if (atomic_exchange(&engine_up, false))
 		engine_shutdown(SHUTDOWN_WAIT_MS);
 	if (sigfd >= 0 && runtime_up)
 		loop_unwatch_fd(sigfd);

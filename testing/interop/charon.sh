@@ -21,8 +21,12 @@ SWANCTL=${SWANCTL:-/usr/sbin/swanctl}
 need_charon() {
 	[ -x "$CHARON" ] && [ -x "$SWANCTL" ] ||
 		skip "strongSwan not installed (apt-get install strongswan-charon strongswan-swanctl libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins)"
-	[ -f /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] ||
-		skip "charon's kernel-libipsec plugin missing (libcharon-extra-plugins)"
+	local p missing=
+	for p in openssl gmp curve25519 gcm kernel-libipsec kernel-netlink vici; do
+		[ -f "/usr/lib/ipsec/plugins/libstrongswan-$p.so" ] || missing="$missing $p"
+	done
+	[ -z "$missing" ] ||
+		skip "charon plugins missing:$missing (libstrongswan-standard-plugins libstrongswan-extra-plugins libcharon-extra-plugins)"
 }
 
 charon_start() {

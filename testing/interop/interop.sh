@@ -107,6 +107,7 @@ charon_up() {   # key=value...
 restart_pair() {   # clear both, for the next round
 	charon_stop "$C"
 	[ -f "$O/daemon.pid" ] && stop_daemon "$O"
+	wait_ports_free $NO
 	rm -rf "$C" "$O"
 }
 

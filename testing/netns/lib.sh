@@ -247,6 +247,15 @@ stop_daemon() {   # DIR [signal]
 
 daemon_alive() { kill -0 "$(daemon_pid "$1")" 2>/dev/null; }
 
+# Before starting another daemon in NS on the same ports: wait until no
+# socket holds UDP 500/4500 there (shows who does, and fails, if one stays).
+wait_ports_free() {   # NS
+	wait_for 10 sh -c "! ip netns exec $1 ss -Hlun 'sport = :500 or sport = :4500' | grep -q ." && return 0
+	ip netns exec "$1" ss -lunp
+	fail "UDP 500/4500 still bound in $1 after the daemon stopped"
+	return 1
+}
+
 # ------------------------------------------------- null backend state
 
 state_file() { echo "$1/kernel.state"; }

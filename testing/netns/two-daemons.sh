@@ -81,6 +81,7 @@ basic)
 	start_both || finish
 	check_established "A initiates"
 	stop_daemon "$A"; stop_daemon "$B"
+	wait_ports_free $NA; wait_ports_free $NB
 	configure b
 	rm -f "$A/kernel.state" "$B/kernel.state"
 	start_both || finish

@@ -85,7 +85,6 @@ static void fallback_log(dbg_group_t group, dbg_level_t level, const char *msg)
 static void deliver(dbg_group_t group, dbg_level_t level, const char *msg)
 {
 	bool filtered_in = passes_filter(group, level);
-	bool delivered = false;
 
 	pthread_rwlock_rdlock(&listeners_lock);
 	for (size_t i = 0; i < n_listeners; i++) {
@@ -93,11 +92,10 @@ static void deliver(dbg_group_t group, dbg_level_t level, const char *msg)
 		if (!l->log || !(filtered_in || l->all_levels))
 			continue;
 		l->log(l, group, level, msg);
-		delivered = true;
 	}
 	bool none = n_listeners == 0;
 	pthread_rwlock_unlock(&listeners_lock);
-	if (none && !delivered)
+	if (none)
 		fallback_log(group, level, msg);
 }
 

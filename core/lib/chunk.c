@@ -3,6 +3,7 @@
  */
 #include <ikev2d/chunk.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -78,8 +79,12 @@ chunk_t chunk_clone(chunk_t c)
 chunk_t chunk_cat(size_t n, const chunk_t *parts)
 {
 	size_t len = 0;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* A sum that wraps would allocate too little and overrun. */
+		if (parts[i].len > SIZE_MAX - len)
+			out_of_memory(SIZE_MAX);
 		len += parts[i].len;
+	}
 	chunk_t r = chunk_alloc(len);
 	uint8_t *p = r.ptr;
 	for (size_t i = 0; i < n; i++) {

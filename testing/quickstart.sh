@@ -2,9 +2,15 @@
 # quickstart.sh - the README's first command: on a fresh clone, install the
 # missing Debian packages, build ikev2d into ./build, check the shipped
 # example configuration (cfg/ikev2.config) with `in.ikev2d -c`, then run the
-# daemon on it in the foreground, logging to the terminal, until ^C.
+# two-gateway demo (testing/demo.sh): two daemons in two network namespaces
+# negotiate an IKE SA and a CHILD SA with cfg/demo/ and show what they
+# installed.
 #
-# Ports 500 and 4500 need root; run it with sudo (or as root).
+#   quickstart.sh               install, build, check, demo
+#   quickstart.sh --foreground  instead of the demo, run the daemon on
+#                               cfg/ikev2.config in the foreground until ^C
+#
+# Namespaces and ports 500/4500 need root; run it with sudo (or as root).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -33,6 +39,11 @@ chmod 600 "$work/ikev2.config" "$work/ikev2.preshared"
 
 echo "== in.ikev2d -c -f cfg/ikev2.config"
 ./core/daemon/in.ikev2d -c -f "$work/ikev2.config"
+if [ "${1:-}" != --foreground ]; then
+	echo "== two gateways in two network namespaces (testing/demo.sh)"
+	top_srcdir=$top top_builddir=$b bash "$top/testing/demo.sh"
+	exit $?
+fi
 echo "== in.ikev2d -d -f cfg/ikev2.config  (^C stops it)"
 # ^C is for the daemon (it shuts down cleanly); this shell waits, then cleans up.
 trap '' INT

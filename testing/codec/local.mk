@@ -1,4 +1,5 @@
 # testing/codec: unit tests of the IKEv2 message codec.
+if ENABLE_UNIT_TESTS
 check_PROGRAMS += testing/codec/test_codec
 TESTS += testing/codec/test_codec
 
@@ -6,13 +7,16 @@ testing_codec_test_codec_SOURCES = testing/codec/test_codec.c \
 	testing/codec/samples.c testing/codec/samples.h
 testing_codec_test_codec_CFLAGS = $(TEST_CFLAGS)
 testing_codec_test_codec_LDADD = $(TEST_LIBS)
+endif
 
+if ENABLE_UNIT_TESTS
 check_PROGRAMS += testing/codec/test_captures
 TESTS += testing/codec/test_captures
 testing_codec_test_captures_SOURCES = testing/codec/test_captures.c \
 	testing/codec/captures.c testing/codec/captures.h
 testing_codec_test_captures_CFLAGS = $(TEST_CFLAGS)
 testing_codec_test_captures_LDADD = $(TEST_LIBS)
+endif
 
 EXTRA_DIST += testing/vectors/pcaps/LICENSE testing/vectors/pcaps/make-expect.py \
 	testing/vectors/pcaps/ikev2-decrypt-3des-sha1_160.txt \
@@ -24,12 +28,14 @@ EXTRA_DIST += testing/vectors/pcaps/LICENSE testing/vectors/pcaps/make-expect.py
 	testing/vectors/pcaps/ikev2-decrypt-aes256gcm16.txt \
 	testing/vectors/pcaps/ikev2-decrypt-aes256gcm8.txt
 
+if ENABLE_UNIT_TESTS
 check_PROGRAMS += testing/codec/test_captures_sk
 TESTS += testing/codec/test_captures_sk
 testing_codec_test_captures_sk_SOURCES = testing/codec/test_captures_sk.c \
 	testing/codec/captures.c testing/codec/captures.h
 testing_codec_test_captures_sk_CFLAGS = $(TEST_CFLAGS)
 testing_codec_test_captures_sk_LDADD = $(TEST_LIBS)
+endif
 
 # Tools used by the script tests (and for looking at messages by hand).
 check_PROGRAMS += testing/codec/ikev2_parse

@@ -18,14 +18,6 @@ testing_engine_test_proposal_ts_SOURCES = testing/engine/test_proposal_ts.c
 testing_engine_test_proposal_ts_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_proposal_ts_LDADD = $(TEST_LIBS)
 
-# The engine on real sockets, for the netns and strongSwan interop scripts.
-noinst_PROGRAMS += testing/engine/engine_peer
-testing_engine_engine_peer_SOURCES = testing/engine/engine_peer.c
-testing_engine_engine_peer_LDADD = libikev2d.la $(PTHREAD_LIBS)
-
-# strongSwan interop (root; runs with IKEV2D_INTEROP=1, else skips).
-TESTS += testing/engine/interop-strongswan.sh
-dist_noinst_SCRIPTS += testing/engine/interop-strongswan.sh
 
 check_PROGRAMS += testing/engine/test_psk
 TESTS += testing/engine/test_psk

@@ -17,17 +17,27 @@
 
 typedef enum { MODE_CBC, MODE_CTR } cipher_mode_t;
 
+/* Which AES key schedule k holds.  The engine uses each crypter in one
+ * direction only (one per direction of an IKE SA: the outbound one only
+ * encrypts, the inbound one only decrypts), so one schedule is kept,
+ * expanded from the key for the direction in use; a crypter used both
+ * ways (tests) re-expands it when the direction changes.  CTR and 3DES
+ * need no such choice (CTR only encrypts; the DES schedule serves both). */
+typedef enum { SCHED_NONE, SCHED_ENC, SCHED_DEC } aes_sched_t;
+
 typedef struct {
 	crypter_t public;
-	/* Key schedules first, 16-byte aligned (measurably faster). */
+	/* Key schedule first, 16-byte aligned (measurably faster). */
 	_Alignas(16) union {
-		struct { struct aes128_ctx enc, dec; } aes128;
-		struct { struct aes192_ctx enc, dec; } aes192;
-		struct { struct aes256_ctx enc, dec; } aes256;
+		struct aes128_ctx aes128;
+		struct aes192_ctx aes192;
+		struct aes256_ctx aes256;
 		struct des3_ctx des3;
 	} k;
+	uint8_t key[AES256_KEY_SIZE];   /* AES key, for the other schedule */
 	encr_id_t alg;
 	cipher_mode_t mode;
+	aes_sched_t sched;
 	size_t key_len;       /* cipher key, without the CTR nonce */
 	bool keyed;
 	uint8_t nonce[CTR_NONCE_SIZE];
@@ -73,20 +83,10 @@ static bool set_key(crypter_t *c, chunk_t key)
 			return false;
 		}
 	} else {
-		switch (self->key_len) {
-		case AES128_KEY_SIZE:
-			aes128_set_encrypt_key(&self->k.aes128.enc, key.ptr);
-			aes128_invert_key(&self->k.aes128.dec, &self->k.aes128.enc);
-			break;
-		case AES192_KEY_SIZE:
-			aes192_set_encrypt_key(&self->k.aes192.enc, key.ptr);
-			aes192_invert_key(&self->k.aes192.dec, &self->k.aes192.enc);
-			break;
-		default:
-			aes256_set_encrypt_key(&self->k.aes256.enc, key.ptr);
-			aes256_invert_key(&self->k.aes256.dec, &self->k.aes256.enc);
-			break;
-		}
+		/* The schedule is expanded on first use, for its direction. */
+		memcpy(self->key, key.ptr, self->key_len);
+		memwipe(&self->k, sizeof(self->k));
+		self->sched = SCHED_NONE;
 		if (self->mode == MODE_CTR)
 			memcpy(self->nonce, key.ptr + self->key_len, CTR_NONCE_SIZE);
 	}
@@ -94,21 +94,51 @@ static bool set_key(crypter_t *c, chunk_t key)
 	return true;
 }
 
+/* Make k the AES schedule for direction want (a no-op when it is
+ * already).  Expansion does not depend on the data, only on the key. */
+static void aes_schedule(nettle_crypter_t *self, aes_sched_t want)
+{
+	if (self->sched == want)
+		return;
+	switch (self->key_len) {
+	case AES128_KEY_SIZE:
+		if (want == SCHED_ENC)
+			aes128_set_encrypt_key(&self->k.aes128, self->key);
+		else
+			aes128_set_decrypt_key(&self->k.aes128, self->key);
+		break;
+	case AES192_KEY_SIZE:
+		if (want == SCHED_ENC)
+			aes192_set_encrypt_key(&self->k.aes192, self->key);
+		else
+			aes192_set_decrypt_key(&self->k.aes192, self->key);
+		break;
+	default:
+		if (want == SCHED_ENC)
+			aes256_set_encrypt_key(&self->k.aes256, self->key);
+		else
+			aes256_set_decrypt_key(&self->k.aes256, self->key);
+		break;
+	}
+	self->sched = want;
+}
+
 /* The encryption function and context for this key size. */
 static void aes_enc(nettle_crypter_t *self, const void **ctx,
                     nettle_cipher_func **f)
 {
+	aes_schedule(self, SCHED_ENC);
 	switch (self->key_len) {
 	case AES128_KEY_SIZE:
-		*ctx = &self->k.aes128.enc;
+		*ctx = &self->k.aes128;
 		*f = (nettle_cipher_func *)aes128_encrypt;
 		break;
 	case AES192_KEY_SIZE:
-		*ctx = &self->k.aes192.enc;
+		*ctx = &self->k.aes192;
 		*f = (nettle_cipher_func *)aes192_encrypt;
 		break;
 	default:
-		*ctx = &self->k.aes256.enc;
+		*ctx = &self->k.aes256;
 		*f = (nettle_cipher_func *)aes256_encrypt;
 		break;
 	}
@@ -150,21 +180,23 @@ static bool encrypt(crypter_t *c, chunk_t data, chunk_t iv)
 		return ctr_crypt_data(self, data, iv);
 	/* Nettle advances the IV in place; the caller's IV stays as sent. */
 	memcpy(ivbuf, iv.ptr, iv.len);
+	if (self->alg != ENCR_3DES)
+		aes_schedule(self, SCHED_ENC);
 	switch (self->alg == ENCR_3DES ? 0 : self->key_len) {
 	case 0:
 		cbc_encrypt(&self->k.des3, (nettle_cipher_func *)des3_encrypt,
 		            DES3_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	case AES128_KEY_SIZE:
-		cbc_aes128_encrypt(&self->k.aes128.enc, ivbuf, data.len,
+		cbc_aes128_encrypt(&self->k.aes128, ivbuf, data.len,
 		                   data.ptr, data.ptr);
 		break;
 	case AES192_KEY_SIZE:
-		cbc_aes192_encrypt(&self->k.aes192.enc, ivbuf, data.len,
+		cbc_aes192_encrypt(&self->k.aes192, ivbuf, data.len,
 		                   data.ptr, data.ptr);
 		break;
 	default:
-		cbc_aes256_encrypt(&self->k.aes256.enc, ivbuf, data.len,
+		cbc_aes256_encrypt(&self->k.aes256, ivbuf, data.len,
 		                   data.ptr, data.ptr);
 		break;
 	}
@@ -181,21 +213,23 @@ static bool decrypt(crypter_t *c, chunk_t data, chunk_t iv)
 	if (self->mode == MODE_CTR)
 		return ctr_crypt_data(self, data, iv);
 	memcpy(ivbuf, iv.ptr, iv.len);
+	if (self->alg != ENCR_3DES)
+		aes_schedule(self, SCHED_DEC);
 	switch (self->alg == ENCR_3DES ? 0 : self->key_len) {
 	case 0:
 		cbc_decrypt(&self->k.des3, (nettle_cipher_func *)des3_decrypt,
 		            DES3_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	case AES128_KEY_SIZE:
-		cbc_decrypt(&self->k.aes128.dec, (nettle_cipher_func *)aes128_decrypt,
+		cbc_decrypt(&self->k.aes128, (nettle_cipher_func *)aes128_decrypt,
 		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	case AES192_KEY_SIZE:
-		cbc_decrypt(&self->k.aes192.dec, (nettle_cipher_func *)aes192_decrypt,
+		cbc_decrypt(&self->k.aes192, (nettle_cipher_func *)aes192_decrypt,
 		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	default:
-		cbc_decrypt(&self->k.aes256.dec, (nettle_cipher_func *)aes256_decrypt,
+		cbc_decrypt(&self->k.aes256, (nettle_cipher_func *)aes256_decrypt,
 		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	}

@@ -77,10 +77,41 @@ void xcbc_aes128_mac(const struct xcbc_aes128_ctx *ctx, size_t len,
 	memwipe(e, sizeof(e));
 }
 
-void nettle_mac_init(nettle_mac_t *mac, nettle_mac_alg_t alg)
+size_t nettle_mac_ctx_size(nettle_mac_alg_t alg)
 {
-	memset(mac, 0, sizeof(*mac));
+	switch (alg) {
+	case MAC_HMAC_SHA1:   return sizeof(struct hmac_sha1_ctx);
+	case MAC_HMAC_SHA256: return sizeof(struct hmac_sha256_ctx);
+	case MAC_HMAC_SHA384:
+	case MAC_HMAC_SHA512: return sizeof(struct hmac_sha512_ctx);
+	case MAC_AES_XCBC:    return sizeof(struct xcbc_aes128_ctx);
+	case MAC_AES_CMAC:    return sizeof(struct cmac_aes128_ctx);
+	}
+	return 0;
+}
+
+static size_t ctx_offset(size_t obj_size)
+{
+	return (obj_size + NETTLE_MAC_CTX_ALIGN - 1) &
+	       ~(size_t)(NETTLE_MAC_CTX_ALIGN - 1);
+}
+
+size_t nettle_mac_alloc_size(size_t obj_size, nettle_mac_alg_t alg)
+{
+	return ctx_offset(obj_size) + nettle_mac_ctx_size(alg);
+}
+
+void *nettle_mac_ctx_at(void *obj, size_t obj_size)
+{
+	return (uint8_t *)obj + ctx_offset(obj_size);
+}
+
+void nettle_mac_init(nettle_mac_t *mac, nettle_mac_alg_t alg, void *ctx)
+{
+	mac->ctx = ctx;
 	mac->alg = alg;
+	mac->keyed = false;
+	memset(ctx, 0, nettle_mac_ctx_size(alg));
 }
 
 bool nettle_mac_set_key(nettle_mac_t *mac, chunk_t key)
@@ -89,26 +120,26 @@ bool nettle_mac_set_key(nettle_mac_t *mac, chunk_t key)
 		return false;
 	switch (mac->alg) {
 	case MAC_HMAC_SHA1:
-		hmac_sha1_set_key(&mac->u.sha1, key.len, key.ptr);
+		hmac_sha1_set_key(mac->ctx, key.len, key.ptr);
 		break;
 	case MAC_HMAC_SHA256:
-		hmac_sha256_set_key(&mac->u.sha256, key.len, key.ptr);
+		hmac_sha256_set_key(mac->ctx, key.len, key.ptr);
 		break;
 	case MAC_HMAC_SHA384:
-		hmac_sha384_set_key(&mac->u.sha512, key.len, key.ptr);
+		hmac_sha384_set_key(mac->ctx, key.len, key.ptr);
 		break;
 	case MAC_HMAC_SHA512:
-		hmac_sha512_set_key(&mac->u.sha512, key.len, key.ptr);
+		hmac_sha512_set_key(mac->ctx, key.len, key.ptr);
 		break;
 	case MAC_AES_XCBC:
 		if (key.len != NETTLE_AES_MAC_KEY_SIZE)
 			return false;
-		xcbc_aes128_set_key(&mac->u.xcbc, key.ptr);
+		xcbc_aes128_set_key(mac->ctx, key.ptr);
 		break;
 	case MAC_AES_CMAC:
 		if (key.len != NETTLE_AES_MAC_KEY_SIZE)
 			return false;
-		cmac_aes128_set_key(&mac->u.cmac, key.ptr);
+		cmac_aes128_set_key(mac->ctx, key.ptr);
 		break;
 	default:
 		return false;
@@ -149,27 +180,27 @@ bool nettle_mac_compute(nettle_mac_t *mac, chunk_t data, uint8_t *out)
 		return false;
 	switch (mac->alg) {
 	case MAC_HMAC_SHA1:
-		hmac_sha1_update(&mac->u.sha1, data.len, data.ptr);
-		hmac_sha1_digest(&mac->u.sha1, SHA1_DIGEST_SIZE, out);
+		hmac_sha1_update(mac->ctx, data.len, data.ptr);
+		hmac_sha1_digest(mac->ctx, SHA1_DIGEST_SIZE, out);
 		return true;
 	case MAC_HMAC_SHA256:
-		hmac_sha256_update(&mac->u.sha256, data.len, data.ptr);
-		hmac_sha256_digest(&mac->u.sha256, SHA256_DIGEST_SIZE, out);
+		hmac_sha256_update(mac->ctx, data.len, data.ptr);
+		hmac_sha256_digest(mac->ctx, SHA256_DIGEST_SIZE, out);
 		return true;
 	case MAC_HMAC_SHA384:
-		hmac_sha384_update(&mac->u.sha512, data.len, data.ptr);
-		hmac_sha384_digest(&mac->u.sha512, SHA384_DIGEST_SIZE, out);
+		hmac_sha384_update(mac->ctx, data.len, data.ptr);
+		hmac_sha384_digest(mac->ctx, SHA384_DIGEST_SIZE, out);
 		return true;
 	case MAC_HMAC_SHA512:
-		hmac_sha512_update(&mac->u.sha512, data.len, data.ptr);
-		hmac_sha512_digest(&mac->u.sha512, SHA512_DIGEST_SIZE, out);
+		hmac_sha512_update(mac->ctx, data.len, data.ptr);
+		hmac_sha512_digest(mac->ctx, SHA512_DIGEST_SIZE, out);
 		return true;
 	case MAC_AES_XCBC:
-		xcbc_aes128_mac(&mac->u.xcbc, data.len, data.ptr, out);
+		xcbc_aes128_mac(mac->ctx, data.len, data.ptr, out);
 		return true;
 	case MAC_AES_CMAC:
-		cmac_aes128_update(&mac->u.cmac, data.len, data.ptr);
-		cmac_aes128_digest(&mac->u.cmac, CMAC128_DIGEST_SIZE, out);
+		cmac_aes128_update(mac->ctx, data.len, data.ptr);
+		cmac_aes128_digest(mac->ctx, CMAC128_DIGEST_SIZE, out);
 		return true;
 	}
 	return false;
@@ -177,6 +208,6 @@ bool nettle_mac_compute(nettle_mac_t *mac, chunk_t data, uint8_t *out)
 
 void nettle_mac_wipe(nettle_mac_t *mac)
 {
-	memwipe(&mac->u, sizeof(mac->u));
+	memwipe(mac->ctx, nettle_mac_ctx_size(mac->alg));
 	mac->keyed = false;
 }

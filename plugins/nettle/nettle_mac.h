@@ -35,15 +35,17 @@ struct xcbc_aes128_ctx {
 	uint8_t k3[AES_BLOCK_SIZE];
 };
 
+/* Alignment of the state storage (Nettle's contexts run measurably
+ * faster 16-byte aligned). */
+#define NETTLE_MAC_CTX_ALIGN 16
+
+/* The state (Nettle's context) is allocated with exactly the chosen
+ * algorithm's size, normally at the end of the signer or PRF object
+ * (nettle_mac_alloc_size): a union of all of them would make every
+ * HMAC-SHA256 signer as large as an HMAC-SHA512 one, and an IKE SA
+ * holds several. */
 typedef struct {
-	/* Nettle's contexts first, 16-byte aligned (measurably faster). */
-	_Alignas(16) union {
-		struct hmac_sha1_ctx sha1;
-		struct hmac_sha256_ctx sha256;
-		struct hmac_sha512_ctx sha512;   /* also SHA-384 */
-		struct cmac_aes128_ctx cmac;
-		struct xcbc_aes128_ctx xcbc;
-	} u;
+	void *ctx;       /* nettle_mac_ctx_size(alg) bytes, owned by the caller */
 	nettle_mac_alg_t alg;
 	bool keyed;
 } nettle_mac_t;
@@ -53,7 +55,16 @@ size_t nettle_mac_size(nettle_mac_alg_t alg);
 /* Natural key size: the hash output for HMAC (RFC 2104/4868), 16 for AES. */
 size_t nettle_mac_key_size(nettle_mac_alg_t alg);
 
-void nettle_mac_init(nettle_mac_t *mac, nettle_mac_alg_t alg);
+/* Bytes of state the algorithm needs (0 for an unknown one). */
+size_t nettle_mac_ctx_size(nettle_mac_alg_t alg);
+/* Bytes to allocate for an object of obj_size bytes followed by the MAC
+ * state of alg; nettle_mac_ctx_at gives where that state starts.  The
+ * object must come from malloc (aligned for any type). */
+size_t nettle_mac_alloc_size(size_t obj_size, nettle_mac_alg_t alg);
+void *nettle_mac_ctx_at(void *obj, size_t obj_size);
+
+/* ctx: nettle_mac_ctx_size(alg) bytes, NETTLE_MAC_CTX_ALIGN aligned. */
+void nettle_mac_init(nettle_mac_t *mac, nettle_mac_alg_t alg, void *ctx);
 /* HMAC takes any key length.  The AES MACs take exactly 16 bytes here;
  * see nettle_mac_set_prf_key for the RFC 4434/4615 variable-length rule. */
 bool nettle_mac_set_key(nettle_mac_t *mac, chunk_t key);

@@ -57,7 +57,8 @@ prf_t *nettle_prf_create(prf_id_t alg)
 	default:
 		return NULL;
 	}
-	nettle_prf_t *self = xzalloc(sizeof(*self));
+	/* The MAC state follows the object, sized for this algorithm. */
+	nettle_prf_t *self = xzalloc(nettle_mac_alloc_size(sizeof(*self), mac));
 	self->public = (prf_t){
 		.get_bytes = get_bytes,
 		.get_block_size = get_block_size,
@@ -65,6 +66,7 @@ prf_t *nettle_prf_create(prf_id_t alg)
 		.set_key = set_key,
 		.destroy = destroy,
 	};
-	nettle_mac_init(&self->mac, mac);
+	nettle_mac_init(&self->mac, mac,
+	                nettle_mac_ctx_at(self, sizeof(*self)));
 	return &self->public;
 }

@@ -85,7 +85,8 @@ signer_t *nettle_signer_create(integ_id_t alg)
 	default:
 		return NULL;
 	}
-	nettle_signer_t *self = xzalloc(sizeof(*self));
+	/* The MAC state follows the object, sized for this algorithm. */
+	nettle_signer_t *self = xzalloc(nettle_mac_alloc_size(sizeof(*self), mac));
 	self->public = (signer_t){
 		.get_signature = get_signature,
 		.verify_signature = verify_signature,
@@ -94,7 +95,8 @@ signer_t *nettle_signer_create(integ_id_t alg)
 		.set_key = set_key,
 		.destroy = destroy,
 	};
-	nettle_mac_init(&self->mac, mac);
+	nettle_mac_init(&self->mac, mac,
+	                nettle_mac_ctx_at(self, sizeof(*self)));
 	self->trunc = trunc;
 	return &self->public;
 }

@@ -187,6 +187,68 @@ START_TEST(test_cipher_vectors)
 }
 END_TEST
 
+/* The AES crypter keeps one key schedule, for the direction in use: a
+ * crypter that only decrypts (the engine's inbound one), one that switches
+ * direction back and forth, and one re-keyed after use must all agree with
+ * a fresh crypter on the same key. */
+START_TEST(test_crypter_directions)
+{
+	static const size_t bits[] = { 128, 192, 256 };
+	uint8_t k1[32], k2[32], iv[16], plain[64], ct1[64], ct2[64], buf[64];
+
+	for (size_t i = 0; i < sizeof(plain); i++)
+		plain[i] = (uint8_t)(i * 7 + 1);
+	for (size_t i = 0; i < sizeof(k1); i++) {
+		k1[i] = (uint8_t)(0xa0 + i);
+		k2[i] = (uint8_t)(0x31 * i + 5);
+	}
+	memset(iv, 0x5c, sizeof(iv));
+	for (size_t b = 0; b < sizeof(bits) / sizeof(bits[0]); b++) {
+		chunk_t key1 = chunk_create(k1, bits[b] / 8);
+		chunk_t key2 = chunk_create(k2, bits[b] / 8);
+		chunk_t ivc = chunk_create(iv, sizeof(iv));
+		chunk_t data = chunk_create(buf, sizeof(buf));
+		crypter_t *enc = crypto_create_crypter(ENCR_AES_CBC, bits[b]);
+		crypter_t *dec = crypto_create_crypter(ENCR_AES_CBC, bits[b]);
+		crypter_t *both = crypto_create_crypter(ENCR_AES_CBC, bits[b]);
+
+		ck_assert(enc && dec && both);
+		ck_assert(enc->set_key(enc, key1) && dec->set_key(dec, key1) &&
+		          both->set_key(both, key1));
+		memcpy(buf, plain, sizeof(buf));
+		ck_assert(enc->encrypt(enc, data, ivc));
+		memcpy(ct1, buf, sizeof(ct1));
+		ck_assert(memcmp(ct1, plain, sizeof(plain)) != 0);
+		/* Decrypt-only: never held the encryption schedule. */
+		ck_assert(dec->decrypt(dec, data, ivc));
+		ck_assert(memcmp(buf, plain, sizeof(plain)) == 0);
+		/* Both ways, twice. */
+		for (int round = 0; round < 2; round++) {
+			memcpy(buf, plain, sizeof(buf));
+			ck_assert(both->encrypt(both, data, ivc));
+			ck_assert(memcmp(buf, ct1, sizeof(ct1)) == 0);
+			ck_assert(both->decrypt(both, data, ivc));
+			ck_assert(memcmp(buf, plain, sizeof(plain)) == 0);
+		}
+		/* Re-keyed while holding the decryption schedule: the new key
+		 * serves both directions, the old one is gone. */
+		ck_assert(both->set_key(both, key2));
+		ck_assert(enc->set_key(enc, key2));
+		memcpy(buf, plain, sizeof(buf));
+		ck_assert(enc->encrypt(enc, data, ivc));
+		memcpy(ct2, buf, sizeof(ct2));
+		ck_assert(memcmp(ct2, ct1, sizeof(ct1)) != 0);
+		ck_assert(both->decrypt(both, data, ivc));
+		ck_assert(memcmp(buf, plain, sizeof(plain)) == 0);
+		ck_assert(both->encrypt(both, data, ivc));
+		ck_assert(memcmp(buf, ct2, sizeof(ct2)) == 0);
+		enc->destroy(enc);
+		dec->destroy(dec);
+		both->destroy(both);
+	}
+}
+END_TEST
+
 START_TEST(test_cipher_bad_args)
 {
 	uint8_t key[36] = { 0 }, iv[16] = { 0 }, data[32] = { 0 }, icv[16];
@@ -953,6 +1015,7 @@ static Suite *nettle_suite(void)
 	tcase_add_loop_test(tc, test_cipher_vectors, 0,
 	                    sizeof(cipher_files) / sizeof(cipher_files[0]));
 	tcase_add_test(tc, test_cipher_bad_args);
+	tcase_add_test(tc, test_crypter_directions);
 	tcase_add_loop_test(tc, test_mac_vectors, 0,
 	                    sizeof(mac_files) / sizeof(mac_files[0]));
 	tcase_add_test(tc, test_mac_bad_args);

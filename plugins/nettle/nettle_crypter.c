@@ -27,13 +27,6 @@ typedef enum { SCHED_NONE, SCHED_ENC, SCHED_DEC } aes_sched_t;
 
 typedef struct {
 	crypter_t public;
-	/* Key schedule first, 16-byte aligned (measurably faster). */
-	_Alignas(16) union {
-		struct aes128_ctx aes128;
-		struct aes192_ctx aes192;
-		struct aes256_ctx aes256;
-		struct des3_ctx des3;
-	} k;
 	uint8_t key[AES256_KEY_SIZE];   /* AES key, for the other schedule */
 	encr_id_t alg;
 	cipher_mode_t mode;
@@ -41,7 +34,16 @@ typedef struct {
 	size_t key_len;       /* cipher key, without the CTR nonce */
 	bool keyed;
 	uint8_t nonce[CTR_NONCE_SIZE];
+	/* The key schedule (a struct aes128/192/256_ctx or des3_ctx): it
+	 * follows the object, 16-byte aligned (measurably faster) and sized
+	 * for this cipher and key length, k_size bytes. */
+	void *k;
+	size_t k_size;
 } nettle_crypter_t;
+
+/* Where the key schedule starts after the object. */
+#define SCHED_OFFSET \
+	((sizeof(nettle_crypter_t) + 15) & ~(size_t)15)
 
 static size_t get_block_size(crypter_t *c)
 {
@@ -77,15 +79,15 @@ static bool set_key(crypter_t *c, chunk_t key)
 	if (self->alg == ENCR_3DES) {
 		/* Nettle rejects keys with a weak DES part (RFC 2451 §2.5
 		 * says to reject them). */
-		if (!des3_set_key(&self->k.des3, key.ptr)) {
-			memwipe(&self->k, sizeof(self->k));
+		if (!des3_set_key(self->k, key.ptr)) {
+			memwipe(self->k, self->k_size);
 			self->keyed = false;
 			return false;
 		}
 	} else {
 		/* The schedule is expanded on first use, for its direction. */
 		memcpy(self->key, key.ptr, self->key_len);
-		memwipe(&self->k, sizeof(self->k));
+		memwipe(self->k, self->k_size);
 		self->sched = SCHED_NONE;
 		if (self->mode == MODE_CTR)
 			memcpy(self->nonce, key.ptr + self->key_len, CTR_NONCE_SIZE);
@@ -103,21 +105,21 @@ static void aes_schedule(nettle_crypter_t *self, aes_sched_t want)
 	switch (self->key_len) {
 	case AES128_KEY_SIZE:
 		if (want == SCHED_ENC)
-			aes128_set_encrypt_key(&self->k.aes128, self->key);
+			aes128_set_encrypt_key(self->k, self->key);
 		else
-			aes128_set_decrypt_key(&self->k.aes128, self->key);
+			aes128_set_decrypt_key(self->k, self->key);
 		break;
 	case AES192_KEY_SIZE:
 		if (want == SCHED_ENC)
-			aes192_set_encrypt_key(&self->k.aes192, self->key);
+			aes192_set_encrypt_key(self->k, self->key);
 		else
-			aes192_set_decrypt_key(&self->k.aes192, self->key);
+			aes192_set_decrypt_key(self->k, self->key);
 		break;
 	default:
 		if (want == SCHED_ENC)
-			aes256_set_encrypt_key(&self->k.aes256, self->key);
+			aes256_set_encrypt_key(self->k, self->key);
 		else
-			aes256_set_decrypt_key(&self->k.aes256, self->key);
+			aes256_set_decrypt_key(self->k, self->key);
 		break;
 	}
 	self->sched = want;
@@ -130,15 +132,15 @@ static void aes_enc(nettle_crypter_t *self, const void **ctx,
 	aes_schedule(self, SCHED_ENC);
 	switch (self->key_len) {
 	case AES128_KEY_SIZE:
-		*ctx = &self->k.aes128;
+		*ctx = self->k;
 		*f = (nettle_cipher_func *)aes128_encrypt;
 		break;
 	case AES192_KEY_SIZE:
-		*ctx = &self->k.aes192;
+		*ctx = self->k;
 		*f = (nettle_cipher_func *)aes192_encrypt;
 		break;
 	default:
-		*ctx = &self->k.aes256;
+		*ctx = self->k;
 		*f = (nettle_cipher_func *)aes256_encrypt;
 		break;
 	}
@@ -184,19 +186,19 @@ static bool encrypt(crypter_t *c, chunk_t data, chunk_t iv)
 		aes_schedule(self, SCHED_ENC);
 	switch (self->alg == ENCR_3DES ? 0 : self->key_len) {
 	case 0:
-		cbc_encrypt(&self->k.des3, (nettle_cipher_func *)des3_encrypt,
+		cbc_encrypt(self->k, (nettle_cipher_func *)des3_encrypt,
 		            DES3_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	case AES128_KEY_SIZE:
-		cbc_aes128_encrypt(&self->k.aes128, ivbuf, data.len,
+		cbc_aes128_encrypt(self->k, ivbuf, data.len,
 		                   data.ptr, data.ptr);
 		break;
 	case AES192_KEY_SIZE:
-		cbc_aes192_encrypt(&self->k.aes192, ivbuf, data.len,
+		cbc_aes192_encrypt(self->k, ivbuf, data.len,
 		                   data.ptr, data.ptr);
 		break;
 	default:
-		cbc_aes256_encrypt(&self->k.aes256, ivbuf, data.len,
+		cbc_aes256_encrypt(self->k, ivbuf, data.len,
 		                   data.ptr, data.ptr);
 		break;
 	}
@@ -217,19 +219,19 @@ static bool decrypt(crypter_t *c, chunk_t data, chunk_t iv)
 		aes_schedule(self, SCHED_DEC);
 	switch (self->alg == ENCR_3DES ? 0 : self->key_len) {
 	case 0:
-		cbc_decrypt(&self->k.des3, (nettle_cipher_func *)des3_decrypt,
+		cbc_decrypt(self->k, (nettle_cipher_func *)des3_decrypt,
 		            DES3_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	case AES128_KEY_SIZE:
-		cbc_decrypt(&self->k.aes128, (nettle_cipher_func *)aes128_decrypt,
+		cbc_decrypt(self->k, (nettle_cipher_func *)aes128_decrypt,
 		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	case AES192_KEY_SIZE:
-		cbc_decrypt(&self->k.aes192, (nettle_cipher_func *)aes192_decrypt,
+		cbc_decrypt(self->k, (nettle_cipher_func *)aes192_decrypt,
 		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	default:
-		cbc_decrypt(&self->k.aes256, (nettle_cipher_func *)aes256_decrypt,
+		cbc_decrypt(self->k, (nettle_cipher_func *)aes256_decrypt,
 		            AES_BLOCK_SIZE, ivbuf, data.len, data.ptr, data.ptr);
 		break;
 	}
@@ -240,7 +242,7 @@ static void destroy(crypter_t *c)
 {
 	nettle_crypter_t *self = (nettle_crypter_t *)c;
 
-	memwipe(self, sizeof(*self));
+	memwipe(self, SCHED_OFFSET + self->k_size);
 	free(self);
 }
 
@@ -269,7 +271,17 @@ crypter_t *nettle_crypter_create(encr_id_t alg, size_t key_bits)
 	default:
 		return NULL;
 	}
-	nettle_crypter_t *self = xzalloc(sizeof(*self));
+	size_t k_size;
+
+	if (alg == ENCR_3DES)
+		k_size = sizeof(struct des3_ctx);
+	else if (key_len == AES128_KEY_SIZE)
+		k_size = sizeof(struct aes128_ctx);
+	else if (key_len == AES192_KEY_SIZE)
+		k_size = sizeof(struct aes192_ctx);
+	else
+		k_size = sizeof(struct aes256_ctx);
+	nettle_crypter_t *self = xzalloc(SCHED_OFFSET + k_size);
 	self->public = (crypter_t){
 		.encrypt = encrypt,
 		.decrypt = decrypt,
@@ -282,5 +294,7 @@ crypter_t *nettle_crypter_create(encr_id_t alg, size_t key_bits)
 	self->alg = alg;
 	self->mode = mode;
 	self->key_len = key_len;
+	self->k = (uint8_t *)self + SCHED_OFFSET;
+	self->k_size = k_size;
 	return &self->public;
 }

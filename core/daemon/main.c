@@ -229,7 +229,13 @@ static void on_signal(int fd, uint32_t events, void *arg)
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			reload();
+			/* Once the shutdown job runs, the engine may be gone:
+			 * signals are handled here, in order, so checking the
+			 * flag is enough. */
+			if (atomic_load(&shutting_down))
+				log_op(DBG_OP, "SIGHUP ignored: shutting down");
+			else
+				reload();
 			break;
 		case SIGTERM:
 		case SIGINT:

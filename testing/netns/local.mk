@@ -17,6 +17,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
 	testing/suites/interop-natt-keepalive.sh \

@@ -17,6 +17,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
 	testing/suites/interop-natt-keepalive.sh \
@@ -29,6 +30,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-collision.sh \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
+	testing/suites/netns-reload.sh \
 	testing/suites/netns-rekey.sh
 EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \

@@ -18,6 +18,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
 	testing/suites/interop-natt-keepalive.sh \
@@ -33,6 +34,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-kernel-acquire.sh \
 	testing/suites/netns-kernel-expire.sh \
 	testing/suites/netns-kernel-mapping.sh \
+	testing/suites/netns-reload.sh \
 	testing/suites/netns-rekey.sh
 EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \

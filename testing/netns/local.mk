@@ -9,6 +9,7 @@ dist_noinst_SCRIPTS += \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/kernel-events.sh \
 	testing/demo.sh \
 	testing/suites/badinput-flood.sh \
 	testing/suites/badinput-garbage.sh \
@@ -18,6 +19,8 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-kernel-acquire.sh \
+	testing/suites/interop-kernel-expire.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \

@@ -14,6 +14,7 @@
 #include <ikev2d/chunk.h>
 #include <ikev2d/kernel_ipsec.h>
 
+#include "crypto/ke_reuse.h"
 #include "exchange/proposal.h"
 #include "exchange/tasks.h"
 #include "net/addr.h"
@@ -346,6 +347,9 @@ void engine_set_config(engine_t *e, config_t *cfg)
 	pthread_mutex_unlock(&e->cfg_lock);
 	if (old)
 		config_unref(old);
+	/* A reload starts reused key exchanges afresh (and stops them when
+	 * ke_reuse_secs became 0). */
+	ke_reuse_flush();
 }
 
 void engine_get_stats(engine_t *e, engine_stats_t *st)
@@ -468,6 +472,8 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	while (atomic_load(&e->timers))
 		usleep(1000);
 	sa_table_destroy(e->table);
+	/* Kept Diffie-Hellman keys go before the plugins that made them. */
+	ke_reuse_flush();
 	reqid_map_free(e);
 	pthread_mutex_destroy(&e->reqid_lock);
 	pthread_mutex_destroy(&e->cfg_lock);
@@ -537,6 +543,7 @@ bool engine_start(config_t *cfg)
 			started++;
 	log_op(DBG_OP, "engine started: %d rules, %d initiated at start-up",
 	       cfg->n_rules, started);
+	trap_sync(cfg);
 	return true;
 }
 
@@ -546,6 +553,7 @@ void engine_reload(config_t *cfg)
 		engine_set_config(the_engine, cfg);
 		log_op(DBG_OP, "engine: new configuration in force for new SAs; "
 		       "established SAs keep their rules");
+		trap_sync(cfg);
 	}
 }
 
@@ -561,6 +569,7 @@ void engine_shutdown(unsigned wait_ms)
 	net_set_receiver(NULL, NULL);
 	kernel_ipsec_set_listener(NULL, NULL);
 	engine_destroy(e, 0);
+	trap_sync(NULL);   /* after the SAs: they put their traps back */
 	net_close();
 	log_op(DBG_OP, "engine stopped");
 }

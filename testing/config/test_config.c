@@ -216,6 +216,8 @@ START_TEST(valid_file_values)
 	ck_assert_int_eq(cfg->daemon.half_open_timeout_secs, 15);
 	ck_assert_int_eq(cfg->daemon.cookie_threshold, 100);
 	ck_assert_int_eq(cfg->daemon.nat_keepalive_secs, 25);
+	ck_assert_int_eq(cfg->daemon.ke_reuse_secs, 10);
+	ck_assert_int_eq(cfg->daemon.ke_reuse_max_uses, 500);
 
 	/* plugins */
 	ck_assert_int_eq(cfg->n_plugins, 3);
@@ -264,6 +266,7 @@ START_TEST(valid_file_values)
 	ck_assert_int_eq(r->remote_id[1].type, ID_IPV4_ADDR);
 	ck_assert(range_is(&r->remote_id[1].addr, "198.51.100.0", "198.51.100.255"));
 	ck_assert(!r->auto_start);
+	ck_assert(!r->on_demand);
 	ck_assert_uint_eq(r->dpd_interval_secs, 30);
 	ck_assert_uint_eq(r->ikesa_lifetime_secs, 7200);
 	ck_assert(chunk_equals(r->local_key, chunk_from_str("correct horse battery staple")));
@@ -363,6 +366,7 @@ START_TEST(valid_file_values)
 	ck_assert_uint_eq(r->remote_id[0].data.len, 0);
 	ck_assert_uint_eq(r->ikesa_lifetime_secs, 3600);
 	ck_assert(r->auto_start);
+	ck_assert(r->on_demand);
 	ck_assert_int_eq(r->n_remote_addr, 1);
 	ck_assert(range_is(&r->remote_addr[0], "203.0.113.5", NULL));
 	ck_assert_uint_eq(r->dpd_interval_secs, 0);
@@ -682,6 +686,9 @@ START_TEST(included_files)
 	cfg = config_load(path, &errors);
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_int_eq(cfg->daemon.min_threads, 3);
+	/* Unset: a fresh Diffie-Hellman value per IKE SA. */
+	ck_assert_int_eq(cfg->daemon.ke_reuse_secs, 0);
+	ck_assert_int_eq(cfg->daemon.ke_reuse_max_uses, 10000);
 	config_unref(cfg);
 }
 END_TEST

@@ -46,7 +46,7 @@ static const char *const daemon_keys[] = {
 	"ike_port", "natt_port", "retry_limit", "retry_timer_init_ms",
 	"retry_timer_max_secs", "half_open_max", "half_open_max_per_peer",
 	"half_open_timeout_secs", "cookie_threshold", "nat_keepalive_secs",
-	NULL
+	"ke_reuse_secs", "ke_reuse_max_uses", NULL
 };
 
 /* ---------------------------------------------------------------- free */
@@ -241,6 +241,8 @@ static void daemon_defaults(daemon_cfg_t *d)
 	d->half_open_timeout_secs = 30;
 	d->cookie_threshold = 1000;
 	d->nat_keepalive_secs = 20;
+	d->ke_reuse_secs = 0;
+	d->ke_reuse_max_uses = 10000;
 }
 
 static void set_str(char **field, const char *v)
@@ -342,6 +344,10 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 	             &d->cookie_threshold);
 	get_int_into(ctx, g, "nat_keepalive_secs", 0, 3600,
 	             &d->nat_keepalive_secs);
+	get_int_into(ctx, g, "ke_reuse_secs", 0, KE_REUSE_SECS_MAX,
+	             &d->ke_reuse_secs);
+	get_int_into(ctx, g, "ke_reuse_max_uses", 1, 10000000,
+	             &d->ke_reuse_max_uses);
 	return explicit_psk;
 }
 

@@ -140,7 +140,15 @@ typedef struct {
 	int cookie_threshold;          /* demand a COOKIE above this many
 	                                  half-open SAs; 0 = always */
 	int nat_keepalive_secs;        /* 0 = off */
+	/* Reuse of our IKE_SA_INIT Diffie-Hellman private value (RFC 7296
+	 * §2.12): for at most ke_reuse_secs seconds (0 = a fresh value per
+	 * IKE SA) and ke_reuse_max_uses IKE SAs. */
+	int ke_reuse_secs;             /* 0..KE_REUSE_SECS_MAX, default 0 */
+	int ke_reuse_max_uses;         /* 1..10000000, default 10000 */
 } daemon_cfg_t;
+
+/* RFC 7296 §2.12 allows reuse "for a short time": at most 5 minutes. */
+#define KE_REUSE_SECS_MAX 300
 
 typedef struct config config_t;
 struct config {

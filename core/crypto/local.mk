@@ -4,7 +4,9 @@
 libikev2d_la_SOURCES += \
 	core/crypto/crypto_registry.c \
 	core/crypto/prf_plus.c \
-	core/crypto/keymat.c
+	core/crypto/keymat.c \
+	core/crypto/ke_reuse.c
 
 noinst_HEADERS += \
-	core/crypto/keymat.h
+	core/crypto/keymat.h \
+	core/crypto/ke_reuse.h

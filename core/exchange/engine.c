@@ -14,6 +14,7 @@
 #include <ikev2d/chunk.h>
 #include <ikev2d/kernel_ipsec.h>
 
+#include "crypto/ke_reuse.h"
 #include "exchange/proposal.h"
 #include "exchange/tasks.h"
 #include "net/addr.h"
@@ -346,6 +347,9 @@ void engine_set_config(engine_t *e, config_t *cfg)
 	pthread_mutex_unlock(&e->cfg_lock);
 	if (old)
 		config_unref(old);
+	/* A reload starts reused key exchanges afresh (and stops them when
+	 * ke_reuse_secs became 0). */
+	ke_reuse_flush();
 }
 
 void engine_get_stats(engine_t *e, engine_stats_t *st)
@@ -468,6 +472,8 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	while (atomic_load(&e->timers))
 		usleep(1000);
 	sa_table_destroy(e->table);
+	/* Kept Diffie-Hellman keys go before the plugins that made them. */
+	ke_reuse_flush();
 	reqid_map_free(e);
 	pthread_mutex_destroy(&e->reqid_lock);
 	pthread_mutex_destroy(&e->cfg_lock);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/ke_reuse.h"
 #include "exchange/proposal.h"
 #include "net/addr.h"
 #include "net/nat.h"
@@ -89,7 +90,9 @@ static bool init_send(engine_t *e, ike_sa_t *sa)
 	if (!hs->ke || hs->ke->get_group(hs->ke) != hs->ke_group) {
 		if (hs->ke)
 			hs->ke->destroy(hs->ke);
-		hs->ke = crypto_create_ke(hs->ke_group);
+		hs->ke = ke_reuse_create(hs->ke_group,
+		                         (unsigned)sa->cfg->daemon.ke_reuse_secs,
+		                         (unsigned)sa->cfg->daemon.ke_reuse_max_uses);
 		if (!hs->ke) {
 			ike_sa_delete(e, sa, "key exchange group not available");
 			return false;
@@ -413,7 +416,8 @@ void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m)
 			goto drop;
 		}
 	}
-	ke_t *ke = crypto_create_ke(algs.ke);
+	ke_t *ke = ke_reuse_create(algs.ke, (unsigned)cfg->daemon.ke_reuse_secs,
+	                           (unsigned)cfg->daemon.ke_reuse_max_uses);
 	if (!ke || !ke->set_peer_public(ke, kep->u.ke.data)) {
 		log_peer(LVL_OP, pkt, ke ? "invalid KE value: answered INVALID_SYNTAX"
 		         : "KE group not available");

@@ -2,9 +2,11 @@
  * net.h - the daemon's UDP sockets: IKE on port 500 and NAT-T on 4500 (both
  * configurable), IPv4 and IPv6.
  *
- * Received datagrams are read in batches (recvmmsg) in the event-loop
- * thread, checked just enough to be worth a worker (length, non-ESP
- * marker), and handed to the receiver (packet.h) through job_queue().  The
+ * Received datagrams are read in small batches (recvmmsg) by net's own
+ * receive threads (one per worker thread the runtime has when net_open
+ * runs; each socket wakes one of them, EPOLLEXCLUSIVE), checked (length,
+ * non-ESP marker) and handed to the receiver (packet.h) on that same
+ * thread: no queue or thread switch per datagram.  The
  * local address each arrived on is learnt with IP_PKTINFO/IPV6_RECVPKTINFO,
  * and replies leave from the address and port in packet->src: the socket is
  * chosen by the source port (NAT-T port: the 4-byte non-ESP marker is
@@ -33,12 +35,14 @@
 #define NET_MAX_PACKET 16384
 #define NET_MAX_PACKET_STR "16384"
 
-/* Open the sockets and start watching them in the event loop.  A port of
+/* Open the sockets and start the receive threads (call after
+ * runtime_init: one per worker thread running then).  A port of
  * 0 binds any free port (tests; see net_get_ports).  IPv6 is opened too
  * when the host has it; failing that is logged, not fatal.  Returns false
  * (logged) if either port cannot be bound on IPv4 nor IPv6. */
 bool net_open(uint16_t ike_port, uint16_t natt_port);
-/* Stop watching and close the sockets (idempotent). */
+/* Stop and join the receive threads, then close the sockets
+ * (idempotent).  No receiver call runs once it returns. */
 void net_close(void);
 /* Ports bound by net_open (host order); 0 when closed. */
 void net_get_ports(uint16_t *ike_port, uint16_t *natt_port);

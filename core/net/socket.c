@@ -1,7 +1,16 @@
 /*
  * socket.c - the socket manager: binds the IKE and NAT-T UDP sockets on
- * IPv4 and IPv6, reads them in batches in the event loop, and sends packets
- * out of the right one (see net.h for the behaviour).
+ * IPv4 and IPv6, reads them in batches on its receive threads, and sends
+ * packets out of the right one (see net.h for the behaviour).
+ *
+ * Receive threads: each has its own epoll set holding every socket with
+ * EPOLLEXCLUSIVE, so a datagram wakes one thread, not all; the thread
+ * reads a small batch (recvmmsg) and hands each datagram to the receiver
+ * itself, then reads again until the socket is empty.  Under load the
+ * threads thus keep reading without sleeping, and no datagram costs a
+ * hand-off (queue, futex wake-up, context switch) to another thread.  The
+ * batch is small so that one thread does not sit on datagrams another
+ * idle thread could be working on.
  */
 #define _GNU_SOURCE  /* recvmmsg, in6_pktinfo */
 #include <errno.h>
@@ -13,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
@@ -22,11 +32,14 @@
 #include <net/addr.h>
 #include <net/net.h>
 
-/* Datagrams read per recvmmsg call, and calls per loop wake-up before the
- * loop gets a chance to serve other descriptors (level-triggered epoll
- * calls us again if more is queued). */
-#define RX_BATCH 32
-#define RX_ROUNDS 8
+/* Datagrams read per recvmmsg call (each is then handled before the next
+ * call), and calls per wake-up before the thread looks at its other
+ * sockets (level-triggered epoll reports this one again if more is
+ * queued). */
+#define RX_BATCH 4
+#define RX_ROUNDS 64
+/* Receive threads at most (net_open takes one per worker thread). */
+#define RX_THREADS_MAX 16
 /* One more than the largest accepted datagram, so MSG_TRUNC or a full
  * buffer tells an oversized one apart. */
 #define RX_SLOT (NET_MAX_PACKET + 1)
@@ -46,22 +59,32 @@ typedef struct {
 	int family;
 	bool natt;
 	uint16_t port;
-	/* Receive state, used only in the loop thread. */
+} net_socket_t;
+
+/* One receive thread and its buffers. */
+typedef struct {
+	pthread_t tid;
+	bool started;
+	int epfd;
 	struct mmsghdr msgs[RX_BATCH];
 	struct iovec iov[RX_BATCH];
 	struct sockaddr_storage names[RX_BATCH];
 	cmsg_buf_t ctl[RX_BATCH];
 	uint8_t *bufs;
-} net_socket_t;
+} rx_thread_t;
 
 enum { SOCK_V4_IKE, SOCK_V4_NATT, SOCK_V6_IKE, SOCK_V6_NATT, SOCK_COUNT };
 
-/* Sends run on workers and hold the read lock; open/close take the write
- * lock.  Receives run in the loop thread, which net_close stops watching
- * before it frees anything. */
+/* Sends hold the read lock; open/close take the write lock.  Receives run
+ * on the receive threads, which net_close stops and joins before it frees
+ * anything. */
 static pthread_rwlock_t sock_lock = PTHREAD_RWLOCK_INITIALIZER;
 static net_socket_t *socks[SOCK_COUNT];
 static uint16_t bound_ike_port, bound_natt_port;
+static rx_thread_t *rx_threads[RX_THREADS_MAX];
+static int n_rx_threads;
+static int rx_stopfd = -1;      /* written to stop the receive threads */
+static atomic_bool rx_stop;     /* also seen between batches */
 
 static atomic_uint_fast64_t st_rx_packets, st_rx_dropped, st_rx_keepalives,
 	st_rx_esp, st_tx_packets, st_tx_errors;
@@ -70,6 +93,8 @@ static atomic_uint_fast64_t st_rx_packets, st_rx_dropped, st_rx_keepalives,
  * cannot flood the log: at most DROP_LOG_BURST lines per second, then one
  * line saying how many were not logged. */
 #define DROP_LOG_BURST 10
+static pthread_mutex_t drop_log_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool drop_log_allowed_locked(uint64_t now);
 static uint64_t drop_log_window_ms;
 static unsigned drop_log_count;
 static uint64_t drop_log_suppressed;
@@ -77,8 +102,17 @@ static uint64_t drop_log_suppressed;
 static bool drop_log_allowed(void)
 {
 	uint64_t now = time_monotonic_ms();
+	bool ok;
 
-	/* Loop thread only: no locking needed. */
+	/* Several receive threads; taken for dropped datagrams only. */
+	pthread_mutex_lock(&drop_log_lock);
+	ok = drop_log_allowed_locked(now);
+	pthread_mutex_unlock(&drop_log_lock);
+	return ok;
+}
+
+static bool drop_log_allowed_locked(uint64_t now)
+{
 	if (now - drop_log_window_ms >= 1000) {
 		if (drop_log_suppressed)
 			log_op(DBG_NET, "net: %llu more dropped datagrams not logged",
@@ -144,7 +178,6 @@ static void free_socket(net_socket_t *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
-	free(s->bufs);
 	free(s);
 }
 
@@ -198,7 +231,6 @@ static net_socket_t *open_socket(int family, uint16_t port, bool natt,
 	s->family = family;
 	s->natt = natt;
 	s->port = addr_get_port(&ss);
-	s->bufs = xmalloc((size_t)RX_BATCH * RX_SLOT);
 	return s;
 
 fail:
@@ -206,8 +238,6 @@ fail:
 	close(fd);
 	return NULL;
 }
-
-static void on_readable(int fd, uint32_t events, void *arg);
 
 static bool socket_sender(packet_t *packet, void *ctx)
 {
@@ -219,11 +249,100 @@ static void close_all_locked(void)
 	for (int i = 0; i < SOCK_COUNT; i++) {
 		if (!socks[i])
 			continue;
-		loop_unwatch_fd(socks[i]->fd);
 		free_socket(socks[i]);
 		socks[i] = NULL;
 	}
 	bound_ike_port = bound_natt_port = 0;
+}
+
+static void *rx_main(void *arg);
+
+/* Stop and join the receive threads (none runs a receiver afterwards).
+ * Called without sock_lock: a thread may be sending. */
+static void stop_rx_threads(void)
+{
+	uint64_t one = 1;
+
+	atomic_store(&rx_stop, true);
+	if (rx_stopfd >= 0) {
+		ssize_t n = write(rx_stopfd, &one, sizeof(one));
+		(void)n;
+	}
+	for (int i = 0; i < n_rx_threads; i++) {
+		rx_thread_t *t = rx_threads[i];
+		rx_threads[i] = NULL;
+		if (t->started && pthread_equal(t->tid, pthread_self())) {
+			/* A receiver closing the sockets (the engine does not):
+			 * it cannot join itself; it leaves when it returns to
+			 * its epoll set, and its few buffers are left behind. */
+			log_error(DBG_NET, "net: sockets closed from a receive "
+			          "thread; it stops when it returns");
+			pthread_detach(t->tid);
+			continue;
+		}
+		if (t->started)
+			pthread_join(t->tid, NULL);
+		if (t->epfd >= 0)
+			close(t->epfd);
+		free(t->bufs);
+		free(t);
+	}
+	n_rx_threads = 0;
+	if (rx_stopfd >= 0)
+		close(rx_stopfd);
+	rx_stopfd = -1;
+}
+
+/* Start n receive threads reading every open socket. */
+static bool start_rx_threads(int n)
+{
+	if (n < 1)
+		n = 1;
+	if (n > RX_THREADS_MAX)
+		n = RX_THREADS_MAX;
+	atomic_store(&rx_stop, false);
+	rx_stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rx_stopfd < 0) {
+		log_error(DBG_NET, "net: eventfd: %s", strerror(errno));
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		rx_thread_t *t = xzalloc(sizeof(*t));
+		rx_threads[n_rx_threads++] = t;
+		t->bufs = xmalloc((size_t)RX_BATCH * RX_SLOT);
+		t->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (t->epfd < 0) {
+			log_error(DBG_NET, "net: epoll_create1: %s", strerror(errno));
+			return false;
+		}
+		/* The stop event wakes every thread; a datagram only one. */
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, rx_stopfd, &ev) < 0) {
+			log_error(DBG_NET, "net: epoll_ctl: %s", strerror(errno));
+			return false;
+		}
+		for (int k = 0; k < SOCK_COUNT; k++) {
+			if (!socks[k])
+				continue;
+			ev = (struct epoll_event){
+				.events = EPOLLIN | EPOLLEXCLUSIVE,
+				.data.ptr = socks[k],
+			};
+			if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, socks[k]->fd, &ev) < 0) {
+				log_error(DBG_NET, "net: cannot watch socket of port %u: %s",
+				          socks[k]->port, strerror(errno));
+				return false;
+			}
+		}
+		int err = pthread_create(&t->tid, NULL, rx_main, t);
+		if (err) {
+			log_error(DBG_NET, "net: cannot start a receive thread: %s",
+			          strerror(err));
+			return false;
+		}
+		t->started = true;
+	}
+	return true;
 }
 
 /* Open one port on both families; the IPv6 socket takes the port IPv4
@@ -269,17 +388,16 @@ bool net_open(uint16_t ike_port, uint16_t natt_port)
 	encap_active = true;
 	ok = open_port(ike_port, false, SOCK_V4_IKE, SOCK_V6_IKE, &bound_ike_port) &&
 	     open_port(natt_port, true, SOCK_V4_NATT, SOCK_V6_NATT, &bound_natt_port);
-	for (int i = 0; ok && i < SOCK_COUNT; i++) {
-		if (socks[i] && !loop_watch_fd(socks[i]->fd, EPOLLIN, on_readable,
-		                               socks[i])) {
-			log_error(DBG_NET, "net: cannot watch socket of port %u",
-			          socks[i]->port);
-			ok = false;
-		}
-	}
-	if (!ok)
-		close_all_locked();
 	pthread_rwlock_unlock(&sock_lock);
+	/* One receive thread per worker the runtime started. */
+	if (ok && !start_rx_threads(runtime_threads()))
+		ok = false;
+	if (!ok) {
+		stop_rx_threads();
+		pthread_rwlock_wrlock(&sock_lock);
+		close_all_locked();
+		pthread_rwlock_unlock(&sock_lock);
+	}
 	if (ok) {
 		net_set_default_sender(socket_sender);
 		atomic_store(&st_rx_packets, 0);
@@ -298,6 +416,7 @@ bool net_open(uint16_t ike_port, uint16_t natt_port)
 void net_close(void)
 {
 	net_set_default_sender(NULL);
+	stop_rx_threads();
 	pthread_rwlock_wrlock(&sock_lock);
 	close_all_locked();
 	pthread_rwlock_unlock(&sock_lock);
@@ -345,11 +464,6 @@ void net_get_stats(net_stats_t *st)
 
 /* ------------------------------------------------------------- receive */
 
-static void deliver_job(void *arg)
-{
-	net_deliver(arg);
-}
-
 /* Our address the datagram was sent to, from IP_PKTINFO/IPV6_PKTINFO. */
 static void local_address(net_socket_t *s, struct msghdr *mh,
                           struct sockaddr_storage *dst)
@@ -385,7 +499,7 @@ static void drop(const char *why, size_t len, const struct sockaddr_storage *fro
 		       s->port, why);
 }
 
-/* Look at one datagram and queue it for the receiver, or drop it. */
+/* Look at one datagram and hand it to the receiver, or drop it. */
 static void handle_datagram(net_socket_t *s, struct mmsghdr *m, uint8_t *buf)
 {
 	struct sockaddr_storage *from = m->msg_hdr.msg_name;
@@ -433,30 +547,29 @@ static void handle_datagram(net_socket_t *s, struct mmsghdr *m, uint8_t *buf)
 	local_address(s, &m->msg_hdr, &p->dst);
 	p->data = chunk_clone(chunk_create(buf, len));
 	atomic_fetch_add(&st_rx_packets, 1);
-	job_queue(deliver_job, p);
+	net_deliver(p);
 }
 
-static void on_readable(int fd, uint32_t events, void *arg)
+/* Read what s has (up to RX_ROUNDS batches) and handle it here. */
+static void drain(rx_thread_t *t, net_socket_t *s)
 {
-	net_socket_t *s = arg;
-
 	for (int round = 0; round < RX_ROUNDS; round++) {
 		int n;
 
 		for (int i = 0; i < RX_BATCH; i++) {
-			struct msghdr *mh = &s->msgs[i].msg_hdr;
-			s->iov[i].iov_base = s->bufs + (size_t)i * RX_SLOT;
-			s->iov[i].iov_len = RX_SLOT;
-			mh->msg_name = &s->names[i];
-			mh->msg_namelen = sizeof(s->names[i]);
-			mh->msg_iov = &s->iov[i];
+			struct msghdr *mh = &t->msgs[i].msg_hdr;
+			t->iov[i].iov_base = t->bufs + (size_t)i * RX_SLOT;
+			t->iov[i].iov_len = RX_SLOT;
+			mh->msg_name = &t->names[i];
+			mh->msg_namelen = sizeof(t->names[i]);
+			mh->msg_iov = &t->iov[i];
 			mh->msg_iovlen = 1;
-			mh->msg_control = s->ctl[i].buf;
-			mh->msg_controllen = sizeof(s->ctl[i].buf);
+			mh->msg_control = t->ctl[i].buf;
+			mh->msg_controllen = sizeof(t->ctl[i].buf);
 			mh->msg_flags = 0;
-			s->msgs[i].msg_len = 0;
+			t->msgs[i].msg_len = 0;
 		}
-		n = recvmmsg(fd, s->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(s->fd, t->msgs, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_error(DBG_NET, "net: receive on port %u failed: %s",
@@ -464,10 +577,37 @@ static void on_readable(int fd, uint32_t events, void *arg)
 			return;
 		}
 		for (int i = 0; i < n; i++)
-			handle_datagram(s, &s->msgs[i], s->bufs + (size_t)i * RX_SLOT);
+			handle_datagram(s, &t->msgs[i], t->bufs + (size_t)i * RX_SLOT);
 		if (n < RX_BATCH)
 			return;
 	}
+}
+
+static void *rx_main(void *arg)
+{
+	rx_thread_t *t = arg;
+	struct epoll_event evs[SOCK_COUNT + 1];
+
+	for (;;) {
+		int n = epoll_wait(t->epfd, evs, SOCK_COUNT + 1, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_error(DBG_NET, "net: epoll_wait: %s", strerror(errno));
+			break;
+		}
+		bool stop = false;
+		for (int i = 0; i < n; i++)
+			if (!evs[i].data.ptr)
+				stop = true;
+		if (stop)
+			break;
+		for (int i = 0; i < n && !atomic_load(&rx_stop); i++)
+			drain(t, evs[i].data.ptr);
+		if (atomic_load(&rx_stop))
+			break;
+	}
+	return NULL;
 }
 
 /* ---------------------------------------------------------------- send */

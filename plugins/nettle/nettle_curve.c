@@ -52,27 +52,47 @@ static int all_zero(const uint8_t *p, size_t len)
 	return (int)(1 & (((unsigned)acc - 1) >> 8));
 }
 
-static bool set_peer_public(ke_t *k, chunk_t value)
+/* The shared secret into out (self->len bytes), leaving self alone. */
+static bool shared_into(const nettle_curve_t *self, chunk_t value, uint8_t *out)
 {
-	nettle_curve_t *self = (nettle_curve_t *)k;
-
-	memwipe(self->shared, sizeof(self->shared));
-	self->have_shared = false;
 	if (!value.ptr || value.len != self->len) {
 		log_error(DBG_CRYPTO, "KE %d: peer value has %zu bytes, %zu expected",
 		          self->group, value.len, self->len);
 		return false;
 	}
 	if (self->group == KE_CURVE25519)
-		curve25519_mul(self->shared, self->priv, value.ptr);
+		curve25519_mul(out, self->priv, value.ptr);
 	else
-		curve448_mul(self->shared, self->priv, value.ptr);
-	if (all_zero(self->shared, self->len)) {
+		curve448_mul(out, self->priv, value.ptr);
+	if (all_zero(out, self->len)) {
+		memwipe(out, self->len);
 		log_error(DBG_CRYPTO, "KE %d: peer value gives an all-zero shared "
 		          "secret (RFC 8031)", self->group);
 		return false;
 	}
-	self->have_shared = true;
+	return true;
+}
+
+static bool set_peer_public(ke_t *k, chunk_t value)
+{
+	nettle_curve_t *self = (nettle_curve_t *)k;
+
+	memwipe(self->shared, sizeof(self->shared));
+	self->have_shared = shared_into(self, value, self->shared);
+	return self->have_shared;
+}
+
+static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
+{
+	nettle_curve_t *self = (nettle_curve_t *)k;
+	chunk_t out = chunk_alloc(self->len);
+
+	*secret = chunk_empty;
+	if (!shared_into(self, value, out.ptr)) {
+		chunk_clear(&out);
+		return false;
+	}
+	*secret = out;
 	return true;
 }
 
@@ -129,6 +149,7 @@ ke_t *nettle_curve_create(ke_id_t group)
 		.set_private = set_private,
 		.get_group = get_group,
 		.destroy = destroy,
+		.compute_shared = compute_shared,
 	};
 	self->group = group;
 	self->len = len;

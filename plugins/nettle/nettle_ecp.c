@@ -93,14 +93,16 @@ static bool get_public(ke_t *k, chunk_t *value)
 	return true;
 }
 
-static bool set_peer_public(ke_t *k, chunk_t value)
+/* The shared x for a peer point, leaving self alone (so a reused private
+ * value serves several threads at once). */
+static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
 {
 	nettle_ecp_t *self = (nettle_ecp_t *)k;
 	struct ecc_point peer, r;
 	bool ok = false;
 	mpz_t x, y;
 
-	chunk_clear(&self->shared);
+	*secret = chunk_empty;
 	if (!value.ptr || value.len != 2 * self->coord_len) {
 		log_error(DBG_CRYPTO, "KE %d: peer point has %zu bytes, %zu expected",
 		          self->group, value.len, 2 * self->coord_len);
@@ -118,14 +120,22 @@ static bool set_peer_public(ke_t *k, chunk_t value)
 	ecc_point_init(&r, self->curve);
 	ecc_point_mul(&r, &self->priv, &peer);
 	ecc_point_get(&r, x, NULL);
-	self->shared = chunk_alloc(self->coord_len);
-	put_coord(self->shared.ptr, self->coord_len, x);
+	*secret = chunk_alloc(self->coord_len);
+	put_coord(secret->ptr, self->coord_len, x);
 	ecc_point_clear(&r);
 	ok = true;
 out:
 	ecc_point_clear(&peer);
 	mpz_clears(x, y, NULL);
 	return ok;
+}
+
+static bool set_peer_public(ke_t *k, chunk_t value)
+{
+	nettle_ecp_t *self = (nettle_ecp_t *)k;
+
+	chunk_clear(&self->shared);
+	return compute_shared(k, value, &self->shared);
 }
 
 static bool get_shared_secret(ke_t *k, chunk_t *secret)
@@ -182,6 +192,7 @@ ke_t *nettle_ecp_create(ke_id_t group)
 		.set_private = set_private,
 		.get_group = get_group,
 		.destroy = destroy,
+		.compute_shared = compute_shared,
 	};
 	self->group = group;
 	self->curve = curve;

@@ -152,17 +152,14 @@ static bool get_public(ke_t *k, chunk_t *value)
 	return true;
 }
 
-static bool set_peer_public(ke_t *k, chunk_t value)
+/* The shared value y^x mod p into shared (initialised by the caller),
+ * after the RFC 6989 checks of y; self is left alone. */
+static bool shared_into(const nettle_modp_t *self, chunk_t value, mpz_t shared)
 {
-	nettle_modp_t *self = (nettle_modp_t *)k;
 	const modp_params_t *grp = self->grp;
 	bool ok = false;
 	mpz_t y;
 
-	if (self->have_shared) {
-		mpz_wipe(self->shared);
-		self->have_shared = false;
-	}
 	/* The KE payload is exactly the prime's size (RFC 7296 §3.4). */
 	if (!value.ptr || value.len != grp->len) {
 		log_error(DBG_CRYPTO, "KE %d: peer value has %zu bytes, %zu expected",
@@ -190,17 +187,47 @@ static bool set_peer_public(ke_t *k, chunk_t value)
 			goto out;
 		}
 	}
-	mpz_powm_sec(self->shared, y, self->x, grp->p);
+	mpz_powm_sec(shared, y, self->x, grp->p);
 	/* Unreachable for checked values and x in [1, q-1]; a last guard. */
-	if (mpz_cmp_ui(self->shared, 1) <= 0) {
-		mpz_wipe(self->shared);
+	if (mpz_cmp_ui(shared, 1) <= 0) {
+		mpz_wipe(shared);
 		log_error(DBG_CRYPTO, "KE %d: degenerate shared secret", grp->group);
 		goto out;
 	}
-	self->have_shared = true;
 	ok = true;
 out:
 	mpz_clear(y);
+	return ok;
+}
+
+static bool set_peer_public(ke_t *k, chunk_t value)
+{
+	nettle_modp_t *self = (nettle_modp_t *)k;
+
+	if (self->have_shared) {
+		mpz_wipe(self->shared);
+		self->have_shared = false;
+	}
+	self->have_shared = shared_into(self, value, self->shared);
+	return self->have_shared;
+}
+
+static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
+{
+	nettle_modp_t *self = (nettle_modp_t *)k;
+	bool ok;
+	mpz_t z;
+
+	*secret = chunk_empty;
+	mpz_init(z);
+	ok = shared_into(self, value, z);
+	if (ok) {
+		/* Padded to the length of the prime (RFC 7296 §2.14). */
+		*secret = chunk_alloc(self->grp->len);
+		nettle_mpz_get_str_256(secret->len, secret->ptr, z);
+	}
+	mpz_wipe(z);
+	mpz_clear(z);
 	return ok;
 }
 
@@ -263,6 +290,7 @@ ke_t *nettle_modp_create(ke_id_t group)
 		.set_private = set_private,
 		.get_group = get_group,
 		.destroy = destroy,
+		.compute_shared = compute_shared,
 	};
 	self->grp = grp;
 	mpz_init(self->x);

@@ -32,6 +32,11 @@
 #                  ikev2d-load that keeps nothing, to see the engine's own
 #                  memory per SA
 #   THREADS=T      worker threads of our engine on each side (default 2)
+#   KE_REUSE=SECS  daemon.ke_reuse_secs on both of our sides (default 0:
+#                  a fresh Diffie-Hellman value per IKE SA; with SECS > 0
+#                  each worker reuses its value for SECS seconds, RFC 7296
+#                  §2.12, trading forward secrecy for speed).  charon always
+#                  makes fresh values
 #   KEEP=1         keep the work directory (logs, configs)
 #   OUT=FILE       also append the table to FILE
 #   RESP_WRAP=CMD  run our responder under CMD, which must run it in its own
@@ -50,6 +55,8 @@ set -u
 N=${1:-10000}
 WINDOW=${WINDOW:-500}
 THREADS=${THREADS:-2}
+KE_REUSE=${KE_REUSE:-0}
+case $KE_REUSE in ''|*[!0-9]*) echo "KE_REUSE=SECS (0..300)" >&2; exit 2 ;; esac
 RESPONDERS=${RESPONDERS:-ours charon}
 KERNEL=${KERNEL:-null}
 case $KERNEL in
@@ -141,6 +148,7 @@ daemon = {
 	retry_timer_init_ms = 5000;
 	retry_limit = 3;
 	response_wait_time = 120;
+	ke_reuse_secs = $KE_REUSE;
 };
 plugins = {
 	load = [ $kplugins ];
@@ -380,7 +388,7 @@ table() {
 	host="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	commit=$(git -C "$srcdir" rev-parse --short HEAD 2>/dev/null || echo "?")
 	echo
-	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS kernel=$KERNEL; $(date -u '+%F %T UTC'); commit $commit"
+	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS kernel=$KERNEL ke_reuse_secs=$KE_REUSE; $(date -u '+%F %T UTC'); commit $commit"
 	echo "machine: $host; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%-34s' "responder"
 	for r in "${names[@]}"; do printf '%16s' "$r"; done

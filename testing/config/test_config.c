@@ -216,6 +216,8 @@ START_TEST(valid_file_values)
 	ck_assert_int_eq(cfg->daemon.half_open_timeout_secs, 15);
 	ck_assert_int_eq(cfg->daemon.cookie_threshold, 100);
 	ck_assert_int_eq(cfg->daemon.nat_keepalive_secs, 25);
+	ck_assert_int_eq(cfg->daemon.ke_reuse_secs, 10);
+	ck_assert_int_eq(cfg->daemon.ke_reuse_max_uses, 500);
 
 	/* plugins */
 	ck_assert_int_eq(cfg->n_plugins, 3);
@@ -682,6 +684,9 @@ START_TEST(included_files)
 	cfg = config_load(path, &errors);
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_int_eq(cfg->daemon.min_threads, 3);
+	/* Unset: a fresh Diffie-Hellman value per IKE SA. */
+	ck_assert_int_eq(cfg->daemon.ke_reuse_secs, 0);
+	ck_assert_int_eq(cfg->daemon.ke_reuse_max_uses, 10000);
 	config_unref(cfg);
 }
 END_TEST

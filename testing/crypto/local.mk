@@ -24,6 +24,12 @@ testing_crypto_test_nettle_SOURCES = testing/crypto/test_nettle.c $(CRYPTO_TEST_
 testing_crypto_test_nettle_CFLAGS = $(TEST_CFLAGS)
 testing_crypto_test_nettle_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 
+check_PROGRAMS += testing/crypto/test_ke_reuse
+TESTS += testing/crypto/test_ke_reuse
+testing_crypto_test_ke_reuse_SOURCES = testing/crypto/test_ke_reuse.c testing/crypto/nettle_load.h
+testing_crypto_test_ke_reuse_CFLAGS = $(TEST_CFLAGS)
+testing_crypto_test_ke_reuse_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+
 check_PROGRAMS += testing/crypto/test_wycheproof
 TESTS += testing/crypto/test_wycheproof
 testing_crypto_test_wycheproof_SOURCES = testing/crypto/test_wycheproof.c $(CRYPTO_TEST_COMMON)

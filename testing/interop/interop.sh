@@ -23,6 +23,11 @@
 #                    (cookie_threshold = 0) and charon retries with it
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
+#   invalid-ke       the initiator's KE is of a group the responder does not
+#                    pick: INVALID_KE_PAYLOAD(group) and a retry with that
+#                    group, ikev2d as initiator (ecp256 first, charon takes
+#                    only modp2048) and as responder (charon guesses ecp256,
+#                    ikev2d takes only modp2048)
 #
 # Each check asserts both sides: `swanctl --list-sas` (state, algorithms,
 # SPIs) and the kernel-null state file of ikev2d (SPIs paired with charon's,
@@ -35,7 +40,7 @@ scenario=${1:-proposals-init}
 need_root
 need_charon
 case $scenario in
-proposals-init|proposals-resp|ids|wrong-psk|mismatch) require_cap ike ;;
+proposals-init|proposals-resp|ids|wrong-psk|mismatch|invalid-ke) require_cap ike ;;
 rekey-child) require_cap ike rekey-child ;;
 rekey-ike)   require_cap ike rekey-ike ;;
 delete)      require_cap ike delete ;;
@@ -269,6 +274,32 @@ mismatch)
 	grep -qi "proposal" "$O/daemon.log" || fail "ikev2d logged nothing about the proposal mismatch"
 	[ "$(sa_count "$O")" -eq 0 ] || fail "SAs installed without agreement"
 	daemon_alive "$O" || fail "ikev2d died"
+	;;
+invalid-ke)
+	topology_direct
+	MODP='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 14; }'
+	ALGS_MODP="AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048 aes-cbc-128/hmac-sha256-128/prf-hmac-sha256/modp2048"
+	log "--- ikev2d initiates with ecp256 first, then modp2048; charon takes modp2048 only"
+	charon_up proposals=aes128-sha256-modp2048 || finish
+	ours_config "ike_xform=$DEFAULT_XFORM, $MODP" auto_start=true
+	start_daemon $NO "$O" || finish
+	check_ike "initiator retry" $ALGS_MODP && check_child "initiator retry"
+	wait_for 5 grep -q "INVALID_KE_PAYLOAD" "$O/daemon.log" ||
+		fail "ikev2d logged no INVALID_KE_PAYLOAD from charon"
+	grep -q "generating IKE_SA_INIT response 0 \[ N(INVAL_KE) \]" "$C/charon.log" ||
+		fail "charon did not answer ikev2d's ecp256 KE with INVALID_KE_PAYLOAD"
+	restart_pair
+	log "--- charon initiates guessing ecp256; ikev2d takes modp2048 only"
+	ours_config "ike_xform=$MODP"
+	start_daemon $NO "$O" || finish
+	charon_up proposals=aes128-sha256-ecp256-modp2048 || finish
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-ke.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-ke.log"; fail "charon's initiation failed"; }
+	check_ike "responder demands modp2048" $ALGS_MODP && check_child "responder demands modp2048"
+	grep -q "N(INVAL_KE)" "$C/charon.log" ||
+		fail "charon never received INVALID_KE_PAYLOAD from ikev2d"
+	grep -q "INVALID_KE_PAYLOAD" "$O/daemon.log" ||
+		fail "ikev2d logged nothing about the INVALID_KE_PAYLOAD it sent"
 	;;
 esac
 

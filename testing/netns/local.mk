@@ -22,6 +22,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
@@ -37,6 +38,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
 	testing/suites/netns-ipv6.sh \
+	testing/suites/netns-reload.sh \
 	testing/suites/netns-rekey.sh
 EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \

@@ -16,6 +16,10 @@
 #              the SAs
 #   delete     A gets SIGTERM: B sees the Delete and removes its SAs at once
 #              (no DPD configured on B)
+#   reload     SIGHUP on B with a new key and no rule for A any more: the
+#              established SAs stay (same SPIs) and still rekey; a broken
+#              file on SIGHUP is refused and the running configuration stays;
+#              a new IKE SA from A then meets the new configuration and fails
 #
 # Exit 0 pass, 77 skip (with the reason), 1 fail.  Run as root.
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +32,8 @@ rekey)     require_cap ike rekey-child rekey-ike ;;
 collision) require_cap ike rekey-child rekey-collision ;;
 dpd)       require_cap ike dpd ;;
 delete)    require_cap ike delete ;;
-*) echo "usage: $0 basic|rekey|collision|dpd|delete" >&2; exit 2 ;;
+reload)    require_cap ike rekey-child ;;
+*) echo "usage: $0 basic|rekey|collision|dpd|delete|reload" >&2; exit 2 ;;
 esac
 
 mkwork "2d-$scenario"
@@ -160,6 +165,63 @@ delete)
 	fi
 	[ "$(sa_count "$A")" -eq 0 ] || fail "A left SAs installed at exit"
 	daemon_alive "$B" || fail "B died"
+	;;
+reload)
+	configure a child_life=600
+	start_both || finish
+	check_established "initial" || finish
+	a_out=$(sa_spis "$A" out); b_out=$(sa_spis "$B" out)
+	pid_b=$(daemon_pid "$B")
+	# B's new configuration: another key, and its only rule is for some
+	# other peer.  SIGHUP must not touch the SAs already up.
+	cp "$B/ikev2.config" "$B/ikev2.config.orig"
+	write_config "$B" label=b_to_elsewhere local=10.88.0.2 remote=10.88.0.99 \
+		local_id=fqdn:b.test remote_id=fqdn:c.test psk=another-secret \
+		local_ts=10.88.2.0/24 remote_ts=10.88.3.0/24 child_life=600
+	kill -HUP "$pid_b"
+	wait_for 10 grep -q "configuration reloaded" "$B/daemon.log" ||
+		fail "B did not log the reload"
+	sleep 2
+	daemon_alive "$B" || { fail "B died on SIGHUP"; finish; }
+	[ "$(daemon_pid "$B")" = "$pid_b" ] || fail "B's PID changed across SIGHUP"
+	if sas_paired "$A" "$B" 1 && [ "$(sa_spis "$A" out)" = "$a_out" ] &&
+	   [ "$(sa_spis "$B" out)" = "$b_out" ]; then
+		log "after SIGHUP: the CHILD SA pair is unchanged (A out $a_out, B out $b_out)"
+	else
+		show_state "$A" A; show_state "$B" B
+		fail "SIGHUP changed the established SAs"
+	fi
+	# the established IKE SA still works under its old rule: a CHILD rekey
+	kernel_ctl "$A" "expire soft $(sa_spis "$A" in) 10.88.0.1"
+	if wait_for 20 sh -c "[ \"\$(grep '^sa dir=out ' '$A/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$a_out' ]" &&
+	   wait_for 10 sas_paired "$A" "$B" 1; then
+		log "CHILD SA rekeyed after the reload: A out $a_out -> $(sa_spis "$A" out)"
+	else
+		show_state "$A" A; show_state "$B" B
+		fail "no CHILD SA rekey on the established IKE SA after B's reload"
+	fi
+	# a broken file on SIGHUP: refused with a log line, nothing changes
+	cp "$B/ikev2.config" "$B/ikev2.config.good"
+	printf 'daemon = { debug_level = "op"; bogus_keyword = 1; };\nrules = ( { label = ;\n' > "$B/ikev2.config"
+	kill -HUP "$pid_b"
+	wait_for 10 grep -q "reload of .* failed" "$B/daemon.log" ||
+		fail "B did not log that the broken file was refused"
+	sleep 1
+	daemon_alive "$B" || { fail "B died on a broken file at SIGHUP"; finish; }
+	sas_paired "$A" "$B" 1 || fail "the SAs changed after a refused reload"
+	# a new IKE SA from A now meets B's new configuration: no rule for A
+	stop_daemon "$A" KILL 2>/dev/null
+	wait_ports_free $NA
+	rm -f "$A/kernel.state"
+	start_daemon $NA "$A" || finish
+	if wait_for 20 grep -q "IKE SA failed" "$A/daemon.log" &&
+	   grep -q "IKE_SA_INIT from 10.88.0.1.*no rule" "$B/daemon.log"; then
+		log "a new IKE SA from A is refused under B's new configuration"
+	else
+		tail -5 "$A/daemon.log" "$B/daemon.log"
+		fail "A's new IKE SA was not refused by B's new configuration"
+	fi
+	[ "$(sa_count "$A")" -eq 0 ] || fail "A installed SAs although B has no rule for it"
 	;;
 esac
 

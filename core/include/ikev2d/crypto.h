@@ -121,6 +121,12 @@ struct ke {
 	bool (*set_private)(ke_t *self, chunk_t value);
 	ke_id_t (*get_group)(ke_t *self);
 	void (*destroy)(ke_t *self);
+	/* Optional (NULL when absent): validate the peer's public value as
+	 * set_peer_public does and return the shared secret (freshly
+	 * allocated, caller chunk_clear()s it) WITHOUT changing self, so one
+	 * private value may serve several exchanges on several threads at
+	 * once (RFC 7296 §2.12 reuse, core/crypto/ke_reuse.h). */
+	bool (*compute_shared)(ke_t *self, chunk_t peer, chunk_t *secret);
 };
 
 typedef enum {

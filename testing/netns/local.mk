@@ -5,6 +5,7 @@ dist_noinst_SCRIPTS += \
 	testing/netns/lib.sh \
 	testing/netns/two-daemons.sh \
 	testing/netns/ipv6-psk.sh \
+	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
@@ -38,6 +39,9 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
 	testing/suites/netns-ipv6.sh \
+	testing/suites/netns-kernel-acquire.sh \
+	testing/suites/netns-kernel-expire.sh \
+	testing/suites/netns-kernel-mapping.sh \
 	testing/suites/netns-reload.sh \
 	testing/suites/netns-rekey.sh
 EXTRA_DIST += testing/netns/README.md

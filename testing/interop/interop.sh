@@ -23,6 +23,13 @@
 #                    (cookie_threshold = 0) and charon retries with it
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
+#   retransmit       lost messages: charon's IKE_AUTH response is dropped
+#                    once (nftables in its namespace) and ikev2d retransmits;
+#                    then ikev2d's IKE_AUTH response is dropped once and
+#                    ikev2d answers charon's retransmit from the stored
+#                    response; both SAs come up; then charon's answers are
+#                    dropped for good and ikev2d gives up after its retry
+#                    limit with no SA left
 #   invalid-ke       the initiator's KE is of a group the responder does not
 #                    pick: INVALID_KE_PAYLOAD(group) and a retry with that
 #                    group, ikev2d as initiator (ecp256 first, charon takes
@@ -40,7 +47,7 @@ scenario=${1:-proposals-init}
 need_root
 need_charon
 case $scenario in
-proposals-init|proposals-resp|ids|wrong-psk|mismatch|invalid-ke) require_cap ike ;;
+proposals-init|proposals-resp|ids|wrong-psk|mismatch|invalid-ke|retransmit) require_cap ike ;;
 rekey-child) require_cap ike rekey-child ;;
 rekey-ike)   require_cap ike rekey-ike ;;
 delete)      require_cap ike delete ;;
@@ -274,6 +281,78 @@ mismatch)
 	grep -qi "proposal" "$O/daemon.log" || fail "ikev2d logged nothing about the proposal mismatch"
 	[ "$(sa_count "$O")" -eq 0 ] || fail "SAs installed without agreement"
 	daemon_alive "$O" || fail "ikev2d died"
+	;;
+retransmit)
+	topology_direct
+	# drop_once NS: drop the next large UDP datagram leaving NS from port
+	# 4500 (IKE_AUTH runs there towards libipsec); the caller then removes
+	# the rule, so exactly one is lost
+	drop_once() {
+		ip netns exec "$1" nft -f - <<'EOF' || fail "nft in $1"
+table inet io_drop {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp sport 4500 udp length > 100 counter drop
+	}
+}
+EOF
+	}
+	drop_undo() { ip netns exec "$1" nft delete table inet io_drop 2>/dev/null; }
+	dropped() { ip netns exec "$1" nft list table inet io_drop 2>/dev/null | grep -q "counter packets [1-9]"; }
+	RETRY='extra_daemon=retry_timer_init_ms = 500; retry_limit = 3;'
+	log "--- charon's IKE_AUTH response lost once: ikev2d retransmits"
+	charon_up || finish
+	drop_once $NC
+	ours_config "$RETRY" auto_start=true
+	start_daemon $NO "$O" || finish
+	wait_for 10 dropped $NC || fail "nothing dropped in charon's namespace"
+	drop_undo $NC
+	check_ike "after ikev2d's retransmit" $DEFAULT_ALGS && check_child "after ikev2d's retransmit"
+	grep -q "retransmit 1 of IKE_AUTH request 1" "$O/daemon.log" ||
+		fail "ikev2d logged no retransmit of its IKE_AUTH request"
+	grep -q "received retransmit of request with ID 1, retransmitting response" "$C/charon.log" ||
+		fail "charon did not see ikev2d's retransmitted IKE_AUTH request"
+	restart_pair
+	log "--- ikev2d's IKE_AUTH response lost once: charon retransmits, ikev2d resends"
+	ours_config "$RETRY"
+	start_daemon $NO "$O" || finish
+	charon_up || finish
+	drop_once $NO
+	( wait_for 10 dropped $NO && drop_undo $NO ) & undo=$!
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-rt.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-rt.log"; fail "charon's initiation failed"; }
+	wait $undo
+	check_ike "after charon's retransmit" $DEFAULT_ALGS && check_child "after charon's retransmit"
+	grep -q "retransmit 1 of request with message ID 1" "$C/charon.log" ||
+		fail "charon logged no retransmit of its IKE_AUTH request"
+	grep -q "retransmitted request 1, sending our response again" "$O/daemon.log" ||
+		fail "ikev2d did not answer the retransmit from its stored response"
+	[ "$(grep -c "IKE SA established" "$O/daemon.log")" -eq 1 ] ||
+		fail "ikev2d processed the retransmitted IKE_AUTH twice"
+	restart_pair
+	log "--- charon never answers IKE_AUTH: ikev2d gives up after its retry limit"
+	charon_up || finish
+	ip netns exec $NC nft -f - <<'EOF' || fail "nft"
+table inet io_drop {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp sport 4500 counter drop
+	}
+}
+EOF
+	ours_config "$RETRY" auto_start=true
+	start_daemon $NO "$O" || finish
+	if wait_for 20 grep -q "peer unreachable" "$O/daemon.log"; then
+		log "ikev2d: $(grep -m1 'peer unreachable' "$O/daemon.log" | sed 's/.* op //')"
+	else
+		fail "ikev2d did not give up on an unanswered IKE_AUTH"
+	fi
+	n=$(grep -c "retransmit [0-9]* of IKE_AUTH" "$O/daemon.log")
+	[ "$n" -eq 3 ] || fail "expected 3 retransmits (retry_limit = 3), saw $n"
+	sleep 1
+	[ "$(sa_count "$O")" -eq 0 ] || fail "ikev2d left SAs after giving up"
+	daemon_alive "$O" || fail "ikev2d died"
+	drop_undo $NC
 	;;
 invalid-ke)
 	topology_direct

@@ -16,6 +16,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/badinput-replay.sh \
 	testing/suites/demo.sh \
 	testing/suites/interop-cookie.sh \
+	testing/suites/interop-cookie-init.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-invalid-ke.sh \

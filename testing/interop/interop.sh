@@ -21,6 +21,9 @@
 #                    keepalives (one 0xFF byte to port 4500) from behind it
 #   cookie           ikev2d demands a COOKIE from charon's IKE_SA_INIT
 #                    (cookie_threshold = 0) and charon retries with it
+#   cookie-init      charon demands a COOKIE from ikev2d's IKE_SA_INIT
+#                    (cookie_threshold = 1, one half-open SA made first by
+#                    testing/netns/ikev2_probe.py) and ikev2d retries with it
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
 #   retransmit       lost messages: charon's IKE_AUTH response is dropped
@@ -53,7 +56,7 @@ rekey-ike)   require_cap ike rekey-ike ;;
 delete)      require_cap ike delete ;;
 natt)        require_cap ike natt ;;
 natt-keepalive) require_cap ike natt natt-keepalive ;;
-cookie)      require_cap ike cookie ;;
+cookie|cookie-init) require_cap ike cookie ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -245,6 +248,21 @@ cookie)
 	check_ike "with COOKIE" $DEFAULT_ALGS && check_child "with COOKIE"
 	grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
 		fail "charon never received a COOKIE from ikev2d"
+	;;
+cookie-init)
+	topology_direct
+	charon_up "proposals=aes128-sha256-ecp256,aes128-sha256-x25519" \
+		"conf=cookie_threshold = 1
+	half_open_timeout = 60" || finish
+	# one half-open IKE SA at charon, so the next IKE_SA_INIT meets its threshold
+	ip netns exec $NO python3 "$top_srcdir/testing/netns/ikev2_probe.py" $CHARON_IP valid ||
+		fail "charon did not answer the probe's IKE_SA_INIT"
+	ours_config auto_start=true
+	start_daemon $NO "$O" || finish
+	check_ike "through charon's COOKIE" $DEFAULT_ALGS && check_child "through charon's COOKIE"
+	grep -q "generating IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
+		fail "charon never demanded a COOKIE"
+	grep -q "responder demands a COOKIE" "$O/daemon.log" || fail "ikev2d logged nothing about the COOKIE"
 	;;
 wrong-psk)
 	topology_direct

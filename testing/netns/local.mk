@@ -19,6 +19,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/badinput-replay.sh \
 	testing/suites/demo.sh \
 	testing/suites/interop-cookie.sh \
+	testing/suites/interop-cookie-init.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \

@@ -18,6 +18,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-cookie-init.sh \
 	testing/suites/interop-delete.sh \
+	testing/suites/interop-dpd.sh \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-mismatch.sh \

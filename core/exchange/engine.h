@@ -89,10 +89,12 @@ void engine_get_stats(engine_t *e, engine_stats_t *st);
  * PSK + first CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd,
  * delete, natt, cookie, natt-keepalive, acquire (on_demand traps started
  * by ACQUIRE), expire (soft EXPIRE rekeys, hard EXPIRE deletes with a
- * Delete), mapping (a NAT mapping change moves the SAs).  Remove a name if
- * the feature regresses on purpose. */
+ * Delete), mapping (a NAT mapping change moves the SAs), ipv6 (IKE and
+ * CHILD SAs over IPv6 with IPv6 selectors), id-types (RFC822, DN, KEY_ID
+ * and IPv6 identities), asym-psk (ikev2.preshared local_key/remote_key).
+ * Remove a name if the feature regresses on purpose. */
 #define ENGINE_CAPABILITIES \
 	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie " \
-	"natt-keepalive acquire expire mapping"
+	"natt-keepalive acquire expire mapping ipv6 id-types asym-psk"
 
 #endif

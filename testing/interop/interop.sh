@@ -49,6 +49,7 @@
 # ESP algorithm, UDP encapsulation).  Exit 0 pass, 77 skip, 1 fail; as root.
 . "$(dirname "$0")/../netns/lib.sh"
 . "$(dirname "$0")/charon.sh"
+. "$(dirname "$0")/checks.sh"
 
 scenario=${1:-proposals-init}
 need_root
@@ -125,74 +126,6 @@ charon_up() {   # key=value...
 		local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 esp=aes128gcm16 "$@"
 }
 
-restart_pair() {   # clear both, for the next round
-	charon_stop "$C"
-	[ -f "$O/daemon.pid" ] && stop_daemon "$O"
-	wait_ports_free $NO
-	rm -rf "$C" "$O"
-}
-
-# Both sides agree on one CHILD SA: charon's in = our out and back, and our
-# ESP record matches what was negotiated.
-check_child() {   # what
-	local c_in c_out o_in o_out
-	if ! wait_for 15 charon_child_installed "$C"; then
-		charon_sas "$C"; show_state "$O" ikev2d
-		fail "$1: charon has no INSTALLED CHILD SA"
-		return 1
-	fi
-	if ! wait_for 5 sh -c "[ \$(grep -c '^sa ' '$O/kernel.state') -eq 2 ]"; then
-		show_state "$O" ikev2d
-		fail "$1: ikev2d did not record one CHILD SA (2 SAs)"
-		return 1
-	fi
-	c_in=$(charon_child_spis "$C" in); c_out=$(charon_child_spis "$C" out)
-	o_in=$(sa_spis "$O" in); o_out=$(sa_spis "$O" out)
-	[ "$c_in" = "$o_out" ] && [ "$c_out" = "$o_in" ] || {
-		charon_sas "$C"; show_state "$O" ikev2d
-		fail "$1: SPIs differ: charon in=$c_in out=$c_out, ikev2d in=$o_in out=$o_out"
-		return 1
-	}
-	charon_child_line "$C" | grep -q "ESP:AES_GCM_16-128" ||
-		fail "$1: charon's ESP algorithm: $(charon_child_line "$C")"
-	[ "$(sa_field "$O" out encr | sort -u)" = aes-gcm-16 ] &&
-	[ "$(sa_field "$O" out encr_keylen | sort -u)" = 128 ] ||
-		fail "$1: ikev2d's ESP algorithm: $(sa_field "$O" out encr) $(sa_field "$O" out encr_keylen)"
-	# libipsec always encapsulates: so must we, on port 4500
-	[ "$(sa_field "$O" out encap | sort -u)" = yes ] ||
-		fail "$1: ikev2d did not use UDP encapsulation towards libipsec"
-	[ "$(sa_field "$O" out dst | sort -u)" = "$CHARON_IP[4500]" ] ||
-		fail "$1: outbound SA destination $(sa_field "$O" out dst)"
-	log "$1: CHILD SA charon in $c_in / out $c_out = ikev2d out / in"
-}
-
-check_ike() {   # what charon-alg-line [ikev2d-alg-name]
-	if ! wait_for 15 charon_ike_established "$C"; then
-		charon_sas "$C"; tail -30 "$O/daemon.log"
-		fail "$1: charon has no ESTABLISHED IKE SA"
-		return 1
-	fi
-	local algs spis line
-	algs=$(charon_ike_algs "$C")
-	[ "$algs" = "$2" ] || fail "$1: charon reports $algs, expected $2"
-	spis=$(charon_ike_spis "$C")
-	log "$1: IKE SA $spis $algs"
-	# ikev2d's own account: the same SPIs on its "IKE SA established" line,
-	# with the algorithms it negotiated
-	if wait_for 5 sh -c "grep -i 'IKE SA established' '$O/daemon.log' | grep '${spis% *}' | grep -q '${spis#* }'"; then
-		line=$(grep -i 'IKE SA established' "$O/daemon.log" | grep "${spis% *}" | tail -1)
-		log "$1: ikev2d: ${line#* op }"
-		if [ -n "${3:-}" ]; then
-			case $line in *" $3,"*|*" $3 "*) ;; *) fail "$1: ikev2d reports other IKE algorithms than $3" ;; esac
-		fi
-	else
-		fail "$1: ikev2d logged no established IKE SA with charon's SPIs $spis"
-	fi
-}
-
-both_empty() {
-	[ -z "$(charon_ike_state "$C")" ] && [ "$(sa_count "$O")" -eq 0 ]
-}
 
 case $scenario in
 proposals-init|proposals-resp)

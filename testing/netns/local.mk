@@ -4,11 +4,14 @@
 dist_noinst_SCRIPTS += \
 	testing/netns/lib.sh \
 	testing/netns/two-daemons.sh \
+	testing/netns/ipv6-psk.sh \
 	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/checks.sh \
+	testing/interop/ipv6-ids.sh \
 	testing/demo.sh \
 	testing/suites/badinput-flood.sh \
 	testing/suites/badinput-garbage.sh \
@@ -19,8 +22,11 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie-init.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-dpd.sh \
+	testing/suites/interop-id-mismatch.sh \
+	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-invalid-ke.sh \
+	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
 	testing/suites/interop-natt-keepalive.sh \
@@ -30,10 +36,12 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-rekey-child.sh \
 	testing/suites/interop-rekey-ike.sh \
 	testing/suites/interop-wrong-psk.sh \
+	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \
 	testing/suites/netns-collision.sh \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
+	testing/suites/netns-ipv6.sh \
 	testing/suites/netns-kernel-acquire.sh \
 	testing/suites/netns-kernel-expire.sh \
 	testing/suites/netns-kernel-mapping.sh \

@@ -14,7 +14,9 @@
 #   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
 #                    ikev2d (soft EXPIRE injected into its null backend)
 #   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
-#   delete           charon deletes (swanctl --terminate), then ikev2d does
+#   delete           charon deletes the CHILD SA alone (the IKE SA stays)
+#                    and makes a new one in the same IKE SA, then deletes
+#                    the IKE SA (swanctl --terminate), then ikev2d does
 #                    (SIGTERM)
 #   natt             ikev2d behind a namespace doing nftables masquerade
 #   natt-keepalive   the same, nat_keepalive_secs = 2: ikev2d sends NAT
@@ -217,6 +219,21 @@ delete)
 	charon_up
 	start_daemon $NO "$O"
 	check_child "initial" || finish
+	# a CHILD SA alone: charon deletes it, the IKE SA stays on both sides
+	ike_spis=$(charon_ike_spis "$C")
+	charon_ctl "$C" --terminate --child net --timeout 10 > "$WORK/term-child.log" 2>&1 ||
+		fail "swanctl --terminate --child failed"
+	wait_for 5 has_sas "$O" 0 || { show_state "$O" ikev2d; fail "charon's CHILD SA Delete: ikev2d kept the CHILD SA"; }
+	sleep 1
+	[ "$(charon_ike_spis "$C")" = "$ike_spis" ] && charon_ike_established "$C" ||
+		fail "the IKE SA did not survive the CHILD SA's Delete"
+	grep -q "IKE SA deleted" "$O/daemon.log" && fail "ikev2d deleted the IKE SA with its CHILD SA"
+	log "CHILD SA deleted by charon, IKE SA $ike_spis kept"
+	# a new CHILD SA in the same IKE SA (CREATE_CHILD_SA from charon)
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/init-child.log" 2>&1 ||
+		fail "charon could not create a new CHILD SA"
+	check_child "new CHILD SA in the IKE SA" || finish
+	[ "$(charon_ike_spis "$C")" = "$ike_spis" ] || fail "the new CHILD SA came with a new IKE SA"
 	charon_ctl "$C" --terminate --ike peer --timeout 10 > "$WORK/term.log" 2>&1 || fail "swanctl --terminate failed"
 	wait_for 5 has_sas "$O" 0 || { show_state "$O" ikev2d; fail "charon's Delete: ikev2d kept its SAs"; }
 	daemon_alive "$O" || fail "ikev2d died"

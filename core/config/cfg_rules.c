@@ -411,7 +411,7 @@ static bool parse_auth_method(cfg_ctx_t *ctx, const config_setting_t *g,
 static const char *const rule_own_keys[] = {
 	"label", "local_addr", "remote_addr", "local_id", "remote_id",
 	"auth_method", "ikesa_xform", "ikesa_lifetime_secs", "dpd_interval",
-	"auto_start", "childsa", NULL
+	"auto_start", "on_demand", "childsa", NULL
 };
 
 /* Parse one rule; errors are the rule's (ctx->in_rule). */
@@ -456,17 +456,26 @@ static void parse_rule(cfg_ctx_t *ctx, const config_setting_t *g,
 		          "local_addr and remote_addr have no address family in "
 		          "common (IPv4 with IPv6): the rule could never match");
 	parse_auth_method(ctx, g, r, where);
+	/* Both ways of initiating need one peer address to send to.  Skip
+	 * the check when remote_addr itself was wrong (already said). */
+	bool addr_failed = config_setting_get_member(g, "remote_addr") &&
+	                   r->n_remote_addr == 0;
+	bool single_peer = r->n_remote_addr == 1 &&
+	                   addr_range_is_single(&r->remote_addr[0]);
 	if (cfg_get_bool(ctx, g, "auto_start", &r->auto_start) > 0 &&
-	    r->auto_start) {
-		/* Skip when remote_addr itself was wrong (already said). */
-		bool addr_failed = config_setting_get_member(g, "remote_addr") &&
-		                   r->n_remote_addr == 0;
-		if (!addr_failed && !(r->n_remote_addr == 1 &&
-		                      addr_range_is_single(&r->remote_addr[0])))
-			cfg_error(ctx, config_setting_get_member(g, "auto_start"),
-			          "auto_start needs remote_addr to be a single "
-			          "address to start from");
-	}
+	    r->auto_start && !addr_failed && !single_peer)
+		cfg_error(ctx, config_setting_get_member(g, "auto_start"),
+		          "auto_start needs remote_addr to be a single "
+		          "address to start from");
+	/* on_demand: trap policies for the CHILD SAs, installed while the
+	 * rule is configured; the kernel's ACQUIRE for traffic they match
+	 * starts the rule. */
+	if (cfg_get_bool(ctx, g, "on_demand", &r->on_demand) > 0 &&
+	    r->on_demand && !addr_failed && !single_peer)
+		cfg_error(ctx, config_setting_get_member(g, "on_demand"),
+		          "on_demand needs remote_addr to be a single address "
+		          "to start to (the kernel's ACQUIRE names only the "
+		          "traffic)");
 
 	defaults_copy(&d, globals);
 	cfg_defaults_parse(ctx, g, &d, true);

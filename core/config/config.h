@@ -106,6 +106,8 @@ typedef struct {
 	uint32_t ikesa_lifetime_secs;                 /* engine: rekey after */
 	uint32_t dpd_interval_secs;                   /* engine: 0 = off */
 	bool auto_start;                              /* engine: initiate at start */
+	bool on_demand;                               /* engine: trap policies;
+	                                                 initiate on ACQUIRE */
 	child_cfg_t *child; int n_child;              /* engine; always >= 1 */
 	/* From ikev2.preshared (empty when none): secrets, wiped on free. */
 	chunk_t local_key;                            /* engine: our AUTH */

@@ -269,10 +269,15 @@ static void policies(ike_sa_t *sa, child_sa_t *c, bool add)
 					outer(&sa->remote, false, &p.sa_src);
 					outer(&sa->local, false, &p.sa_dst);
 				}
-				if (add)
-					kernel_add_policy(&p);
-				else
+				/* An outbound policy with an on-demand trap's
+				 * selectors takes the trap's place and gives it
+				 * back when the CHILD SA goes. */
+				if (add) {
+					if (kernel_add_policy(&p))
+						trap_policy_added(&p, sa->entry.local_spi);
+				} else if (!trap_policy_released(&p)) {
 					kernel_del_policy(&p);
+				}
 			}
 		}
 }
@@ -359,6 +364,27 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c)
 	outer(&sa->remote, sa->natt, &id.dst);
 	kernel_del_sa(&id);
 	c->state = CHILD_DELETING;
+}
+
+bool child_move_peer(ike_sa_t *sa, child_sa_t *c,
+                     const struct sockaddr_storage *old_remote)
+{
+	struct sockaddr_storage local, remote, old;
+	outer(&sa->local, sa->natt, &local);
+	outer(&sa->remote, sa->natt, &remote);
+	outer(old_remote, sa->natt, &old);
+	/* inbound: named by our address, now from the peer's new one */
+	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP,
+	                      .dst = local };
+	bool ok = kernel_update_sa(&id, &remote, &local, sa->natt);
+	/* outbound: named by the peer's old address, now to its new one */
+	id.spi = c->spi_out;
+	id.dst = old;
+	ok = kernel_update_sa(&id, &local, &remote, sa->natt) && ok;
+	/* tunnel templates name the peer's address: re-install (replaces) */
+	if (!addr_ip_equals(old_remote, &sa->remote) && !c->keep_policies)
+		policies(sa, c, true);
+	return ok;
 }
 
 void child_log_up(ike_sa_t *sa, child_sa_t *c, const char *what)

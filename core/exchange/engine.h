@@ -87,8 +87,14 @@ void engine_get_stats(engine_t *e, engine_stats_t *st);
  * when its capability is listed, and skip it otherwise.  Each name here was
  * shown by those suites against this engine: ike (IKE_SA_INIT + IKE_AUTH
  * PSK + first CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd,
- * delete, natt, cookie, natt-keepalive.  Remove a name if the feature regresses on purpose. */
+ * delete, natt, cookie, natt-keepalive, acquire (on_demand traps started
+ * by ACQUIRE), expire (soft EXPIRE rekeys, hard EXPIRE deletes with a
+ * Delete), mapping (a NAT mapping change moves the SAs), ipv6 (IKE and
+ * CHILD SAs over IPv6 with IPv6 selectors), id-types (RFC822, DN, KEY_ID
+ * and IPv6 identities), asym-psk (ikev2.preshared local_key/remote_key).
+ * Remove a name if the feature regresses on purpose. */
 #define ENGINE_CAPABILITIES \
-	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie natt-keepalive"
+	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie " \
+	"natt-keepalive acquire expire mapping ipv6 id-types asym-psk"
 
 #endif

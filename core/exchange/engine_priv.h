@@ -188,6 +188,11 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
                    chunk_t ni, chunk_t nr, bool we_initiated);
 /* Remove both directions and the policies from the kernel. */
 void child_uninstall(ike_sa_t *sa, child_sa_t *c);
+/* The peer's outer address/port moved from old_remote to sa->remote (a
+ * NAT rebinding): update both SAs (and the policies' templates when the
+ * address changed) in the kernel.  False (logged) if the kernel refused. */
+bool child_move_peer(ike_sa_t *sa, child_sa_t *c,
+                     const struct sockaddr_storage *old_remote);
 child_sa_t *child_new(engine_t *e, const child_cfg_t *cfg);
 void child_add_to_sa(ike_sa_t *sa, child_sa_t *c);
 child_sa_t *child_find_by_spi(ike_sa_t *sa, uint32_t spi, bool inbound);
@@ -201,6 +206,20 @@ void reqid_map_set(engine_t *e, uint32_t reqid, uint64_t ike_spi);
 void reqid_map_del(engine_t *e, uint32_t reqid);
 uint64_t reqid_map_get(engine_t *e, uint32_t reqid);
 void reqid_map_free(engine_t *e);
+
+/* ----------------------------------------------------------- trap.c */
+/* Install the trap policies of cfg's on_demand rules, keep those already
+ * installed, remove those of rules that went away (cfg NULL: all). */
+void trap_sync(config_t *cfg);
+/* A CHILD SA of IKE SA ike_spi installed this policy: if it has a trap's
+ * selectors it took the trap's place in the kernel. */
+void trap_policy_added(const kernel_policy_t *p, uint64_t ike_spi);
+/* A CHILD SA is removing this policy: true when it was a trap's place and
+ * the trap is back (the caller must not delete it). */
+bool trap_policy_released(const kernel_policy_t *p);
+/* An ACQUIRE for a trap's reqid: start its rule (or a CHILD SA in the IKE
+ * SA that served it), rate-limited.  False when the reqid is no trap's. */
+bool trap_acquire(engine_t *e, const kernel_event_t *ev);
 
 /* ------------------------------------------------------ informational.c */
 void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m);

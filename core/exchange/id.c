@@ -127,7 +127,10 @@ char *id_to_str(uint8_t type, chunk_t data, char *buf, size_t len)
 	default:
 		break;
 	}
-	size_t n = (size_t)snprintf(buf, len, "type%u:", type);
+	/* KEY_ID (opaque bytes) and types we do not know: hex, with the
+	 * prefix strongSwan uses for a KEY_ID so admins recognise it. */
+	size_t n = type == ID_KEY_ID ? (size_t)snprintf(buf, len, "@#")
+	                             : (size_t)snprintf(buf, len, "type%u:", type);
 	for (size_t i = 0; i < data.len && n + 3 < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%02x", data.ptr[i]);
 	return buf;

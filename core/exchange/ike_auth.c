@@ -143,6 +143,20 @@ void ike_auth_start(engine_t *e, ike_sa_t *sa)
 	message_destroy(m);
 }
 
+/* We refuse the responder's identity or AUTH.  It has already sent its
+ * AUTH and may consider the IKE SA up: tell it in an INFORMATIONAL of its
+ * own with AUTHENTICATION_FAILED (RFC 7296 §2.21.2), sent once (the SA is
+ * gone at once, nothing would retransmit it), then drop the SA. */
+static void refuse_responder(engine_t *e, ike_sa_t *sa, const char *why)
+{
+	message_t *n = sa_new_request(sa, EXCH_INFORMATIONAL);
+	message_add_notify(n, PROTO_NONE, chunk_empty, N_AUTHENTICATION_FAILED,
+	                   chunk_empty);
+	send_request(e, sa, n);
+	message_destroy(n);
+	ike_sa_delete(e, sa, why);
+}
+
 void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 {
 	notify_payload_t *n = message_find_notify(m, N_AUTHENTICATION_FAILED);
@@ -161,11 +175,11 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		char why[192];
 		snprintf(why, sizeof(why), "peer's identity %s does not match the "
 		         "rule's remote_id", ids);
-		ike_sa_delete(e, sa, why);
+		refuse_responder(e, sa, why);
 		return;
 	}
 	if (!verify_auth(sa, &idr->u.id, &auth->u.auth)) {
-		ike_sa_delete(e, sa, "peer's AUTH does not verify");
+		refuse_responder(e, sa, "peer's AUTH does not verify");
 		return;
 	}
 	/* Nonces for the CHILD SA's keys outlive the handshake state. */

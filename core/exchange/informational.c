@@ -64,6 +64,11 @@ void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		ike_sa_delete(e, sa, "deleted by the peer");
 	else if (err && sa->state < IKE_ESTABLISHED)
 		ike_sa_delete(e, sa, "peer reported an error during the handshake");
+	else if (err && err->type == N_AUTHENTICATION_FAILED)
+		/* The initiator refused our identity or AUTH after we sent
+		 * it (RFC 7296 §2.21.2): the IKE SA never came up for it. */
+		ike_sa_delete(e, sa, "peer refused our authentication "
+		              "(AUTHENTICATION_FAILED)");
 }
 
 void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m)

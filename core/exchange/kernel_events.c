@@ -11,6 +11,7 @@
 #include <ikev2d/kernel_ipsec.h>
 
 #include "exchange/tasks.h"
+#include "net/addr.h"
 
 /* ------------------------------------------------------ reqid map */
 
@@ -190,6 +191,56 @@ static void acquire_new(engine_t *e, const kernel_event_t *ev)
 	config_unref(cfg);
 }
 
+/* The peer's ESP-in-UDP arrives from another address or port (its NAT
+ * rebound): send IKE there too and move every CHILD SA of the IKE SA, as
+ * the kernel will see the peer's traffic from there from now on. */
+static void mapping_changed(ike_sa_t *sa, const kernel_event_t *ev)
+{
+	const struct sockaddr_storage *np = &ev->mapping.new_peer;
+	char o[ADDR_STRLEN], n[ADDR_STRLEN];
+	child_sa_t *c = child_find_by_spi(sa, ev->mapping.sa.spi, true);
+	if (!c)
+		c = child_find_by_spi(sa, ev->mapping.sa.spi, false);
+	if (!c) {
+		sa_log(sa, DBG_KERNEL, LVL_VERBOSE, "NAT mapping change for "
+		       "unknown CHILD SA %08x ignored", ev->mapping.sa.spi);
+		return;
+	}
+	if (!sa->natt) {
+		sa_log(sa, DBG_KERNEL, LVL_ERROR, "kernel reports a NAT mapping "
+		       "change for CHILD SA %08x_i, which is not UDP-encapsulated: "
+		       "ignored", c->spi_in);
+		return;
+	}
+	if (np->ss_family != sa->remote.ss_family || !addr_get_port(np) ||
+	    addr_is_any(np)) {
+		sa_log(sa, DBG_KERNEL, LVL_ERROR, "kernel reports a NAT mapping "
+		       "change for CHILD SA %08x_i to an unusable address: ignored",
+		       c->spi_in);
+		return;
+	}
+	if (addr_equals(np, &sa->remote)) {
+		sa_log(sa, DBG_KERNEL, LVL_VERBOSE, "NAT mapping change to %s: "
+		       "the peer is there already", addr_to_str(np, n, sizeof(n)));
+		return;
+	}
+	struct sockaddr_storage old = sa->remote;
+	sa->remote = *np;
+	int moved = 0, failed = 0;
+	for (c = sa->children; c; c = c->next) {
+		if (c->state == CHILD_CREATED || c->state == CHILD_DELETING)
+			continue;
+		if (child_move_peer(sa, c, &old))
+			moved++;
+		else
+			failed++;
+	}
+	sa_log(sa, DBG_KERNEL, LVL_OP, "NAT mapping changed: peer %s is now %s; "
+	       "IKE SA and %d CHILD SA%s follow%s", addr_to_str(&old, o, sizeof(o)),
+	       addr_to_str(np, n, sizeof(n)), moved, moved == 1 ? "" : "s",
+	       failed ? " (the kernel refused some: see above)" : "");
+}
+
 static void handle(engine_t *e, const kernel_event_t *ev)
 {
 	uint32_t reqid = ev->type == KERNEL_EV_EXPIRE ? ev->expire.reqid :
@@ -197,7 +248,7 @@ static void handle(engine_t *e, const kernel_event_t *ev)
 	                 ev->mapping.reqid;
 	uint64_t spi = reqid_map_get(e, reqid);
 	if (!spi) {
-		if (ev->type == KERNEL_EV_ACQUIRE)
+		if (ev->type == KERNEL_EV_ACQUIRE && !trap_acquire(e, ev))
 			acquire_new(e, ev);
 		return;   /* not ours */
 	}
@@ -224,16 +275,26 @@ static void handle(engine_t *e, const kernel_event_t *ev)
 		}
 		break;
 	}
-	case KERNEL_EV_ACQUIRE:
-		/* Traffic for a policy of ours without SAs: a new CHILD SA. */
+	case KERNEL_EV_ACQUIRE: {
+		/* Traffic for a policy of ours without SAs: a new CHILD SA,
+		 * unless one with the reqid is up (the ACQUIRE raced it). */
+		child_sa_t *up = NULL, *any = NULL;
 		for (child_sa_t *c = sa->children; c; c = c->next)
 			if (c->reqid == reqid) {
-				task_queue(e, sa, TASK_CHILD_CREATE, 0, c->cfg);
-				break;
+				any = any ? any : c;
+				if (c->state == CHILD_INSTALLED || c->state == CHILD_REKEYING)
+					up = c;
 			}
+		if (up)
+			sa_log(sa, DBG_KERNEL, LVL_VERBOSE, "ACQUIRE for reqid %u: "
+			       "CHILD SA %08x_i is up, nothing to start", reqid,
+			       up->spi_in);
+		else if (any)
+			task_queue(e, sa, TASK_CHILD_CREATE, 0, any->cfg);
 		break;
+	}
 	case KERNEL_EV_MAPPING:
-		sa_log(sa, DBG_KERNEL, LVL_VERBOSE, "kernel reports a NAT mapping change");
+		mapping_changed(sa, ev);
 		break;
 	}
 	engine_finish(e, sa);

@@ -6,6 +6,7 @@ libikev2d_la_SOURCES += \
 	core/exchange/ike_rekey.c \
 	core/exchange/kernel_events.c \
 	core/exchange/tasks.c \
+	core/exchange/trap.c \
 	core/exchange/cookie.c \
 	core/exchange/engine.c \
 	core/exchange/id.c \

@@ -303,8 +303,13 @@ void engine_receive(engine_t *e, packet_t *pkt)
 		bool answer = false;
 		m = unprotect(e, sa, pkt, m, &answer, &err);
 		if (!m) {
-			if (answer && !response)
+			if (answer && !response) {
+				/* answer is set only once the ICV verified, so
+				 * the request is genuine: answer it where it came
+				 * from (strongSwan's IKE_AUTH arrives on 4500). */
+				follow_peer(sa, pkt);
 				answer_codec_error(e, sa, &hdr, &err);
+			}
 			goto out;
 		}
 		follow_peer(sa, pkt);

@@ -1340,36 +1340,199 @@ bool kernel_null_acquire(kernel_null_t *kn, uint32_t reqid)
 	return found;
 }
 
+/* Whether a packed selector holds one address (family and bytes). */
+static bool cn_ts_holds(const cn_ts_t *ts, int family, const uint8_t *addr)
+{
+	size_t al = cn_addr_len((uint8_t)family);
+
+	return ts->family == family && memcmp(ts->from, addr, al) <= 0 &&
+	       memcmp(addr, ts->to, al) <= 0;
+}
+
+bool kernel_null_acquire_addr(kernel_null_t *kn,
+                              const struct sockaddr_storage *src,
+                              const struct sockaddr_storage *dst)
+{
+	kernel_event_t ev;
+	const cn_policy_t *best = NULL;
+	chunk_t s = ss_bytes(src), d = ss_bytes(dst);
+
+	if (!s.len || src->ss_family != dst->ss_family) {
+		log_error(DBG_KERNEL, "kernel-null: acquire needs two addresses of "
+		          "one family");
+		return false;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = KERNEL_EV_ACQUIRE;
+	pthread_mutex_lock(&kn->lock);
+	/* The outbound policy the packet hits: the one with the lowest
+	 * priority value among those whose selectors hold both addresses. */
+	for (size_t i = 0; i < kn->policies.n_buckets; i++)
+		for (policy_entry_t *e = kn->policies.buckets[i]; e; e = e->next) {
+			const cn_policy_t *p = &e->pol;
+			if (p->dir != KERNEL_DIR_OUT ||
+			    !cn_ts_holds(&p->src_ts, src->ss_family, s.ptr) ||
+			    !cn_ts_holds(&p->dst_ts, dst->ss_family, d.ptr))
+				continue;
+			if (!best || p->priority < best->priority)
+				best = p;
+		}
+	/* A kernel asks only when the policy has no SA to use. */
+	bool has_sa = false;
+	for (size_t i = 0; best && i < kn->sas.n_buckets && !has_sa; i++)
+		for (sa_entry_t *e = kn->sas.buckets[i]; e && !has_sa; e = e->next)
+			has_sa = e->kind == ENTRY_SA && e->rec.dir == KERNEL_DIR_OUT &&
+			         best->reqid && e->rec.reqid == best->reqid;
+	if (best && best->action == KERNEL_POLICY_PROTECT && !has_sa) {
+		/* The selectors narrowed to the packet, as XFRM reports them. */
+		ev.acquire.reqid = best->reqid;
+		cn_ts_unpack(&best->src_ts, &ev.acquire.src_ts);
+		cn_ts_unpack(&best->dst_ts, &ev.acquire.dst_ts);
+		memcpy(ev.acquire.src_ts.from, s.ptr, s.len);
+		memcpy(ev.acquire.src_ts.to, s.ptr, s.len);
+		memcpy(ev.acquire.dst_ts.from, d.ptr, d.len);
+		memcpy(ev.acquire.dst_ts.to, d.ptr, d.len);
+	}
+	bool found = best != NULL, protect = found && best->action == KERNEL_POLICY_PROTECT;
+	uint8_t action = found ? best->action : 0;
+	pthread_mutex_unlock(&kn->lock);
+	if (!found) {
+		log_error(DBG_KERNEL, "kernel-null: no outbound policy matches the "
+		          "packet: no ACQUIRE");
+		return false;
+	}
+	if (protect && has_sa) {
+		log_verbose(DBG_KERNEL, "kernel-null: the packet's policy has an "
+		            "SA: no ACQUIRE");
+		return true;
+	}
+	if (!protect) {
+		log_error(DBG_KERNEL, "kernel-null: the outbound policy the packet "
+		          "matches says %s: no ACQUIRE",
+		          kernel_action_name((kernel_policy_action_t)action));
+		return false;
+	}
+	kernel_ipsec_raise(&ev);
+	return true;
+}
+
+bool kernel_null_mapping(kernel_null_t *kn, const kernel_sa_id_t *id,
+                         const struct sockaddr_storage *new_peer)
+{
+	kernel_event_t ev;
+	sa_entry_t *e;
+	const char *why = NULL;
+
+	if (!ss_bytes(new_peer).len || !ss_port(new_peer)) {
+		log_error(DBG_KERNEL, "kernel-null: a NAT mapping needs the peer's "
+		          "new address and a port 1..65535");
+		return false;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = KERNEL_EV_MAPPING;
+	pthread_mutex_lock(&kn->lock);
+	e = find_sa(kn, id);
+	if (!e || e->kind != ENTRY_SA)
+		why = "no such SA";
+	else if (!e->rec.encap)
+		why = "the SA is not UDP-encapsulated";
+	else if (e->rec.id.dst.family != new_peer->ss_family)
+		why = "the new address is of another family";
+	if (!why) {
+		cn_sa_id_unpack(&e->rec.id, &ev.mapping.sa);
+		ev.mapping.reqid = e->rec.reqid;
+		ev.mapping.new_peer = *new_peer;
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (why) {
+		log_error(DBG_KERNEL, "kernel-null: no NAT mapping change for SA "
+		          "%08x: %s", id->spi, why);
+		return false;
+	}
+	kernel_ipsec_raise(&ev);
+	return true;
+}
+
+/* An address (no port) into a sockaddr; false if it is none. */
+static bool parse_ip(const char *text, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &((struct sockaddr_in *)ss)->sin_addr) == 1)
+		ss->ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, text, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1)
+		ss->ss_family = AF_INET6;
+	else
+		return false;
+	return true;
+}
+
+/* A decimal number without sign, within 0..max; false otherwise. */
+static bool parse_num(const char *text, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!*text || *text < '0' || *text > '9')
+		return false;
+	errno = 0;
+	*out = strtoul(text, &end, 10);
+	return !errno && !*end && *out <= max;
+}
+
+#define CTL_USAGE "want 'expire soft|hard <spi hex> <dst ip>', 'acquire " \
+	"<reqid>', 'acquire <src ip> <dst ip>' or 'mapping <spi hex> <dst ip> " \
+	"<new peer ip> <new peer port>'"
+
 bool kernel_null_command(kernel_null_t *kn, const char *line)
 {
 	char verb[16], kind[8], ip[INET6_ADDRSTRLEN + 1];
-	unsigned long spi, reqid;
+	char a1[INET6_ADDRSTRLEN + 1], a2[INET6_ADDRSTRLEN + 1], a3[8];
+	unsigned long spi, reqid, port;
 	kernel_sa_id_t id;
+	int end = 0;
 
 	if (sscanf(line, "%15s", verb) != 1)
 		goto bad;
 	if (strcmp(verb, "acquire") == 0) {
-		int end = 0;
-		if (sscanf(line, "%*s %lu%n", &reqid, &end) != 1 ||
-		    reqid > UINT32_MAX || line[end] != '\0' || strchr(line, '-'))
+		struct sockaddr_storage src, dst;
+		if (sscanf(line, "%*s %46s %46s%n", a1, a2, &end) == 2 &&
+		    line[end] == '\0') {
+			if (!parse_ip(a1, &src) || !parse_ip(a2, &dst))
+				goto bad;
+			return kernel_null_acquire_addr(kn, &src, &dst);
+		}
+		end = 0;
+		if (sscanf(line, "%*s %46s%n", a1, &end) != 1 ||
+		    line[end] != '\0' || !parse_num(a1, UINT32_MAX, &reqid))
 			goto bad;
 		return kernel_null_acquire(kn, (uint32_t)reqid);
 	}
+	if (strcmp(verb, "mapping") == 0) {
+		struct sockaddr_storage peer;
+		if (sscanf(line, "%*s %lx %46s %46s %7s%n", &spi, ip, a1, a3,
+		           &end) != 4 || line[end] != '\0' || spi > UINT32_MAX ||
+		    strchr(line, '-') || !parse_num(a3, 65535, &port) || !port)
+			goto bad;
+		memset(&id, 0, sizeof(id));
+		id.spi = (uint32_t)spi;
+		id.protocol = KERNEL_PROTO_ESP;
+		if (!parse_ip(ip, &id.dst) || !parse_ip(a1, &peer))
+			goto bad;
+		if (peer.ss_family == AF_INET)
+			((struct sockaddr_in *)&peer)->sin_port = htons((uint16_t)port);
+		else
+			((struct sockaddr_in6 *)&peer)->sin6_port = htons((uint16_t)port);
+		return kernel_null_mapping(kn, &id, &peer);
+	}
 	if (strcmp(verb, "expire") == 0) {
-		int end = 0;
 		if (sscanf(line, "%*s %7s %lx %46s%n", kind, &spi, ip, &end) != 3 ||
-		    line[end] != '\0' ||
+		    line[end] != '\0' || strchr(line, '-') ||
 		    spi > UINT32_MAX ||
 		    (strcmp(kind, "soft") != 0 && strcmp(kind, "hard") != 0))
 			goto bad;
 		memset(&id, 0, sizeof(id));
 		id.spi = (uint32_t)spi;
 		id.protocol = KERNEL_PROTO_ESP;
-		if (inet_pton(AF_INET, ip, &((struct sockaddr_in *)&id.dst)->sin_addr) == 1)
-			id.dst.ss_family = AF_INET;
-		else if (inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)&id.dst)->sin6_addr) == 1)
-			id.dst.ss_family = AF_INET6;
-		else
+		if (!parse_ip(ip, &id.dst))
 			goto bad;
 		if (!kernel_null_expire(kn, &id, strcmp(kind, "hard") == 0)) {
 			log_error(DBG_KERNEL, "kernel-null: no SA %08lx to %s for %s",
@@ -1379,8 +1542,7 @@ bool kernel_null_command(kernel_null_t *kn, const char *line)
 		return true;
 	}
 bad:
-	log_error(DBG_KERNEL, "kernel-null: bad control command '%.64s' (want "
-	          "'expire soft|hard <spi hex> <dst ip>' or 'acquire <reqid>')",
-	          line);
+	log_error(DBG_KERNEL, "kernel-null: bad control command '%.64s' ("
+	          CTL_USAGE ")", line);
 	return false;
 }

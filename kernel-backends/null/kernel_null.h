@@ -80,10 +80,23 @@ bool kernel_null_set_usage(kernel_null_t *kn, const kernel_sa_id_t *id,
  * removes it), ACQUIRE for the OUT policy with this reqid. */
 bool kernel_null_expire(kernel_null_t *kn, const kernel_sa_id_t *id, bool hard);
 bool kernel_null_acquire(kernel_null_t *kn, uint32_t reqid);
+/* ACQUIRE for a packet from src to dst (addresses only): the outbound
+ * policy whose selectors hold both (lowest priority value first) must
+ * protect; its selectors narrowed to the two addresses are reported. */
+bool kernel_null_acquire_addr(kernel_null_t *kn,
+                              const struct sockaddr_storage *src,
+                              const struct sockaddr_storage *dst);
+/* NAT mapping change (KERNEL_EV_MAPPING) for an installed UDP-encapsulated
+ * SA: the peer's ESP-in-UDP now comes from new_peer (address and port).
+ * Only raises the event; the engine's update_sa records the change. */
+bool kernel_null_mapping(kernel_null_t *kn, const kernel_sa_id_t *id,
+                         const struct sockaddr_storage *new_peer);
 
 /* Parse and run one control command (the control FIFO uses this):
  *   expire soft|hard <spi hex> <dst ip>
  *   acquire <reqid>
+ *   acquire <src ip> <dst ip>                  (a packet's addresses)
+ *   mapping <spi hex> <dst ip> <new peer ip> <new peer port>
  * Returns false (logged) on a bad command or unknown SA/policy. */
 bool kernel_null_command(kernel_null_t *kn, const char *line);
 

@@ -7,7 +7,8 @@
  *   state_file       path rewritten after every change (format: kernel_null.h)
  *   control          path of a FIFO created at load; each line written to it
  *                    is a command for kernel_null_command() ("expire soft
- *                    <spi> <dst>", "acquire <reqid>")
+ *                    <spi> <dst>", "acquire <reqid>", "acquire <src> <dst>",
+ *                    "mapping <spi> <dst> <new ip> <new port>")
  *   spi_timeout_ms   how long a reserved SPI lives unused (default 30000)
  */
 #include <errno.h>

@@ -266,6 +266,7 @@ START_TEST(valid_file_values)
 	ck_assert_int_eq(r->remote_id[1].type, ID_IPV4_ADDR);
 	ck_assert(range_is(&r->remote_id[1].addr, "198.51.100.0", "198.51.100.255"));
 	ck_assert(!r->auto_start);
+	ck_assert(!r->on_demand);
 	ck_assert_uint_eq(r->dpd_interval_secs, 30);
 	ck_assert_uint_eq(r->ikesa_lifetime_secs, 7200);
 	ck_assert(chunk_equals(r->local_key, chunk_from_str("correct horse battery staple")));
@@ -365,6 +366,7 @@ START_TEST(valid_file_values)
 	ck_assert_uint_eq(r->remote_id[0].data.len, 0);
 	ck_assert_uint_eq(r->ikesa_lifetime_secs, 3600);
 	ck_assert(r->auto_start);
+	ck_assert(r->on_demand);
 	ck_assert_int_eq(r->n_remote_addr, 1);
 	ck_assert(range_is(&r->remote_addr[0], "203.0.113.5", NULL));
 	ck_assert_uint_eq(r->dpd_interval_secs, 0);

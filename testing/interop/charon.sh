@@ -9,7 +9,10 @@
 #
 # Keys: local remote local_id remote_id psk proposals esp local_ts remote_ts
 # kernel (libipsec|netlink) mobike (yes|no) dpd rekey_time child_rekey_time
-# loglevel.  The connection is "peer", its child "net".
+# loglevel mode (tunnel|transport) conf (raw strongswan.conf lines for the
+# charon section).  An id with blanks or commas (a DN) is given with its
+# double quotes: local_id='"C=CH, O=x, CN=y"'.  The connection is "peer",
+# its child "net".
 #
 # charon has its pid file at a compiled-in path (/run/charon.pid); each
 # instance runs with DIR/run mounted over /run in its own mount namespace
@@ -33,8 +36,8 @@ charon_start() {
 	local dir=$1 ns=$2; shift 2
 	local local= remote= local_id= remote_id= psk=secret
 	local proposals=aes128-sha256-ecp256 esp=aes128gcm16 lts=dynamic rts=dynamic
-	local kernel=libipsec mobike=no dpd=0 rekey=0 crekey=0 loglevel=1
-	local kv k v kplugins
+	local kernel=libipsec mobike=no dpd=0 rekey=0 crekey=0 loglevel=1 mode=tunnel
+	local kv k v kplugins conf=
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
 		case $k in
@@ -43,7 +46,7 @@ charon_start() {
 		esp) esp=$v ;; local_ts) lts=$v ;; remote_ts) rts=$v ;;
 		kernel) kernel=$v ;; mobike) mobike=$v ;; dpd) dpd=$v ;;
 		rekey_time) rekey=$v ;; child_rekey_time) crekey=$v ;;
-		loglevel) loglevel=$v ;;
+		loglevel) loglevel=$v ;; mode) mode=$v ;; conf) conf=$v ;;
 		*) echo "charon_start: unknown key $k" >&2; return 1 ;;
 		esac
 	done
@@ -60,6 +63,7 @@ charon {
 	install_virtual_ip = no
 	retransmit_tries = 3
 	retransmit_timeout = 1.0
+	$conf
 	filelog {
 		charon {
 			# a file of its own: charon flushes it line by line, which
@@ -102,6 +106,7 @@ connections {
 				local_ts = $lts
 				remote_ts = $rts
 				esp_proposals = $esp
+				mode = $mode
 				rekey_time = $crekey
 			}
 		}

@@ -21,8 +21,18 @@
 #                    keepalives (one 0xFF byte to port 4500) from behind it
 #   cookie           ikev2d demands a COOKIE from charon's IKE_SA_INIT
 #                    (cookie_threshold = 0) and charon retries with it
+#   cookie-init      charon demands a COOKIE from ikev2d's IKE_SA_INIT
+#                    (cookie_threshold = 1, one half-open SA made first by
+#                    testing/netns/ikev2_probe.py) and ikev2d retries with it
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
+#   retransmit       lost messages: charon's IKE_AUTH response is dropped
+#                    once (nftables in its namespace) and ikev2d retransmits;
+#                    then ikev2d's IKE_AUTH response is dropped once and
+#                    ikev2d answers charon's retransmit from the stored
+#                    response; both SAs come up; then charon's answers are
+#                    dropped for good and ikev2d gives up after its retry
+#                    limit with no SA left
 #   invalid-ke       the initiator's KE is of a group the responder does not
 #                    pick: INVALID_KE_PAYLOAD(group) and a retry with that
 #                    group, ikev2d as initiator (ecp256 first, charon takes
@@ -34,18 +44,19 @@
 # ESP algorithm, UDP encapsulation).  Exit 0 pass, 77 skip, 1 fail; as root.
 . "$(dirname "$0")/../netns/lib.sh"
 . "$(dirname "$0")/charon.sh"
+. "$(dirname "$0")/checks.sh"
 
 scenario=${1:-proposals-init}
 need_root
 need_charon
 case $scenario in
-proposals-init|proposals-resp|ids|wrong-psk|mismatch|invalid-ke) require_cap ike ;;
+proposals-init|proposals-resp|ids|wrong-psk|mismatch|invalid-ke|retransmit) require_cap ike ;;
 rekey-child) require_cap ike rekey-child ;;
 rekey-ike)   require_cap ike rekey-ike ;;
 delete)      require_cap ike delete ;;
 natt)        require_cap ike natt ;;
 natt-keepalive) require_cap ike natt natt-keepalive ;;
-cookie)      require_cap ike cookie ;;
+cookie|cookie-init) require_cap ike cookie ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -109,74 +120,6 @@ charon_up() {   # key=value...
 		local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 esp=aes128gcm16 "$@"
 }
 
-restart_pair() {   # clear both, for the next round
-	charon_stop "$C"
-	[ -f "$O/daemon.pid" ] && stop_daemon "$O"
-	wait_ports_free $NO
-	rm -rf "$C" "$O"
-}
-
-# Both sides agree on one CHILD SA: charon's in = our out and back, and our
-# ESP record matches what was negotiated.
-check_child() {   # what
-	local c_in c_out o_in o_out
-	if ! wait_for 15 charon_child_installed "$C"; then
-		charon_sas "$C"; show_state "$O" ikev2d
-		fail "$1: charon has no INSTALLED CHILD SA"
-		return 1
-	fi
-	if ! wait_for 5 sh -c "[ \$(grep -c '^sa ' '$O/kernel.state') -eq 2 ]"; then
-		show_state "$O" ikev2d
-		fail "$1: ikev2d did not record one CHILD SA (2 SAs)"
-		return 1
-	fi
-	c_in=$(charon_child_spis "$C" in); c_out=$(charon_child_spis "$C" out)
-	o_in=$(sa_spis "$O" in); o_out=$(sa_spis "$O" out)
-	[ "$c_in" = "$o_out" ] && [ "$c_out" = "$o_in" ] || {
-		charon_sas "$C"; show_state "$O" ikev2d
-		fail "$1: SPIs differ: charon in=$c_in out=$c_out, ikev2d in=$o_in out=$o_out"
-		return 1
-	}
-	charon_child_line "$C" | grep -q "ESP:AES_GCM_16-128" ||
-		fail "$1: charon's ESP algorithm: $(charon_child_line "$C")"
-	[ "$(sa_field "$O" out encr | sort -u)" = aes-gcm-16 ] &&
-	[ "$(sa_field "$O" out encr_keylen | sort -u)" = 128 ] ||
-		fail "$1: ikev2d's ESP algorithm: $(sa_field "$O" out encr) $(sa_field "$O" out encr_keylen)"
-	# libipsec always encapsulates: so must we, on port 4500
-	[ "$(sa_field "$O" out encap | sort -u)" = yes ] ||
-		fail "$1: ikev2d did not use UDP encapsulation towards libipsec"
-	[ "$(sa_field "$O" out dst | sort -u)" = "$CHARON_IP[4500]" ] ||
-		fail "$1: outbound SA destination $(sa_field "$O" out dst)"
-	log "$1: CHILD SA charon in $c_in / out $c_out = ikev2d out / in"
-}
-
-check_ike() {   # what charon-alg-line [ikev2d-alg-name]
-	if ! wait_for 15 charon_ike_established "$C"; then
-		charon_sas "$C"; tail -30 "$O/daemon.log"
-		fail "$1: charon has no ESTABLISHED IKE SA"
-		return 1
-	fi
-	local algs spis line
-	algs=$(charon_ike_algs "$C")
-	[ "$algs" = "$2" ] || fail "$1: charon reports $algs, expected $2"
-	spis=$(charon_ike_spis "$C")
-	log "$1: IKE SA $spis $algs"
-	# ikev2d's own account: the same SPIs on its "IKE SA established" line,
-	# with the algorithms it negotiated
-	if wait_for 5 sh -c "grep -i 'IKE SA established' '$O/daemon.log' | grep '${spis% *}' | grep -q '${spis#* }'"; then
-		line=$(grep -i 'IKE SA established' "$O/daemon.log" | grep "${spis% *}" | tail -1)
-		log "$1: ikev2d: ${line#* op }"
-		if [ -n "${3:-}" ]; then
-			case $line in *" $3,"*|*" $3 "*) ;; *) fail "$1: ikev2d reports other IKE algorithms than $3" ;; esac
-		fi
-	else
-		fail "$1: ikev2d logged no established IKE SA with charon's SPIs $spis"
-	fi
-}
-
-both_empty() {
-	[ -z "$(charon_ike_state "$C")" ] && [ "$(sa_count "$O")" -eq 0 ]
-}
 
 case $scenario in
 proposals-init|proposals-resp)
@@ -306,6 +249,21 @@ cookie)
 	grep -q "parsed IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
 		fail "charon never received a COOKIE from ikev2d"
 	;;
+cookie-init)
+	topology_direct
+	charon_up "proposals=aes128-sha256-ecp256,aes128-sha256-x25519" \
+		"conf=cookie_threshold = 1
+	half_open_timeout = 60" || finish
+	# one half-open IKE SA at charon, so the next IKE_SA_INIT meets its threshold
+	ip netns exec $NO python3 "$top_srcdir/testing/netns/ikev2_probe.py" $CHARON_IP valid ||
+		fail "charon did not answer the probe's IKE_SA_INIT"
+	ours_config auto_start=true
+	start_daemon $NO "$O" || finish
+	check_ike "through charon's COOKIE" $DEFAULT_ALGS && check_child "through charon's COOKIE"
+	grep -q "generating IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
+		fail "charon never demanded a COOKIE"
+	grep -q "responder demands a COOKIE" "$O/daemon.log" || fail "ikev2d logged nothing about the COOKIE"
+	;;
 wrong-psk)
 	topology_direct
 	for role in init resp; do
@@ -341,6 +299,78 @@ mismatch)
 	grep -qi "proposal" "$O/daemon.log" || fail "ikev2d logged nothing about the proposal mismatch"
 	[ "$(sa_count "$O")" -eq 0 ] || fail "SAs installed without agreement"
 	daemon_alive "$O" || fail "ikev2d died"
+	;;
+retransmit)
+	topology_direct
+	# drop_once NS: drop the next large UDP datagram leaving NS from port
+	# 4500 (IKE_AUTH runs there towards libipsec); the caller then removes
+	# the rule, so exactly one is lost
+	drop_once() {
+		ip netns exec "$1" nft -f - <<'EOF' || fail "nft in $1"
+table inet io_drop {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp sport 4500 udp length > 100 counter drop
+	}
+}
+EOF
+	}
+	drop_undo() { ip netns exec "$1" nft delete table inet io_drop 2>/dev/null; }
+	dropped() { ip netns exec "$1" nft list table inet io_drop 2>/dev/null | grep -q "counter packets [1-9]"; }
+	RETRY='extra_daemon=retry_timer_init_ms = 500; retry_limit = 3;'
+	log "--- charon's IKE_AUTH response lost once: ikev2d retransmits"
+	charon_up || finish
+	drop_once $NC
+	ours_config "$RETRY" auto_start=true
+	start_daemon $NO "$O" || finish
+	wait_for 10 dropped $NC || fail "nothing dropped in charon's namespace"
+	drop_undo $NC
+	check_ike "after ikev2d's retransmit" $DEFAULT_ALGS && check_child "after ikev2d's retransmit"
+	grep -q "retransmit 1 of IKE_AUTH request 1" "$O/daemon.log" ||
+		fail "ikev2d logged no retransmit of its IKE_AUTH request"
+	grep -q "received retransmit of request with ID 1, retransmitting response" "$C/charon.log" ||
+		fail "charon did not see ikev2d's retransmitted IKE_AUTH request"
+	restart_pair
+	log "--- ikev2d's IKE_AUTH response lost once: charon retransmits, ikev2d resends"
+	ours_config "$RETRY"
+	start_daemon $NO "$O" || finish
+	charon_up || finish
+	drop_once $NO
+	( wait_for 10 dropped $NO && drop_undo $NO ) & undo=$!
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-rt.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-rt.log"; fail "charon's initiation failed"; }
+	wait $undo
+	check_ike "after charon's retransmit" $DEFAULT_ALGS && check_child "after charon's retransmit"
+	grep -q "retransmit 1 of request with message ID 1" "$C/charon.log" ||
+		fail "charon logged no retransmit of its IKE_AUTH request"
+	grep -q "retransmitted request 1, sending our response again" "$O/daemon.log" ||
+		fail "ikev2d did not answer the retransmit from its stored response"
+	[ "$(grep -c "IKE SA established" "$O/daemon.log")" -eq 1 ] ||
+		fail "ikev2d processed the retransmitted IKE_AUTH twice"
+	restart_pair
+	log "--- charon never answers IKE_AUTH: ikev2d gives up after its retry limit"
+	charon_up || finish
+	ip netns exec $NC nft -f - <<'EOF' || fail "nft"
+table inet io_drop {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		udp sport 4500 counter drop
+	}
+}
+EOF
+	ours_config "$RETRY" auto_start=true
+	start_daemon $NO "$O" || finish
+	if wait_for 20 grep -q "peer unreachable" "$O/daemon.log"; then
+		log "ikev2d: $(grep -m1 'peer unreachable' "$O/daemon.log" | sed 's/.* op //')"
+	else
+		fail "ikev2d did not give up on an unanswered IKE_AUTH"
+	fi
+	n=$(grep -c "retransmit [0-9]* of IKE_AUTH" "$O/daemon.log")
+	[ "$n" -eq 3 ] || fail "expected 3 retransmits (retry_limit = 3), saw $n"
+	sleep 1
+	[ "$(sa_count "$O")" -eq 0 ] || fail "ikev2d left SAs after giving up"
+	daemon_alive "$O" || fail "ikev2d died"
+	drop_undo $NC
 	;;
 invalid-ke)
 	topology_direct

@@ -300,6 +300,94 @@ START_TEST(test_injected_events)
 }
 END_TEST
 
+/* "acquire <src> <dst>": the outbound policy holding both addresses,
+ * its selectors narrowed to them; none when an SA serves the policy. */
+START_TEST(test_acquire_by_packet)
+{
+	kernel_policy_t p = out_policy(9), pass = out_policy(0);
+	kernel_sa_t sa = gcm_sa(0x3000);
+
+	ck_assert(kernel_add_policy(&p));
+	ck_assert(kernel_null_command(kn, "acquire 10.1.3.4 10.2.0.5"));
+	ck_assert(wait_events(1, 1000));
+	ck_assert_int_eq(events[0].type, KERNEL_EV_ACQUIRE);
+	ck_assert_uint_eq(events[0].acquire.reqid, 9);
+	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+	ck_assert_str_eq(kernel_ts_to_str(&events[0].acquire.src_ts, s, sizeof(s)),
+	                 "10.1.3.4[0/0-65535]");
+	ck_assert_str_eq(kernel_ts_to_str(&events[0].acquire.dst_ts, d, sizeof(d)),
+	                 "10.2.0.5[0/0-65535]");
+	/* outside the selectors, other family, garbage: refused */
+	ck_assert(!kernel_null_command(kn, "acquire 10.1.3.4 10.2.0.6"));
+	ck_assert(!kernel_null_command(kn, "acquire 10.3.0.1 10.2.0.5"));
+	ck_assert(!kernel_null_command(kn, "acquire 10.1.3.4 2001:db8::1"));
+	ck_assert(!kernel_null_command(kn, "acquire 10.1.3.4 10.2.0.5 x"));
+	ck_assert(!kernel_null_command(kn, "acquire 10.1.3 10.2.0.5"));
+	/* an SA with the policy's reqid serves it: no ACQUIRE */
+	sa.dir = KERNEL_DIR_OUT;
+	sa.reqid = 9;
+	ck_assert(kernel_add_sa(&sa));
+	ck_assert(kernel_null_command(kn, "acquire 10.1.3.4 10.2.0.5"));
+	ck_assert(kernel_del_sa(&sa.id));
+	/* a higher-priority pass policy for the same traffic wins */
+	pass.action = KERNEL_POLICY_PASS;
+	pass.priority = 1;
+	pass.src_ts.to[2] = 0x00;      /* 10.1.0.0-10.1.0.255 */
+	pass.src_ts.to[3] = 0xff;
+	p.priority = 10;
+	ck_assert(kernel_add_policy(&p));
+	ck_assert(kernel_add_policy(&pass));
+	ck_assert(!kernel_null_command(kn, "acquire 10.1.0.9 10.2.0.5"));
+	ck_assert(kernel_null_command(kn, "acquire 10.1.1.9 10.2.0.5"));
+	ck_assert(wait_events(2, 1000));
+	ck_assert_int_eq(atomic_load(&n_events), 2);
+}
+END_TEST
+
+/* "mapping <spi> <dst> <ip> <port>": a MAPPING event for an installed
+ * UDP-encapsulated SA, refused for anything else. */
+START_TEST(test_mapping_event)
+{
+	kernel_sa_t sa = gcm_sa(0x4000), plain = gcm_sa(0x4001);
+
+	sa.encap = true;
+	sa.id.dst = ip4("10.0.0.1", 4500);
+	sa.src = ip4("10.0.0.2", 4500);
+	ck_assert(kernel_add_sa(&sa));
+	ck_assert(kernel_add_sa(&plain));
+	ck_assert(kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9.9 40000"));
+	ck_assert(wait_events(1, 1000));
+	ck_assert_int_eq(events[0].type, KERNEL_EV_MAPPING);
+	ck_assert_uint_eq(events[0].mapping.sa.spi, 0x4000);
+	ck_assert_uint_eq(events[0].mapping.reqid, 7);
+	const struct sockaddr_in *np = (const struct sockaddr_in *)&events[0].mapping.new_peer;
+	ck_assert_int_eq(np->sin_family, AF_INET);
+	ck_assert_uint_eq(ntohs(np->sin_port), 40000);
+	ck_assert_uint_eq(ntohl(np->sin_addr.s_addr), 0x0a090909);
+	/* the backend only reports: the SA is unchanged until update_sa */
+	kernel_null_sa_t rec;
+	ck_assert(kernel_null_get_sa(kn, &sa.id, &rec));
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&rec.sa.src)->sin_port), 4500);
+	struct sockaddr_storage nsrc = ip4("10.9.9.9", 40000), ndst = ip4("10.0.0.1", 4500);
+	ck_assert(kernel_update_sa(&sa.id, &nsrc, &ndst, true));
+	ck_assert(kernel_null_get_sa(kn, &sa.id, &rec));
+	ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&rec.sa.src)->sin_port), 40000);
+	/* refused: not encapsulated, unknown, bad port/address/arity */
+	ck_assert(!kernel_null_command(kn, "mapping 4001 10.0.0.1 10.9.9.9 40000"));
+	ck_assert(!kernel_null_command(kn, "mapping 4999 10.0.0.1 10.9.9.9 40000"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9.9 0"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9.9 65536"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9.9 -5"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9.9 4x"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9 40000"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 2001:db8::1 40000"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9.9"));
+	ck_assert(!kernel_null_command(kn, "mapping 4000 10.0.0.1 10.9.9.9 40000 1"));
+	usleep(50 * 1000);
+	ck_assert_int_eq(atomic_load(&n_events), 1);
+}
+END_TEST
+
 START_TEST(test_usage_limits)
 {
 	kernel_sa_t sa = gcm_sa(0x2000);
@@ -486,6 +574,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_policies);
 	tcase_add_test(tc, test_injected_events);
+	tcase_add_test(tc, test_acquire_by_packet);
+	tcase_add_test(tc, test_mapping_event);
 	tcase_add_test(tc, test_usage_limits);
 	tcase_add_test(tc, test_time_lifetimes);
 	tcase_add_test(tc, test_soft_by_usage_then_hard_by_time);

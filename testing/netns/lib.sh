@@ -15,7 +15,8 @@
 # `in.ikev2d -V` contains NAME, and is skipped (exit 77, saying why)
 # otherwise.  Names used: ike (IKE_SA_INIT + IKE_AUTH with PSK and the first
 # CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd, delete, natt,
-# cookie.
+# cookie, natt-keepalive, acquire, expire, mapping, ipv6, id-types,
+# asym-psk (see ENGINE_CAPABILITIES in core/exchange/engine.h).
 
 set -u
 

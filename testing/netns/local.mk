@@ -4,10 +4,14 @@
 dist_noinst_SCRIPTS += \
 	testing/netns/lib.sh \
 	testing/netns/two-daemons.sh \
+	testing/netns/ipv6-psk.sh \
+	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/checks.sh \
+	testing/interop/ipv6-ids.sh \
 	testing/demo.sh \
 	testing/suites/badinput-flood.sh \
 	testing/suites/badinput-garbage.sh \
@@ -15,21 +19,31 @@ dist_noinst_SCRIPTS += \
 	testing/suites/badinput-replay.sh \
 	testing/suites/demo.sh \
 	testing/suites/interop-cookie.sh \
+	testing/suites/interop-cookie-init.sh \
 	testing/suites/interop-delete.sh \
+	testing/suites/interop-id-mismatch.sh \
+	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-invalid-ke.sh \
+	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt.sh \
 	testing/suites/interop-natt-keepalive.sh \
 	testing/suites/interop-proposals-init.sh \
 	testing/suites/interop-proposals-resp.sh \
+	testing/suites/interop-retransmit.sh \
 	testing/suites/interop-rekey-child.sh \
 	testing/suites/interop-rekey-ike.sh \
 	testing/suites/interop-wrong-psk.sh \
+	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \
 	testing/suites/netns-collision.sh \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
+	testing/suites/netns-ipv6.sh \
+	testing/suites/netns-kernel-acquire.sh \
+	testing/suites/netns-kernel-expire.sh \
+	testing/suites/netns-kernel-mapping.sh \
 	testing/suites/netns-reload.sh \
 	testing/suites/netns-rekey.sh
 EXTRA_DIST += testing/netns/README.md

@@ -1,0 +1,201 @@
+#!/bin/bash
+# ipv6-ids.sh SCENARIO - in.ikev2d against Debian's strongSwan charon over
+# IPv6, and with the identity types interop.sh does not cover (it does IPv4
+# addresses and FQDNs).  Same harness as interop.sh: charon with --kernel
+# libipsec in its own namespace, ikev2d with the null backend in another.
+#
+#   ipv6          IKE over IPv6 (UDP 500, then 4500: libipsec fakes a NAT),
+#                 rules with IPv6 addresses and IPv6 traffic selectors,
+#                 IPv6-address identities; ikev2d as initiator, then as
+#                 responder.  charon must not believe ikev2d is behind a NAT
+#                 (our NAT_DETECTION hashes over IPv6 are right).
+#   id-types      RFC822 address, DN, KEY_ID and IPv6 address identities,
+#                 each with ikev2d as initiator and as responder: charon
+#                 shows our identity, ikev2d logs charon's
+#   id-mismatch   charon's identity is not the one our rule expects:
+#                 as responder ikev2d answers AUTHENTICATION_FAILED; as
+#                 initiator it refuses charon's AUTH and deletes the IKE SA.
+#                 Nothing is left on either side.
+#
+# Exit 0 pass, 77 skip (with the reason), 1 fail.  Run as root.
+. "$(dirname "$0")/../netns/lib.sh"
+. "$(dirname "$0")/charon.sh"
+. "$(dirname "$0")/checks.sh"
+
+scenario=${1:-ipv6}
+need_root
+need_charon
+case $scenario in
+ipv6)     require_cap ike ipv6 ;;
+id-types) require_cap ike ipv6 id-types ;;
+id-mismatch) require_cap ike id-types ;;
+*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
+
+mkwork "v6-io-$scenario"
+O=$WORK/ours C=$WORK/charon
+NO=v6-io-a NC=v6-io-c
+PSK=interop-v6-secret
+DEFAULT_XFORM='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; }'
+DEFAULT_ALGS="AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256 aes-cbc-128/hmac-sha256-128/prf-hmac-sha256/ecp256"
+
+# Two namespaces on a veth pair, dual stack.  IPv6 without duplicate address
+# detection (nodad) so the addresses are usable at once.  Each side has an
+# address inside its own traffic selector on lo (libipsec needs one).
+ns_add $NO; ns_add $NC
+ip link add v6-io-va netns $NO type veth peer name v6-io-vc netns $NC ||
+	{ fail "veth v6-io-va/v6-io-vc"; finish; }
+ip -n $NO addr add 10.76.0.1/24 dev v6-io-va
+ip -n $NC addr add 10.76.0.2/24 dev v6-io-vc
+ip -n $NO addr add fd00:76::1/64 dev v6-io-va nodad
+ip -n $NC addr add fd00:76::2/64 dev v6-io-vc nodad
+ip -n $NO link set v6-io-va up
+ip -n $NC link set v6-io-vc up
+ip -n $NO addr add 10.76.1.1/32 dev lo
+ip -n $NC addr add 10.76.2.1/32 dev lo
+ip -n $NO addr add fd00:76:1::1/128 dev lo nodad
+ip -n $NC addr add fd00:76:2::1/128 dev lo nodad
+
+# use_family 4|6: the addresses and selectors of the next round
+use_family() {
+	if [ "$1" = 6 ]; then
+		OURS_IP=fd00:76::1 CHARON_IP=fd00:76::2
+		OURS_TS=fd00:76:1::/64 CHARON_TS=fd00:76:2::/64
+	else
+		OURS_IP=10.76.0.1 CHARON_IP=10.76.0.2
+		OURS_TS=10.76.1.0/24 CHARON_TS=10.76.2.0/24
+	fi
+}
+
+# ours_config ROLE(init|resp) key=value...
+ours_config() {
+	local role=$1; shift
+	write_config "$O" label=to_charon local=$OURS_IP remote=$CHARON_IP \
+		psk=$PSK local_ts=$OURS_TS remote_ts=$CHARON_TS \
+		"ike_xform=$DEFAULT_XFORM" \
+		auto_start=$([ "$role" = init ] && echo true || echo false) "$@"
+}
+
+# charon_up key=value... (charon's local_id/remote_id must be given)
+charon_up() {
+	charon_start "$C" $NC local=$CHARON_IP remote=$OURS_IP psk=$PSK \
+		local_ts=$CHARON_TS remote_ts=$OURS_TS esp=aes128gcm16 "$@"
+}
+
+# charon initiates when ikev2d is the responder
+maybe_initiate() {   # role
+	[ "$1" = resp ] || return 0
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate.log"; log "charon's initiation reported failure"; }
+}
+
+# The identity charon shows for its peer ("remote 'x' @ addr[port]").
+charon_remote_id() {
+	charon_sas "$C" | sed -n "s/^  remote '\(.*\)' @ .*/\1/p" | head -1
+}
+
+case $scenario in
+ipv6)
+	use_family 6
+	for role in init resp; do
+		log "--- IPv6, ikev2d $role"
+		ours_config $role
+		start_daemon $NO "$O" || break
+		grep -q "net: listening on .*IPv6" "$O/daemon.log" ||
+			fail "ikev2d did not say it listens on IPv6: $(grep 'net: listening' "$O/daemon.log")"
+		ip netns exec $NO ss -Hlun6 | grep -q ':500 ' || fail "no IPv6 UDP socket on port 500"
+		ip netns exec $NO ss -Hlun6 | grep -q ':4500 ' || fail "no IPv6 UDP socket on port 4500"
+		charon_up local_id=$CHARON_IP remote_id=$OURS_IP || break
+		maybe_initiate $role
+		check_ike "IPv6 ($role)" $DEFAULT_ALGS && check_child "IPv6 ($role)"
+		[ "$(charon_remote_id)" = "$OURS_IP" ] ||
+			fail "IPv6 ($role): charon sees ikev2d's identity as '$(charon_remote_id)', expected $OURS_IP"
+		charon_raw "$C" | grep -q "remote-host=$OURS_IP" ||
+			fail "IPv6 ($role): charon's IKE SA is not with $OURS_IP"
+		charon_raw "$C" | grep -q "nat-remote=yes" &&
+			fail "IPv6 ($role): charon thinks ikev2d is behind a NAT (bad NAT_DETECTION hashes over IPv6?)"
+		# the CHILD SA carries IPv6 selectors and IPv6 endpoints
+		charon_sas "$C" | grep -q "local  $CHARON_TS" && charon_sas "$C" | grep -q "remote $OURS_TS" ||
+			{ charon_sas "$C"; fail "IPv6 ($role): charon's selectors are not $CHARON_TS === $OURS_TS"; }
+		grep -q "^policy dir=out src=fd00:76:1::-fd00:76:1:0:ffff:ffff:ffff:ffff\[0/0-65535\] dst=fd00:76:2::-fd00:76:2:0:ffff:ffff:ffff:ffff" \
+			"$(state_file "$O")" || { show_state "$O" ikev2d; fail "IPv6 ($role): ikev2d's outbound policy selectors"; }
+		[ "$(sa_field "$O" in src | sort -u)" = "$CHARON_IP[4500]" ] ||
+			fail "IPv6 ($role): inbound SA source $(sa_field "$O" in src)"
+		restart_pair
+	done
+	;;
+id-types)
+	# kind | family | ikev2d local_id | ikev2d remote_id | charon's id |
+	# charon's peer id | how charon shows ours | how ikev2d logs charon's
+	IDS=(
+	"rfc822|4|email:ours@v6.test|email:charon@v6.test|charon@v6.test|ours@v6.test|ours@v6.test|charon@v6.test"
+	"dn|4|dn:C=CH, O=ikev2d, CN=ours|dn:C=CH, O=strongSwan, CN=charon|\"C=CH, O=strongSwan, CN=charon\"|\"C=CH, O=ikev2d, CN=ours\"|C=CH, O=ikev2d, CN=ours|C=CH, O=strongSwan, CN=charon"
+	"key_id|4|key_id:0x0a0b0c0d0e0f|key_id:0xc0ffee01|\"@#c0ffee01\"|\"@#0a0b0c0d0e0f\"|0a:0b:0c:0d:0e:0f|@#c0ffee01"
+	"ipv6|6|ipv6:fd00:76::1|ipv6:fd00:76::2|fd00:76::2|fd00:76::1|fd00:76::1|fd00:76::2"
+	)
+	for entry in "${IDS[@]}"; do
+		IFS='|' read -r kind fam lid rid cid cpeer cshow oshow <<< "$entry"
+		use_family $fam
+		for role in init resp; do
+			log "--- $kind identities, ikev2d $role"
+			ours_config $role "local_id=$lid" "remote_id=$rid"
+			start_daemon $NO "$O" || break 2
+			charon_up "local_id=$cid" "remote_id=$cpeer" || break 2
+			maybe_initiate $role
+			check_ike "$kind ($role)" $DEFAULT_ALGS && check_child "$kind ($role)"
+			[ "$(charon_remote_id)" = "$cshow" ] ||
+				fail "$kind ($role): charon sees ikev2d as '$(charon_remote_id)', expected '$cshow'"
+			# ikev2d names the peer's identity when it authenticates it
+			grep -qF "peer $oshow authenticated" "$O/daemon.log" ||
+				fail "$kind ($role): ikev2d did not log 'peer $oshow authenticated'"
+			restart_pair
+		done
+	done
+	;;
+id-mismatch)
+	use_family 4
+	for role in resp init; do
+		if [ $role = resp ]; then
+			# same type, other value: no rule matches charon's IDi
+			log "--- charon's IDi is not the one expected, ikev2d responder"
+			ours_config resp local_id=email:ours@v6.test remote_id=email:someone-else@v6.test
+		else
+			# a pattern charon's IDr does not match (a pattern is not
+			# sent as our IDr, so charon answers with its own)
+			log "--- charon's IDr is not the one expected, ikev2d initiator"
+			ours_config init local_id=email:ours@v6.test 'remote_id=email:*@other.test'
+		fi
+		start_daemon $NO "$O" || break
+		charon_up local_id=charon@v6.test remote_id=ours@v6.test || break
+		if [ $role = resp ]; then
+			charon_ctl "$C" --initiate --child net --timeout 15 > "$WORK/initiate.log" 2>&1 &&
+				fail "charon's initiation succeeded with an identity ikev2d must refuse"
+			wait_for 10 grep -q "received AUTHENTICATION_FAILED notify error" "$C/charon.log" ||
+				fail "id-mismatch (resp): charon did not get AUTHENTICATION_FAILED from ikev2d"
+		else
+			# charon accepts us and thinks the IKE SA is up; we refuse it
+			# and must tell charon, which then drops it
+			wait_for 10 grep -q "identity charon@v6.test does not match" "$O/daemon.log" ||
+				fail "id-mismatch (init): ikev2d logged nothing about charon's identity"
+			wait_for 10 grep -q "parsed INFORMATIONAL request [0-9]* \[ N(AUTH_FAILED) \]" "$C/charon.log" ||
+				fail "id-mismatch (init): charon got no INFORMATIONAL with AUTHENTICATION_FAILED from ikev2d"
+			wait_for 10 grep -q "IKE_SA deleted" "$C/charon.log" ||
+				fail "id-mismatch (init): charon did not delete its IKE SA"
+		fi
+		sleep 1
+		if ! wait_for 10 both_empty; then
+			charon_sas "$C"; show_state "$O" ikev2d
+			fail "id-mismatch ($role): SAs left behind"
+		fi
+		grep -q "IKE SA established" "$O/daemon.log" &&
+			fail "id-mismatch ($role): ikev2d logged an established IKE SA"
+		daemon_alive "$O" || fail "ikev2d died"
+		restart_pair
+	done
+	;;
+esac
+
+if [ -f "$O/daemon.log" ] && grep -qE "AddressSanitizer|runtime error:|Segmentation" "$O/daemon.log"; then
+	fail "sanitizer or crash report in ikev2d's log"
+fi
+finish

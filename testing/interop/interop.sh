@@ -24,6 +24,11 @@
 #   cookie-init      charon demands a COOKIE from ikev2d's IKE_SA_INIT
 #                    (cookie_threshold = 1, one half-open SA made first by
 #                    testing/netns/ikev2_probe.py) and ikev2d retries with it
+#   dpd              liveness checks both ways: ikev2d (dpd_interval 2 s)
+#                    probes charon, which answers; charon is killed and
+#                    ikev2d removes its SAs; then charon (dpd_delay 2 s)
+#                    probes ikev2d, which answers; ikev2d is killed and
+#                    charon gives up on it
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
 #   retransmit       lost messages: charon's IKE_AUTH response is dropped
@@ -57,6 +62,7 @@ delete)      require_cap ike delete ;;
 natt)        require_cap ike natt ;;
 natt-keepalive) require_cap ike natt natt-keepalive ;;
 cookie|cookie-init) require_cap ike cookie ;;
+dpd)         require_cap ike dpd ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -263,6 +269,53 @@ cookie-init)
 	grep -q "generating IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
 		fail "charon never demanded a COOKIE"
 	grep -q "responder demands a COOKIE" "$O/daemon.log" || fail "ikev2d logged nothing about the COOKIE"
+	;;
+dpd)
+	topology_direct
+	charon_no_ike() { ! charon_ike_established "$1"; }
+	log "--- ikev2d checks charon's liveness"
+	charon_up || finish
+	ours_config dpd=2 auto_start=true 'extra_daemon=retry_timer_init_ms = 300; retry_limit = 3;'
+	start_daemon $NO "$O" || finish
+	check_ike "ikev2d's DPD" $DEFAULT_ALGS && check_child "ikev2d's DPD"
+	dpd_sent() { [ "$(grep -c 'liveness check (DPD)' "$O/daemon.log")" -ge 2 ]; }
+	wait_for 10 dpd_sent ||
+		fail "ikev2d sent fewer than 2 liveness checks in 10 s (interval 2 s)"
+	grep -qE "parsed INFORMATIONAL request [0-9]+ \[ \]" "$C/charon.log" ||
+		fail "charon saw no empty INFORMATIONAL (DPD) from ikev2d"
+	charon_ike_established "$C" && [ "$(sa_count "$O")" -eq 2 ] ||
+		fail "the SAs did not survive the liveness checks"
+	kill -KILL "$(cat "$C/charon.pid")"
+	log "charon killed; waiting for ikev2d's DPD"
+	if wait_for 20 has_sas "$O" 0; then
+		log "ikev2d: $(grep -m1 'peer unreachable' "$O/daemon.log" | sed 's/.* op //')"
+	else
+		show_state "$O" ikev2d
+		fail "ikev2d still has SAs 20 s after charon died (DPD 2 s)"
+	fi
+	daemon_alive "$O" || fail "ikev2d died"
+	restart_pair
+	log "--- charon checks ikev2d's liveness"
+	ours_config
+	start_daemon $NO "$O" || finish
+	charon_up dpd=2 || finish
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-dpd.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-dpd.log"; fail "charon's initiation failed"; }
+	check_ike "charon's DPD" $DEFAULT_ALGS && check_child "charon's DPD"
+	dpd_answers() { [ "$(grep -cE 'parsed INFORMATIONAL response [0-9]+ \[ \]' "$C/charon.log")" -ge 2 ]; }
+	wait_for 10 dpd_answers ||
+		fail "ikev2d answered fewer than 2 of charon's liveness checks in 10 s"
+	charon_ike_established "$C" || fail "charon's IKE SA did not survive its liveness checks"
+	kill -KILL "$(daemon_pid "$O")"
+	log "ikev2d killed; waiting for charon's DPD"
+	if wait_for 30 charon_no_ike "$C"; then
+		log "charon removed the dead peer's IKE SA"
+	else
+		charon_sas "$C"
+		fail "charon still has the IKE SA 30 s after ikev2d died"
+	fi
+	grep -qE "giving up after [0-9]+ retransmits" "$C/charon.log" ||
+		fail "charon did not give up on ikev2d"
 	;;
 wrong-psk)
 	topology_direct

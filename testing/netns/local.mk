@@ -21,6 +21,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-cookie-init.sh \
 	testing/suites/interop-delete.sh \
+	testing/suites/interop-dpd.sh \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \

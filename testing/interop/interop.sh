@@ -14,7 +14,9 @@
 #   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
 #                    ikev2d (soft EXPIRE injected into its null backend)
 #   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
-#   delete           charon deletes (swanctl --terminate), then ikev2d does
+#   delete           charon deletes the CHILD SA alone (the IKE SA stays)
+#                    and makes a new one in the same IKE SA, then deletes
+#                    the IKE SA (swanctl --terminate), then ikev2d does
 #                    (SIGTERM)
 #   natt             ikev2d behind a namespace doing nftables masquerade
 #   natt-keepalive   the same, nat_keepalive_secs = 2: ikev2d sends NAT
@@ -29,6 +31,11 @@
 #                    ikev2d removes its SAs; then charon (dpd_delay 2 s)
 #                    probes ikev2d, which answers; ikev2d is killed and
 #                    charon gives up on it
+#   rule-by-id       two rules for the same peer address with different
+#                    remote IDs, keys and selectors: charon as "charon.test"
+#                    gets the second rule, charon as "other.test" the first
+#                    (an inbound IKE_SA_INIT is matched by address, then
+#                    narrowed by the peer's ID in IKE_AUTH)
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
 #   retransmit       lost messages: charon's IKE_AUTH response is dropped
@@ -63,6 +70,7 @@ natt)        require_cap ike natt ;;
 natt-keepalive) require_cap ike natt natt-keepalive ;;
 cookie|cookie-init) require_cap ike cookie ;;
 dpd)         require_cap ike dpd ;;
+rule-by-id)  require_cap ike ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -211,6 +219,21 @@ delete)
 	charon_up
 	start_daemon $NO "$O"
 	check_child "initial" || finish
+	# a CHILD SA alone: charon deletes it, the IKE SA stays on both sides
+	ike_spis=$(charon_ike_spis "$C")
+	charon_ctl "$C" --terminate --child net --timeout 10 > "$WORK/term-child.log" 2>&1 ||
+		fail "swanctl --terminate --child failed"
+	wait_for 5 has_sas "$O" 0 || { show_state "$O" ikev2d; fail "charon's CHILD SA Delete: ikev2d kept the CHILD SA"; }
+	sleep 1
+	[ "$(charon_ike_spis "$C")" = "$ike_spis" ] && charon_ike_established "$C" ||
+		fail "the IKE SA did not survive the CHILD SA's Delete"
+	grep -q "IKE SA deleted" "$O/daemon.log" && fail "ikev2d deleted the IKE SA with its CHILD SA"
+	log "CHILD SA deleted by charon, IKE SA $ike_spis kept"
+	# a new CHILD SA in the same IKE SA (CREATE_CHILD_SA from charon)
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/init-child.log" 2>&1 ||
+		fail "charon could not create a new CHILD SA"
+	check_child "new CHILD SA in the IKE SA" || finish
+	[ "$(charon_ike_spis "$C")" = "$ike_spis" ] || fail "the new CHILD SA came with a new IKE SA"
 	charon_ctl "$C" --terminate --ike peer --timeout 10 > "$WORK/term.log" 2>&1 || fail "swanctl --terminate failed"
 	wait_for 5 has_sas "$O" 0 || { show_state "$O" ikev2d; fail "charon's Delete: ikev2d kept its SAs"; }
 	daemon_alive "$O" || fail "ikev2d died"
@@ -316,6 +339,60 @@ dpd)
 	fi
 	grep -qE "giving up after [0-9]+ retransmits" "$C/charon.log" ||
 		fail "charon did not give up on ikev2d"
+	;;
+rule-by-id)
+	topology_direct
+	# rule to_other first, to_charon second; same addresses
+	write_config "$WORK/other" label=to_other local=$OURS_IP remote=$CHARON_IP \
+		local_id=fqdn:ours.test remote_id=fqdn:other.test psk=other-secret-key \
+		local_ts=10.77.3.0/24 remote_ts=10.77.2.0/24 "ike_xform=$DEFAULT_XFORM"
+	prepend_rule() {   # DIR OTHERDIR: OTHERDIR's rule and key go first in DIR
+		python3 - "$1" "$2" <<'EOF'
+import sys, re
+d, o = sys.argv[1], sys.argv[2]
+def rules(t):
+    a = t.index("rules = (\n") + len("rules = (\n")
+    b = t.rindex("\n);")
+    return a, b
+mine = open(d + "/ikev2.config").read()
+other = open(o + "/ikev2.config").read()
+oa, ob = rules(other)
+ma, _ = rules(mine)
+open(d + "/ikev2.config", "w").write(mine[:ma] + other[oa:ob] + ",\n" + mine[ma:])
+keys = lambda t: t[t.index("(") + 1:t.rindex(")")].strip()
+pk = open(o + "/ikev2.preshared").read()
+mk = open(d + "/ikev2.preshared").read()
+open(d + "/ikev2.preshared", "w").write("keys = ( %s, %s );\n" % (keys(pk), keys(mk)))
+EOF
+	}
+	ours_config
+	prepend_rule "$O" "$WORK/other"
+	ip -n $NO addr add 10.77.3.1/32 dev lo
+	start_daemon $NO "$O" || finish
+	grep -q "2 rules" "$O/daemon.log" || fail "ikev2d did not load both rules"
+	log "--- charon as charon.test: the second rule"
+	charon_up || finish
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-1.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-1.log"; fail "charon.test: initiation failed"; }
+	check_ike "charon.test" $DEFAULT_ALGS && check_child "charon.test"
+	grep -q "to_charon #[0-9]*: IKE SA established" "$O/daemon.log" ||
+		fail "charon.test did not get rule to_charon"
+	grep -q "^policy dir=out src=10.77.1.0-10.77.1.255" "$O/kernel.state" ||
+		fail "charon.test: not the selectors of rule to_charon"
+	charon_stop "$C"; rm -rf "$C"
+	wait_for 10 has_sas "$O" 0 || fail "the first IKE SA was not deleted"
+	log "--- charon as other.test: the first rule"
+	charon_up local_id=other.test psk=other-secret-key remote_ts=10.77.3.0/24 || finish
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-2.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-2.log"; fail "other.test: initiation failed"; }
+	if wait_for 10 grep -q "to_other #[0-9]*: IKE SA established" "$O/daemon.log"; then
+		log "other.test: $(grep -m1 'to_other #[0-9]*: IKE SA established' "$O/daemon.log" | sed 's/.* op //')"
+	else
+		fail "other.test did not get rule to_other"
+	fi
+	wait_for 10 grep -q "^policy dir=out src=10.77.3.0-10.77.3.255" "$O/kernel.state" ||
+		{ show_state "$O" ikev2d; fail "other.test: not the selectors of rule to_other"; }
+	charon_child_installed "$C" || fail "other.test: charon has no CHILD SA"
 	;;
 wrong-psk)
 	topology_direct

@@ -33,6 +33,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-proposals-init.sh \
 	testing/suites/interop-proposals-resp.sh \
 	testing/suites/interop-retransmit.sh \
+	testing/suites/interop-rule-by-id.sh \
 	testing/suites/interop-rekey-child.sh \
 	testing/suites/interop-rekey-ike.sh \
 	testing/suites/interop-wrong-psk.sh \

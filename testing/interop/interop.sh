@@ -36,6 +36,9 @@
 #                    gets the second rule, charon as "other.test" the first
 #                    (an inbound IKE_SA_INIT is matched by address, then
 #                    narrowed by the peer's ID in IKE_AUTH)
+#   two-children     ikev2d's rule has two childsa entries: the first comes
+#                    with IKE_AUTH, the second in a CREATE_CHILD_SA of the
+#                    same IKE SA (charon narrows it to its one child config)
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
 #   retransmit       lost messages: charon's IKE_AUTH response is dropped
@@ -70,7 +73,7 @@ natt)        require_cap ike natt ;;
 natt-keepalive) require_cap ike natt natt-keepalive ;;
 cookie|cookie-init) require_cap ike cookie ;;
 dpd)         require_cap ike dpd ;;
-rule-by-id)  require_cap ike ;;
+rule-by-id|two-children) require_cap ike ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -393,6 +396,45 @@ EOF
 	wait_for 10 grep -q "^policy dir=out src=10.77.3.0-10.77.3.255" "$O/kernel.state" ||
 		{ show_state "$O" ikev2d; fail "other.test: not the selectors of rule to_other"; }
 	charon_child_installed "$C" || fail "other.test: charon has no CHILD SA"
+	;;
+two-children)
+	topology_direct
+	charon_up || finish
+	ours_config auto_start=true
+	# a second childsa entry: 10.77.1.0/25 <-> 10.77.2.0/25
+	python3 - "$O/ikev2.config" <<'EOF'
+import sys
+p = sys.argv[1]
+t = open(p).read()
+a = t.index("{", t.index("childsa = ("))
+depth, b = 0, a
+while True:   # the matching brace of the first entry
+    depth += {"{": 1, "}": -1}.get(t[b], 0)
+    b += 1
+    if depth == 0:
+        break
+first = t[a:b]
+second = first.replace('"10.77.1.0/24"', '"10.77.1.0/25"').replace('"10.77.2.0/24"', '"10.77.2.0/25"')
+assert second != first
+open(p, "w").write(t[:b] + "," + second + t[b:])
+EOF
+	start_daemon $NO "$O" || finish
+	check_ike "two children" $DEFAULT_ALGS || finish
+	two_children() { [ "$(charon_child_count "$C")" -eq 2 ] && [ "$(sa_count "$O")" -eq 4 ]; }
+	if wait_for 15 two_children; then
+		log "two CHILD SAs in one IKE SA: charon in $(charon_child_spis "$C" in | tr '\n' ' ')"
+	else
+		charon_sas "$C"; show_state "$O" ikev2d
+		fail "not two CHILD SAs on both sides"
+	fi
+	[ "$(charon_child_spis "$C" in | tr '\n' ' ')" = "$(sa_spis "$O" out | tr '\n' ' ')" ] &&
+	[ "$(charon_child_spis "$C" out | tr '\n' ' ')" = "$(sa_spis "$O" in | tr '\n' ' ')" ] ||
+		fail "SPIs differ: charon in $(charon_child_spis "$C" in) out $(charon_child_spis "$C" out), ikev2d out $(sa_spis "$O" out) in $(sa_spis "$O" in)"
+	grep -q "^policy dir=out src=10.77.1.0-10.77.1.127\[0/0-65535\] dst=10.77.2.0-10.77.2.127" "$O/kernel.state" ||
+		fail "no policy for the second child's selectors"
+	grep -q "parsed CREATE_CHILD_SA request" "$C/charon.log" ||
+		fail "charon saw no CREATE_CHILD_SA for the second CHILD SA"
+	[ "$(grep -c "IKE SA established" "$O/daemon.log")" -eq 1 ] || fail "more than one IKE SA"
 	;;
 wrong-psk)
 	topology_direct

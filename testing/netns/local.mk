@@ -39,6 +39,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-rule-by-id.sh \
 	testing/suites/interop-rekey-child.sh \
 	testing/suites/interop-rekey-ike.sh \
+	testing/suites/interop-two-children.sh \
 	testing/suites/interop-wrong-psk.sh \
 	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \

@@ -334,6 +334,13 @@ static bool acquire_in_sa(engine_t *e, uint64_t spi, const char *label,
 		const child_cfg_t *cc = &sa->rule->child[child];
 		if (sa->state < IKE_ESTABLISHED) {
 			handled = true;   /* still being set up */
+		} else if (sa->state == IKE_REKEYING) {
+			/* its CHILD SAs move to the new IKE SA; the kernel asks
+			 * again while the traffic lasts */
+			sa_log(sa, DBG_KERNEL, LVL_VERBOSE, "ACQUIRE for trap reqid "
+			       "%u while the IKE SA is rekeyed: left for the next "
+			       "one", reqid);
+			handled = true;
 		} else if (sa->state == IKE_ESTABLISHED) {
 			bool up = false;
 			for (child_sa_t *c = sa->children; c; c = c->next)
@@ -351,6 +358,27 @@ static bool acquire_in_sa(engine_t *e, uint64_t spi, const char *label,
 	}
 	engine_finish(e, sa);
 	return handled;
+}
+
+typedef struct {
+	engine_t *e;
+	const char *label;
+	uint64_t spi;
+} find_rule_sa_t;
+
+static void find_rule_sa(uint64_t spi, void *ctx)
+{
+	find_rule_sa_t *f = ctx;
+	if (f->spi)
+		return;
+	sa_entry_t *en = sa_table_checkout(f->e->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	if (sa->state == IKE_ESTABLISHED && sa->rule &&
+	    strcmp(sa->rule->label, f->label) == 0)
+		f->spi = spi;
+	engine_finish(f->e, sa);
 }
 
 bool trap_acquire(engine_t *e, const kernel_event_t *ev)
@@ -391,6 +419,15 @@ bool trap_acquire(engine_t *e, const kernel_event_t *ev)
 		return true;
 	}
 	if (acquire_in_sa(e, spi, label, child, ev->acquire.reqid))
+		return true;
+	/* The IKE SA that held the trap was rekeyed or is gone, or the rule
+	 * never held it (narrowed selectors): any established IKE SA of the
+	 * rule will do.  A walk of the table, at most once per trap and
+	 * rate-limit interval. */
+	find_rule_sa_t f = { .e = e, .label = label };
+	sa_table_foreach_spi(e->table, find_rule_sa, &f);
+	if (f.spi && f.spi != spi &&
+	    acquire_in_sa(e, f.spi, label, child, ev->acquire.reqid))
 		return true;
 	log_op(DBG_KERNEL, "ACQUIRE for %s === %s (trap reqid %u): initiating "
 	       "rule %s", s, d, ev->acquire.reqid, label);

@@ -10,6 +10,7 @@ dist_noinst_SCRIPTS += \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/kernel-events.sh \
 	testing/interop/checks.sh \
 	testing/interop/ipv6-ids.sh \
 	testing/demo.sh \
@@ -25,6 +26,8 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-kernel-acquire.sh \
+	testing/suites/interop-kernel-expire.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \

@@ -36,6 +36,13 @@ static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond;   /* earliest timer changed, or stopping */
 static pthread_t thread;
 static bool running, stopping;
+/* When the timer thread waits, the time it will wake up by itself
+ * (UINT64_MAX: not before a signal); 0 while it runs.  A new timer wakes it
+ * only if due before that: a timer that was earliest and then cancelled
+ * (most are: SPI reservations, retransmits, half-open limits) then costs
+ * the thread one wake-up when its time comes, not every later timer added
+ * a signal and a context switch. */
+static uint64_t sleeping_until;
 
 static slot_t *slots;
 static uint32_t n_slots, cap_slots;
@@ -148,7 +155,9 @@ static void *timer_main(void *unused)
 	pthread_mutex_lock(&mutex);
 	while (!stopping) {
 		if (n_heap == 0) {
+			sleeping_until = UINT64_MAX;
 			pthread_cond_wait(&cond, &mutex);
+			sleeping_until = 0;
 			continue;
 		}
 		uint64_t now = time_monotonic_ms();
@@ -159,7 +168,9 @@ static void *timer_main(void *unused)
 				.tv_sec = (time_t)(due / 1000),
 				.tv_nsec = (long)(due % 1000) * 1000000L,
 			};
+			sleeping_until = due;
 			pthread_cond_timedwait(&cond, &mutex, &ts);
+			sleeping_until = 0;
 			continue;
 		}
 		job_fn_t fn = slots[s].fn;
@@ -241,8 +252,9 @@ timer_id_t sched_after_ms(uint64_t ms, job_fn_t fn, void *arg)
 	slots[s].arg = arg;
 	heap[n_heap++] = s;
 	sift_up(n_heap - 1);
-	/* Only a new earliest timer changes what the thread waits for. */
-	if (slots[s].pos == 0)
+	/* Only a timer due before the thread's own wake-up changes what it
+	 * waits for (a running thread looks at the heap before it waits). */
+	if (slots[s].pos == 0 && sleeping_until && slots[s].due < sleeping_until)
 		pthread_cond_signal(&cond);
 	timer_id_t id = (uint64_t)slots[s].gen << 32 | s;
 	pthread_mutex_unlock(&mutex);

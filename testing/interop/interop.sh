@@ -14,7 +14,9 @@
 #   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
 #                    ikev2d (soft EXPIRE injected into its null backend)
 #   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
-#   delete           charon deletes (swanctl --terminate), then ikev2d does
+#   delete           charon deletes the CHILD SA alone (the IKE SA stays)
+#                    and makes a new one in the same IKE SA, then deletes
+#                    the IKE SA (swanctl --terminate), then ikev2d does
 #                    (SIGTERM)
 #   natt             ikev2d behind a namespace doing nftables masquerade
 #   natt-keepalive   the same, nat_keepalive_secs = 2: ikev2d sends NAT
@@ -24,6 +26,19 @@
 #   cookie-init      charon demands a COOKIE from ikev2d's IKE_SA_INIT
 #                    (cookie_threshold = 1, one half-open SA made first by
 #                    testing/netns/ikev2_probe.py) and ikev2d retries with it
+#   dpd              liveness checks both ways: ikev2d (dpd_interval 2 s)
+#                    probes charon, which answers; charon is killed and
+#                    ikev2d removes its SAs; then charon (dpd_delay 2 s)
+#                    probes ikev2d, which answers; ikev2d is killed and
+#                    charon gives up on it
+#   rule-by-id       two rules for the same peer address with different
+#                    remote IDs, keys and selectors: charon as "charon.test"
+#                    gets the second rule, charon as "other.test" the first
+#                    (an inbound IKE_SA_INIT is matched by address, then
+#                    narrowed by the peer's ID in IKE_AUTH)
+#   two-children     ikev2d's rule has two childsa entries: the first comes
+#                    with IKE_AUTH, the second in a CREATE_CHILD_SA of the
+#                    same IKE SA (charon narrows it to its one child config)
 #   wrong-psk        different keys: AUTHENTICATION_FAILED, no SA either side
 #   mismatch         no common IKE proposal: NO_PROPOSAL_CHOSEN, no SA
 #   retransmit       lost messages: charon's IKE_AUTH response is dropped
@@ -57,6 +72,8 @@ delete)      require_cap ike delete ;;
 natt)        require_cap ike natt ;;
 natt-keepalive) require_cap ike natt natt-keepalive ;;
 cookie|cookie-init) require_cap ike cookie ;;
+dpd)         require_cap ike dpd ;;
+rule-by-id|two-children) require_cap ike ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -205,6 +222,21 @@ delete)
 	charon_up
 	start_daemon $NO "$O"
 	check_child "initial" || finish
+	# a CHILD SA alone: charon deletes it, the IKE SA stays on both sides
+	ike_spis=$(charon_ike_spis "$C")
+	charon_ctl "$C" --terminate --child net --timeout 10 > "$WORK/term-child.log" 2>&1 ||
+		fail "swanctl --terminate --child failed"
+	wait_for 5 has_sas "$O" 0 || { show_state "$O" ikev2d; fail "charon's CHILD SA Delete: ikev2d kept the CHILD SA"; }
+	sleep 1
+	[ "$(charon_ike_spis "$C")" = "$ike_spis" ] && charon_ike_established "$C" ||
+		fail "the IKE SA did not survive the CHILD SA's Delete"
+	grep -q "IKE SA deleted" "$O/daemon.log" && fail "ikev2d deleted the IKE SA with its CHILD SA"
+	log "CHILD SA deleted by charon, IKE SA $ike_spis kept"
+	# a new CHILD SA in the same IKE SA (CREATE_CHILD_SA from charon)
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/init-child.log" 2>&1 ||
+		fail "charon could not create a new CHILD SA"
+	check_child "new CHILD SA in the IKE SA" || finish
+	[ "$(charon_ike_spis "$C")" = "$ike_spis" ] || fail "the new CHILD SA came with a new IKE SA"
 	charon_ctl "$C" --terminate --ike peer --timeout 10 > "$WORK/term.log" 2>&1 || fail "swanctl --terminate failed"
 	wait_for 5 has_sas "$O" 0 || { show_state "$O" ikev2d; fail "charon's Delete: ikev2d kept its SAs"; }
 	daemon_alive "$O" || fail "ikev2d died"
@@ -263,6 +295,146 @@ cookie-init)
 	grep -q "generating IKE_SA_INIT response 0 \[ N(COOKIE) \]" "$C/charon.log" ||
 		fail "charon never demanded a COOKIE"
 	grep -q "responder demands a COOKIE" "$O/daemon.log" || fail "ikev2d logged nothing about the COOKIE"
+	;;
+dpd)
+	topology_direct
+	charon_no_ike() { ! charon_ike_established "$1"; }
+	log "--- ikev2d checks charon's liveness"
+	charon_up || finish
+	ours_config dpd=2 auto_start=true 'extra_daemon=retry_timer_init_ms = 300; retry_limit = 3;'
+	start_daemon $NO "$O" || finish
+	check_ike "ikev2d's DPD" $DEFAULT_ALGS && check_child "ikev2d's DPD"
+	dpd_sent() { [ "$(grep -c 'liveness check (DPD)' "$O/daemon.log")" -ge 2 ]; }
+	wait_for 10 dpd_sent ||
+		fail "ikev2d sent fewer than 2 liveness checks in 10 s (interval 2 s)"
+	grep -qE "parsed INFORMATIONAL request [0-9]+ \[ \]" "$C/charon.log" ||
+		fail "charon saw no empty INFORMATIONAL (DPD) from ikev2d"
+	charon_ike_established "$C" && [ "$(sa_count "$O")" -eq 2 ] ||
+		fail "the SAs did not survive the liveness checks"
+	kill -KILL "$(cat "$C/charon.pid")"
+	log "charon killed; waiting for ikev2d's DPD"
+	if wait_for 20 has_sas "$O" 0; then
+		log "ikev2d: $(grep -m1 'peer unreachable' "$O/daemon.log" | sed 's/.* op //')"
+	else
+		show_state "$O" ikev2d
+		fail "ikev2d still has SAs 20 s after charon died (DPD 2 s)"
+	fi
+	daemon_alive "$O" || fail "ikev2d died"
+	restart_pair
+	log "--- charon checks ikev2d's liveness"
+	ours_config
+	start_daemon $NO "$O" || finish
+	charon_up dpd=2 || finish
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-dpd.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-dpd.log"; fail "charon's initiation failed"; }
+	check_ike "charon's DPD" $DEFAULT_ALGS && check_child "charon's DPD"
+	dpd_answers() { [ "$(grep -cE 'parsed INFORMATIONAL response [0-9]+ \[ \]' "$C/charon.log")" -ge 2 ]; }
+	wait_for 10 dpd_answers ||
+		fail "ikev2d answered fewer than 2 of charon's liveness checks in 10 s"
+	charon_ike_established "$C" || fail "charon's IKE SA did not survive its liveness checks"
+	kill -KILL "$(daemon_pid "$O")"
+	log "ikev2d killed; waiting for charon's DPD"
+	if wait_for 30 charon_no_ike "$C"; then
+		log "charon removed the dead peer's IKE SA"
+	else
+		charon_sas "$C"
+		fail "charon still has the IKE SA 30 s after ikev2d died"
+	fi
+	grep -qE "giving up after [0-9]+ retransmits" "$C/charon.log" ||
+		fail "charon did not give up on ikev2d"
+	;;
+rule-by-id)
+	topology_direct
+	# rule to_other first, to_charon second; same addresses
+	write_config "$WORK/other" label=to_other local=$OURS_IP remote=$CHARON_IP \
+		local_id=fqdn:ours.test remote_id=fqdn:other.test psk=other-secret-key \
+		local_ts=10.77.3.0/24 remote_ts=10.77.2.0/24 "ike_xform=$DEFAULT_XFORM"
+	prepend_rule() {   # DIR OTHERDIR: OTHERDIR's rule and key go first in DIR
+		python3 - "$1" "$2" <<'EOF'
+import sys, re
+d, o = sys.argv[1], sys.argv[2]
+def rules(t):
+    a = t.index("rules = (\n") + len("rules = (\n")
+    b = t.rindex("\n);")
+    return a, b
+mine = open(d + "/ikev2.config").read()
+other = open(o + "/ikev2.config").read()
+oa, ob = rules(other)
+ma, _ = rules(mine)
+open(d + "/ikev2.config", "w").write(mine[:ma] + other[oa:ob] + ",\n" + mine[ma:])
+keys = lambda t: t[t.index("(") + 1:t.rindex(")")].strip()
+pk = open(o + "/ikev2.preshared").read()
+mk = open(d + "/ikev2.preshared").read()
+open(d + "/ikev2.preshared", "w").write("keys = ( %s, %s );\n" % (keys(pk), keys(mk)))
+EOF
+	}
+	ours_config
+	prepend_rule "$O" "$WORK/other"
+	ip -n $NO addr add 10.77.3.1/32 dev lo
+	start_daemon $NO "$O" || finish
+	grep -q "2 rules" "$O/daemon.log" || fail "ikev2d did not load both rules"
+	log "--- charon as charon.test: the second rule"
+	charon_up || finish
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-1.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-1.log"; fail "charon.test: initiation failed"; }
+	check_ike "charon.test" $DEFAULT_ALGS && check_child "charon.test"
+	grep -q "to_charon #[0-9]*: IKE SA established" "$O/daemon.log" ||
+		fail "charon.test did not get rule to_charon"
+	grep -q "^policy dir=out src=10.77.1.0-10.77.1.255" "$O/kernel.state" ||
+		fail "charon.test: not the selectors of rule to_charon"
+	charon_stop "$C"; rm -rf "$C"
+	wait_for 10 has_sas "$O" 0 || fail "the first IKE SA was not deleted"
+	log "--- charon as other.test: the first rule"
+	charon_up local_id=other.test psk=other-secret-key remote_ts=10.77.3.0/24 || finish
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-2.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-2.log"; fail "other.test: initiation failed"; }
+	if wait_for 10 grep -q "to_other #[0-9]*: IKE SA established" "$O/daemon.log"; then
+		log "other.test: $(grep -m1 'to_other #[0-9]*: IKE SA established' "$O/daemon.log" | sed 's/.* op //')"
+	else
+		fail "other.test did not get rule to_other"
+	fi
+	wait_for 10 grep -q "^policy dir=out src=10.77.3.0-10.77.3.255" "$O/kernel.state" ||
+		{ show_state "$O" ikev2d; fail "other.test: not the selectors of rule to_other"; }
+	charon_child_installed "$C" || fail "other.test: charon has no CHILD SA"
+	;;
+two-children)
+	topology_direct
+	charon_up || finish
+	ours_config auto_start=true
+	# a second childsa entry: 10.77.1.0/25 <-> 10.77.2.0/25
+	python3 - "$O/ikev2.config" <<'EOF'
+import sys
+p = sys.argv[1]
+t = open(p).read()
+a = t.index("{", t.index("childsa = ("))
+depth, b = 0, a
+while True:   # the matching brace of the first entry
+    depth += {"{": 1, "}": -1}.get(t[b], 0)
+    b += 1
+    if depth == 0:
+        break
+first = t[a:b]
+second = first.replace('"10.77.1.0/24"', '"10.77.1.0/25"').replace('"10.77.2.0/24"', '"10.77.2.0/25"')
+assert second != first
+open(p, "w").write(t[:b] + "," + second + t[b:])
+EOF
+	start_daemon $NO "$O" || finish
+	check_ike "two children" $DEFAULT_ALGS || finish
+	two_children() { [ "$(charon_child_count "$C")" -eq 2 ] && [ "$(sa_count "$O")" -eq 4 ]; }
+	if wait_for 15 two_children; then
+		log "two CHILD SAs in one IKE SA: charon in $(charon_child_spis "$C" in | tr '\n' ' ')"
+	else
+		charon_sas "$C"; show_state "$O" ikev2d
+		fail "not two CHILD SAs on both sides"
+	fi
+	[ "$(charon_child_spis "$C" in | tr '\n' ' ')" = "$(sa_spis "$O" out | tr '\n' ' ')" ] &&
+	[ "$(charon_child_spis "$C" out | tr '\n' ' ')" = "$(sa_spis "$O" in | tr '\n' ' ')" ] ||
+		fail "SPIs differ: charon in $(charon_child_spis "$C" in) out $(charon_child_spis "$C" out), ikev2d out $(sa_spis "$O" out) in $(sa_spis "$O" in)"
+	grep -q "^policy dir=out src=10.77.1.0-10.77.1.127\[0/0-65535\] dst=10.77.2.0-10.77.2.127" "$O/kernel.state" ||
+		fail "no policy for the second child's selectors"
+	grep -q "parsed CREATE_CHILD_SA request" "$C/charon.log" ||
+		fail "charon saw no CREATE_CHILD_SA for the second CHILD SA"
+	[ "$(grep -c "IKE SA established" "$O/daemon.log")" -eq 1 ] || fail "more than one IKE SA"
 	;;
 wrong-psk)
 	topology_direct

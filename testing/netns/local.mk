@@ -10,6 +10,7 @@ dist_noinst_SCRIPTS += \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/kernel-events.sh \
 	testing/interop/checks.sh \
 	testing/interop/ipv6-ids.sh \
 	testing/interop/child-options.sh \
@@ -22,10 +23,13 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-cookie-init.sh \
 	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \
+	testing/suites/interop-dpd.sh \
 	testing/suites/interop-esn.sh \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-kernel-acquire.sh \
+	testing/suites/interop-kernel-expire.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \
@@ -37,9 +41,11 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-rekey-child.sh \
 	testing/suites/interop-rekey-ike.sh \
 	testing/suites/interop-retransmit.sh \
+	testing/suites/interop-rule-by-id.sh \
 	testing/suites/interop-transport.sh \
 	testing/suites/interop-ts-narrow.sh \
 	testing/suites/interop-ts-unacceptable.sh \
+	testing/suites/interop-two-children.sh \
 	testing/suites/interop-wrong-psk.sh \
 	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \

@@ -1,0 +1,3 @@
+#!/bin/sh
+# interop-kernel-expire: kernel events with strongSwan as the peer (see interop/kernel-events.sh).
+exec "$(dirname "$0")/../interop/kernel-events.sh" expire

@@ -13,6 +13,9 @@
 #   pfs              childsa_pfs / charon's esp proposal with a KE group:
 #                    the first CHILD SA, then a CHILD SA rekey by each side
 #                    carrying a KE payload (CREATE_CHILD_SA with PFS)
+#   pfs-invalid-ke   PFS groups in a different order: charon's rekey KE is
+#                    of a group ikev2d does not want, ikev2d answers
+#                    INVALID_KE_PAYLOAD and charon retries with modp2048
 #   esn              extended sequence numbers (esn = "yes" / charon's
 #                    -esn): charon selects EXT_SEQ; libipsec has no ESN, so
 #                    like transport only the negotiation and the agreement
@@ -34,10 +37,10 @@ need_root
 need_charon
 case $scenario in
 transport) require_cap ike transport ;;
-pfs)       require_cap ike rekey-child pfs ;;
+pfs|pfs-invalid-ke) require_cap ike rekey-child pfs ;;
 esn)       require_cap ike esn ;;
 narrow|ts-unacceptable) require_cap ike ts-narrow ;;
-*) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-ch-$scenario"
@@ -168,6 +171,39 @@ pfs)
 		sleep 2
 		[ "$(charon_child_count "$C")" -eq 1 ] || fail "pfs ($role): charon has $(charon_child_count "$C") CHILD SAs after our rekey"
 		check_child "pfs ($role), after ikev2d's rekey"
+		unset ESP_CHARON
+		restart_pair
+	done
+	;;
+pfs-invalid-ke)
+	# ikev2d's rule has PFS modp2048; charon proposes ecp256 first, then
+	# modp2048, and its rekey request carries an ecp256 KE.  ikev2d must
+	# answer INVALID_KE_PAYLOAD(modp2048) and take charon's retry; its own
+	# rekey offers modp2048, which charon accepts.
+	for role in init resp; do
+		log "--- PFS group mismatch on the rekey, ikev2d $role"
+		ours_config $role 'extra_child=childsa_pfs = 14;'
+		start_daemon $NO "$O" || break
+		charon_up esp=aes128gcm16-ecp256-modp2048 || break
+		maybe_initiate $role
+		check_ike "pfs-invalid-ke ($role)" $DEFAULT_ALGS && check_child "pfs-invalid-ke ($role)" || { restart_pair; continue; }
+		export ESP_CHARON=AES_GCM_16-128/MODP_2048
+		old=$(sa_spis "$O" in)
+		charon_ctl "$C" --rekey --child net > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --child failed"
+		new_in_spi "$old" || fail "pfs-invalid-ke ($role): charon's CHILD rekey did not replace $old"
+		wait_for 5 grep -q "parsed CREATE_CHILD_SA response [0-9]* \[ N(INVAL_KE) \]" "$C/charon.log" ||
+			fail "pfs-invalid-ke ($role): ikev2d did not answer charon's ecp256 KE with INVALID_KE_PAYLOAD"
+		sleep 2
+		[ "$(charon_child_count "$C")" -eq 1 ] || fail "pfs-invalid-ke ($role): charon has $(charon_child_count "$C") CHILD SAs after its rekey"
+		check_child "pfs-invalid-ke ($role), after charon's rekey"
+		old=$(sa_spis "$O" in)
+		kernel_ctl "$O" "expire soft $old $OURS_IP"
+		new_in_spi "$old" || fail "pfs-invalid-ke ($role): ikev2d's CHILD rekey did not replace $old"
+		[ "$(grep -c "selected proposal: ESP:AES_GCM_16_128/MODP_2048" "$C/charon.log")" -ge 2 ] ||
+			fail "pfs-invalid-ke ($role): charon did not settle on MODP_2048 for both rekeys"
+		sleep 2
+		[ "$(charon_child_count "$C")" -eq 1 ] || fail "pfs-invalid-ke ($role): charon has $(charon_child_count "$C") CHILD SAs after our rekey"
+		check_child "pfs-invalid-ke ($role), after ikev2d's rekey"
 		unset ESP_CHARON
 		restart_pair
 	done

@@ -31,10 +31,12 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-kernel-acquire.sh \
 	testing/suites/interop-kernel-expire.sh \
 	testing/suites/interop-invalid-ke.sh \
+	testing/suites/interop-ipv6-nat.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \
 	testing/suites/interop-natt-keepalive.sh \
 	testing/suites/interop-natt.sh \
+	testing/suites/interop-pfs-invalid-ke.sh \
 	testing/suites/interop-pfs.sh \
 	testing/suites/interop-proposals-init.sh \
 	testing/suites/interop-proposals-resp.sh \

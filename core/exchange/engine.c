@@ -543,7 +543,7 @@ bool engine_start(config_t *cfg)
 			started++;
 	log_op(DBG_OP, "engine started: %d rules, %d initiated at start-up",
 	       cfg->n_rules, started);
-	trap_sync(cfg);
+	trap_sync(the_engine, cfg);
 	return true;
 }
 
@@ -553,7 +553,7 @@ void engine_reload(config_t *cfg)
 		engine_set_config(the_engine, cfg);
 		log_op(DBG_OP, "engine: new configuration in force for new SAs; "
 		       "established SAs keep their rules");
-		trap_sync(cfg);
+		trap_sync(the_engine, cfg);
 	}
 }
 
@@ -569,7 +569,7 @@ void engine_shutdown(unsigned wait_ms)
 	net_set_receiver(NULL, NULL);
 	kernel_ipsec_set_listener(NULL, NULL);
 	engine_destroy(e, 0);
-	trap_sync(NULL);   /* after the SAs: they put their traps back */
+	trap_sync(NULL, NULL);   /* after the SAs: they put their traps back */
 	net_close();
 	log_op(DBG_OP, "engine stopped");
 }

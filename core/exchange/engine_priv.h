@@ -208,9 +208,11 @@ uint64_t reqid_map_get(engine_t *e, uint32_t reqid);
 void reqid_map_free(engine_t *e);
 
 /* ----------------------------------------------------------- trap.c */
-/* Install the trap policies of cfg's on_demand rules, keep those already
- * installed, remove those of rules that went away (cfg NULL: all). */
-void trap_sync(config_t *cfg);
+/* Install the trap policies of cfg's on_demand rules for engine e (its
+ * ACQUIREs start them), keep those already installed, remove those of
+ * rules that went away (cfg NULL: all).  The traps are process-wide, like
+ * the kernel's policies: one engine at a time owns them. */
+void trap_sync(engine_t *e, config_t *cfg);
 /* A CHILD SA of IKE SA ike_spi installed this policy: if it has a trap's
  * selectors it took the trap's place in the kernel. */
 void trap_policy_added(const kernel_policy_t *p, uint64_t ike_spi);

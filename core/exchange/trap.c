@@ -36,6 +36,7 @@
 typedef struct trap trap_t;
 struct trap {
 	trap_t *next;
+	engine_t *owner;           /* the engine whose ACQUIREs start it */
 	char *label;               /* the rule */
 	int child;                 /* index of its childsa entry */
 	kernel_policy_t pol;       /* OUT, PROTECT, the trap's own reqid */
@@ -48,6 +49,7 @@ struct trap {
 
 static pthread_mutex_t trap_lock = PTHREAD_MUTEX_INITIALIZER;
 static trap_t *traps;
+static bool synced;                /* trap_sync ran since the last NULL */
 static atomic_uint n_traps;        /* entries in the list, gone ones too */
 
 /* ---------------------------------------------------------- selectors */
@@ -147,8 +149,10 @@ static int side_kts(const ts_cfg_t *ts, int n_ts, const addr_range_t *addrs,
 /* ------------------------------------------------------------- sync */
 
 typedef struct {
+	engine_t *e;
 	trap_t *keep;              /* the new list */
 	unsigned added, kept;
+	bool reload;               /* not the first sync: SAs may be up */
 } sync_t;
 
 /* The traps of one child config of an on_demand rule. */
@@ -188,6 +192,7 @@ static void sync_child(const rule_t *r, int ci, trap_t **old, sync_t *s)
 					break;
 				}
 			if (t) {
+				t->owner = s->e;
 				t->child = ci;
 				t->next = s->keep;
 				s->keep = t;
@@ -204,12 +209,33 @@ static void sync_child(const rule_t *r, int ci, trap_t **old, sync_t *s)
 				continue;
 			}
 			p.reqid = engine_next_reqid();
+			/* A rule that became on_demand on SIGHUP may have a
+			 * CHILD SA up with these selectors: its policy holds
+			 * the trap's place until it goes.  (At start-up a
+			 * policy already there is a leftover: replaced.) */
+			kernel_usage_t u;
+			if (s->reload && kernel_query_policy(&p, &u)) {
+				t = xzalloc(sizeof(*t));
+				t->owner = s->e;
+				t->label = xstrdup(r->label);
+				t->child = ci;
+				t->pol = p;
+				t->occupied = true;
+				t->next = s->keep;
+				s->keep = t;
+				s->added++;
+				log_verbose(DBG_KERNEL, "rule %s: trap policy %s === %s "
+				            "(reqid %u) waits for the CHILD SA using "
+				            "its selectors", r->label, a, b, p.reqid);
+				continue;
+			}
 			if (!kernel_add_policy(&p)) {
 				log_error(DBG_KERNEL, "rule %s: cannot install the trap "
 				          "policy %s === %s", r->label, a, b);
 				continue;
 			}
 			t = xzalloc(sizeof(*t));
+			t->owner = s->e;
 			t->label = xstrdup(r->label);
 			t->child = ci;
 			t->pol = p;
@@ -221,12 +247,14 @@ static void sync_child(const rule_t *r, int ci, trap_t **old, sync_t *s)
 		}
 }
 
-void trap_sync(config_t *cfg)
+void trap_sync(engine_t *e, config_t *cfg)
 {
-	sync_t s = { 0 };
-	unsigned removed = 0, rules = 0;
+	sync_t s = { .e = e };
+	unsigned removed = 0, rules = 0, left = 0;
 
 	pthread_mutex_lock(&trap_lock);
+	s.reload = synced;
+	synced = cfg != NULL;
 	trap_t *old = traps;
 	traps = NULL;
 	for (int i = 0; cfg && i < cfg->n_rules; i++) {
@@ -251,6 +279,7 @@ void trap_sync(config_t *cfg)
 			t->next = s.keep;
 			s.keep = t;
 			n++;
+			left++;
 			continue;
 		}
 		if (!t->gone) {
@@ -263,10 +292,11 @@ void trap_sync(config_t *cfg)
 	traps = s.keep;
 	atomic_store(&n_traps, n);
 	pthread_mutex_unlock(&trap_lock);
-	if (cfg && (s.added || removed || rules))
+	if (cfg && (s.added || removed || rules || left))
 		log_op(DBG_KERNEL, "on-demand: %u trap policies for %u rules "
-		       "(%u installed, %u kept, %u removed)", s.added + s.kept,
-		       rules, s.added, s.kept, removed);
+		       "(%u installed, %u kept, %u removed, %u of removed rules "
+		       "left to their CHILD SAs)", s.added + s.kept, rules,
+		       s.added, s.kept, removed, left);
 	else if (!cfg && removed)
 		log_op(DBG_KERNEL, "on-demand: %u trap policies removed", removed);
 }
@@ -292,26 +322,32 @@ bool trap_policy_released(const kernel_policy_t *p)
 	if (p->dir != KERNEL_DIR_OUT || !atomic_load(&n_traps))
 		return false;
 	bool restored = false;
+	trap_t *live = NULL;
 	pthread_mutex_lock(&trap_lock);
-	for (trap_t **pp = &traps; *pp; pp = &(*pp)->next) {
+	for (trap_t **pp = &traps; *pp;) {
 		trap_t *t = *pp;
-		if (!same_policy_name(&t->pol, p))
+		if (!same_policy_name(&t->pol, p)) {
+			pp = &t->next;
 			continue;
+		}
 		t->occupied = false;
 		if (t->gone) {
-			/* its rule is gone: the caller deletes the policy */
+			/* its rule is gone: nothing to put back for it */
 			*pp = t->next;
 			free(t->label);
 			free(t);
 			atomic_fetch_sub(&n_traps, 1);
-			break;
+			continue;
 		}
+		live = t;
+		pp = &t->next;
+	}
+	if (live) {
 		/* Back to the trap: the same policy, the trap's reqid. */
-		restored = kernel_add_policy(&t->pol);
+		restored = kernel_add_policy(&live->pol);
 		if (restored)
 			log_verbose(DBG_KERNEL, "rule %s: trap policy back in place "
-			            "(reqid %u)", t->label, t->pol.reqid);
-		break;
+			            "(reqid %u)", live->label, live->pol.reqid);
 	}
 	pthread_mutex_unlock(&trap_lock);
 	return restored;
@@ -393,7 +429,7 @@ bool trap_acquire(engine_t *e, const kernel_event_t *ev)
 
 	pthread_mutex_lock(&trap_lock);
 	for (trap_t *t = traps; t; t = t->next) {
-		if (t->gone || t->pol.reqid != ev->acquire.reqid)
+		if (t->gone || t->owner != e || t->pol.reqid != ev->acquire.reqid)
 			continue;
 		found = true;
 		snprintf(label, sizeof(label), "%s", t->label);

@@ -28,6 +28,7 @@
 #include "codec/message.h"
 #include "config/config.h"
 #include "exchange/engine.h"
+#include "exchange/engine_priv.h"   /* trap_sync, engine_config */
 #include "lib/plugin_loader.h"
 #include "net/addr.h"
 #include "net/packet.h"
@@ -686,6 +687,59 @@ START_TEST(acquire_initiates_rule)
 }
 END_TEST
 
+/* on_demand: the trap policy is installed alone, an ACQUIRE for a packet
+ * it matches starts the rule once (a burst is rate-limited), the CHILD
+ * SA's policies take the trap's place (no second outbound policy), the
+ * trap comes back when the SA goes, and a sync without the rule removes
+ * it.  The other engine, which owns no trap, starts nothing. */
+START_TEST(on_demand_trap)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.rule_extra = "on_demand = true;";
+	start_pair(&a, &b);
+	size_t pol0 = kernel_null_count_policies(kn);
+	config_t *ca = engine_config(eng_a);
+	ck_assert(ca->rules[0].on_demand);
+	trap_sync(eng_a, ca);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol0 + 1);
+	kernel_policy_t trap = { .dir = KERNEL_DIR_OUT };
+	trap.src_ts.family = trap.dst_ts.family = AF_INET;
+	inet_pton(AF_INET, "10.1.0.0", trap.src_ts.from);
+	inet_pton(AF_INET, "10.1.255.255", trap.src_ts.to);
+	inet_pton(AF_INET, "10.2.0.0", trap.dst_ts.from);
+	inet_pton(AF_INET, "10.2.255.255", trap.dst_ts.to);
+	trap.src_ts.port_to = trap.dst_ts.port_to = 0xffff;
+	ck_assert(kernel_null_has_policy(kn, &trap));
+	/* the same sync again keeps it (no second policy, same reqid) */
+	trap_sync(eng_a, ca);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol0 + 1);
+
+	struct sockaddr_storage src, dst;
+	ck_assert(addr_from_str("10.1.3.4", 0, &src));
+	ck_assert(addr_from_str("10.2.0.7", 0, &dst));
+	ck_assert(kernel_null_acquire_addr(kn, &src, &dst));
+	ck_assert(kernel_null_acquire_addr(kn, &src, &dst));   /* rate-limited */
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	usleep(200 * 1000);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	/* A: out (the trap's place), in, fwd; B: its three */
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol0 + 6);
+
+	/* the SAs go: the trap is back, alone */
+	stop_pair(500);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol0 + 1);
+	ck_assert(kernel_null_has_policy(kn, &trap));
+	/* the rule is no longer on_demand (here: no configuration): gone */
+	trap_sync(NULL, NULL);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol0);
+	config_unref(ca);
+}
+END_TEST
+
 START_TEST(ipv6_transport_mode)
 {
 	side_t a = side("fd01::/64", "fd02::/64");
@@ -913,6 +967,7 @@ int main(void)
 	tcase_add_test(tc, init_flood_gets_cookies_and_expires);
 	tcase_add_test(tc, reload_keeps_established_sas);
 	tcase_add_test(tc, acquire_initiates_rule);
+	tcase_add_test(tc, on_demand_trap);
 	tcase_add_test(tc, ipv6_transport_mode);
 	tcase_add_test(tc, child_rekey_one_side);
 	tcase_add_test(tc, child_rekey_collision);

@@ -34,7 +34,8 @@ esac
 
 mkwork "v6-io-$scenario"
 O=$WORK/ours C=$WORK/charon
-NO=v6-io-a NC=v6-io-c
+# per-run names: several people may run the suites at once on one machine
+NO=v6-io-a$$ NC=v6-io-c$$
 PSK=interop-v6-secret
 DEFAULT_XFORM='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; }'
 DEFAULT_ALGS="AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256 aes-cbc-128/hmac-sha256-128/prf-hmac-sha256/ecp256"

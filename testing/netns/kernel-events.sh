@@ -195,9 +195,16 @@ acquire)
 	[ "$(count_log "$A" "IKE SA established")" -eq 1 ] || fail "a second IKE SA was made"
 	# SIGHUP without on_demand: the CHILD SA keeps its policies; once it
 	# goes, no trap is put back
-	configure_a
-	kill -HUP "$(daemon_pid "$A")"
-	logged "$A" 5 "new configuration in force" || fail "A did not reload"
+	reload_a() {   # extra configure_a args
+		local n
+		n=$(count_log "$A" "new configuration in force")
+		configure_a "$@"
+		kill -HUP "$(daemon_pid "$A")"
+		wait_for 5 sh -c "[ \$(grep -c 'new configuration in force' '$A/daemon.log') -gt $n ]" ||
+			fail "A did not reload"
+	}
+	out_reqid() { policies_of "$A" out | field reqid; }
+	reload_a
 	[ "$(policy_count "$A")" -eq 3 ] || fail "the reload touched the CHILD SA's policies"
 	a_in=$(sa_spis "$A" in)
 	kernel_ctl "$A" "expire hard $a_in $A_IP"
@@ -207,10 +214,36 @@ acquire)
 	else
 		show_state "$A" A; fail "a trap stayed after its rule stopped being on_demand"
 	fi
-	# SIGHUP with on_demand again: the trap is installed again
-	configure_a 'extra_rule=on_demand = true;'
-	kill -HUP "$(daemon_pid "$A")"
+	# SIGHUP with on_demand again: the trap is installed again; its
+	# ACQUIRE finds the IKE SA still up (no hint yet: a table walk)
+	reload_a 'extra_rule=on_demand = true;'
 	check_trap_only "after reload with on_demand"
+	trap2=$TRAP_REQID
+	kernel_ctl "$A" "acquire 10.89.1.10 10.89.2.10"
+	logged "$A" 5 "ACQUIRE for trap reqid $trap2: new CHILD SA in this IKE SA" ||
+		fail "A did not find its IKE SA for the new trap's ACQUIRE"
+	one_pair || { show_both; fail "no CHILD SA pair after the new trap's ACQUIRE"; }
+	[ "$(count_log "$A" "IKE SA established")" -eq 1 ] || fail "a second IKE SA was made"
+	# on_demand off and on again while the CHILD SA is up: the SA keeps
+	# its outbound policy, the new trap waits and comes back after it
+	sa_reqid=$(out_reqid)
+	reload_a
+	reload_a 'extra_rule=on_demand = true;'
+	[ "$(policy_count "$A")" -eq 3 ] && [ "$(out_reqid)" = "$sa_reqid" ] ||
+		{ show_state "$A" A; fail "re-enabling on_demand replaced the CHILD SA's outbound policy"; }
+	logged "$A" 5 "waits for the CHILD SA using its selectors" ||
+		fail "A did not log the waiting trap"
+	kernel_ctl "$A" "expire hard $(sa_spis "$A" in) $A_IP"
+	wait_for 10 has_sas "$B" 0 || fail "B kept the CHILD SA after the third hard EXPIRE"
+	check_trap_only "after the re-enabled trap's CHILD SA went"
+	[ "$TRAP_REQID" != "$trap2" ] && [ "$TRAP_REQID" != "$sa_reqid" ] ||
+		fail "the trap came back with reqid $TRAP_REQID (old trap $trap2, SA $sa_reqid)"
+	# without on_demand and no SA: removed at once; with it: back
+	reload_a
+	wait_for 5 sh -c "[ \$(grep -c '^policy ' '$A/kernel.state') -eq 0 ]" ||
+		fail "the trap stayed after on_demand was turned off"
+	reload_a 'extra_rule=on_demand = true;'
+	check_trap_only "after the last reload"
 	# SIGTERM: the trap goes with the daemon
 	stop_daemon "$A" TERM || fail "A did not exit on SIGTERM"
 	[ "$(policy_count "$A")" -eq 0 ] || { show_state "$A" A; fail "A left policies installed at exit"; }

@@ -91,10 +91,13 @@ void engine_get_stats(engine_t *e, engine_stats_t *st);
  * by ACQUIRE), expire (soft EXPIRE rekeys, hard EXPIRE deletes with a
  * Delete), mapping (a NAT mapping change moves the SAs), ipv6 (IKE and
  * CHILD SAs over IPv6 with IPv6 selectors), id-types (RFC822, DN, KEY_ID
- * and IPv6 identities), asym-psk (ikev2.preshared local_key/remote_key).
+ * and IPv6 identities), asym-psk (ikev2.preshared local_key/remote_key),
+ * transport (USE_TRANSPORT_MODE), pfs (CHILD SAs with a KE group), esn,
+ * ts-narrow (selector narrowing and TS_UNACCEPTABLE).
  * Remove a name if the feature regresses on purpose. */
 #define ENGINE_CAPABILITIES \
 	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie " \
-	"natt-keepalive acquire expire mapping ipv6 id-types asym-psk"
+	"natt-keepalive acquire expire mapping ipv6 id-types asym-psk " \
+	"transport pfs esn ts-narrow"
 
 #endif

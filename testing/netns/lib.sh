@@ -16,7 +16,7 @@
 # otherwise.  Names used: ike (IKE_SA_INIT + IKE_AUTH with PSK and the first
 # CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd, delete, natt,
 # cookie, natt-keepalive, acquire, expire, mapping, ipv6, id-types,
-# asym-psk (see ENGINE_CAPABILITIES in core/exchange/engine.h).
+# asym-psk, transport, pfs, esn, ts-narrow (see ENGINE_CAPABILITIES in core/exchange/engine.h).
 
 set -u
 
@@ -134,9 +134,11 @@ wait_for() {
 # write_config DIR key=value...: an ikev2.config + ikev2.preshared pair in
 # DIR for one rule.  Keys: label local remote local_id remote_id (type:value,
 # e.g. fqdn:a.test, ip:10.88.0.1) psk ike_port natt_port auto_start (true|
-# false) local_ts remote_ts ike_xform (libconfig text of one or more
+# false) local_ts remote_ts (empty: host-to-host) ike_xform (libconfig
+# text of one or more
 # ikesa_xform entries) esp_xform (same for esp_xform) child_life child_soft
-# ike_life dpd extra_daemon extra_rule debug.
+# ike_life dpd extra_daemon extra_rule extra_child (lines for the childsa
+# group, e.g. 'childsa_pfs = 19;') debug.
 write_config() {
 	local dir=$1; shift
 	local label=rule local= remote= local_id= remote_id= psk=secret
@@ -144,6 +146,7 @@ write_config() {
 	local ike_xform='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; }'
 	local esp_xform='{ encr_alg = "aes-gcm"; encr_keylen = 128; }'
 	local child_life= child_soft= ike_life= dpd= extra_daemon= extra_rule= mode=tunnel
+	local extra_child=
 	local kv k v
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
@@ -156,6 +159,7 @@ write_config() {
 		child_life) child_life=$v ;; child_soft) child_soft=$v ;;
 		ike_life) ike_life=$v ;; dpd) dpd=$v ;; mode) mode=$v ;;
 		extra_daemon) extra_daemon=$v ;; extra_rule) extra_rule=$v ;;
+		extra_child) extra_child=$v ;;
 		debug) debug=$v ;;
 		*) echo "write_config: unknown key $k" >&2; return 1 ;;
 		esac
@@ -197,12 +201,13 @@ rules = (
 		$extra_rule
 		childsa = (
 			{
-				local_ts = "$lts";
-				remote_ts = "$rts";
+				$( [ -n "$lts" ] && echo "local_ts = \"$lts\";" )
+				$( [ -n "$rts" ] && echo "remote_ts = \"$rts\";" )
 				esp_xform = ( $esp_xform );
 				mode = "$mode";
 				$( [ -n "$child_life" ] && echo "childsa_lifetime_secs = $child_life;" )
 				$( [ -n "$child_soft" ] && echo "childsa_softlife_secs = $child_soft;" )
+				$extra_child
 			}
 		);
 	}

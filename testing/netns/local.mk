@@ -4,7 +4,7 @@
 dist_noinst_SCRIPTS += \
 	testing/netns/lib.sh \
 	testing/netns/two-daemons.sh \
-	testing/netns/ipv6-psk.sh \
+	testing/netns/two-daemons-ext.sh \
 	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
 	testing/netns/ikev2_probe.py \
@@ -13,36 +13,45 @@ dist_noinst_SCRIPTS += \
 	testing/interop/kernel-events.sh \
 	testing/interop/checks.sh \
 	testing/interop/ipv6-ids.sh \
+	testing/interop/child-options.sh \
 	testing/demo.sh \
 	testing/suites/badinput-flood.sh \
 	testing/suites/badinput-garbage.sh \
 	testing/suites/badinput-notifies.sh \
 	testing/suites/badinput-replay.sh \
 	testing/suites/demo.sh \
-	testing/suites/interop-cookie.sh \
 	testing/suites/interop-cookie-init.sh \
+	testing/suites/interop-cookie.sh \
 	testing/suites/interop-delete.sh \
 	testing/suites/interop-dpd.sh \
+	testing/suites/interop-esn.sh \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-kernel-acquire.sh \
 	testing/suites/interop-kernel-expire.sh \
 	testing/suites/interop-invalid-ke.sh \
+	testing/suites/interop-ipv6-nat.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \
-	testing/suites/interop-natt.sh \
 	testing/suites/interop-natt-keepalive.sh \
+	testing/suites/interop-natt.sh \
+	testing/suites/interop-pfs-invalid-ke.sh \
+	testing/suites/interop-pfs.sh \
 	testing/suites/interop-proposals-init.sh \
 	testing/suites/interop-proposals-resp.sh \
-	testing/suites/interop-retransmit.sh \
-	testing/suites/interop-rule-by-id.sh \
 	testing/suites/interop-rekey-child.sh \
 	testing/suites/interop-rekey-ike.sh \
+	testing/suites/interop-retransmit.sh \
+	testing/suites/interop-rule-by-id.sh \
+	testing/suites/interop-transport.sh \
+	testing/suites/interop-ts-narrow.sh \
+	testing/suites/interop-ts-unacceptable.sh \
 	testing/suites/interop-two-children.sh \
 	testing/suites/interop-wrong-psk.sh \
 	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \
+	testing/suites/netns-child-options.sh \
 	testing/suites/netns-collision.sh \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \
@@ -51,8 +60,8 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-kernel-expire.sh \
 	testing/suites/netns-kernel-mapping.sh \
 	testing/suites/netns-kernel-rebind.sh \
-	testing/suites/netns-reload.sh \
-	testing/suites/netns-rekey.sh
+	testing/suites/netns-rekey.sh \
+	testing/suites/netns-reload.sh
 EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \
 	cfg/demo/gw-a.preshared cfg/demo/gw-b.preshared

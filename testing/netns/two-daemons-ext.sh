@@ -1,5 +1,5 @@
 #!/bin/bash
-# ipv6-psk.sh SCENARIO - two in.ikev2d in two network namespaces (null
+# two-daemons-ext.sh SCENARIO - two in.ikev2d in two network namespaces (null
 # kernel backend), for what two-daemons.sh does not cover:
 #
 #   ipv6       the veth pair carries only IPv6: rules with IPv6 addresses,
@@ -13,6 +13,13 @@
 #              AUTHENTICATION_FAILED), then A verifies B with the wrong key
 #              (A refuses B's AUTH and tells B, which drops the IKE SA it
 #              already considered up).  No SA left after a failure.
+#   child-options
+#              what charon's libipsec cannot install, between two of
+#              ours: transport mode (host-to-host), ESN and a PFS group
+#              on one CHILD SA.  Both null backends record transport-mode
+#              ESP with esn=yes and host-to-host policies; a CHILD SA
+#              rekey started by A (soft EXPIRE) carries KE both ways and
+#              the new pair keeps mode and ESN.  Both roles.
 #
 # Exit 0 pass, 77 skip (with the reason), 1 fail.  Run as root.
 . "$(dirname "$0")/lib.sh"
@@ -22,12 +29,14 @@ need_root
 case $scenario in
 ipv6)     require_cap ike ipv6 ;;
 asym-psk) require_cap ike asym-psk ;;
-*) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+child-options) require_cap ike rekey-child transport esn pfs ;;
+*) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-2d-$scenario"
 A=$WORK/a B=$WORK/b
-NA=v6-2d-a NB=v6-2d-b
+# per-run names: several people may run the suites at once on one machine
+NA=v6-2d-a$$ NB=v6-2d-b$$
 ns_add $NA
 ns_add $NB
 ip link add v6-2d-va netns $NA type veth peer name v6-2d-vb netns $NB ||
@@ -45,17 +54,18 @@ fi
 ip -n $NA link set v6-2d-va up
 ip -n $NB link set v6-2d-vb up
 
-# configure INITIATOR(a|b) [A's ids] [B's ids]
+# configure INITIATOR(a|b) [A's id] [B's id] [key=value for both...]
 configure() {
 	local init=$1 ida=${2:-fqdn:a.v6.test} idb=${3:-fqdn:b.v6.test}
+	shift; shift; shift
 	write_config "$A" label=a_to_b local=$IP_A remote=$IP_B \
-		local_id=$ida remote_id=$idb psk=unused \
+		local_id=$ida remote_id=$idb psk=shared-$ida-$idb \
 		local_ts=$TS_A remote_ts=$TS_B \
-		auto_start=$([ "$init" = a ] && echo true || echo false)
+		auto_start=$([ "$init" = a ] && echo true || echo false) "$@"
 	write_config "$B" label=b_to_a local=$IP_B remote=$IP_A \
-		local_id=$idb remote_id=$ida psk=unused \
+		local_id=$idb remote_id=$ida psk=shared-$ida-$idb \
 		local_ts=$TS_B remote_ts=$TS_A \
-		auto_start=$([ "$init" = b ] && echo true || echo false)
+		auto_start=$([ "$init" = b ] && echo true || echo false) "$@"
 }
 
 # preshared DIR LABEL LOCAL_KEY REMOTE_KEY: asymmetric keys for the rule
@@ -133,7 +143,7 @@ asym-psk)
 	KA=key-of-a-0123456789 KB=0x6b65792d6f662d62   # "key-of-b" as hex
 	for init in a b; do
 		log "--- asymmetric keys, $init initiates"
-		configure $init
+		configure $init "" ""
 		preshared "$A" a_to_b "$KA" "$KB"
 		preshared "$B" b_to_a "$KB" "$KA"
 		start_both || finish
@@ -142,7 +152,7 @@ asym-psk)
 	done
 
 	log "--- B verifies A with the wrong key"
-	configure a
+	configure a "" ""
 	preshared "$A" a_to_b "$KA" "$KB"
 	preshared "$B" b_to_a "$KB" "not-the-key-of-a"
 	start_both || finish
@@ -156,7 +166,7 @@ asym-psk)
 	stop_both
 
 	log "--- A verifies B with the wrong key"
-	configure a
+	configure a "" ""
 	preshared "$A" a_to_b "$KA" "not-the-key-of-b"
 	preshared "$B" b_to_a "$KB" "$KA"
 	start_both || finish
@@ -168,6 +178,41 @@ asym-psk)
 		fail "wrong remote_key on A: B was not told that A refused its AUTH"
 	nothing_left "wrong remote_key on A"
 	stop_both
+	;;
+child-options)
+	for init in a b; do
+		log "--- transport mode + ESN + PFS, $init initiates"
+		configure $init "" "" local_ts= remote_ts= mode=transport \
+			'esp_xform={ encr_alg = "aes-gcm"; encr_keylen = 128; esn = "yes"; }' \
+			'extra_child=childsa_pfs = 19;'
+		start_both || finish
+		established "child options, $init initiates" || { stop_both; continue; }
+		for round in first rekeyed; do
+			for d in "$A" "$B"; do
+				n=$(basename "$d")
+				[ "$(sa_field "$d" in mode | sort -u)$(sa_field "$d" out mode | sort -u)" = transporttransport ] ||
+					fail "$round: $n's SAs are not in transport mode: $(sa_field "$d" out mode)"
+				[ "$(sa_field "$d" in esn | sort -u)$(sa_field "$d" out esn | sort -u)" = yesyes ] ||
+					fail "$round: $n's SAs do not use ESN: $(sa_field "$d" out esn)"
+			done
+			grep -q "^policy dir=out src=$IP_A\[0/0-65535\] dst=$IP_B\[0/0-65535\] .* mode=transport" "$(state_file "$A")" ||
+				{ show_state "$A" A; fail "$round: A's outbound policy is not host-to-host transport"; }
+			[ $round = rekeyed ] && break
+			# A rekeys the CHILD SA; with PFS both messages carry KE
+			old=$(sa_spis "$A" in)
+			kernel_ctl "$A" "expire soft $old $IP_A"
+			if ! wait_for 15 sh -c "s=\$(grep '^sa dir=in ' '$A/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/'); [ -n \"\$s\" ] && [ \"\$s\" != '$old' ]"; then
+				show_state "$A" A; fail "A's CHILD SA rekey did not replace $old"; break
+			fi
+			wait_for 10 sas_paired "$A" "$B" 1 || { show_state "$A" A; show_state "$B" B; fail "not one pair after the rekey"; }
+			grep -qE "sending CREATE_CHILD_SA request [0-9]+ \[ N\(REKEY_SA\)[^]]* KE[ \]]" "$A/daemon.log" ||
+				fail "A's CREATE_CHILD_SA request carried no KE"
+			grep -qE "sending CREATE_CHILD_SA response [0-9]+ \[[^]]* KE[ \]]" "$B/daemon.log" ||
+				fail "B's CREATE_CHILD_SA response carried no KE"
+			log "rekeyed with PFS: A out $(sa_spis "$A" out), B out $(sa_spis "$B" out)"
+		done
+		stop_both
+	done
 	;;
 esac
 

@@ -62,6 +62,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-kernel-acquire.sh \
 	testing/suites/netns-kernel-expire.sh \
 	testing/suites/netns-kernel-mapping.sh \
+	testing/suites/netns-kernel-rebind.sh \
 	testing/suites/netns-rekey.sh \
 	testing/suites/netns-reload.sh
 EXTRA_DIST += testing/netns/README.md

@@ -28,12 +28,13 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
-	testing/suites/interop-kernel-acquire.sh \
-	testing/suites/interop-kernel-expire.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6-nat.sh \
 	testing/suites/interop-ipv6.sh \
+	testing/suites/interop-kernel-acquire.sh \
+	testing/suites/interop-kernel-expire.sh \
 	testing/suites/interop-mismatch.sh \
+	testing/suites/interop-mode-mismatch.sh \
 	testing/suites/interop-natt-keepalive.sh \
 	testing/suites/interop-natt.sh \
 	testing/suites/interop-pfs-invalid-ke.sh \
@@ -45,7 +46,9 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-retransmit.sh \
 	testing/suites/interop-rule-by-id.sh \
 	testing/suites/interop-transport.sh \
+	testing/suites/interop-ts-mixed-family.sh \
 	testing/suites/interop-ts-narrow.sh \
+	testing/suites/interop-ts-proto.sh \
 	testing/suites/interop-ts-unacceptable.sh \
 	testing/suites/interop-two-children.sh \
 	testing/suites/interop-wrong-psk.sh \

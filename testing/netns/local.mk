@@ -57,6 +57,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \
 	testing/suites/netns-child-options.sh \
+	testing/suites/netns-child-options6.sh \
 	testing/suites/netns-collision.sh \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \

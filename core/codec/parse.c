@@ -216,8 +216,12 @@ static codec_status_t parse_ts(pctx_t *c, payload_t *p, const uint8_t *b,
 	if (n < 4)
 		return FAIL(c, p->type, b, "body of %zu bytes", n);
 	unsigned num = b[0];
-	if (num == 0 || num > CODEC_MAX_TS)
-		return FAIL(c, p->type, b, "%u traffic selectors (1..%d allowed)",
+	/* Zero selectors is well-formed: strongSwan sends an empty TSi in
+	 * transport mode when its configured subnet excludes its own address.
+	 * The exchange answers TS_UNACCEPTABLE, keeping the IKE SA, where an
+	 * INVALID_SYNTAX here would kill it. */
+	if (num > CODEC_MAX_TS)
+		return FAIL(c, p->type, b, "%u traffic selectors (0..%d allowed)",
 		            num, CODEC_MAX_TS);
 	ts_t *ts = message_alloc(c->m, num * sizeof(ts_t));
 	size_t pos = 4;

@@ -386,6 +386,22 @@ bool child_move_peer(ike_sa_t *sa, child_sa_t *c,
 	return ok;
 }
 
+int child_move_all(ike_sa_t *sa, const struct sockaddr_storage *old_remote,
+                   int *failed)
+{
+	int moved = 0;
+	*failed = 0;
+	for (child_sa_t *c = sa->children; c; c = c->next) {
+		if (c->state == CHILD_CREATED || c->state == CHILD_DELETING)
+			continue;
+		if (child_move_peer(sa, c, old_remote))
+			moved++;
+		else
+			(*failed)++;
+	}
+	return moved;
+}
+
 void child_log_up(ike_sa_t *sa, child_sa_t *c, const char *what)
 {
 	char a[128], l[256], r[256];

@@ -193,6 +193,10 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c);
  * address changed) in the kernel.  False (logged) if the kernel refused. */
 bool child_move_peer(ike_sa_t *sa, child_sa_t *c,
                      const struct sockaddr_storage *old_remote);
+/* child_move_peer for every installed CHILD SA of sa; returns how many
+ * moved, *failed how many the kernel refused. */
+int child_move_all(ike_sa_t *sa, const struct sockaddr_storage *old_remote,
+                   int *failed);
 child_sa_t *child_new(engine_t *e, const child_cfg_t *cfg);
 void child_add_to_sa(ike_sa_t *sa, child_sa_t *c);
 child_sa_t *child_find_by_spi(ike_sa_t *sa, uint32_t spi, bool inbound);

@@ -226,15 +226,8 @@ static void mapping_changed(ike_sa_t *sa, const kernel_event_t *ev)
 	}
 	struct sockaddr_storage old = sa->remote;
 	sa->remote = *np;
-	int moved = 0, failed = 0;
-	for (c = sa->children; c; c = c->next) {
-		if (c->state == CHILD_CREATED || c->state == CHILD_DELETING)
-			continue;
-		if (child_move_peer(sa, c, &old))
-			moved++;
-		else
-			failed++;
-	}
+	int failed;
+	int moved = child_move_all(sa, &old, &failed);
 	sa_log(sa, DBG_KERNEL, LVL_OP, "NAT mapping changed: peer %s is now %s; "
 	       "IKE SA and %d CHILD SA%s follow%s", addr_to_str(&old, o, sizeof(o)),
 	       addr_to_str(np, n, sizeof(n)), moved, moved == 1 ? "" : "s",

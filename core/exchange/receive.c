@@ -84,11 +84,26 @@ static void follow_peer(ike_sa_t *sa, packet_t *pkt)
 		       addr_to_str(&sa->remote, a, sizeof(a)),
 		       addr_to_str(&pkt->src, b, sizeof(b)));
 	}
+	struct sockaddr_storage old = sa->remote;
+	bool was_natt = sa->natt;
+	bool local_same = addr_is_any(&pkt->dst) || addr_equals(&sa->local, &pkt->dst);
 	sa->remote = pkt->src;
 	if (!addr_is_any(&pkt->dst))
 		sa->local = pkt->dst;
 	if (sa->cfg && addr_get_port(&pkt->dst) == sa->cfg->daemon.natt_port)
 		sa->natt = true;
+	/* The peer's NAT rebound (RFC 7296 §2.23): its UDP-encapsulated
+	 * CHILD SAs come from the new port too. */
+	if (was_natt && sa->natt && local_same && sa->children &&
+	    sa->state >= IKE_ESTABLISHED) {
+		char a[ADDR_STRLEN], b[ADDR_STRLEN];
+		int failed, moved = child_move_all(sa, &old, &failed);
+		sa_log(sa, DBG_NET, LVL_OP, "peer's NAT mapping changed from %s to "
+		       "%s (authenticated IKE message): %d CHILD SA%s follow%s",
+		       addr_to_str(&old, a, sizeof(a)), addr_to_str(&sa->remote, b, sizeof(b)),
+		       moved, moved == 1 ? "" : "s",
+		       failed ? " (the kernel refused some)" : "");
+	}
 }
 
 /* Decrypt (or reassemble) a message of an SA; NULL when there is nothing

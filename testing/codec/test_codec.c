@@ -335,7 +335,7 @@ static const bad_body_t bad_bodies[] = {
 	{ "delete count mismatch", PL_DELETE, "03040002" "11223344" },
 	{ "delete protocol 7", PL_DELETE, "07040001" "11223344" },
 	{ "vendor empty", PL_VENDOR, "" },
-	{ "TS count 0", PL_TSI, "00000000" },
+	{ "TS count 33", PL_TSI, "21000000" "070000100000ffff0a0000000a0000ff" },
 	{ "TS count 2, one present", PL_TSI, "02000000" "070000100000ffff0a0000000a0000ff" },
 	{ "TS type 9", PL_TSI, "01000000" "090000100000ffff0a0000000a0000ff" },
 	{ "TS v4 length 40", PL_TSI, "01000000" "070000280000ffff0a0000000a0000ff" },
@@ -363,6 +363,25 @@ static chunk_t hex(const char *h)
 	}
 	return chunk_from_hex(clean);
 }
+
+/* A TS payload with no selectors parses (strongSwan sends one in transport
+ * mode when its subnet excludes its own address); the exchange answers it
+ * with TS_UNACCEPTABLE instead of failing the whole message. */
+START_TEST(test_ts_empty)
+{
+	chunk_t body = hex("00000000");
+	chunk_t d = with_raw(PL_TSI, false, body);
+	message_t *m = NULL;
+	codec_error_t err;
+	ck_assert_int_eq(message_parse(d, &m, &err), CODEC_OK);
+	payload_t *p = message_find(m, PL_TSI);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->u.ts.num_ts, 0);
+	message_destroy(m);
+	chunk_free(&body);
+	chunk_free(&d);
+}
+END_TEST
 
 START_TEST(test_bad_body)
 {
@@ -1006,6 +1025,7 @@ int main(void)
 	tcase_add_test(tc, test_header);
 	tcase_add_test(tc, test_unknown_payloads);
 	tcase_add_loop_test(tc, test_bad_body, 0, sizeof(bad_bodies) / sizeof(bad_bodies[0]));
+	tcase_add_test(tc, test_ts_empty);
 	tcase_add_test(tc, test_generic_header);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_rules);

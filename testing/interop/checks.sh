@@ -13,10 +13,11 @@ restart_pair() {   # clear both, for the next round
 	charon_stop "$C"
 	[ -f "$O/daemon.pid" ] && stop_daemon "$O"
 	wait_ports_free $NO
-	if [ "$FAILED" != 0 ]; then
-		# keep the logs of a failed round (cleanup keeps WORK then)
+	if [ "$FAILED" != 0 ] || [ "${KEEP:-0}" = 1 ]; then
+		# keep the logs of a failed round, or of every round with KEEP=1
+		# (cleanup keeps WORK then)
 		local keep
-		keep=$(mktemp -d "$WORK/failed-round-XXXX")
+		keep=$(mktemp -d "$WORK/round-XXXX")
 		mv "$C" "$O" "$keep/" 2>/dev/null
 	fi
 	rm -rf "$C" "$O"

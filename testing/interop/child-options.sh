@@ -13,6 +13,15 @@
 #   pfs              childsa_pfs / charon's esp proposal with a KE group:
 #                    the first CHILD SA, then a CHILD SA rekey by each side
 #                    carrying a KE payload (CREATE_CHILD_SA with PFS)
+#   mode-mismatch    ikev2d asks for transport mode, charon's child is
+#                    tunnel: both install tunnel; charon asks for transport
+#                    with an empty TSi: TS_UNACCEPTABLE, the IKE SA stays
+#   mixed-family     IPv6 selectors in a CHILD SA of an IPv4 IKE SA
+#   ts-proto         protocol and port selectors narrowed (tcp/80)
+#   ts-multi         two selectors per side, narrowed to a subset
+#   pfs-invalid-ke   PFS groups in a different order: charon's rekey KE is
+#                    of a group ikev2d does not want, ikev2d answers
+#                    INVALID_KE_PAYLOAD and charon retries with modp2048
 #   esn              extended sequence numbers (esn = "yes" / charon's
 #                    -esn): charon selects EXT_SEQ; libipsec has no ESN, so
 #                    like transport only the negotiation and the agreement
@@ -34,10 +43,11 @@ need_root
 need_charon
 case $scenario in
 transport) require_cap ike transport ;;
-pfs)       require_cap ike rekey-child pfs ;;
+pfs|pfs-invalid-ke) require_cap ike rekey-child pfs ;;
 esn)       require_cap ike esn ;;
-narrow|ts-unacceptable) require_cap ike ts-narrow ;;
-*) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+narrow|ts-unacceptable|ts-proto|ts-multi|mixed-family) require_cap ike ts-narrow ;;
+mode-mismatch) require_cap ike transport ;;
+*) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-ch-$scenario"
@@ -169,6 +179,142 @@ pfs)
 		[ "$(charon_child_count "$C")" -eq 1 ] || fail "pfs ($role): charon has $(charon_child_count "$C") CHILD SAs after our rekey"
 		check_child "pfs ($role), after ikev2d's rekey"
 		unset ESP_CHARON
+		restart_pair
+	done
+	;;
+pfs-invalid-ke)
+	# ikev2d's rule has PFS modp2048; charon proposes ecp256 first, then
+	# modp2048, and its rekey request carries an ecp256 KE.  ikev2d must
+	# answer INVALID_KE_PAYLOAD(modp2048) and take charon's retry; its own
+	# rekey offers modp2048, which charon accepts.
+	for role in init resp; do
+		log "--- PFS group mismatch on the rekey, ikev2d $role"
+		ours_config $role 'extra_child=childsa_pfs = 14;'
+		start_daemon $NO "$O" || break
+		charon_up esp=aes128gcm16-ecp256-modp2048 || break
+		maybe_initiate $role
+		check_ike "pfs-invalid-ke ($role)" $DEFAULT_ALGS && check_child "pfs-invalid-ke ($role)" || { restart_pair; continue; }
+		export ESP_CHARON=AES_GCM_16-128/MODP_2048
+		old=$(sa_spis "$O" in)
+		charon_ctl "$C" --rekey --child net > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --child failed"
+		new_in_spi "$old" || fail "pfs-invalid-ke ($role): charon's CHILD rekey did not replace $old"
+		wait_for 5 grep -q "parsed CREATE_CHILD_SA response [0-9]* \[ N(INVAL_KE) \]" "$C/charon.log" ||
+			fail "pfs-invalid-ke ($role): ikev2d did not answer charon's ecp256 KE with INVALID_KE_PAYLOAD"
+		sleep 2
+		[ "$(charon_child_count "$C")" -eq 1 ] || fail "pfs-invalid-ke ($role): charon has $(charon_child_count "$C") CHILD SAs after its rekey"
+		check_child "pfs-invalid-ke ($role), after charon's rekey"
+		old=$(sa_spis "$O" in)
+		kernel_ctl "$O" "expire soft $old $OURS_IP"
+		new_in_spi "$old" || fail "pfs-invalid-ke ($role): ikev2d's CHILD rekey did not replace $old"
+		[ "$(grep -c "selected proposal: ESP:AES_GCM_16_128/MODP_2048" "$C/charon.log")" -ge 2 ] ||
+			fail "pfs-invalid-ke ($role): charon did not settle on MODP_2048 for both rekeys"
+		sleep 2
+		[ "$(charon_child_count "$C")" -eq 1 ] || fail "pfs-invalid-ke ($role): charon has $(charon_child_count "$C") CHILD SAs after our rekey"
+		check_child "pfs-invalid-ke ($role), after ikev2d's rekey"
+		unset ESP_CHARON
+		restart_pair
+	done
+	;;
+mode-mismatch)
+	# ikev2d asks for transport mode, charon's child is tunnel: RFC 7296
+	# 1.3.1, the responder creates a tunnel mode SA without the notify and
+	# ikev2d must install the same tunnel mode SA
+	log "--- transport asked, tunnel answered, ikev2d init"
+	ours_config init mode=transport
+	charon_up || finish
+	start_daemon $NO "$O" || finish
+	check_ike "mode-mismatch (init)" $DEFAULT_ALGS && check_child "mode-mismatch (init)"
+	grep -q "parsed IKE_AUTH request 1 \[.* N(USE_TRANSP)" "$C/charon.log" ||
+		fail "mode-mismatch (init): ikev2d did not ask for transport mode"
+	grep -q "generating IKE_AUTH response 1 \[.*N(USE_TRANSP)" "$C/charon.log" &&
+		fail "mode-mismatch (init): charon answered USE_TRANSPORT_MODE after all"
+	restart_pair
+	# charon asks for transport mode with subnet selectors: it drops the
+	# subnets that do not hold its own address and sends a TSi with no
+	# selector.  ikev2d must answer TS_UNACCEPTABLE (not INVALID_SYNTAX,
+	# which would kill the IKE SA); both keep the IKE SA, no CHILD SA.
+	log "--- charon asks for transport with an empty TSi, ikev2d resp"
+	ours_config resp
+	charon_up mode=transport || finish
+	start_daemon $NO "$O" || finish
+	maybe_initiate resp
+	check_ike "mode-mismatch (resp)" $DEFAULT_ALGS
+	grep -q "generating IKE_AUTH request 1 \[.*N(USE_TRANSP)" "$C/charon.log" ||
+		fail "mode-mismatch (resp): charon did not ask for transport mode"
+	wait_for 5 grep -q "parsed IKE_AUTH response 1 \[.*N(TS_UNACCEPT)" "$C/charon.log" ||
+		fail "mode-mismatch (resp): ikev2d did not answer TS_UNACCEPTABLE"
+	sleep 1
+	charon_ike_established "$C" || fail "mode-mismatch (resp): charon's IKE SA is gone"
+	[ "$(charon_child_count "$C")" -eq 0 ] || fail "mode-mismatch (resp): charon installed a CHILD SA"
+	[ "$(sa_count "$O")" -eq 0 ] && [ "$(spi_count "$O")" -eq 0 ] ||
+		{ show_state "$O" ikev2d; fail "mode-mismatch (resp): ikev2d installed or reserved SAs"; }
+	;;
+mixed-family)
+	# IKE over IPv4, the CHILD SA carries IPv6 selectors
+	ip -n $NO addr add fd00:75:1::1/128 dev lo nodad
+	ip -n $NC addr add fd00:75:2::1/128 dev lo nodad
+	for role in init resp; do
+		log "--- IPv6 selectors over an IPv4 IKE SA, ikev2d $role"
+		ours_config $role local_ts=fd00:75:1::/64 remote_ts=fd00:75:2::/64
+		charon_up local_ts=fd00:75:2::/64 remote_ts=fd00:75:1::/64 || break
+		start_daemon $NO "$O" || break
+		maybe_initiate $role
+		check_ike "mixed-family ($role)" $DEFAULT_ALGS && check_child "mixed-family ($role)" || { restart_pair; continue; }
+		[ "$(charon_ts)" = "fd00:75:2::/64 fd00:75:1::/64" ] ||
+			fail "mixed-family ($role): charon installed $(charon_ts)"
+		grep -q "^policy dir=out src=fd00:75:1::-fd00:75:1:0:ffff:ffff:ffff:ffff\[0/0-65535\] dst=fd00:75:2::-fd00:75:2:0:ffff:ffff:ffff:ffff\[0/0-65535\] .* tmpl_src=$OURS_IP tmpl_dst=$CHARON_IP" "$O/kernel.state" ||
+			{ show_state "$O" ikev2d; fail "mixed-family ($role): ikev2d's outbound policy"; }
+		restart_pair
+	done
+	;;
+ts-multi)
+	# two selectors per side: ours 10.75.1.0/24 + 10.75.3.0/24 to
+	# 10.75.2.0/24 + 10.75.4.0/24; charon has only 10.75.2.0/24 on its
+	# side.  The responder narrows the lists; both install 1.0+3.0 <-> 2.0.
+	for role in init resp; do
+		log "--- lists of selectors, ikev2d $role"
+		ours_config $role local_ts= remote_ts= \
+			'extra_child=local_ts = [ "10.75.1.0/24", "10.75.3.0/24" ]; remote_ts = [ "10.75.2.0/24", "10.75.4.0/24" ];'
+		charon_up local_ts=10.75.2.0/24 remote_ts=10.75.1.0/24,10.75.3.0/24 || break
+		start_daemon $NO "$O" || break
+		maybe_initiate $role
+		check_ike "ts-multi ($role)" $DEFAULT_ALGS && check_child "ts-multi ($role)" || { restart_pair; continue; }
+		charon_sas "$C" | grep -q "^    local  10.75.2.0/24$" &&
+		charon_sas "$C" | grep -q "^    remote 10.75.1.0/24 10.75.3.0/24$" ||
+			{ charon_sas "$C"; fail "ts-multi ($role): charon's selectors are not 10.75.2.0/24 === 10.75.1.0/24 10.75.3.0/24"; }
+		[ "$(grep -c '^policy dir=out ' "$O/kernel.state")" -eq 2 ] &&
+		grep -q "^policy dir=out src=10.75.1.0-10.75.1.255\[0/0-65535\] dst=10.75.2.0-10.75.2.255\[0/0-65535\]" "$O/kernel.state" &&
+		grep -q "^policy dir=out src=10.75.3.0-10.75.3.255\[0/0-65535\] dst=10.75.2.0-10.75.2.255\[0/0-65535\]" "$O/kernel.state" ||
+			{ show_state "$O" ikev2d; fail "ts-multi ($role): ikev2d's outbound policies are not 1.0 and 3.0 to 2.0"; }
+		restart_pair
+	done
+	;;
+ts-proto)
+	# our rule protects only TCP port 80 on charon's side; charon asks
+	# for everything between the subnets: narrowed to tcp/80 (and back)
+	for role in init resp; do
+		log "--- protocol and port narrowing, ikev2d $role"
+		if [ $role = resp ]; then
+			ours_config resp local_ts= remote_ts= 'extra_child=local_ts = "10.75.1.0/24"; remote_ts = { addr = "10.75.2.0/24"; protocol = "tcp"; port = 80; };'
+			charon_up || break
+		else
+			ours_config init
+			charon_up "local_ts=10.75.2.0/24[tcp/80]" "remote_ts=10.75.1.0/24[tcp]" || break
+		fi
+		start_daemon $NO "$O" || break
+		maybe_initiate $role
+		check_ike "ts-proto ($role)" $DEFAULT_ALGS && check_child "ts-proto ($role)" || { restart_pair; continue; }
+		if [ $role = init ]; then
+			want_c="10.75.2.0/24[tcp/http] 10.75.1.0/24[tcp]" want_src="6/0-65535"
+		else
+			want_c="10.75.2.0/24[tcp/http] 10.75.1.0/24" want_src="0/0-65535"
+		fi
+		[ "$(charon_ts)" = "$want_c" ] ||
+			fail "ts-proto ($role): charon installed $(charon_ts), expected $want_c"
+		grep -q "^policy dir=out src=10.75.1.0-10.75.1.255\[$want_src\] dst=10.75.2.0-10.75.2.255\[6/80-80\]" "$O/kernel.state" ||
+			{ show_state "$O" ikev2d; fail "ts-proto ($role): ikev2d's outbound policy is not narrowed to tcp/80"; }
+		grep -q "^policy dir=in src=10.75.2.0-10.75.2.255\[6/80-80\] dst=10.75.1.0-10.75.1.255\[$want_src\]" "$O/kernel.state" ||
+			fail "ts-proto ($role): ikev2d's inbound policy is not narrowed to tcp/80"
 		restart_pair
 	done
 	;;

@@ -9,6 +9,11 @@
 #                 IPv6-address identities; ikev2d as initiator, then as
 #                 responder.  charon must not believe ikev2d is behind a NAT
 #                 (our NAT_DETECTION hashes over IPv6 are right).
+#   ipv6-rekey    over IPv6: CHILD SA rekeyed by charon, then by ikev2d,
+#                 IKE SA rekeyed by charon, Delete on ikev2d's SIGTERM
+#   ipv6-nat      ikev2d (initiator) behind a router doing IPv6 masquerade
+#                 (nftables): NAT detection over IPv6 on both sides, IKE
+#                 and ESP move to port 4500
 #   id-types      RFC822 address, DN, KEY_ID and IPv6 address identities,
 #                 each with ikev2d as initiator and as responder: charon
 #                 shows our identity, ikev2d logs charon's
@@ -27,15 +32,17 @@ need_root
 need_charon
 case $scenario in
 ipv6)     require_cap ike ipv6 ;;
+ipv6-nat) require_cap ike ipv6 natt ;;
+ipv6-rekey) require_cap ike ipv6 rekey-child rekey-ike delete ;;
 id-types) require_cap ike ipv6 id-types ;;
 id-mismatch) require_cap ike id-types ;;
-*) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-io-$scenario"
 O=$WORK/ours C=$WORK/charon
 # per-run names: several people may run the suites at once on one machine
-NO=v6-io-a$$ NC=v6-io-c$$
+NO=v6-io-a$$ NC=v6-io-c$$ NN=v6-io-n$$
 PSK=interop-v6-secret
 DEFAULT_XFORM='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; }'
 DEFAULT_ALGS="AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256 aes-cbc-128/hmac-sha256-128/prf-hmac-sha256/ecp256"
@@ -43,19 +50,49 @@ DEFAULT_ALGS="AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256 aes-cbc-12
 # Two namespaces on a veth pair, dual stack.  IPv6 without duplicate address
 # detection (nodad) so the addresses are usable at once.  Each side has an
 # address inside its own traffic selector on lo (libipsec needs one).
-ns_add $NO; ns_add $NC
-ip link add v6-io-va netns $NO type veth peer name v6-io-vc netns $NC ||
-	{ fail "veth v6-io-va/v6-io-vc"; finish; }
-ip -n $NO addr add 10.76.0.1/24 dev v6-io-va
-ip -n $NC addr add 10.76.0.2/24 dev v6-io-vc
-ip -n $NO addr add fd00:76::1/64 dev v6-io-va nodad
-ip -n $NC addr add fd00:76::2/64 dev v6-io-vc nodad
-ip -n $NO link set v6-io-va up
-ip -n $NC link set v6-io-vc up
-ip -n $NO addr add 10.76.1.1/32 dev lo
-ip -n $NC addr add 10.76.2.1/32 dev lo
-ip -n $NO addr add fd00:76:1::1/128 dev lo nodad
-ip -n $NC addr add fd00:76:2::1/128 dev lo nodad
+topology_direct() {
+	ns_add $NO; ns_add $NC
+	ip link add v6-io-va netns $NO type veth peer name v6-io-vc netns $NC ||
+		{ fail "veth v6-io-va/v6-io-vc"; finish; }
+	ip -n $NO addr add 10.76.0.1/24 dev v6-io-va
+	ip -n $NC addr add 10.76.0.2/24 dev v6-io-vc
+	ip -n $NO addr add fd00:76::1/64 dev v6-io-va nodad
+	ip -n $NC addr add fd00:76::2/64 dev v6-io-vc nodad
+	ip -n $NO link set v6-io-va up
+	ip -n $NC link set v6-io-vc up
+	ip -n $NO addr add 10.76.1.1/32 dev lo
+	ip -n $NC addr add 10.76.2.1/32 dev lo
+	ip -n $NO addr add fd00:76:1::1/128 dev lo nodad
+	ip -n $NC addr add fd00:76:2::1/128 dev lo nodad
+}
+
+# ikev2d -- NO's router doing IPv6 masquerade (nftables) -- charon
+topology_nat6() {
+	ns_add $NO; ns_add $NN; ns_add $NC
+	ip link add v6-io-va netns $NO type veth peer name v6-io-na netns $NN ||
+		{ fail "veth v6-io-va/v6-io-na"; finish; }
+	ip link add v6-io-nc netns $NN type veth peer name v6-io-vc netns $NC ||
+		{ fail "veth v6-io-nc/v6-io-vc"; finish; }
+	ip -n $NO addr add fd00:76:10::1/64 dev v6-io-va nodad
+	ip -n $NN addr add fd00:76:10::fe/64 dev v6-io-na nodad
+	ip -n $NN addr add fd00:76:20::fe/64 dev v6-io-nc nodad
+	ip -n $NC addr add fd00:76:20::2/64 dev v6-io-vc nodad
+	for l in "$NO v6-io-va" "$NN v6-io-na" "$NN v6-io-nc" "$NC v6-io-vc"; do
+		set -- $l; ip -n $1 link set $2 up
+	done
+	ip -n $NO -6 route add default via fd00:76:10::fe
+	ip -n $NO addr add fd00:76:1::1/128 dev lo nodad
+	ip -n $NC addr add fd00:76:2::1/128 dev lo nodad
+	ip netns exec $NN sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip netns exec $NN nft -f - <<'EOF2' || { fail "nft ip6 masquerade"; finish; }
+table ip6 v6_nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "v6-io-nc" masquerade
+	}
+}
+EOF2
+}
 
 # use_family 4|6: the addresses and selectors of the next round
 use_family() {
@@ -97,6 +134,7 @@ charon_remote_id() {
 
 case $scenario in
 ipv6)
+	topology_direct
 	use_family 6
 	for role in init resp; do
 		log "--- IPv6, ikev2d $role"
@@ -126,6 +164,7 @@ ipv6)
 	done
 	;;
 id-types)
+	topology_direct
 	# kind | family | ikev2d local_id | ikev2d remote_id | charon's id |
 	# charon's peer id | how charon shows ours | how ikev2d logs charon's
 	IDS=(
@@ -154,6 +193,7 @@ id-types)
 	done
 	;;
 id-mismatch)
+	topology_direct
 	use_family 4
 	for role in resp init; do
 		if [ $role = resp ]; then
@@ -193,6 +233,59 @@ id-mismatch)
 		daemon_alive "$O" || fail "ikev2d died"
 		restart_pair
 	done
+	;;
+ipv6-rekey)
+	topology_direct
+	use_family 6
+	log "--- IPv6: rekeys and Delete, ikev2d init"
+	ours_config init
+	charon_up local_id=$CHARON_IP remote_id=$OURS_IP || finish
+	start_daemon $NO "$O" || finish
+	check_ike "IPv6" $DEFAULT_ALGS && check_child "IPv6" || finish
+	# charon rekeys the CHILD SA, then ikev2d does (soft EXPIRE)
+	old=$(sa_spis "$O" in)
+	charon_ctl "$C" --rekey --child net > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --child failed"
+	wait_for 10 sh -c "[ \"\$(grep '^sa dir=in ' '$O/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$old' ]" ||
+		fail "IPv6: charon's CHILD rekey did not replace $old"
+	sleep 2
+	check_child "IPv6, after charon's CHILD rekey"
+	old=$(sa_spis "$O" in)
+	kernel_ctl "$O" "expire soft $old $OURS_IP"
+	wait_for 10 sh -c "[ \"\$(grep '^sa dir=in ' '$O/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$old' ]" ||
+		fail "IPv6: ikev2d's CHILD rekey did not replace $old"
+	sleep 2
+	[ "$(charon_child_count "$C")" -eq 1 ] || fail "IPv6: charon has $(charon_child_count "$C") CHILD SAs after our rekey"
+	check_child "IPv6, after ikev2d's CHILD rekey"
+	# charon rekeys the IKE SA
+	spis=$(charon_ike_spis "$C")
+	charon_ctl "$C" --rekey --ike peer > "$WORK/rekey-ike.log" 2>&1 || fail "swanctl --rekey --ike failed"
+	wait_for 10 sh -c "s=\$(swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | sed -n 's/^peer: #[0-9]*, ESTABLISHED, IKEv2, \([0-9a-f]*\)_i\** \([0-9a-f]*\)_r.*/\1 \2/p' | head -1); [ -n \"\$s\" ] && [ \"\$s\" != '$spis' ]" ||
+		fail "IPv6: charon's IKE rekey did not change the SPIs ($spis)"
+	wait_for 5 grep -qiE "IKE SA.*rekeyed" "$O/daemon.log" || fail "IPv6: ikev2d logged no IKE SA rekey"
+	check_child "IPv6, after charon's IKE rekey"
+	# SIGTERM: charon sees the Delete over IPv6
+	stop_daemon "$O" TERM || fail "IPv6: ikev2d did not exit on SIGTERM"
+	wait_for 5 sh -c "! swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | grep -q '^peer: #'" ||
+		{ charon_sas "$C"; fail "IPv6: charon kept the IKE SA after ikev2d's Delete"; }
+	;;
+ipv6-nat)
+	topology_nat6
+	OURS_IP=fd00:76:10::1 CHARON_IP=fd00:76:20::2
+	OURS_TS=fd00:76:1::/64 CHARON_TS=fd00:76:2::/64
+	log "--- IPv6 through a masquerading router, ikev2d init"
+	ours_config init local_id=fqdn:ours.test remote_id=fqdn:charon.test
+	charon_start "$C" $NC local=$CHARON_IP remote=fd00:76:20::fe psk=$PSK \
+		local_id=charon.test remote_id=ours.test \
+		local_ts=$CHARON_TS remote_ts=$OURS_TS esp=aes128gcm16 || finish
+	start_daemon $NO "$O" || finish
+	check_ike "IPv6 NAT" $DEFAULT_ALGS && check_child "IPv6 NAT"
+	charon_raw "$C" | grep -q "nat-remote=yes" ||
+		fail "IPv6 NAT: charon did not detect ikev2d behind the NAT (NAT_DETECTION hashes over IPv6)"
+	charon_raw "$C" | grep -q "remote-host=fd00:76:20::fe" ||
+		fail "IPv6 NAT: charon does not see the router's address"
+	charon_raw "$C" | grep -q "remote-port=500 " && fail "IPv6 NAT: IKE did not move to port 4500"
+	grep -q "NAT detected: in front of us" "$O/daemon.log" ||
+		fail "IPv6 NAT: ikev2d did not detect that it is behind a NAT: $(grep 'NAT detected' "$O/daemon.log")"
 	;;
 esac
 

@@ -26,6 +26,11 @@
 #             backend) and its IKE SA: B's next rekey goes to the new port
 #             and succeeds; mapping events for an SA that is not
 #             encapsulated, an unknown SA, or bad input are refused
+#   rebind    the same NAT really rebinds: its rule changes to map A to
+#             port 40000 and its UDP mappings idle out after 3 s; A's next
+#             liveness check arrives at B from the new port, and B moves
+#             the IKE SA and its CHILD SAs there (RFC 7296 §2.23); B's
+#             rekey then goes through the new mapping
 #
 # Exit 0 pass, 77 skip (with the reason), 1 fail.  Run as root.
 . "$(dirname "$0")/lib.sh"
@@ -35,8 +40,8 @@ need_root
 case $scenario in
 acquire) require_cap ike acquire ;;
 expire)  require_cap ike rekey-child expire ;;
-mapping) require_cap ike natt mapping ;;
-*) echo "usage: $0 acquire|expire|mapping" >&2; exit 2 ;;
+mapping|rebind) require_cap ike natt mapping ;;
+*) echo "usage: $0 acquire|expire|mapping|rebind" >&2; exit 2 ;;
 esac
 
 WORK=$(mktemp -d "/tmp/kev-$scenario-XXXXXX")
@@ -44,13 +49,30 @@ chmod 700 "$WORK"
 A=$WORK/a B=$WORK/b
 NA=kev-a NB=kev-b NN=kev-nat
 
-if [ "$scenario" = mapping ]; then
+if [ "$scenario" = mapping ] || [ "$scenario" = rebind ]; then
 	# A -- kev-nat (masquerade) -- B
 	ns_add $NA; ns_add $NN; ns_add $NB
 	link_ns $NA kev-va 10.89.10.1/24 $NN kev-na 10.89.10.254/24
 	link_ns $NN kev-nb 10.89.20.254/24 $NB kev-vb 10.89.20.2/24
 	ip -n $NA route add default via 10.89.10.254
 	ip netns exec $NN sysctl -qw net.ipv4.ip_forward=1
+fi
+if [ "$scenario" = rebind ]; then
+	# UDP mappings forgotten after 3 s of silence, so that a rule change
+	# rebinds A's next packet
+	ip netns exec $NN sysctl -qw net.netfilter.nf_conntrack_udp_timeout=3 \
+		net.netfilter.nf_conntrack_udp_timeout_stream=3 ||
+		skip "cannot shorten the conntrack UDP timeouts in a namespace"
+	ip netns exec $NN nft -f - <<'EOF' || { fail "nft masquerade"; finish; }
+table ip kev_nat {
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "kev-nb" masquerade
+	}
+}
+EOF
+	A_IP=10.89.10.1 B_IP=10.89.20.2 A_SEEN=10.89.20.254
+elif [ "$scenario" = mapping ]; then
 	ip netns exec $NN nft -f - <<'EOF' || { fail "nft masquerade"; finish; }
 table ip kev_nat {
 	chain pre {
@@ -323,6 +345,39 @@ mapping)
 		log "B rekeyed through the new mapping: out SA to $(sa_field "$B" out dst)"
 	else
 		show_both; fail "B's rekey through the new mapping did not complete"
+	fi
+	;;
+rebind)
+	# A checks liveness every 6 s and sends no NAT keepalives, so the
+	# NAT's mapping idles out between its messages
+	configure_a auto_start=true dpd=6 'extra_daemon=nat_keepalive_secs = 0;'
+	configure_b
+	start_daemon $NB "$B" && start_daemon $NA "$A" || finish
+	one_pair || { show_both; fail "no CHILD SA pair through the NAT"; finish; }
+	b_in=$(sa_spis "$B" in); b_out=$(sa_spis "$B" out)
+	[ "$(sa_field "$B" out dst)" = "$A_SEEN[4500]" ] && [ "$(sa_field "$B" out encap)" = yes ] ||
+		{ show_state "$B" B; fail "B's CHILD SA is not UDP-encapsulated towards $A_SEEN[4500]"; finish; }
+	# the NAT now maps new UDP flows to port 40000
+	ip netns exec $NN nft flush chain ip kev_nat post
+	ip netns exec $NN nft add rule ip kev_nat post oifname kev-nb meta l4proto udp masquerade to :40000
+	log "NAT rule changed: A's next message after 3 s of silence comes from $A_SEEN:40000"
+	if logged "$B" 20 "peer's NAT mapping changed from $A_SEEN\[4500\] to $A_SEEN\[40000\] \(authenticated IKE message\): 1 CHILD SA follow"; then
+		log "B: $(grep "peer's NAT mapping changed" "$B/daemon.log" | tail -1 | sed 's/.* op //')"
+	else
+		show_both; fail "B did not follow A's NAT rebinding"
+	fi
+	[ "$(sa_field "$B" out dst)" = "$A_SEEN[40000]" ] && [ "$(sa_field "$B" out spi)" = "$b_out" ] &&
+	[ "$(sa_field "$B" in src)" = "$A_SEEN[40000]" ] && [ "$(sa_field "$B" in spi)" = "$b_in" ] ||
+		{ show_state "$B" B; fail "B's CHILD SA was not moved to $A_SEEN[40000]"; }
+	# B's rekey goes out through the NAT's new mapping and completes
+	kernel_ctl "$B" "expire soft $b_in $B_IP"
+	if wait_for 15 sh -c "[ \"\$(grep '^sa dir=in ' '$B/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$b_in' ]"; then
+		one_pair 10 || { show_both; fail "after the rekey: not one matching pair"; }
+		[ "$(sa_field "$B" out dst)" = "$A_SEEN[40000]" ] ||
+			fail "B's rekeyed SA goes to $(sa_field "$B" out dst), not the new mapping"
+		log "B rekeyed through the rebound NAT: out SA to $(sa_field "$B" out dst)"
+	else
+		show_both; fail "B's rekey through the rebound NAT did not complete"
 	fi
 	;;
 esac

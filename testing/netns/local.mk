@@ -28,13 +28,17 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-invalid-ke.sh \
+	testing/suites/interop-ipv6-nat.sh \
+	testing/suites/interop-ipv6-rekey.sh \
+	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-kernel-acquire.sh \
 	testing/suites/interop-kernel-expire.sh \
-	testing/suites/interop-invalid-ke.sh \
-	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-mismatch.sh \
+	testing/suites/interop-mode-mismatch.sh \
 	testing/suites/interop-natt-keepalive.sh \
 	testing/suites/interop-natt.sh \
+	testing/suites/interop-pfs-invalid-ke.sh \
 	testing/suites/interop-pfs.sh \
 	testing/suites/interop-proposals-init.sh \
 	testing/suites/interop-proposals-resp.sh \
@@ -43,7 +47,10 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-retransmit.sh \
 	testing/suites/interop-rule-by-id.sh \
 	testing/suites/interop-transport.sh \
+	testing/suites/interop-ts-mixed-family.sh \
+	testing/suites/interop-ts-multi.sh \
 	testing/suites/interop-ts-narrow.sh \
+	testing/suites/interop-ts-proto.sh \
 	testing/suites/interop-ts-unacceptable.sh \
 	testing/suites/interop-two-children.sh \
 	testing/suites/interop-wrong-psk.sh \
@@ -57,6 +64,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-kernel-acquire.sh \
 	testing/suites/netns-kernel-expire.sh \
 	testing/suites/netns-kernel-mapping.sh \
+	testing/suites/netns-kernel-rebind.sh \
 	testing/suites/netns-rekey.sh \
 	testing/suites/netns-reload.sh
 EXTRA_DIST += testing/netns/README.md

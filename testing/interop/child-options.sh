@@ -18,6 +18,7 @@
 #                    with an empty TSi: TS_UNACCEPTABLE, the IKE SA stays
 #   mixed-family     IPv6 selectors in a CHILD SA of an IPv4 IKE SA
 #   ts-proto         protocol and port selectors narrowed (tcp/80)
+#   ts-multi         two selectors per side, narrowed to a subset
 #   pfs-invalid-ke   PFS groups in a different order: charon's rekey KE is
 #                    of a group ikev2d does not want, ikev2d answers
 #                    INVALID_KE_PAYLOAD and charon retries with modp2048
@@ -44,9 +45,9 @@ case $scenario in
 transport) require_cap ike transport ;;
 pfs|pfs-invalid-ke) require_cap ike rekey-child pfs ;;
 esn)       require_cap ike esn ;;
-narrow|ts-unacceptable|ts-proto|mixed-family) require_cap ike ts-narrow ;;
+narrow|ts-unacceptable|ts-proto|ts-multi|mixed-family) require_cap ike ts-narrow ;;
 mode-mismatch) require_cap ike transport ;;
-*) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-ch-$scenario"
@@ -263,6 +264,28 @@ mixed-family)
 			fail "mixed-family ($role): charon installed $(charon_ts)"
 		grep -q "^policy dir=out src=fd00:75:1::-fd00:75:1:0:ffff:ffff:ffff:ffff\[0/0-65535\] dst=fd00:75:2::-fd00:75:2:0:ffff:ffff:ffff:ffff\[0/0-65535\] .* tmpl_src=$OURS_IP tmpl_dst=$CHARON_IP" "$O/kernel.state" ||
 			{ show_state "$O" ikev2d; fail "mixed-family ($role): ikev2d's outbound policy"; }
+		restart_pair
+	done
+	;;
+ts-multi)
+	# two selectors per side: ours 10.75.1.0/24 + 10.75.3.0/24 to
+	# 10.75.2.0/24 + 10.75.4.0/24; charon has only 10.75.2.0/24 on its
+	# side.  The responder narrows the lists; both install 1.0+3.0 <-> 2.0.
+	for role in init resp; do
+		log "--- lists of selectors, ikev2d $role"
+		ours_config $role local_ts= remote_ts= \
+			'extra_child=local_ts = [ "10.75.1.0/24", "10.75.3.0/24" ]; remote_ts = [ "10.75.2.0/24", "10.75.4.0/24" ];'
+		charon_up local_ts=10.75.2.0/24 remote_ts=10.75.1.0/24,10.75.3.0/24 || break
+		start_daemon $NO "$O" || break
+		maybe_initiate $role
+		check_ike "ts-multi ($role)" $DEFAULT_ALGS && check_child "ts-multi ($role)" || { restart_pair; continue; }
+		charon_sas "$C" | grep -q "^    local  10.75.2.0/24$" &&
+		charon_sas "$C" | grep -q "^    remote 10.75.1.0/24 10.75.3.0/24$" ||
+			{ charon_sas "$C"; fail "ts-multi ($role): charon's selectors are not 10.75.2.0/24 === 10.75.1.0/24 10.75.3.0/24"; }
+		[ "$(grep -c '^policy dir=out ' "$O/kernel.state")" -eq 2 ] &&
+		grep -q "^policy dir=out src=10.75.1.0-10.75.1.255\[0/0-65535\] dst=10.75.2.0-10.75.2.255\[0/0-65535\]" "$O/kernel.state" &&
+		grep -q "^policy dir=out src=10.75.3.0-10.75.3.255\[0/0-65535\] dst=10.75.2.0-10.75.2.255\[0/0-65535\]" "$O/kernel.state" ||
+			{ show_state "$O" ikev2d; fail "ts-multi ($role): ikev2d's outbound policies are not 1.0 and 3.0 to 2.0"; }
 		restart_pair
 	done
 	;;

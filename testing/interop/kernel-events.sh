@@ -7,7 +7,10 @@
 #   acquire   our rule is on_demand, charon only responds: our trap policy
 #             is the only thing installed until "acquire <src> <dst>" for a
 #             packet it matches; then charon reports the IKE SA ESTABLISHED
-#             and the CHILD SA INSTALLED with the SPIs we recorded
+#             and the CHILD SA INSTALLED with the SPIs we recorded; charon
+#             deletes the CHILD SA: the trap is back and the next ACQUIRE
+#             makes a CHILD SA in the same IKE SA; charon deletes the IKE SA
+#             and initiates itself: our responder CHILD SA replaces the trap
 #   expire    soft EXPIRE on our side: the CHILD SA is rekeyed with charon
 #             (one INSTALLED CHILD SA there, new SPIs on both sides); hard
 #             EXPIRE: we delete the CHILD SA with a Delete, charon logs it
@@ -84,6 +87,32 @@ check_child "after the ACQUIRE" || finish
 ike_spis=$(charon_ike_spis "$C")
 [ "$(policy_count "$O")" -eq 3 ] && [ "$(grep -c '^policy dir=out ' "$O/kernel.state")" -eq 1 ] ||
 	{ show_state "$O" ikev2d; fail "the trap and the CHILD SA's policies are both installed"; }
+
+if [ "$scenario" = acquire ]; then
+	# charon deletes the CHILD SA alone: our trap is back, and the next
+	# packet makes a new CHILD SA in the IKE SA that is still up
+	charon_ctl "$C" --terminate --child net --timeout 10 > "$WORK/term-child.log" 2>&1 ||
+		fail "swanctl --terminate --child failed"
+	wait_for 5 trap_only || { show_state "$O" ikev2d; fail "the trap is not back after charon deleted the CHILD SA"; }
+	charon_ike_established "$C" || fail "charon's IKE SA went with the CHILD SA"
+	sleep 5   # past the ACQUIRE rate limit
+	kernel_ctl "$O" "acquire 10.90.1.3 10.90.2.1"
+	wait_for 5 grep -q "ACQUIRE for trap reqid [0-9]*: new CHILD SA in this IKE SA" "$O/daemon.log" ||
+		fail "ikev2d did not make the new CHILD SA in its IKE SA"
+	check_child "after charon's CHILD SA Delete and a new ACQUIRE"
+	[ "$(charon_ike_spis "$C")" = "$ike_spis" ] || fail "a new IKE SA was made"
+	# charon deletes the IKE SA, then initiates itself: as responder our
+	# CHILD SA's policies take the trap's place as well
+	charon_ctl "$C" --terminate --ike peer --timeout 10 > "$WORK/term-ike.log" 2>&1 ||
+		fail "swanctl --terminate --ike failed"
+	wait_for 5 trap_only || { show_state "$O" ikev2d; fail "the trap is not back after charon deleted the IKE SA"; }
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate.log" 2>&1 ||
+		fail "charon could not initiate to our on_demand rule"
+	check_child "charon initiating"
+	[ "$(policy_count "$O")" -eq 3 ] && [ "$(grep -c '^policy dir=out ' "$O/kernel.state")" -eq 1 ] ||
+		{ show_state "$O" ikev2d; fail "as responder: the trap and the CHILD SA's policies are both installed"; }
+	log "as responder: the CHILD SA's outbound policy replaced the trap"
+fi
 
 if [ "$scenario" = expire ]; then
 	# soft EXPIRE: rekey with charon

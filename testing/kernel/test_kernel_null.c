@@ -341,6 +341,22 @@ START_TEST(test_acquire_by_packet)
 	ck_assert(kernel_null_command(kn, "acquire 10.1.1.9 10.2.0.5"));
 	ck_assert(wait_events(2, 1000));
 	ck_assert_int_eq(atomic_load(&n_events), 2);
+	/* IPv6: an fd01::/64 -> fd02::5 trap */
+	kernel_policy_t p6 = out_policy(11);
+	struct sockaddr_storage a6 = { .ss_family = AF_INET6 }, b6 = a6;
+	inet_pton(AF_INET6, "fd01::", &((struct sockaddr_in6 *)&a6)->sin6_addr);
+	inet_pton(AF_INET6, "fd02::5", &((struct sockaddr_in6 *)&b6)->sin6_addr);
+	kernel_ts_from_addr(&p6.src_ts, &a6);
+	memset(p6.src_ts.to + 8, 0xff, 8);
+	kernel_ts_from_addr(&p6.dst_ts, &b6);
+	ck_assert(kernel_add_policy(&p6));
+	ck_assert(kernel_null_command(kn, "acquire fd01::1234 fd02::5"));
+	ck_assert(wait_events(3, 1000));
+	ck_assert_uint_eq(events[2].acquire.reqid, 11);
+	ck_assert_str_eq(kernel_ts_to_str(&events[2].acquire.src_ts, s, sizeof(s)),
+	                 "fd01::1234[0/0-65535]");
+	ck_assert(!kernel_null_command(kn, "acquire fd01:0:0:1::1 fd02::5"));
+	ck_assert_int_eq(atomic_load(&n_events), 3);
 }
 END_TEST
 

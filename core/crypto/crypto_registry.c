@@ -10,9 +10,11 @@
  */
 #include <ikev2d/crypto.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define REGISTRY_MAX_ID 255
 
@@ -167,6 +169,30 @@ rng_t *crypto_create_rng(rng_quality_t quality)
 {
 	rng_ctor_t c = (rng_ctor_t)registry_get(REG_RNG, 0);
 	return c ? c(quality) : NULL;
+}
+
+bool crypto_random(rng_quality_t quality, void *buf, size_t len)
+{
+	rng_t *rng = crypto_create_rng(quality);
+
+	if (rng) {
+		bool ok = rng->get_bytes(rng, len, buf);
+		rng->destroy(rng);
+		if (ok)
+			return true;
+	}
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t got = getrandom(p, len, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += got;
+		len -= (size_t)got;
+	}
+	return true;
 }
 
 /* The returned name stays valid while the provider is registered: plugins

@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <ikev2d/kernel_ipsec.h>
 
@@ -218,7 +217,7 @@ uint64_t lifetime_jitter(uint64_t secs)
 	if (secs < 10)
 		return secs;
 	uint32_t r;
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+	if (!crypto_random(RNG_WEAK, &r, sizeof(r)))
 		r = 0;
 	return secs - r % (secs / 10 + 1);
 }

@@ -6,8 +6,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
+#include <ikev2d/crypto.h>
 #include <ikev2d/chunk.h>
 
 #define SHARDS       64          /* power of two */
@@ -219,7 +219,7 @@ static uint64_t random_spi(void)
 {
 	uint64_t spi = 0;
 	while (spi == 0) {
-		if (getrandom(&spi, sizeof(spi), 0) != sizeof(spi))
+		if (!crypto_random(RNG_WEAK, &spi, sizeof(spi)))
 			abort();   /* the kernel's CSPRNG does not fail once seeded */
 	}
 	return spi;

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
+#include <ikev2d/crypto.h>
 #include <ikev2d/bus.h>
 #include <ikev2d/runtime.h>
 #include <ikev2d/transform.h>
@@ -881,7 +881,7 @@ static bool kn_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 	pthread_mutex_lock(&kn->lock);
 	for (;;) {
 		uint32_t v;
-		if (getrandom(&v, sizeof(v), 0) != sizeof(v)) {
+		if (!crypto_random(RNG_WEAK, &v, sizeof(v))) {
 			pthread_mutex_unlock(&kn->lock);
 			log_error(DBG_KERNEL, "kernel-null: no random SPI: %s",
 			          strerror(errno));

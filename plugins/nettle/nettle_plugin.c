@@ -209,6 +209,7 @@ static void gmp_free(void *p, size_t n)
 static void destroy(ikev2d_plugin_t *plugin)
 {
 	nettle_modp_cleanup();
+	nettle_rng_cleanup();
 	/* Our functions go away with the module: give GMP its own back. */
 	mp_set_memory_functions(NULL, NULL, NULL);
 	free(plugin);

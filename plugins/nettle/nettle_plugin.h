@@ -24,6 +24,8 @@ rng_t *nettle_rng_create(rng_quality_t quality);
 
 /* Fill buf from the kernel's random source (getrandom); false on error. */
 bool nettle_random(void *buf, size_t len);
+/* Drop the random-byte pools' thread key (plugin unload). */
+void nettle_rng_cleanup(void);
 
 /* What a feature registers: one algorithm of one kind. */
 typedef enum {

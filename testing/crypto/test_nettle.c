@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void setup(void)
@@ -553,6 +554,49 @@ START_TEST(test_rng)
 }
 END_TEST
 
+/* Small requests come from a per-thread pool: never the same bytes twice
+ * (across refills too), and a forked child does not repeat its parent's
+ * pooled bytes (the pool page is wiped on fork). */
+START_TEST(test_rng_pool)
+{
+	rng_t *rng = crypto_create_rng(RNG_STRONG);
+	enum { N = 300, LEN = 16 };
+	static uint8_t seen[N][LEN];
+
+	ck_assert_ptr_nonnull(rng);
+	for (int i = 0; i < N; i++) {
+		ck_assert(rng->get_bytes(rng, LEN, seen[i]));
+		for (int j = 0; j < i; j++)
+			ck_assert_msg(memcmp(seen[i], seen[j], LEN) != 0,
+			              "request %d repeats request %d", i, j);
+	}
+	/* The pool holds unused bytes now; a child must not get them. */
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		uint8_t b[LEN];
+		bool ok = rng->get_bytes(rng, LEN, b);
+		ssize_t w = ok ? write(fds[1], b, LEN) : -1;
+		_exit(w == LEN ? 0 : 1);
+	}
+	uint8_t parent[LEN], child[LEN];
+	ck_assert(rng->get_bytes(rng, LEN, parent));
+	ck_assert_int_eq(read(fds[0], child, LEN), LEN);
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_msg(memcmp(parent, child, LEN) != 0, "child repeated the parent's bytes");
+	close(fds[0]);
+	close(fds[1]);
+	/* Large requests bypass the pool and still work. */
+	uint8_t big[4096];
+	ck_assert(rng->get_bytes(rng, sizeof(big), big));
+	rng->destroy(rng);
+}
+END_TEST
+
 /* --------------------------------------------------------- key exchange */
 
 /* One record: both sides with the given private values must produce the
@@ -1022,6 +1066,7 @@ static Suite *nettle_suite(void)
 	tcase_add_test(tc, test_rfc4231);
 	tcase_add_test(tc, test_hashers);
 	tcase_add_test(tc, test_rng);
+	tcase_add_test(tc, test_rng_pool);
 	tcase_add_loop_test(tc, test_ke_vectors, 0,
 	                    sizeof(ke_files) / sizeof(ke_files[0]));
 	tcase_add_test(tc, test_rfc5903);

@@ -18,6 +18,7 @@
 #                    with an empty TSi: TS_UNACCEPTABLE, the IKE SA stays
 #   mixed-family     IPv6 selectors in a CHILD SA of an IPv4 IKE SA
 #   ts-proto         protocol and port selectors narrowed (tcp/80)
+#   ts-multi         two selectors per side, narrowed to a subset
 #   pfs-invalid-ke   PFS groups in a different order: charon's rekey KE is
 #                    of a group ikev2d does not want, ikev2d answers
 #                    INVALID_KE_PAYLOAD and charon retries with modp2048
@@ -25,7 +26,9 @@
 #                    -esn): charon selects EXT_SEQ; libipsec has no ESN, so
 #                    like transport only the negotiation and the agreement
 #                    after charon's failure are asserted (installed: see
-#                    netns/two-daemons-ext.sh child-options)
+#                    netns/two-daemons-ext.sh child-options); then ESN
+#                    optional on one side and not wanted on the other:
+#                    installed without ESN on both
 #   narrow           traffic selector narrowing: the initiator proposes
 #                    wider selectors than the responder's rule allows, the
 #                    responder narrows, both install the narrowed pair
@@ -44,9 +47,9 @@ case $scenario in
 transport) require_cap ike transport ;;
 pfs|pfs-invalid-ke) require_cap ike rekey-child pfs ;;
 esn)       require_cap ike esn ;;
-narrow|ts-unacceptable|ts-proto|mixed-family) require_cap ike ts-narrow ;;
+narrow|ts-unacceptable|ts-proto|ts-multi|mixed-family) require_cap ike ts-narrow ;;
 mode-mismatch) require_cap ike transport ;;
-*) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-ch-$scenario"
@@ -266,6 +269,28 @@ mixed-family)
 		restart_pair
 	done
 	;;
+ts-multi)
+	# two selectors per side: ours 10.75.1.0/24 + 10.75.3.0/24 to
+	# 10.75.2.0/24 + 10.75.4.0/24; charon has only 10.75.2.0/24 on its
+	# side.  The responder narrows the lists; both install 1.0+3.0 <-> 2.0.
+	for role in init resp; do
+		log "--- lists of selectors, ikev2d $role"
+		ours_config $role local_ts= remote_ts= \
+			'extra_child=local_ts = [ "10.75.1.0/24", "10.75.3.0/24" ]; remote_ts = [ "10.75.2.0/24", "10.75.4.0/24" ];'
+		charon_up local_ts=10.75.2.0/24 remote_ts=10.75.1.0/24,10.75.3.0/24 || break
+		start_daemon $NO "$O" || break
+		maybe_initiate $role
+		check_ike "ts-multi ($role)" $DEFAULT_ALGS && check_child "ts-multi ($role)" || { restart_pair; continue; }
+		charon_sas "$C" | grep -q "^    local  10.75.2.0/24$" &&
+		charon_sas "$C" | grep -q "^    remote 10.75.1.0/24 10.75.3.0/24$" ||
+			{ charon_sas "$C"; fail "ts-multi ($role): charon's selectors are not 10.75.2.0/24 === 10.75.1.0/24 10.75.3.0/24"; }
+		[ "$(grep -c '^policy dir=out ' "$O/kernel.state")" -eq 2 ] &&
+		grep -q "^policy dir=out src=10.75.1.0-10.75.1.255\[0/0-65535\] dst=10.75.2.0-10.75.2.255\[0/0-65535\]" "$O/kernel.state" &&
+		grep -q "^policy dir=out src=10.75.3.0-10.75.3.255\[0/0-65535\] dst=10.75.2.0-10.75.2.255\[0/0-65535\]" "$O/kernel.state" ||
+			{ show_state "$O" ikev2d; fail "ts-multi ($role): ikev2d's outbound policies are not 1.0 and 3.0 to 2.0"; }
+		restart_pair
+	done
+	;;
 ts-proto)
 	# our rule protects only TCP port 80 on charon's side; charon asks
 	# for everything between the subnets: narrowed to tcp/80 (and back)
@@ -307,6 +332,24 @@ esn)
 		wait_for 5 grep -q "selected proposal: ESP:AES_GCM_16_128/EXT_SEQ" "$C/charon.log" ||
 			fail "esn ($role): charon did not select ESP with EXT_SEQ"
 		uninstallable $role "esn" "CHILD SA established: .* aes-gcm-16-128/esn,"
+		restart_pair
+	done
+	# ESN offered as optional on one side: the other's "no ESN" wins, and
+	# the CHILD SA installs on both (esn=no in our null backend)
+	for role in init resp; do
+		log "--- ESN either (ours) / no ESN (charon), ikev2d $role"
+		ours_config $role 'esp_xform={ encr_alg = "aes-gcm"; encr_keylen = 128; esn = "either"; }'
+		start_daemon $NO "$O" || break
+		charon_up esp=aes128gcm16-noesn || break
+		maybe_initiate $role
+		check_ike "esn either ($role)" $DEFAULT_ALGS && check_child "esn either ($role)"
+		restart_pair
+		log "--- no ESN (ours) / ESN or not (charon), ikev2d $role"
+		ours_config $role
+		start_daemon $NO "$O" || break
+		charon_up esp=aes128gcm16-esn-noesn || break
+		maybe_initiate $role
+		check_ike "charon esn-noesn ($role)" $DEFAULT_ALGS && check_child "charon esn-noesn ($role)"
 		restart_pair
 	done
 	;;

@@ -9,6 +9,8 @@
 #                 IPv6-address identities; ikev2d as initiator, then as
 #                 responder.  charon must not believe ikev2d is behind a NAT
 #                 (our NAT_DETECTION hashes over IPv6 are right).
+#   ipv6-rekey    over IPv6: CHILD SA rekeyed by charon, then by ikev2d,
+#                 IKE SA rekeyed by charon, Delete on ikev2d's SIGTERM
 #   ipv6-nat      ikev2d (initiator) behind a router doing IPv6 masquerade
 #                 (nftables): NAT detection over IPv6 on both sides, IKE
 #                 and ESP move to port 4500
@@ -31,9 +33,10 @@ need_charon
 case $scenario in
 ipv6)     require_cap ike ipv6 ;;
 ipv6-nat) require_cap ike ipv6 natt ;;
+ipv6-rekey) require_cap ike ipv6 rekey-child rekey-ike delete ;;
 id-types) require_cap ike ipv6 id-types ;;
 id-mismatch) require_cap ike id-types ;;
-*) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-io-$scenario"
@@ -230,6 +233,40 @@ id-mismatch)
 		daemon_alive "$O" || fail "ikev2d died"
 		restart_pair
 	done
+	;;
+ipv6-rekey)
+	topology_direct
+	use_family 6
+	log "--- IPv6: rekeys and Delete, ikev2d init"
+	ours_config init
+	charon_up local_id=$CHARON_IP remote_id=$OURS_IP || finish
+	start_daemon $NO "$O" || finish
+	check_ike "IPv6" $DEFAULT_ALGS && check_child "IPv6" || finish
+	# charon rekeys the CHILD SA, then ikev2d does (soft EXPIRE)
+	old=$(sa_spis "$O" in)
+	charon_ctl "$C" --rekey --child net > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --child failed"
+	wait_for 10 sh -c "[ \"\$(grep '^sa dir=in ' '$O/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$old' ]" ||
+		fail "IPv6: charon's CHILD rekey did not replace $old"
+	sleep 2
+	check_child "IPv6, after charon's CHILD rekey"
+	old=$(sa_spis "$O" in)
+	kernel_ctl "$O" "expire soft $old $OURS_IP"
+	wait_for 10 sh -c "[ \"\$(grep '^sa dir=in ' '$O/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$old' ]" ||
+		fail "IPv6: ikev2d's CHILD rekey did not replace $old"
+	sleep 2
+	[ "$(charon_child_count "$C")" -eq 1 ] || fail "IPv6: charon has $(charon_child_count "$C") CHILD SAs after our rekey"
+	check_child "IPv6, after ikev2d's CHILD rekey"
+	# charon rekeys the IKE SA
+	spis=$(charon_ike_spis "$C")
+	charon_ctl "$C" --rekey --ike peer > "$WORK/rekey-ike.log" 2>&1 || fail "swanctl --rekey --ike failed"
+	wait_for 10 sh -c "s=\$(swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | sed -n 's/^peer: #[0-9]*, ESTABLISHED, IKEv2, \([0-9a-f]*\)_i\** \([0-9a-f]*\)_r.*/\1 \2/p' | head -1); [ -n \"\$s\" ] && [ \"\$s\" != '$spis' ]" ||
+		fail "IPv6: charon's IKE rekey did not change the SPIs ($spis)"
+	wait_for 5 grep -qiE "IKE SA.*rekeyed" "$O/daemon.log" || fail "IPv6: ikev2d logged no IKE SA rekey"
+	check_child "IPv6, after charon's IKE rekey"
+	# SIGTERM: charon sees the Delete over IPv6
+	stop_daemon "$O" TERM || fail "IPv6: ikev2d did not exit on SIGTERM"
+	wait_for 5 sh -c "! swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | grep -q '^peer: #'" ||
+		{ charon_sas "$C"; fail "IPv6: charon kept the IKE SA after ikev2d's Delete"; }
 	;;
 ipv6-nat)
 	topology_nat6

@@ -30,6 +30,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6-nat.sh \
+	testing/suites/interop-ipv6-rekey.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-kernel-acquire.sh \
 	testing/suites/interop-kernel-expire.sh \
@@ -47,6 +48,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-rule-by-id.sh \
 	testing/suites/interop-transport.sh \
 	testing/suites/interop-ts-mixed-family.sh \
+	testing/suites/interop-ts-multi.sh \
 	testing/suites/interop-ts-narrow.sh \
 	testing/suites/interop-ts-proto.sh \
 	testing/suites/interop-ts-unacceptable.sh \
@@ -55,6 +57,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \
 	testing/suites/netns-child-options.sh \
+	testing/suites/netns-child-options6.sh \
 	testing/suites/netns-collision.sh \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \

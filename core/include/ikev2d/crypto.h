@@ -177,6 +177,10 @@ prf_t *crypto_create_prf(prf_id_t alg);
 hasher_t *crypto_create_hasher(hash_id_t alg);
 ke_t *crypto_create_ke(ke_id_t group);
 rng_t *crypto_create_rng(rng_quality_t quality);
+/* len random bytes of the quality into buf from the registered RNG (which
+ * may serve small requests from a per-thread pool), or straight from the
+ * kernel (getrandom) when no RNG is registered; false only if both fail. */
+bool crypto_random(rng_quality_t quality, void *buf, size_t len);
 
 /* Which plugin provides an algorithm, or NULL. */
 const char *crypto_provider(transform_type_t type, uint16_t id);

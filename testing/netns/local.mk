@@ -30,6 +30,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6-nat.sh \
+	testing/suites/interop-ipv6-range.sh \
 	testing/suites/interop-ipv6-rekey.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-kernel-acquire.sh \

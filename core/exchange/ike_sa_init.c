@@ -387,7 +387,7 @@ void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m)
 		char what[160];
 		snprintf(what, sizeof(what), any_rule ?
 		         "no proposal acceptable to rule %s: answered NO_PROPOSAL_CHOSEN" :
-		         "no rule for local address %s: answered NO_PROPOSAL_CHOSEN",
+		         "no rule for this peer at local address %s: answered NO_PROPOSAL_CHOSEN",
 		         any_rule ? any_rule->label : addr_to_str(&pkt->dst, l, sizeof(l)));
 		log_peer(LVL_OP, pkt, what);
 		init_answer(e, pkt, spi_i, N_NO_PROPOSAL_CHOSEN, chunk_empty);

@@ -181,6 +181,10 @@ static void acquire_new(engine_t *e, const kernel_event_t *ev)
 			log_op(DBG_KERNEL, "ACQUIRE for reqid %u: initiating rule %s",
 			       ev->acquire.reqid, found->label);
 			engine_initiate(e, found->label);
+		} else {
+			log_verbose(DBG_KERNEL, "ACQUIRE for reqid %u (rule %s) within "
+			            "5 s of the last: rate-limited, nothing started",
+			            ev->acquire.reqid, found->label);
 		}
 	} else {
 		char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];

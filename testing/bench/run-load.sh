@@ -32,9 +32,6 @@
 #                  ikev2d-load that keeps nothing, to see the engine's own
 #                  memory per SA
 #   THREADS=T      worker threads of our engine on each side (default 2)
-#   ECP=openssl|nettle   which plugin does our ECP (P-256) key exchange:
-#                  openssl (default when plugins/openssl was built: OpenSSL's
-#                  P-256, several times faster) or nettle
 #   KE_REUSE=SECS  daemon.ke_reuse_secs on both of our sides (default 0:
 #                  a fresh Diffie-Hellman value per IKE SA; with SECS > 0
 #                  each worker reuses its value for SECS seconds, RFC 7296
@@ -63,11 +60,10 @@ case $KE_REUSE in ''|*[!0-9]*) echo "KE_REUSE=SECS (0..300)" >&2; exit 2 ;; esac
 RESPONDERS=${RESPONDERS:-ours charon}
 KERNEL=${KERNEL:-null}
 case $KERNEL in
-null) kplugins='"psk", "kernel-null"'; kopt= ;;
-discard) kplugins='"psk"'; kopt="-k discard" ;;
+null) kplugins='"nettle", "psk", "kernel-null"'; kopt= ;;
+discard) kplugins='"nettle", "psk"'; kopt="-k discard" ;;
 *) echo "KERNEL=null|discard" >&2; exit 2 ;;
 esac
-case ${ECP:-} in ''|openssl|nettle) ;; *) echo "ECP=openssl|nettle" >&2; exit 2 ;; esac
 case $N in ''|*[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,28 +86,13 @@ fi
 build=$(cd "$build" && pwd)
 if [ -f "$build/Makefile" ]; then
 	echo "== building in $build"
-	ossl=
-	grep -q '^plugins/openssl/openssl.la:' "$build/Makefile" 2>/dev/null &&
-		ossl=plugins/openssl/openssl.la
-	make -C "$build" -j2 testing/bench/load/ikev2d-load plugins/nettle/nettle.la $ossl \
+	make -C "$build" -j2 testing/bench/load/ikev2d-load plugins/nettle/nettle.la \
 		plugins/psk/psk.la kernel-backends/null/kernel-null.la > "$build/run-load.make.log" 2>&1 ||
 		{ tail -20 "$build/run-load.make.log"; echo "build failed"; exit 1; }
 fi
 LOAD=$build/testing/bench/load/ikev2d-load
 [ -x "$LOAD" ] || skip "no $LOAD"
-export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/openssl/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs
-# The openssl plugin, listed first, provides the ECP groups when built.
-if [ -z "${ECP:-}" ]; then
-	ECP=nettle
-	[ -f "$build/plugins/openssl/.libs/openssl.so" ] && ECP=openssl
-fi
-if [ "$ECP" = openssl ]; then
-	[ -f "$build/plugins/openssl/.libs/openssl.so" ] ||
-		{ echo "ECP=openssl: no plugins/openssl in $build (configure --enable-openssl)"; exit 2; }
-	kplugins="\"openssl\", \"nettle\", $kplugins"
-else
-	kplugins="\"nettle\", $kplugins"
-fi
+export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs
 
 # ------------------------------------------------------ namespaces
 NS_I=bench-i-$$ NS_R=bench-r-$$
@@ -407,7 +388,7 @@ table() {
 	host="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	commit=$(git -C "$srcdir" rev-parse --short HEAD 2>/dev/null || echo "?")
 	echo
-	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS kernel=$KERNEL ecp=$ECP ke_reuse_secs=$KE_REUSE; $(date -u '+%F %T UTC'); commit $commit"
+	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS kernel=$KERNEL ke_reuse_secs=$KE_REUSE; $(date -u '+%F %T UTC'); commit $commit"
 	echo "machine: $host; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%-34s' "responder"
 	for r in "${names[@]}"; do printf '%16s' "$r"; done

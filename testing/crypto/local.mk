@@ -30,14 +30,6 @@ testing_crypto_test_ke_reuse_SOURCES = testing/crypto/test_ke_reuse.c testing/cr
 testing_crypto_test_ke_reuse_CFLAGS = $(TEST_CFLAGS)
 testing_crypto_test_ke_reuse_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 
-if ENABLE_OPENSSL
-check_PROGRAMS += testing/crypto/test_openssl
-TESTS += testing/crypto/test_openssl
-testing_crypto_test_openssl_SOURCES = testing/crypto/test_openssl.c $(CRYPTO_TEST_COMMON)
-testing_crypto_test_openssl_CFLAGS = $(TEST_CFLAGS)
-testing_crypto_test_openssl_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
-endif
-
 check_PROGRAMS += testing/crypto/test_wycheproof
 TESTS += testing/crypto/test_wycheproof
 testing_crypto_test_wycheproof_SOURCES = testing/crypto/test_wycheproof.c $(CRYPTO_TEST_COMMON)

@@ -8,7 +8,8 @@ testing_engine_test_sa_table_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 check_PROGRAMS += testing/engine/test_exchange
 TESTS += testing/engine/test_exchange
 testing_engine_test_exchange_SOURCES = testing/engine/test_exchange.c \
-	kernel-backends/null/kernel_null.c
+	kernel-backends/null/kernel_null.c \
+	kernel-backends/null/kernel_null_ctl.c
 testing_engine_test_exchange_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_exchange_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 

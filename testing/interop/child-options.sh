@@ -26,7 +26,9 @@
 #                    -esn): charon selects EXT_SEQ; libipsec has no ESN, so
 #                    like transport only the negotiation and the agreement
 #                    after charon's failure are asserted (installed: see
-#                    netns/two-daemons-ext.sh child-options)
+#                    netns/two-daemons-ext.sh child-options); then ESN
+#                    optional on one side and not wanted on the other:
+#                    installed without ESN on both
 #   narrow           traffic selector narrowing: the initiator proposes
 #                    wider selectors than the responder's rule allows, the
 #                    responder narrows, both install the narrowed pair
@@ -47,7 +49,7 @@ pfs|pfs-invalid-ke) require_cap ike rekey-child pfs ;;
 esn)       require_cap ike esn ;;
 narrow|ts-unacceptable|ts-proto|ts-multi|mixed-family) require_cap ike ts-narrow ;;
 mode-mismatch) require_cap ike transport ;;
-*) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-ch-$scenario"
@@ -330,6 +332,24 @@ esn)
 		wait_for 5 grep -q "selected proposal: ESP:AES_GCM_16_128/EXT_SEQ" "$C/charon.log" ||
 			fail "esn ($role): charon did not select ESP with EXT_SEQ"
 		uninstallable $role "esn" "CHILD SA established: .* aes-gcm-16-128/esn,"
+		restart_pair
+	done
+	# ESN offered as optional on one side: the other's "no ESN" wins, and
+	# the CHILD SA installs on both (esn=no in our null backend)
+	for role in init resp; do
+		log "--- ESN either (ours) / no ESN (charon), ikev2d $role"
+		ours_config $role 'esp_xform={ encr_alg = "aes-gcm"; encr_keylen = 128; esn = "either"; }'
+		start_daemon $NO "$O" || break
+		charon_up esp=aes128gcm16-noesn || break
+		maybe_initiate $role
+		check_ike "esn either ($role)" $DEFAULT_ALGS && check_child "esn either ($role)"
+		restart_pair
+		log "--- no ESN (ours) / ESN or not (charon), ikev2d $role"
+		ours_config $role
+		start_daemon $NO "$O" || break
+		charon_up esp=aes128gcm16-esn-noesn || break
+		maybe_initiate $role
+		check_ike "charon esn-noesn ($role)" $DEFAULT_ALGS && check_child "charon esn-noesn ($role)"
 		restart_pair
 	done
 	;;

@@ -11,6 +11,8 @@
 #                 (our NAT_DETECTION hashes over IPv6 are right).
 #   ipv6-rekey    over IPv6: CHILD SA rekeyed by charon, then by ikev2d,
 #                 IKE SA rekeyed by charon, Delete on ikev2d's SIGTERM
+#   ipv6-range    ikev2d answers a rule whose remote_addr and remote_id
+#                 are an IPv6 prefix; an address outside it gets nothing
 #   ipv6-nat      ikev2d (initiator) behind a router doing IPv6 masquerade
 #                 (nftables): NAT detection over IPv6 on both sides, IKE
 #                 and ESP move to port 4500
@@ -33,10 +35,11 @@ need_charon
 case $scenario in
 ipv6)     require_cap ike ipv6 ;;
 ipv6-nat) require_cap ike ipv6 natt ;;
+ipv6-range) require_cap ike ipv6 ;;
 ipv6-rekey) require_cap ike ipv6 rekey-child rekey-ike delete ;;
 id-types) require_cap ike ipv6 id-types ;;
 id-mismatch) require_cap ike id-types ;;
-*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-io-$scenario"
@@ -267,6 +270,36 @@ ipv6-rekey)
 	stop_daemon "$O" TERM || fail "IPv6: ikev2d did not exit on SIGTERM"
 	wait_for 5 sh -c "! swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | grep -q '^peer: #'" ||
 		{ charon_sas "$C"; fail "IPv6: charon kept the IKE SA after ikev2d's Delete"; }
+	;;
+ipv6-range)
+	# ikev2d answers any peer of an IPv6 prefix: the rule's remote_addr is
+	# fd00:76::/64 and, by default, so is its remote_id (an IPv6 range
+	# identity).  charon initiates from fd00:76::2 with its address as ID.
+	topology_direct
+	use_family 6
+	log "--- IPv6 prefix rule and identity, ikev2d resp"
+	ours_config resp remote=fd00:76::/64
+	start_daemon $NO "$O" || finish
+	charon_up local_id=$CHARON_IP remote_id=$OURS_IP || finish
+	maybe_initiate resp
+	check_ike "IPv6 prefix" $DEFAULT_ALGS && check_child "IPv6 prefix"
+	grep -q "peer $CHARON_IP authenticated" "$O/daemon.log" ||
+		fail "IPv6 prefix: ikev2d did not authenticate charon's IPv6 identity against fd00:76::/64"
+	restart_pair
+	# a prefix charon is not in: no rule for it, nothing established
+	log "--- IPv6 prefix rule charon is not in, ikev2d resp"
+	ours_config resp remote=fd00:99::/64
+	start_daemon $NO "$O" || finish
+	charon_up local_id=$CHARON_IP remote_id=$OURS_IP || finish
+	charon_ctl "$C" --initiate --child net --timeout 10 > "$WORK/initiate.log" 2>&1 &&
+		fail "IPv6 prefix: charon established with ikev2d although no rule covers it"
+	grep -q "received NO_PROPOSAL_CHOSEN notify error" "$C/charon.log" ||
+		fail "IPv6 prefix: charon did not get NO_PROPOSAL_CHOSEN"
+	grep -q "IKE_SA_INIT from \[\?fd00:76::2.*no rule for this peer" "$O/daemon.log" ||
+		fail "IPv6 prefix: ikev2d did not log that no rule covers fd00:76::2"
+	grep -q "IKE SA established" "$O/daemon.log" && fail "IPv6 prefix: ikev2d established an IKE SA with an address outside the rule"
+	[ "$(sa_count "$O")" -eq 0 ] || fail "IPv6 prefix: SAs installed for an address outside the rule"
+	daemon_alive "$O" || fail "ikev2d died"
 	;;
 ipv6-nat)
 	topology_nat6

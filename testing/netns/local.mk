@@ -30,6 +30,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-ids.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6-nat.sh \
+	testing/suites/interop-ipv6-range.sh \
 	testing/suites/interop-ipv6-rekey.sh \
 	testing/suites/interop-ipv6.sh \
 	testing/suites/interop-kernel-acquire.sh \
@@ -57,6 +58,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-asym-psk.sh \
 	testing/suites/netns-basic.sh \
 	testing/suites/netns-child-options.sh \
+	testing/suites/netns-child-options6.sh \
 	testing/suites/netns-collision.sh \
 	testing/suites/netns-delete.sh \
 	testing/suites/netns-dpd.sh \

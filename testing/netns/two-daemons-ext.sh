@@ -20,6 +20,7 @@
 #              ESP with esn=yes and host-to-host policies; a CHILD SA
 #              rekey started by A (soft EXPIRE) carries KE both ways and
 #              the new pair keeps mode and ESN.  Both roles.
+#   child-options6  the same over the IPv6-only link
 #
 # Exit 0 pass, 77 skip (with the reason), 1 fail.  Run as root.
 . "$(dirname "$0")/lib.sh"
@@ -29,8 +30,8 @@ need_root
 case $scenario in
 ipv6)     require_cap ike ipv6 ;;
 asym-psk) require_cap ike asym-psk ;;
-child-options) require_cap ike rekey-child transport esn pfs ;;
-*) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+child-options|child-options6) require_cap ike rekey-child transport esn pfs ;;
+*) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-2d-$scenario"
@@ -41,7 +42,7 @@ ns_add $NA
 ns_add $NB
 ip link add v6-2d-va netns $NA type veth peer name v6-2d-vb netns $NB ||
 	{ fail "veth v6-2d-va/v6-2d-vb"; finish; }
-if [ $scenario = ipv6 ]; then
+if [ $scenario = ipv6 ] || [ $scenario = child-options6 ]; then
 	# IPv6 only (nodad: usable at once); IPv4 is not even configured
 	ip -n $NA addr add fd00:88::1/64 dev v6-2d-va nodad
 	ip -n $NB addr add fd00:88::2/64 dev v6-2d-vb nodad
@@ -179,7 +180,7 @@ asym-psk)
 	nothing_left "wrong remote_key on A"
 	stop_both
 	;;
-child-options)
+child-options|child-options6)
 	for init in a b; do
 		log "--- transport mode + ESN + PFS, $init initiates"
 		configure $init "" "" local_ts= remote_ts= mode=transport \

@@ -41,6 +41,7 @@
 
 static engine_t *eng_a, *eng_b;
 static atomic_int collisions;   /* "simultaneous rekey" log lines */
+static atomic_int acquire_in_sa;   /* "new CHILD SA in this IKE SA" lines */
 static kernel_null_t *kn;
 static char tmpdir[64];
 
@@ -740,6 +741,73 @@ START_TEST(on_demand_trap)
 }
 END_TEST
 
+/* The inbound SA of A's (first) CHILD SA in the null kernel, by its
+ * state line "sa dir=in spi=... dst=10.0.0.1[...]"; 0 if none. */
+static uint32_t a_inbound_spi(void)
+{
+	char *dump = kernel_null_dump(kn), *save = NULL;
+	uint32_t spi = 0;
+	for (char *l = strtok_r(dump, "\n", &save); l && !spi;
+	     l = strtok_r(NULL, "\n", &save)) {
+		unsigned v;
+		if (strncmp(l, "sa dir=in ", 10) == 0 && strstr(l, " dst=" ADDR_A "[") &&
+		    sscanf(l, "sa dir=in spi=%x", &v) == 1)
+			spi = v;
+	}
+	free(dump);
+	return spi;
+}
+
+/* After an IKE SA rekey the trap's IKE SA hint is stale: the ACQUIRE that
+ * follows the CHILD SA's hard expiry still finds the rule's (new) IKE SA
+ * and makes the CHILD SA in it instead of a new IKE SA. */
+START_TEST(on_demand_after_ike_rekey)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.rule_extra = "on_demand = true;";
+	start_pair(&a, &b);
+	size_t pol0 = kernel_null_count_policies(kn);
+	config_t *ca = engine_config(eng_a);
+	trap_sync(eng_a, ca);
+	struct sockaddr_storage src, dst;
+	ck_assert(addr_from_str("10.1.0.9", 0, &src));
+	ck_assert(addr_from_str("10.2.0.9", 0, &dst));
+	ck_assert(kernel_null_acquire_addr(kn, &src, &dst));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", true), 1);
+	WAIT_FOR(stats(eng_a).ike_rekeyed_total == 1 && stats(eng_a).ike_sas == 1 &&
+	         stats(eng_b).ike_sas == 1, 5000);
+	ck_assert_uint_eq(stats(eng_a).ike_rekeyed_total, 1);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+	/* the CHILD SA reaches its hard lifetime: deleted, the trap is back */
+	uint32_t spi = a_inbound_spi();
+	ck_assert_uint_ne(spi, 0);
+	kernel_sa_id_t id = { .spi = spi, .protocol = KERNEL_PROTO_ESP };
+	ck_assert(addr_from_str(ADDR_A, 0, &id.dst));
+	ck_assert(kernel_null_expire(kn, &id, true));
+	WAIT_FOR(kernel_null_count_policies(kn) == pol0 + 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol0 + 1);
+	/* the next packet: a CHILD SA in the rekeyed IKE SA, no new IKE SA
+	 * (past the 5 s rate limit of the first ACQUIRE) */
+	usleep(5100 * 1000);
+	atomic_store(&acquire_in_sa, 0);
+	uint64_t ike_b = stats(eng_b).ike_established_total;
+	ck_assert(kernel_null_acquire_addr(kn, &src, &dst));
+	WAIT_FOR(stats(eng_a).child_established_total == 2, 3000);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 2);
+	ck_assert_int_eq(atomic_load(&acquire_in_sa), 1);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, ike_b);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+	stop_pair(500);
+	trap_sync(NULL, NULL);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol0);
+	config_unref(ca);
+}
+END_TEST
+
 START_TEST(ipv6_transport_mode)
 {
 	side_t a = side("fd01::/64", "fd02::/64");
@@ -915,6 +983,8 @@ static void quiet_log(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
 	(void)self; (void)g;
 	if (strstr(msg, "simultaneous"))
 		atomic_fetch_add(&collisions, 1);
+	if (strstr(msg, "new CHILD SA in this IKE SA"))
+		atomic_fetch_add(&acquire_in_sa, 1);
 	if (getenv("ENGINE_TEST_VERBOSE") || l <= LVL_OP)
 		fprintf(stderr, "%s\n", msg);
 }
@@ -968,6 +1038,7 @@ int main(void)
 	tcase_add_test(tc, reload_keeps_established_sas);
 	tcase_add_test(tc, acquire_initiates_rule);
 	tcase_add_test(tc, on_demand_trap);
+	tcase_add_test(tc, on_demand_after_ike_rekey);
 	tcase_add_test(tc, ipv6_transport_mode);
 	tcase_add_test(tc, child_rekey_one_side);
 	tcase_add_test(tc, child_rekey_collision);

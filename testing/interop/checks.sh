@@ -13,6 +13,12 @@ restart_pair() {   # clear both, for the next round
 	charon_stop "$C"
 	[ -f "$O/daemon.pid" ] && stop_daemon "$O"
 	wait_ports_free $NO
+	# a sanitizer report of this round must not vanish with its log
+	if [ -f "$O/daemon.log" ] &&
+	   grep -qE "AddressSanitizer|LeakSanitizer|runtime error:|Segmentation" "$O/daemon.log"; then
+		grep -E -A5 "AddressSanitizer|LeakSanitizer|runtime error:" "$O/daemon.log" | head -30
+		fail "sanitizer or crash report in ikev2d's log"
+	fi
 	if [ "$FAILED" != 0 ] || [ "${KEEP:-0}" = 1 ]; then
 		# keep the logs of a failed round, or of every round with KEEP=1
 		# (cleanup keeps WORK then)

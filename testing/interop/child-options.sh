@@ -33,7 +33,9 @@
 #                    wider selectors than the responder's rule allows, the
 #                    responder narrows, both install the narrowed pair
 #   ts-unacceptable  disjoint selectors: the IKE SA comes up, no CHILD SA,
-#                    TS_UNACCEPTABLE sent by the responder, both agree
+#                    TS_UNACCEPTABLE sent by the responder, both agree;
+#                    then the same for a second CHILD SA in CREATE_CHILD_SA
+#                    (the first one stays)
 #
 # Exit 0 pass, 77 skip (with the reason), 1 fail.  Run as root.
 . "$(dirname "$0")/../netns/lib.sh"
@@ -49,7 +51,7 @@ pfs|pfs-invalid-ke) require_cap ike rekey-child pfs ;;
 esn)       require_cap ike esn ;;
 narrow|ts-unacceptable|ts-proto|ts-multi|mixed-family) require_cap ike ts-narrow ;;
 mode-mismatch) require_cap ike transport ;;
-*) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-ch-$scenario"
@@ -406,10 +408,30 @@ ts-unacceptable)
 		daemon_alive "$O" || fail "ikev2d died"
 		restart_pair
 	done
+	# the same refusal inside an IKE SA: a second CHILD SA whose selectors
+	# the rule does not cover, asked for with CREATE_CHILD_SA
+	log "--- disjoint selectors in CREATE_CHILD_SA, ikev2d resp"
+	ours_config resp
+	charon_up || finish
+	start_daemon $NO "$O" || finish
+	maybe_initiate resp
+	check_child "ts-unacceptable (first CHILD SA)" || finish
+	sed -i 's|local_ts = 10.75.2.0/24|local_ts = 10.75.4.0/24|; s|remote_ts = 10.75.1.0/24|remote_ts = 10.75.3.0/24|' "$C/swanctl.conf"
+	charon_ctl "$C" --load-conns --file "$C/swanctl.conf" > "$WORK/reload.log" 2>&1 || fail "swanctl --load-conns failed"
+	charon_ctl "$C" --initiate --child net --timeout 10 > "$WORK/second.log" 2>&1 &&
+		fail "ts-unacceptable (CREATE_CHILD_SA): charon got a second CHILD SA"
+	wait_for 5 grep -q "parsed CREATE_CHILD_SA response [0-9]* \[ N(TS_UNACCEPT) \]" "$C/charon.log" ||
+		fail "ts-unacceptable (CREATE_CHILD_SA): ikev2d did not answer TS_UNACCEPTABLE"
+	sleep 1
+	[ "$(charon_child_count "$C")" -eq 1 ] || fail "ts-unacceptable (CREATE_CHILD_SA): charon has $(charon_child_count "$C") CHILD SAs, expected the first only"
+	check_child "ts-unacceptable (first CHILD SA kept)"
+	[ "$(spi_count "$O")" -eq 0 ] || fail "ts-unacceptable (CREATE_CHILD_SA): ikev2d left a reserved SPI"
 	;;
 esac
 
-if [ -f "$O/daemon.log" ] && grep -qE "AddressSanitizer|runtime error:|Segmentation" "$O/daemon.log"; then
+# stop the last round's daemon first: LeakSanitizer reports at exit
+[ -f "$O/daemon.pid" ] && stop_daemon "$O"
+if [ -f "$O/daemon.log" ] && grep -qE "AddressSanitizer|LeakSanitizer|runtime error:|Segmentation" "$O/daemon.log"; then
 	fail "sanitizer or crash report in ikev2d's log"
 fi
 finish

@@ -322,7 +322,9 @@ ipv6-nat)
 	;;
 esac
 
-if [ -f "$O/daemon.log" ] && grep -qE "AddressSanitizer|runtime error:|Segmentation" "$O/daemon.log"; then
+# stop the last round's daemon first: LeakSanitizer reports at exit
+[ -f "$O/daemon.pid" ] && stop_daemon "$O"
+if [ -f "$O/daemon.log" ] && grep -qE "AddressSanitizer|LeakSanitizer|runtime error:|Segmentation" "$O/daemon.log"; then
 	fail "sanitizer or crash report in ikev2d's log"
 fi
 finish

@@ -87,7 +87,8 @@ stop_both() {
 	local d
 	for d in "$A" "$B"; do   # keep every round's log for the end (and a failure)
 		cat "$d/daemon.log" >> "$d/all-rounds.log" 2>/dev/null
-		rm -f "$d/kernel.state" "$d/daemon.log"
+		# no stale PID file: the number may belong to someone else later
+		rm -f "$d/kernel.state" "$d/daemon.log" "$d/daemon.pid"
 	done
 }
 
@@ -217,8 +218,10 @@ child-options|child-options6)
 	;;
 esac
 
+# stop the last round's daemons first: LeakSanitizer reports at exit
+for d in "$A" "$B"; do [ -f "$d/daemon.pid" ] && stop_daemon "$d"; done
 for d in "$A" "$B"; do
-	if cat "$d/all-rounds.log" "$d/daemon.log" 2>/dev/null | grep -qE "AddressSanitizer|runtime error:|Segmentation"; then
+	if cat "$d/all-rounds.log" "$d/daemon.log" 2>/dev/null | grep -qE "AddressSanitizer|LeakSanitizer|runtime error:|Segmentation"; then
 		fail "$(basename "$d"): sanitizer or crash report in the log"
 	fi
 done

@@ -75,11 +75,31 @@ static void usage(FILE *out)
 
 /* ------------------------------------------------------------ logging */
 
+/* One write(2) per line, formatted on the stack: fprintf on the shared
+ * stderr stream held its lock across the system call, and the worker
+ * threads logging "established" lines at once then queued on it (futex
+ * waits and wake-ups, about two per IKE SA).  A line longer than the
+ * buffer goes through stdio. */
 static void log_to_stderr(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
                           const char *msg)
 {
+	char line[1024];
+	int n = snprintf(line, sizeof(line), "[%s] %s\n", dbg_group_name(g), msg);
+
 	(void)self; (void)l;
-	fprintf(stderr, "[%s] %s\n", dbg_group_name(g), msg);
+	if (n < 0 || (size_t)n >= sizeof(line)) {
+		fprintf(stderr, "[%s] %s\n", dbg_group_name(g), msg);
+		return;
+	}
+	for (const char *p = line; n > 0;) {
+		ssize_t w = write(STDERR_FILENO, p, (size_t)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (int)w;
+	}
 }
 
 /* ------------------------------------------------------ process times */

@@ -777,7 +777,11 @@ START_TEST(on_demand_after_ike_rekey)
 	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
 	         stats(eng_b).child_established_total == 1, 3000);
 	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	/* held network: the new IKE SA cannot be up (and rekeyed as well)
+	 * while engine_rekey walks the table */
+	pause_network();
 	ck_assert_uint_eq(engine_rekey(eng_a, "r", true), 1);
+	resume_network();
 	WAIT_FOR(stats(eng_a).ike_rekeyed_total == 1 && stats(eng_a).ike_sas == 1 &&
 	         stats(eng_b).ike_sas == 1, 5000);
 	ck_assert_uint_eq(stats(eng_a).ike_rekeyed_total, 1);

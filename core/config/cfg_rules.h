@@ -54,6 +54,11 @@ extern const char *const cfg_child_default_keys[];
 
 void rule_free(rule_t *r);
 
+/* on_demand rules whose CHILD SAs would need the same trap policy (one
+ * selector pair) are errors: reported with both rules' file:line, counted,
+ * the later rule marked bad (cfg_on_demand.c). */
+void cfg_check_on_demand(cfg_ctx_t *ctx, config_t *cfg, rule_meta_t *meta);
+
 /* Rules by label in O(1), so files with many rules load in linear time.
  * Open addressing over indexes into the rules array (first rule with a
  * label wins). */

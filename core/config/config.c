@@ -607,6 +607,8 @@ config_t *config_load(const char *path, int *n_errors)
 	cfg_defaults_parse(&ctx, root, &globals, true);
 	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);
 	cfg_defaults_free(&globals);
+	if (meta)
+		cfg_check_on_demand(&ctx, cfg, meta);
 
 	for (int i = 0; i < cfg->n_rules; i++)
 		need_psk |= cfg->rules[i].auth_method == AUTH_PSK;

@@ -17,6 +17,7 @@ libikev2d_la_SOURCES += \
 	core/config/cfg_ctx.c \
 	core/config/cfg_ident.c \
 	core/config/cfg_rules.c \
+	core/config/cfg_on_demand.c \
 	core/config/cfg_xform.c \
 	core/config/config.c \
 	core/config/debug_level.c \

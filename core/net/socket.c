@@ -383,6 +383,8 @@ bool net_open(uint16_t ike_port, uint16_t natt_port)
 		          ike_port);
 		return false;
 	}
+	/* Reopening: the old receive threads go before their sockets. */
+	stop_rx_threads();
 	pthread_rwlock_wrlock(&sock_lock);
 	close_all_locked();
 	encap_active = true;

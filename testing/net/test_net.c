@@ -285,6 +285,32 @@ START_TEST(test_closed)
 }
 END_TEST
 
+/* Opening again while open replaces the sockets and their receive
+ * threads: a datagram to the new port arrives once, nothing is read twice
+ * (the old threads are gone, not left reading closed descriptors). */
+START_TEST(test_reopen_while_open)
+{
+	uint16_t a, b;
+	uint8_t buf[40];
+
+	ck_assert(net_open(0, 0));
+	net_get_ports(&a, &b);
+	ck_assert_uint_ne(a, 0);
+	memset(buf, 0x5a, sizeof(buf));
+	raw_send(a, buf, sizeof(buf));
+	ck_assert(wait_rx(1));
+	usleep(100 * 1000);
+	ck_assert_int_eq(atomic_load(&n_rx), 1);
+	ck_assert_uint_eq(rx[0]->data.len, sizeof(buf));
+	ck_assert(net_open(0, 0));   /* and once more */
+	net_get_ports(&a, &b);
+	raw_send(a, buf, sizeof(buf));
+	ck_assert(wait_rx(2));
+	usleep(100 * 1000);
+	ck_assert_int_eq(atomic_load(&n_rx), 2);
+}
+END_TEST
+
 static bool counting_sender(packet_t *p, void *ctx)
 {
 	(*(int *)ctx)++;
@@ -356,6 +382,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_burst);
 	tcase_add_test(tc, test_closed);
+	tcase_add_test(tc, test_reopen_while_open);
 	tcase_add_test(tc, test_custom_sender);
 	suite_add_tcase(s, tc);
 

@@ -16,7 +16,8 @@
 # otherwise.  Names used: ike (IKE_SA_INIT + IKE_AUTH with PSK and the first
 # CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd, delete, natt,
 # cookie, natt-keepalive, acquire, expire, mapping, ipv6, id-types,
-# asym-psk, transport, pfs, esn, ts-narrow (see ENGINE_CAPABILITIES in core/exchange/engine.h).
+# asym-psk, transport, pfs, esn, ts-narrow, initial-contact (see
+# ENGINE_CAPABILITIES in core/exchange/engine.h).
 
 set -u
 

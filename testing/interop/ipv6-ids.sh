@@ -317,8 +317,10 @@ initial-contact)
 	maybe_initiate resp
 	check_ike "before the restart" $DEFAULT_ALGS && check_child "before the restart" || finish
 	old_in=$(sa_spis "$O" in)
-	kill -KILL "$(cat "$C/charon.pid")"
-	wait_for 5 sh -c "! kill -0 $(cat "$C/charon.pid") 2>/dev/null"
+	charon_pid=$(cat "$C/charon.pid")
+	kill -KILL "$charon_pid"
+	wait_for 5 sh -c "! kill -0 $charon_pid 2>/dev/null"
+	forget_pid "$charon_pid"
 	rm -f "$C/charon.pid" "$C/charon.vici"
 	mv "$C/charon.log" "$C/charon-before.log"
 	charon_up local_id=charon@v6.test remote_id=ours@v6.test || finish

@@ -243,12 +243,24 @@ start_daemon() {
 
 daemon_pid() { cat "$1/daemon.pid"; }
 
+# A stopped process leaves the list cleanup kills at exit: its number may
+# belong to someone else's process by then.
+forget_pid() {   # PID
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
 stop_daemon() {   # DIR [signal]
 	local pid
 	pid=$(daemon_pid "$1")
 	kill -"${2:-TERM}" "$pid" 2>/dev/null
-	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || { forget_pid "$pid"; return 0; }
+		sleep 0.1
+	done
 	kill -KILL "$pid" 2>/dev/null
+	forget_pid "$pid"
 	return 1
 }
 

@@ -18,7 +18,8 @@
 #                 and ESP move to port 4500
 #   id-types      RFC822 address, DN, KEY_ID and IPv6 address identities,
 #                 each with ikev2d as initiator and as responder: charon
-#                 shows our identity, ikev2d logs charon's
+#                 shows our identity, ikev2d logs charon's; then RFC822 and
+#                 DN patterns (*@v6.test, CN=*) matching charon's identity
 #   initial-contact  charon restarts after SIGKILL and comes back with
 #                 INITIAL_CONTACT: ikev2d drops the stale IKE and CHILD SA
 #   id-mismatch   charon's identity is not the one our rule expects:
@@ -42,7 +43,7 @@ ipv6-rekey) require_cap ike ipv6 rekey-child rekey-ike delete ;;
 id-types) require_cap ike ipv6 id-types ;;
 id-mismatch) require_cap ike id-types ;;
 initial-contact) require_cap ike initial-contact ;;
-*) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-io-$scenario"
@@ -178,6 +179,8 @@ id-types)
 	"dn|4|dn:C=CH, O=ikev2d, CN=ours|dn:C=CH, O=strongSwan, CN=charon|\"C=CH, O=strongSwan, CN=charon\"|\"C=CH, O=ikev2d, CN=ours\"|C=CH, O=ikev2d, CN=ours|C=CH, O=strongSwan, CN=charon"
 	"key_id|4|key_id:0x0a0b0c0d0e0f|key_id:0xc0ffee01|\"@#c0ffee01\"|\"@#0a0b0c0d0e0f\"|0a:0b:0c:0d:0e:0f|@#c0ffee01"
 	"ipv6|6|ipv6:fd00:76::1|ipv6:fd00:76::2|fd00:76::2|fd00:76::1|fd00:76::1|fd00:76::2"
+	"rfc822 pattern|4|email:ours@v6.test|email:*@v6.test|charon@v6.test|ours@v6.test|ours@v6.test|charon@v6.test"
+	"dn pattern|4|dn:C=CH, O=ikev2d, CN=ours|dn:C=CH, O=strongSwan, CN=*|\"C=CH, O=strongSwan, CN=charon\"|\"C=CH, O=ikev2d, CN=ours\"|C=CH, O=ikev2d, CN=ours|C=CH, O=strongSwan, CN=charon"
 	)
 	for entry in "${IDS[@]}"; do
 		IFS='|' read -r kind fam lid rid cid cpeer cshow oshow <<< "$entry"

@@ -93,11 +93,12 @@ void engine_get_stats(engine_t *e, engine_stats_t *st);
  * CHILD SAs over IPv6 with IPv6 selectors), id-types (RFC822, DN, KEY_ID
  * and IPv6 identities), asym-psk (ikev2.preshared local_key/remote_key),
  * transport (USE_TRANSPORT_MODE), pfs (CHILD SAs with a KE group), esn,
- * ts-narrow (selector narrowing and TS_UNACCEPTABLE).
+ * ts-narrow (selector narrowing and TS_UNACCEPTABLE), initial-contact (a
+ * restarted peer's INITIAL_CONTACT removes its stale IKE SAs).
  * Remove a name if the feature regresses on purpose. */
 #define ENGINE_CAPABILITIES \
 	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie " \
 	"natt-keepalive acquire expire mapping ipv6 id-types asym-psk " \
-	"transport pfs esn ts-narrow"
+	"transport pfs esn ts-narrow initial-contact"
 
 #endif

@@ -227,6 +227,14 @@ bool trap_policy_released(const kernel_policy_t *p);
  * SA that served it), rate-limited.  False when the reqid is no trap's. */
 bool trap_acquire(engine_t *e, const kernel_event_t *ev);
 
+/* ----------------------------------------------------- initial_contact.c */
+/* A name for an identity (ID type + data), never 0. */
+uint64_t peer_id_hash(uint8_t type, chunk_t data);
+/* sa (checked out, established, peer_id_hash set) carried INITIAL_CONTACT:
+ * remove, from a job, the other established IKE SAs of its rule with the
+ * same peer identity and address. */
+void initial_contact(engine_t *e, ike_sa_t *sa);
+
 /* ------------------------------------------------------ informational.c */
 void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m);
 void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m);

@@ -182,6 +182,7 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		refuse_responder(e, sa, "peer's AUTH does not verify");
 		return;
 	}
+	sa->peer_id_hash = peer_id_hash(idr->u.id.type, idr->u.id.data);
 	/* Nonces for the CHILD SA's keys outlive the handshake state. */
 	chunk_t ni = sa->hs->ni, nr = sa->hs->nr;
 	sa->hs->ni = sa->hs->nr = chunk_empty;
@@ -252,6 +253,7 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		auth_failed(e, sa, m, "peer's AUTH does not verify");
 		return;
 	}
+	sa->peer_id_hash = peer_id_hash(idi->u.id.type, idi->u.id.data);
 	uint8_t id_type, method;
 	chunk_t id_data, our_auth;
 	if (!id_local(sa, &id_type, &id_data) ||
@@ -281,6 +283,8 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 	ike_sa_established(e, sa);
 	send_response(e, sa, r);
 	message_destroy(r);
+	if (message_find_notify(m, N_INITIAL_CONTACT))
+		initial_contact(e, sa);
 	if (c) {
 		child_add_to_sa(sa, c);
 		reqid_map_set(e, c->reqid, sa->entry.local_spi);

@@ -52,6 +52,7 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 	nsa->nat_local = old->nat_local;
 	nsa->nat_remote = old->nat_remote;
 	nsa->peer_fragmentation = old->peer_fragmentation;
+	nsa->peer_id_hash = old->peer_id_hash;
 	nsa->children = old->children;
 	old->children = NULL;
 	for (child_sa_t *c = nsa->children; c; c = c->next)

@@ -13,6 +13,7 @@ libikev2d_la_SOURCES += \
 	core/exchange/ike_auth.c \
 	core/exchange/ike_sa_init.c \
 	core/exchange/informational.c \
+	core/exchange/initial_contact.c \
 	core/exchange/keys.c \
 	core/exchange/proposal.c \
 	core/exchange/receive.c \

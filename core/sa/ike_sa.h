@@ -109,6 +109,8 @@ struct ike_sa {
 	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
 	bool natt;                   /* on port 4500 with the non-ESP marker */
 	bool redundant;              /* lost a simultaneous rekey: delete it soon */
+	uint64_t peer_id_hash;       /* of the peer's authenticated identity
+	                                (INITIAL_CONTACT); 0 = not known */
 	void *tasks;                 /* engine-defined queue of exchanges to start */
 	void *exch;                  /* engine-defined state of our request in flight */
 };

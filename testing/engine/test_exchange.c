@@ -335,6 +335,33 @@ START_TEST(wrong_psk_fails_both_sides)
 }
 END_TEST
 
+/* The initiator refuses the responder's identity after the responder sent
+ * its AUTH and installed the CHILD SA: the initiator's INFORMATIONAL with
+ * AUTHENTICATION_FAILED (RFC 7296 2.21.2) must take the responder's IKE SA
+ * and CHILD SA down too. */
+START_TEST(initiator_refuses_responder_identity)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.local_id = "{ type = \"fqdn\"; value = \"a.test\"; }";
+	/* a pattern: not sent as IDr, so B answers with its own identity */
+	a.remote_id = "{ type = \"fqdn\"; value = \"*.other.test\"; }";
+	b.local_id = "{ type = \"fqdn\"; value = \"b.test\"; }";
+	b.remote_id = "{ type = \"fqdn\"; value = \"a.test\"; }";
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_b).ike_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).ike_established_total, 1);
+	WAIT_FOR(stats(eng_a).ike_sas == 0 && stats(eng_b).ike_sas == 0, 3000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 0);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	stop_pair(0);
+}
+END_TEST
+
 START_TEST(proposal_mismatch)
 {
 	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
@@ -777,7 +804,11 @@ START_TEST(on_demand_after_ike_rekey)
 	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
 	         stats(eng_b).child_established_total == 1, 3000);
 	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	/* held network: the new IKE SA cannot be up (and rekeyed as well)
+	 * while engine_rekey walks the table */
+	pause_network();
 	ck_assert_uint_eq(engine_rekey(eng_a, "r", true), 1);
+	resume_network();
 	WAIT_FOR(stats(eng_a).ike_rekeyed_total == 1 && stats(eng_a).ike_sas == 1 &&
 	         stats(eng_b).ike_sas == 1, 5000);
 	ck_assert_uint_eq(stats(eng_a).ike_rekeyed_total, 1);
@@ -1025,6 +1056,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, psk_ike_and_child_sa);
 	tcase_add_test(tc, wrong_psk_fails_both_sides);
+	tcase_add_test(tc, initiator_refuses_responder_identity);
 	tcase_add_test(tc, proposal_mismatch);
 	tcase_add_test(tc, invalid_ke_retry);
 	tcase_add_test(tc, cookie_demanded_and_answered);

@@ -149,6 +149,7 @@ charon_stop() {
 	kill -TERM "$pid" 2>/dev/null
 	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -KILL "$pid" 2>/dev/null
+	forget_pid "$pid"
 	rm -f "$1/charon.pid"
 }
 

@@ -19,6 +19,8 @@
 #   id-types      RFC822 address, DN, KEY_ID and IPv6 address identities,
 #                 each with ikev2d as initiator and as responder: charon
 #                 shows our identity, ikev2d logs charon's
+#   initial-contact  charon restarts after SIGKILL and comes back with
+#                 INITIAL_CONTACT: ikev2d drops the stale IKE and CHILD SA
 #   id-mismatch   charon's identity is not the one our rule expects:
 #                 as responder ikev2d answers AUTHENTICATION_FAILED; as
 #                 initiator it refuses charon's AUTH and deletes the IKE SA.
@@ -39,7 +41,8 @@ ipv6-range) require_cap ike ipv6 ;;
 ipv6-rekey) require_cap ike ipv6 rekey-child rekey-ike delete ;;
 id-types) require_cap ike ipv6 id-types ;;
 id-mismatch) require_cap ike id-types ;;
-*) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+initial-contact) require_cap ike initial-contact ;;
+*) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 mkwork "v6-io-$scenario"
@@ -299,6 +302,37 @@ ipv6-range)
 		fail "IPv6 prefix: ikev2d did not log that no rule covers fd00:76::2"
 	grep -q "IKE SA established" "$O/daemon.log" && fail "IPv6 prefix: ikev2d established an IKE SA with an address outside the rule"
 	[ "$(sa_count "$O")" -eq 0 ] || fail "IPv6 prefix: SAs installed for an address outside the rule"
+	daemon_alive "$O" || fail "ikev2d died"
+	;;
+initial-contact)
+	# charon dies without a word (SIGKILL) and comes back: its new IKE_AUTH
+	# carries INITIAL_CONTACT, and ikev2d drops the stale IKE SA and CHILD
+	# SA it still held for the same identity, without a Delete
+	topology_direct
+	use_family 4
+	log "--- INITIAL_CONTACT after charon restarts, ikev2d resp"
+	ours_config resp local_id=email:ours@v6.test remote_id=email:charon@v6.test
+	start_daemon $NO "$O" || finish
+	charon_up local_id=charon@v6.test remote_id=ours@v6.test || finish
+	maybe_initiate resp
+	check_ike "before the restart" $DEFAULT_ALGS && check_child "before the restart" || finish
+	old_in=$(sa_spis "$O" in)
+	charon_pid=$(cat "$C/charon.pid")
+	kill -KILL "$charon_pid"
+	wait_for 5 sh -c "! kill -0 $charon_pid 2>/dev/null"
+	forget_pid "$charon_pid"
+	rm -f "$C/charon.pid" "$C/charon.vici"
+	mv "$C/charon.log" "$C/charon-before.log"
+	charon_up local_id=charon@v6.test remote_id=ours@v6.test || finish
+	maybe_initiate resp
+	grep -q "generating IKE_AUTH request 1 \[ IDi N(INIT_CONTACT)" "$C/charon.log" ||
+		fail "initial-contact: charon did not send INITIAL_CONTACT"
+	check_ike "after the restart" $DEFAULT_ALGS
+	wait_for 5 grep -q "INITIAL_CONTACT: 1 stale IKE SA of the peer removed" "$O/daemon.log" ||
+		fail "initial-contact: ikev2d did not remove the stale IKE SA"
+	check_child "after the restart"
+	sa_spis "$O" in | grep -qx "$old_in" && fail "initial-contact: ikev2d kept the stale CHILD SA $old_in"
+	[ "$(grep -c "IKE SA established" "$O/daemon.log")" -eq 2 ] || fail "initial-contact: expected two IKE SAs established in all"
 	daemon_alive "$O" || fail "ikev2d died"
 	;;
 ipv6-nat)

@@ -16,7 +16,8 @@
 # otherwise.  Names used: ike (IKE_SA_INIT + IKE_AUTH with PSK and the first
 # CHILD SA), rekey-child, rekey-ike, rekey-collision, dpd, delete, natt,
 # cookie, natt-keepalive, acquire, expire, mapping, ipv6, id-types,
-# asym-psk, transport, pfs, esn, ts-narrow (see ENGINE_CAPABILITIES in core/exchange/engine.h).
+# asym-psk, transport, pfs, esn, ts-narrow, initial-contact (see
+# ENGINE_CAPABILITIES in core/exchange/engine.h).
 
 set -u
 
@@ -242,12 +243,24 @@ start_daemon() {
 
 daemon_pid() { cat "$1/daemon.pid"; }
 
+# A stopped process leaves the list cleanup kills at exit: its number may
+# belong to someone else's process by then.
+forget_pid() {   # PID
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
 stop_daemon() {   # DIR [signal]
 	local pid
 	pid=$(daemon_pid "$1")
 	kill -"${2:-TERM}" "$pid" 2>/dev/null
-	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	for _ in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || { forget_pid "$pid"; return 0; }
+		sleep 0.1
+	done
 	kill -KILL "$pid" 2>/dev/null
+	forget_pid "$pid"
 	return 1
 }
 

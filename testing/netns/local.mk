@@ -28,6 +28,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-id-mismatch.sh \
 	testing/suites/interop-id-types.sh \
 	testing/suites/interop-ids.sh \
+	testing/suites/interop-initial-contact.sh \
 	testing/suites/interop-invalid-ke.sh \
 	testing/suites/interop-ipv6-nat.sh \
 	testing/suites/interop-ipv6-range.sh \

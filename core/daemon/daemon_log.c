@@ -2,9 +2,12 @@
  * daemon_log.c - bus listeners that write log lines to stderr, syslog and
  * the debug logfile.
  *
- * They run in the logging thread (see bus.h): each does one write of one
- * formatted line and never waits on anything else.  The file listener
- * holds a mutex only around its own FILE so lines from threads do not mix.
+ * They run in the thread that logs (see bus.h), which may be any of the
+ * receive or worker threads: each formats its line on its own stack and
+ * hands it to the kernel in one write(2), so lines from threads do not mix
+ * (O_APPEND makes each write land whole at the end of the file) and no
+ * thread waits on another's system call.  Only swapping the logfile takes
+ * a lock that excludes writers.
  */
 #include "daemon/daemon_log.h"
 
@@ -12,6 +15,7 @@
 #include <ikev2d/chunk.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +25,7 @@
 #include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 static _Atomic unsigned n_errors;
 
@@ -44,6 +49,58 @@ static void timestamp(char *buf, size_t len)
 	localtime_r(&tv.tv_sec, &tm);
 	size_t n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 	snprintf(buf + n, len - n, ".%03ld", (long)(tv.tv_usec / 1000));
+}
+
+/* write(2) all of buf, through partial writes and signals; errors are
+ * dropped (there is nowhere left to report them). */
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* One log line "<time> <level> [<group>] <msg>\n" (or the plain form),
+ * formatted on the stack, or on the heap for a very long message, and
+ * written to fd at once. */
+static void write_line(int fd, bool plain, dbg_group_t group, dbg_level_t level,
+                       const char *msg)
+{
+	char stack[1024], ts[32];
+	char *buf = stack;
+	int n;
+
+	if (plain) {
+		n = snprintf(buf, sizeof(stack), "%s%s\n",
+		             level == LVL_ERROR ? "error: " : "", msg);
+	} else {
+		timestamp(ts, sizeof(ts));
+		n = snprintf(buf, sizeof(stack), "%s %s [%s] %s\n", ts,
+		             level_name(level), dbg_group_name(group), msg);
+	}
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(stack)) {
+		buf = malloc((size_t)n + 1);
+		if (!buf)
+			return;
+		if (plain)
+			snprintf(buf, (size_t)n + 1, "%s%s\n",
+			         level == LVL_ERROR ? "error: " : "", msg);
+		else
+			snprintf(buf, (size_t)n + 1, "%s %s [%s] %s\n", ts,
+			         level_name(level), dbg_group_name(group), msg);
+	}
+	write_all(fd, buf, (size_t)n);
+	if (buf != stack)
+		free(buf);
 }
 
 /* ------------------------------------------------------------ counting */
@@ -78,13 +135,7 @@ static bool stderr_plain;
 static void stderr_log(bus_listener_t *self, dbg_group_t group, dbg_level_t level,
                        const char *msg)
 {
-	if (stderr_plain) {
-		fprintf(stderr, "%s%s\n", level == LVL_ERROR ? "error: " : "", msg);
-		return;
-	}
-	char ts[32];
-	timestamp(ts, sizeof(ts));
-	fprintf(stderr, "%s %s [%s] %s\n", ts, level_name(level), dbg_group_name(group), msg);
+	write_line(STDERR_FILENO, stderr_plain, group, level, msg);
 }
 
 static bus_listener_t stderr_listener = { .log = stderr_log };
@@ -129,23 +180,19 @@ void daemon_log_syslog(bool enable)
 
 /* ------------------------------------------------------------ file */
 
-static pthread_mutex_t file_lock = PTHREAD_MUTEX_INITIALIZER;
-static FILE *logfile;
+/* Writers share the lock (no waiting on each other); a new logfile
+ * takes it exclusively so no writer is left with a closed descriptor. */
+static pthread_rwlock_t file_lock = PTHREAD_RWLOCK_INITIALIZER;
+static int logfd = -1;
 static bool file_on;
 
 static void file_log(bus_listener_t *self, dbg_group_t group, dbg_level_t level,
                      const char *msg)
 {
-	char ts[32];
-
-	timestamp(ts, sizeof(ts));
-	pthread_mutex_lock(&file_lock);
-	if (logfile) {
-		fprintf(logfile, "%s %s [%s] %s\n", ts, level_name(level),
-		        dbg_group_name(group), msg);
-		fflush(logfile);
-	}
-	pthread_mutex_unlock(&file_lock);
+	pthread_rwlock_rdlock(&file_lock);
+	if (logfd >= 0)
+		write_line(logfd, false, group, level, msg);
+	pthread_rwlock_unlock(&file_lock);
 }
 
 static bus_listener_t file_listener = { .log = file_log };
@@ -159,7 +206,7 @@ static void make_parent(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		mkdir(dir, 0750);   /* EEXIST is fine; fopen reports real problems */
+		mkdir(dir, 0750);   /* EEXIST is fine; open() reports real problems */
 		*p = '/';
 	}
 	free(dir);
@@ -167,28 +214,28 @@ static void make_parent(const char *path)
 
 bool daemon_log_file(const char *path)
 {
-	FILE *f = NULL;
+	int fd = -1;
 
 	ensure_counter();
 	if (path && *path) {
 		make_parent(path);
-		f = fopen(path, "ae");
-		if (!f) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+		if (fd < 0) {
 			log_error(DBG_OP, "cannot open the debug logfile %s: %s", path,
 			          strerror(errno));
 			return false;
 		}
 	}
-	pthread_mutex_lock(&file_lock);
-	FILE *old = logfile;
-	logfile = f;
-	pthread_mutex_unlock(&file_lock);
-	if (old)
-		fclose(old);
-	if (f && !file_on) {
+	pthread_rwlock_wrlock(&file_lock);
+	int old = logfd;
+	logfd = fd;
+	pthread_rwlock_unlock(&file_lock);
+	if (old >= 0)
+		close(old);
+	if (fd >= 0 && !file_on) {
 		bus_add_listener(&file_listener);
 		file_on = true;
-	} else if (!f && file_on) {
+	} else if (fd < 0 && file_on) {
 		bus_remove_listener(&file_listener);
 		file_on = false;
 	}

@@ -3,7 +3,8 @@
  * §2.12, core/crypto/ke_reuse.c) with the nettle plugin: compute_shared
  * agrees with set_peer_public and leaves the object alone, refuses what
  * set_peer_public refuses; a reused key is replaced after max_uses and
- * after its time (on use, and by the timer when its thread is idle), is
+ * after its time (on use, and by the timer when its thread is idle) and
+ * at once when a reload lowers either limit, is
  * dropped by a flush and when its thread exits, and is wiped (no key
  * left alive) once the last handle is gone; many threads at once agree
  * with their peers.
@@ -254,6 +255,28 @@ START_TEST(test_threads)
 }
 END_TEST
 
+/* A reload that lowers ke_reuse_secs or ke_reuse_max_uses applies to the
+ * key in use at once: the next exchange gets a new key. */
+START_TEST(test_lowered_limits)
+{
+	ke_t *a = ke_reuse_create(KE_CURVE25519, 60, 100);
+	ke_t *b = ke_reuse_create(KE_CURVE25519, 5, 100);    /* secs lowered */
+	ke_t *c = ke_reuse_create(KE_CURVE25519, 5, 100);
+	ke_t *d = ke_reuse_create(KE_CURVE25519, 5, 2);      /* uses lowered */
+	chunk_t pa, pb, pc, pd;
+
+	ck_assert(a->get_public(a, &pa) && b->get_public(b, &pb));
+	ck_assert(c->get_public(c, &pc) && d->get_public(d, &pd));
+	ck_assert(!chunk_equals(pa, pb));
+	ck_assert(chunk_equals(pb, pc));
+	ck_assert(!chunk_equals(pc, pd));
+	chunk_free(&pa); chunk_free(&pb); chunk_free(&pc); chunk_free(&pd);
+	a->destroy(a); b->destroy(b); c->destroy(c); d->destroy(d);
+	ke_reuse_flush();
+	ck_assert_uint_eq(ke_reuse_live_keys(), 0);
+}
+END_TEST
+
 static Suite *reuse_suite(void)
 {
 	Suite *s = suite_create("ke_reuse");
@@ -265,6 +288,7 @@ static Suite *reuse_suite(void)
 	tcase_add_test(tc, test_off_is_fresh);
 	tcase_add_loop_test(tc, test_max_uses, 0, N_GROUPS);
 	tcase_add_test(tc, test_expiry_and_flush);
+	tcase_add_test(tc, test_lowered_limits);
 	tcase_add_test(tc, test_timer_drops_idle_key);
 	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);

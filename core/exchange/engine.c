@@ -418,10 +418,31 @@ static void rekey_one(uint64_t spi, void *ctx)
 	engine_finish(r->e, sa);
 }
 
+typedef struct {
+	uint64_t *spis;
+	size_t n, cap;
+} spi_list_t;
+
+static void collect_spi(uint64_t spi, void *ctx)
+{
+	spi_list_t *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->spis = xrealloc(l->spis, l->cap * sizeof(*l->spis));
+	}
+	l->spis[l->n++] = spi;
+}
+
+/* The SAs are collected before any is touched: a rekey makes new IKE
+ * SAs, which a live walk of the table could meet and rekey again. */
 unsigned engine_rekey(engine_t *e, const char *label, bool ike)
 {
 	rekey_all_t r = { .e = e, .label = label, .ike = ike };
-	sa_table_foreach_spi(e->table, rekey_one, &r);
+	spi_list_t l = { 0 };
+	sa_table_foreach_spi(e->table, collect_spi, &l);
+	for (size_t i = 0; i < l.n; i++)
+		rekey_one(l.spis[i], &r);
+	free(l.spis);
 	return r.queued;
 }
 

@@ -79,7 +79,7 @@ esac
 
 mkwork "io-$scenario"
 O=$WORK/ours C=$WORK/charon
-NO=net-io-a NC=net-io-c NN=net-io-nat
+NO=net-io-a$$ NC=net-io-c$$ NN=net-io-nat$$   # per run: several may run at once
 PSK=interop-secret
 
 # name | ikev2d ikesa_xform | charon's algorithm line | ikev2d's (its log)

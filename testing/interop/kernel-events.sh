@@ -35,7 +35,7 @@ esac
 WORK=$(mktemp -d "/tmp/kev-io-$scenario-XXXXXX")
 chmod 700 "$WORK"
 O=$WORK/ours C=$WORK/charon
-NO=kev-io-a NC=kev-io-c
+NO=kev-io-a$$ NC=kev-io-c$$   # per run: several may run at once
 OURS_IP=10.90.0.1 CHARON_IP=10.90.0.2
 
 ns_add $NO; ns_add $NC

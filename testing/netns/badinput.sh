@@ -36,7 +36,7 @@ esac
 
 mkwork "bi-$scenario"
 D=$WORK/daemon
-ND=net-bi-d NP=net-bi-p
+ND=net-bi-d$$ NP=net-bi-p$$   # per run: several may run at once
 ns_add $ND; ns_add $NP
 link_ns $ND net-bi-vd 10.89.0.1/24 $NP net-bi-vp 10.89.0.2/24
 # the probe may send from any 10.200/16 address, and gets the answers

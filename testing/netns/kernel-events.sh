@@ -47,7 +47,7 @@ esac
 WORK=$(mktemp -d "/tmp/kev-$scenario-XXXXXX")
 chmod 700 "$WORK"
 A=$WORK/a B=$WORK/b
-NA=kev-a NB=kev-b NN=kev-nat
+NA=kev-a$$ NB=kev-b$$ NN=kev-nat$$   # per run: several may run at once
 
 if [ "$scenario" = mapping ] || [ "$scenario" = rebind ]; then
 	# A -- kev-nat (masquerade) -- B

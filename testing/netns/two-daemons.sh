@@ -38,7 +38,7 @@ esac
 
 mkwork "2d-$scenario"
 A=$WORK/a B=$WORK/b
-NA=net-2d-a NB=net-2d-b
+NA=net-2d-a$$ NB=net-2d-b$$   # per run: several may run at once
 ns_add $NA
 ns_add $NB
 link_ns $NA net-2d-va 10.88.0.1/24 $NB net-2d-vb 10.88.0.2/24

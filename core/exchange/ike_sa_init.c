@@ -11,29 +11,13 @@
 
 #include "crypto/ke_reuse.h"
 #include "exchange/proposal.h"
+#include "exchange/tasks.h"
 #include "net/addr.h"
 #include "net/nat.h"
 #include "net/net.h"
 
 #define MIN_NONCE 16
 #define MAX_NONCE 256
-
-static bool random_nonce(chunk_t *out)
-{
-	rng_t *rng = crypto_create_rng(RNG_STRONG);
-	*out = chunk_empty;
-	if (!rng)
-		return false;
-	chunk_t n = chunk_alloc(NONCE_LEN);
-	bool ok = rng->get_bytes(rng, n.len, n.ptr);
-	rng->destroy(rng);
-	if (!ok) {
-		chunk_free(&n);
-		return false;
-	}
-	*out = n;
-	return true;
-}
 
 /* Our two NAT_DETECTION notifies (RFC 7296 §2.23). */
 static void add_natd(message_t *m, uint64_t spi_i, uint64_t spi_r,
@@ -187,7 +171,7 @@ bool ike_init_start(engine_t *e, ike_sa_t *sa)
 		engine_finish(e, sa);
 		return false;
 	}
-	if (!random_nonce(&sa->hs->ni)) {
+	if (!nonce_create(&sa->hs->ni)) {
 		ike_sa_delete(e, sa, "no random number generator");
 		engine_finish(e, sa);
 		return false;
@@ -444,7 +428,7 @@ void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m)
 	hs->ni = chunk_clone(np->u.nonce);
 	hs->init_req = chunk_clone(m->raw);
 	chunk_t pub = chunk_empty;
-	if (!random_nonce(&hs->nr) || !ke->get_public(ke, &pub)) {
+	if (!nonce_create(&hs->nr) || !ke->get_public(ke, &pub)) {
 		ike_sa_delete(e, sa, "no random numbers or key exchange failed");
 		engine_finish(e, sa);
 		return;

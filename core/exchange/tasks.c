@@ -71,18 +71,11 @@ void tasks_run(engine_t *e, ike_sa_t *sa)
 
 bool nonce_create(chunk_t *out)
 {
-	*out = chunk_empty;
-	rng_t *rng = crypto_create_rng(RNG_STRONG);
-	if (!rng)
-		return false;
-	chunk_t n = chunk_alloc(NONCE_LEN);
-	bool ok = rng->get_bytes(rng, n.len, n.ptr);
-	rng->destroy(rng);
-	if (!ok) {
-		chunk_free(&n);
+	*out = chunk_alloc(NONCE_LEN);
+	if (!crypto_random(RNG_STRONG, out->ptr, out->len)) {
+		chunk_free(out);
 		return false;
 	}
-	*out = n;
 	return true;
 }
 

@@ -67,36 +67,36 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-/* One log line "<time> <level> [<group>] <msg>\n" (or the plain form),
- * formatted on the stack, or on the heap for a very long message, and
- * written to fd at once. */
+/* Format one log line "<time> <level> [<group>] <msg>\n" (or the plain
+ * form) into buf; the length it needs, as snprintf. */
+static int format_line(char *buf, size_t len, bool plain, const char *ts,
+                       dbg_group_t group, dbg_level_t level, const char *msg)
+{
+	if (plain)
+		return snprintf(buf, len, "%s%s\n",
+		                level == LVL_ERROR ? "error: " : "", msg);
+	return snprintf(buf, len, "%s %s [%s] %s\n", ts, level_name(level),
+	                dbg_group_name(group), msg);
+}
+
+/* One log line, formatted on the stack (on the heap for a very long
+ * message) and written to fd at once. */
 static void write_line(int fd, bool plain, dbg_group_t group, dbg_level_t level,
                        const char *msg)
 {
-	char stack[1024], ts[32];
+	char stack[1024], ts[32] = "";
 	char *buf = stack;
-	int n;
 
-	if (plain) {
-		n = snprintf(buf, sizeof(stack), "%s%s\n",
-		             level == LVL_ERROR ? "error: " : "", msg);
-	} else {
+	if (!plain)
 		timestamp(ts, sizeof(ts));
-		n = snprintf(buf, sizeof(stack), "%s %s [%s] %s\n", ts,
-		             level_name(level), dbg_group_name(group), msg);
-	}
+	int n = format_line(stack, sizeof(stack), plain, ts, group, level, msg);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(stack)) {
 		buf = malloc((size_t)n + 1);
 		if (!buf)
 			return;
-		if (plain)
-			snprintf(buf, (size_t)n + 1, "%s%s\n",
-			         level == LVL_ERROR ? "error: " : "", msg);
-		else
-			snprintf(buf, (size_t)n + 1, "%s %s [%s] %s\n", ts,
-			         level_name(level), dbg_group_name(group), msg);
+		format_line(buf, (size_t)n + 1, plain, ts, group, level, msg);
 	}
 	write_all(fd, buf, (size_t)n);
 	if (buf != stack)

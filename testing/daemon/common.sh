@@ -36,8 +36,13 @@ need_plugins() {
 	done
 }
 
-# A free UDP port pair well above the privileged range, per test run.
-port_base=$(( 20000 + ($$ % 20000) ))
+# A UDP port pair well above the privileged range, per test run: an even
+# base from the PID, so tests started together (consecutive PIDs under
+# make -j) never share a port, moved on while either port is taken.
+port_base=$(( 20000 + ($$ % 20000) * 2 ))
+while ss -Hlun "sport = :$port_base or sport = :$((port_base + 1))" 2>/dev/null | grep -q .; do
+	port_base=$(( port_base + 2 > 60000 ? 20000 : port_base + 2 ))
+done
 
 # write_config FILE [debug_level]: a valid configuration with no rules.
 write_config() {

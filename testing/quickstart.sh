@@ -28,7 +28,7 @@ make -j2
 
 # Run from the build tree: plugins are found there, not in $libdir.
 b=$PWD
-export IKEV2D_PLUGIN_PATH="$b/plugins/nettle/.libs:$b/plugins/gnutls/.libs:$b/plugins/psk/.libs:$b/kernel-backends/null/.libs"
+export IKEV2D_PLUGIN_PATH="$(sh "$top/testing/plugin-path.sh" "$b")"
 
 # A private copy: the preshared file must be readable by its owner only,
 # which a git checkout does not preserve.

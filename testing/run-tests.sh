@@ -85,7 +85,7 @@ check_step() {   # name, builddir
 
 plugin_path() {   # builddir -> the IKEV2D_PLUGIN_PATH make check uses
 	local b=$1
-	echo "$b/plugins/nettle/.libs:$b/plugins/gnutls/.libs:$b/plugins/psk/.libs:$b/kernel-backends/null/.libs:$b/testing/plugins/.libs"
+	sh "$top/testing/plugin-path.sh" "$b" "$b/testing/plugins/.libs"
 }
 
 start=$(date +%s)

@@ -11,4 +11,4 @@ TESTS += \
 
 # The README's commands and CI's entry points, shipped in the tarball.
 dist_noinst_SCRIPTS += testing/run-tests.sh testing/quickstart.sh
-EXTRA_DIST += .ci/run .ci/install-deps
+EXTRA_DIST += .ci/run .ci/install-deps testing/plugin-path.sh

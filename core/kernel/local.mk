@@ -1,3 +1,3 @@
 # core/kernel: build fragment, included from the top Makefile.am.
 # The kernel-ipsec registry (backends register through it).
-libikev2d_la_SOURCES += core/kernel/kernel_ipsec.c
+libikev2d_la_SOURCES += core/kernel/kernel_ipsec.c core/kernel/esp_udp.c

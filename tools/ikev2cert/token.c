@@ -146,14 +146,73 @@ bool token_init(ctx_t *ctx, const char *pin)
 	return true;
 }
 
-/* Whether the URI names a token that is present. */
+/* One URI path attribute value, percent-decoded, into out. */
+static void pct_decode(const char *in, size_t len, char *out, size_t max)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 1 < max; i++) {
+		unsigned v;
+
+		if (in[i] == '%' && i + 2 < len && sscanf(in + i + 1, "%2x",
+		                                              &v) == 1) {
+			out[o++] = (char)v;
+			i += 2;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Whether every token-identifying attribute of pattern (token,
+ * manufacturer, serial, model) has the same value in url. */
+static bool token_matches(const char *pattern, const char *url)
+{
+	static const char *const keys[] = {
+		"token", "manufacturer", "serial", "model", NULL,
+	};
+
+	for (int k = 0; keys[k]; k++) {
+		char want[256], have[256];
+		const char *p = strstr(pattern, keys[k]), *u;
+		size_t kl = strlen(keys[k]);
+
+		while (p && !((p[-1] == ':' || p[-1] == ';') && p[kl] == '='))
+			p = strstr(p + 1, keys[k]);
+		if (!p)
+			continue;
+		p += kl + 1;
+		pct_decode(p, strcspn(p, ";?"), want, sizeof(want));
+		u = strstr(url, keys[k]);
+		while (u && !((u[-1] == ':' || u[-1] == ';') && u[kl] == '='))
+			u = strstr(u + 1, keys[k]);
+		if (!u)
+			return false;
+		u += kl + 1;
+		pct_decode(u, strcspn(u, ";?"), have, sizeof(have));
+		if (strcmp(want, have) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the URI names a token that is present (GnuTLS itself treats a
+ * URI that matches no token as an empty one). */
 static bool token_present(const char *uri)
 {
-	char label[128];
-	size_t size = sizeof(label);
+	for (unsigned seq = 0;; seq++) {
+		char *url = NULL;
+		bool match;
 
-	return gnutls_pkcs11_token_get_info(uri, GNUTLS_PKCS11_TOKEN_LABEL,
-	                                    label, &size) >= 0;
+		if (gnutls_pkcs11_token_get_url(seq, GNUTLS_PKCS11_URL_GENERIC,
+		                                &url) < 0)
+			return false;
+		match = token_matches(uri, url);
+		gnutls_free(url);
+		if (match)
+			return true;
+	}
 }
 
 bool token_login(ctx_t *ctx)

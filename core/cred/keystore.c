@@ -236,6 +236,7 @@ void keystore_set_current(keystore_t *ks)
 
 typedef struct {
 	const char *dir;
+	uid_t owner;
 	int errors;
 } load_ctx_t;
 
@@ -305,10 +306,10 @@ static bool private_ok(load_ctx_t *ctx, const char *path, bool is_dir)
 		ctx->errors++;
 		return false;
 	}
-	if (st.st_uid != geteuid()) {
+	if (st.st_uid != ctx->owner && st.st_uid != 0) {
 		log_error(DBG_CERT, "%s: owned by uid %ld, not by the daemon's user "
-		          "(uid %ld): refusing the keystore", path, (long)st.st_uid,
-		          (long)geteuid());
+		          "(uid %ld) or root: refusing the keystore", path,
+		          (long)st.st_uid, (long)ctx->owner);
 		ctx->errors++;
 		return false;
 	}
@@ -441,9 +442,9 @@ static void load_crls(load_ctx_t *ctx, keystore_t *ks)
 	free_names(names, n);
 }
 
-keystore_t *keystore_load(const char *dir, int *n_errors)
+keystore_t *keystore_load(const char *dir, uid_t owner, int *n_errors)
 {
-	load_ctx_t ctx = { .dir = dir };
+	load_ctx_t ctx = { .dir = dir, .owner = owner };
 	struct stat st;
 
 	if (n_errors)

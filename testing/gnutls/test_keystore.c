@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static char *creds;   /* mkcreds.sh output */
 static char *ks_dir;  /* a keystore built from it per test */
@@ -54,7 +55,7 @@ static void teardown(void)
 START_TEST(test_load_and_lookup)
 {
 	int errors = -1;
-	keystore_t *ks = keystore_load(ks_dir, &errors);
+	keystore_t *ks = keystore_load(ks_dir, geteuid(), &errors);
 	if (!ks)
 		gt_test_dump_log();
 	ck_assert_ptr_nonnull(ks);
@@ -146,7 +147,7 @@ static void expect_refused(const char *log_text)
 {
 	int errors = 0;
 	gt_test_clear_log();
-	keystore_t *ks = keystore_load(ks_dir, &errors);
+	keystore_t *ks = keystore_load(ks_dir, geteuid(), &errors);
 	if (ks || !gt_test_logged(log_text))
 		gt_test_dump_log();
 	ck_assert_ptr_null(ks);
@@ -182,7 +183,7 @@ START_TEST(test_missing_and_unmatched)
 	/* No directory: an empty keystore (certificates are optional). */
 	char *none;
 	ck_assert(asprintf(&none, "%s/nonexistent", ks_dir) > 0);
-	keystore_t *ks = keystore_load(none, NULL);
+	keystore_t *ks = keystore_load(none, geteuid(), NULL);
 	ck_assert_ptr_nonnull(ks);
 	ck_assert_uint_eq(keystore_count(ks), 0);
 	keystore_unref(ks);
@@ -191,7 +192,7 @@ START_TEST(test_missing_and_unmatched)
 	 * missing subdirectories are empty. */
 	ck_assert_int_eq(gt_test_sh("cd '%s' && rm -r private/moon.key intcerts crls",
 	                            ks_dir), 0);
-	ks = keystore_load(ks_dir, NULL);
+	ks = keystore_load(ks_dir, geteuid(), NULL);
 	ck_assert_ptr_nonnull(ks);
 	ck_assert_uint_eq(keystore_count(ks), 2);
 	const keystore_entry_t *e = keystore_find_local(ks, ID_FQDN,

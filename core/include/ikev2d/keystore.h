@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <ikev2d/chunk.h>
 #include <ikev2d/cred.h>
@@ -77,12 +78,13 @@ typedef struct keystore keystore_t;
 
 /*
  * Load a keystore directory.  NULL (with every reason logged, group
- * DBG_CERT, as "path: message") if the directory or private/ is readable
- * by others, a key file has group/other permission bits, or any file fails
- * to parse; *n_errors (if given) counts the problems.  A directory that
- * does not exist gives an empty keystore (certificates are optional).
+ * DBG_CERT, as "path: message") if the directory, private/ or a key file
+ * belongs to someone other than owner (the daemon's user) or root, or
+ * group/others have any access to them, or any file fails to parse;
+ * *n_errors (if given) counts the problems.  A directory that does not
+ * exist gives an empty keystore (certificates are optional).
  */
-keystore_t *keystore_load(const char *dir, int *n_errors);
+keystore_t *keystore_load(const char *dir, uid_t owner, int *n_errors);
 /* An empty keystore (no certificates, anchors, CRLs). */
 keystore_t *keystore_create_empty(void);
 

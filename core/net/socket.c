@@ -150,10 +150,11 @@ static void bypass_ipsec(int fd, int family)
 			log_verbose(DBG_NET, "net: no IPsec bypass policy on the "
 			            "IKE socket (%s); fine while no policy is "
 			            "installed", strerror(errno));
-			return;
+			break;
 		}
 	}
-	/* A backend may have its own way (PF_KEY sockets, TUN engine). */
+	/* A backend may have its own way (PF_KEY sockets, TUN engine), even
+	 * where the kernel has no XFRM. */
 	kernel_bypass_socket(fd, family);
 }
 

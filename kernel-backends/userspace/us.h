@@ -188,8 +188,14 @@ struct us {
 	int stop_fd;
 	pthread_t hk_tid;
 	bool hk_started;
+	pthread_mutex_t start_lock;     /* the lazy start (us_ensure) */
+	bool sys_opened, sys_failed, threads_started;
 	atomic_bool stopping;
 };
+
+/* ---- us_plugin.c: open the system side (and start the threads) on
+ * first use; false when the system side could not be set up. */
+bool us_ensure(us_t *u, bool threads);
 
 /* ---- us_sad.c */
 void us_sad_init(us_t *u);

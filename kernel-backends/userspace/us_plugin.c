@@ -20,6 +20,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <poll.h>
+#include <linux/capability.h>
 
 #include <ikev2d/bus.h>
 #include <ikev2d/esp_udp.h>
@@ -130,23 +131,62 @@ static void us_destroy(kernel_ipsec_t *self)
 	us_stats_t s;
 
 	esp_udp_set_receiver(NULL, NULL);
-	us_dp_stop(u);
-	if (u->hk_started)
-		pthread_join(u->hk_tid, NULL);
-	write_stats(u);
-	us_stats_sum(u, &s);
-	uint64_t drops = 0;
-	for (int d = 0; d < DROP_COUNT; d++)
-		drops += s.drops[d];
-	log_op(DBG_KERNEL, US_NAME ": stopped: %llu packets in, %llu out, %llu "
-	       "dropped", (unsigned long long)s.rx_packets,
-	       (unsigned long long)s.tx_packets, (unsigned long long)drops);
-	us_sys_close(u);
+	if (u->threads_started) {
+		us_dp_stop(u);
+		if (u->hk_started)
+			pthread_join(u->hk_tid, NULL);
+		write_stats(u);
+		us_stats_sum(u, &s);
+		uint64_t drops = 0;
+		for (int d = 0; d < DROP_COUNT; d++)
+			drops += s.drops[d];
+		log_op(DBG_KERNEL, US_NAME ": stopped: %llu packets in, %llu out, "
+		       "%llu dropped", (unsigned long long)s.rx_packets,
+		       (unsigned long long)s.tx_packets, (unsigned long long)drops);
+	}
+	if (u->sys_opened)
+		us_sys_close(u);
 	us_sad_free(u);
 	if (u->stop_fd >= 0)
 		close(u->stop_fd);
+	pthread_mutex_destroy(&u->start_lock);
 	free(u->cfg.stats_file);
 	free(u);
+}
+
+/* The system side opens on the first call (the IKE sockets' bypass, while
+ * the daemon still has its start-up capabilities and one thread), the
+ * threads on the first call of the running engine: nothing is opened or
+ * started by `in.ikev2d -c`, and no thread exists when the daemon drops
+ * its privileges (capabilities are per thread). */
+bool us_ensure(us_t *u, bool threads)
+{
+	bool ok;
+
+	pthread_mutex_lock(&u->start_lock);
+	if (!u->sys_opened && !u->sys_failed) {
+		if (us_sys_open(u)) {
+			u->sys_opened = true;
+		} else {
+			u->sys_failed = true;
+			log_error(DBG_KERNEL, US_NAME ": no ESP processing: the "
+			          "device or sockets could not be set up (see above)");
+		}
+	}
+	if (threads && u->sys_opened && !u->threads_started) {
+		u->threads_started = true;
+		if (us_dp_start(u)) {
+			int err = pthread_create(&u->hk_tid, NULL, hk_main, u);
+			if (err)
+				log_error(DBG_KERNEL, US_NAME ": housekeeping thread: %s",
+				          strerror(err));
+			else
+				u->hk_started = true;
+		}
+	}
+	ok = u->sys_opened;
+	pthread_mutex_unlock(&u->start_lock);
+	return ok;
 }
 
 static us_t *us_create(void)
@@ -157,21 +197,14 @@ static us_t *us_create(void)
 	for (int i = 0; i < US_MAX_THREADS; i++)
 		u->tun_fd[i] = -1;
 	u->raw4 = u->raw6 = -1;
+	pthread_mutex_init(&u->start_lock, NULL);
 	us_sad_init(u);
 	u->public.destroy = us_destroy;
 	if (!read_config(&u->cfg))
 		goto fail;
 	u->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (u->stop_fd < 0 || !us_sys_open(u) || !us_dp_start(u))
+	if (u->stop_fd < 0)
 		goto fail;
-	int err = pthread_create(&u->hk_tid, NULL, hk_main, u);
-	if (err) {
-		log_error(DBG_KERNEL, US_NAME ": housekeeping thread: %s", strerror(err));
-		goto fail;
-	}
-	u->hk_started = true;
-	/* before the sockets open: the NAT-T socket then leaves ESP to us */
-	esp_udp_set_receiver(us_dp_esp_udp_input, u);
 	return u;
 fail:
 	us_destroy(&u->public);
@@ -192,14 +225,6 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		}
 		return true;
 	}
-	/* `in.ikev2d -c` loads plugins without a runtime: check the settings,
-	 * create no device, route or thread. */
-	if (runtime_threads() == 0) {
-		us_config_t c;
-		bool ok = read_config(&c);
-		free(c.stats_file);
-		return ok;
-	}
 	p->u = us_create();
 	if (!p->u)
 		return false;
@@ -208,6 +233,11 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		p->u = NULL;
 		return false;
 	}
+	/* routes and the rule at run time; the raw sockets are opened
+	 * before the daemon drops privileges and need no capability then */
+	kernel_ipsec_declare_capabilities(KERNEL_CAP(CAP_NET_ADMIN));
+	/* before the sockets open: the NAT-T socket then leaves ESP to us */
+	esp_udp_set_receiver(us_dp_esp_udp_input, p->u);
 	return true;
 }
 

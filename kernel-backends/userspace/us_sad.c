@@ -261,6 +261,10 @@ static bool us_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 	us_t *u = (us_t *)self;
 	uint32_t v;
 
+	if (!us_ensure(u, true)) {
+		log_error(DBG_KERNEL, US_NAME ": not set up: refusing the request");
+		return false;
+	}
 	if (protocol != KERNEL_PROTO_ESP) {
 		log_error(DBG_KERNEL, US_NAME ": only ESP is supported");
 		return false;
@@ -304,6 +308,10 @@ static bool us_add_sa(kernel_ipsec_t *self, const kernel_sa_t *ks)
 	const char *why = NULL;
 	us_sa_t *sa;
 
+	if (!us_ensure(u, true)) {
+		log_error(DBG_KERNEL, US_NAME ": not set up: refusing the request");
+		return false;
+	}
 	if (ks->id.protocol != KERNEL_PROTO_ESP ||
 	    (ks->dir != KERNEL_DIR_IN && ks->dir != KERNEL_DIR_OUT) ||
 	    !ss_alen(&ks->id.dst) || ks->src.ss_family != ks->id.dst.ss_family) {
@@ -549,6 +557,10 @@ static bool us_add_policy(kernel_ipsec_t *self, const kernel_policy_t *k)
 	us_t *u = (us_t *)self;
 	us_pol_t *p, *old;
 
+	if (!us_ensure(u, true)) {
+		log_error(DBG_KERNEL, US_NAME ": not set up: refusing the request");
+		return false;
+	}
 	if ((k->src_ts.family != AF_INET && k->src_ts.family != AF_INET6) ||
 	    k->src_ts.family != k->dst_ts.family || k->dir > KERNEL_DIR_FWD) {
 		log_error(DBG_KERNEL, US_NAME ": policy with selectors of no or "
@@ -616,8 +628,12 @@ static bool us_del_policy(kernel_ipsec_t *self, const kernel_policy_t *k)
 
 static bool us_bypass_socket(kernel_ipsec_t *self, int fd, int family)
 {
+	us_t *u = (us_t *)self;
+
 	(void)family;
-	return us_sys_mark_socket((us_t *)self, fd);
+	if (!us_ensure(u, false))
+		return false;
+	return us_sys_mark_socket(u, fd);
 }
 
 static void us_flush(kernel_ipsec_t *self)

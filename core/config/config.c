@@ -11,6 +11,7 @@
 #include "config/cfg_ctx.h"
 #include "config/cfg_rules.h"
 #include "config/debug_level.h"
+#include "config/file_perm.h"
 #include "config/preshared.h"
 #include "config/settings_check.h"
 
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <ikev2d/bus.h>
 
@@ -46,7 +49,7 @@ static const char *const daemon_keys[] = {
 	"ike_port", "natt_port", "retry_limit", "retry_timer_init_ms",
 	"retry_timer_max_secs", "half_open_max", "half_open_max_per_peer",
 	"half_open_timeout_secs", "cookie_threshold", "nat_keepalive_secs",
-	"ke_reuse_secs", "ke_reuse_max_uses", NULL
+	"ke_reuse_secs", "ke_reuse_max_uses", "user", "seccomp", NULL
 };
 
 /* ---------------------------------------------------------------- free */
@@ -77,6 +80,8 @@ static void config_free(config_t *cfg)
 	free(d->pkcs11_uri);
 	wipe_str(d->pkcs11_pin);
 	free(d->pid_file);
+	free(d->user);
+	free(d->run_user);
 	free_strv(cfg->plugins, cfg->n_plugins);
 	free_strv(cfg->critical, cfg->n_critical);
 	free(cfg->plugin_path);
@@ -243,6 +248,8 @@ static void daemon_defaults(daemon_cfg_t *d)
 	d->nat_keepalive_secs = 20;
 	d->ke_reuse_secs = 0;
 	d->ke_reuse_max_uses = 10000;
+	d->user = xstrdup("ikeuser");
+	d->seccomp = true;
 }
 
 static void set_str(char **field, const char *v)
@@ -276,6 +283,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 	if (cfg_get_str(ctx, g, "debug_level", false, &s) > 0) {
 		uint32_t vm, rm;
 		char err[160];
+		d->debug_level_explicit = true;
 		if (debug_level_parse(s, &vm, &rm, err, sizeof(err)))
 			set_str(&d->debug_level, s);
 		else
@@ -348,7 +356,73 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 	             &d->ke_reuse_secs);
 	get_int_into(ctx, g, "ke_reuse_max_uses", 1, 10000000,
 	             &d->ke_reuse_max_uses);
+	if (cfg_get_str(ctx, g, "user", false, &s) > 0) {
+		set_str(&d->user, s);
+		d->user_explicit = true;
+	}
+	cfg_get_bool(ctx, g, "seccomp", &d->seccomp);
 	return explicit_psk;
+}
+
+/* daemon.user -> run_uid, run_gid, run_user (see config.h). */
+static void resolve_user(cfg_ctx_t *ctx, const config_setting_t *root,
+                         daemon_cfg_t *d)
+{
+	const config_setting_t *g = config_setting_get_member(root, "daemon");
+	const config_setting_t *at = g && config_setting_type(g) == CONFIG_TYPE_GROUP ?
+	                             config_setting_get_member(g, "user") : NULL;
+	char name[64];
+
+	if (geteuid() != 0) {
+		/* Not root: no switch possible; the files are ours. */
+		struct passwd *pw = getpwuid(geteuid());
+		d->run_uid = geteuid();
+		d->run_gid = getegid();
+		if (pw)
+			snprintf(name, sizeof(name), "%s", pw->pw_name);
+		else
+			snprintf(name, sizeof(name), "%u", (unsigned)geteuid());
+		d->run_user = xstrdup(name);
+		return;
+	}
+	struct passwd *pw = getpwnam(d->user);
+	if (pw) {
+		d->run_uid = pw->pw_uid;
+		d->run_gid = pw->pw_gid;
+		d->run_user = xstrdup(d->user);
+		return;
+	}
+	d->run_uid = 0;
+	d->run_gid = 0;
+	d->run_user = xstrdup("root");
+	if (d->user_explicit)
+		cfg_error(ctx, at, "daemon.user: there is no user '%s' on this system; "
+		          "create it (adduser --system --group --no-create-home %s, "
+		          "or systemd-sysusers with the shipped sysusers.d file) or set "
+		          "daemon.user = \"root\"", d->user, d->user);
+	else
+		cfg_warn(ctx, NULL, "there is no user '%s' (daemon.user's default): "
+		         "in.ikev2d will run as root, with only the capabilities its "
+		         "kernel backend needs; create it (adduser --system --group "
+		         "--no-create-home %s) or set daemon.user", d->user, d->user);
+}
+
+/* The configuration file, the log directory and the keystore belong to
+ * the daemon's user or root (the preshared file is checked as it is read). */
+static void check_files(cfg_ctx_t *ctx, config_t *cfg, const char *dir)
+{
+	const daemon_cfg_t *d = &cfg->daemon;
+	perm_owner_t owner = { d->run_uid, d->run_user };
+
+	file_perm_check_path(ctx, cfg->path, PERM_FILE, "the configuration file", &owner);
+	if (d->debug_logfile) {
+		char *logdir = dir_of(d->debug_logfile);
+		file_perm_check_path(ctx, logdir, PERM_DIR, "the log directory", &owner);
+		free(logdir);
+	}
+	char *ks = resolve(dir, "keystore");
+	file_perm_check_keystore(ctx, ks, &owner);
+	free(ks);
 }
 
 /* ------------------------------------------------------------- plugins */
@@ -594,6 +668,8 @@ config_t *config_load(const char *path, int *n_errors)
 
 	cfg_check_keys(&ctx, root, top_keys, "the top level");
 	explicit_psk = parse_daemon(&ctx, root, cfg, dir);
+	resolve_user(&ctx, root, &cfg->daemon);
+	check_files(&ctx, cfg, dir);
 	if (cfg->daemon.pkcs11_pin) {
 		struct stat st;
 		if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))

@@ -14,6 +14,7 @@
 #define IKEV2D_CONFIG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <netinet/in.h>
 
@@ -117,6 +118,7 @@ typedef struct {
 typedef struct {
 	/* daemon = { ... } */
 	char *debug_level;
+	bool debug_level_explicit;     /* given in the file (-d then keeps it) */
 	char *debug_logfile;
 	bool ignore_errors;
 	int min_threads, max_threads;
@@ -147,6 +149,18 @@ typedef struct {
 	 * IKE SA) and ke_reuse_max_uses IKE SAs. */
 	int ke_reuse_secs;             /* 0..KE_REUSE_SECS_MAX, default 0 */
 	int ke_reuse_max_uses;         /* 1..10000000, default 10000 */
+	/* The user in.ikev2d runs as once its privileged resources are open
+	 * (daemon.user, default "ikeuser"), resolved when the file is loaded:
+	 * run_uid/run_gid are that user's when started as root and it exists,
+	 * 0 when it is "root" or (not given explicitly) does not exist, and
+	 * the invoking user's when not started as root.  The daemon's files
+	 * must belong to run_uid or root (file_perm.h). */
+	char *user;
+	bool user_explicit;
+	uid_t run_uid;
+	gid_t run_gid;
+	char *run_user;                /* name for messages and chown hints */
+	bool seccomp;                  /* daemon.seccomp, default true */
 } daemon_cfg_t;
 
 /* RFC 7296 §2.12 allows reuse "for a short time": at most 5 minutes. */

@@ -8,6 +8,7 @@ noinst_HEADERS += \
 	core/config/cfg_xform.h \
 	core/config/debug_level.h \
 	core/config/dn.h \
+	core/config/file_perm.h \
 	core/config/lc.h \
 	core/config/preshared.h \
 	core/config/settings_check.h \
@@ -22,6 +23,7 @@ libikev2d_la_SOURCES += \
 	core/config/config.c \
 	core/config/debug_level.c \
 	core/config/dn.c \
+	core/config/file_perm.c \
 	core/config/preshared.c \
 	core/config/settings.c \
 	core/config/suggest.c

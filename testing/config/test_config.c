@@ -191,7 +191,7 @@ START_TEST(valid_file_values)
 
 	/* daemon */
 	ck_assert_str_eq(cfg->daemon.debug_level, "phase1+phase2");
-	ck_assert_str_eq(cfg->daemon.debug_logfile, "/tmp/config-test.log");
+	ck_assert_str_eq(cfg->daemon.debug_logfile, "/var/log/ikev2/config-test.log");
 	ck_assert(!cfg->daemon.ignore_errors);
 	ck_assert_int_eq(cfg->daemon.min_threads, 3);
 	ck_assert_int_eq(cfg->daemon.max_threads, 12);

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "config/cfg_ctx.h"
 #include "config/cfg_rules.h"
+#include "config/cfg_validation.h"
 #include "config/debug_level.h"
 #include "config/file_perm.h"
 #include "config/preshared.h"
@@ -39,7 +40,8 @@ static const char *const top_keys[] = {
 	"daemon", "plugins", "rules", "ikesa_xform", "ikesa_lifetime_secs",
 	"dpd_interval", "esp_xform", "mode", "childsa_pfs",
 	"childsa_lifetime_secs", "childsa_softlife_secs", "childsa_lifetime_kb",
-	"childsa_softlife_kb", "replay_window", NULL
+	"childsa_softlife_kb", "replay_window", "validation",
+	"validation_policy_file", NULL
 };
 
 static const char *const daemon_keys[] = {
@@ -679,6 +681,7 @@ config_t *config_load(const char *path, int *n_errors)
 			         (unsigned)(st.st_mode & 07777), path);
 	}
 	parse_plugins(&ctx, root, cfg, dir);
+	cfg_validation_parse(&ctx, root, dir, &cfg->validation);
 	cfg_defaults_init(&globals);
 	cfg_defaults_parse(&ctx, root, &globals, true);
 	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);

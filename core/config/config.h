@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include <ikev2d/chunk.h>
+#include <ikev2d/cred.h>
 #include <ikev2d/ikev2.h>
 #include <ikev2d/transform.h>
 
@@ -175,6 +176,9 @@ struct config {
 	char **critical; int n_critical;     /* plugins.critical */
 	char *plugin_path;                   /* plugins.path, or NULL */
 	rule_t *rules; int n_rules;
+	/* validation = { ... } or validation_policy_file (cfg_validation.c):
+	 * what a peer's certificate chain must satisfy. */
+	cert_policy_t validation;
 	/* The parsed libconfig tree, kept for settings_get_*() (opaque here
 	 * so that users of this header need not include libconfig.h, whose
 	 * own config_t clashes with ours). */

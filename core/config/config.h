@@ -127,6 +127,9 @@ typedef struct {
 	bool fragmentation_enable;
 	int fragmentation_mtu;         /* 576..9216, default 1350 */
 	char *preshared_file;
+	char *keystore;                /* directory (<ikev2d/keystore.h>);
+	                                  default "keystore" next to the
+	                                  config file */
 	char *pkcs11_uri;
 	char *pkcs11_pin;              /* secret */
 	char *pid_file;

@@ -15,7 +15,7 @@
 #define MAX_REASONS 16
 
 typedef struct {
-	char why[MAX_REASONS][160];
+	char why[MAX_REASONS][320];
 	int n;
 } reasons_t;
 
@@ -33,7 +33,7 @@ static int check_one(const config_t *cfg, const rule_t *rule, int ci,
                      const child_cfg_t *cc, kernel_sa_t *sa,
                      const cfg_src_t *at, reasons_t *r)
 {
-	char why[160];
+	char why[320];
 
 	if (kernel_can_install(sa, why, sizeof(why)))
 		return 0;
@@ -61,18 +61,8 @@ static int check_child(const config_t *cfg, const rule_t *rule, int ci)
 		.mode = cc->mode == MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT
 		                                   : KERNEL_MODE_TUNNEL,
 	};
+	kernel_sa_t good = { .encr_alg = 0 };
 
-	/* The replay window on its own, with the first transform: only a
-	 * window the file asked for (a default the backend cannot give is
-	 * the backend's to bound, as its man page section says). */
-	if (cc->replay_src.line && cc->n_esp && cc->esp[0].n_encr) {
-		sa.encr_alg = cc->esp[0].encr[0].id;
-		sa.encr_keylen_bits = cc->esp[0].encr[0].keylen;
-		sa.integ_alg = cc->esp[0].n_integ ? cc->esp[0].integ[0] : INTEG_NONE;
-		sa.replay_window = cc->replay_window;
-		errors += check_one(cfg, rule, ci, cc, &sa, replay_at, &r);
-		sa.replay_window = 0;
-	}
 	for (int p = 0; p < cc->n_esp; p++) {
 		const proposal_cfg_t *prop = &cc->esp[p];
 		int n_integ = prop->n_integ ? prop->n_integ : 1;
@@ -85,9 +75,19 @@ static int check_child(const config_t *cfg, const rule_t *rule, int ci)
 					sa.integ_alg = prop->n_integ ? prop->integ[i]
 					                             : INTEG_NONE;
 					sa.esn = prop->n_esn && prop->esn[s] == ESN_YES;
-					errors += check_one(cfg, rule, ci, cc, &sa,
+					int bad = check_one(cfg, rule, ci, cc, &sa,
 					                    esp_at, &r);
+					errors += bad;
+					if (!bad && !good.encr_alg)
+						good = sa;
 				}
+	}
+	/* The replay window on its own, with a combination the backend
+	 * took: only a window the file asked for (a default the backend
+	 * cannot give is the backend's to bound, as its man page says). */
+	if (cc->replay_src.line && good.encr_alg) {
+		good.replay_window = cc->replay_window;
+		errors += check_one(cfg, rule, ci, cc, &good, replay_at, &r);
 	}
 	return errors;
 }

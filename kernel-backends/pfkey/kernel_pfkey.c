@@ -1427,7 +1427,12 @@ static bool pk_bypass_socket(kernel_ipsec_t *self, int fd, int family)
 	struct sadb_x_policy pol;
 	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
 	int opt = family == AF_INET6 ? IPV6_IPSEC_POLICY : IP_IPSEC_POLICY;
-	(void)self;
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+
+	/* The IKE sockets open when the daemon really starts (never under
+	 * in.ikev2d -c): the moment to clean up after a crashed run. */
+	LOCKED_START(k);
+	UNLOCK(k);
 
 	for (int dir = IPSEC_DIR_INBOUND; dir <= IPSEC_DIR_OUTBOUND; dir++) {
 		memset(&pol, 0, sizeof(pol));
@@ -1496,8 +1501,9 @@ static void pk_flush(kernel_ipsec_t *self)
 			failed++;
 	}
 	pthread_mutex_unlock(&k->req_lock);
-	log_op(DBG_KERNEL, "kernel-pfkey: removed %u SAs and %u policies%s",
-	       n_sa, n_pol, failed ? " (some removals failed: see above)" : "");
+	if (n_sa || n_pol)
+		log_op(DBG_KERNEL, "kernel-pfkey: removed %u SAs and %u policies "
+		       "still installed", n_sa, n_pol);
 	if (failed)
 		log_error(DBG_KERNEL, "kernel-pfkey: %u removals failed", failed);
 }

@@ -43,6 +43,9 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	if (!load) {
 		if (p->k) {
 			kernel_ipsec_unregister(kernel_pfkey_ipsec(p->k));
+			/* at shutdown, after the engine's Deletes: whatever
+			 * it could not remove goes now (nothing under -c) */
+			kernel_pfkey_ipsec(p->k)->flush(kernel_pfkey_ipsec(p->k));
 			kernel_pfkey_ipsec(p->k)->destroy(kernel_pfkey_ipsec(p->k));
 			p->k = NULL;
 		}

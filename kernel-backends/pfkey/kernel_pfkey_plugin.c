@@ -8,6 +8,7 @@
  *                (default $localstatedir/run/in.ikev2d.kernel-pfkey;
  *                "" = no journal)
  */
+#include <linux/capability.h>
 #include <stdlib.h>
 
 #include <ikev2d/bus.h>
@@ -61,6 +62,9 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		p->k = NULL;
 		return false;
 	}
+	/* the sockets are open already; IP_IPSEC_POLICY bypass on the IKE
+	 * sockets and later PF_KEY sockets need CAP_NET_ADMIN */
+	kernel_ipsec_declare_capabilities(KERNEL_CAP(CAP_NET_ADMIN));
 	log_verbose(DBG_KERNEL, "kernel-pfkey: PF_KEY v2 ready%s%s",
 	            state && *state ? ", journal " : "", state ? state : "");
 	return true;

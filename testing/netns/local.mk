@@ -21,6 +21,7 @@ dist_noinst_SCRIPTS += \
 	testing/demo-userspace.sh \
 	testing/suites/badinput-flood.sh \
 	testing/suites/userspace-tunnel.sh \
+	testing/suites/userspace-hostile.sh \
 	testing/suites/interop-userspace.sh \
 	testing/suites/userspace-transport.sh \
 	testing/suites/userspace-natt.sh \

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "config/cfg_ctx.h"
 #include "config/cfg_rules.h"
+#include "config/cfg_validation.h"
 #include "config/debug_level.h"
 #include "config/file_perm.h"
 #include "config/preshared.h"
@@ -39,7 +40,8 @@ static const char *const top_keys[] = {
 	"daemon", "plugins", "rules", "ikesa_xform", "ikesa_lifetime_secs",
 	"dpd_interval", "esp_xform", "mode", "childsa_pfs",
 	"childsa_lifetime_secs", "childsa_softlife_secs", "childsa_lifetime_kb",
-	"childsa_softlife_kb", "replay_window", NULL
+	"childsa_softlife_kb", "replay_window", "validation",
+	"validation_policy_file", NULL
 };
 
 static const char *const daemon_keys[] = {
@@ -49,7 +51,8 @@ static const char *const daemon_keys[] = {
 	"ike_port", "natt_port", "retry_limit", "retry_timer_init_ms",
 	"retry_timer_max_secs", "half_open_max", "half_open_max_per_peer",
 	"half_open_timeout_secs", "cookie_threshold", "nat_keepalive_secs",
-	"ke_reuse_secs", "ke_reuse_max_uses", "user", "seccomp", NULL
+	"ke_reuse_secs", "ke_reuse_max_uses", "user", "seccomp", "keystore",
+	NULL
 };
 
 /* ---------------------------------------------------------------- free */
@@ -77,6 +80,7 @@ static void config_free(config_t *cfg)
 	free(d->debug_level);
 	free(d->debug_logfile);
 	free(d->preshared_file);
+	free(d->keystore);
 	free(d->pkcs11_uri);
 	wipe_str(d->pkcs11_pin);
 	free(d->pid_file);
@@ -271,6 +275,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 
 	daemon_defaults(d);
 	d->preshared_file = resolve(dir, "ikev2.preshared");
+	d->keystore = resolve(dir, "keystore");
 	if (!g)
 		return false;
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -308,6 +313,10 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 		free(d->preshared_file);
 		d->preshared_file = resolve(dir, s);
 		explicit_psk = true;
+	}
+	if (cfg_get_str(ctx, g, "keystore", false, &s) > 0) {
+		free(d->keystore);
+		d->keystore = resolve(dir, s);
 	}
 	tok = config_setting_get_member(g, "pkcs11_token");
 	if (tok && config_setting_type(tok) != CONFIG_TYPE_GROUP) {
@@ -420,9 +429,8 @@ static void check_files(cfg_ctx_t *ctx, config_t *cfg, const char *dir)
 		file_perm_check_path(ctx, logdir, PERM_DIR, "the log directory", &owner);
 		free(logdir);
 	}
-	char *ks = resolve(dir, "keystore");
-	file_perm_check_keystore(ctx, ks, &owner);
-	free(ks);
+	if (d->keystore)
+		file_perm_check_keystore(ctx, d->keystore, &owner);
 }
 
 /* ------------------------------------------------------------- plugins */
@@ -679,6 +687,7 @@ config_t *config_load(const char *path, int *n_errors)
 			         (unsigned)(st.st_mode & 07777), path);
 	}
 	parse_plugins(&ctx, root, cfg, dir);
+	cfg_validation_parse(&ctx, root, dir, &cfg->validation);
 	cfg_defaults_init(&globals);
 	cfg_defaults_parse(&ctx, root, &globals, true);
 	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include <ikev2d/chunk.h>
+#include <ikev2d/cred.h>
 #include <ikev2d/ikev2.h>
 #include <ikev2d/transform.h>
 
@@ -81,6 +82,15 @@ typedef enum {
 	MODE_TRANSPORT,
 } ipsec_mode_t;
 
+/* Where a setting was written, for checks made after loading (the kernel
+ * backend's, at -c and start-up).  file points into the parsed tree, which
+ * lives as long as the config_t; NULL = the main file.  line 0 = not
+ * written anywhere: the built-in default. */
+typedef struct {
+	const char *file;
+	int line;
+} cfg_src_t;
+
 typedef struct {
 	ts_cfg_t *local_ts; int n_local_ts;
 	ts_cfg_t *remote_ts; int n_remote_ts;
@@ -91,6 +101,9 @@ typedef struct {
 	uint32_t softlife_secs;       /* rekey time */
 	uint64_t lifetime_kb, softlife_kb;  /* 0 = unlimited */
 	uint32_t replay_window;       /* packets; 0 = replay check off */
+	/* the childsa group, and the esp_xform / replay_window in force
+	 * (at whatever level they were written) */
+	cfg_src_t src, esp_src, replay_src;
 } child_cfg_t;
 
 typedef struct {
@@ -126,6 +139,9 @@ typedef struct {
 	bool fragmentation_enable;
 	int fragmentation_mtu;         /* 576..9216, default 1350 */
 	char *preshared_file;
+	char *keystore;                /* directory (<ikev2d/keystore.h>);
+	                                  default "keystore" next to the
+	                                  config file */
 	char *pkcs11_uri;
 	char *pkcs11_pin;              /* secret */
 	char *pid_file;
@@ -175,6 +191,9 @@ struct config {
 	char **critical; int n_critical;     /* plugins.critical */
 	char *plugin_path;                   /* plugins.path, or NULL */
 	rule_t *rules; int n_rules;
+	/* validation = { ... } or validation_policy_file (cfg_validation.c):
+	 * what a peer's certificate chain must satisfy. */
+	cert_policy_t validation;
 	/* The parsed libconfig tree, kept for settings_get_*() (opaque here
 	 * so that users of this header need not include libconfig.h, whose
 	 * own config_t clashes with ours). */

@@ -5,6 +5,7 @@ noinst_HEADERS += \
 	core/config/cfg_ctx.h \
 	core/config/cfg_ident.h \
 	core/config/cfg_rules.h \
+	core/config/cfg_validation.h \
 	core/config/cfg_xform.h \
 	core/config/debug_level.h \
 	core/config/dn.h \
@@ -19,6 +20,7 @@ libikev2d_la_SOURCES += \
 	core/config/cfg_ident.c \
 	core/config/cfg_rules.c \
 	core/config/cfg_on_demand.c \
+	core/config/cfg_validation.c \
 	core/config/cfg_xform.c \
 	core/config/config.c \
 	core/config/debug_level.c \

@@ -20,12 +20,14 @@
 #include "config/config.h"
 #include "config/debug_level.h"
 #include "exchange/engine.h"
+#include "kernel/kernel_check.h"
 #include "lib/plugin_loader.h"
 #include "net/net.h"
 
 #include <ikev2d/bus.h>
 #include <ikev2d/chunk.h>
 #include <ikev2d/kernel_ipsec.h>
+#include <ikev2d/keystore.h>
 #include <ikev2d/runtime.h>
 
 #include <errno.h>
@@ -156,6 +158,18 @@ static bool load_plugins(const config_t *cfg)
 }
 
 /* -c: everything the daemon would check at start, then a verdict. */
+/* The keystore the configuration names, NULL (logged) if it is refused. */
+static keystore_t *load_keystore(const config_t *cfg)
+{
+	int n_errors = 0;
+	keystore_t *ks = keystore_load(cfg->daemon.keystore, cfg->daemon.run_uid,
+	                               &n_errors);
+	if (!ks)
+		log_error(DBG_CERT, "keystore %s refused (%d problem%s)",
+		          cfg->daemon.keystore, n_errors, n_errors == 1 ? "" : "s");
+	return ks;
+}
+
 static int check_config(const char *path)
 {
 	int n_errors = 0;
@@ -165,6 +179,11 @@ static int check_config(const char *path)
 		if (!load_plugins(cfg))
 			n_errors++;
 		n_errors += config_check_plugin_settings(cfg);
+		n_errors += kernel_check_config(cfg);
+		keystore_t *ks = load_keystore(cfg);
+		if (!ks)
+			n_errors++;
+		keystore_unref(ks);
 		plugin_loader_unload();
 	}
 	/* Plugins and the loader log their problems as errors too. */
@@ -203,7 +222,7 @@ static void reload(void)
 		return;
 	}
 	config_t *old = config_current();
-	if (!apply_debug_level(cfg)) {
+	if (!apply_debug_level(cfg) || kernel_check_config(cfg) > 0) {
 		log_error(DBG_OP, "reload of %s failed: keeping the running configuration",
 		          config_path);
 		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
@@ -218,6 +237,15 @@ static void reload(void)
 		if (!same)
 			log_op(DBG_PLUGIN, "plugins.load changed: restart in.ikev2d to apply it");
 		config_unref(old);
+	}
+	/* Keys, certificates and CRLs are reread too; a broken keystore keeps
+	 * the old set (and the new configuration). */
+	keystore_t *ks = load_keystore(cfg);
+	if (ks) {
+		keystore_set_current(ks);
+		keystore_unref(ks);
+	} else {
+		log_error(DBG_CERT, "keeping the running keystore");
 	}
 	if (!opts->foreground)
 		daemon_log_file(cfg->daemon.debug_logfile);
@@ -360,6 +388,20 @@ static int run(const options_t *o, config_t *cfg)
 		log_error(DBG_OP, "errors in plugin settings: not starting");
 		goto out;
 	}
+	if (kernel_check_config(cfg) > 0 && !cfg->daemon.ignore_errors) {
+		log_error(DBG_OP, "the kernel backend cannot install what some "
+		          "rules allow (see above): not starting");
+		goto out;
+	}
+	{
+		keystore_t *ks = load_keystore(cfg);
+		if (!ks) {
+			log_error(DBG_OP, "the keystore was refused: not starting");
+			goto out;
+		}
+		keystore_set_current(ks);
+		keystore_unref(ks);
+	}
 	/* What needs privilege is open now (the backend's kernel sockets);
 	 * the IKE ports are the last. */
 	if (!net_bind(cfg->daemon.ike_port, cfg->daemon.natt_port)) {
@@ -406,6 +448,8 @@ out:
 		engine_shutdown(SHUTDOWN_WAIT_MS);
 	if (sigfd >= 0 && runtime_up)
 		loop_unwatch_fd(sigfd);
+	/* Its objects belong to plugins: release them before unloading. */
+	keystore_set_current(NULL);
 	plugin_loader_unload();
 	if (runtime_up)
 		runtime_deinit();

@@ -112,9 +112,9 @@ mkdir -p "$R/tmp/debs"
 cp "$W/debs/"*.deb "$R/tmp/debs/"
 
 # install
-if in_root sh -c 'dpkg -i /tmp/debs/libikev2d0_*.deb /tmp/debs/ikev2d_*.deb \
-   /tmp/debs/ikev2d-tools_*.deb /tmp/debs/ikev2d-dev_*.deb' > "$W/install.log" 2>&1; then
-	ok "dpkg -i of the four packages"
+pkgs=$(for d in "$W/debs/"*.deb; do dpkg-deb -f "$d" Package; done | tr '\n' ' ')
+if in_root sh -c 'dpkg -i /tmp/debs/*.deb' > "$W/install.log" 2>&1; then
+	ok "dpkg -i of $pkgs"
 else
 	cat "$W/install.log"; fail "dpkg -i failed"; exit 1
 fi
@@ -258,10 +258,10 @@ grep -q 'STOPPING=1' "$W/notify.log" && ok "SIGTERM: STOPPING=1, stopped" || fai
 kill "$listener" 2>/dev/null
 
 # remove, then purge
-in_root dpkg -r ikev2d-dev ikev2d-tools ikev2d libikev2d0 > "$W/remove.log" 2>&1 || { cat "$W/remove.log"; fail "dpkg -r failed"; }
+in_root dpkg -r $pkgs > "$W/remove.log" 2>&1 || { cat "$W/remove.log"; fail "dpkg -r failed"; }
 [ ! -e "$R/usr/sbin/in.ikev2d" ] && [ -f "$R/etc/logrotate.d/ikev2d" ] &&
 	ok "removed: in.ikev2d gone, conffiles kept" || fail "dpkg -r left the wrong files"
-in_root dpkg -P ikev2d-dev ikev2d-tools ikev2d libikev2d0 > "$W/purge.log" 2>&1 || { cat "$W/purge.log"; fail "dpkg -P failed"; }
+in_root dpkg -P $pkgs > "$W/purge.log" 2>&1 || { cat "$W/purge.log"; fail "dpkg -P failed"; }
 left=$(in_root dpkg -l 'ikev2d*' 'libikev2d*' 2>/dev/null | grep -E '^(ii|rc)' || true)
 [ -z "$left" ] && [ ! -e "$R/etc/logrotate.d/ikev2d" ] && [ ! -e "$R/var/log/ikev2" ] &&
 	ok "purged: no package state, conffiles and /var/log/ikev2 gone" || fail "purge left: $left"

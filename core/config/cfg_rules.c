@@ -370,11 +370,12 @@ static const struct {
 	{ "ecdsa_384",   AUTH_ECDSA_384 },
 	{ "ecdsa_521",   AUTH_ECDSA_521 },
 	{ "digital_sig", AUTH_DIGITAL_SIG },
+	{ "rsa_pss_sig", AUTH_DIGITAL_SIG },   /* RFC 7427, RSASSA-PSS */
 };
 
 static const char *const auth_method_names[] = {
 	"preshared", "rsa_sig", "dss_sig", "ecdsa_sig", "ecdsa_256",
-	"ecdsa_384", "ecdsa_521", "digital_sig", NULL
+	"ecdsa_384", "ecdsa_521", "digital_sig", "rsa_pss_sig", NULL
 };
 
 /* One auth_method-like key into *out; 0 absent, 1 set, -1 error. */
@@ -424,6 +425,11 @@ static bool parse_auth_method(cfg_ctx_t *ctx, const config_setting_t *g,
 		return false;
 	}
 	r->auth_method = rl ? local : both;
+	/* rsa_pss_sig is digital_sig signing RSA with PSS. */
+	const char *lname = NULL;
+	if (cfg_get_str(ctx, g, rl ? "local_auth_method" : "auth_method", false,
+	                &lname) > 0)
+		r->prefer_pss = strcasecmp(lname, "rsa_pss_sig") == 0;
 	r->remote_auth_method = rr ? remote : both;
 	const char *signer;
 	if (cfg_get_str(ctx, g, "required_signer", false, &signer) > 0) {

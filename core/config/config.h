@@ -107,6 +107,7 @@ typedef struct {
 	/* engine: what the peer must authenticate with (remote_auth_method,
 	 * else auth_method); differs from auth_method for mixed rules. */
 	auth_method_t remote_auth_method;
+	bool prefer_pss;   /* engine: our method is rsa_pss_sig (RFC 7427 PSS) */
 	/* engine: DN pattern (as remote_id DN) that a CA in the peer's
 	 * certificate path must match (required_signer), or NULL. */
 	char *required_signer;

@@ -10,12 +10,16 @@ dist_noinst_SCRIPTS += \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/certs.sh \
+	testing/interop/mkpki.sh \
 	testing/interop/kernel-events.sh \
 	testing/interop/checks.sh \
 	testing/interop/ipv6-ids.sh \
 	testing/interop/child-options.sh \
 	testing/demo.sh \
 	testing/suites/badinput-flood.sh \
+	testing/suites/interop-certs-algs.sh \
+	testing/suites/interop-certs-policy.sh \
 	testing/suites/badinput-garbage.sh \
 	testing/suites/badinput-notifies.sh \
 	testing/suites/badinput-replay.sh \

@@ -77,6 +77,8 @@ struct auth_params {
 	 * and the key ids of its CERTREQ payloads (AUTH_KEYID_SIZE each). */
 	const uint16_t *peer_hashes; size_t n_peer_hashes;
 	const uint8_t *certreq_keyids; size_t n_certreq_keyids;
+	/* build: sign RSA with RSASSA-PSS under RFC 7427 (rsa_pss_sig). */
+	bool prefer_pss;
 	/* verify: the validation policy, and the DN pattern the issuer of a
 	 * certificate in the peer's path must match (the rule's
 	 * required_signer), NULL for any. */

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "config/debug_level.h"
 #include "exchange/engine.h"
+#include "kernel/kernel_check.h"
 #include "lib/plugin_loader.h"
 #include "net/net.h"
 
@@ -178,6 +179,7 @@ static int check_config(const char *path)
 		if (!load_plugins(cfg))
 			n_errors++;
 		n_errors += config_check_plugin_settings(cfg);
+		n_errors += kernel_check_config(cfg);
 		keystore_t *ks = load_keystore(cfg);
 		if (!ks)
 			n_errors++;
@@ -220,7 +222,7 @@ static void reload(void)
 		return;
 	}
 	config_t *old = config_current();
-	if (!apply_debug_level(cfg)) {
+	if (!apply_debug_level(cfg) || kernel_check_config(cfg) > 0) {
 		log_error(DBG_OP, "reload of %s failed: keeping the running configuration",
 		          config_path);
 		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
@@ -376,6 +378,11 @@ static int run(const options_t *o, config_t *cfg)
 	}
 	if (config_check_plugin_settings(cfg) > 0 && !cfg->daemon.ignore_errors) {
 		log_error(DBG_OP, "errors in plugin settings: not starting");
+		goto out;
+	}
+	if (kernel_check_config(cfg) > 0 && !cfg->daemon.ignore_errors) {
+		log_error(DBG_OP, "the kernel backend cannot install what some "
+		          "rules allow (see above): not starting");
 		goto out;
 	}
 	{

@@ -8,6 +8,8 @@ dist_noinst_SCRIPTS += \
 	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
 	testing/netns/userspace.sh \
+	testing/netns/traffic.sh \
+	testing/interop/userspace.sh \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
@@ -23,6 +25,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/interop-certs-algs.sh \
 	testing/suites/interop-certs-policy.sh \
 	testing/suites/userspace-tunnel.sh \
+	testing/suites/interop-userspace.sh \
 	testing/suites/userspace-transport.sh \
 	testing/suites/userspace-natt.sh \
 	testing/suites/userspace-rekey.sh \

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <ikev2d/auth.h>
 #include <ikev2d/bus.h>
 #include <ikev2d/crypto.h>
 #include <ikev2d/runtime.h>
@@ -22,7 +23,6 @@
 
 #define NONCE_LEN        32     /* >= half the largest PRF key (RFC 7296 §2.10) */
 #define COOKIE_SECRET_LEN 32
-#define MAX_CHILD_TS     8
 #define MAX_INIT_RETRIES 3      /* COOKIE / INVALID_KE restarts */
 
 struct engine {
@@ -72,6 +72,12 @@ struct ike_hs {
 	unsigned init_retries;
 	child_sa_t *child;             /* initiator: the first CHILD SA offered */
 	bool frag_offered;
+	/* From the peer (authn.c): its SIGNATURE_HASH_ALGORITHMS (RFC 7427
+	 * §4) and the CA key ids of its CERTREQ payloads. */
+	uint16_t peer_hashes[16];
+	size_t n_peer_hashes;
+	uint8_t certreq[AUTH_MAX_KEYIDS][AUTH_KEYID_SIZE];
+	size_t n_certreq;
 };
 
 /* ---------------------------------------------------------- logging
@@ -228,12 +234,16 @@ bool trap_policy_released(const kernel_policy_t *p);
 bool trap_acquire(engine_t *e, const kernel_event_t *ev);
 
 /* ----------------------------------------------------- initial_contact.c */
-/* A name for an identity (ID type + data), never 0. */
-uint64_t peer_id_hash(uint8_t type, chunk_t data);
-/* sa (checked out, established, peer_id_hash set) carried INITIAL_CONTACT:
- * remove, from a job, the other established IKE SAs of its rule with the
- * same peer identity and address. */
+/* sa (checked out, established, peer_id set) carried INITIAL_CONTACT:
+ * remove, from a job, the established IKE SAs of its rule with the same
+ * whole peer identity and address that began before it (lineage older
+ * than sa's): never sa itself nor the SAs rekeyed from it, which may
+ * exist by the time the job runs. */
 void initial_contact(engine_t *e, ike_sa_t *sa);
+/* What that job does, synchronously (tests): returns how many went. */
+unsigned initial_contact_sweep(engine_t *e, uint64_t lineage, uint8_t id_type,
+                               chunk_t id, const char *label,
+                               const struct sockaddr_storage *peer);
 
 /* ------------------------------------------------------ informational.c */
 void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m);

@@ -22,7 +22,7 @@ engine_t *eng_a, *eng_b;
 kernel_null_t *kn;
 char tmpdir[64];
 
-drop_fn_t drop_fn;
+_Atomic drop_fn_t drop_fn;
 atomic_int delivered_to_a, delivered_to_b, dropped_pkts;
 
 typedef struct {
@@ -81,7 +81,8 @@ static bool test_sender(packet_t *p, void *ctx)
 		n_stray++;
 		pthread_mutex_unlock(&held_lock);
 	}
-	if ((!to_a && !to_b) || (drop_fn && drop_fn(p, to_b))) {
+	drop_fn_t drop = drop_fn;
+	if ((!to_a && !to_b) || (drop && drop(p, to_b))) {
 		atomic_fetch_add(&dropped_pkts, 1);
 		packet_destroy(p);
 		return true;

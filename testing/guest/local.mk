@@ -10,3 +10,8 @@ dist_noinst_SCRIPTS += \
 	testing/guest/checks/xfrm-smoke.sh \
 	testing/suites/guest-xfrm-smoke.sh
 EXTRA_DIST += testing/guest/README.md
+dist_noinst_SCRIPTS += \
+	testing/guest/checks/netlink.sh \
+	testing/suites/guest-netlink.sh \
+	testing/netns/kernel-netlink-host.sh \
+	testing/suites/kernel-netlink-host.sh

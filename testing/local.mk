@@ -30,3 +30,4 @@ include testing/guest/local.mk
 include testing/bench/sig.mk
 include testing/fuzz/local.mk
 include testing/bench/codec.mk
+include testing/tools/local.mk

@@ -4,6 +4,8 @@ libikev2d_la_SOURCES += \
 	core/cred/cred_auth.c \
 	core/cred/cred_names.c \
 	core/cred/cred_registry.c \
+	core/cred/cred_token.c \
 	core/cred/der.c \
+	core/cred/keystore.c \
 	core/cred/sig_algid.c
 noinst_HEADERS += core/cred/der.h

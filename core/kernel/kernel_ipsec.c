@@ -20,6 +20,10 @@ static pthread_rwlock_t backend_lock = PTHREAD_RWLOCK_INITIALIZER;
 static kernel_ipsec_t *backend;
 static char backend_name[32];
 
+/* What the backend said it needs (kernel_ipsec_declare_capabilities). */
+static uint64_t backend_caps;
+static bool backend_caps_declared;
+
 static pthread_rwlock_t listener_lock = PTHREAD_RWLOCK_INITIALIZER;
 static kernel_event_cb_t listener_cb;
 static void *listener_ctx;
@@ -63,8 +67,32 @@ void kernel_ipsec_unregister(kernel_ipsec_t *impl)
 	if (backend == impl) {
 		backend = NULL;
 		backend_name[0] = '\0';
+		backend_caps = 0;
+		backend_caps_declared = false;
 	}
 	pthread_rwlock_unlock(&backend_lock);
+}
+
+void kernel_ipsec_declare_capabilities(uint64_t caps)
+{
+	pthread_rwlock_wrlock(&backend_lock);
+	if (backend) {
+		backend_caps = caps;
+		backend_caps_declared = true;
+	}
+	pthread_rwlock_unlock(&backend_lock);
+	if (!backend)
+		log_error(DBG_KERNEL, "kernel-ipsec: capabilities declared before the "
+		          "backend registered: ignored");
+}
+
+bool kernel_ipsec_capabilities(uint64_t *caps)
+{
+	pthread_rwlock_rdlock(&backend_lock);
+	bool declared = backend && backend_caps_declared;
+	*caps = declared ? backend_caps : 0;
+	pthread_rwlock_unlock(&backend_lock);
+	return declared;
 }
 
 const char *kernel_ipsec_name(void)
@@ -187,6 +215,19 @@ void kernel_flush(void)
 	pthread_rwlock_unlock(&backend_lock);
 }
 
+bool kernel_can_install(const kernel_sa_t *sa, char *why, size_t why_len)
+{
+	bool ok = true;
+
+	if (why && why_len)
+		why[0] = '\0';
+	pthread_rwlock_rdlock(&backend_lock);
+	if (backend && backend->can_install)
+		ok = backend->can_install(backend, sa, why, why_len);
+	pthread_rwlock_unlock(&backend_lock);
+	return ok;
+}
+
 /* ------------------------------------------------------------ helpers */
 
 const char *kernel_dir_name(kernel_dir_t dir)
@@ -255,4 +296,69 @@ void kernel_ts_from_addr(kernel_ts_t *ts, const struct sockaddr_storage *addr)
 		memcpy(ts->from, &s->sin6_addr, 16);
 		memcpy(ts->to, &s->sin6_addr, 16);
 	}
+}
+
+/* ------------------------------------------------------ SA algorithms */
+
+bool kernel_sa_set_algs(kernel_sa_t *sa, uint16_t encr_alg,
+                        uint16_t keylen_attr, uint16_t integ_alg)
+{
+	uint16_t bits = keylen_attr, icv = 0;
+	uint8_t salt = 0;
+	bool aes = true, aead = false;
+
+	switch (encr_alg) {
+	case ENCR_NULL:
+		bits = 0; aes = false; break;
+	case ENCR_3DES:
+		if (keylen_attr && keylen_attr != 192)
+			return false;
+		bits = 192; aes = false; break;
+	case ENCR_CHACHA20_POLY1305:
+		if (keylen_attr && keylen_attr != 256)
+			return false;
+		bits = 256; salt = 4; icv = 128; aes = false; aead = true; break;
+	case ENCR_AES_CBC:
+		break;
+	case ENCR_AES_CTR:
+		salt = 4; break;
+	case ENCR_AES_CCM_8:  salt = 3; icv = 64;  aead = true; break;
+	case ENCR_AES_CCM_12: salt = 3; icv = 96;  aead = true; break;
+	case ENCR_AES_CCM_16: salt = 3; icv = 128; aead = true; break;
+	case ENCR_AES_GCM_8:  salt = 4; icv = 64;  aead = true; break;
+	case ENCR_AES_GCM_12: salt = 4; icv = 96;  aead = true; break;
+	case ENCR_AES_GCM_16: salt = 4; icv = 128; aead = true; break;
+	case ENCR_NULL_AUTH_AES_GMAC: salt = 4; icv = 128; aead = true; break;
+	default:
+		return false;
+	}
+	if (aes && bits != 128 && bits != 192 && bits != 256)
+		return false;
+	if (aead) {
+		if (integ_alg != INTEG_NONE)
+			return false;
+	} else {
+		switch (integ_alg) {
+		case INTEG_HMAC_MD5_96: case INTEG_HMAC_SHA1_96:
+		case INTEG_AES_XCBC_96: case INTEG_AES_CMAC_96:
+			icv = 96; break;
+		case INTEG_HMAC_SHA1_160:     icv = 160; break;
+		case INTEG_HMAC_SHA2_256_128: icv = 128; break;
+		case INTEG_HMAC_SHA2_384_192: icv = 192; break;
+		case INTEG_HMAC_SHA2_512_256: icv = 256; break;
+		default:
+			return false;
+		}
+	}
+	sa->encr_alg = encr_alg;
+	sa->encr_keylen_bits = bits;
+	sa->encr_salt_len = salt;
+	sa->integ_alg = integ_alg;
+	sa->icv_bits = icv;
+	return true;
+}
+
+size_t kernel_sa_encr_key_len(const kernel_sa_t *sa)
+{
+	return sa->encr_keylen_bits / 8 + sa->encr_salt_len;
 }

@@ -12,6 +12,7 @@
  *   route_rule_priority  priority of the `ip rule` that consults it (220)
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +156,7 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		p->k = NULL;
 		return false;
 	}
+	kernel_ipsec_declare_capabilities(KERNEL_CAP(CAP_NET_ADMIN));
 	log_op(DBG_KERNEL, KNL_NAME ": installing SAs and policies into the "
 	       "kernel (XFRM netlink; policy priorities %u..%u%s%u)",
 	       p->k->prio_base, p->k->prio_base + KNL_PRIO_BAND - 1,

@@ -181,6 +181,11 @@ static int put_sa(knl_t *k, struct nlmsghdr *nlh, const kernel_sa_t *sa,
 	                   &icv, &trunc))
 		return -ENOSYS;
 	*alg_out = encr_name;
+	/* the engine's figure for the ICV / truncation, where it gives one */
+	if (sa->icv_bits && icv)
+		icv = sa->icv_bits;
+	else if (sa->icv_bits)
+		trunc = sa->icv_bits;
 	struct xfrm_usersa_info *x = mnl_nlmsg_put_extra_header(nlh, sizeof(*x));
 	int fam = sa->id.dst.ss_family;
 	knl_addr_from_ss(&sa->id.dst, &x->id.daddr);

@@ -8,7 +8,8 @@ dist_noinst_SCRIPTS += \
 	testing/guest/stage2.sh \
 	testing/guest/lib.sh \
 	testing/guest/checks/xfrm-smoke.sh \
-	testing/suites/guest-xfrm-smoke.sh
+	testing/suites/guest-xfrm-smoke.sh \
+	testing/guest/checks/pfkey.sh
 EXTRA_DIST += testing/guest/README.md
 dist_noinst_SCRIPTS += \
 	testing/guest/checks/netlink.sh \

@@ -35,6 +35,7 @@
 #define IKEV2D_KERNEL_IPSEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -107,13 +108,30 @@ typedef struct {
 	bool encap;
 
 	/* Either an AEAD (encr_alg AEAD per encr_is_aead(), integ_alg
-	 * INTEG_NONE) or a cipher plus integrity. encr_keylen_bits is the
-	 * negotiated key length attribute (0 = the algorithm's only size);
-	 * encr_key holds the key plus any salt, integ_key the integrity key. */
+	 * INTEG_NONE) or a cipher plus integrity.  The engine fills every
+	 * field below for every transform (kernel_sa_set_algs()), so a
+	 * backend needs no table of its own:
+	 *  - encr_keylen_bits: the cipher key proper, salt excluded, never 0
+	 *    but for ENCR_NULL: AES-* 128/192/256 (the key length attribute),
+	 *    3DES 192, ChaCha20-Poly1305 256 (RFC 7634: no attribute);
+	 *  - encr_salt_len: bytes of salt/nonce at the END of encr_key: 4 for
+	 *    AES-GCM and AES-GMAC (RFC 4106 §8.1, 4543), AES-CTR (RFC 3686
+	 *    §5.1) and ChaCha20-Poly1305 (RFC 7634 §2), 3 for AES-CCM
+	 *    (RFC 4309 §7.1), 0 otherwise;
+	 *  - encr_key.len == encr_keylen_bits / 8 + encr_salt_len, always
+	 *    (XFRM: the whole chunk into xfrm_algo_aead/xfrm_algo with
+	 *    alg_key_len = len * 8; PF_KEY: sadb_key_bits likewise);
+	 *  - icv_bits: the AEAD's ICV (64/96/128) or the integrity
+	 *    algorithm's truncated output (96 for *_96, 128 for
+	 *    SHA2-256-128, 160 for SHA1-160, ...); XFRM alg_icv_len /
+	 *    alg_trunc_len;
+	 *  - integ_key: the whole integrity key (0 bytes for an AEAD). */
 	uint16_t encr_alg;            /* encr_id_t */
 	uint16_t encr_keylen_bits;
+	uint8_t encr_salt_len;
 	chunk_t encr_key;
 	uint16_t integ_alg;           /* integ_id_t */
+	uint16_t icv_bits;
 	chunk_t integ_key;
 
 	bool esn;                     /* 64-bit extended sequence numbers */
@@ -249,6 +267,19 @@ struct kernel_ipsec {
 	 * tests); NULL = nothing to do. */
 	void (*flush)(kernel_ipsec_t *self);
 
+	/* Whether this backend can install an SA like sa at all: asked by the
+	 * configuration check (in.ikev2d -c and start-up) for every transform
+	 * combination a CHILD SA's esp_xform allows, so what the kernel
+	 * interface cannot express is refused with the rule's file:line before
+	 * any peer is met, never found at install time.  Reads only encr_alg,
+	 * encr_keylen_bits, integ_alg, esn, replay_window (0 = not configured
+	 * explicitly), mode, encap and id.protocol.  On false, why holds a
+	 * short reason naming the transform ("AES-GCM-16 is an AEAD, which
+	 * PF_KEY v2 cannot express").  NULL = it installs whatever the engine
+	 * negotiates. */
+	bool (*can_install)(kernel_ipsec_t *self, const kernel_sa_t *sa,
+	                    char *why, size_t why_len);
+
 	void (*destroy)(kernel_ipsec_t *self);
 };
 
@@ -259,11 +290,28 @@ bool kernel_ipsec_register(const char *name, kernel_ipsec_t *impl);
 /* Remove impl (the registry does not destroy it); waits until no call
  * into impl is running. */
 void kernel_ipsec_unregister(kernel_ipsec_t *impl);
+
 /* True while in.ikev2d -c checks a configuration: a backend loaded then
  * proves it can open its kernel interface but must neither read nor change
  * any kernel state (a running daemon owns it). */
 bool kernel_ipsec_check_only(void);
 void kernel_ipsec_set_check_only(bool on);
+
+/*
+ * The Linux capabilities the registered backend needs while it runs, as a
+ * mask of KERNEL_CAP(CAP_...) bits (<linux/capability.h> numbers): e.g.
+ * KERNEL_CAP(CAP_NET_ADMIN) for XFRM netlink or PF_KEY, 0 for a backend
+ * that needs none.  Call it after kernel_ipsec_register.  The daemon keeps
+ * exactly these once it has opened its sockets (and switched to its user);
+ * a backend that declares nothing keeps CAP_NET_ADMIN, with a log line.
+ * Only CAP_NET_ADMIN and CAP_NET_RAW can be kept.
+ */
+#define KERNEL_CAP(c) (UINT64_C(1) << (c))
+void kernel_ipsec_declare_capabilities(uint64_t caps);
+/* What the registered backend declared; false when it declared nothing
+ * (or no backend is registered). */
+bool kernel_ipsec_capabilities(uint64_t *caps);
+
 /* Deliver an event to the engine's listener (dropped, logged at verbose,
  * when none is set). */
 void kernel_ipsec_raise(const kernel_event_t *ev);
@@ -288,6 +336,8 @@ bool kernel_query_policy(const kernel_policy_t *policy, kernel_usage_t *usage);
 bool kernel_del_policy(const kernel_policy_t *policy);
 bool kernel_bypass_socket(int fd, int family);
 void kernel_flush(void);
+/* True when no backend is loaded or the backend's can_install says yes. */
+bool kernel_can_install(const kernel_sa_t *sa, char *why, size_t why_len);
 
 /* ---- helpers shared by backends and logs ---------------------------- */
 
@@ -297,6 +347,15 @@ const char *kernel_action_name(kernel_policy_action_t a); /* "protect", ... */
 /* "10.1.0.0-10.1.255.255[6/0-65535]"-style text; buf of >= KERNEL_TS_STRLEN. */
 #define KERNEL_TS_STRLEN 112
 char *kernel_ts_to_str(const kernel_ts_t *ts, char *buf, size_t len);
+/* Fill encr_alg, encr_keylen_bits, encr_salt_len, integ_alg and icv_bits
+ * of sa from the negotiated transforms (keylen_attr: the key length
+ * attribute, 0 when the proposal had none).  False (sa unchanged) for an
+ * unknown algorithm or a key length the algorithm does not have. */
+bool kernel_sa_set_algs(kernel_sa_t *sa, uint16_t encr_alg,
+                        uint16_t keylen_attr, uint16_t integ_alg);
+/* The number of encr_key / integ_key bytes those fields call for. */
+size_t kernel_sa_encr_key_len(const kernel_sa_t *sa);
+
 /* A selector covering exactly one address (proto/ports any). */
 void kernel_ts_from_addr(kernel_ts_t *ts, const struct sockaddr_storage *addr);
 

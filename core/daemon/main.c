@@ -168,6 +168,14 @@ static keystore_t *load_keystore(const config_t *cfg)
 	if (!ks)
 		log_error(DBG_CERT, "keystore %s refused (%d problem%s)",
 		          cfg->daemon.keystore, n_errors, n_errors == 1 ? "" : "s");
+	/* daemon.pkcs11_token joins the set; without a (right) PIN it stays
+	 * locked until `ikeadm token login` (cred_token_login). */
+	if (ks && cfg->daemon.pkcs11_uri &&
+	    !keystore_add_token(ks, cfg->daemon.pkcs11_uri,
+	                        cfg->daemon.pkcs11_pin)) {
+		keystore_unref(ks);
+		ks = NULL;
+	}
 	return ks;
 }
 

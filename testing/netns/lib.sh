@@ -139,8 +139,9 @@ wait_for() {
 # text of one or more
 # ikesa_xform entries) esp_xform (same for esp_xform) child_life child_soft
 # ike_life dpd extra_daemon extra_rule extra_child (lines for the childsa
-# group, e.g. 'childsa_pfs = 19;') debug kernel (backend: null, the
-# default, or netlink).
+# group, e.g. 'childsa_pfs = 19;') kernel (null, the default, userspace:
+# the kernel-userspace backend with its counters in DIR/esp.stats, or
+# netlink: kernel-netlink into the namespace's XFRM) debug.
 write_config() {
 	local dir=$1; shift
 	local label=rule local= remote= local_id= remote_id= psk=secret
@@ -182,10 +183,26 @@ daemon = {
 	$extra_daemon
 };
 plugins = {
-	load = [ "nettle", "psk", "kernel-$kernel" ];
-	critical = [ "nettle", "psk", "kernel-$kernel" ];
-	$( [ "$kernel" = null ] && printf '%s\n' 'kernel-null = {' \
-		"state_file = \"$dir/kernel.state\";" "control = \"$dir/kernel.ctl\";" '};' )
+$(if [ "$kernel" = userspace ]; then cat <<EOP
+	load = [ "nettle", "psk", "kernel-userspace" ];
+	critical = [ "nettle", "psk", "kernel-userspace" ];
+	kernel-userspace = {
+		stats_file = "$dir/esp.stats";
+	};
+EOP
+elif [ "$kernel" = netlink ]; then cat <<EOP
+	load = [ "nettle", "psk", "kernel-netlink" ];
+	critical = [ "nettle", "psk", "kernel-netlink" ];
+EOP
+else cat <<EOP
+	load = [ "nettle", "psk", "kernel-null" ];
+	critical = [ "nettle", "psk", "kernel-null" ];
+	kernel-null = {
+		state_file = "$dir/kernel.state";
+		control = "$dir/kernel.ctl";
+	};
+EOP
+fi)
 };
 rules = (
 	{

@@ -89,6 +89,7 @@ ike_sa_t *ike_sa_new(engine_t *e, config_t *cfg, const rule_t *rule,
 	sa->cfg = cfg;          /* the caller's reference moves here */
 	sa->rule = rule;
 	sa->initiator = initiator;
+	sa->lineage = sa->entry.unique_id;
 	sa->hs = xzalloc(sizeof(ike_hs_t));
 	sa->state = IKE_CREATED;
 	return sa;

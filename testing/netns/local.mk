@@ -8,9 +8,13 @@ dist_noinst_SCRIPTS += \
 	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
 	testing/netns/userspace.sh \
+	testing/netns/traffic.sh \
+	testing/interop/userspace.sh \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/certs.sh \
+	testing/interop/mkpki.sh \
 	testing/interop/kernel-events.sh \
 	testing/interop/checks.sh \
 	testing/interop/ipv6-ids.sh \
@@ -18,7 +22,10 @@ dist_noinst_SCRIPTS += \
 	testing/demo.sh \
 	testing/demo-userspace.sh \
 	testing/suites/badinput-flood.sh \
+	testing/suites/interop-certs-algs.sh \
+	testing/suites/interop-certs-policy.sh \
 	testing/suites/userspace-tunnel.sh \
+	testing/suites/interop-userspace.sh \
 	testing/suites/userspace-transport.sh \
 	testing/suites/userspace-natt.sh \
 	testing/suites/userspace-rekey.sh \

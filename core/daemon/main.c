@@ -360,8 +360,16 @@ static int run(const options_t *o, config_t *cfg)
 			daemon_log_stderr(false, false);
 			daemon_log_syslog(true);
 		}
-		if (cfg->daemon.debug_logfile)
+		if (cfg->daemon.debug_logfile) {
 			daemon_log_file(cfg->daemon.debug_logfile);
+			/* Opened as root; reopened on SIGHUP as the daemon's user. */
+			if (geteuid() == 0 && cfg->daemon.run_uid != 0 &&
+			    chown(cfg->daemon.debug_logfile, cfg->daemon.run_uid,
+			          cfg->daemon.run_gid) < 0 && errno != ENOENT)
+				log_error(DBG_OP, "cannot give %s to %s: %s",
+				          cfg->daemon.debug_logfile, cfg->daemon.run_user,
+				          strerror(errno));
+		}
 	}
 	if (pidfile && !pidfile_write())
 		goto out;

@@ -69,16 +69,22 @@ uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
 	for (int i = 0; i < sa->rule->n_child; i++) {
 		const child_cfg_t *cc = &sa->rule->child[i];
 		ts_t our_l[CODEC_MAX_TS], our_r[CODEC_MAX_TS];
-		ts_t nl[MAX_CHILD_TS], nr[MAX_CHILD_TS];
+		ts_t nl[CODEC_MAX_TS], nr[CODEC_MAX_TS];
 		int n_l = ts_from_cfg(cc->local_ts, cc->n_local_ts, &sa->local,
 		                      our_l, CODEC_MAX_TS);
 		int n_r = ts_from_cfg(cc->remote_ts, cc->n_remote_ts, &sa->remote,
 		                      our_r, CODEC_MAX_TS);
 		/* TSi is the initiator's side: the peer's, our remote. */
 		int k_r = ts_narrow(tsi->u.ts.ts, tsi->u.ts.num_ts, our_r, n_r,
-		                    nr, MAX_CHILD_TS);
+		                    nr, CODEC_MAX_TS);
 		int k_l = ts_narrow(tsr->u.ts.ts, tsr->u.ts.num_ts, our_l, n_l,
-		                    nl, MAX_CHILD_TS);
+		                    nl, CODEC_MAX_TS);
+		if (k_r < 0 || k_l < 0) {
+			sa_log(sa, DBG_CHILDSA, LVL_ERROR, "narrowing the peer's "
+			       "selectors gives more than %d per side, more than "
+			       "a TS payload holds", CODEC_MAX_TS);
+			continue;
+		}
 		if (!k_r || !k_l)
 			continue;
 		ts_ok = true;
@@ -195,9 +201,9 @@ uint16_t child_check_response(ike_sa_t *sa, child_sa_t *c, const message_t *m,
 	    !ts_subset(tsi->u.ts.ts, tsi->u.ts.num_ts, c->ts_local, c->n_ts_local) ||
 	    !ts_subset(tsr->u.ts.ts, tsr->u.ts.num_ts, c->ts_remote, c->n_ts_remote))
 		return N_TS_UNACCEPTABLE;
-	int n_l = tsi->u.ts.num_ts < MAX_CHILD_TS ? tsi->u.ts.num_ts : MAX_CHILD_TS;
-	int n_r = tsr->u.ts.num_ts < MAX_CHILD_TS ? tsr->u.ts.num_ts : MAX_CHILD_TS;
-	child_set_ts(c, tsi->u.ts.ts, n_l, tsr->u.ts.ts, n_r);
+	/* every selector the responder accepted: the same set as it has */
+	child_set_ts(c, tsi->u.ts.ts, tsi->u.ts.num_ts, tsr->u.ts.ts,
+	             tsr->u.ts.num_ts);
 	c->spi_out = (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 |
 	             (uint32_t)p->spi[2] << 8 | p->spi[3];
 	bool transport = message_find_notify(m, N_USE_TRANSPORT_MODE) != NULL;

@@ -23,7 +23,6 @@
 
 #define NONCE_LEN        32     /* >= half the largest PRF key (RFC 7296 §2.10) */
 #define COOKIE_SECRET_LEN 32
-#define MAX_CHILD_TS     8
 #define MAX_INIT_RETRIES 3      /* COOKIE / INVALID_KE restarts */
 
 struct engine {

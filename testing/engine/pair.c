@@ -172,6 +172,9 @@ const char *DEFAULT_IKE =
 const char *DEFAULT_ESP =
 	"{ encr_alg = \"aes-gcm\"; encr_keylen = 128; }";
 
+/* A selector setting is one quoted string, or a list written out. */
+#define Q(ts) ((ts)[0] == '(' || (ts)[0] == '[' ? "" : "\"")
+
 config_t *make_config(const char *name, const char *local, const char *remote,
                              const side_t *s)
 {
@@ -193,7 +196,7 @@ config_t *make_config(const char *name, const char *local, const char *remote,
 	        "  %s%s%s %s%s%s\n"
 	        "  ikesa_xform = ( %s );\n"
 	        "  %s\n"
-	        "  childsa = ( { local_ts = \"%s\"; remote_ts = \"%s\";\n"
+	        "  childsa = ( { local_ts = %s%s%s; remote_ts = %s%s%s;\n"
 	        "    esp_xform = ( %s ); %s } ); } );\n",
 	        name, s->daemon_extra ? s->daemon_extra : DEFAULT_DAEMON, local, remote,
 	        s->local_id ? "local_id = " : "", s->local_id ? s->local_id : "",
@@ -201,7 +204,9 @@ config_t *make_config(const char *name, const char *local, const char *remote,
 	        s->remote_id ? "remote_id = " : "", s->remote_id ? s->remote_id : "",
 	        s->remote_id ? ";" : "",
 	        s->ike ? s->ike : DEFAULT_IKE, s->rule_extra ? s->rule_extra : "",
-	        s->local_ts, s->remote_ts, s->esp ? s->esp : DEFAULT_ESP,
+	        Q(s->local_ts), s->local_ts, Q(s->local_ts),
+	        Q(s->remote_ts), s->remote_ts, Q(s->remote_ts),
+	        s->esp ? s->esp : DEFAULT_ESP,
 	        s->child_extra ? s->child_extra : "");
 	fclose(f);
 	int errs = 0;

@@ -25,6 +25,7 @@
 #include "net/net.h"
 
 #include <ikev2d/bus.h>
+#include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/chunk.h>
 #include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/keystore.h>
@@ -184,6 +185,7 @@ static int check_config(const char *path)
 	config_t *cfg = config_load(path, &n_errors);
 
 	if (cfg) {
+		kernel_ipsec_set_check_only(true);
 		if (!load_plugins(cfg))
 			n_errors++;
 		n_errors += config_check_plugin_settings(cfg);

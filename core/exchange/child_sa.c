@@ -248,8 +248,11 @@ static void outer(const struct sockaddr_storage *a, bool encap,
 		addr_set_port(out, 0);
 }
 
-static void policies(ike_sa_t *sa, child_sa_t *c, bool add)
+/* Install (add) or remove the CHILD SA's policies; false when the kernel
+ * refused one on add (the caller rolls back). */
+static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 {
+	bool ok = true;
 	kernel_mode_t mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
 	for (int i = 0; i < c->n_ts_local; i++)
 		for (int j = 0; j < c->n_ts_remote; j++) {
@@ -278,13 +281,18 @@ static void policies(ike_sa_t *sa, child_sa_t *c, bool add)
 				 * selectors takes the trap's place and gives it
 				 * back when the CHILD SA goes. */
 				if (add) {
+					if (!ok)
+						continue;
 					if (kernel_add_policy(&p))
 						trap_policy_added(&p, sa->entry.local_spi);
+					else
+						ok = false;
 				} else if (!trap_policy_released(&p)) {
 					kernel_del_policy(&p);
 				}
 			}
 		}
+	return ok;
 }
 
 bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
@@ -322,12 +330,16 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 		keymat_child_keys_clear(&k);
 		return false;
 	}
-	if (c->transport) {
-		if (c->n_ts_local)
-			to_kernel_ts(&c->ts_local[0], &ks.src_ts);
-		if (c->n_ts_remote)
-			to_kernel_ts(&c->ts_remote[0], &ks.dst_ts);
+	/* Transport mode: the SA's selector is the traffic it carries, from
+	 * the peer to us inbound (the kernel checks arriving packets against
+	 * it) and from us to the peer outbound. */
+	kernel_ts_t ts_l = { 0 }, ts_r = { 0 };
+	if (c->transport && c->n_ts_local && c->n_ts_remote) {
+		to_kernel_ts(&c->ts_local[0], &ts_l);
+		to_kernel_ts(&c->ts_remote[0], &ts_r);
 	}
+	ks.src_ts = ts_r;
+	ks.dst_ts = ts_l;
 	/* inbound */
 	ks.dir = KERNEL_DIR_IN;
 	ks.id.spi = c->spi_in;
@@ -335,7 +347,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	outer(&sa->remote, sa->natt, &ks.src);
 	ks.encr_key = we_initiated ? k.encr_r : k.encr_i;
 	ks.integ_key = we_initiated ? k.integ_r : k.integ_i;
-	bool ok = kernel_add_sa(&ks);
+	bool in_ok = kernel_add_sa(&ks);
+	bool ok = in_ok;
 	/* outbound */
 	ks.dir = KERNEL_DIR_OUT;
 	ks.id.spi = c->spi_out;
@@ -344,13 +357,33 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	ks.encr_key = we_initiated ? k.encr_i : k.encr_r;
 	ks.integ_key = we_initiated ? k.integ_i : k.integ_r;
 	ks.replay_window = 0;
+	ks.src_ts = ts_l;
+	ks.dst_ts = ts_r;
 	ok = ok && kernel_add_sa(&ks);
 	keymat_child_keys_clear(&k);
+	kernel_sa_id_t in_id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
+	outer(&sa->local, sa->natt, &in_id.dst);
 	if (!ok) {
-		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the CHILD SA failed");
+		/* nothing half-installed stays: the inbound SA goes too */
+		if (in_ok)
+			kernel_del_sa(&in_id);
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the CHILD SA %08x_i "
+		       "%08x_o failed (the kernel's answer is logged above): not "
+		       "established", c->spi_in, c->spi_out);
 		return false;
 	}
-	policies(sa, c, true);
+	if (!policies(sa, c, true)) {
+		policies(sa, c, false);
+		kernel_del_sa(&in_id);
+		kernel_sa_id_t out_id = { .spi = c->spi_out, .protocol = KERNEL_PROTO_ESP };
+		outer(&sa->remote, sa->natt, &out_id.dst);
+		kernel_del_sa(&out_id);
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the policies of CHILD "
+		       "SA %08x_i %08x_o failed (the kernel's answer is logged "
+		       "above): its SAs removed, not established", c->spi_in,
+		       c->spi_out);
+		return false;
+	}
 	c->state = CHILD_INSTALLED;
 	c->established_ms = time_monotonic_ms();
 	atomic_fetch_add(&e->child_established_total, 1);

@@ -110,6 +110,13 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			child_add_to_sa(sa, c);
 			reqid_map_set(e, c->reqid, sa->entry.local_spi);
 			child_log_up(sa, c, "established");
+		} else if (!err) {
+			/* The peer installed it, our kernel refused it: tell
+			 * the peer with a Delete (RFC 7296 §1.4.1). */
+			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA failed: install "
+			       "failed; telling the peer with a Delete");
+			child_add_to_sa(sa, c);
+			task_queue(e, sa, TASK_CHILD_DELETE, c->spi_in, NULL);
 		} else {
 			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA failed: %s",
 			       err ? notify_type_name(err) ?: "error" : "install failed");

@@ -12,3 +12,8 @@ dist_noinst_SCRIPTS += \
 	testing/guest/checks/pfkey.sh \
 	testing/suites/guest-pfkey.sh
 EXTRA_DIST += testing/guest/README.md
+dist_noinst_SCRIPTS += \
+	testing/guest/checks/netlink.sh \
+	testing/suites/guest-netlink.sh \
+	testing/netns/kernel-netlink-host.sh \
+	testing/suites/kernel-netlink-host.sh

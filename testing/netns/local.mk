@@ -13,6 +13,8 @@ dist_noinst_SCRIPTS += \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/certs.sh \
+	testing/interop/mkpki.sh \
 	testing/interop/kernel-events.sh \
 	testing/interop/checks.sh \
 	testing/interop/ipv6-ids.sh \
@@ -20,6 +22,8 @@ dist_noinst_SCRIPTS += \
 	testing/demo.sh \
 	testing/demo-userspace.sh \
 	testing/suites/badinput-flood.sh \
+	testing/suites/interop-certs-algs.sh \
+	testing/suites/interop-certs-policy.sh \
 	testing/suites/userspace-tunnel.sh \
 	testing/suites/userspace-hostile.sh \
 	testing/suites/interop-userspace.sh \

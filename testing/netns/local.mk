@@ -20,7 +20,6 @@ dist_noinst_SCRIPTS += \
 	testing/interop/ipv6-ids.sh \
 	testing/interop/child-options.sh \
 	testing/demo.sh \
-	testing/demo-userspace.sh \
 	testing/suites/badinput-flood.sh \
 	testing/suites/interop-certs-algs.sh \
 	testing/suites/interop-certs-policy.sh \

@@ -154,6 +154,7 @@ static void refuse_responder(engine_t *e, ike_sa_t *sa, const char *why)
 	                   chunk_empty);
 	send_request(e, sa, n);
 	message_destroy(n);
+	sa->fail_notify = N_AUTHENTICATION_FAILED;
 	ike_sa_delete(e, sa, why);
 }
 
@@ -166,6 +167,7 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		char why[96];
 		snprintf(why, sizeof(why), "peer refused IKE_AUTH: %s",
 		         err ? notify_type_name(err->type) ?: "error" : "no IDr/AUTH");
+		sa->fail_notify = err ? err->type : 0;
 		ike_sa_delete(e, sa, why);
 		return;
 	}
@@ -183,6 +185,7 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		return;
 	}
 	sa->peer_id_hash = peer_id_hash(idr->u.id.type, idr->u.id.data);
+	ike_sa_set_peer_id(sa, idr->u.id.type, idr->u.id.data);
 	/* Nonces for the CHILD SA's keys outlive the handshake state. */
 	chunk_t ni = sa->hs->ni, nr = sa->hs->nr;
 	sa->hs->ni = sa->hs->nr = chunk_empty;
@@ -220,6 +223,7 @@ static void auth_failed(engine_t *e, ike_sa_t *sa, message_t *m, const char *why
 	message_destroy(r);
 	bus_emit(&(bus_event_t){ .type = BUS_EV_ALERT, .sa_id = sa->entry.unique_id,
 	         .rule = SA_RULE(sa), .detail = why });
+	sa->fail_notify = N_AUTHENTICATION_FAILED;
 	ike_sa_delete(e, sa, why);
 }
 
@@ -254,6 +258,7 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		return;
 	}
 	sa->peer_id_hash = peer_id_hash(idi->u.id.type, idi->u.id.data);
+	ike_sa_set_peer_id(sa, idi->u.id.type, idi->u.id.data);
 	uint8_t id_type, method;
 	chunk_t id_data, our_auth;
 	if (!id_local(sa, &id_type, &id_data) ||

@@ -55,5 +55,6 @@ void ike_sa_free(ike_sa_t *sa)
 		sa->children = c->next;
 		child_sa_free(c);
 	}
+	free(sa->peer_id);
 	free(sa);
 }

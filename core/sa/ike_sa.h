@@ -111,6 +111,13 @@ struct ike_sa {
 	bool redundant;              /* lost a simultaneous rekey: delete it soon */
 	uint64_t peer_id_hash;       /* of the peer's authenticated identity
 	                                (INITIAL_CONTACT); 0 = not known */
+	char *peer_id;               /* its printable form (ikeadm), or NULL */
+	uint64_t created_ms;         /* CLOCK_MONOTONIC when made */
+	uint64_t established_ms;     /* when it came up (or was rekeyed into) */
+	/* Why a handshake failed, for the statistics: no answer at all, or
+	 * the error notify the peer sent or we answered with (0 = other). */
+	bool fail_no_response;
+	uint16_t fail_notify;
 	void *tasks;                 /* engine-defined queue of exchanges to start */
 	void *exch;                  /* engine-defined state of our request in flight */
 };

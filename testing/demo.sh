@@ -3,7 +3,7 @@
 # SA and a CHILD SA with the shipped demo configuration (cfg/demo/), then
 # show what each one installed (the null kernel backend's state).
 #
-#   sudo testing/demo.sh            build first if there is no build yet
+#   testing/demo.sh  (as root)      build first if there is no build yet
 #
 # Uses namespaces ikv-demo-a/ikv-demo-b with 10.123.0.1/10.123.0.2 on a veth
 # pair; everything is removed at exit.  Builds into ./build (autogen,

@@ -26,6 +26,8 @@ include testing/gnutls/local.mk
 endif
 include testing/daemon/local.mk
 include testing/netns/local.mk
+include testing/guest/local.mk
 include testing/bench/sig.mk
 include testing/fuzz/local.mk
 include testing/bench/codec.mk
+include testing/tools/local.mk

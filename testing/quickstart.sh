@@ -10,7 +10,7 @@
 #   quickstart.sh --foreground  instead of the demo, run the daemon on
 #                               cfg/ikev2.config in the foreground until ^C
 #
-# Namespaces and ports 500/4500 need root; run it with sudo (or as root).
+# Namespaces and ports 500/4500 need root: run it as root (no sudo needed).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

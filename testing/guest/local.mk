@@ -1,0 +1,12 @@
+# testing/guest: the qemu guest harness (a Debian kernel with ESP/PF_KEY
+# booting the host's root read-only) and the checks that run inside it;
+# shipped in the tarball, run by testing/suites/guest-*.sh.
+dist_noinst_SCRIPTS += \
+	testing/guest/run.sh \
+	testing/guest/kernel.sh \
+	testing/guest/init.sh \
+	testing/guest/stage2.sh \
+	testing/guest/lib.sh \
+	testing/guest/checks/xfrm-smoke.sh \
+	testing/suites/guest-xfrm-smoke.sh
+EXTRA_DIST += testing/guest/README.md

@@ -44,6 +44,7 @@
 #define CTL_IDLE_TIMEOUT_MS    300000
 #define CTL_MAX_CLIENTS        256
 #define HTTP_MAX_REQUEST       4096
+#define NGROUPS_MAX_CHECKED    1024
 
 struct ctl_conn {
 	ctl_server_t *srv;
@@ -533,8 +534,10 @@ static void on_conn(int fd, uint32_t events, void *arg)
 		conn_close(c);
 }
 
-/* Root, or the control group as primary or supplementary group. */
-static bool peer_allowed(gid_t group, uid_t uid, gid_t gid)
+/* Root, or the control group as the peer process's primary or
+ * supplementary group (SO_PEERGROUPS: the groups it had when it
+ * connected, as the kernel checked them against the socket's mode). */
+static bool peer_allowed(int fd, gid_t group, uid_t uid, gid_t gid)
 {
 	if (uid == 0)
 		return true;
@@ -542,13 +545,23 @@ static bool peer_allowed(gid_t group, uid_t uid, gid_t gid)
 		return false;
 	if (gid == group)
 		return true;
+	gid_t groups[NGROUPS_MAX_CHECKED];
+	socklen_t len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+		for (size_t i = 0; i < len / sizeof(gid_t); i++)
+			if (groups[i] == group)
+				return true;
+		return false;
+	}
+	if (errno != ENOPROTOOPT)
+		return false;   /* ERANGE: more groups than we look at */
+	/* Kernels before 4.13: the user's groups from the group database. */
 	struct passwd pw, *pwp = NULL;
 	char buf[4096];
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp)
 		return false;
-	gid_t groups[256];
-	int n = 256;
-	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+	int n = NGROUPS_MAX_CHECKED;
+	if (getgrouplist(pw.pw_name, gid, groups, &n) < 0)
 		return false;
 	for (int i = 0; i < n; i++)
 		if (groups[i] == group)
@@ -589,7 +602,7 @@ static void on_listen(int fd, uint32_t events, void *arg)
 			} else {
 				c->uid = cred.uid;
 				c->pid = cred.pid;
-				if (!peer_allowed(s->gid, cred.uid, cred.gid)) {
+				if (!peer_allowed(cfd, s->gid, cred.uid, cred.gid)) {
 					refuse = true;
 					why = "neither root nor in the control group";
 				}

@@ -10,7 +10,9 @@
 #include "config/config.h"
 #include "config/cfg_ctx.h"
 #include "config/cfg_rules.h"
+#include "config/cfg_validation.h"
 #include "config/debug_level.h"
+#include "config/file_perm.h"
 #include "config/preshared.h"
 #include "config/settings_check.h"
 
@@ -20,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <ikev2d/bus.h>
 
@@ -36,7 +40,8 @@ static const char *const top_keys[] = {
 	"daemon", "plugins", "rules", "ikesa_xform", "ikesa_lifetime_secs",
 	"dpd_interval", "esp_xform", "mode", "childsa_pfs",
 	"childsa_lifetime_secs", "childsa_softlife_secs", "childsa_lifetime_kb",
-	"childsa_softlife_kb", "replay_window", NULL
+	"childsa_softlife_kb", "replay_window", "validation",
+	"validation_policy_file", NULL
 };
 
 static const char *const daemon_keys[] = {
@@ -46,7 +51,8 @@ static const char *const daemon_keys[] = {
 	"ike_port", "natt_port", "retry_limit", "retry_timer_init_ms",
 	"retry_timer_max_secs", "half_open_max", "half_open_max_per_peer",
 	"half_open_timeout_secs", "cookie_threshold", "nat_keepalive_secs",
-	"ke_reuse_secs", "ke_reuse_max_uses", NULL
+	"ke_reuse_secs", "ke_reuse_max_uses", "user", "seccomp", "keystore",
+	NULL
 };
 
 /* ---------------------------------------------------------------- free */
@@ -74,9 +80,12 @@ static void config_free(config_t *cfg)
 	free(d->debug_level);
 	free(d->debug_logfile);
 	free(d->preshared_file);
+	free(d->keystore);
 	free(d->pkcs11_uri);
 	wipe_str(d->pkcs11_pin);
 	free(d->pid_file);
+	free(d->user);
+	free(d->run_user);
 	free_strv(cfg->plugins, cfg->n_plugins);
 	free_strv(cfg->critical, cfg->n_critical);
 	free(cfg->plugin_path);
@@ -243,6 +252,8 @@ static void daemon_defaults(daemon_cfg_t *d)
 	d->nat_keepalive_secs = 20;
 	d->ke_reuse_secs = 0;
 	d->ke_reuse_max_uses = 10000;
+	d->user = xstrdup("ikeuser");
+	d->seccomp = true;
 }
 
 static void set_str(char **field, const char *v)
@@ -264,6 +275,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 
 	daemon_defaults(d);
 	d->preshared_file = resolve(dir, "ikev2.preshared");
+	d->keystore = resolve(dir, "keystore");
 	if (!g)
 		return false;
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
@@ -276,6 +288,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 	if (cfg_get_str(ctx, g, "debug_level", false, &s) > 0) {
 		uint32_t vm, rm;
 		char err[160];
+		d->debug_level_explicit = true;
 		if (debug_level_parse(s, &vm, &rm, err, sizeof(err)))
 			set_str(&d->debug_level, s);
 		else
@@ -300,6 +313,10 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 		free(d->preshared_file);
 		d->preshared_file = resolve(dir, s);
 		explicit_psk = true;
+	}
+	if (cfg_get_str(ctx, g, "keystore", false, &s) > 0) {
+		free(d->keystore);
+		d->keystore = resolve(dir, s);
 	}
 	tok = config_setting_get_member(g, "pkcs11_token");
 	if (tok && config_setting_type(tok) != CONFIG_TYPE_GROUP) {
@@ -348,7 +365,72 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 	             &d->ke_reuse_secs);
 	get_int_into(ctx, g, "ke_reuse_max_uses", 1, 10000000,
 	             &d->ke_reuse_max_uses);
+	if (cfg_get_str(ctx, g, "user", false, &s) > 0) {
+		set_str(&d->user, s);
+		d->user_explicit = true;
+	}
+	cfg_get_bool(ctx, g, "seccomp", &d->seccomp);
 	return explicit_psk;
+}
+
+/* daemon.user -> run_uid, run_gid, run_user (see config.h). */
+static void resolve_user(cfg_ctx_t *ctx, const config_setting_t *root,
+                         daemon_cfg_t *d)
+{
+	const config_setting_t *g = config_setting_get_member(root, "daemon");
+	const config_setting_t *at = g && config_setting_type(g) == CONFIG_TYPE_GROUP ?
+	                             config_setting_get_member(g, "user") : NULL;
+	char name[64];
+
+	if (geteuid() != 0) {
+		/* Not root: no switch possible; the files are ours. */
+		struct passwd *pw = getpwuid(geteuid());
+		d->run_uid = geteuid();
+		d->run_gid = getegid();
+		if (pw)
+			snprintf(name, sizeof(name), "%s", pw->pw_name);
+		else
+			snprintf(name, sizeof(name), "%u", (unsigned)geteuid());
+		d->run_user = xstrdup(name);
+		return;
+	}
+	struct passwd *pw = getpwnam(d->user);
+	if (pw) {
+		d->run_uid = pw->pw_uid;
+		d->run_gid = pw->pw_gid;
+		d->run_user = xstrdup(d->user);
+		return;
+	}
+	d->run_uid = 0;
+	d->run_gid = 0;
+	d->run_user = xstrdup("root");
+	if (d->user_explicit)
+		cfg_error(ctx, at, "daemon.user: there is no user '%s' on this system; "
+		          "create it (adduser --system --group --no-create-home %s, "
+		          "or systemd-sysusers with the shipped sysusers.d file) or set "
+		          "daemon.user = \"root\"", d->user, d->user);
+	else
+		cfg_warn(ctx, NULL, "there is no user '%s' (daemon.user's default): "
+		         "in.ikev2d will run as root, with only the capabilities its "
+		         "kernel backend needs; create it (adduser --system --group "
+		         "--no-create-home %s) or set daemon.user", d->user, d->user);
+}
+
+/* The configuration file, the log directory and the keystore belong to
+ * the daemon's user or root (the preshared file is checked as it is read). */
+static void check_files(cfg_ctx_t *ctx, config_t *cfg, const char *dir)
+{
+	const daemon_cfg_t *d = &cfg->daemon;
+	perm_owner_t owner = { d->run_uid, d->run_user };
+
+	file_perm_check_path(ctx, cfg->path, PERM_FILE, "the configuration file", &owner);
+	if (d->debug_logfile) {
+		char *logdir = dir_of(d->debug_logfile);
+		file_perm_check_path(ctx, logdir, PERM_DIR, "the log directory", &owner);
+		free(logdir);
+	}
+	if (d->keystore)
+		file_perm_check_keystore(ctx, d->keystore, &owner);
 }
 
 /* ------------------------------------------------------------- plugins */
@@ -605,6 +687,8 @@ config_t *config_load_with(const char *path, const char *preshared,
 		cfg->daemon.preshared_file = xstrdup(preshared);
 		explicit_psk = true;
 	}
+	resolve_user(&ctx, root, &cfg->daemon);
+	check_files(&ctx, cfg, dir);
 	if (cfg->daemon.pkcs11_pin) {
 		struct stat st;
 		if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
@@ -614,6 +698,7 @@ config_t *config_load_with(const char *path, const char *preshared,
 			         (unsigned)(st.st_mode & 07777), path);
 	}
 	parse_plugins(&ctx, root, cfg, dir);
+	cfg_validation_parse(&ctx, root, dir, &cfg->validation);
 	cfg_defaults_init(&globals);
 	cfg_defaults_parse(&ctx, root, &globals, true);
 	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);

@@ -14,10 +14,12 @@
 #define IKEV2D_CONFIG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stdint.h>
 #include <netinet/in.h>
 
 #include <ikev2d/chunk.h>
+#include <ikev2d/cred.h>
 #include <ikev2d/ikev2.h>
 #include <ikev2d/transform.h>
 
@@ -117,6 +119,7 @@ typedef struct {
 typedef struct {
 	/* daemon = { ... } */
 	char *debug_level;
+	bool debug_level_explicit;     /* given in the file (-d then keeps it) */
 	char *debug_logfile;
 	bool ignore_errors;
 	int min_threads, max_threads;
@@ -124,6 +127,9 @@ typedef struct {
 	bool fragmentation_enable;
 	int fragmentation_mtu;         /* 576..9216, default 1350 */
 	char *preshared_file;
+	char *keystore;                /* directory (<ikev2d/keystore.h>);
+	                                  default "keystore" next to the
+	                                  config file */
 	char *pkcs11_uri;
 	char *pkcs11_pin;              /* secret */
 	char *pid_file;
@@ -147,6 +153,18 @@ typedef struct {
 	 * IKE SA) and ke_reuse_max_uses IKE SAs. */
 	int ke_reuse_secs;             /* 0..KE_REUSE_SECS_MAX, default 0 */
 	int ke_reuse_max_uses;         /* 1..10000000, default 10000 */
+	/* The user in.ikev2d runs as once its privileged resources are open
+	 * (daemon.user, default "ikeuser"), resolved when the file is loaded:
+	 * run_uid/run_gid are that user's when started as root and it exists,
+	 * 0 when it is "root" or (not given explicitly) does not exist, and
+	 * the invoking user's when not started as root.  The daemon's files
+	 * must belong to run_uid or root (file_perm.h). */
+	char *user;
+	bool user_explicit;
+	uid_t run_uid;
+	gid_t run_gid;
+	char *run_user;                /* name for messages and chown hints */
+	bool seccomp;                  /* daemon.seccomp, default true */
 } daemon_cfg_t;
 
 /* RFC 7296 §2.12 allows reuse "for a short time": at most 5 minutes. */
@@ -161,6 +179,9 @@ struct config {
 	char **critical; int n_critical;     /* plugins.critical */
 	char *plugin_path;                   /* plugins.path, or NULL */
 	rule_t *rules; int n_rules;
+	/* validation = { ... } or validation_policy_file (cfg_validation.c):
+	 * what a peer's certificate chain must satisfy. */
+	cert_policy_t validation;
 	/* The parsed libconfig tree, kept for settings_get_*() (opaque here
 	 * so that users of this header need not include libconfig.h, whose
 	 * own config_t clashes with ours). */

@@ -5,9 +5,11 @@ noinst_HEADERS += \
 	core/config/cfg_ctx.h \
 	core/config/cfg_ident.h \
 	core/config/cfg_rules.h \
+	core/config/cfg_validation.h \
 	core/config/cfg_xform.h \
 	core/config/debug_level.h \
 	core/config/dn.h \
+	core/config/file_perm.h \
 	core/config/lc.h \
 	core/config/preshared.h \
 	core/config/settings_check.h \
@@ -18,10 +20,12 @@ libikev2d_la_SOURCES += \
 	core/config/cfg_ident.c \
 	core/config/cfg_rules.c \
 	core/config/cfg_on_demand.c \
+	core/config/cfg_validation.c \
 	core/config/cfg_xform.c \
 	core/config/config.c \
 	core/config/debug_level.c \
 	core/config/dn.c \
+	core/config/file_perm.c \
 	core/config/preshared.c \
 	core/config/settings.c \
 	core/config/suggest.c

@@ -4,6 +4,7 @@
  * its bytes and every parsed string are wiped, and no message repeats a key.
  */
 #include "config/preshared.h"
+#include "config/file_perm.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -227,23 +228,13 @@ bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
 		ctx->file = saved_file;
 		return false;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		cfg_error(ctx, NULL, "the preshared file is not a regular file");
+	if (fstat(fd, &st) < 0) {
+		cfg_error(ctx, NULL, "cannot stat the preshared file: %s", strerror(errno));
 		goto fail_fd;
 	}
-	if (st.st_uid != geteuid()) {
-		cfg_error(ctx, NULL, "the preshared file is owned by uid %u, not "
-		          "by the daemon's user (uid %u); fix: chown %u %s",
-		          (unsigned)st.st_uid, (unsigned)geteuid(),
-		          (unsigned)geteuid(), path);
+	perm_owner_t owner = { cfg->daemon.run_uid, cfg->daemon.run_user };
+	if (!file_perm_check(ctx, path, &st, PERM_SECRET, "the preshared file", &owner))
 		goto fail_fd;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		cfg_error(ctx, NULL, "the preshared file is accessible by group or "
-		          "others (mode %04o); fix: chmod 600 %s",
-		          (unsigned)(st.st_mode & 07777), path);
-		goto fail_fd;
-	}
 	if (st.st_size > PRESHARED_MAX_SIZE) {
 		cfg_error(ctx, NULL, "the preshared file is larger than %d bytes",
 		          PRESHARED_MAX_SIZE);

@@ -4,6 +4,7 @@
  * signature scheme from the peer's SIGNATURE_HASH_ALGORITHMS.
  */
 #include <ikev2d/cred.h>
+#include <ikev2d/keystore.h>
 #include <ikev2d/bus.h>
 
 static bool is_signature_method(auth_method_t m)
@@ -24,20 +25,23 @@ static bool has_algid(sig_scheme_t scheme)
 	return true;
 }
 
-bool cred_auth_sign(private_key_t *key, auth_method_t method,
-                    sig_scheme_t scheme, chunk_t octets, chunk_t *auth_data)
+/* The signing step of cred_auth_sign / signer_auth_sign. */
+typedef bool (*sign_fn_t)(void *key, sig_scheme_t scheme, chunk_t data,
+                          chunk_t *sig);
+
+static bool auth_sign(key_type_t type, sign_fn_t sign, void *key,
+                      auth_method_t method, sig_scheme_t scheme,
+                      chunk_t octets, chunk_t *auth_data)
 {
-	key_type_t type;
 	chunk_t sig;
 	bool ok;
 
 	*auth_data = chunk_empty;
-	if (!key || !is_signature_method(method)) {
+	if (!is_signature_method(method)) {
 		log_error(DBG_IKESA, "AUTH method %d is not a signature method",
 		          method);
 		return false;
 	}
-	type = key->get_type(key);
 	if (method != AUTH_DIGITAL_SIG)
 		scheme = sig_scheme_for_auth_method(method, type);
 	else if (scheme == SIG_UNKNOWN)
@@ -50,7 +54,7 @@ bool cred_auth_sign(private_key_t *key, auth_method_t method,
 		          scheme ? sig_scheme_name(scheme) : "");
 		return false;
 	}
-	if (!key->sign(key, scheme, octets, &sig))
+	if (!sign(key, scheme, octets, &sig))
 		return false;
 	if (method != AUTH_DIGITAL_SIG) {
 		*auth_data = sig;
@@ -59,6 +63,45 @@ bool cred_auth_sign(private_key_t *key, auth_method_t method,
 	ok = sig_auth_data_build(scheme, sig, auth_data);
 	chunk_free(&sig);
 	return ok;
+}
+
+static bool privkey_sign(void *key, sig_scheme_t scheme, chunk_t data,
+                         chunk_t *sig)
+{
+	private_key_t *k = key;
+	return k->sign(k, scheme, data, sig);
+}
+
+static bool signer_sign(void *key, sig_scheme_t scheme, chunk_t data,
+                        chunk_t *sig)
+{
+	key_signer_t *s = key;
+	return s->sign(s, scheme, data, sig);
+}
+
+bool cred_auth_sign(private_key_t *key, auth_method_t method,
+                    sig_scheme_t scheme, chunk_t octets, chunk_t *auth_data)
+{
+	*auth_data = chunk_empty;
+	if (!key)
+		return false;
+	return auth_sign(key->get_type(key), privkey_sign, key, method, scheme,
+	                 octets, auth_data);
+}
+
+bool signer_auth_sign(key_signer_t *signer, auth_method_t method,
+                      sig_scheme_t scheme, chunk_t octets, chunk_t *auth_data)
+{
+	*auth_data = chunk_empty;
+	if (!signer)
+		return false;
+	if (!signer->is_ready(signer)) {
+		log_error(DBG_IKESA, "the private key cannot sign now (token "
+		          "locked?)");
+		return false;
+	}
+	return auth_sign(signer->get_type(signer), signer_sign, signer, method,
+	                 scheme, octets, auth_data);
 }
 
 bool cred_auth_verify(public_key_t *key, auth_method_t method,

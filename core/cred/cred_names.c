@@ -164,6 +164,9 @@ void cert_policy_default(cert_policy_t *policy)
 		.ignore_unknown_eku = false,
 		.max_path_length = -1,
 		.crl_check = CRL_CHECK_IF_KNOWN,
+		.ignore_trust_anchor = false,
+		.trust_intermediate_cas = false,
+		.validity_adjusttime = 0,
 		.now = 0,
 	};
 }

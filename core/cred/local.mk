@@ -5,5 +5,6 @@ libikev2d_la_SOURCES += \
 	core/cred/cred_names.c \
 	core/cred/cred_registry.c \
 	core/cred/der.c \
+	core/cred/keystore.c \
 	core/cred/sig_algid.c
 noinst_HEADERS += core/cred/der.h

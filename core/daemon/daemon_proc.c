@@ -1,5 +1,5 @@
 /*
- * daemon_proc.c - pid file, detaching and privileges.
+ * daemon_proc.c - pid file and detaching (privileges: daemon_priv.c).
  */
 #define _GNU_SOURCE  /* pipe2 */
 #include "daemon/daemon_proc.h"
@@ -13,9 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -186,75 +184,4 @@ void daemon_detach_done(bool ok)
 	(void)n;
 	close(status_fd);
 	status_fd = -1;
-}
-
-/* ------------------------------------------------------------ privileges */
-
-void daemon_no_dump(void)
-{
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		log_error(DBG_OP, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
-}
-
-static const cap_value_t keep[] = {
-	CAP_NET_ADMIN,        /* XFRM/PF_KEY SAs and policies, interfaces */
-	CAP_NET_BIND_SERVICE, /* UDP 500 and 4500 */
-	CAP_NET_RAW,          /* raw sockets for NAT-T keepalives, pktinfo */
-	CAP_IPC_LOCK,         /* mlock of key material */
-};
-#define N_KEEP (sizeof(keep) / sizeof(keep[0]))
-
-static bool kept(cap_value_t c)
-{
-	for (size_t i = 0; i < N_KEEP; i++)
-		if (keep[i] == c)
-			return true;
-	return false;
-}
-
-bool daemon_drop_capabilities(void)
-{
-	cap_t caps = cap_get_proc();
-	cap_flag_value_t can_setpcap = CAP_CLEAR;
-
-	if (!caps) {
-		log_error(DBG_OP, "cap_get_proc: %s", strerror(errno));
-		return false;
-	}
-	cap_get_flag(caps, CAP_SETPCAP, CAP_EFFECTIVE, &can_setpcap);
-	/* The bounding set first: that needs CAP_SETPCAP, which goes next. */
-	if (can_setpcap == CAP_SET) {
-		for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
-			if (!kept(c) && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0) {
-				log_error(DBG_OP, "cannot drop capability %d from the bounding set: %s",
-				          (int)c, strerror(errno));
-				cap_free(caps);
-				return false;
-			}
-		}
-	}
-	/* Keep what we have of the four; drop everything else everywhere. */
-	cap_t want = cap_init();
-	if (!want) {
-		log_error(DBG_OP, "cap_init: %s", strerror(errno));
-		cap_free(caps);
-		return false;
-	}
-	for (size_t i = 0; i < N_KEEP; i++) {
-		cap_flag_value_t have = CAP_CLEAR;
-		cap_get_flag(caps, keep[i], CAP_PERMITTED, &have);
-		if (have == CAP_SET) {
-			cap_set_flag(want, CAP_PERMITTED, 1, &keep[i], CAP_SET);
-			cap_set_flag(want, CAP_EFFECTIVE, 1, &keep[i], CAP_SET);
-		}
-	}
-	bool ok = cap_set_proc(want) == 0;
-	if (!ok)
-		log_error(DBG_OP, "cannot drop capabilities: %s", strerror(errno));
-	else
-		log_verbose(DBG_OP, "capabilities reduced to net_admin, net_bind_service, "
-		            "net_raw, ipc_lock");
-	cap_free(want);
-	cap_free(caps);
-	return ok;
 }

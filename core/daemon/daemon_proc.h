@@ -1,6 +1,6 @@
 /*
- * daemon_proc.h - process set-up for in.ikev2d: pid file, detaching,
- * privileges.
+ * daemon_proc.h - process set-up for in.ikev2d: pid file, detaching
+ * (privileges are daemon_priv.h).
  */
 #ifndef IKEV2D_DAEMON_PROC_H
 #define IKEV2D_DAEMON_PROC_H
@@ -23,12 +23,5 @@ void pidfile_release(void);
  * so a start-up failure after detaching still gives a non-zero exit. */
 bool daemon_detach(void);
 void daemon_detach_done(bool ok);
-
-/* Non-dumpable (no core files, no ptrace by other users). */
-void daemon_no_dump(void);
-/* Keep only CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_RAW and
- * CAP_IPC_LOCK in every set and the bounding set.  Not root: nothing to
- * drop.  False (logged) if dropping failed. */
-bool daemon_drop_capabilities(void);
 
 #endif

@@ -3,26 +3,35 @@
  *
  *   in.ikev2d [-d] [-c] [-f file] [-p pidfile]
  *
- * Start-up order: parse options, make the process non-dumpable, load and
- * check the configuration, (detach), take the pid file, start the runtime,
- * load the plugins, check the core's needs, drop capabilities, start the
- * engine, then run the event loop until SIGTERM/SIGINT.  Signals arrive
- * through a signalfd watched by the loop, so reload and shutdown run in the
- * loop thread and not in a signal handler.
+ * Start-up order: parse options, no core dumps, load and check the
+ * configuration, (detach), take the pid file, keep only the capabilities
+ * the start can need, set up the event loop (no thread yet), load the
+ * plugins, check the core's needs, bind 500/4500, switch to daemon.user
+ * keeping only the kernel backend's capabilities, seccomp, start the
+ * threads and the engine, then run the event loop until SIGTERM/SIGINT.
+ * Privileges change while the process has one thread: capabilities are
+ * per thread, and every thread started later inherits the reduced set.
+ * Signals arrive through a signalfd watched by the loop, so reload and
+ * shutdown run in the loop thread and not in a signal handler.
  */
 #include "daemon/daemon_log.h"
 #include "daemon/daemon_proc.h"
+#include "daemon/daemon_priv.h"
 #include "config/config.h"
 #include "config/debug_level.h"
 #include "exchange/engine.h"
 #include "exchange/engine_ctl.h"
 #include "lib/plugin_loader.h"
+#include "net/net.h"
 
 #include <ikev2d/bus.h>
 #include <ikev2d/chunk.h>
+#include <ikev2d/kernel_ipsec.h>
+#include <ikev2d/keystore.h>
 #include <ikev2d/runtime.h>
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,6 +41,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "config.h"   /* autoconf: PACKAGE_VERSION */
@@ -71,13 +81,17 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: in.ikev2d [-d] [-c] [-f file] [-p pidfile]\n"
-	        "  -d          stay in the foreground and log to stderr\n"
+	        "  -d          debug: stay in the foreground and log everything to stderr\n"
 	        "  -c          check the configuration (and load its plugins), then exit\n"
 	        "  -f file     configuration file (default %s/ikev2.config)\n"
 	        "  -p pidfile  pid file (default: daemon.pid_file, else %s/in.ikev2d.pid)\n"
 	        "  -V          print the version\n",
 	        IKEV2D_CONFDIR, IKEV2D_RUNSTATEDIR);
 }
+
+/* -d: "large amounts of debugging output" (in.ikev2d(8)): debug level
+ * "all" unless the file sets daemon.debug_level itself. */
+static bool debug_mode;
 
 /* 0 = go on, else the exit status + 1 (so 1 means exit 0). */
 static int parse_options(int argc, char **argv, options_t *o)
@@ -87,7 +101,7 @@ static int parse_options(int argc, char **argv, options_t *o)
 	opterr = 0;
 	while ((c = getopt(argc, argv, ":dcf:p:hV")) != -1) {
 		switch (c) {
-		case 'd': o->foreground = true; break;
+		case 'd': o->foreground = true; debug_mode = true; break;
 		case 'c': o->check_only = true; break;
 		case 'f': o->file = optarg; break;
 		case 'p': o->pidfile = optarg; break;
@@ -120,6 +134,8 @@ static int parse_options(int argc, char **argv, options_t *o)
 static bool apply_debug_level(const config_t *cfg)
 {
 	const char *spec = cfg->daemon.debug_level ? cfg->daemon.debug_level : "op";
+	if (debug_mode && !cfg->daemon.debug_level_explicit)
+		spec = "all";
 	uint32_t verbose = 0, raw = 0;
 	char err[256];
 
@@ -142,6 +158,18 @@ static bool load_plugins(const config_t *cfg)
 }
 
 /* -c: everything the daemon would check at start, then a verdict. */
+/* The keystore the configuration names, NULL (logged) if it is refused. */
+static keystore_t *load_keystore(const config_t *cfg)
+{
+	int n_errors = 0;
+	keystore_t *ks = keystore_load(cfg->daemon.keystore, cfg->daemon.run_uid,
+	                               &n_errors);
+	if (!ks)
+		log_error(DBG_CERT, "keystore %s refused (%d problem%s)",
+		          cfg->daemon.keystore, n_errors, n_errors == 1 ? "" : "s");
+	return ks;
+}
+
 static int check_config(const char *path)
 {
 	int n_errors = 0;
@@ -151,6 +179,10 @@ static int check_config(const char *path)
 		if (!load_plugins(cfg))
 			n_errors++;
 		n_errors += config_check_plugin_settings(cfg);
+		keystore_t *ks = load_keystore(cfg);
+		if (!ks)
+			n_errors++;
+		keystore_unref(ks);
 		plugin_loader_unload();
 	}
 	/* Plugins and the loader log their problems as errors too. */
@@ -192,6 +224,7 @@ static bool apply_config(const char *path, const char *preshared, char *err,
 		err = dummy;
 		errlen = sizeof(dummy);
 	}
+	sd_notify(0, "RELOADING=1");
 	config_t *cfg = config_load_with(path, preshared, &n_errors);
 	if (!cfg) {
 		log_error(DBG_OP, "reload of %s failed (%d error%s): keeping the running "
@@ -199,6 +232,7 @@ static bool apply_config(const char *path, const char *preshared, char *err,
 		snprintf(err, errlen, "%s: %d error%s (see the daemon's log): the "
 		         "running configuration stays", path, n_errors ? n_errors : 1,
 		         n_errors == 1 ? "" : "s");
+		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
 		return false;
 	}
 	config_t *old = config_current();
@@ -207,6 +241,7 @@ static bool apply_config(const char *path, const char *preshared, char *err,
 		          path);
 		snprintf(err, errlen, "%s: bad daemon.debug_level: the running "
 		         "configuration stays", path);
+		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
 		config_unref(cfg);
 		config_unref(old);
 		return false;
@@ -219,12 +254,23 @@ static bool apply_config(const char *path, const char *preshared, char *err,
 			log_op(DBG_PLUGIN, "plugins.load changed: restart in.ikev2d to apply it");
 		config_unref(old);
 	}
+	/* Keys, certificates and CRLs are reread too; a broken keystore keeps
+	 * the old set (and the new configuration). */
+	keystore_t *ks = load_keystore(cfg);
+	if (ks) {
+		keystore_set_current(ks);
+		keystore_unref(ks);
+	} else {
+		log_error(DBG_CERT, "keeping the running keystore");
+	}
 	if (!opts->foreground)
 		ctl_set_logfile(cfg->daemon.debug_logfile);
 	config_set_current(cfg);
 	engine_reload(cfg);
 	log_op(DBG_OP, "configuration reloaded from %s (%d rule%s)", path,
 	       cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
+	sd_notifyf(0, "READY=1\nSTATUS=running, %d rule%s", cfg->n_rules,
+	           cfg->n_rules == 1 ? "" : "s");
 	config_unref(cfg);
 	return true;
 }
@@ -322,6 +368,7 @@ static void on_signal(int fd, uint32_t events, void *arg)
 				break;
 			}
 			log_op(DBG_OP, "%s: shutting down", strsignal((int)si.ssi_signo));
+			sd_notify(0, "STOPPING=1");
 			/* The Deletes' answers arrive through this loop, so the
 			 * engine winds down on a worker while the loop runs. */
 			job_queue(shutdown_job, NULL);
@@ -368,11 +415,16 @@ static int run(const options_t *o, config_t *cfg)
 	if (pidfile && !pidfile_acquire(pidfile))
 		return EXIT_FAILURE;
 
+	/* Started by systemd (Type=notify): not detached, and stderr (the
+	 * journal) instead of syslog, which would log every line twice. */
+	bool systemd = getenv("NOTIFY_SOCKET") != NULL;
 	if (!o->foreground) {
-		if (!daemon_detach())
-			goto out;
-		daemon_log_stderr(false, false);
-		daemon_log_syslog(true);
+		if (!systemd) {
+			if (!daemon_detach())
+				goto out;
+			daemon_log_stderr(false, false);
+			daemon_log_syslog(true);
+		}
 		if (cfg->daemon.debug_logfile)
 			ctl_set_logfile(cfg->daemon.debug_logfile);
 	}
@@ -382,7 +434,10 @@ static int run(const options_t *o, config_t *cfg)
 	sigfd = setup_signals();
 	if (sigfd < 0)
 		goto out;
-	if (!runtime_init(cfg->daemon.min_threads, cfg->daemon.max_threads))
+	/* Before any plugin code runs. */
+	if (!daemon_limit_capabilities())
+		goto out;
+	if (!runtime_init_loop())
 		goto out;
 	runtime_up = true;
 	if (!loop_watch_fd(sigfd, EPOLLIN, on_signal, NULL))
@@ -401,9 +456,39 @@ static int run(const options_t *o, config_t *cfg)
 		log_error(DBG_OP, "errors in plugin settings: not starting");
 		goto out;
 	}
-	/* Sockets on 500/4500 are opened by the engine after this; binding
-	 * low ports needs only CAP_NET_BIND_SERVICE, which we keep. */
-	if (!daemon_drop_capabilities())
+	{
+		keystore_t *ks = load_keystore(cfg);
+		if (!ks) {
+			log_error(DBG_OP, "the keystore was refused: not starting");
+			goto out;
+		}
+		keystore_set_current(ks);
+		keystore_unref(ks);
+	}
+	/* What needs privilege is open now (the backend's kernel sockets);
+	 * the IKE ports are the last. */
+	if (!net_bind(cfg->daemon.ike_port, cfg->daemon.natt_port)) {
+		log_error(DBG_OP, "engine: cannot open the IKE sockets");
+		goto out;
+	}
+	uint64_t keep;
+	if (!kernel_ipsec_capabilities(&keep)) {
+		keep = KERNEL_CAP(CAP_NET_ADMIN);
+		log_op(DBG_OP, "kernel backend '%s' does not declare its capabilities: "
+		       "keeping net_admin", kernel_ipsec_name() ? kernel_ipsec_name() : "?");
+	}
+	if (!daemon_drop_privileges(cfg->daemon.run_uid, cfg->daemon.run_gid,
+	                            cfg->daemon.run_user, keep))
+		goto out;
+	if (cfg->daemon.seccomp) {
+		if (!daemon_seccomp())
+			goto out;
+	} else {
+		log_op(DBG_OP, "daemon.seccomp = false: no system call filter");
+	}
+	if (!runtime_start_threads(cfg->daemon.min_threads, cfg->daemon.max_threads))
+		goto out;
+	if (!net_start())
 		goto out;
 	if (!engine_start(cfg)) {
 		log_error(DBG_OP, "the IKE engine did not start");
@@ -415,6 +500,8 @@ static int run(const options_t *o, config_t *cfg)
 	       PACKAGE_VERSION, (long)getpid(), cfg->n_rules, cfg->n_rules == 1 ? "" : "s",
 	       config_path);
 	daemon_detach_done(true);
+	sd_notifyf(0, "READY=1\nMAINPID=%lu\nSTATUS=running, %d rule%s",
+	           (unsigned long)getpid(), cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
 	runtime_run();
 	status = EXIT_SUCCESS;
 
@@ -424,6 +511,8 @@ out:
 		engine_shutdown(SHUTDOWN_WAIT_MS);
 	if (sigfd >= 0 && runtime_up)
 		loop_unwatch_fd(sigfd);
+	/* Its objects belong to plugins: release them before unloading. */
+	keystore_set_current(NULL);
 	plugin_loader_unload();
 	if (runtime_up)
 		runtime_deinit();

@@ -19,6 +19,10 @@ static pthread_rwlock_t backend_lock = PTHREAD_RWLOCK_INITIALIZER;
 static kernel_ipsec_t *backend;
 static char backend_name[32];
 
+/* What the backend said it needs (kernel_ipsec_declare_capabilities). */
+static uint64_t backend_caps;
+static bool backend_caps_declared;
+
 static pthread_rwlock_t listener_lock = PTHREAD_RWLOCK_INITIALIZER;
 static kernel_event_cb_t listener_cb;
 static void *listener_ctx;
@@ -50,8 +54,32 @@ void kernel_ipsec_unregister(kernel_ipsec_t *impl)
 	if (backend == impl) {
 		backend = NULL;
 		backend_name[0] = '\0';
+		backend_caps = 0;
+		backend_caps_declared = false;
 	}
 	pthread_rwlock_unlock(&backend_lock);
+}
+
+void kernel_ipsec_declare_capabilities(uint64_t caps)
+{
+	pthread_rwlock_wrlock(&backend_lock);
+	if (backend) {
+		backend_caps = caps;
+		backend_caps_declared = true;
+	}
+	pthread_rwlock_unlock(&backend_lock);
+	if (!backend)
+		log_error(DBG_KERNEL, "kernel-ipsec: capabilities declared before the "
+		          "backend registered: ignored");
+}
+
+bool kernel_ipsec_capabilities(uint64_t *caps)
+{
+	pthread_rwlock_rdlock(&backend_lock);
+	bool declared = backend && backend_caps_declared;
+	*caps = declared ? backend_caps : 0;
+	pthread_rwlock_unlock(&backend_lock);
+	return declared;
 }
 
 const char *kernel_ipsec_name(void)

@@ -41,6 +41,11 @@
  * when the host has it; failing that is logged, not fatal.  Returns false
  * (logged) if either port cannot be bound on IPv4 nor IPv6. */
 bool net_open(uint16_t ike_port, uint16_t natt_port);
+/* net_open in two steps: bind the sockets (needs CAP_NET_BIND_SERVICE for
+ * ports below 1024; no thread is started), then, once the runtime's
+ * workers run, start the receive threads on the bound sockets. */
+bool net_bind(uint16_t ike_port, uint16_t natt_port);
+bool net_start(void);
 /* Stop and join the receive threads, then close the sockets
  * (idempotent).  No receiver call runs once it returns. */
 void net_close(void);

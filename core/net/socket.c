@@ -376,6 +376,11 @@ static bool open_port(uint16_t port, bool natt, int v4_slot, int v6_slot,
 
 bool net_open(uint16_t ike_port, uint16_t natt_port)
 {
+	return net_bind(ike_port, natt_port) && net_start();
+}
+
+bool net_bind(uint16_t ike_port, uint16_t natt_port)
+{
 	bool ok;
 
 	if (ike_port && ike_port == natt_port) {
@@ -391,6 +396,20 @@ bool net_open(uint16_t ike_port, uint16_t natt_port)
 	ok = open_port(ike_port, false, SOCK_V4_IKE, SOCK_V6_IKE, &bound_ike_port) &&
 	     open_port(natt_port, true, SOCK_V4_NATT, SOCK_V6_NATT, &bound_natt_port);
 	pthread_rwlock_unlock(&sock_lock);
+	if (!ok) {
+		pthread_rwlock_wrlock(&sock_lock);
+		close_all_locked();
+		pthread_rwlock_unlock(&sock_lock);
+	}
+	return ok;
+}
+
+bool net_start(void)
+{
+	bool ok = bound_ike_port != 0;
+
+	if (!ok)
+		log_error(DBG_NET, "net: net_start before net_bind");
 	/* One receive thread per worker the runtime started. */
 	if (ok && !start_rx_threads(runtime_threads()))
 		ok = false;

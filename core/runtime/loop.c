@@ -44,6 +44,17 @@ static int in_callback = -1;  /* fd whose callback runs now, or -1 */
 
 bool runtime_init(int min_threads, int max_threads)
 {
+	if (!runtime_init_loop())
+		return false;
+	if (!runtime_start_threads(min_threads, max_threads)) {
+		runtime_deinit();
+		return false;
+	}
+	return true;
+}
+
+bool runtime_init_loop(void)
+{
 	if (initialised) {
 		log_error(DBG_OP, "runtime_init called twice");
 		return false;
@@ -65,12 +76,6 @@ bool runtime_init(int min_threads, int max_threads)
 		log_error(DBG_OP, "epoll_ctl: %s", strerror(errno));
 		goto fail_fds;
 	}
-	if (!workers_init(min_threads, max_threads))
-		goto fail_fds;
-	if (!sched_init()) {
-		workers_deinit();
-		goto fail_fds;
-	}
 	initialised = true;
 	return true;
 
@@ -79,6 +84,21 @@ fail_fds:
 	close(epfd);
 	stopfd = epfd = -1;
 	return false;
+}
+
+bool runtime_start_threads(int min_threads, int max_threads)
+{
+	if (!initialised) {
+		log_error(DBG_OP, "runtime_start_threads before runtime_init_loop");
+		return false;
+	}
+	if (!workers_init(min_threads, max_threads))
+		return false;
+	if (!sched_init()) {
+		workers_deinit();
+		return false;
+	}
+	return true;
 }
 
 void runtime_stop(void)

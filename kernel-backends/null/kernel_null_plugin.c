@@ -146,6 +146,8 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		p->kn = NULL;
 		return false;
 	}
+	/* It only records: no privilege at all. */
+	kernel_ipsec_declare_capabilities(0);
 	kernel_null_set_instance(p->kn);
 	control = settings_get_str("plugins." PLUGIN_NAME ".control", NULL);
 	if (control && *control && !open_control(p, control))

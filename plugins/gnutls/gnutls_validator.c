@@ -26,6 +26,8 @@ typedef struct {
 	size_t n_anchors;
 	crl_t **crls;
 	size_t n_crls;
+	certificate_t **locals;         /* add_intermediate() */
+	size_t n_locals;
 } gt_validator_t;
 
 /* A private copy of a certificate (the caller keeps and destroys theirs). */
@@ -89,6 +91,21 @@ static bool add_crl(cert_validator_t *public, crl_t *crl)
 	return true;
 }
 
+static bool add_intermediate(cert_validator_t *public, certificate_t *ca)
+{
+	gt_validator_t *this = (gt_validator_t *)public;
+	certificate_t *mine;
+
+	if (!ca || !ca->is_ca(ca) || !(mine = cert_copy(ca)))
+		return false;
+	pthread_rwlock_wrlock(&this->lock);
+	this->locals = xrealloc(this->locals, (this->n_locals + 1) *
+	                        sizeof(*this->locals));
+	this->locals[this->n_locals++] = mine;
+	pthread_rwlock_unlock(&this->lock);
+	return true;
+}
+
 /* ------------------------------------------------------- path building */
 
 typedef struct {
@@ -106,58 +123,87 @@ static bool names_issuer(certificate_t *cert, certificate_t *issuer)
 	                    issuer->get_subject_der(issuer));
 }
 
+/*
+ * From leaf up: an anchor ends the path as soon as one signed the current
+ * certificate; else the next link is one of the peer's intermediates or
+ * our local ones.  Under trust_intermediate_cas a local intermediate ends
+ * the path like an anchor; under ignore_trust_anchor the path ends where
+ * no issuer is found, its top certificate standing in for the anchor.
+ */
 static cert_status_t build_path(gt_validator_t *this, certificate_t *leaf,
                                 certificate_t *const *inter, size_t n,
-                                path_t *path)
+                                const cert_policy_t *policy, path_t *path)
 {
-	bool used[PATH_MAX_CERTS] = { false }, name_seen = false;
+	bool used[2 * PATH_MAX_CERTS] = { false }, name_seen = false;
+	bool top_seen = false;    /* an issuer name seen for the last cur */
+	certificate_t *cand[2 * PATH_MAX_CERTS];
+	size_t n_cand = 0, n_peer;
 	certificate_t *cur = leaf;
 
 	if (n > PATH_MAX_CERTS)
 		n = PATH_MAX_CERTS;    /* more would exceed any sane path */
+	for (size_t i = 0; i < n; i++)
+		cand[n_cand++] = inter[i];
+	n_peer = n_cand;
+	for (size_t i = 0; i < this->n_locals && n_cand < 2 * PATH_MAX_CERTS; i++)
+		cand[n_cand++] = this->locals[i];
 	path->len = 0;
 	path->anchor = NULL;
 	path->certs[path->len++] = leaf;
 	while (path->len <= PATH_MAX_CERTS) {
 		certificate_t *next = NULL;
 
+		top_seen = false;
 		/* An anchor ends the path as soon as one signed cur. */
 		for (size_t i = 0; i < this->n_anchors; i++) {
 			if (!names_issuer(cur, this->anchors[i]))
 				continue;
-			name_seen = true;
+			name_seen = top_seen = true;
 			if (cur->issued_by(cur, this->anchors[i])) {
 				path->anchor = this->anchors[i];
 				return CERT_OK;
 			}
 		}
-		for (size_t i = 0; i < n && !next; i++) {
-			if (used[i] || !inter[i] || !names_issuer(cur, inter[i]))
+		for (size_t i = 0; i < n_cand && !next; i++) {
+			if (used[i] || !cand[i] || !names_issuer(cur, cand[i]))
 				continue;
-			name_seen = true;
-			if (cur->issued_by(cur, inter[i])) {
+			name_seen = top_seen = true;
+			if (cur->issued_by(cur, cand[i])) {
 				used[i] = true;
-				next = inter[i];
+				next = cand[i];
+				if (i >= n_peer && policy->trust_intermediate_cas) {
+					path->anchor = next;
+					return CERT_OK;
+				}
 			}
 		}
 		if (!next || path->len == PATH_MAX_CERTS)
 			break;
 		path->certs[path->len++] = cur = next;
 	}
+	if (policy->ignore_trust_anchor && !top_seen) {
+		/* no issuer at all above cur: let it stand in for the anchor */
+		if (path->len > 1) {
+			path->anchor = path->certs[--path->len];
+		} else {
+			path->anchor = leaf;
+		}
+		return CERT_OK;
+	}
 	return name_seen ? CERT_BAD_SIGNATURE : CERT_NO_ISSUER;
 }
 
 /* ------------------------------------------------------------ checks */
 
-static cert_status_t check_dates(path_t *path, time_t now)
+static cert_status_t check_dates(path_t *path, time_t now, int adjust)
 {
 	for (size_t i = 0; i < path->len; i++) {
 		time_t nb, na;
 
 		path->certs[i]->get_validity(path->certs[i], &nb, &na);
-		if (now < nb)
+		if (now + adjust < nb)
 			return CERT_NOT_YET_VALID;
-		if (now > na)
+		if (now - adjust > na)
 			return CERT_EXPIRED;
 	}
 	return CERT_OK;
@@ -192,14 +238,38 @@ static cert_status_t check_gnutls(gt_validator_t *this, path_t *path)
 	unsigned status = 0;
 	int rc;
 
+	gnutls_x509_trust_list_t tl = this->tl, own = NULL;
+	bool anchored = false;
+
+	for (size_t i = 0; i < this->n_anchors; i++)
+		anchored |= this->anchors[i] == path->anchor;
+	if (!anchored) {
+		/* a trusted intermediate or ignore_trust_anchor's stand-in:
+		 * GnuTLS checks the links below it against it alone */
+		gnutls_x509_crt_t top;
+		chunk_t enc = path->anchor->get_encoding(path->anchor);
+		gnutls_datum_t der = { enc.ptr, (unsigned)enc.len };
+
+		if (gnutls_x509_trust_list_init(&own, 0) < 0)
+			return CERT_INVALID;
+		if (gnutls_x509_crt_init(&top) < 0 ||
+		    gnutls_x509_crt_import(top, &der, GNUTLS_X509_FMT_DER) < 0 ||
+		    gnutls_x509_trust_list_add_cas(own, &top, 1, 0) != 1) {
+			gnutls_x509_trust_list_deinit(own, 1);
+			return CERT_INVALID;
+		}
+		tl = own;
+	}
 	for (size_t i = 0; i < path->len; i++)
 		crts[i] = gt_cert_handle(path->certs[i]);
-	rc = gnutls_x509_trust_list_verify_crt2(this->tl, crts, path->len,
+	rc = gnutls_x509_trust_list_verify_crt2(tl, crts, path->len,
 	                                        NULL, 0,
 	                                        GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
 	                                        GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
 	                                        GNUTLS_VERIFY_DO_NOT_ALLOW_UNSORTED_CHAIN,
 	                                        &status, NULL);
+	if (own)
+		gnutls_x509_trust_list_deinit(own, 1);
 	if (rc < 0) {
 		gt_log_error("chain verification", rc);
 		return CERT_INVALID;
@@ -345,9 +415,10 @@ static cert_status_t verify(cert_validator_t *public, certificate_t *leaf,
 	now = policy->now ? policy->now : time(NULL);
 
 	pthread_rwlock_rdlock(&this->lock);
-	st = build_path(this, leaf, intermediates, intermediates ? n : 0, &path);
+	st = build_path(this, leaf, intermediates, intermediates ? n : 0,
+	                policy, &path);
 	if (st == CERT_OK && !policy->ignore_date)
-		st = check_dates(&path, now);
+		st = check_dates(&path, now, policy->validity_adjusttime);
 	if (st == CERT_OK)
 		st = check_path_len(&path, policy->max_path_length);
 	if (st == CERT_OK)
@@ -378,6 +449,9 @@ static void destroy(cert_validator_t *public)
 		this->anchors[i]->destroy(this->anchors[i]);
 	for (size_t i = 0; i < this->n_crls; i++)
 		this->crls[i]->destroy(this->crls[i]);
+	for (size_t i = 0; i < this->n_locals; i++)
+		this->locals[i]->destroy(this->locals[i]);
+	free(this->locals);
 	free(this->anchors);
 	free(this->crls);
 	pthread_rwlock_destroy(&this->lock);
@@ -391,6 +465,7 @@ cert_validator_t *gt_validator_create(void)
 	this->public = (cert_validator_t){
 		.add_anchor = add_anchor,
 		.add_crl = add_crl,
+		.add_intermediate = add_intermediate,
 		.verify = verify,
 		.destroy = destroy,
 	};

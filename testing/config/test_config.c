@@ -191,7 +191,7 @@ START_TEST(valid_file_values)
 
 	/* daemon */
 	ck_assert_str_eq(cfg->daemon.debug_level, "phase1+phase2");
-	ck_assert_str_eq(cfg->daemon.debug_logfile, "/tmp/config-test.log");
+	ck_assert_str_eq(cfg->daemon.debug_logfile, "/var/log/ikev2/config-test.log");
 	ck_assert(!cfg->daemon.ignore_errors);
 	ck_assert_int_eq(cfg->daemon.min_threads, 3);
 	ck_assert_int_eq(cfg->daemon.max_threads, 12);
@@ -1012,6 +1012,74 @@ static char *man_example(const char *page, int n)
 
 /* Every example in ikev2.config(5) loads, with the keys of the example in
  * ikev2.preshared(5): the pages stay true to the code. */
+static bool logged_part(const char *part)
+{
+	for (int i = 0; i < n_msgs; i++)
+		if (strstr(msgs[i], part))
+			return true;
+	return false;
+}
+
+/* The validation policy: defaults, a validation group, and a policy
+ * file named relative to the configuration, each value where the
+ * validator reads it. */
+START_TEST(validation_policy)
+{
+	config_t *cfg;
+	const char *path;
+
+	path = write_file("v0.config", "rules = ();\n", 0644);
+	cfg = config_load(path, NULL);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert(!cfg->validation.ignore_date);
+	ck_assert_int_eq(cfg->validation.max_path_length, -1);
+	ck_assert_int_eq(cfg->validation.crl_check, CRL_CHECK_IF_KNOWN);
+	config_unref(cfg);
+
+	path = write_file("v1.config", "validation = { ignore_date = true; "
+	                  "max_cert_path_length = 2; crl_check = \"strict\"; };\n"
+	                  "rules = ();\n", 0644);
+	cfg = config_load(path, NULL);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert(cfg->validation.ignore_date);
+	ck_assert(!cfg->validation.trust_intermediate_cas);
+	ck_assert_int_eq(cfg->validation.max_path_length, 2);
+	ck_assert_int_eq(cfg->validation.crl_check, CRL_CHECK_STRICT);
+	config_unref(cfg);
+
+	write_file("kmf.policy", "ignore_unknown_eku = true;\n"
+	           "ignore_trust_anchor = true;\ntrust_intermediate_cas = true;\n"
+	           "validity_adjusttime = 600;\ncrl_check = \"none\";\n", 0644);
+	path = write_file("v2.config", "validation_policy_file = \"kmf.policy\";\n"
+	                  "rules = ();\n", 0644);
+	cfg = config_load(path, NULL);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert(cfg->validation.ignore_unknown_eku);
+	ck_assert(cfg->validation.ignore_trust_anchor);
+	ck_assert(cfg->validation.trust_intermediate_cas);
+	ck_assert_int_eq(cfg->validation.validity_adjusttime, 600);
+	ck_assert_int_eq(cfg->validation.crl_check, CRL_CHECK_NONE);
+	config_unref(cfg);
+
+	/* an error in the policy file is reported at its own file:line */
+	write_file("bad.policy", "ignore_date = true;\nmax_cert_path_length = \"x\";\n",
+	           0644);
+	path = write_file("v3.config", "validation_policy_file = \"bad.policy\";\n"
+	                  "rules = ();\n", 0644);
+	clear_msgs();
+	ck_assert_ptr_null(config_load(path, NULL));
+	if (!logged_part("bad.policy:2: 'max_cert_path_length' must be an integer"))
+		dump_msgs();
+	ck_assert(logged_part("bad.policy:2: 'max_cert_path_length' must be an integer"));
+	write_file("syntax.policy", "ignore_date = \n", 0644);
+	path = write_file("v4.config", "validation_policy_file = \"syntax.policy\";\n"
+	                  "rules = ();\n", 0644);
+	clear_msgs();
+	ck_assert_ptr_null(config_load(path, NULL));
+	ck_assert(logged_part("syntax.policy:2: syntax error"));
+}
+END_TEST
+
 START_TEST(man_page_examples_load)
 {
 	char *psk = man_example("ikev2.preshared.5", 0), *conf;
@@ -1200,6 +1268,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mutated_files_explain_themselves);
 	tcase_add_test(tc, many_rules);
 	tcase_add_test(tc, man_page_examples_load);
+	tcase_add_test(tc, validation_policy);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -13,14 +13,18 @@ wait_log "$tmp/daemon.log" "in.ikev2d .* started" 20 || fail "daemon did not sta
 [ "$(cat "$tmp/pid")" = "$pid" ] || fail "pid file holds '$(cat "$tmp/pid")', not $pid"
 grep -q "loaded plugin nettle" "$tmp/daemon.log" || fail "nettle not reported loaded"
 
-# Privileges: as root, only net_bind_service, net_admin, net_raw and
-# ipc_lock (bits 10, 12, 13, 14 = 0x7400) stay, in every set and the
-# bounding set.
+# Privileges: as root, the kernel-null backend declares it needs no
+# capability, so none stays in any set, the bounding set included; no new
+# privileges, the seccomp filter on (mode 2), not dumpable.
 if [ "$(id -u)" = 0 ]; then
-	for set in CapEff CapPrm CapBnd; do
+	for set in CapEff CapPrm CapBnd CapInh CapAmb; do
 		v=$(sed -n "s/^$set:[[:space:]]*//p" /proc/$pid/status)
-		[ "$((0x$v))" -eq $((0x7400)) ] || fail "$set is $v, expected 0000000000007400"
+		[ "$((0x$v))" -eq 0 ] || fail "$set is $v, expected 0000000000000000"
 	done
+fi
+grep -q "^NoNewPrivs:[[:space:]]*1" /proc/$pid/status || fail "NoNewPrivs is not 1"
+if ! grep -q "built with sanitizers: no seccomp filter" "$tmp/daemon.log"; then
+	grep -q "^Seccomp:[[:space:]]*2" /proc/$pid/status || fail "no seccomp filter (Seccomp is not 2)"
 fi
 
 # A broken file: rejected, old configuration stays

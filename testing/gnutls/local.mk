@@ -9,10 +9,12 @@ testing_gnutls_test_cred_core_LDADD = $(TEST_LIBS)
 if ENABLE_GNUTLS
 check_PROGRAMS += testing/gnutls/test_gnutls_keys testing/gnutls/test_gnutls_wycheproof \
 	testing/gnutls/test_gnutls_x509 testing/gnutls/test_gnutls_pkcs11 \
-	testing/gnutls/test_crypto_order testing/gnutls/test_gnutls_selftest
+	testing/gnutls/test_crypto_order testing/gnutls/test_gnutls_selftest \
+	testing/gnutls/test_keystore
 TESTS += testing/gnutls/test_gnutls_keys testing/gnutls/test_gnutls_wycheproof \
 	testing/gnutls/test_gnutls_x509 testing/gnutls/test_gnutls_pkcs11 \
-	testing/gnutls/test_crypto_order testing/gnutls/test_gnutls_selftest
+	testing/gnutls/test_crypto_order testing/gnutls/test_gnutls_selftest \
+	testing/gnutls/test_keystore
 endif
 noinst_HEADERS += testing/gnutls/gt_test.h
 EXTRA_DIST += testing/gnutls/mkcreds.sh \
@@ -59,3 +61,7 @@ testing_gnutls_test_crypto_order_LDADD = $(TEST_LIBS) -ldl
 testing_gnutls_test_gnutls_selftest_SOURCES = testing/gnutls/test_gnutls_selftest.c $(GT_TEST_COMMON)
 testing_gnutls_test_gnutls_selftest_CFLAGS = $(TEST_CFLAGS)
 testing_gnutls_test_gnutls_selftest_LDADD = $(TEST_LIBS)
+
+testing_gnutls_test_keystore_SOURCES = testing/gnutls/test_keystore.c $(GT_TEST_COMMON)
+testing_gnutls_test_keystore_CFLAGS = $(TEST_CFLAGS)
+testing_gnutls_test_keystore_LDADD = $(TEST_LIBS)

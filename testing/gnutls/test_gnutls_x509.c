@@ -210,6 +210,65 @@ START_TEST(test_wrong_ca)
 }
 END_TEST
 
+/* The KMF relaxations of cert_policy_t that have no older test above:
+ * validity-adjusttime, trust-intermediate-cas, ignore-trust-anchor. */
+START_TEST(test_kmf_policy)
+{
+	certificate_t *other = cert("other.pem"), *chain[2] = { inter, other };
+	cert_validator_t *bare = cred_create_validator();
+	cert_policy_t p;
+	time_t nb, na;
+	certificate_t *exp = cert("leaf.pem");
+
+	/* validity-adjusttime: 100 s after the leaf's notAfter it is expired,
+	 * unless 300 s of skew are forgiven; 400 s after it still is. */
+	exp->get_validity(exp, &nb, &na);
+	exp->destroy(exp);
+	cert_policy_default(&p);
+	p.now = na + 100;
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_EXPIRED);
+	p.validity_adjusttime = 300;
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_OK);
+	p.now = na + 400;
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_EXPIRED);
+	/* ... and the same before notBefore */
+	p.now = nb - 100;
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_OK);
+	p.validity_adjusttime = 0;
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_NOT_YET_VALID);
+
+	/* trust-intermediate-cas: with no root, a local intermediate ends the
+	 * path only when the policy says so; one the peer sent never does. */
+	ck_assert_ptr_nonnull(bare);
+	ck_assert(bare->add_intermediate(bare, inter));
+	ck_assert(!bare->add_intermediate(bare, exp = cert("leaf.pem")));  /* not a CA */
+	exp->destroy(exp);
+	cert_policy_default(&p);
+	exp = cert("leaf.pem");
+	ck_assert(bare->verify(bare, exp, NULL, 0, &p, NULL) != CERT_OK);
+	p.trust_intermediate_cas = true;
+	assert_status(bare->verify(bare, exp, NULL, 0, &p, NULL), CERT_OK);
+	exp->destroy(exp);
+	exp = cert("leaf-other.pem");
+	assert_status(bare->verify(bare, exp, &other, 1, &p, NULL) == CERT_OK ?
+	              CERT_INVALID : CERT_OK, CERT_OK);
+	exp->destroy(exp);
+	bare->destroy(bare);
+
+	/* ignore-trust-anchor: a chain to a root we do not trust passes, its
+	 * links still checked (leaf-other is not signed by inter). */
+	cert_policy_default(&p);
+	ck_assert(check("leaf-other.pem", &other, 1, &p) != CERT_OK);
+	p.ignore_trust_anchor = true;
+	assert_status(check("leaf-other.pem", &other, 1, &p), CERT_OK);
+	assert_status(check("leaf-other.pem", NULL, 0, &p), CERT_OK);
+	assert_status(check("leaf-other.pem", chain, 2, &p), CERT_OK);
+	/* dates are still checked */
+	assert_status(check("leaf-expired.pem", &inter, 1, &p), CERT_EXPIRED);
+	other->destroy(other);
+}
+END_TEST
+
 START_TEST(test_path_length)
 {
 	certificate_t *root0 = cert("root-pl0.pem"), *inter0 = cert("inter-pl0.pem");
@@ -495,6 +554,7 @@ int main(void)
 	tcase_add_test(tc, test_good_chain);
 	tcase_add_test(tc, test_dates);
 	tcase_add_test(tc, test_wrong_ca);
+	tcase_add_test(tc, test_kmf_policy);
 	tcase_add_test(tc, test_path_length);
 	tcase_add_test(tc, test_eku);
 	tcase_add_test(tc, test_crl);

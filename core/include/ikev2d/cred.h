@@ -263,6 +263,17 @@ typedef struct {
 	int max_path_length;       /* most CA certificates between the end
 	                            * entity and the anchor (<0: no limit) */
 	crl_check_t crl_check;
+	/* KMF ignore-trust-anchor: the path need not reach an anchor; the
+	 * highest certificate found is taken as trusted (the signatures
+	 * below it are still checked).  For labs only. */
+	bool ignore_trust_anchor;
+	/* KMF trust-intermediate-cas: a path may end at an intermediate CA
+	 * given with add_intermediate() (the keystore's intcerts/), without
+	 * going on to a root. */
+	bool trust_intermediate_cas;
+	/* KMF validity-adjusttime: seconds of clock skew forgiven at both
+	 * ends of every validity period (0: none). */
+	int validity_adjusttime;
 	time_t now;                /* 0: the current time; tests set a time */
 } cert_policy_t;
 
@@ -293,6 +304,10 @@ typedef struct cert_validator cert_validator_t;
 struct cert_validator {
 	bool (*add_anchor)(cert_validator_t *self, certificate_t *ca);
 	bool (*add_crl)(cert_validator_t *self, crl_t *crl);
+	/* A local intermediate CA (the keystore's intcerts/): used to build
+	 * paths whatever the peer sends, and an anchor only under
+	 * trust_intermediate_cas. */
+	bool (*add_intermediate)(cert_validator_t *self, certificate_t *ca);
 	/*
 	 * Build a path from leaf through any of the n untrusted
 	 * intermediates (in any order; extra ones are ignored) to an anchor,

@@ -253,6 +253,20 @@ bool kernel_ipsec_register(const char *name, kernel_ipsec_t *impl);
 /* Remove impl (the registry does not destroy it); waits until no call
  * into impl is running. */
 void kernel_ipsec_unregister(kernel_ipsec_t *impl);
+/*
+ * The Linux capabilities the registered backend needs while it runs, as a
+ * mask of KERNEL_CAP(CAP_...) bits (<linux/capability.h> numbers): e.g.
+ * KERNEL_CAP(CAP_NET_ADMIN) for XFRM netlink or PF_KEY, 0 for a backend
+ * that needs none.  Call it after kernel_ipsec_register.  The daemon keeps
+ * exactly these once it has opened its sockets (and switched to its user);
+ * a backend that declares nothing keeps CAP_NET_ADMIN, with a log line.
+ * Only CAP_NET_ADMIN and CAP_NET_RAW can be kept.
+ */
+#define KERNEL_CAP(c) (UINT64_C(1) << (c))
+void kernel_ipsec_declare_capabilities(uint64_t caps);
+/* What the registered backend declared; false when it declared nothing
+ * (or no backend is registered). */
+bool kernel_ipsec_capabilities(uint64_t *caps);
 /* Deliver an event to the engine's listener (dropped, logged at verbose,
  * when none is set). */
 void kernel_ipsec_raise(const kernel_event_t *ev);

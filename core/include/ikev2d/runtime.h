@@ -19,8 +19,16 @@ typedef void (*job_fn_t)(void *arg);
 typedef void (*fd_cb_t)(int fd, uint32_t events, void *arg);
 typedef uint64_t timer_id_t;   /* 0 is never a valid timer */
 
-/* Start the loop machinery and the worker pool. */
+/* Start the loop machinery and the worker pool: runtime_init_loop() and
+ * then runtime_start_threads(). */
 bool runtime_init(int min_threads, int max_threads);
+/* The two halves, for the daemon: the loop (descriptors can be watched)
+ * without any thread, so that privileges are changed while the process has
+ * one thread only (capabilities are per thread), then the workers and the
+ * timer thread.  In between, job_queue() and sched_after_ms() refuse (and
+ * log) what they are given. */
+bool runtime_init_loop(void);
+bool runtime_start_threads(int min_threads, int max_threads);
 /* Run the event loop in the calling thread until runtime_stop(). */
 void runtime_run(void);
 /* Make runtime_run() return (async-signal-safe). */

@@ -25,6 +25,8 @@
 #include <ikev2d/runtime.h>
 #include <ikev2d/settings.h>
 
+#include "exchange/engine_ctl.h"
+
 #include "ctl_cmds.h"
 #include "ctl_server.h"
 
@@ -109,8 +111,9 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		          "absolute path, not '%s'", path);
 		return false;
 	}
-	if (runtime_threads() == 0) {
-		/* in.ikev2d -c: checked, nothing opened */
+	if (!engine_ctl_daemon()) {
+		/* in.ikev2d -c (no daemon registered its services): checked,
+		 * nothing opened */
 		return true;
 	}
 	ctl_cmds_init();

@@ -114,16 +114,29 @@ int ctl_listen_unix(const char *path, gid_t gid)
 		log_error(DBG_CTL, "control: socket: %s", strerror(errno));
 		return -1;
 	}
-	/* Nobody but the owner may connect before chown/chmod are done. */
+	/* Nobody but the owner may connect before the mode is set.  The
+	 * file takes our effective group: the control group for the bind
+	 * (start-up keeps CAP_SETGID, not CAP_CHOWN). */
+	gid_t want = gid == (gid_t)-1 ? 0 : gid;
+	gid_t old_egid = getegid();
+	bool switched = want != old_egid && setegid(want) == 0;
 	mode_t old = umask(0177);
 	int r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	int bind_errno = errno;
 	umask(old);
-	if (r < 0) {
-		log_error(DBG_CTL, "control: bind %s: %s", path, strerror(errno));
+	if (switched && setegid(old_egid) < 0) {
+		log_error(DBG_CTL, "control: cannot restore the group: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if (chown(path, 0, gid == (gid_t)-1 ? 0 : gid) < 0 ||
+	if (r < 0) {
+		log_error(DBG_CTL, "control: bind %s: %s", path, strerror(bind_errno));
+		close(fd);
+		return -1;
+	}
+	struct stat sst;
+	if (stat(path, &sst) < 0 ||
+	    (sst.st_gid != want && chown(path, (uid_t)-1, want) < 0) ||
 	    chmod(path, 0660) < 0) {
 		log_error(DBG_CTL, "control: chown/chmod %s: %s", path, strerror(errno));
 		unlink(path);

@@ -35,6 +35,7 @@ static struct {
 	slot_t privkey[KEY_TYPE_MAX];
 	slot_t pubkey[KEY_TYPE_MAX];
 	slot_t pkcs11;
+	slot_t token;
 	slot_t cert;
 	validator_ctor_t validator;
 	slot_t crl;
@@ -88,6 +89,7 @@ typedef union {
 	privkey_loader_t privkey;
 	pubkey_loader_t pubkey;
 	pkcs11_loader_t pkcs11;
+	token_opener_t token;
 	cert_loader_t cert;
 	crl_loader_t crl;
 } fn_u;
@@ -154,6 +156,34 @@ void cred_unregister_pubkey(key_type_t type)
 void cred_unregister_pkcs11(void)
 {
 	slot_clear(&reg.pkcs11);
+}
+
+bool cred_register_token(const char *plugin, token_opener_t open)
+{
+	if (!plugin || !open)
+		return false;
+	return slot_set(&reg.token, "pkcs11 tokens", plugin, FN_IN(token, open));
+}
+
+void cred_unregister_token(void)
+{
+	slot_clear(&reg.token);
+}
+
+cred_token_t *cred_open_token(const char *uri)
+{
+	void *fn = slot_get(&reg.token);
+
+	if (!uri || strncmp(uri, "pkcs11:", 7) != 0) {
+		log_error(DBG_CERT, "token '%s' is not a PKCS#11 URI",
+		          uri ? uri : "");
+		return NULL;
+	}
+	if (!fn) {
+		log_error(DBG_CERT, "no plugin provides pkcs11 tokens");
+		return NULL;
+	}
+	return ((fn_u){ .p = fn }).token(uri);
 }
 
 void cred_unregister_cert(void)

@@ -300,15 +300,22 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 		.mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
 		.reqid = c->reqid,
 		.encap = sa->natt,
-		.encr_alg = c->algs.encr,
-		.encr_keylen_bits = c->algs.encr_keylen,
-		.integ_alg = c->algs.integ,
 		.esn = c->algs.esn == ESN_YES,
 		.replay_window = cc->replay_window,
 		.soft = { .secs = lifetime_jitter(cc->softlife_secs),
 		          .bytes = cc->softlife_kb * 1024 },
 		.hard = { .secs = cc->lifetime_secs, .bytes = cc->lifetime_kb * 1024 },
 	};
+	if (!kernel_sa_set_algs(&ks, c->algs.encr, c->algs.encr_keylen,
+	                        c->algs.integ) ||
+	    k.encr_i.len != kernel_sa_encr_key_len(&ks)) {
+		/* the kernel must get a key of exactly the size it is told */
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "CHILD SA algorithms %u/%u/%u "
+		       "cannot be described to the kernel", c->algs.encr,
+		       c->algs.encr_keylen, c->algs.integ);
+		keymat_child_keys_clear(&k);
+		return false;
+	}
 	if (c->transport) {
 		if (c->n_ts_local)
 			to_kernel_ts(&c->ts_local[0], &ks.src_ts);

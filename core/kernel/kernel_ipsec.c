@@ -271,3 +271,68 @@ void kernel_ts_from_addr(kernel_ts_t *ts, const struct sockaddr_storage *addr)
 		memcpy(ts->to, &s->sin6_addr, 16);
 	}
 }
+
+/* ------------------------------------------------------ SA algorithms */
+
+bool kernel_sa_set_algs(kernel_sa_t *sa, uint16_t encr_alg,
+                        uint16_t keylen_attr, uint16_t integ_alg)
+{
+	uint16_t bits = keylen_attr, icv = 0;
+	uint8_t salt = 0;
+	bool aes = true, aead = false;
+
+	switch (encr_alg) {
+	case ENCR_NULL:
+		bits = 0; aes = false; break;
+	case ENCR_3DES:
+		if (keylen_attr && keylen_attr != 192)
+			return false;
+		bits = 192; aes = false; break;
+	case ENCR_CHACHA20_POLY1305:
+		if (keylen_attr && keylen_attr != 256)
+			return false;
+		bits = 256; salt = 4; icv = 128; aes = false; aead = true; break;
+	case ENCR_AES_CBC:
+		break;
+	case ENCR_AES_CTR:
+		salt = 4; break;
+	case ENCR_AES_CCM_8:  salt = 3; icv = 64;  aead = true; break;
+	case ENCR_AES_CCM_12: salt = 3; icv = 96;  aead = true; break;
+	case ENCR_AES_CCM_16: salt = 3; icv = 128; aead = true; break;
+	case ENCR_AES_GCM_8:  salt = 4; icv = 64;  aead = true; break;
+	case ENCR_AES_GCM_12: salt = 4; icv = 96;  aead = true; break;
+	case ENCR_AES_GCM_16: salt = 4; icv = 128; aead = true; break;
+	case ENCR_NULL_AUTH_AES_GMAC: salt = 4; icv = 128; aead = true; break;
+	default:
+		return false;
+	}
+	if (aes && bits != 128 && bits != 192 && bits != 256)
+		return false;
+	if (aead) {
+		if (integ_alg != INTEG_NONE)
+			return false;
+	} else {
+		switch (integ_alg) {
+		case INTEG_HMAC_MD5_96: case INTEG_HMAC_SHA1_96:
+		case INTEG_AES_XCBC_96: case INTEG_AES_CMAC_96:
+			icv = 96; break;
+		case INTEG_HMAC_SHA1_160:     icv = 160; break;
+		case INTEG_HMAC_SHA2_256_128: icv = 128; break;
+		case INTEG_HMAC_SHA2_384_192: icv = 192; break;
+		case INTEG_HMAC_SHA2_512_256: icv = 256; break;
+		default:
+			return false;
+		}
+	}
+	sa->encr_alg = encr_alg;
+	sa->encr_keylen_bits = bits;
+	sa->encr_salt_len = salt;
+	sa->integ_alg = integ_alg;
+	sa->icv_bits = icv;
+	return true;
+}
+
+size_t kernel_sa_encr_key_len(const kernel_sa_t *sa)
+{
+	return sa->encr_keylen_bits / 8 + sa->encr_salt_len;
+}

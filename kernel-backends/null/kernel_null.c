@@ -62,8 +62,8 @@ typedef struct {
 	cn_sa_id_t id;            /* id.dst.port: the outer destination port */
 	cn_addr_t src;            /* outer source address and port */
 	uint8_t dir, mode, encap, esn;
-	uint8_t encr_key_len, integ_key_len;
-	uint16_t encr_alg, encr_keylen_bits, integ_alg;
+	uint8_t encr_key_len, integ_key_len, encr_salt_len;
+	uint16_t encr_alg, encr_keylen_bits, integ_alg, icv_bits;
 	uint32_t reqid, replay_window;
 	cn_ts_t src_ts, dst_ts;
 	kernel_lifetime_t soft, hard;
@@ -205,7 +205,9 @@ static void cn_sa_pack(const kernel_sa_t *in, cn_sa_t *out)
 	out->integ_key_len = (uint8_t)(in->integ_key.len > 255 ? 255 : in->integ_key.len);
 	out->encr_alg = in->encr_alg;
 	out->encr_keylen_bits = in->encr_keylen_bits;
+	out->encr_salt_len = in->encr_salt_len;
 	out->integ_alg = in->integ_alg;
+	out->icv_bits = in->icv_bits;
 	out->reqid = in->reqid;
 	out->replay_window = in->replay_window;
 	cn_ts_pack(&in->src_ts, &out->src_ts);
@@ -225,7 +227,9 @@ static void cn_sa_unpack(const cn_sa_t *in, kernel_sa_t *out)
 	out->esn = in->esn;
 	out->encr_alg = in->encr_alg;
 	out->encr_keylen_bits = in->encr_keylen_bits;
+	out->encr_salt_len = in->encr_salt_len;
 	out->integ_alg = in->integ_alg;
+	out->icv_bits = in->icv_bits;
 	out->reqid = in->reqid;
 	out->replay_window = in->replay_window;
 	cn_ts_unpack(&in->src_ts, &out->src_ts);
@@ -498,14 +502,16 @@ static char *fmt_sa_line(const sa_entry_t *e)
 	encr = transform_name(TRANS_ENCR, sa->encr_alg);
 	integ = sa->integ_alg ? transform_name(TRANS_INTEG, sa->integ_alg) : "none";
 	n = asprintf(&line, "sa dir=%s spi=%08x proto=%s src=%s dst=%s mode=%s "
-	             "reqid=%u encap=%s encr=%s encr_keylen=%u integ=%s esn=%s "
+	             "reqid=%u encap=%s encr=%s encr_keylen=%u salt=%u icv=%u "
+	             "integ=%s esn=%s "
 	             "replay=%u soft_secs=%" PRIu64 " hard_secs=%" PRIu64
 	             " soft_bytes=%" PRIu64 " hard_bytes=%" PRIu64 " mark=%x/%x",
 	             kernel_dir_name(sa->dir), sa->id.spi,
 	             proto_name(sa->id.protocol), src, dst,
 	             kernel_mode_name(sa->mode), sa->reqid,
 	             sa->encap ? "yes" : "no", encr ? encr : "?",
-	             sa->encr_keylen_bits, integ ? integ : "?",
+	             sa->encr_keylen_bits, sa->encr_salt_len, sa->icv_bits,
+	             integ ? integ : "?",
 	             sa->esn ? "yes" : "no", sa->replay_window, sa->soft.secs,
 	             sa->hard.secs, sa->soft.bytes, sa->hard.bytes,
 	             sa->id.mark.value, sa->id.mark.mask);
@@ -760,25 +766,6 @@ static void timer_fired(void *arg)
 
 /* ------------------------------------------------- kernel_ipsec_t */
 
-/* Key bytes IKEv2 derives for an ESP algorithm (RFC 7296 §2.17 with the
- * salt of RFC 4106/4309/3686/7634); 0 = not an algorithm we know. */
-static size_t encr_key_bytes(uint16_t alg, uint16_t bits)
-{
-	switch (alg) {
-	case ENCR_3DES:       return 24;
-	case ENCR_NULL:       return 0;
-	case ENCR_AES_CBC:    return bits / 8;
-	case ENCR_AES_CTR:    return bits / 8 + 4;
-	case ENCR_AES_CCM_8: case ENCR_AES_CCM_12: case ENCR_AES_CCM_16:
-		return bits / 8 + 3;
-	case ENCR_AES_GCM_8: case ENCR_AES_GCM_12: case ENCR_AES_GCM_16:
-	case ENCR_NULL_AUTH_AES_GMAC:
-		return bits / 8 + 4;
-	case ENCR_CHACHA20_POLY1305: return 36;
-	}
-	return (size_t)-1;
-}
-
 static size_t integ_key_bytes(uint16_t alg)
 {
 	switch (alg) {
@@ -807,23 +794,11 @@ static bool is_aead(uint16_t alg)
 	}
 }
 
-static bool key_bits_valid(uint16_t alg, uint16_t bits)
-{
-	switch (alg) {
-	case ENCR_AES_CBC: case ENCR_AES_CTR:
-	case ENCR_AES_CCM_8: case ENCR_AES_CCM_12: case ENCR_AES_CCM_16:
-	case ENCR_AES_GCM_8: case ENCR_AES_GCM_12: case ENCR_AES_GCM_16:
-	case ENCR_NULL_AUTH_AES_GMAC:
-		return bits == 128 || bits == 192 || bits == 256;
-	default:
-		return bits == 0;
-	}
-}
-
 /* Refuse what a kernel would refuse; the reason goes to the log. */
 static const char *check_sa(const kernel_sa_t *sa)
 {
 	bool aead = is_aead(sa->encr_alg);
+	kernel_sa_t ref;
 	size_t want;
 
 	if (sa->id.protocol != KERNEL_PROTO_ESP)
@@ -837,17 +812,24 @@ static const char *check_sa(const kernel_sa_t *sa)
 		return "direction must be in or out";
 	if (sa->encap && (!ss_port(&sa->src) || !ss_port(&sa->id.dst)))
 		return "UDP encapsulation without ports";
-	want = encr_key_bytes(sa->encr_alg, sa->encr_keylen_bits);
-	if (want == (size_t)-1)
-		return "unknown encryption algorithm";
-	if (!key_bits_valid(sa->encr_alg, sa->encr_keylen_bits))
-		return "invalid key length for the encryption algorithm";
-	if (sa->encr_key.len != want)
-		return "encryption key of the wrong length";
 	if (aead && sa->integ_alg != INTEG_NONE)
 		return "AEAD with a separate integrity algorithm";
 	if (!aead && sa->integ_alg == INTEG_NONE)
 		return "no integrity algorithm for a non-AEAD cipher";
+	/* The engine describes every transform completely (kernel_ipsec.h):
+	 * what it says must be what the transform is. */
+	memset(&ref, 0, sizeof(ref));
+	if (!kernel_sa_set_algs(&ref, sa->encr_alg, sa->encr_keylen_bits,
+	                        sa->integ_alg))
+		return "unknown algorithm or invalid key length";
+	if (ref.encr_keylen_bits != sa->encr_keylen_bits)
+		return "encr_keylen_bits is not the cipher's key length";
+	if (ref.encr_salt_len != sa->encr_salt_len)
+		return "encr_salt_len is not the transform's salt length";
+	if (ref.icv_bits != sa->icv_bits)
+		return "icv_bits is not the transform's ICV length";
+	if (sa->encr_key.len != kernel_sa_encr_key_len(sa))
+		return "encryption key of the wrong length";
 	want = integ_key_bytes(sa->integ_alg);
 	if (want == (size_t)-1)
 		return "unknown integrity algorithm";

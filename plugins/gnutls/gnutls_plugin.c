@@ -121,6 +121,8 @@ static bool pkcs11_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
                       bool load)
 {
 	if (!load) {
+		cred_tokens_flush();
+		cred_unregister_token();
 		cred_unregister_pkcs11();
 		gt_pkcs11_deinit();
 		return true;
@@ -128,6 +130,12 @@ static bool pkcs11_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	if (!gt_pkcs11_init())
 		return false;
 	if (!cred_register_pkcs11(GNUTLS_PLUGIN_NAME, gt_pkcs11_load)) {
+		gt_pkcs11_deinit();
+		return false;
+	}
+	gt_token_init();
+	if (!cred_register_token(GNUTLS_PLUGIN_NAME, gt_token_open)) {
+		cred_unregister_pkcs11();
 		gt_pkcs11_deinit();
 		return false;
 	}

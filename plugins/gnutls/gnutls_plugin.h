@@ -72,6 +72,11 @@ bool gt_pkcs11_init(void);
 void gt_pkcs11_deinit(void);
 private_key_t *gt_pkcs11_load(const char *uri, const char *pin);
 
+/* --- gnutls_token.c */
+cred_token_t *gt_token_open(const char *uri);
+/* Install the PIN callback token logins use (after gt_pkcs11_init). */
+void gt_token_init(void);
+
 /* --- gnutls_cert.c */
 certificate_t *gt_cert_load(chunk_t data);
 /* The wrapped handle (borrowed). */

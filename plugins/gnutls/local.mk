@@ -13,6 +13,7 @@ plugins_gnutls_gnutls_la_SOURCES = \
 	plugins/gnutls/gnutls_selftest.c \
 	plugins/gnutls/gnutls_selftest_keys.c \
 	plugins/gnutls/gnutls_sig.c \
+	plugins/gnutls/gnutls_token.c \
 	plugins/gnutls/gnutls_validator.c
 noinst_HEADERS += plugins/gnutls/gnutls_plugin.h plugins/gnutls/gnutls_selftest.h
 plugins_gnutls_gnutls_la_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)

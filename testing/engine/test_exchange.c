@@ -318,6 +318,53 @@ START_TEST(psk_ike_and_child_sa)
 }
 END_TEST
 
+/* Every ESP transform reaches the kernel described completely (issue 14
+ * item 5): the cipher key length without salt (ChaCha20-Poly1305 and 3DES
+ * included, which have no key length attribute), the salt bytes at the
+ * end of the key and the ICV length.  The null kernel refuses an SA whose
+ * description does not match its transform, so the CHILD SA must come up
+ * and the recorded line must say exactly this. */
+START_TEST(kernel_sa_complete_for_every_transform)
+{
+	static const struct { const char *esp, *want; } cases[] = {
+		{ "{ encr_alg = \"chacha20-poly1305\"; }",
+		  "encr=chacha20-poly1305 encr_keylen=256 salt=4 icv=128 integ=none" },
+		{ "{ encr_alg = \"aes-gcm\"; encr_keylen = 256; }",
+		  "encr=aes-gcm-16 encr_keylen=256 salt=4 icv=128 integ=none" },
+		{ "{ encr_alg = \"aes-gcm-8\"; encr_keylen = 128; }",
+		  "encr=aes-gcm-8 encr_keylen=128 salt=4 icv=64 integ=none" },
+		{ "{ encr_alg = \"aes-ccm-12\"; encr_keylen = 192; }",
+		  "encr=aes-ccm-12 encr_keylen=192 salt=3 icv=96 integ=none" },
+		{ "{ encr_alg = \"aes-ctr\"; encr_keylen = 128; auth_alg = \"sha256\"; }",
+		  "encr=aes-ctr encr_keylen=128 salt=4 icv=128 integ=hmac-sha256-128" },
+		{ "{ encr_alg = \"3des\"; auth_alg = \"sha1\"; }",
+		  "encr=3des encr_keylen=192 salt=0 icv=96 integ=hmac-sha1-96" },
+		{ "{ encr_alg = \"aes\"; encr_keylen = 256; auth_alg = \"sha512\"; }",
+		  "encr=aes-cbc encr_keylen=256 salt=0 icv=256 integ=hmac-sha512-256" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+		side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+		a.esp = b.esp = cases[i].esp;
+		start_pair(&a, &b);
+		ck_assert(engine_initiate(eng_a, "r"));
+		WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+		         stats(eng_b).child_established_total == 1, 3000);
+		ck_assert_msg(stats(eng_a).child_established_total == 1 &&
+		              stats(eng_b).child_established_total == 1,
+		              "%s: no CHILD SA", cases[i].esp);
+		char *d = kernel_null_dump(kn);
+		int n = 0;
+		for (char *q = d; (q = strstr(q, cases[i].want)); q++)
+			n++;
+		ck_assert_msg(n == 4, "%s: %d SAs recorded as '%s':\n%s",
+		              cases[i].esp, n, cases[i].want, d);
+		free(d);
+		stop_pair(0);
+	}
+}
+END_TEST
+
 START_TEST(wrong_psk_fails_both_sides)
 {
 	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
@@ -1055,6 +1102,7 @@ int main(void)
 	TCase *tc = tcase_create("two engines");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, psk_ike_and_child_sa);
+	tcase_add_test(tc, kernel_sa_complete_for_every_transform);
 	tcase_add_test(tc, wrong_psk_fails_both_sides);
 	tcase_add_test(tc, initiator_refuses_responder_identity);
 	tcase_add_test(tc, proposal_mismatch);

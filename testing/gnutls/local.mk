@@ -10,11 +10,11 @@ if ENABLE_GNUTLS
 check_PROGRAMS += testing/gnutls/test_gnutls_keys testing/gnutls/test_gnutls_wycheproof \
 	testing/gnutls/test_gnutls_x509 testing/gnutls/test_gnutls_pkcs11 \
 	testing/gnutls/test_crypto_order testing/gnutls/test_gnutls_selftest \
-	testing/gnutls/test_keystore
+	testing/gnutls/test_gnutls_token testing/gnutls/test_keystore
 TESTS += testing/gnutls/test_gnutls_keys testing/gnutls/test_gnutls_wycheproof \
 	testing/gnutls/test_gnutls_x509 testing/gnutls/test_gnutls_pkcs11 \
 	testing/gnutls/test_crypto_order testing/gnutls/test_gnutls_selftest \
-	testing/gnutls/test_keystore
+	testing/gnutls/test_gnutls_token testing/gnutls/test_keystore
 endif
 noinst_HEADERS += testing/gnutls/gt_test.h
 EXTRA_DIST += testing/gnutls/mkcreds.sh \
@@ -61,6 +61,10 @@ testing_gnutls_test_crypto_order_LDADD = $(TEST_LIBS) -ldl
 testing_gnutls_test_gnutls_selftest_SOURCES = testing/gnutls/test_gnutls_selftest.c $(GT_TEST_COMMON)
 testing_gnutls_test_gnutls_selftest_CFLAGS = $(TEST_CFLAGS)
 testing_gnutls_test_gnutls_selftest_LDADD = $(TEST_LIBS)
+
+testing_gnutls_test_gnutls_token_SOURCES = testing/gnutls/test_gnutls_token.c $(GT_TEST_COMMON)
+testing_gnutls_test_gnutls_token_CFLAGS = $(TEST_CFLAGS)
+testing_gnutls_test_gnutls_token_LDADD = $(TEST_LIBS)
 
 testing_gnutls_test_keystore_SOURCES = testing/gnutls/test_keystore.c $(GT_TEST_COMMON)
 testing_gnutls_test_keystore_CFLAGS = $(TEST_CFLAGS)

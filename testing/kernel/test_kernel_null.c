@@ -104,6 +104,8 @@ static kernel_sa_t gcm_sa(uint32_t spi)
 	sa.reqid = 7;
 	sa.encr_alg = ENCR_AES_GCM_16;
 	sa.encr_keylen_bits = 128;
+	sa.encr_salt_len = 4;
+	sa.icv_bits = 128;
 	sa.encr_key = chunk_create(key_bytes, 20);
 	sa.integ_alg = INTEG_NONE;
 	sa.replay_window = 32;
@@ -211,17 +213,33 @@ START_TEST(test_refusals)
 	sa.encap = true;                /* without ports */
 	ck_assert(!kernel_add_sa(&sa));
 	sa = gcm_sa(5000);
+	sa.encr_salt_len = 0;           /* salt length not the transform's */
+	ck_assert(!kernel_add_sa(&sa));
+	sa = gcm_sa(5000);
+	sa.icv_bits = 64;               /* GCM-16 has a 128-bit ICV */
+	ck_assert(!kernel_add_sa(&sa));
+	sa = gcm_sa(5000);
+	sa.encr_alg = ENCR_CHACHA20_POLY1305;
+	sa.encr_keylen_bits = 0;        /* the ambiguous 0 of old */
+	sa.encr_key.len = 36;
+	ck_assert(!kernel_add_sa(&sa));
+	sa = gcm_sa(5000);
 	sa.encr_alg = ENCR_AES_CBC;     /* CBC without integrity */
+	sa.encr_salt_len = 0;
+	sa.icv_bits = 0;
 	sa.encr_key.len = 16;
 	ck_assert(!kernel_add_sa(&sa));
 	sa.integ_alg = INTEG_HMAC_SHA2_256_128;
+	sa.icv_bits = 128;
 	sa.integ_key = chunk_create(key_bytes, 31);
 	ck_assert(!kernel_add_sa(&sa));
 	sa.integ_key.len = 32;
 	ck_assert(kernel_add_sa(&sa));
 	sa = gcm_sa(5001);
 	sa.encr_alg = ENCR_3DES;
-	sa.encr_keylen_bits = 0;
+	sa.encr_keylen_bits = 192;
+	sa.encr_salt_len = 0;
+	sa.icv_bits = 96;
 	sa.encr_key.len = 24;
 	sa.integ_alg = INTEG_HMAC_SHA1_96;
 	sa.integ_key = chunk_create(key_bytes, 20);
@@ -561,7 +579,7 @@ START_TEST(test_state_file)
 	ck_assert_ptr_nonnull(strstr(s, "sa dir=in spi=c0ffee01 proto=esp "
 	                      "src=10.0.0.2[4500] dst=10.0.0.1[4500] mode=tunnel "
 	                      "reqid=7 encap=yes encr=aes-gcm-16 encr_keylen=128 "
-	                      "integ=none esn=no replay=32 "));
+	                      "salt=4 icv=128 integ=none esn=no replay=32 "));
 	ck_assert_ptr_nonnull(strstr(s, "policy dir=out src=10.1.0.0-10.1.255.255[0/0-65535] "
 	                      "dst=10.2.0.5[0/0-65535] action=protect reqid=7 "));
 	/* never any key material */

@@ -206,6 +206,15 @@ check "keystore from config" $B -f conf/ikev2.config gencert keytype=ec subject=
 printf 'daemon = {\n  keystore = "store"\n  bad\n};\n' > conf/broken.config
 refuse "broken config" 1 "broken.config:[0-9]*: syntax error" $B -f conf/broken.config list
 refuse "missing -f" 1 "cannot read" $B -f conf/none.config list
+printf 'daemon = {\n  keystore = "ustore";\n  user = "no-such-user-x";\n};\n' > conf/user.config
+refuse "unknown daemon.user" 1 "daemon.user 'no-such-user-x' does not exist" \
+	$B -f conf/user.config gencert keytype=ec subject=CN=u label=u
+if [ "$(id -u)" = 0 ]; then
+	printf 'daemon = {\n  keystore = "ustore";\n  user = "nobody";\n};\n' > conf/user.config
+	check "daemon.user owns the files" $B -f conf/user.config gencert keytype=ec subject=CN=u label=u
+	[ "$(stat -c %U conf/ustore/private/u.pem)" = nobody ] &&
+		[ "$(stat -c %U conf/ustore)" = nobody ] && ok || bad "daemon.user not the owner"
+fi
 
 # --- a SoftHSM2 token
 mkdir hsm

@@ -64,6 +64,7 @@ typedef struct {
 	bool token_explicit;       /* -T given */
 	char *config_token;        /* daemon.pkcs11_token.uri */
 	char *config_pin;          /* daemon.pkcs11_token.pin (secret) */
+	char *config_user;         /* daemon.user */
 	const char *module;        /* -m: PKCS#11 module instead of p11-kit's */
 	uid_t uid;                 /* the daemon's user: files belong to it */
 	gid_t gid;
@@ -73,9 +74,10 @@ typedef struct {
 /* Read daemon.keystore and daemon.pkcs11_token from the configuration
  * (errors as FILE:LINE: message). */
 bool ctx_load_config(ctx_t *ctx);
-/* Decide whose files we write: ikeuser if it exists, else the owner of
- * the keystore directory, else ourselves. */
-void ctx_pick_owner(ctx_t *ctx);
+/* Decide whose files we write: daemon.user if the configuration sets it
+ * (an error if no such user), else ikeuser if it exists, else the owner
+ * of the keystore directory, else ourselves. */
+bool ctx_pick_owner(ctx_t *ctx);
 
 /* Whether this subcommand acts on a token: -T, or keystore=pkcs11 (the
  * configuration's token).  Sets ctx->token; false and *bad when keystore=

@@ -206,6 +206,8 @@ bool ctx_load_config(ctx_t *ctx)
 		ctx->config_token = strdup(s);
 	if (config_lookup_string(&lc, "daemon.pkcs11_token.pin", &s))
 		ctx->config_pin = strdup(s);
+	if (config_lookup_string(&lc, "daemon.user", &s))
+		ctx->config_user = strdup(s);
 defaults:
 	if (!ctx->keystore)
 		ctx->keystore = resolve(ctx->config_path, "keystore");
@@ -216,11 +218,24 @@ out:
 	return ok;
 }
 
-void ctx_pick_owner(ctx_t *ctx)
+bool ctx_pick_owner(ctx_t *ctx)
 {
-	struct passwd *pw = getpwnam("ikeuser");
+	struct passwd *pw;
 	struct stat st;
 
+	if (ctx->config_user) {
+		pw = getpwnam(ctx->config_user);
+		if (!pw) {
+			err("%s: daemon.user '%s' does not exist", ctx->config_path,
+			    ctx->config_user);
+			return false;
+		}
+		ctx->uid = pw->pw_uid;
+		ctx->gid = pw->pw_gid;
+		ctx->owner_name = ctx->config_user;
+		return true;
+	}
+	pw = getpwnam("ikeuser");
 	if (pw) {
 		ctx->uid = pw->pw_uid;
 		ctx->gid = pw->pw_gid;
@@ -234,6 +249,7 @@ void ctx_pick_owner(ctx_t *ctx)
 		ctx->gid = getegid();
 		ctx->owner_name = "the invoking user";
 	}
+	return true;
 }
 
 bool ctx_use_token(ctx_t *ctx, args_t *a, bool *bad)
@@ -347,7 +363,10 @@ int main(int argc, char **argv)
 			rc = EXIT_FAIL;
 			goto done;
 		}
-		ctx_pick_owner(&ctx);
+		if (!ctx_pick_owner(&ctx)) {
+			rc = EXIT_FAIL;
+			goto done;
+		}
 		rc = cmds[i].run(&ctx, &a);
 		goto done;
 	}
@@ -360,6 +379,7 @@ done:
 		free(ctx.config_pin);
 	}
 	free(ctx.config_token);
+	free(ctx.config_user);
 	free(ctx.token);
 	free(ctx.keystore);
 	gnutls_global_deinit();

@@ -321,6 +321,58 @@ struct cert_validator {
 	void (*destroy)(cert_validator_t *self);
 };
 
+/* -------------------------------------------------------- PKCS#11 tokens */
+
+/*
+ * A PKCS#11 token (RFC 7512 URI) whose certificates and keys join the
+ * keystore.  Certificates are public objects, read without a PIN; the
+ * keys sign only while the token is unlocked: a key handed out by
+ * get_key() refuses to sign (logged "token locked") until login()
+ * succeeded, and again after logout(), which closes the key's sessions so
+ * the module forgets the login too.
+ */
+typedef struct cred_token cred_token_t;
+struct cred_token {
+	/* The URI it was opened with (borrowed). */
+	const char *(*get_uri)(cred_token_t *self);
+	/* The certificates on the token, and for each the URI of the private
+	 * key with the same CKA_ID: fresh arrays of n new certificates and
+	 * n strings (caller destroys/frees them and the arrays). */
+	size_t (*get_certs)(cred_token_t *self, certificate_t ***certs,
+	                    char ***key_uris);
+	/* Check pin with the token and unlock: false (logged, "wrong PIN")
+	 * if the token refuses it; the PIN is kept (wiped on logout) for
+	 * re-logins the module asks for. */
+	bool (*login)(cred_token_t *self, const char *pin);
+	void (*logout)(cred_token_t *self);
+	bool (*is_unlocked)(cred_token_t *self);
+	/* The private key at key_uri on this token, whose public half is
+	 * cert's; works locked or not (signing does not while locked). */
+	private_key_t *(*get_key)(cred_token_t *self, const char *key_uri,
+	                          certificate_t *cert);
+	/* Only once every key from get_key() is destroyed. */
+	void (*destroy)(cred_token_t *self);
+};
+
+/* Open a token by URI; NULL (logged) when no present token matches. */
+typedef cred_token_t *(*token_opener_t)(const char *uri);
+bool cred_register_token(const char *plugin, token_opener_t open);
+void cred_unregister_token(void);
+cred_token_t *cred_open_token(const char *uri);
+
+/*
+ * The daemon's tokens, opened once each (by URI) and kept until
+ * cred_tokens_flush(): what keystore loading and `ikeadm token
+ * login|logout` use.  cred_token_get returns a borrowed object, NULL if
+ * the token cannot be opened.  cred_token_login/logout act on the token
+ * of that URI (NULL: every open token); login returns false when a token
+ * refuses the PIN or none is open.
+ */
+cred_token_t *cred_token_get(const char *uri);
+bool cred_token_login(const char *uri, const char *pin);
+bool cred_token_logout(const char *uri);
+void cred_tokens_flush(void);
+
 /* ------------------------------------------------ AUTH payload data */
 
 /*

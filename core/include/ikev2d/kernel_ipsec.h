@@ -35,6 +35,7 @@
 #define IKEV2D_KERNEL_IPSEC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -107,13 +108,30 @@ typedef struct {
 	bool encap;
 
 	/* Either an AEAD (encr_alg AEAD per encr_is_aead(), integ_alg
-	 * INTEG_NONE) or a cipher plus integrity. encr_keylen_bits is the
-	 * negotiated key length attribute (0 = the algorithm's only size);
-	 * encr_key holds the key plus any salt, integ_key the integrity key. */
+	 * INTEG_NONE) or a cipher plus integrity.  The engine fills every
+	 * field below for every transform (kernel_sa_set_algs()), so a
+	 * backend needs no table of its own:
+	 *  - encr_keylen_bits: the cipher key proper, salt excluded, never 0
+	 *    but for ENCR_NULL: AES-* 128/192/256 (the key length attribute),
+	 *    3DES 192, ChaCha20-Poly1305 256 (RFC 7634: no attribute);
+	 *  - encr_salt_len: bytes of salt/nonce at the END of encr_key: 4 for
+	 *    AES-GCM and AES-GMAC (RFC 4106 §8.1, 4543), AES-CTR (RFC 3686
+	 *    §5.1) and ChaCha20-Poly1305 (RFC 7634 §2), 3 for AES-CCM
+	 *    (RFC 4309 §7.1), 0 otherwise;
+	 *  - encr_key.len == encr_keylen_bits / 8 + encr_salt_len, always
+	 *    (XFRM: the whole chunk into xfrm_algo_aead/xfrm_algo with
+	 *    alg_key_len = len * 8; PF_KEY: sadb_key_bits likewise);
+	 *  - icv_bits: the AEAD's ICV (64/96/128) or the integrity
+	 *    algorithm's truncated output (96 for *_96, 128 for
+	 *    SHA2-256-128, 160 for SHA1-160, ...); XFRM alg_icv_len /
+	 *    alg_trunc_len;
+	 *  - integ_key: the whole integrity key (0 bytes for an AEAD). */
 	uint16_t encr_alg;            /* encr_id_t */
 	uint16_t encr_keylen_bits;
+	uint8_t encr_salt_len;
 	chunk_t encr_key;
 	uint16_t integ_alg;           /* integ_id_t */
+	uint16_t icv_bits;
 	chunk_t integ_key;
 
 	bool esn;                     /* 64-bit extended sequence numbers */
@@ -300,6 +318,15 @@ const char *kernel_action_name(kernel_policy_action_t a); /* "protect", ... */
 /* "10.1.0.0-10.1.255.255[6/0-65535]"-style text; buf of >= KERNEL_TS_STRLEN. */
 #define KERNEL_TS_STRLEN 112
 char *kernel_ts_to_str(const kernel_ts_t *ts, char *buf, size_t len);
+/* Fill encr_alg, encr_keylen_bits, encr_salt_len, integ_alg and icv_bits
+ * of sa from the negotiated transforms (keylen_attr: the key length
+ * attribute, 0 when the proposal had none).  False (sa unchanged) for an
+ * unknown algorithm or a key length the algorithm does not have. */
+bool kernel_sa_set_algs(kernel_sa_t *sa, uint16_t encr_alg,
+                        uint16_t keylen_attr, uint16_t integ_alg);
+/* The number of encr_key / integ_key bytes those fields call for. */
+size_t kernel_sa_encr_key_len(const kernel_sa_t *sa);
+
 /* A selector covering exactly one address (proto/ports any). */
 void kernel_ts_from_addr(kernel_ts_t *ts, const struct sockaddr_storage *addr);
 

@@ -143,12 +143,16 @@ static int run_command(int argc, char **argv, FILE *out)
 		return CTL_S_UNREACHABLE;
 	}
 	bool ok = write_all(fd, req, req_len);
+	int send_errno = errno;
 	free(req);
-	if (!ok) {
-		fprintf(stderr, "ikeadm: cannot send to in.ikev2d: %s\n", strerror(errno));
+	if (!ok && send_errno != EPIPE && send_errno != ECONNRESET) {
+		fprintf(stderr, "ikeadm: cannot send to in.ikev2d: %s\n",
+		        strerror(send_errno));
 		close(fd);
 		return CTL_S_UNREACHABLE;
 	}
+	/* A daemon that refuses us closes at once: its answer (why) may be
+	 * waiting even though our request could not be sent. */
 	uint8_t *body = malloc(CTL_MAX_DATA);
 	int status = CTL_S_PROTOCOL;
 	for (;;) {

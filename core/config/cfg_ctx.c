@@ -46,6 +46,18 @@ const char *cfg_file(cfg_ctx_t *ctx, const config_setting_t *s)
 	return ctx->file;
 }
 
+cfg_src_t cfg_src_of(const config_setting_t *s)
+{
+	cfg_src_t src = { NULL, s ? cfg_line(s) : 0 };
+
+	for (; s; s = s->parent)
+		if (s->file) {
+			src.file = s->file;
+			break;
+		}
+	return src;
+}
+
 void cfg_ctx_free(cfg_ctx_t *ctx)
 {
 	for (int i = 0; i < ctx->n_paths; i++)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "config/lc.h"
 
 typedef struct {
@@ -25,6 +26,9 @@ typedef struct {
 	bool in_rule;        /* errors now are the current rule's */
 	bool rule_bad;       /* the current rule had an error */
 } cfg_ctx_t;
+
+/* Where s was written (file as libconfig keeps it, owned by the tree). */
+cfg_src_t cfg_src_of(const config_setting_t *s);
 
 /* Report an error at setting s (NULL: the file itself), or a warning. */
 void cfg_error(cfg_ctx_t *ctx, const config_setting_t *s, const char *fmt, ...)

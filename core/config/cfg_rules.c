@@ -131,6 +131,7 @@ child_keys:
 		free(d->child.esp);
 		d->child.esp = props;
 		d->child.n_esp = n;
+		d->child.esp_src = cfg_src_of(config_setting_get_member(g, "esp_xform"));
 	} else if (rc < 0) {
 		ok = false;
 	}
@@ -166,8 +167,10 @@ child_keys:
 		d->softlife_kb_set = true;
 	}
 	ok &= rc >= 0;
-	if ((rc = cfg_get_int(ctx, g, "replay_window", 0, 4096, &v)) > 0)
+	if ((rc = cfg_get_int(ctx, g, "replay_window", 0, 4096, &v)) > 0) {
 		d->child.replay_window = (uint32_t)v;
+		d->child.replay_src = cfg_src_of(config_setting_get_member(g, "replay_window"));
+	}
 	ok &= rc >= 0;
 	return ok;
 }
@@ -338,6 +341,7 @@ static bool parse_child(cfg_ctx_t *ctx, const config_setting_t *g,
 	if (!cfg_defaults_parse(ctx, g, &d, false))
 		ok = false;
 	*out = d.child;
+	out->src = cfg_src_of(g);
 	out->esp = d.child.esp;
 	d.child.esp = NULL;
 	free(d.ike);

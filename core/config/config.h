@@ -82,6 +82,15 @@ typedef enum {
 	MODE_TRANSPORT,
 } ipsec_mode_t;
 
+/* Where a setting was written, for checks made after loading (the kernel
+ * backend's, at -c and start-up).  file points into the parsed tree, which
+ * lives as long as the config_t; NULL = the main file.  line 0 = not
+ * written anywhere: the built-in default. */
+typedef struct {
+	const char *file;
+	int line;
+} cfg_src_t;
+
 typedef struct {
 	ts_cfg_t *local_ts; int n_local_ts;
 	ts_cfg_t *remote_ts; int n_remote_ts;
@@ -92,6 +101,9 @@ typedef struct {
 	uint32_t softlife_secs;       /* rekey time */
 	uint64_t lifetime_kb, softlife_kb;  /* 0 = unlimited */
 	uint32_t replay_window;       /* packets; 0 = replay check off */
+	/* the childsa group, and the esp_xform / replay_window in force
+	 * (at whatever level they were written) */
+	cfg_src_t src, esp_src, replay_src;
 } child_cfg_t;
 
 typedef struct {

@@ -5,6 +5,7 @@ libikev2d_la_SOURCES += \
 	core/cred/cred_names.c \
 	core/cred/cred_registry.c \
 	core/cred/cred_token.c \
+	core/cred/keystore_token.c \
 	core/cred/der.c \
 	core/cred/keystore.c \
 	core/cred/sig_algid.c

@@ -21,6 +21,7 @@
 #include "config/debug_level.h"
 #include "exchange/engine.h"
 #include "exchange/engine_ctl.h"
+#include "kernel/kernel_check.h"
 #include "lib/plugin_loader.h"
 #include "net/net.h"
 
@@ -167,6 +168,14 @@ static keystore_t *load_keystore(const config_t *cfg)
 	if (!ks)
 		log_error(DBG_CERT, "keystore %s refused (%d problem%s)",
 		          cfg->daemon.keystore, n_errors, n_errors == 1 ? "" : "s");
+	/* daemon.pkcs11_token joins the set; without a (right) PIN it stays
+	 * locked until `ikeadm token login` (cred_token_login). */
+	if (ks && cfg->daemon.pkcs11_uri &&
+	    !keystore_add_token(ks, cfg->daemon.pkcs11_uri,
+	                        cfg->daemon.pkcs11_pin)) {
+		keystore_unref(ks);
+		ks = NULL;
+	}
 	return ks;
 }
 
@@ -179,6 +188,7 @@ static int check_config(const char *path)
 		if (!load_plugins(cfg))
 			n_errors++;
 		n_errors += config_check_plugin_settings(cfg);
+		n_errors += kernel_check_config(cfg);
 		keystore_t *ks = load_keystore(cfg);
 		if (!ks)
 			n_errors++;
@@ -236,11 +246,12 @@ static bool apply_config(const char *path, const char *preshared, char *err,
 		return false;
 	}
 	config_t *old = config_current();
-	if (!apply_debug_level(cfg)) {
+	if (!apply_debug_level(cfg) || kernel_check_config(cfg) > 0) {
 		log_error(DBG_OP, "reload of %s failed: keeping the running configuration",
 		          path);
-		snprintf(err, errlen, "%s: bad daemon.debug_level: the running "
-		         "configuration stays", path);
+		snprintf(err, errlen, "%s: bad daemon.debug_level, or rules the "
+		         "kernel backend cannot install (see the daemon's log): the "
+		         "running configuration stays", path);
 		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
 		config_unref(cfg);
 		config_unref(old);
@@ -454,6 +465,11 @@ static int run(const options_t *o, config_t *cfg)
 	}
 	if (config_check_plugin_settings(cfg) > 0 && !cfg->daemon.ignore_errors) {
 		log_error(DBG_OP, "errors in plugin settings: not starting");
+		goto out;
+	}
+	if (kernel_check_config(cfg) > 0 && !cfg->daemon.ignore_errors) {
+		log_error(DBG_OP, "the kernel backend cannot install what some "
+		          "rules allow (see above): not starting");
 		goto out;
 	}
 	{

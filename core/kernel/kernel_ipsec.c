@@ -202,6 +202,19 @@ void kernel_flush(void)
 	pthread_rwlock_unlock(&backend_lock);
 }
 
+bool kernel_can_install(const kernel_sa_t *sa, char *why, size_t why_len)
+{
+	bool ok = true;
+
+	if (why && why_len)
+		why[0] = '\0';
+	pthread_rwlock_rdlock(&backend_lock);
+	if (backend && backend->can_install)
+		ok = backend->can_install(backend, sa, why, why_len);
+	pthread_rwlock_unlock(&backend_lock);
+	return ok;
+}
+
 /* ------------------------------------------------------------ helpers */
 
 const char *kernel_dir_name(kernel_dir_t dir)

@@ -146,10 +146,13 @@ static void bypass_ipsec(int fd, int family)
 		pol.sel.family = family;
 		pol.dir = dir;
 		if (setsockopt(fd, level, opt, &pol, sizeof(pol)) < 0) {
-			log_verbose(DBG_NET, "net: no IPsec bypass policy on the "
+			/* without xfrm_user (a PF_KEY-only kernel) the
+			 * backend's own way below is the one that counts */
+			log_verbose(DBG_NET, "net: no XFRM bypass policy on the "
 			            "IKE socket (%s); fine while no policy is "
-			            "installed", strerror(errno));
-			return;
+			            "installed or the kernel backend sets its own",
+			            strerror(errno));
+			break;
 		}
 	}
 	/* A backend may have its own way (PF_KEY sockets, TUN engine). */

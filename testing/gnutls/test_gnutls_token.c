@@ -13,6 +13,8 @@
 #define _GNU_SOURCE
 #include "gt_test.h"
 
+#include <ikev2d/keystore.h>
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +115,80 @@ START_TEST(test_locked_then_unlocked)
 }
 END_TEST
 
+/* The daemon's view: daemon.pkcs11_token through keystore_add_token. */
+static bool auth_signs(const keystore_entry_t *e)
+{
+	chunk_t octets = chunk_from_str("InitiatorSignedOctets"), auth = chunk_empty;
+	public_key_t *pub = e->cert->get_public_key(e->cert);
+	sig_scheme_t scheme = SIG_UNKNOWN;
+	bool ok = signer_auth_sign(e->signer, AUTH_DIGITAL_SIG, SIG_UNKNOWN,
+	                           octets, &auth);
+
+	if (ok)
+		ck_assert(cred_auth_verify(pub, AUTH_DIGITAL_SIG, auth, octets,
+		                           &scheme));
+	chunk_free(&auth);
+	pub->destroy(pub);
+	return ok;
+}
+
+START_TEST(test_keystore)
+{
+	keystore_t *ks = keystore_create_empty();
+	keystore_t *ks2;
+
+	/* no PIN: the certificates are there, the signers not ready */
+	ck_assert(keystore_add_token(ks, TOKEN, NULL));
+	ck_assert_uint_eq(keystore_count(ks), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const keystore_entry_t *e = keystore_get(ks, i);
+
+		ck_assert_ptr_nonnull(e->signer);
+		ck_assert(!e->signer->is_ready(e->signer));
+		ck_assert(!auth_signs(e));
+	}
+	/* ikeadm token login */
+	ck_assert(cred_token_login(TOKEN, PIN));
+	for (size_t i = 0; i < 2; i++) {
+		const keystore_entry_t *e = keystore_get(ks, i);
+
+		ck_assert(e->signer->is_ready(e->signer));
+		ck_assert(auth_signs(e));
+	}
+	/* a reload keeps the login */
+	ks2 = keystore_create_empty();
+	ck_assert(keystore_add_token(ks2, TOKEN, NULL));
+	ck_assert(keystore_get(ks2, 0)->signer->is_ready(keystore_get(ks2, 0)->signer));
+	keystore_unref(ks2);
+	cred_token_logout(TOKEN);
+	ck_assert(!auth_signs(keystore_get(ks, 0)));
+
+	/* a configured wrong PIN: logged, locked, and not retried on the
+	 * next reload (a token locks after a few wrong PINs) */
+	gt_test_clear_log();
+	ks2 = keystore_create_empty();
+	ck_assert(keystore_add_token(ks2, TOKEN, "9999"));
+	ck_assert(gt_test_logged("wrong PIN"));
+	ck_assert(!keystore_get(ks2, 0)->signer->is_ready(keystore_get(ks2, 0)->signer));
+	keystore_unref(ks2);
+	gt_test_clear_log();
+	ks2 = keystore_create_empty();
+	ck_assert(keystore_add_token(ks2, TOKEN, "9999"));
+	ck_assert(!gt_test_logged("wrong PIN"));
+	keystore_unref(ks2);
+	/* the configured right PIN unlocks at load */
+	ks2 = keystore_create_empty();
+	ck_assert(keystore_add_token(ks2, TOKEN, PIN));
+	ck_assert(auth_signs(keystore_get(ks2, 1)));
+	keystore_unref(ks2);
+	keystore_unref(ks);
+	/* a token that is not there refuses the keystore */
+	ks = keystore_create_empty();
+	ck_assert(!keystore_add_token(ks, "pkcs11:token=absent", NULL));
+	keystore_unref(ks);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
 	gt_test_clear_log();
@@ -185,6 +261,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_locked_then_unlocked);
+	tcase_add_test(tc, test_keystore);
 	tcase_add_test(tc, test_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

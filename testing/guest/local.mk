@@ -8,5 +8,6 @@ dist_noinst_SCRIPTS += \
 	testing/guest/stage2.sh \
 	testing/guest/lib.sh \
 	testing/guest/checks/xfrm-smoke.sh \
-	testing/suites/guest-xfrm-smoke.sh
+	testing/suites/guest-xfrm-smoke.sh \
+	testing/guest/checks/pfkey.sh
 EXTRA_DIST += testing/guest/README.md

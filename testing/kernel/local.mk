@@ -9,3 +9,21 @@ testing_kernel_test_kernel_null_SOURCES = testing/kernel/test_kernel_null.c \
 testing_kernel_test_kernel_null_CFLAGS = $(TEST_CFLAGS)
 testing_kernel_test_kernel_null_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 endif
+
+# testing/kernel: the kernel-pfkey codec and translation (no socket: runs
+# where the kernel has no AF_KEY).
+if ENABLE_UNIT_TESTS
+if ENABLE_KERNEL_PFKEY
+check_PROGRAMS += testing/kernel/test_pfkey
+TESTS += testing/kernel/test_pfkey
+testing_kernel_test_pfkey_SOURCES = testing/kernel/test_pfkey.c \
+	kernel-backends/pfkey/pfkey_msg.c \
+	kernel-backends/pfkey/pfkey_xlate.c
+testing_kernel_test_pfkey_CFLAGS = $(TEST_CFLAGS) -fno-strict-aliasing
+testing_kernel_test_pfkey_LDADD = $(TEST_LIBS)
+endif
+endif
+if ENABLE_KERNEL_PFKEY
+TESTS += testing/kernel/pfkey-no-afkey.sh
+endif
+dist_noinst_SCRIPTS += testing/kernel/pfkey-no-afkey.sh

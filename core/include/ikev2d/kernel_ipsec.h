@@ -261,6 +261,19 @@ struct kernel_ipsec {
 	 * tests); NULL = nothing to do. */
 	void (*flush)(kernel_ipsec_t *self);
 
+	/* Whether this backend can install an SA like sa at all: asked by the
+	 * configuration check (in.ikev2d -c and start-up) for every transform
+	 * combination a CHILD SA's esp_xform allows, so what the kernel
+	 * interface cannot express is refused with the rule's file:line before
+	 * any peer is met, never found at install time.  Reads only encr_alg,
+	 * encr_keylen_bits, integ_alg, esn, replay_window (0 = not configured
+	 * explicitly), mode, encap and id.protocol.  On false, why holds a
+	 * short reason naming the transform ("AES-GCM-16 is an AEAD, which
+	 * PF_KEY v2 cannot express").  NULL = it installs whatever the engine
+	 * negotiates. */
+	bool (*can_install)(kernel_ipsec_t *self, const kernel_sa_t *sa,
+	                    char *why, size_t why_len);
+
 	void (*destroy)(kernel_ipsec_t *self);
 };
 
@@ -309,6 +322,8 @@ bool kernel_query_policy(const kernel_policy_t *policy, kernel_usage_t *usage);
 bool kernel_del_policy(const kernel_policy_t *policy);
 bool kernel_bypass_socket(int fd, int family);
 void kernel_flush(void);
+/* True when no backend is loaded or the backend's can_install says yes. */
+bool kernel_can_install(const kernel_sa_t *sa, char *why, size_t why_len);
 
 /* ---- helpers shared by backends and logs ---------------------------- */
 

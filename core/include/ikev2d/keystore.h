@@ -100,6 +100,18 @@ bool keystore_add_anchor(keystore_t *ks, certificate_t *ca, const char *source);
 void keystore_add_intermediate(keystore_t *ks, certificate_t *ca);
 bool keystore_add_crl(keystore_t *ks, crl_t *crl, const char *source);
 
+/*
+ * Add the certificates of a PKCS#11 token (daemon.pkcs11_token) with
+ * signers for their keys (core/cred/keystore_token.c).  The token is
+ * opened once for the daemon's life (cred_token_get), so a reload keeps
+ * its login state.  With a PIN, a locked token is logged in - once per
+ * PIN value, so rereading a wrong one on every SIGHUP cannot lock the
+ * token out; without one (or with a wrong one, logged) it stays locked:
+ * its signers' is_ready() is false and sign() fails until
+ * cred_token_login().  False (logged) only if the token cannot be opened.
+ */
+bool keystore_add_token(keystore_t *ks, const char *uri, const char *pin);
+
 keystore_t *keystore_ref(keystore_t *ks);
 void keystore_unref(keystore_t *ks);
 

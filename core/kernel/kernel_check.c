@@ -1,0 +1,105 @@
+/*
+ * kernel_check.c - puts each CHILD SA's possible transforms to the kernel
+ * backend's can_install (see kernel_check.h).
+ */
+#include "kernel/kernel_check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <ikev2d/bus.h>
+#include <ikev2d/kernel_ipsec.h>
+
+/* Distinct reasons already reported for one CHILD SA (a proposal with four
+ * ciphers and three MACs asks twelve times; one AEAD is one message). */
+#define MAX_REASONS 16
+
+typedef struct {
+	char why[MAX_REASONS][320];
+	int n;
+} reasons_t;
+
+static bool seen(reasons_t *r, const char *why)
+{
+	for (int i = 0; i < r->n; i++)
+		if (strcmp(r->why[i], why) == 0)
+			return true;
+	if (r->n < MAX_REASONS)
+		snprintf(r->why[r->n++], sizeof(r->why[0]), "%s", why);
+	return false;
+}
+
+static int check_one(const config_t *cfg, const rule_t *rule, int ci,
+                     const child_cfg_t *cc, kernel_sa_t *sa,
+                     const cfg_src_t *at, reasons_t *r)
+{
+	char why[320];
+
+	if (kernel_can_install(sa, why, sizeof(why)))
+		return 0;
+	if (!why[0])
+		snprintf(why, sizeof(why), "the kernel backend cannot install it");
+	if (seen(r, why))
+		return 0;
+	(void)cc;
+	log_error(DBG_CONFIG, "%s:%d: rule '%s' childsa %d: %s (kernel "
+	          "backend %s)", at->file ? at->file : cfg->path, at->line,
+	          rule->label ? rule->label : "(no label)", ci + 1, why,
+	          kernel_ipsec_name() ? kernel_ipsec_name() : "?");
+	return 1;
+}
+
+static int check_child(const config_t *cfg, const rule_t *rule, int ci)
+{
+	const child_cfg_t *cc = &rule->child[ci];
+	const cfg_src_t *esp_at = cc->esp_src.line ? &cc->esp_src : &cc->src;
+	const cfg_src_t *replay_at = cc->replay_src.line ? &cc->replay_src : &cc->src;
+	reasons_t r = { .n = 0 };
+	int errors = 0;
+	kernel_sa_t sa = {
+		.id.protocol = KERNEL_PROTO_ESP,
+		.mode = cc->mode == MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT
+		                                   : KERNEL_MODE_TUNNEL,
+	};
+	kernel_sa_t good = { .encr_alg = 0 };
+
+	for (int p = 0; p < cc->n_esp; p++) {
+		const proposal_cfg_t *prop = &cc->esp[p];
+		int n_integ = prop->n_integ ? prop->n_integ : 1;
+		int n_esn = prop->n_esn ? prop->n_esn : 1;
+		for (int e = 0; e < prop->n_encr; e++)
+			for (int i = 0; i < n_integ; i++)
+				for (int s = 0; s < n_esn; s++) {
+					sa.encr_alg = prop->encr[e].id;
+					sa.encr_keylen_bits = prop->encr[e].keylen;
+					sa.integ_alg = prop->n_integ ? prop->integ[i]
+					                             : INTEG_NONE;
+					sa.esn = prop->n_esn && prop->esn[s] == ESN_YES;
+					int bad = check_one(cfg, rule, ci, cc, &sa,
+					                    esp_at, &r);
+					errors += bad;
+					if (!bad && !good.encr_alg)
+						good = sa;
+				}
+	}
+	/* The replay window on its own, with a combination the backend
+	 * took: only a window the file asked for (a default the backend
+	 * cannot give is the backend's to bound, as its man page says). */
+	if (cc->replay_src.line && good.encr_alg) {
+		good.replay_window = cc->replay_window;
+		errors += check_one(cfg, rule, ci, cc, &good, replay_at, &r);
+	}
+	return errors;
+}
+
+int kernel_check_config(const config_t *cfg)
+{
+	int errors = 0;
+
+	if (!cfg || !kernel_ipsec_name())
+		return 0;
+	for (int i = 0; i < cfg->n_rules; i++)
+		for (int c = 0; c < cfg->rules[i].n_child; c++)
+			errors += check_child(cfg, &cfg->rules[i], c);
+	return errors;
+}

@@ -1,0 +1,1631 @@
+/*
+ * kernel_pfkey.c - the PF_KEY v2 backend (kernel_pfkey.h): requests,
+ * the record of what we installed, the journal, and kernel events.
+ */
+#include "kernel_pfkey.h"
+#include "pfkey_msg.h"
+#include "pfkey_xlate.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ikev2d/bus.h>
+#include <ikev2d/runtime.h>
+#include <ikev2d/transform.h>
+
+#define REQID_MAX          0x3fff   /* IPSEC_MANUAL_REQID_MAX */
+#define REQUEST_TIMEOUT_MS 15000
+/* The first REGISTER makes the kernel probe (and load) every cipher
+ * module it knows: seconds on a slow machine. */
+#define REGISTER_TIMEOUT_MS 120000
+#define MAX_PREFIXES       32       /* per side of one policy */
+#define SPI_MIN            0x100    /* RFC 4303 §2.1: 1..255 reserved */
+#define UDP_ENCAP_ESPINUDP_TYPE 2   /* <linux/udp.h> UDP_ENCAP_ESPINUDP */
+/* Rewrite the journal from memory when it grows past this many bytes
+ * more than the live entries need. */
+#define JOURNAL_SLACK      (1u << 20)
+
+typedef struct sa_ent sa_ent_t;
+struct sa_ent {
+	sa_ent_t *next;
+	struct sockaddr_storage src, dst;   /* addresses only */
+	uint32_t spi;
+	uint32_t reqid;                     /* the engine's */
+	uint16_t kreqid;                    /* the kernel's */
+	bool larval;                        /* GETSPI only */
+	uint64_t last_bytes, last_use_secs; /* for query_sa's last use */
+};
+
+typedef struct pol_ent pol_ent_t;
+struct pol_ent {
+	pol_ent_t *next;
+	uint8_t dir;                        /* IPSEC_DIR_* */
+	pfk_prefix_t s, d;
+	uint8_t proto;
+	uint32_t index;                     /* the kernel's policy id */
+	uint32_t reqid;
+	uint16_t kreqid;                    /* 0: no request (pass/drop) */
+	kernel_ts_t src_ts, dst_ts;         /* as the engine gave them */
+};
+
+typedef struct {
+	uint32_t engine;
+	uint32_t refs;
+} kreq_t;
+
+struct kernel_pfkey {
+	kernel_ipsec_t public;
+	int req_fd, ev_fd;
+	uint32_t pid, seq;
+	pthread_mutex_t req_lock;    /* the request socket; held per method */
+	pthread_mutex_t lock;        /* the tables below (events read them) */
+	pfk_algs_t algs;
+	sa_ent_t *sas;
+	pol_ent_t *pols;
+	size_t n_sas, n_pols;
+	kreq_t kreq[REQID_MAX + 1];
+	uint32_t kreq_hwm;
+	bool started, watching;
+	char *journal_path;
+	int journal_fd;
+	size_t journal_bytes;
+	uint64_t evbuf[PFK_MSG_MAX / 8];   /* loop thread only */
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static size_t alen(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static const uint8_t *addr_bytes(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+	return (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+}
+
+static uint16_t port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	return 0;
+}
+
+/* The address alone (port 0): what SA address extensions carry. */
+static void bare(const struct sockaddr_storage *in, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ss_family = in->ss_family;
+	if (in->ss_family == AF_INET6)
+		memcpy(&((struct sockaddr_in6 *)out)->sin6_addr, addr_bytes(in), 16);
+	else if (in->ss_family == AF_INET)
+		memcpy(&((struct sockaddr_in *)out)->sin_addr, addr_bytes(in), 4);
+}
+
+static bool same_ip(const struct sockaddr_storage *a,
+                    const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family &&
+	       memcmp(addr_bytes(a), addr_bytes(b), alen(a->ss_family)) == 0;
+}
+
+static const char *ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	if ((ss->ss_family != AF_INET && ss->ss_family != AF_INET6) ||
+	    !inet_ntop(ss->ss_family, addr_bytes(ss), buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static bool ip_parse(const char *s, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, s, &((struct sockaddr_in *)out)->sin_addr) == 1) {
+		out->ss_family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, s, &((struct sockaddr_in6 *)out)->sin6_addr) == 1) {
+		out->ss_family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+static uint64_t now_secs(void)
+{
+	return time_monotonic_ms() / 1000;
+}
+
+/* ------------------------------------------------------------- reqids */
+
+/* The kernel reqid for an engine reqid, taking a reference (lock held);
+ * 0 when all 0x3fff are in use. */
+static uint16_t kreq_get(kernel_pfkey_t *k, uint32_t reqid)
+{
+	uint32_t free_slot = 0;
+
+	if (!reqid)
+		return 0;
+	for (uint32_t i = 1; i <= k->kreq_hwm; i++) {
+		if (k->kreq[i].refs && k->kreq[i].engine == reqid) {
+			k->kreq[i].refs++;
+			return (uint16_t)i;
+		}
+		if (!k->kreq[i].refs && !free_slot)
+			free_slot = i;
+	}
+	if (!free_slot) {
+		if (k->kreq_hwm == REQID_MAX)
+			return 0;
+		free_slot = ++k->kreq_hwm;
+	}
+	k->kreq[free_slot].engine = reqid;
+	k->kreq[free_slot].refs = 1;
+	return (uint16_t)free_slot;
+}
+
+static void kreq_put(kernel_pfkey_t *k, uint16_t kreqid)
+{
+	if (kreqid && kreqid <= REQID_MAX && k->kreq[kreqid].refs)
+		k->kreq[kreqid].refs--;
+}
+
+/* ------------------------------------------------------------ journal */
+
+static void journal_write(kernel_pfkey_t *k, const char *line)
+{
+	size_t n = strlen(line);
+
+	if (k->journal_fd < 0)
+		return;
+	if (write(k->journal_fd, line, n) != (ssize_t)n) {
+		log_error(DBG_KERNEL, "kernel-pfkey: cannot write %s (%s): a crash "
+		          "now would leave SAs behind", k->journal_path,
+		          strerror(errno));
+		return;
+	}
+	k->journal_bytes += n;
+}
+
+static void journal_sa(kernel_pfkey_t *k, const sa_ent_t *e, bool add)
+{
+	char line[160], d[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+
+	if (add)
+		snprintf(line, sizeof(line), "sa %s %08" PRIx32 " %s %u\n",
+		         ip_str(&e->dst, d, sizeof(d)), e->spi,
+		         ip_str(&e->src, s, sizeof(s)), e->kreqid);
+	else
+		snprintf(line, sizeof(line), "-sa %s %08" PRIx32 "\n",
+		         ip_str(&e->dst, d, sizeof(d)), e->spi);
+	journal_write(k, line);
+}
+
+static void journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add)
+{
+	char line[64];
+
+	if (add)
+		snprintf(line, sizeof(line), "pol %" PRIu32 " %u %u\n", e->index,
+		         e->dir, e->kreqid);
+	else
+		snprintf(line, sizeof(line), "-pol %" PRIu32 "\n", e->index);
+	journal_write(k, line);
+}
+
+/* Rewrite the journal from the tables when it has grown far past them
+ * (lock held). */
+static void journal_maybe_compact(kernel_pfkey_t *k)
+{
+	if (k->journal_fd < 0 ||
+	    k->journal_bytes < JOURNAL_SLACK + 96 * (k->n_sas + k->n_pols))
+		return;
+	if (ftruncate(k->journal_fd, 0) < 0)
+		return;
+	k->journal_bytes = 0;
+	for (sa_ent_t *e = k->sas; e; e = e->next)
+		journal_sa(k, e, true);
+	for (pol_ent_t *e = k->pols; e; e = e->next)
+		journal_pol(k, e, true);
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Send the message in b and wait for the kernel's answer to it (same
+ * type, sequence number, pid) in resp.  0 = done, >0 = the errno the
+ * kernel answered, -1 = no answer (logged).  req_lock held. */
+static int request(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *resp,
+                   size_t cap, pfk_msg_t *m, int timeout_ms)
+{
+	struct sadb_msg *h = (struct sadb_msg *)b->buf;
+	uint8_t type = h->sadb_msg_type;
+	uint32_t seq = ++k->seq;
+	size_t len;
+	uint64_t deadline;
+	char err[128];
+
+	h->sadb_msg_seq = seq;
+	len = pfk_end(b);
+	if (!len) {
+		log_error(DBG_KERNEL, "kernel-pfkey: %s request too large",
+		          pfk_type_name(type));
+		return -1;
+	}
+	if (send(k->req_fd, b->buf, len, 0) != (ssize_t)len) {
+		int e = errno;
+		log_verbose(DBG_KERNEL, "kernel-pfkey: sending %s: %s",
+		            pfk_type_name(type), strerror(e));
+		return e ? e : EIO;
+	}
+	deadline = time_monotonic_ms() + (uint64_t)timeout_ms;
+	for (;;) {
+		uint64_t now = time_monotonic_ms();
+		struct pollfd pfd = { .fd = k->req_fd, .events = POLLIN };
+		ssize_t n;
+
+		if (now >= deadline) {
+			log_error(DBG_KERNEL, "kernel-pfkey: no answer to %s within "
+			          "%d ms", pfk_type_name(type), timeout_ms);
+			return -1;
+		}
+		if (poll(&pfd, 1, (int)(deadline - now)) <= 0)
+			continue;
+		n = recv(k->req_fd, resp, cap, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			if (errno == ENOBUFS)   /* others' broadcasts overflowed us */
+				continue;
+			log_error(DBG_KERNEL, "kernel-pfkey: reading the answer to "
+			          "%s: %s", pfk_type_name(type), strerror(errno));
+			return -1;
+		}
+		if ((size_t)n > cap)
+			continue;   /* not ours: we send nothing that large */
+		if (!pfk_parse(resp, (size_t)n, m, err, sizeof(err))) {
+			log_error(DBG_KERNEL, "kernel-pfkey: malformed message from "
+			          "the kernel ignored: %s", err);
+			continue;
+		}
+		if (m->hdr->sadb_msg_type != type || m->hdr->sadb_msg_seq != seq ||
+		    m->hdr->sadb_msg_pid != k->pid)
+			continue;   /* a broadcast of someone else's change */
+		return m->hdr->sadb_msg_errno;
+	}
+}
+
+/* Plain request whose answer only says yes or no. */
+static int simple(kernel_pfkey_t *k, pfk_buf_t *b)
+{
+	uint64_t resp[PFK_MSG_MAX / 8];
+	pfk_msg_t m;
+	int rc = request(k, b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+
+	explicit_bzero(resp, sizeof(resp));
+	return rc;
+}
+
+static void begin(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
+                  uint8_t type, uint8_t satype)
+{
+	pfk_begin(b, mem, cap, type, satype, 0, k->pid);
+}
+
+/* -------------------------------------------------- SA table (lock held) */
+
+static sa_ent_t **sa_find(kernel_pfkey_t *k, const struct sockaddr_storage *dst,
+                          uint32_t spi)
+{
+	sa_ent_t **pp;
+
+	for (pp = &k->sas; *pp; pp = &(*pp)->next)
+		if ((*pp)->spi == spi && same_ip(&(*pp)->dst, dst))
+			return pp;
+	return NULL;
+}
+
+static void sa_remove(kernel_pfkey_t *k, sa_ent_t **pp)
+{
+	sa_ent_t *e = *pp;
+
+	*pp = e->next;
+	journal_sa(k, e, false);
+	kreq_put(k, e->kreqid);
+	k->n_sas--;
+	free(e);
+}
+
+static pol_ent_t **pol_find(kernel_pfkey_t *k, uint8_t dir,
+                            const pfk_prefix_t *s, const pfk_prefix_t *d,
+                            uint8_t proto)
+{
+	for (pol_ent_t **pp = &k->pols; *pp; pp = &(*pp)->next) {
+		pol_ent_t *e = *pp;
+		if (e->dir == dir && e->proto == proto && e->s.plen == s->plen &&
+		    e->d.plen == d->plen && same_ip(&e->s.addr, &s->addr) &&
+		    same_ip(&e->d.addr, &d->addr) &&
+		    port_of(&e->s.addr) == port_of(&s->addr) &&
+		    port_of(&e->d.addr) == port_of(&d->addr))
+			return pp;
+	}
+	return NULL;
+}
+
+static void pol_remove(kernel_pfkey_t *k, pol_ent_t **pp)
+{
+	pol_ent_t *e = *pp;
+
+	*pp = e->next;
+	journal_pol(k, e, false);
+	kreq_put(k, e->kreqid);
+	k->n_pols--;
+	free(e);
+}
+
+/* ------------------------------------------------------------- events */
+
+static void on_acquire(kernel_pfkey_t *k, const pfk_msg_t *m)
+{
+	pfk_policy_t pol;
+	kernel_event_t ev = { .type = KERNEL_EV_ACQUIRE };
+	bool found = false;
+
+	if (!pfk_get_policy(m, &pol)) {
+		log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE without a valid "
+		          "policy extension ignored");
+		return;
+	}
+	pthread_mutex_lock(&k->lock);
+	for (pol_ent_t *e = k->pols; e; e = e->next)
+		if (e->index == pol.id) {
+			ev.acquire.reqid = e->reqid;
+			ev.acquire.src_ts = e->src_ts;
+			ev.acquire.dst_ts = e->dst_ts;
+			found = true;
+			break;
+		}
+	pthread_mutex_unlock(&k->lock);
+	if (!found) {
+		/* Someone else's policy: report the packet's addresses, so
+		 * the engine can pick the rule whose selectors hold them. */
+		struct sockaddr_storage s, d;
+		if (!pfk_get_address(m, SADB_EXT_ADDRESS_SRC, &s, NULL, NULL) ||
+		    !pfk_get_address(m, SADB_EXT_ADDRESS_DST, &d, NULL, NULL)) {
+			log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u "
+			          "without valid addresses ignored", pol.id);
+			return;
+		}
+		kernel_ts_from_addr(&ev.acquire.src_ts, &s);
+		kernel_ts_from_addr(&ev.acquire.dst_ts, &d);
+	}
+	ev.acquire.seq = m->hdr->sadb_msg_seq;
+	log_verbose(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (reqid "
+	            "%u)", pol.id, ev.acquire.reqid);
+	kernel_ipsec_raise(&ev);
+}
+
+static void on_expire(kernel_pfkey_t *k, const pfk_msg_t *m)
+{
+	kernel_event_t ev = { .type = KERNEL_EV_EXPIRE };
+	struct sockaddr_storage dst;
+	uint32_t spi;
+	sa_ent_t **pp;
+	bool ours = false;
+	char d[INET6_ADDRSTRLEN];
+
+	if (!pfk_get_sa(m, &spi, NULL, NULL, NULL, NULL) ||
+	    !pfk_get_address(m, SADB_EXT_ADDRESS_DST, &dst, NULL, NULL)) {
+		log_error(DBG_KERNEL, "kernel-pfkey: EXPIRE without a valid SA "
+		          "or destination ignored");
+		return;
+	}
+	/* RFC 2367 §3.1.6: the hard lifetime is present for a hard expiry */
+	ev.expire.hard = m->ext[SADB_EXT_LIFETIME_HARD] != NULL;
+	ev.expire.sa.spi = spi;
+	ev.expire.sa.protocol = KERNEL_PROTO_ESP;
+	bare(&dst, &ev.expire.sa.dst);
+	pthread_mutex_lock(&k->lock);
+	if ((pp = sa_find(k, &dst, spi))) {
+		ours = true;
+		ev.expire.reqid = (*pp)->reqid;
+		ev.expire.sa.dst = (*pp)->dst;
+		if (ev.expire.hard)
+			sa_remove(k, pp);   /* the kernel has deleted it */
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (!ours)
+		return;
+	log_verbose(DBG_KERNEL, "kernel-pfkey: %s EXPIRE for SA %08x to %s",
+	            ev.expire.hard ? "hard" : "soft", spi,
+	            ip_str(&dst, d, sizeof(d)));
+	kernel_ipsec_raise(&ev);
+}
+
+static void set_port(struct sockaddr_storage *ss, uint16_t port)
+{
+	if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+}
+
+static void on_new_mapping(kernel_pfkey_t *k, const pfk_msg_t *m)
+{
+	kernel_event_t ev = { .type = KERNEL_EV_MAPPING };
+	struct sockaddr_storage src, dst;
+	uint16_t sport;
+	uint32_t spi;
+	sa_ent_t **pp;
+	bool ours = false;
+
+	if (!pfk_get_sa(m, &spi, NULL, NULL, NULL, NULL) ||
+	    !pfk_get_address(m, SADB_EXT_ADDRESS_SRC, &src, NULL, NULL) ||
+	    !pfk_get_address(m, SADB_EXT_ADDRESS_DST, &dst, NULL, NULL) ||
+	    !pfk_get_nat_t_port(m, SADB_X_EXT_NAT_T_SPORT, &sport)) {
+		log_error(DBG_KERNEL, "kernel-pfkey: X_NAT_T_NEW_MAPPING without "
+		          "valid SA, addresses or port ignored");
+		return;
+	}
+	pthread_mutex_lock(&k->lock);
+	if ((pp = sa_find(k, &dst, spi))) {
+		ours = true;
+		ev.mapping.reqid = (*pp)->reqid;
+		ev.mapping.sa.dst = (*pp)->dst;
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (!ours)
+		return;
+	ev.mapping.sa.spi = spi;
+	ev.mapping.sa.protocol = KERNEL_PROTO_ESP;
+	bare(&src, &ev.mapping.new_peer);
+	set_port(&ev.mapping.new_peer, sport);
+	kernel_ipsec_raise(&ev);
+}
+
+/* Loop thread: everything the REGISTERed socket received. */
+static void on_event(int fd, uint32_t events, void *arg)
+{
+	kernel_pfkey_t *k = arg;
+	char err[128];
+	(void)events;
+
+	for (;;) {
+		ssize_t n = recv(fd, k->evbuf, sizeof(k->evbuf),
+		                 MSG_DONTWAIT | MSG_TRUNC);
+		pfk_msg_t m;
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				log_error(DBG_KERNEL, "kernel-pfkey: event socket "
+				          "overflowed: some kernel events were lost");
+				continue;
+			}
+			break;
+		}
+		if ((size_t)n > sizeof(k->evbuf)) {
+			log_error(DBG_KERNEL, "kernel-pfkey: %zd-byte kernel message "
+			          "too large, ignored", n);
+			continue;
+		}
+		if (!pfk_parse(k->evbuf, (size_t)n, &m, err, sizeof(err))) {
+			log_error(DBG_KERNEL, "kernel-pfkey: malformed kernel message "
+			          "ignored: %s", err);
+			continue;
+		}
+		if (m.hdr->sadb_msg_errno)
+			continue;
+		switch (m.hdr->sadb_msg_type) {
+		case SADB_ACQUIRE:
+			if (m.hdr->sadb_msg_pid == 0)   /* from the kernel */
+				on_acquire(k, &m);
+			break;
+		case SADB_EXPIRE:
+			on_expire(k, &m);
+			break;
+		case SADB_X_NAT_T_NEW_MAPPING:
+			on_new_mapping(k, &m);
+			break;
+		default:
+			break;   /* broadcasts of changes (ours and others') */
+		}
+		/* ACQUIRE/ADD broadcasts carry no keys, GET answers do not come
+		 * here; wipe anyway, the buffer is reused. */
+		explicit_bzero(k->evbuf, (size_t)n);
+	}
+}
+
+/* ------------------------------------------- leftovers of a crashed run */
+
+typedef struct {
+	uint32_t index;
+	uint8_t dir;
+	uint16_t kreqid;
+} left_pol_t;
+
+/* SADB_GET the SA; delete it when source and reqid are the journal's. */
+static void clean_sa(kernel_pfkey_t *k, const struct sockaddr_storage *dst,
+                     uint32_t spi, const struct sockaddr_storage *src,
+                     unsigned kreqid)
+{
+	uint64_t mem[64], resp[PFK_MSG_MAX / 8];
+	pfk_buf_t b;
+	pfk_msg_t m;
+	struct sockaddr_storage ksrc;
+	uint32_t kr = 0;
+	char d[INET6_ADDRSTRLEN];
+	int rc;
+
+	begin(k, &b, mem, sizeof(mem), SADB_GET, SADB_SATYPE_ESP);
+	pfk_add_sa(&b, spi, 0, 0, 0, 0);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, src, pfk_full_prefix(src->ss_family), 0);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, dst, pfk_full_prefix(dst->ss_family), 0);
+	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	if (rc == 0 && pfk_get_address(&m, SADB_EXT_ADDRESS_SRC, &ksrc, NULL, NULL) &&
+	    same_ip(&ksrc, src) && pfk_get_sa2(&m, NULL, &kr) && kr == kreqid) {
+		explicit_bzero(resp, sizeof(resp));
+		begin(k, &b, mem, sizeof(mem), SADB_DELETE, SADB_SATYPE_ESP);
+		pfk_add_sa(&b, spi, 0, 0, 0, 0);
+		pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, src, pfk_full_prefix(src->ss_family), 0);
+		pfk_add_address(&b, SADB_EXT_ADDRESS_DST, dst, pfk_full_prefix(dst->ss_family), 0);
+		if (simple(k, &b) == 0)
+			log_op(DBG_KERNEL, "kernel-pfkey: removed SA %08x to %s left "
+			       "by an earlier run", spi, ip_str(dst, d, sizeof(d)));
+		return;
+	}
+	explicit_bzero(resp, sizeof(resp));
+	if (rc == 0)
+		log_op(DBG_KERNEL, "kernel-pfkey: SA %08x to %s is no longer the "
+		       "one an earlier run installed: left alone", spi,
+		       ip_str(dst, d, sizeof(d)));
+}
+
+/* X_SPDDUMP, deleting each policy whose id, direction and reqid are a
+ * journal entry's. */
+static void clean_policies(kernel_pfkey_t *k, const left_pol_t *left, size_t n)
+{
+	uint64_t mem[8], resp[PFK_MSG_MAX / 8];
+	uint32_t *doomed;
+	uint8_t *dirs;
+	size_t n_doomed = 0;
+	pfk_buf_t b;
+	pfk_msg_t m;
+	int rc;
+
+	if (!n)
+		return;
+	doomed = xzalloc(n * sizeof(*doomed));
+	dirs = xzalloc(n);
+	begin(k, &b, mem, sizeof(mem), SADB_X_SPDDUMP, SADB_SATYPE_UNSPEC);
+	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	/* The dump comes as one message per policy, each with our pid;
+	 * the last has sequence number 0 (Linux af_key). */
+	for (; rc == 0;) {
+		pfk_policy_t pol;
+		if (pfk_get_policy(&m, &pol))
+			for (size_t i = 0; i < n; i++)
+				if (left[i].index == pol.id && left[i].dir == pol.dir &&
+				    (left[i].kreqid == 0 ? pol.n_req == 0 :
+				     pol.n_req == 1 && pol.req[0].reqid == left[i].kreqid) &&
+				    n_doomed < n) {
+					doomed[n_doomed] = pol.id;
+					dirs[n_doomed++] = pol.dir;
+				}
+		if (m.hdr->sadb_msg_seq == 0)
+			break;
+		/* next part of the dump */
+		struct pollfd pfd = { .fd = k->req_fd, .events = POLLIN };
+		ssize_t got;
+		char err[128];
+		if (poll(&pfd, 1, REQUEST_TIMEOUT_MS) <= 0)
+			break;
+		got = recv(k->req_fd, resp, sizeof(resp), MSG_DONTWAIT);
+		if (got <= 0 || !pfk_parse(resp, (size_t)got, &m, err, sizeof(err)))
+			break;
+		if (m.hdr->sadb_msg_type != SADB_X_SPDDUMP || m.hdr->sadb_msg_pid != k->pid)
+			continue;
+		if (m.hdr->sadb_msg_errno)
+			break;
+	}
+	for (size_t i = 0; i < n_doomed; i++) {
+		begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
+		pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dirs[i], doomed[i], 0, NULL);
+		if (simple(k, &b) == 0)
+			log_op(DBG_KERNEL, "kernel-pfkey: removed policy %u left by an "
+			       "earlier run", doomed[i]);
+	}
+	if (n > n_doomed)
+		log_op(DBG_KERNEL, "kernel-pfkey: %zu policies an earlier run "
+		       "installed are gone or changed: left alone", n - n_doomed);
+	free(doomed);
+	free(dirs);
+}
+
+/* Read the journal of an earlier run and remove what it still lists. */
+static void clean_leftovers(kernel_pfkey_t *k)
+{
+	FILE *f = fopen(k->journal_path, "r");
+	left_pol_t *pols = NULL;
+	size_t n_pols = 0, cap = 0;
+	struct left_sa { struct sockaddr_storage dst, src; uint32_t spi; unsigned kreqid; } *sas = NULL;
+	size_t n_sas = 0, sa_cap = 0;
+	char line[256];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char a[64], b[64];
+		unsigned spi, kr, dir, idx;
+		struct sockaddr_storage d, s;
+
+		if (sscanf(line, "sa %63s %x %63s %u", a, &spi, b, &kr) == 4 &&
+		    ip_parse(a, &d) && ip_parse(b, &s)) {
+			if (n_sas == sa_cap) {
+				sa_cap = sa_cap ? sa_cap * 2 : 64;
+				sas = realloc(sas, sa_cap * sizeof(*sas));
+				if (!sas)
+					abort();
+			}
+			sas[n_sas++] = (struct left_sa){ d, s, spi, kr };
+		} else if (sscanf(line, "-sa %63s %x", a, &spi) == 2 && ip_parse(a, &d)) {
+			for (size_t i = 0; i < n_sas; i++)
+				if (sas[i].spi == spi && same_ip(&sas[i].dst, &d)) {
+					sas[i] = sas[--n_sas];
+					break;
+				}
+		} else if (sscanf(line, "pol %u %u %u", &idx, &dir, &kr) == 3) {
+			if (n_pols == cap) {
+				cap = cap ? cap * 2 : 64;
+				pols = realloc(pols, cap * sizeof(*pols));
+				if (!pols)
+					abort();
+			}
+			pols[n_pols++] = (left_pol_t){ idx, (uint8_t)dir, (uint16_t)kr };
+		} else if (sscanf(line, "-pol %u", &idx) == 1) {
+			for (size_t i = 0; i < n_pols; i++)
+				if (pols[i].index == idx) {
+					pols[i] = pols[--n_pols];
+					break;
+				}
+		}
+	}
+	fclose(f);
+	if (n_sas || n_pols)
+		log_op(DBG_KERNEL, "kernel-pfkey: %s lists %zu SAs and %zu policies "
+		       "of an earlier run that did not stop cleanly: removing "
+		       "those still in the kernel", k->journal_path, n_sas, n_pols);
+	clean_policies(k, pols, n_pols);
+	for (size_t i = 0; i < n_sas; i++)
+		clean_sa(k, &sas[i].dst, sas[i].spi, &sas[i].src, sas[i].kreqid);
+	free(pols);
+	free(sas);
+}
+
+/* First kernel call: clean up after a crashed run, start the journal,
+ * watch the event socket (req_lock held). */
+static void ensure_started(kernel_pfkey_t *k)
+{
+	if (k->started)
+		return;
+	k->started = true;
+	if (k->journal_path) {
+		clean_leftovers(k);
+		k->journal_fd = open(k->journal_path, O_WRONLY | O_CREAT | O_TRUNC |
+		                     O_APPEND | O_CLOEXEC, 0600);
+		if (k->journal_fd < 0)
+			log_error(DBG_KERNEL, "kernel-pfkey: cannot open %s (%s): a "
+			          "crash would leave its SAs and policies behind",
+			          k->journal_path, strerror(errno));
+	}
+	k->watching = loop_watch_fd(k->ev_fd, EPOLLIN, on_event, k);
+	if (!k->watching)
+		log_error(DBG_KERNEL, "kernel-pfkey: not watching the kernel's "
+		          "events: no ACQUIRE or EXPIRE will reach the engine");
+}
+
+#define LOCKED_START(k) \
+	do { pthread_mutex_lock(&(k)->req_lock); ensure_started(k); } while (0)
+#define UNLOCK(k) pthread_mutex_unlock(&(k)->req_lock)
+
+/* ----------------------------------------------------------------- SAs */
+
+static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
+                       const struct sockaddr_storage *dst, uint8_t protocol,
+                       uint32_t reqid, uint32_t *spi)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	uint64_t mem[32], resp[PFK_MSG_MAX / 8];
+	struct sockaddr_storage s, d;
+	pfk_buf_t b;
+	pfk_msg_t m;
+	uint16_t kr;
+	uint32_t got = 0;
+	int rc;
+	char ds[INET6_ADDRSTRLEN];
+
+	if (protocol != KERNEL_PROTO_ESP) {
+		log_error(DBG_KERNEL, "kernel-pfkey: only ESP SPIs are allocated");
+		return false;
+	}
+	bare(src, &s);
+	bare(dst, &d);
+	LOCKED_START(k);
+	pthread_mutex_lock(&k->lock);
+	kr = kreq_get(k, reqid);
+	pthread_mutex_unlock(&k->lock);
+	if (reqid && !kr) {
+		UNLOCK(k);
+		log_error(DBG_KERNEL, "kernel-pfkey: all %d PF_KEY reqids in use: "
+		          "no SPI for reqid %u", REQID_MAX, reqid);
+		return false;
+	}
+	begin(k, &b, mem, sizeof(mem), SADB_GETSPI, SADB_SATYPE_ESP);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &s, pfk_full_prefix(s.ss_family), 0);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &d, pfk_full_prefix(d.ss_family), 0);
+	pfk_add_spirange(&b, SPI_MIN, 0xffffffffu);
+	pfk_add_sa2(&b, IPSEC_MODE_ANY, kr);
+	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	if (rc == 0 && (!pfk_get_sa(&m, &got, NULL, NULL, NULL, NULL) || got < SPI_MIN))
+		rc = EPROTO;
+	pthread_mutex_lock(&k->lock);
+	if (rc == 0) {
+		sa_ent_t *e = xzalloc(sizeof(*e));
+		e->src = s;
+		e->dst = d;
+		e->spi = got;
+		e->reqid = reqid;
+		e->kreqid = kr;
+		e->larval = true;
+		e->next = k->sas;
+		k->sas = e;
+		k->n_sas++;
+		journal_sa(k, e, true);
+	} else {
+		kreq_put(k, kr);
+	}
+	pthread_mutex_unlock(&k->lock);
+	UNLOCK(k);
+	if (rc != 0) {
+		log_error(DBG_KERNEL, "kernel-pfkey: GETSPI for %s: %s",
+		          ip_str(&d, ds, sizeof(ds)),
+		          rc > 0 ? strerror(rc) : "no answer");
+		return false;
+	}
+	*spi = got;
+	return true;
+}
+
+/* Build the ADD/UPDATE for sa (keys included) into b. */
+static bool build_sa(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
+                     uint8_t type, const kernel_sa_t *sa, uint16_t kr,
+                     char *why, size_t wlen)
+{
+	uint8_t eid, aid;
+	uint16_t ebits, abits;
+	struct sockaddr_storage s, d;
+	uint32_t replay = sa->replay_window;
+
+	if (!pfk_encr(sa->encr_alg, sa->encr_keylen_bits, &eid, &ebits, why, wlen) ||
+	    !pfk_integ(sa->integ_alg, &aid, &abits, why, wlen))
+		return false;
+	if (sa->esn) {
+		snprintf(why, wlen, "ESN cannot be installed through PF_KEY v2");
+		return false;
+	}
+	if (sa->encr_key.len * 8 != ebits || sa->integ_key.len * 8 != abits) {
+		snprintf(why, wlen, "key lengths %zu+%zu bytes do not fit %s/%s",
+		         sa->encr_key.len, sa->integ_key.len,
+		         transform_name(TRANS_ENCR, sa->encr_alg) ?: "?",
+		         transform_name(TRANS_INTEG, sa->integ_alg) ?: "none");
+		return false;
+	}
+	/* A window above what the kernel keeps only comes from the built-in
+	 * default (an explicit one is refused by in.ikev2d -c). */
+	if (replay > PFK_REPLAY_MAX)
+		replay = PFK_REPLAY_MAX;
+	bare(&sa->src, &s);
+	bare(&sa->id.dst, &d);
+	begin(k, b, mem, cap, type, SADB_SATYPE_ESP);
+	pfk_add_sa(b, sa->id.spi, (uint8_t)replay, aid, eid, 0);
+	pfk_add_address(b, SADB_EXT_ADDRESS_SRC, &s, pfk_full_prefix(s.ss_family), 0);
+	pfk_add_address(b, SADB_EXT_ADDRESS_DST, &d, pfk_full_prefix(d.ss_family), 0);
+	if (aid != SADB_AALG_NONE)
+		pfk_add_key(b, SADB_EXT_KEY_AUTH, sa->integ_key);
+	if (ebits)
+		pfk_add_key(b, SADB_EXT_KEY_ENCRYPT, sa->encr_key);
+	pfk_add_sa2(b, sa->mode == KERNEL_MODE_TUNNEL ? IPSEC_MODE_TUNNEL
+	                                              : IPSEC_MODE_TRANSPORT, kr);
+	if (sa->hard.packets || sa->hard.bytes || sa->hard.secs)
+		pfk_add_lifetime(b, SADB_EXT_LIFETIME_HARD, sa->hard.packets,
+		                 sa->hard.bytes, sa->hard.secs);
+	if (sa->soft.packets || sa->soft.bytes || sa->soft.secs)
+		pfk_add_lifetime(b, SADB_EXT_LIFETIME_SOFT, sa->soft.packets,
+		                 sa->soft.bytes, sa->soft.secs);
+	if (sa->encap)
+		pfk_add_nat_t(b, UDP_ENCAP_ESPINUDP_TYPE, port_of(&sa->src),
+		              port_of(&sa->id.dst));
+	return true;
+}
+
+static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	uint64_t mem[PFK_MSG_MAX / 8];
+	struct sockaddr_storage d;
+	pfk_buf_t b;
+	char why[256], ds[INET6_ADDRSTRLEN];
+	bool larval = false;
+	uint16_t kr;
+	int rc;
+
+	bare(&sa->id.dst, &d);
+	LOCKED_START(k);
+	pthread_mutex_lock(&k->lock);
+	sa_ent_t **pp = sa_find(k, &d, sa->id.spi);
+	if (pp && !(*pp)->larval) {
+		pthread_mutex_unlock(&k->lock);
+		UNLOCK(k);
+		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x to %s is installed "
+		          "already", sa->id.spi, ip_str(&d, ds, sizeof(ds)));
+		return false;
+	}
+	larval = pp != NULL;
+	kr = kreq_get(k, sa->reqid);
+	pthread_mutex_unlock(&k->lock);
+	if (sa->reqid && !kr) {
+		UNLOCK(k);
+		log_error(DBG_KERNEL, "kernel-pfkey: all %d PF_KEY reqids in use: "
+		          "SA %08x not installed", REQID_MAX, sa->id.spi);
+		return false;
+	}
+	/* An inbound SA replaces the larval SA its GETSPI made. */
+	if (!build_sa(k, &b, mem, sizeof(mem), larval ? SADB_UPDATE : SADB_ADD,
+	              sa, kr, why, sizeof(why))) {
+		rc = -2;
+	} else {
+		rc = simple(k, &b);
+		pfk_wipe(&b);
+		if (larval && rc == ESRCH) {   /* the larval expired meanwhile */
+			build_sa(k, &b, mem, sizeof(mem), SADB_ADD, sa, kr, why, sizeof(why));
+			rc = simple(k, &b);
+			pfk_wipe(&b);
+		}
+	}
+	pthread_mutex_lock(&k->lock);
+	if (rc == 0) {
+		sa_ent_t *e;
+		pp = sa_find(k, &d, sa->id.spi);
+		if (pp) {
+			e = *pp;   /* the larval: its reqid reference goes */
+			kreq_put(k, e->kreqid);
+		} else {
+			e = xzalloc(sizeof(*e));
+			e->next = k->sas;
+			k->sas = e;
+			k->n_sas++;
+		}
+		bare(&sa->src, &e->src);
+		e->dst = d;
+		e->spi = sa->id.spi;
+		e->reqid = sa->reqid;
+		e->kreqid = kr;
+		e->larval = false;
+		journal_sa(k, e, true);
+		journal_maybe_compact(k);
+	} else {
+		kreq_put(k, kr);
+	}
+	pthread_mutex_unlock(&k->lock);
+	UNLOCK(k);
+	if (rc == -2) {
+		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x to %s not installed: "
+		          "%s", sa->id.spi, ip_str(&d, ds, sizeof(ds)), why);
+		return false;
+	}
+	if (rc != 0) {
+		log_error(DBG_KERNEL, "kernel-pfkey: %s of %s SA %08x to %s (%s, %s "
+		          "mode%s): %s", larval ? "UPDATE" : "ADD",
+		          kernel_dir_name(sa->dir), sa->id.spi,
+		          ip_str(&d, ds, sizeof(ds)),
+		          transform_name(TRANS_ENCR, sa->encr_alg) ?: "?",
+		          kernel_mode_name(sa->mode), sa->encap ? ", UDP-encapsulated" : "",
+		          rc > 0 ? strerror(rc) : "no answer");
+		return false;
+	}
+	log_verbose(DBG_KERNEL, "kernel-pfkey: %s SA %08x to %s installed",
+	            kernel_dir_name(sa->dir), sa->id.spi, ip_str(&d, ds, sizeof(ds)));
+	return true;
+}
+
+/* GET an SA into resp (keys included: the caller wipes resp). */
+static int get_sa(kernel_pfkey_t *k, const sa_ent_t *e, uint64_t *resp,
+                  size_t cap, pfk_msg_t *m)
+{
+	uint64_t mem[32];
+	pfk_buf_t b;
+
+	begin(k, &b, mem, sizeof(mem), SADB_GET, SADB_SATYPE_ESP);
+	pfk_add_sa(&b, e->spi, 0, 0, 0, 0);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &e->src, pfk_full_prefix(e->src.ss_family), 0);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &e->dst, pfk_full_prefix(e->dst.ss_family), 0);
+	return request(k, &b, resp, cap, m, REQUEST_TIMEOUT_MS);
+}
+
+/* Copy what the kernel still knows of an SA: the inputs of an UPDATE. */
+static bool key_of(const pfk_msg_t *m, uint16_t type, chunk_t *out)
+{
+	const struct sadb_key *key = (const void *)m->ext[type];
+	size_t avail, bytes;
+
+	*out = (chunk_t){ NULL, 0 };
+	if (!key)
+		return true;
+	avail = (size_t)key->sadb_key_len * 8 - sizeof(*key);
+	bytes = ((size_t)key->sadb_key_bits + 7) / 8;
+	if (bytes > avail)
+		return false;
+	*out = (chunk_t){ (uint8_t *)(key + 1), bytes };
+	return true;
+}
+
+static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
+                         const struct sockaddr_storage *new_src,
+                         const struct sockaddr_storage *new_dst, bool encap)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	uint64_t resp[PFK_MSG_MAX / 8], mem[PFK_MSG_MAX / 8];
+	struct sockaddr_storage d;
+	pfk_msg_t m;
+	pfk_buf_t b;
+	sa_ent_t e = { 0 }, **pp;
+	char ds[INET6_ADDRSTRLEN];
+	int rc;
+
+	bare(&id->dst, &d);
+	LOCKED_START(k);
+	pthread_mutex_lock(&k->lock);
+	pp = sa_find(k, &d, id->spi);
+	if (pp)
+		e = **pp;
+	pthread_mutex_unlock(&k->lock);
+	if (!pp) {
+		UNLOCK(k);
+		log_error(DBG_KERNEL, "kernel-pfkey: cannot update SA %08x to %s: "
+		          "not installed by us", id->spi, ip_str(&d, ds, sizeof(ds)));
+		return false;
+	}
+	/* PF_KEY names an SA by its destination: a new address would be a
+	 * new SA with fresh sequence numbers, which the peer's replay
+	 * window would reject.  Only the NAT-T ports can change in place. */
+	if (!same_ip(new_dst, &e.dst) || !same_ip(new_src, &e.src)) {
+		UNLOCK(k);
+		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x cannot move to new "
+		          "addresses through PF_KEY v2 (no MIGRATE without the "
+		          "policies'): rekey the CHILD SA instead", id->spi);
+		return false;
+	}
+	rc = get_sa(k, &e, resp, sizeof(resp), &m);
+	if (rc == 0) {
+		uint8_t aid, eid, replay;
+		uint8_t mode = IPSEC_MODE_TUNNEL;
+		uint32_t kr = e.kreqid;
+		chunk_t ak, ek;
+		uint64_t p, by, t;
+		if (!pfk_get_sa(&m, NULL, &aid, &eid, &replay, NULL) ||
+		    !key_of(&m, SADB_EXT_KEY_AUTH, &ak) ||
+		    !key_of(&m, SADB_EXT_KEY_ENCRYPT, &ek)) {
+			rc = EPROTO;
+		} else {
+			pfk_get_sa2(&m, &mode, &kr);
+			begin(k, &b, mem, sizeof(mem), SADB_UPDATE, SADB_SATYPE_ESP);
+			pfk_add_sa(&b, e.spi, replay, aid, eid, 0);
+			pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &e.src, pfk_full_prefix(e.src.ss_family), 0);
+			pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &e.dst, pfk_full_prefix(e.dst.ss_family), 0);
+			if (ak.len)
+				pfk_add_key(&b, SADB_EXT_KEY_AUTH, ak);
+			if (ek.len)
+				pfk_add_key(&b, SADB_EXT_KEY_ENCRYPT, ek);
+			pfk_add_sa2(&b, mode, kr);
+			if (pfk_get_lifetime(&m, SADB_EXT_LIFETIME_HARD, &p, &by, &t, NULL))
+				pfk_add_lifetime(&b, SADB_EXT_LIFETIME_HARD, p, by, t);
+			if (pfk_get_lifetime(&m, SADB_EXT_LIFETIME_SOFT, &p, &by, &t, NULL))
+				pfk_add_lifetime(&b, SADB_EXT_LIFETIME_SOFT, p, by, t);
+			if (encap)
+				pfk_add_nat_t(&b, UDP_ENCAP_ESPINUDP_TYPE,
+				              port_of(new_src), port_of(new_dst));
+			explicit_bzero(resp, sizeof(resp));
+			rc = simple(k, &b);
+			pfk_wipe(&b);
+		}
+	}
+	explicit_bzero(resp, sizeof(resp));
+	UNLOCK(k);
+	if (rc != 0) {
+		log_error(DBG_KERNEL, "kernel-pfkey: UPDATE of SA %08x to %s: %s",
+		          id->spi, ip_str(&d, ds, sizeof(ds)),
+		          rc > 0 ? strerror(rc) : "no answer");
+		return false;
+	}
+	return true;
+}
+
+static bool pk_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
+                        kernel_usage_t *usage)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	uint64_t resp[PFK_MSG_MAX / 8];
+	struct sockaddr_storage d;
+	sa_ent_t e, **pp;
+	pfk_msg_t m;
+	uint64_t packets = 0, bytes = 0;
+	int rc;
+
+	bare(&id->dst, &d);
+	LOCKED_START(k);
+	pthread_mutex_lock(&k->lock);
+	pp = sa_find(k, &d, id->spi);
+	if (pp)
+		e = **pp;
+	pthread_mutex_unlock(&k->lock);
+	if (!pp) {
+		UNLOCK(k);
+		return false;
+	}
+	rc = get_sa(k, &e, resp, sizeof(resp), &m);
+	if (rc == 0 && !pfk_get_lifetime(&m, SADB_EXT_LIFETIME_CURRENT, &packets,
+	                                 &bytes, NULL, NULL))
+		rc = EPROTO;
+	explicit_bzero(resp, sizeof(resp));
+	if (rc == 0) {
+		/* PF_KEY tells when an SA was first used, not last: a query
+		 * that sees the byte count move dates the last use. */
+		pthread_mutex_lock(&k->lock);
+		pp = sa_find(k, &d, id->spi);
+		if (pp) {
+			if (bytes != (*pp)->last_bytes) {
+				(*pp)->last_bytes = bytes;
+				(*pp)->last_use_secs = now_secs();
+			}
+			e = **pp;
+		}
+		pthread_mutex_unlock(&k->lock);
+		usage->bytes = bytes;
+		usage->packets = packets;
+		usage->last_use_secs = e.last_use_secs;
+	}
+	UNLOCK(k);
+	if (rc != 0)
+		log_verbose(DBG_KERNEL, "kernel-pfkey: GET of SA %08x: %s", id->spi,
+		            rc > 0 ? strerror(rc) : "no answer");
+	return rc == 0;
+}
+
+static int delete_sa(kernel_pfkey_t *k, const sa_ent_t *e)
+{
+	uint64_t mem[32];
+	pfk_buf_t b;
+
+	begin(k, &b, mem, sizeof(mem), SADB_DELETE, SADB_SATYPE_ESP);
+	pfk_add_sa(&b, e->spi, 0, 0, 0, 0);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &e->src, pfk_full_prefix(e->src.ss_family), 0);
+	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &e->dst, pfk_full_prefix(e->dst.ss_family), 0);
+	return simple(k, &b);
+}
+
+static bool pk_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	struct sockaddr_storage d;
+	sa_ent_t e, **pp;
+	char ds[INET6_ADDRSTRLEN];
+	int rc;
+
+	bare(&id->dst, &d);
+	LOCKED_START(k);
+	pthread_mutex_lock(&k->lock);
+	pp = sa_find(k, &d, id->spi);
+	if (pp)
+		e = **pp;
+	pthread_mutex_unlock(&k->lock);
+	if (!pp) {
+		UNLOCK(k);
+		log_verbose(DBG_KERNEL, "kernel-pfkey: SA %08x to %s: not installed "
+		            "(or already expired)", id->spi, ip_str(&d, ds, sizeof(ds)));
+		return false;
+	}
+	rc = delete_sa(k, &e);
+	pthread_mutex_lock(&k->lock);
+	if (rc == 0 || rc == ESRCH) {
+		pp = sa_find(k, &d, id->spi);
+		if (pp)
+			sa_remove(k, pp);
+	}
+	pthread_mutex_unlock(&k->lock);
+	UNLOCK(k);
+	if (rc != 0) {
+		if (rc == ESRCH)
+			log_verbose(DBG_KERNEL, "kernel-pfkey: SA %08x to %s was gone "
+			            "already", id->spi, ip_str(&d, ds, sizeof(ds)));
+		else
+			log_error(DBG_KERNEL, "kernel-pfkey: DELETE of SA %08x to %s: "
+			          "%s", id->spi, ip_str(&d, ds, sizeof(ds)),
+			          rc > 0 ? strerror(rc) : "no answer");
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------ policies */
+
+typedef struct {
+	pfk_prefix_t s[MAX_PREFIXES], d[MAX_PREFIXES];
+	int ns, nd;
+	uint8_t proto;
+} pol_sel_t;
+
+static bool policy_selectors(const kernel_policy_t *p, pol_sel_t *sel,
+                             char *why, size_t len)
+{
+	if (p->src_ts.family != p->dst_ts.family) {
+		snprintf(why, len, "selectors of two address families");
+		return false;
+	}
+	if (p->src_ts.proto != p->dst_ts.proto && p->src_ts.proto && p->dst_ts.proto) {
+		snprintf(why, len, "selectors with two protocols");
+		return false;
+	}
+	sel->ns = pfk_ts_prefixes(&p->src_ts, sel->s, MAX_PREFIXES, why, len);
+	if (sel->ns < 0)
+		return false;
+	sel->nd = pfk_ts_prefixes(&p->dst_ts, sel->d, MAX_PREFIXES, why, len);
+	if (sel->nd < 0)
+		return false;
+	sel->proto = pfk_ts_proto(p->src_ts.proto ? &p->src_ts : &p->dst_ts);
+	return true;
+}
+
+static void policy_text(const kernel_policy_t *p, char *buf, size_t len)
+{
+	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+
+	snprintf(buf, len, "%s %s === %s", kernel_dir_name(p->dir),
+	         kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
+	         kernel_ts_to_str(&p->dst_ts, d, sizeof(d)));
+}
+
+static void add_selectors(pfk_buf_t *b, const pfk_prefix_t *s,
+                          const pfk_prefix_t *d, uint8_t proto)
+{
+	pfk_add_address(b, SADB_EXT_ADDRESS_SRC, &s->addr, s->plen, proto);
+	pfk_add_address(b, SADB_EXT_ADDRESS_DST, &d->addr, d->plen, proto);
+}
+
+static bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	pol_sel_t sel;
+	pfk_ipsecrequest_t req = { 0 };
+	uint16_t type;
+	uint8_t dir = pfk_dir(p->dir);
+	char why[160], txt[2 * KERNEL_TS_STRLEN + 16];
+	bool ok = true;
+
+	policy_text(p, txt, sizeof(txt));
+	if (!policy_selectors(p, &sel, why, sizeof(why))) {
+		log_error(DBG_KERNEL, "kernel-pfkey: policy %s not installed: %s",
+		          txt, why);
+		return false;
+	}
+	switch (p->action) {
+	case KERNEL_POLICY_PASS: type = IPSEC_POLICY_NONE; break;
+	case KERNEL_POLICY_DROP: type = IPSEC_POLICY_DISCARD; break;
+	default:                 type = IPSEC_POLICY_IPSEC; break;
+	}
+	if (type == IPSEC_POLICY_IPSEC) {
+		if (p->protocol != KERNEL_PROTO_ESP) {
+			log_error(DBG_KERNEL, "kernel-pfkey: policy %s: only ESP", txt);
+			return false;
+		}
+		req.proto = IPPROTO_ESP;
+		req.mode = p->mode == KERNEL_MODE_TUNNEL ? IPSEC_MODE_TUNNEL
+		                                         : IPSEC_MODE_TRANSPORT;
+		/* UNIQUE: the kernel keeps our reqid and uses only SAs with it */
+		req.level = IPSEC_LEVEL_UNIQUE;
+		if (p->mode == KERNEL_MODE_TUNNEL) {
+			if (p->sa_src.ss_family != p->sa_dst.ss_family ||
+			    (p->sa_src.ss_family != AF_INET && p->sa_src.ss_family != AF_INET6)) {
+				log_error(DBG_KERNEL, "kernel-pfkey: tunnel policy %s "
+				          "without both tunnel endpoints", txt);
+				return false;
+			}
+			bare(&p->sa_src, &req.src);
+			bare(&p->sa_dst, &req.dst);
+		}
+	}
+	LOCKED_START(k);
+	for (int i = 0; i < sel.ns && ok; i++)
+		for (int j = 0; j < sel.nd && ok; j++) {
+			uint64_t mem[64], resp[PFK_MSG_MAX / 8];
+			pfk_buf_t b;
+			pfk_msg_t m;
+			pfk_policy_t got;
+			uint16_t kr = 0;
+			int rc;
+			uint32_t prio = p->priority ? p->priority :
+				pfk_priority(sel.s[i].plen, sel.d[j].plen,
+				             sel.proto != IPSEC_PROTO_ANY,
+				             port_of(&sel.s[i].addr) || port_of(&sel.d[j].addr));
+
+			if (type == IPSEC_POLICY_IPSEC) {
+				pthread_mutex_lock(&k->lock);
+				kr = kreq_get(k, p->reqid);
+				pthread_mutex_unlock(&k->lock);
+				if (!kr) {
+					log_error(DBG_KERNEL, "kernel-pfkey: policy %s: "
+					          "no PF_KEY reqid for reqid %u (0 or "
+					          "all %d in use)", txt, p->reqid, REQID_MAX);
+					ok = false;
+					break;
+				}
+				req.reqid = kr;
+			}
+			begin(k, &b, mem, sizeof(mem), SADB_X_SPDUPDATE, SADB_SATYPE_UNSPEC);
+			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
+			pfk_add_policy(&b, type, dir, 0, prio,
+			               type == IPSEC_POLICY_IPSEC ? &req : NULL);
+			rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+			if (rc == 0 && !pfk_get_policy(&m, &got))
+				rc = EPROTO;
+			pthread_mutex_lock(&k->lock);
+			if (rc == 0) {
+				pol_ent_t **pp = pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
+				pol_ent_t *e;
+				if (pp) {   /* replaced: the kernel kept its id */
+					e = *pp;
+					kreq_put(k, e->kreqid);
+				} else {
+					e = xzalloc(sizeof(*e));
+					e->next = k->pols;
+					k->pols = e;
+					k->n_pols++;
+				}
+				e->dir = dir;
+				e->s = sel.s[i];
+				e->d = sel.d[j];
+				e->proto = sel.proto;
+				e->index = got.id;
+				e->reqid = p->reqid;
+				e->kreqid = kr;
+				e->src_ts = p->src_ts;
+				e->dst_ts = p->dst_ts;
+				journal_pol(k, e, true);
+				journal_maybe_compact(k);
+			} else {
+				kreq_put(k, kr);
+			}
+			pthread_mutex_unlock(&k->lock);
+			if (rc != 0) {
+				log_error(DBG_KERNEL, "kernel-pfkey: X_SPDUPDATE of policy "
+				          "%s (reqid %u): %s", txt, p->reqid,
+				          rc > 0 ? strerror(rc) : "no answer");
+				ok = false;
+			}
+		}
+	UNLOCK(k);
+	return ok;
+}
+
+static bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	pol_sel_t sel;
+	uint8_t dir = pfk_dir(p->dir);
+	char why[160], txt[2 * KERNEL_TS_STRLEN + 16];
+	bool ok = true;
+
+	policy_text(p, txt, sizeof(txt));
+	if (!policy_selectors(p, &sel, why, sizeof(why))) {
+		log_verbose(DBG_KERNEL, "kernel-pfkey: policy %s: %s", txt, why);
+		return false;
+	}
+	LOCKED_START(k);
+	for (int i = 0; i < sel.ns; i++)
+		for (int j = 0; j < sel.nd; j++) {
+			uint64_t mem[64];
+			pfk_buf_t b;
+			int rc;
+
+			begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE, SADB_SATYPE_UNSPEC);
+			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
+			pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dir, 0, 0, NULL);
+			rc = simple(k, &b);
+			pthread_mutex_lock(&k->lock);
+			if (rc == 0 || rc == ENOENT) {
+				pol_ent_t **pp = pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
+				if (pp)
+					pol_remove(k, pp);
+			}
+			pthread_mutex_unlock(&k->lock);
+			if (rc != 0) {
+				if (rc == ENOENT)
+					log_verbose(DBG_KERNEL, "kernel-pfkey: policy %s was "
+					            "gone already", txt);
+				else
+					log_error(DBG_KERNEL, "kernel-pfkey: X_SPDDELETE of "
+					          "policy %s: %s", txt,
+					          rc > 0 ? strerror(rc) : "no answer");
+				ok = false;
+			}
+		}
+	UNLOCK(k);
+	return ok;
+}
+
+static bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
+                            kernel_usage_t *usage)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	uint64_t mem[16], resp[PFK_MSG_MAX / 8];
+	pol_sel_t sel;
+	pfk_buf_t b;
+	pfk_msg_t m;
+	uint32_t index = 0;
+	uint8_t dir = pfk_dir(p->dir);
+	uint64_t use = 0;
+	char why[160];
+	int rc;
+
+	if (!policy_selectors(p, &sel, why, sizeof(why)))
+		return false;
+	LOCKED_START(k);
+	pthread_mutex_lock(&k->lock);
+	pol_ent_t **pp = pol_find(k, dir, &sel.s[0], &sel.d[0], sel.proto);
+	if (pp)
+		index = (*pp)->index;
+	pthread_mutex_unlock(&k->lock);
+	if (!pp) {
+		UNLOCK(k);
+		return false;
+	}
+	begin(k, &b, mem, sizeof(mem), SADB_X_SPDGET, SADB_SATYPE_UNSPEC);
+	pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dir, index, 0, NULL);
+	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	UNLOCK(k);
+	if (rc != 0)
+		return false;
+	memset(usage, 0, sizeof(*usage));
+	if (pfk_get_lifetime(&m, SADB_EXT_LIFETIME_CURRENT, NULL, NULL, NULL, &use) &&
+	    use) {
+		/* wall-clock seconds of the last lookup, to monotonic */
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		uint64_t ago = (uint64_t)rt.tv_sec > use ? (uint64_t)rt.tv_sec - use : 0;
+		uint64_t mono = now_secs();
+		usage->last_use_secs = mono > ago ? mono - ago : 1;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------- sockets */
+
+static bool pk_bypass_socket(kernel_ipsec_t *self, int fd, int family)
+{
+	struct sadb_x_policy pol;
+	int level = family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	int opt = family == AF_INET6 ? IPV6_IPSEC_POLICY : IP_IPSEC_POLICY;
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+
+	/* The IKE sockets open when the daemon really starts (never under
+	 * in.ikev2d -c): the moment to clean up after a crashed run. */
+	LOCKED_START(k);
+	UNLOCK(k);
+
+	for (int dir = IPSEC_DIR_INBOUND; dir <= IPSEC_DIR_OUTBOUND; dir++) {
+		memset(&pol, 0, sizeof(pol));
+		pol.sadb_x_policy_len = sizeof(pol) / 8;
+		pol.sadb_x_policy_exttype = SADB_X_EXT_POLICY;
+		pol.sadb_x_policy_type = IPSEC_POLICY_BYPASS;
+		pol.sadb_x_policy_dir = (uint8_t)dir;
+		if (setsockopt(fd, level, opt, &pol, sizeof(pol)) < 0) {
+			log_error(DBG_KERNEL, "kernel-pfkey: no PF_KEY bypass policy "
+			          "on the IKE socket: %s (IKE would be caught by the "
+			          "SAs it negotiates)", strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+static void pk_flush(kernel_ipsec_t *self)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	unsigned n_sa = 0, n_pol = 0, failed = 0;
+
+	pthread_mutex_lock(&k->req_lock);
+	if (!k->started) {
+		pthread_mutex_unlock(&k->req_lock);
+		return;
+	}
+	for (;;) {
+		pol_ent_t e;
+		uint64_t mem[16];
+		pfk_buf_t b;
+		int rc;
+
+		pthread_mutex_lock(&k->lock);
+		if (!k->pols) {
+			pthread_mutex_unlock(&k->lock);
+			break;
+		}
+		e = *k->pols;
+		pol_remove(k, &k->pols);
+		pthread_mutex_unlock(&k->lock);
+		begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
+		pfk_add_policy(&b, IPSEC_POLICY_IPSEC, e.dir, e.index, 0, NULL);
+		rc = simple(k, &b);
+		if (rc == 0)
+			n_pol++;
+		else if (rc != ENOENT)
+			failed++;
+	}
+	for (;;) {
+		sa_ent_t e;
+		int rc;
+
+		pthread_mutex_lock(&k->lock);
+		if (!k->sas) {
+			pthread_mutex_unlock(&k->lock);
+			break;
+		}
+		e = *k->sas;
+		sa_remove(k, &k->sas);
+		pthread_mutex_unlock(&k->lock);
+		rc = delete_sa(k, &e);
+		if (rc == 0)
+			n_sa++;
+		else if (rc != ESRCH)
+			failed++;
+	}
+	pthread_mutex_unlock(&k->req_lock);
+	if (n_sa || n_pol)
+		log_op(DBG_KERNEL, "kernel-pfkey: removed %u SAs and %u policies "
+		       "still installed", n_sa, n_pol);
+	if (failed)
+		log_error(DBG_KERNEL, "kernel-pfkey: %u removals failed", failed);
+}
+
+static bool pk_can_install(kernel_ipsec_t *self, const kernel_sa_t *sa,
+                           char *why, size_t len)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+
+	return pfk_can_install(&k->algs, sa, why, len);
+}
+
+static void pk_destroy(kernel_ipsec_t *self)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+
+	if (k->watching)
+		loop_unwatch_fd(k->ev_fd);
+	/* what is still installed stays listed in the journal: the next
+	 * start removes it (a daemon stopping cleanly flushed first) */
+	while (k->sas) {
+		sa_ent_t *e = k->sas;
+		k->sas = e->next;
+		free(e);
+	}
+	while (k->pols) {
+		pol_ent_t *e = k->pols;
+		k->pols = e->next;
+		free(e);
+	}
+	if (k->journal_fd >= 0) {
+		if (k->started && !k->n_sas && !k->n_pols)
+			unlink(k->journal_path);
+		close(k->journal_fd);
+	}
+	close(k->req_fd);
+	close(k->ev_fd);
+	pthread_mutex_destroy(&k->req_lock);
+	pthread_mutex_destroy(&k->lock);
+	free(k->journal_path);
+	free(k);
+}
+
+/* REGISTER the event socket for ESP; the answer lists the algorithms. */
+static bool do_register(kernel_pfkey_t *k)
+{
+	uint64_t mem[4], resp[PFK_MSG_MAX / 8];
+	pfk_buf_t b;
+	pfk_msg_t m;
+	int req = k->req_fd, rc;
+
+	/* request() talks on req_fd: point it at the event socket once */
+	k->req_fd = k->ev_fd;
+	begin(k, &b, mem, sizeof(mem), SADB_REGISTER, SADB_SATYPE_ESP);
+	rc = request(k, &b, resp, sizeof(resp), &m, REGISTER_TIMEOUT_MS);
+	k->req_fd = req;
+	if (rc != 0) {
+		log_error(DBG_KERNEL, "kernel-pfkey: REGISTER for ESP: %s",
+		          rc > 0 ? strerror(rc) : "no answer");
+		return false;
+	}
+	if (!pfk_algs_from_register(&m, &k->algs))
+		log_error(DBG_KERNEL, "kernel-pfkey: the REGISTER answer lists no "
+		          "algorithms");
+	log_verbose(DBG_KERNEL, "kernel-pfkey: kernel lists %zu ciphers and %zu "
+	            "integrity algorithms", k->algs.n_encr, k->algs.n_auth);
+	return true;
+}
+
+kernel_pfkey_t *kernel_pfkey_create(const char *state_file)
+{
+	kernel_pfkey_t *k = xzalloc(sizeof(*k));
+
+	k->public = (kernel_ipsec_t){
+		.get_spi = pk_get_spi,
+		.add_sa = pk_add_sa,
+		.update_sa = pk_update_sa,
+		.query_sa = pk_query_sa,
+		.del_sa = pk_del_sa,
+		.add_policy = pk_add_policy,
+		.query_policy = pk_query_policy,
+		.del_policy = pk_del_policy,
+		.bypass_socket = pk_bypass_socket,
+		.flush = pk_flush,
+		.can_install = pk_can_install,
+		.destroy = pk_destroy,
+	};
+	k->journal_fd = -1;
+	k->pid = (uint32_t)getpid();
+	pthread_mutex_init(&k->req_lock, NULL);
+	pthread_mutex_init(&k->lock, NULL);
+	k->req_fd = socket(PF_KEY, SOCK_RAW | SOCK_CLOEXEC, PF_KEY_V2);
+	k->ev_fd = k->req_fd < 0 ? -1 :
+	           socket(PF_KEY, SOCK_RAW | SOCK_CLOEXEC, PF_KEY_V2);
+	if (k->req_fd < 0 || k->ev_fd < 0) {
+		log_error(DBG_KERNEL, "kernel-pfkey: cannot open a PF_KEY socket: "
+		          "%s%s", strerror(errno), errno == EAFNOSUPPORT ?
+		          " (this kernel has no AF_KEY: modprobe af_key, or use "
+		          "kernel-netlink)" : errno == EPERM ? " (needs "
+		          "CAP_NET_ADMIN)" : "");
+		if (k->req_fd >= 0)
+			close(k->req_fd);
+		pthread_mutex_destroy(&k->req_lock);
+		pthread_mutex_destroy(&k->lock);
+		free(k);
+		return NULL;
+	}
+	if (!do_register(k)) {
+		close(k->req_fd);
+		close(k->ev_fd);
+		pthread_mutex_destroy(&k->req_lock);
+		pthread_mutex_destroy(&k->lock);
+		free(k);
+		return NULL;
+	}
+	fcntl(k->ev_fd, F_SETFL, fcntl(k->ev_fd, F_GETFL) | O_NONBLOCK);
+	if (state_file && *state_file)
+		k->journal_path = xstrdup(state_file);
+	return k;
+}
+
+kernel_ipsec_t *kernel_pfkey_ipsec(kernel_pfkey_t *k)
+{
+	return &k->public;
+}

@@ -1,0 +1,327 @@
+#!/bin/bash
+# pfkey.sh (guest) - two in.ikev2d with the kernel-pfkey backend in two
+# namespaces of a kernel that has PF_KEY: what in.ikev2d -c refuses, tunnel
+# and transport mode carrying pings (the ESP counters of every SA rise on
+# both sides, so keys and SPIs are not swapped), each cipher suite PF_KEY
+# can install, SIGTERM leaving nothing behind, a crashed daemon's leftovers
+# removed at the next start without touching a policy someone else made,
+# ACQUIRE-triggered initiation, CHILD and IKE SA rekeys under `ping -i
+# 0.05` with no reply lost, soft and hard expiry from the kernel, and NAT-T
+# through a masquerading namespace.
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/lib.sh"
+guest_only
+
+DAEMON=$top_builddir/core/daemon/in.ikev2d
+W=$(mktemp -d /tmp/pfkey.XXXXXX)
+A=$W/a B=$W/b
+mkdir -p "$A" "$B"
+
+# The first REGISTER makes the kernel probe every cipher module; do it
+# once here so no daemon start pays for it.
+python3 -c 'import socket; s = socket.socket(socket.AF_KEY, socket.SOCK_RAW, 2)' 2>/dev/null
+
+
+# ------------------------------------------------------------ network
+# pa (192.0.2.1, inner 10.1.0.1) <-> pb (192.0.2.2, inner 10.2.0.1)
+netsetup() {
+	for n in pa pb pn; do ip netns del $n 2>/dev/null; done
+	ip netns add pa; ip netns add pb
+	ip -n pa link set lo up; ip -n pb link set lo up
+	ip link add va netns pa type veth peer name vb netns pb
+	ip -n pa addr add 192.0.2.1/24 dev va; ip -n pa link set va up
+	ip -n pb addr add 192.0.2.2/24 dev vb; ip -n pb link set vb up
+	ip -n pa link add ia type dummy; ip -n pa addr add 10.1.0.1/24 dev ia; ip -n pa link set ia up
+	ip -n pb link add ib type dummy; ip -n pb addr add 10.2.0.1/24 dev ib; ip -n pb link set ib up
+	ip -n pa route add 10.2.0.0/24 via 192.0.2.2 src 10.1.0.1
+	ip -n pb route add 10.1.0.0/24 via 192.0.2.1 src 10.2.0.1
+}
+
+# conf DIR LOCAL REMOTE KEY=VALUE...: keys auto (true/false), lts, rts,
+# esp (libconfig text of esp_xform entries), mode, child (more childsa
+# lines), rule (more rule lines), id_local, id_remote
+conf() {
+	local dir=$1 l=$2 r=$3; shift 3
+	local auto=false lts= rts= mode=tunnel child= rule= idl=$l idr=$r
+	local esp='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha1"; }'
+	local kv
+	for kv in "$@"; do
+		case ${kv%%=*} in
+		auto) auto=${kv#*=} ;; lts) lts=${kv#*=} ;; rts) rts=${kv#*=} ;;
+		esp) esp=${kv#*=} ;; mode) mode=${kv#*=} ;; child) child=${kv#*=} ;;
+		rule) rule=${kv#*=} ;;
+		esac
+	done
+	cat > "$dir/ikev2.config" <<EOF
+daemon = {
+	debug_level = "all";
+	pid_file = "$dir/pid";
+	preshared_file = "$dir/ikev2.preshared";
+	min_threads = 2; max_threads = 4;
+};
+plugins = {
+	load = [ "nettle", "psk", "kernel-pfkey" ];
+	critical = [ "nettle", "psk", "kernel-pfkey" ];
+	kernel-pfkey = { state_file = "$dir/pfkey.journal"; };
+};
+rules = ( {
+	label = "r";
+	auth_method = "preshared";
+	local_addr = "$l"; remote_addr = "$r";
+	local_id = { type = "ip"; value = "$idl"; };
+	remote_id = { type = "ip"; value = "$idr"; };
+	auto_start = $auto;
+	ikesa_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; } );
+	$rule
+	childsa = ( {
+		$( [ -n "$lts" ] && echo "local_ts = \"$lts\";" )
+		$( [ -n "$rts" ] && echo "remote_ts = \"$rts\";" )
+		esp_xform = ( $esp );
+		mode = "$mode";
+		$child
+	} );
+} );
+EOF
+	echo 'keys = ( { label = "r"; key = "pfkey-test-secret"; } );' > "$dir/ikev2.preshared"
+	chmod 600 "$dir/ikev2.config" "$dir/ikev2.preshared"
+}
+
+wait_for() {   # SECS CMD...
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@"; do
+		[ "$(date +%s)" -ge $end ] && return 1
+		sleep 0.2
+	done
+}
+
+start() {   # NS DIR
+	: > "$2/log"
+	ip netns exec "$1" "$DAEMON" -d -f "$2/ikev2.config" > "$2/log" 2>&1 &
+	echo $! > "$2/daemon.pid"
+	wait_for 60 grep -q "net: listening on" "$2/log" || { tail -30 "$2/log"; return 1; }
+}
+
+stop() {   # DIR [SIGNAL]
+	local pid
+	pid=$(cat "$1/daemon.pid" 2>/dev/null) || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null
+	for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null
+	rm -f "$1/daemon.pid"
+}
+
+up() { grep -c "CHILD SA $2" "$1/log" 2>/dev/null | grep -qv '^0$'; }
+child_up() { wait_for "${2:-60}" grep -q "CHILD SA established" "$1/log"; }
+
+# every SA of the namespace has counted packets (an SA whose keys or SPI
+# were swapped would count none: its peer cannot decrypt what it sends)
+all_sas_used() {   # NS
+	local n bad=0 spis
+	spis=$(ip -n "$1" xfrm state | awk '$1 == "proto" && $2 == "esp" { print $4 }')
+	[ -n "$spis" ] || { echo "no SA in $1"; return 1; }
+	for s in $spis; do
+		n=$(xfrm_packets "$1" "$s")
+		echo "$1 SA $s: $n packets"
+		[ "$n" -gt 0 ] || bad=1
+	done
+	return $bad
+}
+
+empty_kernel() {   # NS
+	local s p
+	s=$(ip -n "$1" xfrm state | grep -c '^src')
+	p=$(ip -n "$1" xfrm policy | grep -c '^src')
+	echo "$1: $s SAs, $p policies"
+	ip -n "$1" xfrm state; ip -n "$1" xfrm policy
+	[ "$s" = 0 ] && [ "$p" = 0 ]
+}
+
+pair_up() {   # extra conf args for both (lts/rts as A sees them)...
+	local kv bargs=()
+	stop "$A"; stop "$B"
+	for kv in "$@"; do
+		case $kv in
+		lts=*) bargs+=("rts=${kv#lts=}") ;;
+		rts=*) bargs+=("lts=${kv#rts=}") ;;
+		*) bargs+=("$kv") ;;
+		esac
+	done
+	conf "$A" 192.0.2.1 192.0.2.2 auto=true "$@"
+	conf "$B" 192.0.2.2 192.0.2.1 "${bargs[@]}"
+	start pb "$B" && start pa "$A" && child_up "$A" && child_up "$B"
+}
+
+netsetup
+
+# ------------------------------------------------- in.ikev2d -c refusals
+refuse() {
+	set -e
+	conf "$W" 192.0.2.1 192.0.2.2 \
+		esp='{ encr_alg = "aes-gcm"; encr_keylen = 128; }, { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; }, { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha1"; }' \
+		child='replay_window = 64;'
+	if "$DAEMON" -c -f "$W/ikev2.config" > "$W/c.log" 2>&1; then
+		cat "$W/c.log"; echo "accepted"; return 1
+	fi
+	cat "$W/c.log"
+	grep -q "ikev2.config:[0-9]*: rule 'r' childsa 1: esp_xform aes-gcm-16 is an AEAD" "$W/c.log"
+	grep -q "ikev2.config:[0-9]*: rule 'r' childsa 1: esp_xform auth_alg hmac-sha256-128 cannot be installed" "$W/c.log"
+	grep -q "ikev2.config:[0-9]*: rule 'r' childsa 1: replay_window 64" "$W/c.log"
+	conf "$W" 192.0.2.1 192.0.2.2 esp='{ encr_alg = "aes"; encr_keylen = 256; auth_alg = "sha512"; esn = "yes"; }'
+	! "$DAEMON" -c -f "$W/ikev2.config" > "$W/c.log" 2>&1
+	cat "$W/c.log"
+	grep -q "esn = yes: PF_KEY v2 has no extended sequence numbers" "$W/c.log"
+	conf "$W" 192.0.2.1 192.0.2.2 esp='{ encr_alg = "aes-ctr"; encr_keylen = 128; auth_alg = "sha384"; }, { encr_alg = "3des"; auth_alg = "sha1"; }'
+	"$DAEMON" -c -f "$W/ikev2.config"
+}
+example() {
+	cp "$top_srcdir"/cfg/pfkey/ikev2.config "$top_srcdir"/cfg/pfkey/ikev2.preshared "$W/"
+	chmod 600 "$W/ikev2.preshared"
+	"$DAEMON" -c -f "$W/ikev2.config"
+}
+check "cfg/pfkey example passes in.ikev2d -c" example
+check "in.ikev2d -c refuses AEAD, sha256-128, ESN, replay_window 64 with file:line; accepts aes-ctr/3des" refuse
+
+# ---------------------------------------------- tunnel mode, cipher suites
+tunnel() {   # ESP_XFORM
+	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 "esp=$1" || { tail -n 40 "$A/log"; tail -n 40 "$B/log"; return 1; }
+	ip netns exec pa ping -c 3 -i 0.3 -W 3 -I 10.1.0.1 10.2.0.1 || return 1
+	all_sas_used pa && all_sas_used pb
+	ip -n pb xfrm state | grep -m1 -E "enc|auth"
+}
+check "tunnel aes-cbc-128 + hmac-sha1-96" tunnel '{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha1"; }'
+[ -n "${GUEST_PFKEY_QUICK:-}" ] && checks_done   # development: first checks only
+check "tunnel aes-cbc-256 + hmac-sha512-256" tunnel '{ encr_alg = "aes"; encr_keylen = 256; auth_alg = "sha512"; }'
+check "tunnel 3des + hmac-sha384-192" tunnel '{ encr_alg = "3des"; auth_alg = "sha384"; }'
+check "tunnel aes-ctr-128 + hmac-sha1-96" tunnel '{ encr_alg = "aes-ctr"; encr_keylen = 128; auth_alg = "sha1"; }'
+check "tunnel aes-ctr-256 + hmac-sha512-256" tunnel '{ encr_alg = "aes-ctr"; encr_keylen = 256; auth_alg = "sha512"; }'
+check "tunnel aes-cbc-192 + aes-xcbc-96" tunnel '{ encr_alg = "aes"; encr_keylen = 192; auth_alg = "aes-xcbc"; }'
+
+sigterm_clean() {
+	stop "$A"; stop "$B"
+	grep "kernel-pfkey: removed" "$A/log" "$B/log"
+	test ! -e "$A/pfkey.journal" && test ! -e "$B/pfkey.journal"
+	empty_kernel pa && empty_kernel pb
+}
+check "SIGTERM removes every SA and policy" sigterm_clean
+
+# ---------------------------------------------------------- transport mode
+transport() {
+	pair_up mode=transport || { tail -n 40 "$A/log"; tail -n 40 "$B/log"; return 1; }
+	ip -n pa xfrm state | grep -q "mode transport"
+	ip netns exec pa ping -c 3 -i 0.3 -W 3 192.0.2.2 || return 1
+	all_sas_used pa && all_sas_used pb
+}
+check "transport mode host-to-host" transport
+
+# ------------------------------------------- crash: leftovers cleaned up
+crash() {
+	set -e
+	ip -n pa xfrm policy add src 10.9.0.0/24 dst 10.8.0.0/24 dir out \
+		tmpl src 192.0.2.1 dst 192.0.2.9 proto esp mode tunnel
+	stop "$A" KILL
+	ip -n pa xfrm state | grep -c '^src'
+	test "$(ip -n pa xfrm state | grep -c '^src')" -gt 0   # left behind
+	conf "$A" 192.0.2.1 192.0.2.2 mode=transport
+	start pa "$A"   # opening the IKE sockets cleans up
+	wait_for 30 grep -q "removed SA .* left by an earlier run" "$A/log"
+	grep "earlier run" "$A/log"
+	ip -n pa xfrm state; ip -n pa xfrm policy
+	test "$(ip -n pa xfrm state | grep -c '^src')" = 0
+	test "$(ip -n pa xfrm policy | grep -c '^src')" = 1
+	ip -n pa xfrm policy | grep -q "10.9.0.0/24"   # someone else's: kept
+	stop "$A"
+	ip -n pa xfrm policy | grep -q "10.9.0.0/24"   # not flushed either
+	ip -n pa xfrm policy del src 10.9.0.0/24 dst 10.8.0.0/24 dir out
+}
+check "a SIGKILLed daemon's SAs/policies go at the next start, others' stay" crash
+
+# ------------------------------------------------------------- ACQUIRE
+acquire() {
+	stop "$A"; stop "$B"
+	conf "$A" 192.0.2.1 192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24 rule='on_demand = true;'
+	conf "$B" 192.0.2.2 192.0.2.1 lts=10.2.0.0/24 rts=10.1.0.0/24
+	start pb "$B" && start pa "$A" || return 1
+	wait_for 30 sh -c "ip -n pa xfrm policy | grep -q 10.2.0.0/24" || return 1
+	grep -q "CHILD SA established" "$A/log" && { echo "up before any traffic"; return 1; }
+	ip netns exec pa ping -c 1 -W 1 -I 10.1.0.1 10.2.0.1   # starts it
+	child_up "$A" 60 || { tail -30 "$A/log"; return 1; }
+	grep -q "ACQUIRE" "$A/log"
+	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.0.1 10.2.0.1
+}
+check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
+
+# ----------------------------------------- rekeys under ping -i 0.05
+rekey() {
+	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 \
+		child='childsa_lifetime_secs = 60; childsa_softlife_secs = 30;' \
+		rule='ikesa_lifetime_secs = 60;' || return 1
+	ip netns exec pa ping -q -i 0.05 -w 75 -I 10.1.0.1 10.2.0.1 > "$W/ping.log" 2>&1
+	cat "$W/ping.log"
+	grep -E "CHILD SA rekeyed|IKE SA rekeyed|soft EXPIRE" "$A/log" "$B/log" | head -20
+	grep -q "soft EXPIRE" "$A/log" "$B/log" || { echo "no soft expiry from the kernel"; return 1; }
+	grep -q "CHILD SA rekeyed" "$A/log" "$B/log" || { echo "no CHILD SA rekey"; return 1; }
+	grep -qi "IKE SA rekeyed\|IKE SA .*rekey.*done\|rekeyed the IKE SA" "$A/log" "$B/log" || { echo "no IKE SA rekey"; return 1; }
+	local sent got
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$W/ping.log")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$W/ping.log")
+	echo "sent $sent received $got"
+	[ -n "$sent" ] && [ "$sent" -gt 100 ] && [ "$sent" = "$got" ]
+}
+check "CHILD and IKE SA rekey during ping -i 0.05: no reply lost" rekey
+
+# -------------------------------- hard expiry (rekeys blocked by a filter)
+hard() {
+	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 \
+		child='childsa_lifetime_kb = 40; childsa_softlife_kb = 20;' || return 1
+	ip netns exec pb nft -f - <<'EOF' || return 1
+table inet block { chain in { type filter hook input priority 0; udp dport { 500, 4500 } drop; } }
+EOF
+	ip netns exec pa ping -q -s 1000 -c 80 -i 0.05 -I 10.1.0.1 10.2.0.1 > /dev/null 2>&1
+	wait_for 20 grep -q "hard EXPIRE" "$A/log" || { grep EXPIRE "$A/log"; return 1; }
+	grep "EXPIRE" "$A/log" | head
+	grep -q "soft EXPIRE" "$A/log"
+	ip netns exec pb nft delete table inet block
+}
+check "soft then hard byte expiry from the kernel" hard
+stop "$A"; stop "$B"
+
+# ------------------------------------------------------------------ NAT-T
+# pa (192.0.2.1) -- pn masquerades -- pb (198.51.100.2)
+natt() {
+	set -e
+	ip netns del pa; ip netns del pb
+	ip netns add pa; ip netns add pb; ip netns add pn
+	for n in pa pb pn; do ip -n $n link set lo up; done
+	ip link add va netns pa type veth peer name na netns pn
+	ip link add vb netns pb type veth peer name nb netns pn
+	ip -n pa addr add 192.0.2.1/24 dev va; ip -n pa link set va up
+	ip -n pn addr add 192.0.2.254/24 dev na; ip -n pn link set na up
+	ip -n pn addr add 198.51.100.254/24 dev nb; ip -n pn link set nb up
+	ip -n pb addr add 198.51.100.2/24 dev vb; ip -n pb link set vb up
+	ip -n pa route add default via 192.0.2.254
+	ip netns exec pn sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec pn nft -f - <<'EOF'
+table ip nat { chain post { type nat hook postrouting priority 100; oifname "nb" masquerade; } }
+EOF
+	ip -n pa link add ia type dummy; ip -n pa addr add 10.1.0.1/24 dev ia; ip -n pa link set ia up
+	ip -n pb link add ib type dummy; ip -n pb addr add 10.2.0.1/24 dev ib; ip -n pb link set ib up
+	ip -n pa route add 10.2.0.0/24 via 192.0.2.254 src 10.1.0.1
+	ip -n pb route add 10.1.0.0/24 via 198.51.100.254 src 10.2.0.1
+	conf "$A" 192.0.2.1 198.51.100.2 auto=true lts=10.1.0.0/24 rts=10.2.0.0/24
+	conf "$B" 198.51.100.2 0.0.0.0/0 lts=10.2.0.0/24 rts=10.1.0.0/24
+	sed -i 's/value = "0.0.0.0\/0"/value = "192.0.2.1"/' "$B/ikev2.config"
+	start pb "$B"; start pa "$A"
+	child_up "$A"; child_up "$B"
+	ip -n pb xfrm state
+	ip -n pb xfrm state | grep -q "encap type espinudp"
+	ip netns exec pa ping -c 3 -i 0.3 -W 3 -I 10.1.0.1 10.2.0.1
+	all_sas_used pa; all_sas_used pb
+}
+check "NAT-T through a masquerading namespace: ESP-in-UDP carries a ping" natt
+stop "$A"; stop "$B"
+check "nothing left after the last SIGTERM" sh -c "ip -n pa xfrm state | grep -c ^src | grep -qx 0 && ip -n pb xfrm policy | grep -c ^src | grep -qx 0"
+
+[ "$GUEST_FAILED" = 0 ] || for f in "$A/log" "$B/log"; do echo "== $f"; tail -60 "$f"; done
+for n in pa pb pn; do ip netns del $n 2>/dev/null; done
+rm -rf "$W"
+checks_done

@@ -36,6 +36,8 @@ void daemon_no_dump(void)
 static const cap_value_t startup_caps[] = {
 	CAP_NET_ADMIN,        /* the kernel backend (XFRM netlink, PF_KEY, TUN) */
 	CAP_NET_BIND_SERVICE, /* UDP 500 and 4500 */
+	CAP_NET_RAW,          /* kernel-userspace's raw ESP sockets (opened
+	                         with the IKE sockets, before the switch) */
 	CAP_SETUID,           /* the switch to daemon.user */
 	CAP_SETGID,
 	CAP_SETPCAP,          /* shrinking the bounding set after the switch */

@@ -14,7 +14,10 @@
  *
  * The NAT-T socket asks the kernel for UDP_ENCAP_ESPINUDP so that ESP in
  * UDP is decapsulated by the kernel; whatever ESP or keepalive bytes still
- * reach us are dropped.  All IKE sockets bypass IPsec policies
+ * reach us are dropped.  When a kernel backend doing ESP itself set an
+ * ESP-in-UDP receiver (<ikev2d/esp_udp.h>) before net_open, the socket is
+ * left without UDP_ENCAP and each ESP datagram goes to that receiver, on
+ * the receive thread; the backend sends its ESP through it too.  All IKE sockets bypass IPsec policies
  * (IP_XFRM_POLICY with XFRM_POLICY_ALLOW), so IKE is never itself
  * encrypted by a policy it negotiated.
  *

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
+#include <ikev2d/esp_udp.h>
 #include <ikev2d/ikev2.h>
 #include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/runtime.h>
@@ -155,7 +156,8 @@ static void bypass_ipsec(int fd, int family)
 			break;
 		}
 	}
-	/* A backend may have its own way (PF_KEY sockets, TUN engine). */
+	/* A backend may have its own way (PF_KEY sockets, TUN engine), even
+	 * where the kernel has no XFRM. */
 	kernel_bypass_socket(fd, family);
 }
 
@@ -225,7 +227,9 @@ static net_socket_t *open_socket(int family, uint16_t port, bool natt,
 	sslen = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) < 0)
 		goto fail;
-	if (natt && !set_encap(fd, port))
+	/* A backend doing ESP itself takes ESP-in-UDP from us: then the
+	 * kernel must not swallow it. */
+	if (natt && (esp_udp_wanted() || !set_encap(fd, port)))
 		encap_active = false;
 	bypass_ipsec(fd, family);
 
@@ -259,6 +263,7 @@ static void close_all_locked(void)
 }
 
 static void *rx_main(void *arg);
+static size_t esp_udp_socket_send(const esp_udp_datagram_t *d, size_t n);
 
 /* Stop and join the receive threads (none runs a receiver afterwards).
  * Called without sock_lock: a thread may be sending. */
@@ -424,6 +429,7 @@ bool net_start(void)
 	}
 	if (ok) {
 		net_set_default_sender(socket_sender);
+		esp_udp_set_sender(esp_udp_socket_send);
 		atomic_store(&st_rx_packets, 0);
 		atomic_store(&st_rx_dropped, 0);
 		atomic_store(&st_rx_keepalives, 0);
@@ -440,6 +446,7 @@ bool net_start(void)
 void net_close(void)
 {
 	net_set_default_sender(NULL);
+	esp_udp_set_sender(NULL);
 	stop_rx_threads();
 	pthread_rwlock_wrlock(&sock_lock);
 	close_all_locked();
@@ -548,8 +555,15 @@ static void handle_datagram(net_socket_t *s, struct mmsghdr *m, uint8_t *buf)
 			len -= NON_ESP_MARKER_LEN;
 		} else if (len >= 8) {
 			/* ESP in UDP (non-zero SPI) the kernel did not take:
-			 * no SA for it, or no UDP_ENCAP; not ours to parse. */
+			 * for a backend doing ESP itself, or else (no SA for it,
+			 * or no UDP_ENCAP) not ours to parse. */
 			atomic_fetch_add(&st_rx_esp, 1);
+			if (esp_udp_wanted()) {
+				struct sockaddr_storage to;
+				local_address(s, &m->msg_hdr, &to);
+				esp_udp_deliver(buf, len, from, &to);
+				return;
+			}
 			if (bus_log_enabled(DBG_NET, LVL_VERBOSE)) {
 				char a[ADDR_STRLEN];
 				log_verbose(DBG_NET, "net: ESP-in-UDP from %s left to "
@@ -648,6 +662,41 @@ static net_socket_t *pick_socket(int family, uint16_t sport)
 	return NULL;
 }
 
+/* Ask for src as the source address (unless it is any) in mh's control
+ * data, kept in ctl. */
+static void set_pktinfo(struct msghdr *mh, cmsg_buf_t *ctl,
+                        const struct sockaddr_storage *src,
+                        const struct sockaddr_storage *dst)
+{
+	struct cmsghdr *c;
+
+	if (!src || src->ss_family != dst->ss_family || addr_is_any(src))
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	mh->msg_control = ctl->buf;
+	if (dst->ss_family == AF_INET) {
+		struct in_pktinfo pi = {
+			.ipi_spec_dst = ((const struct sockaddr_in *)src)->sin_addr,
+		};
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = {
+			.ipi6_addr = ((const struct sockaddr_in6 *)src)->sin6_addr,
+		};
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+		c = CMSG_FIRSTHDR(mh);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+}
+
 /* Send iov from s to dst, from the address in src unless it is any. */
 static bool send_from(net_socket_t *s, const struct sockaddr_storage *src,
                       const struct sockaddr_storage *dst, struct iovec *iov,
@@ -663,31 +712,7 @@ static bool send_from(net_socket_t *s, const struct sockaddr_storage *src,
 	mh.msg_namelen = addr_len(dst);
 	mh.msg_iov = iov;
 	mh.msg_iovlen = iovcnt;
-	if (src && src->ss_family == dst->ss_family && !addr_is_any(src)) {
-		struct cmsghdr *c;
-		mh.msg_control = ctl.buf;
-		if (dst->ss_family == AF_INET) {
-			struct in_pktinfo pi = {
-				.ipi_spec_dst = ((const struct sockaddr_in *)src)->sin_addr,
-			};
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = IPPROTO_IP;
-			c->cmsg_type = IP_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		} else {
-			struct in6_pktinfo pi = {
-				.ipi6_addr = ((const struct sockaddr_in6 *)src)->sin6_addr,
-			};
-			mh.msg_controllen = CMSG_SPACE(sizeof(pi));
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = IPPROTO_IPV6;
-			c->cmsg_type = IPV6_PKTINFO;
-			c->cmsg_len = CMSG_LEN(sizeof(pi));
-			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		}
-	}
+	set_pktinfo(&mh, &ctl, src, dst);
 	do {
 		r = sendmsg(s->fd, &mh, 0);
 	} while (r < 0 && errno == EINTR);
@@ -733,6 +758,60 @@ bool net_socket_send(packet_t *p)
 	pthread_rwlock_unlock(&sock_lock);
 	packet_destroy(p);
 	return ok;
+}
+
+/* ESP in UDP for a backend doing ESP itself (<ikev2d/esp_udp.h>): from
+ * the NAT-T socket of each datagram's family, no marker, in batches. */
+#define ESP_TX_BATCH 32
+static size_t esp_udp_socket_send(const esp_udp_datagram_t *d, size_t n)
+{
+	struct mmsghdr msgs[ESP_TX_BATCH];
+	struct iovec iov[ESP_TX_BATCH];
+	cmsg_buf_t ctl[ESP_TX_BATCH];
+	size_t sent = 0;
+
+	pthread_rwlock_rdlock(&sock_lock);
+	while (sent < n) {
+		net_socket_t *s = pick_socket(d[sent].dst.ss_family, bound_natt_port);
+		size_t k = 0;
+
+		if (!s || !bound_natt_port)
+			break;
+		/* a run of datagrams of one family goes in one call */
+		while (k < ESP_TX_BATCH && sent + k < n &&
+		       d[sent + k].dst.ss_family == s->family) {
+			const esp_udp_datagram_t *e = &d[sent + k];
+			struct msghdr *mh = &msgs[k].msg_hdr;
+			memset(mh, 0, sizeof(*mh));
+			iov[k].iov_base = (void *)e->data;
+			iov[k].iov_len = e->len;
+			mh->msg_name = (void *)&e->dst;
+			mh->msg_namelen = addr_len(&e->dst);
+			mh->msg_iov = &iov[k];
+			mh->msg_iovlen = 1;
+			set_pktinfo(mh, &ctl[k], &e->src, &e->dst);
+			k++;
+		}
+		size_t done = 0;
+		while (done < k) {
+			int r = sendmmsg(s->fd, msgs + done, (unsigned)(k - done), 0);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				/* skip the one that failed, keep the rest going */
+				atomic_fetch_add(&st_tx_errors, 1);
+				done++;
+				continue;
+			}
+			done += (size_t)r;
+		}
+		sent += k;
+	}
+	pthread_rwlock_unlock(&sock_lock);
+	if (sent < n)
+		log_verbose(DBG_NET, "net: no NAT-T socket for %zu ESP datagram%s",
+		            n - sent, n - sent == 1 ? "" : "s");
+	return sent;
 }
 
 bool net_send_keepalive(const struct sockaddr_storage *src,

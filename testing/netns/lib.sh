@@ -139,7 +139,8 @@ wait_for() {
 # text of one or more
 # ikesa_xform entries) esp_xform (same for esp_xform) child_life child_soft
 # ike_life dpd extra_daemon extra_rule extra_child (lines for the childsa
-# group, e.g. 'childsa_pfs = 19;') debug.
+# group, e.g. 'childsa_pfs = 19;') kernel (null, the default, or userspace:
+# the kernel-userspace backend with its counters in DIR/esp.stats) debug.
 write_config() {
 	local dir=$1; shift
 	local label=rule local= remote= local_id= remote_id= psk=secret
@@ -147,7 +148,7 @@ write_config() {
 	local ike_xform='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; }'
 	local esp_xform='{ encr_alg = "aes-gcm"; encr_keylen = 128; }'
 	local child_life= child_soft= ike_life= dpd= extra_daemon= extra_rule= mode=tunnel
-	local extra_child=
+	local extra_child= kernel=null
 	local kv k v
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
@@ -161,6 +162,7 @@ write_config() {
 		ike_life) ike_life=$v ;; dpd) dpd=$v ;; mode) mode=$v ;;
 		extra_daemon) extra_daemon=$v ;; extra_rule) extra_rule=$v ;;
 		extra_child) extra_child=$v ;;
+		kernel) kernel=$v ;;
 		debug) debug=$v ;;
 		*) echo "write_config: unknown key $k" >&2; return 1 ;;
 		esac
@@ -180,12 +182,22 @@ daemon = {
 	$extra_daemon
 };
 plugins = {
+$(if [ "$kernel" = userspace ]; then cat <<EOP
+	load = [ "nettle", "psk", "kernel-userspace" ];
+	critical = [ "nettle", "psk", "kernel-userspace" ];
+	kernel-userspace = {
+		stats_file = "$dir/esp.stats";
+	};
+EOP
+else cat <<EOP
 	load = [ "nettle", "psk", "kernel-null" ];
 	critical = [ "nettle", "psk", "kernel-null" ];
 	kernel-null = {
 		state_file = "$dir/kernel.state";
 		control = "$dir/kernel.ctl";
 	};
+EOP
+fi)
 };
 rules = (
 	{

@@ -7,6 +7,7 @@ dist_noinst_SCRIPTS += \
 	testing/netns/two-daemons-ext.sh \
 	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
+	testing/netns/userspace.sh \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
@@ -15,7 +16,13 @@ dist_noinst_SCRIPTS += \
 	testing/interop/ipv6-ids.sh \
 	testing/interop/child-options.sh \
 	testing/demo.sh \
+	testing/demo-userspace.sh \
 	testing/suites/badinput-flood.sh \
+	testing/suites/userspace-tunnel.sh \
+	testing/suites/userspace-transport.sh \
+	testing/suites/userspace-natt.sh \
+	testing/suites/userspace-rekey.sh \
+	testing/suites/userspace-ondemand.sh \
 	testing/suites/badinput-garbage.sh \
 	testing/suites/badinput-notifies.sh \
 	testing/suites/badinput-replay.sh \
@@ -72,4 +79,5 @@ dist_noinst_SCRIPTS += \
 	testing/suites/netns-reload.sh
 EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \
+	cfg/demo/gw-a-userspace.config cfg/demo/gw-b-userspace.config \
 	cfg/demo/gw-a.preshared cfg/demo/gw-b.preshared

@@ -1,0 +1,47 @@
+/*
+ * us_flow.h - what a policy lookup needs of an IP packet (addresses,
+ * protocol, ports or ICMP type/code) and matching it against traffic
+ * selectors.
+ */
+#ifndef US_FLOW_H
+#define US_FLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ikev2d/kernel_ipsec.h>
+
+typedef struct {
+	int family;          /* AF_INET, AF_INET6 */
+	uint8_t src[16], dst[16];
+	uint8_t proto;       /* upper-layer protocol */
+	bool have_ports;     /* false for non-first fragments, no L4 header */
+	uint16_t sport, dport;  /* ICMP: type << 8 | code in both */
+	size_t hdr_len;      /* IP header incl. IPv6 extension headers */
+	size_t total_len;    /* from the IP header (<= the bytes read) */
+} us_flow_t;
+
+/* Parse an IPv4/IPv6 packet of len bytes; false if malformed (too short,
+ * bad version, header or total length beyond what was read). */
+bool us_flow_parse(const uint8_t *pkt, size_t len, us_flow_t *f);
+
+/* Whether f's source/destination side is inside ts. */
+bool us_ts_match_src(const kernel_ts_t *ts, const us_flow_t *f);
+bool us_ts_match_dst(const kernel_ts_t *ts, const us_flow_t *f);
+
+/* A number that is smaller for a more specific selector pair (fewer
+ * addresses, a protocol, fewer ports), for ordering policies. */
+double us_ts_breadth(const kernel_ts_t *src, const kernel_ts_t *dst);
+
+/* Split [from, to] (family's byte length) into the prefixes covering it
+ * exactly: up to max of (address, prefix length); returns how many (or
+ * max + 1 when more are needed). */
+typedef struct {
+	uint8_t addr[16];
+	uint8_t plen;
+} us_prefix_t;
+int us_range_to_prefixes(int family, const uint8_t *from, const uint8_t *to,
+                         us_prefix_t *out, int max);
+
+#endif

@@ -1,0 +1,227 @@
+#!/bin/bash
+# userspace.sh SCENARIO - two in.ikev2d in two network namespaces with the
+# kernel-userspace backend (ESP in user space over TUN): real traffic
+# through the tunnel, on a kernel without ESP.
+#
+#   tunnel     tunnel mode, raw ESP (no NAT): ping both ways, a checksummed
+#              TCP transfer both ways; then each ESP algorithm the nettle
+#              plugin has (AES-GCM 128/256, AES-CCM, ChaCha20-Poly1305,
+#              AES-CBC+SHA2, AES-CTR+SHA1, 3DES+SHA1, with ESN) carries a ping
+#   transport  transport mode between the two hosts: ping, TCP
+#   natt       A behind a masquerading router namespace: NAT found, ESP in
+#              UDP on 4500 through the daemon's NAT-T socket: ping, TCP
+#   rekey      CHILD SA soft lifetime 20 kB (byte lifetime: the backend's
+#              counters raise the EXPIRE), IKE SA 60 s, while `ping -i 0.05`
+#              runs 70 s: no reply lost across the rekeys
+#   ondemand   on_demand rule, nothing started: the first ping starts the
+#              negotiation (ACQUIRE), the held packet is sent, pings pass
+#
+# Exit 0 pass, 77 skip (with the reason), 1 fail.  Run as root.
+. "$(dirname "$0")/lib.sh"
+
+scenario=${1:-tunnel}
+need_root
+need_daemon
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+[ -f "$top_builddir/kernel-backends/userspace/.libs/kernel-userspace.so" ] ||
+	skip "kernel-userspace not built"
+case $scenario in
+tunnel|transport|natt|rekey|ondemand) ;;
+*) echo "usage: $0 tunnel|transport|natt|rekey|ondemand" >&2; exit 2 ;;
+esac
+
+mkwork "us-$scenario"
+A=$WORK/a B=$WORK/b
+NA=net-us-a$$ NB=net-us-b$$ NR=net-us-r$$
+ns_add $NA
+ns_add $NB
+AIP=10.89.0.1 BIP=10.89.0.2
+if [ "$scenario" = natt ]; then
+	# A (10.89.9.2) -> router R masquerading to 10.89.0.1 -> B
+	ns_add $NR
+	link_ns $NA net-us-va 10.89.9.2/24 $NR net-us-ra 10.89.9.1/24
+	link_ns $NR net-us-rb 10.89.0.1/24 $NB net-us-vb 10.89.0.2/24
+	ip -n $NA route add default via 10.89.9.1
+	ip netns exec $NR sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec $NR nft -f - <<EOF || skip "nft masquerading not available"
+table ip nat {
+	chain post { type nat hook postrouting priority 100; oifname "net-us-rb" masquerade; }
+}
+EOF
+	AIP=10.89.9.2
+else
+	link_ns $NA net-us-va 10.89.0.1/24 $NB net-us-vb 10.89.0.2/24
+fi
+# inner addresses of the two protected subnets
+ip -n $NA addr add 10.89.1.1/32 dev lo
+ip -n $NB addr add 10.89.2.1/32 dev lo
+
+# configure A and B; extra args go to both
+configure() {   # a_auto_start extra...
+	local init=$1; shift
+	local lts_a=10.89.1.0/24 rts_a=10.89.2.0/24 lts_b=10.89.2.0/24 rts_b=10.89.1.0/24
+	if [ "$scenario" = transport ]; then
+		lts_a=$AIP/32 rts_a=$BIP/32 lts_b=$BIP/32 rts_b=$AIP/32
+	fi
+	write_config "$A" kernel=userspace label=a_to_b local=$AIP remote=10.89.0.2 \
+		local_id=fqdn:a.test remote_id=fqdn:b.test psk=userspace-secret \
+		local_ts=$lts_a remote_ts=$rts_a auto_start=$init "$@"
+	write_config "$B" kernel=userspace label=b_to_a local=10.89.0.2 \
+		remote=$([ "$scenario" = natt ] && echo 0.0.0.0/0 || echo $AIP) \
+		local_id=fqdn:b.test remote_id=fqdn:a.test psk=userspace-secret \
+		local_ts=$lts_b remote_ts=$rts_b auto_start=false "$@"
+}
+
+start_both() {
+	start_daemon $NB "$B" && start_daemon $NA "$A"
+}
+
+stop_both() {
+	stop_daemon "$A"; stop_daemon "$B"
+	wait_ports_free $NA; wait_ports_free $NB
+}
+
+child_up() { grep -q "CHILD SA established" "$1/daemon.log"; }
+
+# counter NAME of DIR's esp.stats
+stat() { sed -n "s/^$2 //p" "$1/esp.stats" 2>/dev/null; }
+
+# inner addresses for traffic
+if [ "$scenario" = transport ]; then
+	SRC_A=$AIP DST_A=10.89.0.2 SRC_B=10.89.0.2 DST_B=$AIP
+else
+	SRC_A=10.89.1.1 DST_A=10.89.2.1 SRC_B=10.89.2.1 DST_B=10.89.1.1
+fi
+
+ping_ok() {   # NS SRC DST COUNT what
+	if ip netns exec "$1" ping -q -c "$4" -W 2 -I "$2" "$3" > "$WORK/ping.out" 2>&1; then
+		return 0
+	fi
+	cat "$WORK/ping.out"
+	fail "$5: ping $2 -> $3 in $1 failed"
+	return 1
+}
+
+# A checksummed TCP transfer: 2 MB from NS_FROM to DST (listening in NS_TO).
+tcp_ok() {   # NS_FROM SRC NS_TO DST what
+	local f=$WORK/blob port=5201 got
+	head -c 2000000 /dev/urandom > "$f"
+	local want
+	want=$(sha256sum < "$f" | cut -d' ' -f1)
+	ip netns exec "$3" timeout 30 python3 -c '
+import socket, sys, hashlib
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(25)
+c, _ = s.accept(); c.settimeout(25); h = hashlib.sha256(); n = 0
+while True:
+    d = c.recv(65536)
+    if not d: break
+    h.update(d); n += len(d)
+print(h.hexdigest(), n)
+' "$4" $port > "$WORK/tcp.out" 2>&1 &
+	local srv=$!
+	sleep 0.5
+	ip netns exec "$1" timeout 30 python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 20, (sys.argv[3], 0))
+with open(sys.argv[4], "rb") as f: s.sendall(f.read())
+s.close()
+' "$4" $port "$2" "$f" || fail "$5: TCP client failed"
+	wait $srv
+	got=$(cut -d' ' -f1 "$WORK/tcp.out")
+	if [ "$got" = "$want" ]; then
+		log "$5: 2 MB over TCP $2 -> $4, SHA-256 matches"
+	else
+		cat "$WORK/tcp.out"
+		fail "$5: TCP transfer $2 -> $4: checksum $got, expected $want"
+	fi
+}
+
+up_or_fail() {   # what
+	if ! wait_for 20 child_up "$A" || ! wait_for 5 child_up "$B"; then
+		tail -30 "$A/daemon.log"; tail -30 "$B/daemon.log"
+		fail "$1: no CHILD SA within 20 s"
+		return 1
+	fi
+}
+
+case $scenario in
+tunnel|transport)
+	mode=tunnel
+	[ "$scenario" = transport ] && mode=transport
+	configure true mode=$mode
+	start_both || finish
+	up_or_fail "$mode" || finish
+	ping_ok $NA $SRC_A $DST_A 3 "$mode A->B" &&
+		log "$mode: ping A -> B through the tunnel"
+	ping_ok $NB $SRC_B $DST_B 3 "$mode B->A" &&
+		log "$mode: ping B -> A through the tunnel"
+	tcp_ok $NA $SRC_A $NB $DST_A "$mode A->B"
+	tcp_ok $NB $SRC_B $NA $DST_B "$mode B->A"
+	sleep 1.2   # the statistics file is rewritten every second
+	for d in "$A" "$B"; do
+		[ "$(stat "$d" rx_packets)" -gt 100 ] 2>/dev/null ||
+			fail "$mode: $d received $(stat "$d" rx_packets) ESP packets"
+		for c in icv_failed replayed bad_padding unknown_spi outside_selectors; do
+			[ "$(stat "$d" drop_$c)" = 0 ] || fail "$mode: $d counted drop_$c $(stat "$d" drop_$c)"
+		done
+	done
+	grep -q "UDP-encapsulated" "$A/daemon.log" && fail "$mode: ESP in UDP without NAT"
+	if [ "$scenario" = tunnel ]; then
+		for x in \
+			'{ encr_alg = "aes-gcm"; encr_keylen = 256; esn = "yes"; }' \
+			'{ encr_alg = "aes-ccm"; encr_keylen = 128; esn = "yes"; }' \
+			'{ encr_alg = "chacha20-poly1305"; esn = "yes"; }' \
+			'{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; esn = "yes"; }' \
+			'{ encr_alg = "aes"; encr_keylen = 256; auth_alg = "sha512"; esn = "yes"; }' \
+			'{ encr_alg = "aes-ctr"; encr_keylen = 128; auth_alg = "sha1"; esn = "yes"; }' \
+			'{ encr_alg = "3des"; auth_alg = "sha1"; esn = "yes"; }'; do
+			stop_both
+			configure true "esp_xform=$x"
+			start_both || finish
+			up_or_fail "$x" || continue
+			ping_ok $NA $SRC_A $DST_A 2 "$x" && log "ESP $x: ping passes"
+		done
+	fi
+	;;
+natt)
+	configure true
+	start_both || finish
+	up_or_fail "natt" || finish
+	grep -q "UDP-encapsulated" "$A/daemon.log" ||
+		fail "natt: A's SAs are not UDP-encapsulated"
+	ping_ok $NA $SRC_A $DST_A 3 "natt A->B" && log "natt: ping A -> B, ESP in UDP through the NAT"
+	ping_ok $NB $SRC_B $DST_B 3 "natt B->A" && log "natt: ping B -> A"
+	tcp_ok $NA $SRC_A $NB $DST_A "natt A->B"
+	;;
+rekey)
+	# byte lifetimes (the backend counts and raises the soft EXPIRE):
+	# a CHILD rekey every ~250 pings; the IKE SA lives 60 s (the least)
+	configure true ike_life=60 \
+		'extra_child=childsa_softlife_kb = 20; childsa_lifetime_kb = 2000;'
+	start_both || finish
+	up_or_fail "rekey" || finish
+	ip netns exec $NA ping -q -i 0.05 -c 1400 -W 2 -I $SRC_A $DST_A > "$WORK/ping.out" 2>&1
+	cat "$WORK/ping.out" | tail -3
+	grep -q " 0% packet loss" "$WORK/ping.out" || fail "rekey: replies lost: $(grep loss "$WORK/ping.out")"
+	n=$(cat "$A/daemon.log" "$B/daemon.log" | grep -c "CHILD SA rekeyed")
+	[ "$n" -ge 2 ] || fail "rekey: $n CHILD SA rekeys during the ping, expected several"
+	log "rekey: $n CHILD SA rekeys (byte lifetime), IKE SA rekeyed, 1400 pings at 50 ms, none lost"
+	grep -qiE "IKE SA.*rekeyed" "$A/daemon.log" "$B/daemon.log" ||
+		fail "rekey: no IKE SA rekey during the ping"
+	;;
+ondemand)
+	configure false 'extra_rule=on_demand = true;'
+	start_both || finish
+	sleep 1
+	child_up "$A" && fail "ondemand: a CHILD SA before any traffic"
+	ip netns exec $NA ping -c 1 -W 10 -I $SRC_A $DST_A > "$WORK/ping.out" 2>&1 ||
+		{ cat "$WORK/ping.out"; fail "ondemand: the first ping (held while negotiating) got no reply"; }
+	child_up "$A" || fail "ondemand: no CHILD SA after the first ping"
+	ping_ok $NA $SRC_A $DST_A 3 "ondemand" && log "ondemand: first ping started the tunnel, pings pass"
+	sleep 1.2
+	[ "$(stat "$A" acquires)" -ge 1 ] || fail "ondemand: no ACQUIRE counted"
+	[ "$(stat "$A" queued)" -ge 1 ] || fail "ondemand: no packet held"
+	;;
+esac
+finish

@@ -156,6 +156,11 @@ bool keystore_add_anchor(keystore_t *ks, certificate_t *ca, const char *source)
 
 void keystore_add_intermediate(keystore_t *ks, certificate_t *ca)
 {
+	/* The validator knows them as ours: anchors under the policy's
+	 * trust_intermediate_cas. */
+	if (ks->validator || cred_provider("cert:x509"))
+		if (need_validator(ks, NULL) && ca->is_ca(ca))
+			ks->validator->add_intermediate(ks->validator, ca);
 	ks->inter = xrealloc(ks->inter, (ks->n_inter + 1) * sizeof(*ks->inter));
 	ks->inter[ks->n_inter++] = ca;
 }
@@ -620,7 +625,9 @@ cert_status_t keystore_verify(keystore_t *ks, certificate_t *leaf,
 {
 	if (anchor)
 		*anchor = NULL;
-	if (!ks || !ks->validator || !ks->n_anchors)
+	if (!ks || !ks->validator ||
+	    (!ks->n_anchors && !(policy && (policy->trust_intermediate_cas ||
+	                                    policy->ignore_trust_anchor))))
 		return CERT_NO_ISSUER;
 	size_t total = n + ks->n_inter;
 	certificate_t **all = xzalloc((total + 1) * sizeof(*all));

@@ -137,16 +137,18 @@ static cert_status_t build_path(gt_validator_t *this, certificate_t *leaf,
 	bool used[2 * PATH_MAX_CERTS] = { false }, name_seen = false;
 	bool top_seen = false;    /* an issuer name seen for the last cur */
 	certificate_t *cand[2 * PATH_MAX_CERTS];
-	size_t n_cand = 0, n_peer;
+	size_t n_cand = 0, n_local;
 	certificate_t *cur = leaf;
 
 	if (n > PATH_MAX_CERTS)
 		n = PATH_MAX_CERTS;    /* more would exceed any sane path */
+	/* ours first, so a local CA the caller also lists among the
+	 * untrusted ones is still recognised as ours */
+	for (size_t i = 0; i < this->n_locals && n_cand < PATH_MAX_CERTS; i++)
+		cand[n_cand++] = this->locals[i];
+	n_local = n_cand;
 	for (size_t i = 0; i < n; i++)
 		cand[n_cand++] = inter[i];
-	n_peer = n_cand;
-	for (size_t i = 0; i < this->n_locals && n_cand < 2 * PATH_MAX_CERTS; i++)
-		cand[n_cand++] = this->locals[i];
 	path->len = 0;
 	path->anchor = NULL;
 	path->certs[path->len++] = leaf;
@@ -171,7 +173,7 @@ static cert_status_t build_path(gt_validator_t *this, certificate_t *leaf,
 			if (cur->issued_by(cur, cand[i])) {
 				used[i] = true;
 				next = cand[i];
-				if (i >= n_peer && policy->trust_intermediate_cas) {
+				if (i < n_local && policy->trust_intermediate_cas) {
 					path->anchor = next;
 					return CERT_OK;
 				}

@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include "gt_test.h"
 
+#include <ikev2d/keystore.h>
+
 #include <arpa/inet.h>
 #include <check.h>
 #include <stdio.h>
@@ -266,6 +268,22 @@ START_TEST(test_kmf_policy)
 	/* dates are still checked */
 	assert_status(check("leaf-expired.pem", &inter, 1, &p), CERT_EXPIRED);
 	other->destroy(other);
+
+	/* through the keystore: intcerts/ without cacerts/ */
+	{
+		keystore_t *ks = keystore_create_empty();
+		certificate_t *l = cert("leaf.pem");
+
+		keystore_add_intermediate(ks, cert("inter.pem"));
+		cert_policy_default(&p);
+		ck_assert(keystore_verify(ks, l, NULL, 0, &p, NULL) != CERT_OK);
+		p.trust_intermediate_cas = true;
+		assert_status(keystore_verify(ks, l, NULL, 0, &p, NULL), CERT_OK);
+		/* the peer sending our intermediate too changes nothing */
+		assert_status(keystore_verify(ks, l, &inter, 1, &p, NULL), CERT_OK);
+		keystore_unref(ks);
+		l->destroy(l);
+	}
 }
 END_TEST
 

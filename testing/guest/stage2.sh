@@ -15,7 +15,8 @@ up() { cut -d' ' -f1 /proc/uptime; }
 mkdir -p /dev/pts /dev/shm /run/netns /run/lock
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 shm /dev/shm
-mount -t tmpfs -o mode=1777 tmp /tmp
+# /tmp stays the overlay's (writable, in RAM): a tmpfs over it would hide
+# a source or build tree that lives under the host's /tmp (CI clones there).
 # The guest kernel's modules where modprobe looks for them.
 mkdir -p "/lib/modules/$GUEST_KVER"
 mount --bind "$GUEST_KROOT/lib/modules/$GUEST_KVER" "/lib/modules/$GUEST_KVER"

@@ -136,8 +136,8 @@ transport)
 	for role in init resp; do
 		log "--- transport mode, ikev2d $role"
 		ours_config $role mode=transport local_ts= remote_ts=
-		start_daemon $NO "$O" || break
 		charon_up mode=transport local_ts=dynamic remote_ts=dynamic || break
+		start_daemon $NO "$O" || break
 		maybe_initiate $role
 		check_ike "transport ($role)" $DEFAULT_ALGS || { restart_pair; continue; }
 		if [ $role = init ]; then
@@ -156,8 +156,8 @@ pfs)
 	for role in init resp; do
 		log "--- PFS (ecp256) on the CHILD SA, ikev2d $role"
 		ours_config $role 'extra_child=childsa_pfs = 19;'
-		start_daemon $NO "$O" || break
 		charon_up esp=aes128gcm16-ecp256 || break
+		start_daemon $NO "$O" || break
 		maybe_initiate $role
 		# the first CHILD SA takes its keys from the IKE SA: no group
 		check_ike "pfs ($role)" $DEFAULT_ALGS && check_child "pfs ($role)" || { restart_pair; continue; }
@@ -194,8 +194,8 @@ pfs-invalid-ke)
 	for role in init resp; do
 		log "--- PFS group mismatch on the rekey, ikev2d $role"
 		ours_config $role 'extra_child=childsa_pfs = 14;'
-		start_daemon $NO "$O" || break
 		charon_up esp=aes128gcm16-ecp256-modp2048 || break
+		start_daemon $NO "$O" || break
 		maybe_initiate $role
 		check_ike "pfs-invalid-ke ($role)" $DEFAULT_ALGS && check_child "pfs-invalid-ke ($role)" || { restart_pair; continue; }
 		export ESP_CHARON=AES_GCM_16-128/MODP_2048
@@ -326,8 +326,8 @@ esn)
 	for role in init resp; do
 		log "--- ESN, ikev2d $role"
 		ours_config $role 'esp_xform={ encr_alg = "aes-gcm"; encr_keylen = 128; esn = "yes"; }'
-		start_daemon $NO "$O" || break
 		charon_up esp=aes128gcm16-esn || break
+		start_daemon $NO "$O" || break
 		maybe_initiate $role
 		check_ike "esn ($role)" $DEFAULT_ALGS || { restart_pair; continue; }
 		# charon took ESN from our proposal (init) or accepted our choice (resp)
@@ -341,15 +341,15 @@ esn)
 	for role in init resp; do
 		log "--- ESN either (ours) / no ESN (charon), ikev2d $role"
 		ours_config $role 'esp_xform={ encr_alg = "aes-gcm"; encr_keylen = 128; esn = "either"; }'
-		start_daemon $NO "$O" || break
 		charon_up esp=aes128gcm16-noesn || break
+		start_daemon $NO "$O" || break
 		maybe_initiate $role
 		check_ike "esn either ($role)" $DEFAULT_ALGS && check_child "esn either ($role)"
 		restart_pair
 		log "--- no ESN (ours) / ESN or not (charon), ikev2d $role"
 		ours_config $role
-		start_daemon $NO "$O" || break
 		charon_up esp=aes128gcm16-esn-noesn || break
+		start_daemon $NO "$O" || break
 		maybe_initiate $role
 		check_ike "charon esn-noesn ($role)" $DEFAULT_ALGS && check_child "charon esn-noesn ($role)"
 		restart_pair

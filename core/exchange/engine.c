@@ -90,17 +90,11 @@ ike_sa_t *ike_sa_new(engine_t *e, config_t *cfg, const rule_t *rule,
 	sa->cfg = cfg;          /* the caller's reference moves here */
 	sa->rule = rule;
 	sa->initiator = initiator;
+	sa->lineage = sa->entry.unique_id;
 	sa->hs = xzalloc(sizeof(ike_hs_t));
 	sa->state = IKE_CREATED;
 	sa->created_ms = time_monotonic_ms();
 	return sa;
-}
-
-void ike_sa_set_peer_id(ike_sa_t *sa, uint8_t type, chunk_t data)
-{
-	char buf[256];
-	free(sa->peer_id);
-	sa->peer_id = xstrdup(id_to_str(type, data, buf, sizeof(buf)));
 }
 
 /* A handshake that never got established (ikeadm get stats): ours split

@@ -130,8 +130,9 @@ bool engine_ctl_ike(engine_t *e, uint64_t handle, engine_ike_info_t *info,
 	info->spi_i = sa->spi_i;
 	info->spi_r = sa->spi_r;
 	local_id_text(sa, info->local_id, sizeof(info->local_id));
-	if (sa->peer_id)
-		snprintf(info->remote_id, sizeof(info->remote_id), "%s", sa->peer_id);
+	if (sa->peer_id.len)
+		id_to_str(sa->peer_id_type, sa->peer_id, info->remote_id,
+		          sizeof(info->remote_id));
 	if (sa->algs.encr)
 		algs_to_str(&sa->algs, PROTO_IKE, info->algs, sizeof(info->algs));
 	info->age_secs = secs_since(now, sa->created_ms);

@@ -88,8 +88,6 @@ struct ike_hs {
 	        (unsigned long long)(sa)->entry.unique_id, ##__VA_ARGS__)
 
 /* ----------------------------------------------------------- engine.c */
-/* The peer's identity as text, kept for ikeadm (replaces any before). */
-void ike_sa_set_peer_id(ike_sa_t *sa, uint8_t type, chunk_t data);
 config_t *engine_config(engine_t *e);   /* a new reference */
 void ike_sa_release(engine_t *e, ike_sa_t *sa);
 /* Done with a checked-out SA: remove it when it is IKE_DEAD, else check
@@ -236,12 +234,16 @@ bool trap_policy_released(const kernel_policy_t *p);
 bool trap_acquire(engine_t *e, const kernel_event_t *ev);
 
 /* ----------------------------------------------------- initial_contact.c */
-/* A name for an identity (ID type + data), never 0. */
-uint64_t peer_id_hash(uint8_t type, chunk_t data);
-/* sa (checked out, established, peer_id_hash set) carried INITIAL_CONTACT:
- * remove, from a job, the other established IKE SAs of its rule with the
- * same peer identity and address. */
+/* sa (checked out, established, peer_id set) carried INITIAL_CONTACT:
+ * remove, from a job, the established IKE SAs of its rule with the same
+ * whole peer identity and address that began before it (lineage older
+ * than sa's): never sa itself nor the SAs rekeyed from it, which may
+ * exist by the time the job runs. */
 void initial_contact(engine_t *e, ike_sa_t *sa);
+/* What that job does, synchronously (tests): returns how many went. */
+unsigned initial_contact_sweep(engine_t *e, uint64_t lineage, uint8_t id_type,
+                               chunk_t id, const char *label,
+                               const struct sockaddr_storage *peer);
 
 /* ------------------------------------------------------ informational.c */
 void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m);

@@ -184,7 +184,6 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		refuse_responder(e, sa, "peer's AUTH does not verify");
 		return;
 	}
-	sa->peer_id_hash = peer_id_hash(idr->u.id.type, idr->u.id.data);
 	ike_sa_set_peer_id(sa, idr->u.id.type, idr->u.id.data);
 	/* Nonces for the CHILD SA's keys outlive the handshake state. */
 	chunk_t ni = sa->hs->ni, nr = sa->hs->nr;
@@ -257,7 +256,6 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		auth_failed(e, sa, m, "peer's AUTH does not verify");
 		return;
 	}
-	sa->peer_id_hash = peer_id_hash(idi->u.id.type, idi->u.id.data);
 	ike_sa_set_peer_id(sa, idi->u.id.type, idi->u.id.data);
 	uint8_t id_type, method;
 	chunk_t id_data, our_auth;

@@ -52,8 +52,9 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 	nsa->nat_local = old->nat_local;
 	nsa->nat_remote = old->nat_remote;
 	nsa->peer_fragmentation = old->peer_fragmentation;
-	nsa->peer_id_hash = old->peer_id_hash;
-	nsa->peer_id = old->peer_id ? xstrdup(old->peer_id) : NULL;
+	ike_sa_set_peer_id(nsa, old->peer_id_type, old->peer_id);
+	nsa->lineage = old->lineage;   /* a successor, never stale to its
+	                                  ancestors' INITIAL_CONTACT */
 	nsa->children = old->children;
 	old->children = NULL;
 	for (child_sa_t *c = nsa->children; c; c = c->next)

@@ -6,6 +6,14 @@
  * of them), so its new SAs do not sit beside dead ones until DPD or the
  * lifetime finds them.
  *
+ * Stale means "begun before the SA that carried the notify": the cleanup
+ * runs as a job, and a peer that rekeys at once (or a busy worker) may have
+ * replaced the carrying SA by then.  So SAs are compared by lineage (the
+ * unique_id of the first SA of a chain of rekeys, which a rekeyed SA
+ * inherits), not by SPI: the carrier's successors share its lineage and
+ * SAs begun later have a higher one; only lower lineages are stale.
+ * Identities are compared whole (type and bytes), not by a hash.
+ *
  * The SA that carried the notify is checked out by the thread that
  * processed it; the others are checked out one by one from a job after
  * that, so two SAs are never held at once.
@@ -17,37 +25,28 @@
 
 #include "net/addr.h"
 
-uint64_t peer_id_hash(uint8_t type, chunk_t data)
-{
-	/* FNV-1a: a name for the identity, not a secret; compared together
-	 * with the rule and the peer's address */
-	uint64_t h = 0xcbf29ce484222325ULL;
-	h = (h ^ type) * 0x100000001b3ULL;
-	for (size_t i = 0; i < data.len; i++)
-		h = (h ^ data.ptr[i]) * 0x100000001b3ULL;
-	return h ? h : 1;   /* 0 means "not known" */
-}
-
 typedef struct {
 	engine_t *e;
-	uint64_t keep_spi;           /* the new SA */
-	uint64_t id_hash;
-	char *label;                 /* the rule's (SIGHUP may swap the rule) */
+	uint64_t lineage;            /* of the SA that carried the notify */
+	uint8_t id_type;
+	chunk_t id;
+	const char *label;           /* the rule's (SIGHUP may swap the rule) */
 	struct sockaddr_storage peer;
 	unsigned removed;
-} contact_job_t;
+} sweep_t;
 
 static void drop_stale(uint64_t spi, void *ctx)
 {
-	contact_job_t *j = ctx;
-	if (spi == j->keep_spi)
-		return;
+	sweep_t *j = ctx;
 	sa_entry_t *en = sa_table_checkout(j->e->table, spi);
 	if (!en)
 		return;
 	ike_sa_t *sa = (ike_sa_t *)en;
-	if (sa->state == IKE_ESTABLISHED && sa->rule && strcmp(sa->rule->label, j->label) == 0 &&
-	    sa->peer_id_hash == j->id_hash && addr_ip_equals(&sa->remote, &j->peer)) {
+	if (sa->lineage < j->lineage &&
+	    sa->state == IKE_ESTABLISHED && sa->rule &&
+	    strcmp(sa->rule->label, j->label) == 0 &&
+	    sa->peer_id_type == j->id_type && chunk_equals(sa->peer_id, j->id) &&
+	    addr_ip_equals(&sa->remote, &j->peer)) {
 		ike_sa_delete(j->e, sa, "the peer sent INITIAL_CONTACT in a new "
 		              "IKE SA: this one is stale");
 		j->removed++;
@@ -55,26 +54,48 @@ static void drop_stale(uint64_t spi, void *ctx)
 	engine_finish(j->e, sa);
 }
 
+unsigned initial_contact_sweep(engine_t *e, uint64_t lineage, uint8_t id_type,
+                               chunk_t id, const char *label,
+                               const struct sockaddr_storage *peer)
+{
+	sweep_t j = { .e = e, .lineage = lineage, .id_type = id_type, .id = id,
+	              .label = label, .peer = *peer };
+	sa_table_foreach_spi(e->table, drop_stale, &j);
+	if (j.removed)
+		log_op(DBG_IKESA, "INITIAL_CONTACT: %u stale IKE SA%s of the peer "
+		       "removed", j.removed, j.removed == 1 ? "" : "s");
+	return j.removed;
+}
+
+typedef struct {
+	engine_t *e;
+	uint64_t lineage;
+	uint8_t id_type;
+	chunk_t id;
+	char *label;
+	struct sockaddr_storage peer;
+} contact_job_t;
+
 static void contact_job(void *arg)
 {
 	contact_job_t *j = arg;
-	sa_table_foreach_spi(j->e->table, drop_stale, j);
-	if (j->removed)
-		log_op(DBG_IKESA, "INITIAL_CONTACT: %u stale IKE SA%s of the peer "
-		       "removed", j->removed, j->removed == 1 ? "" : "s");
+	initial_contact_sweep(j->e, j->lineage, j->id_type, j->id, j->label,
+	                      &j->peer);
 	atomic_fetch_sub(&j->e->timers, 1);
+	chunk_free(&j->id);
 	free(j->label);
 	free(j);
 }
 
 void initial_contact(engine_t *e, ike_sa_t *sa)
 {
-	if (e->stopping || !sa->peer_id_hash || !sa->rule)
+	if (e->stopping || !sa->peer_id.len || !sa->rule)
 		return;
 	contact_job_t *j = xzalloc(sizeof(*j));
 	j->e = e;
-	j->keep_spi = sa->entry.local_spi;
-	j->id_hash = sa->peer_id_hash;
+	j->lineage = sa->lineage;
+	j->id_type = sa->peer_id_type;
+	j->id = chunk_clone(sa->peer_id);
 	j->label = xstrdup(sa->rule->label);
 	j->peer = sa->remote;
 	/* counted like a timer: the engine is not freed under the job */

@@ -50,11 +50,18 @@ void ike_sa_free(ike_sa_t *sa)
 		return;
 	ike_sa_free_msgs(&sa->resp, &sa->n_resp);
 	ike_sa_free_msgs(&sa->req, &sa->n_req);
+	chunk_free(&sa->peer_id);
 	while (sa->children) {
 		child_sa_t *c = sa->children;
 		sa->children = c->next;
 		child_sa_free(c);
 	}
-	free(sa->peer_id);
 	free(sa);
+}
+
+void ike_sa_set_peer_id(ike_sa_t *sa, uint8_t type, chunk_t data)
+{
+	chunk_free(&sa->peer_id);
+	sa->peer_id_type = type;
+	sa->peer_id = chunk_clone(data);
 }

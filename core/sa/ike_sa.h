@@ -109,9 +109,11 @@ struct ike_sa {
 	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
 	bool natt;                   /* on port 4500 with the non-ESP marker */
 	bool redundant;              /* lost a simultaneous rekey: delete it soon */
-	uint64_t peer_id_hash;       /* of the peer's authenticated identity
-	                                (INITIAL_CONTACT); 0 = not known */
-	char *peer_id;               /* its printable form (ikeadm), or NULL */
+	uint8_t peer_id_type;        /* the peer's authenticated identity, */
+	chunk_t peer_id;             /* whole (INITIAL_CONTACT compares it);
+	                                empty = not known */
+	uint64_t lineage;            /* unique_id of the first IKE SA of the
+	                                chain of rekeys this one belongs to */
 	uint64_t created_ms;         /* CLOCK_MONOTONIC when made */
 	uint64_t established_ms;     /* when it came up (or was rekeyed into) */
 	/* Why a handshake failed, for the statistics: no answer at all, or
@@ -125,6 +127,8 @@ struct ike_sa {
 /* Free everything the SA owns except its table entry's memory layout (the
  * SA itself is freed here too); wipes keys. */
 void ike_sa_free(ike_sa_t *sa);
+/* Remember the peer's authenticated identity (a copy). */
+void ike_sa_set_peer_id(ike_sa_t *sa, uint8_t type, chunk_t data);
 void child_sa_free(child_sa_t *c);
 /* Free a stored message (an array of n chunks) and reset it. */
 void ike_sa_free_msgs(chunk_t **msgs, int *n);

@@ -8,6 +8,7 @@ testing_engine_test_sa_table_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 check_PROGRAMS += testing/engine/test_exchange
 TESTS += testing/engine/test_exchange
 testing_engine_test_exchange_SOURCES = testing/engine/test_exchange.c \
+	testing/engine/pair.c testing/engine/pair.h \
 	kernel-backends/null/kernel_null.c \
 	kernel-backends/null/kernel_null_ctl.c
 testing_engine_test_exchange_CFLAGS = $(TEST_CFLAGS)
@@ -31,3 +32,13 @@ TESTS += testing/engine/test_id
 testing_engine_test_id_SOURCES = testing/engine/test_id.c
 testing_engine_test_id_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_id_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += testing/engine/test_exchange_regress
+TESTS += testing/engine/test_exchange_regress
+testing_engine_test_exchange_regress_SOURCES = \
+	testing/engine/test_exchange_regress.c \
+	testing/engine/pair.c testing/engine/pair.h \
+	kernel-backends/null/kernel_null.c \
+	kernel-backends/null/kernel_null_ctl.c
+testing_engine_test_exchange_regress_CFLAGS = $(TEST_CFLAGS)
+testing_engine_test_exchange_regress_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)

@@ -8,6 +8,8 @@ dist_noinst_SCRIPTS += \
 	testing/netns/kernel-events.sh \
 	testing/netns/badinput.sh \
 	testing/netns/userspace.sh \
+	testing/netns/traffic.sh \
+	testing/interop/userspace.sh \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
@@ -19,6 +21,7 @@ dist_noinst_SCRIPTS += \
 	testing/demo-userspace.sh \
 	testing/suites/badinput-flood.sh \
 	testing/suites/userspace-tunnel.sh \
+	testing/suites/interop-userspace.sh \
 	testing/suites/userspace-transport.sh \
 	testing/suites/userspace-natt.sh \
 	testing/suites/userspace-rekey.sh \

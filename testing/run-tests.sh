@@ -3,7 +3,8 @@
 # command).  From a fresh clone:
 #   1. ./autogen.sh, configure --enable-werror, build, make check
 #   2. make distcheck (the tarball builds and passes make check on its own)
-#   3. a second build with --enable-sanitizers (ASan + UBSan): make check
+#   3. a second build with --enable-sanitizers (ASan + UBSan): make check,
+#      and a third with --enable-tsan (ThreadSanitizer): make check
 #   4. every executable testing/suites/*.sh (exit 0 = pass, 77 = skip,
 #      anything else = fail), run against the build of step 1
 # Per-suite results are printed as they finish; the last line is
@@ -11,7 +12,9 @@
 # anything failed.  Logs go to build-tests/logs/.
 #
 # Environment: JOBS (parallel make jobs, default 2), SKIP_DISTCHECK=1 and
-# SKIP_SANITIZERS=1 to leave steps out when iterating locally.
+# SKIP_SANITIZERS=1 (and SKIP_TSAN=1) to leave steps out when iterating locally.  CI=true
+# counts every skipped test (automake SKIP, a suite's exit 77, a step left
+# out) as a failure: CI installs everything, so nothing may skip there.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +31,18 @@ summary=()
 note() {   # name, result, detail
 	summary+=("$(printf '%-28s %-5s %s' "$1" "$2" "$3")")
 	printf '== %-28s %-5s %s\n' "$1" "$2" "$3"
+}
+
+strict=false
+[ "${CI:-}" = true ] && strict=true
+
+# A skip: a failure under CI=true.
+skip_note() {   # name, detail
+	if $strict; then
+		failed=$((failed + 1)); note "$1" FAIL "skipped under CI=true: $2"
+	else
+		skipped=$((skipped + 1)); note "$1" SKIP "$2"
+	fi
 }
 
 # Run a step, output to its log; show the log's tail when it fails.
@@ -72,6 +87,10 @@ check_step() {   # name, builddir
 	xp=$(grep -E '^# XPASS: ' "$log" | tail -n1 | awk '{print $3}')
 	e=$(grep -E '^# ERROR: ' "$log" | tail -n1 | awk '{print $3}')
 	local bad=$((f + xp + e))
+	# CI=true: a skipped unit test is a failed one.
+	if $strict && [ "${s:-0}" -gt 0 ]; then
+		bad=$((bad + s)); s=0
+	fi
 	# make failing although every test passed (e.g. a broken check-local).
 	if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then
 		bad=1
@@ -100,7 +119,7 @@ if build_step autogen ./autogen.sh; then
 
 		# 2. distcheck
 		if [ "${SKIP_DISTCHECK:-0}" = 1 ]; then
-			skipped=$((skipped + 1)); note distcheck SKIP "SKIP_DISTCHECK=1"
+			skip_note distcheck "SKIP_DISTCHECK=1"
 		else
 			build_step distcheck make -C "$main_build" -j"$jobs" distcheck
 		fi
@@ -108,7 +127,7 @@ if build_step autogen ./autogen.sh; then
 
 	# 3. sanitizer build + make check
 	if [ "${SKIP_SANITIZERS:-0}" = 1 ]; then
-		skipped=$((skipped + 1)); note check-sanitizers SKIP "SKIP_SANITIZERS=1"
+		skip_note check-sanitizers "SKIP_SANITIZERS=1"
 	else
 		san_build="$out/sanitizers"
 		mkdir -p "$san_build"
@@ -116,6 +135,20 @@ if build_step autogen ./autogen.sh; then
 		   build_step build-sanitizers make -C "$san_build" -j"$jobs"; then
 			check_step check-sanitizers "$san_build"
 		fi
+	fi
+fi
+
+# 3b. ThreadSanitizer build + make check (the unit tests and the daemon
+# tests under TSan)
+if [ "${SKIP_TSAN:-0}" = 1 ]; then
+	skip_note check-tsan "SKIP_TSAN=1"
+else
+	tsan_build="$out/tsan"
+	mkdir -p "$tsan_build"
+	if build_step configure-tsan sh -c "cd '$tsan_build' && '$top/configure' --enable-werror --enable-tsan" &&
+	   build_step build-tsan make -C "$tsan_build" -j"$jobs"; then
+		TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+			check_step check-tsan "$tsan_build"
 	fi
 fi
 
@@ -133,7 +166,7 @@ for suite in "$top"/testing/suites/*.sh; do
 	rc=$?
 	case $rc in
 	0)  passed=$((passed + 1)); note "$name" PASS "" ;;
-	77) skipped=$((skipped + 1)); note "$name" SKIP "$(tail -n1 "$logs/$name.log")" ;;
+	77) skip_note "$name" "$(tail -n1 "$logs/$name.log")" ;;
 	*)  failed=$((failed + 1)); note "$name" FAIL "exit $rc, see $logs/$name.log"
 	    tail -n 20 "$logs/$name.log" ;;
 	esac

@@ -29,7 +29,8 @@
 #define CODEC_MAX_PAYLOADS      64     /* payloads in a message, SK inner ones included */
 #define CODEC_MAX_PROPOSALS     32     /* per SA payload */
 #define CODEC_MAX_TRANSFORMS    64     /* per proposal */
-#define CODEC_MAX_TS            32     /* traffic selectors per TS payload */
+#define CODEC_MAX_TS            255    /* traffic selectors per TS payload:
+                                          the 8-bit count (RFC 7296 §3.13) */
 #define CODEC_MAX_DELETE_SPIS   512    /* SPIs per Delete payload */
 #define CODEC_MAX_CP_ATTRS      64     /* attributes per CP payload */
 #define CODEC_MAX_SPI_LEN       8      /* proposal / notify SPI size */

@@ -141,13 +141,16 @@ typedef struct {
 	void *items;
 	size_t item_size;
 	int n;
+	int max;            /* 0: CFG_MAX_ADDRS */
+	const char *why;    /* what makes max the limit, for the error */
 } collect_t;
 
 static bool grow(cfg_ctx_t *ctx, const config_setting_t *s, collect_t *c)
 {
-	if (c->n >= CFG_MAX_ADDRS) {
-		cfg_error(ctx, s, "'%s' has more than %d entries", c->name,
-		          CFG_MAX_ADDRS);
+	int max = c->max ? c->max : CFG_MAX_ADDRS;
+	if (c->n >= max) {
+		cfg_error(ctx, s, "'%s' has more than %d entries%s", c->name,
+		          max, c->why ? c->why : "");
 		return false;
 	}
 	c->items = xrealloc(c->items, (size_t)(c->n + 1) * c->item_size);
@@ -317,7 +320,10 @@ static bool ts_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
 int cfg_ts_list(cfg_ctx_t *ctx, const config_setting_t *g, const char *name,
                 ts_cfg_t **out, int *n)
 {
-	collect_t c = { name, NULL, sizeof(ts_cfg_t), 0 };
+	/* Every selector goes into one TS payload, whose count is 8 bits. */
+	collect_t c = { name, NULL, sizeof(ts_cfg_t), 0, 255,
+	                " (a TS payload carries at most 255 traffic selectors, "
+	                "RFC 7296 section 3.13)" };
 	const config_setting_t *s = config_setting_get_member(g, name);
 	int rc;
 

@@ -5,6 +5,7 @@
 #include "config/cfg_addr.h"
 #include "config/cfg_ident.h"
 #include "config/cfg_xform.h"
+#include "config/dn.h"
 #include "config/suggest.h"
 
 #include <stdio.h>
@@ -252,6 +253,7 @@ static void child_free(child_cfg_t *c)
 void rule_free(rule_t *r)
 {
 	free(r->label);
+	free(r->required_signer);
 	free(r->local_addr);
 	free(r->remote_addr);
 	id_cfg_free(&r->local_id);
@@ -372,49 +374,89 @@ static const struct {
 	{ "ecdsa_384",   AUTH_ECDSA_384 },
 	{ "ecdsa_521",   AUTH_ECDSA_521 },
 	{ "digital_sig", AUTH_DIGITAL_SIG },
+	{ "rsa_pss_sig", AUTH_DIGITAL_SIG },   /* RFC 7427, RSASSA-PSS */
 };
 
 static const char *const auth_method_names[] = {
 	"preshared", "rsa_sig", "dss_sig", "ecdsa_sig", "ecdsa_256",
-	"ecdsa_384", "ecdsa_521", "digital_sig", NULL
+	"ecdsa_384", "ecdsa_521", "digital_sig", "rsa_pss_sig", NULL
 };
 
+/* One auth_method-like key into *out; 0 absent, 1 set, -1 error. */
+static int parse_method_key(cfg_ctx_t *ctx, const config_setting_t *g,
+                            const char *key, auth_method_t *out)
+{
+	const char *name;
+	int rc = cfg_get_str(ctx, g, key, false, &name);
+
+	if (rc <= 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(auth_methods) / sizeof(auth_methods[0]); i++) {
+		if (strcasecmp(name, auth_methods[i].name) == 0) {
+			*out = auth_methods[i].method;
+			return 1;
+		}
+	}
+	const char *sug = suggest_closest(name, auth_method_names);
+	const config_setting_t *s = config_setting_get_member(g, key);
+	if (sug)
+		cfg_error(ctx, s, "%s '%s' is unknown (did you mean '%s'?)", key,
+		          name, sug);
+	else
+		cfg_error(ctx, s, "%s '%s' is unknown (use preshared, rsa_sig, "
+		          "dss_sig, ecdsa_sig or digital_sig)", key, name);
+	return -1;
+}
+
+/* auth_method sets both directions; local_auth_method (how we
+ * authenticate) and remote_auth_method (how the peer must) override it
+ * for one, which gives mixed authentication (PSK one way, a signature
+ * the other). */
 static bool parse_auth_method(cfg_ctx_t *ctx, const config_setting_t *g,
                               rule_t *r, const char *where)
 {
-	const char *name;
-	int rc = cfg_get_str(ctx, g, "auth_method", false, &name);
+	auth_method_t both = 0, local = 0, remote = 0;
+	int rb = parse_method_key(ctx, g, "auth_method", &both);
+	int rl = parse_method_key(ctx, g, "local_auth_method", &local);
+	int rr = parse_method_key(ctx, g, "remote_auth_method", &remote);
 
-	if (rc == 0) {
+	if (rb < 0 || rl < 0 || rr < 0)
+		return false;
+	if (rb == 0 && (rl == 0 || rr == 0)) {
 		cfg_error(ctx, g, "%s has no 'auth_method' (preshared, rsa_sig, "
-		          "dss_sig, ecdsa_sig or digital_sig)", where);
+		          "dss_sig, ecdsa_sig or digital_sig)%s", where,
+		          rl || rr ? " for both directions" : "");
 		return false;
 	}
-	if (rc < 0)
-		return false;
-	for (size_t i = 0; i < sizeof(auth_methods) / sizeof(auth_methods[0]); i++) {
-		if (strcasecmp(name, auth_methods[i].name) == 0) {
-			r->auth_method = auth_methods[i].method;
-			return true;
+	r->auth_method = rl ? local : both;
+	/* rsa_pss_sig is digital_sig signing RSA with PSS. */
+	const char *lname = NULL;
+	if (cfg_get_str(ctx, g, rl ? "local_auth_method" : "auth_method", false,
+	                &lname) > 0)
+		r->prefer_pss = strcasecmp(lname, "rsa_pss_sig") == 0;
+	r->remote_auth_method = rr ? remote : both;
+	const char *signer;
+	if (cfg_get_str(ctx, g, "required_signer", false, &signer) > 0) {
+		const config_setting_t *s = config_setting_get_member(g, "required_signer");
+		chunk_t der;
+		char err[160];
+		if (r->remote_auth_method == AUTH_PSK)
+			cfg_error(ctx, s, "required_signer needs a certificate "
+			          "method for the peer, not preshared");
+		else if (!dn_from_text(signer, &der, err, sizeof(err)))
+			cfg_error(ctx, s, "required_signer: %s", err);
+		else {
+			chunk_free(&der);
+			r->required_signer = xstrdup(signer);
 		}
 	}
-	{
-		const char *sug = suggest_closest(name, auth_method_names);
-		const config_setting_t *s = config_setting_get_member(g, "auth_method");
-		if (sug)
-			cfg_error(ctx, s, "auth_method '%s' is unknown (did you "
-			          "mean '%s'?)", name, sug);
-		else
-			cfg_error(ctx, s, "auth_method '%s' is unknown (use "
-			          "preshared, rsa_sig, dss_sig, ecdsa_sig or "
-			          "digital_sig)", name);
-	}
-	return false;
+	return true;
 }
 
 static const char *const rule_own_keys[] = {
 	"label", "local_addr", "remote_addr", "local_id", "remote_id",
-	"auth_method", "ikesa_xform", "ikesa_lifetime_secs", "dpd_interval",
+	"auth_method", "local_auth_method", "remote_auth_method",
+	"required_signer", "ikesa_xform", "ikesa_lifetime_secs", "dpd_interval",
 	"auto_start", "on_demand", "childsa", NULL
 };
 

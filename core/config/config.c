@@ -590,9 +590,12 @@ static void check_psk_rules(cfg_ctx_t *ctx, config_t *cfg, rule_meta_t *meta,
 {
 	for (int i = 0; i < cfg->n_rules; i++) {
 		rule_t *r = &cfg->rules[i];
-		if (meta[i].bad || r->auth_method != AUTH_PSK)
+		if (meta[i].bad || (r->auth_method != AUTH_PSK &&
+		                    r->remote_auth_method != AUTH_PSK))
 			continue;
-		if (r->local_key.len && r->remote_key.len)
+		/* Mixed rules need only the key of their PSK direction. */
+		if ((r->auth_method != AUTH_PSK || r->local_key.len) &&
+		    (r->remote_auth_method != AUTH_PSK || r->remote_key.len))
 			continue;
 		ctx->errors++;
 		meta[i].bad = true;
@@ -707,7 +710,8 @@ config_t *config_load_with(const char *path, const char *preshared,
 		cfg_check_on_demand(&ctx, cfg, meta);
 
 	for (int i = 0; i < cfg->n_rules; i++)
-		need_psk |= cfg->rules[i].auth_method == AUTH_PSK;
+		need_psk |= cfg->rules[i].auth_method == AUTH_PSK ||
+		            cfg->rules[i].remote_auth_method == AUTH_PSK;
 	if (need_psk || explicit_psk) {
 		if (preshared_load(&ctx, cfg->daemon.preshared_file,
 		                   need_psk || explicit_psk, cfg, meta))

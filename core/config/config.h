@@ -116,6 +116,13 @@ typedef struct {
 	 * AUTH_DIGITAL_SIG.  "ecdsa_sig" gives AUTH_ECDSA_256: the signer
 	 * picks 9/10/11 from its key's curve. */
 	auth_method_t auth_method;
+	/* engine: what the peer must authenticate with (remote_auth_method,
+	 * else auth_method); differs from auth_method for mixed rules. */
+	auth_method_t remote_auth_method;
+	bool prefer_pss;   /* engine: our method is rsa_pss_sig (RFC 7427 PSS) */
+	/* engine: DN pattern (as remote_id DN) that a CA in the peer's
+	 * certificate path must match (required_signer), or NULL. */
+	char *required_signer;
 	proposal_cfg_t *ike; int n_ike;               /* engine: IKE proposals */
 	uint32_t ikesa_lifetime_secs;                 /* engine: rekey after */
 	uint32_t dpd_interval_secs;                   /* engine: 0 = off */

@@ -41,6 +41,8 @@ static const cap_value_t startup_caps[] = {
 	CAP_SETUID,           /* the switch to daemon.user */
 	CAP_SETGID,
 	CAP_SETPCAP,          /* shrinking the bounding set after the switch */
+	CAP_DAC_READ_SEARCH,  /* plugins reading the daemon user's 0600/0700
+	                         files (keystore) while still root */
 };
 #define N_STARTUP (sizeof(startup_caps) / sizeof(startup_caps[0]))
 

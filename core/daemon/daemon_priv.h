@@ -22,8 +22,9 @@ void daemon_no_dump(void);
 
 /* Keep only what the start-up can still need: CAP_NET_ADMIN (for the
  * kernel backend), CAP_NET_BIND_SERVICE (500/4500), CAP_SETUID/CAP_SETGID
- * (the switch to the daemon's user) and CAP_SETPCAP (to shrink the
- * bounding set later); every other capability leaves every set, the
+ * (the switch to the daemon's user), CAP_SETPCAP (to shrink the
+ * bounding set later) and CAP_DAC_READ_SEARCH (reading the daemon user's
+ * private files, such as the keystore, as root); every other capability leaves every set, the
  * bounding set included.  Not root (no capabilities): nothing to do.
  * False (logged) on failure. */
 bool daemon_limit_capabilities(void);

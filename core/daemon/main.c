@@ -26,6 +26,7 @@
 #include "net/net.h"
 
 #include <ikev2d/bus.h>
+#include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/chunk.h>
 #include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/keystore.h>
@@ -185,6 +186,7 @@ static int check_config(const char *path)
 	config_t *cfg = config_load(path, &n_errors);
 
 	if (cfg) {
+		kernel_ipsec_set_check_only(true);
 		if (!load_plugins(cfg))
 			n_errors++;
 		n_errors += config_check_plugin_settings(cfg);
@@ -436,8 +438,16 @@ static int run(const options_t *o, config_t *cfg)
 			daemon_log_stderr(false, false);
 			daemon_log_syslog(true);
 		}
-		if (cfg->daemon.debug_logfile)
+		if (cfg->daemon.debug_logfile) {
 			ctl_set_logfile(cfg->daemon.debug_logfile);
+			/* Opened as root; reopened on SIGHUP as the daemon's user. */
+			if (geteuid() == 0 && cfg->daemon.run_uid != 0 &&
+			    chown(cfg->daemon.debug_logfile, cfg->daemon.run_uid,
+			          cfg->daemon.run_gid) < 0 && errno != ENOENT)
+				log_error(DBG_OP, "cannot give %s to %s: %s",
+				          cfg->daemon.debug_logfile, cfg->daemon.run_user,
+				          strerror(errno));
+		}
 	}
 	if (pidfile && !pidfile_write())
 		goto out;

@@ -57,3 +57,36 @@ const authenticator_t *auth_get(auth_method_t method)
 	pthread_rwlock_unlock(&lock);
 	return found;
 }
+
+static bool is_ecdsa(auth_method_t m)
+{
+	return m == AUTH_ECDSA_256 || m == AUTH_ECDSA_384 || m == AUTH_ECDSA_521;
+}
+
+bool auth_method_accepts(auth_method_t rule_method, auth_method_t peer_method)
+{
+	switch (rule_method) {
+	case AUTH_PSK:
+	case AUTH_DSS_SIG:
+		return peer_method == rule_method;
+	case AUTH_RSA_SIG:
+		return peer_method == AUTH_RSA_SIG || peer_method == AUTH_DIGITAL_SIG;
+	case AUTH_ECDSA_256:
+	case AUTH_ECDSA_384:
+	case AUTH_ECDSA_521:
+		return is_ecdsa(peer_method) || peer_method == AUTH_DIGITAL_SIG;
+	case AUTH_DIGITAL_SIG:
+		return peer_method == AUTH_DIGITAL_SIG || peer_method == AUTH_RSA_SIG ||
+		       peer_method == AUTH_DSS_SIG || is_ecdsa(peer_method);
+	default:
+		return false;
+	}
+}
+
+const authenticator_t *auth_get_for_rule(auth_method_t rule_method)
+{
+	const authenticator_t *a = auth_get(rule_method);
+	if (!a && is_ecdsa(rule_method))
+		a = auth_get(AUTH_ECDSA_256);
+	return a;
+}

@@ -69,16 +69,22 @@ uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
 	for (int i = 0; i < sa->rule->n_child; i++) {
 		const child_cfg_t *cc = &sa->rule->child[i];
 		ts_t our_l[CODEC_MAX_TS], our_r[CODEC_MAX_TS];
-		ts_t nl[MAX_CHILD_TS], nr[MAX_CHILD_TS];
+		ts_t nl[CODEC_MAX_TS], nr[CODEC_MAX_TS];
 		int n_l = ts_from_cfg(cc->local_ts, cc->n_local_ts, &sa->local,
 		                      our_l, CODEC_MAX_TS);
 		int n_r = ts_from_cfg(cc->remote_ts, cc->n_remote_ts, &sa->remote,
 		                      our_r, CODEC_MAX_TS);
 		/* TSi is the initiator's side: the peer's, our remote. */
 		int k_r = ts_narrow(tsi->u.ts.ts, tsi->u.ts.num_ts, our_r, n_r,
-		                    nr, MAX_CHILD_TS);
+		                    nr, CODEC_MAX_TS);
 		int k_l = ts_narrow(tsr->u.ts.ts, tsr->u.ts.num_ts, our_l, n_l,
-		                    nl, MAX_CHILD_TS);
+		                    nl, CODEC_MAX_TS);
+		if (k_r < 0 || k_l < 0) {
+			sa_log(sa, DBG_CHILDSA, LVL_ERROR, "narrowing the peer's "
+			       "selectors gives more than %d per side, more than "
+			       "a TS payload holds", CODEC_MAX_TS);
+			continue;
+		}
 		if (!k_r || !k_l)
 			continue;
 		ts_ok = true;
@@ -195,9 +201,9 @@ uint16_t child_check_response(ike_sa_t *sa, child_sa_t *c, const message_t *m,
 	    !ts_subset(tsi->u.ts.ts, tsi->u.ts.num_ts, c->ts_local, c->n_ts_local) ||
 	    !ts_subset(tsr->u.ts.ts, tsr->u.ts.num_ts, c->ts_remote, c->n_ts_remote))
 		return N_TS_UNACCEPTABLE;
-	int n_l = tsi->u.ts.num_ts < MAX_CHILD_TS ? tsi->u.ts.num_ts : MAX_CHILD_TS;
-	int n_r = tsr->u.ts.num_ts < MAX_CHILD_TS ? tsr->u.ts.num_ts : MAX_CHILD_TS;
-	child_set_ts(c, tsi->u.ts.ts, n_l, tsr->u.ts.ts, n_r);
+	/* every selector the responder accepted: the same set as it has */
+	child_set_ts(c, tsi->u.ts.ts, tsi->u.ts.num_ts, tsr->u.ts.ts,
+	             tsr->u.ts.num_ts);
 	c->spi_out = (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 |
 	             (uint32_t)p->spi[2] << 8 | p->spi[3];
 	bool transport = message_find_notify(m, N_USE_TRANSPORT_MODE) != NULL;
@@ -242,8 +248,11 @@ static void outer(const struct sockaddr_storage *a, bool encap,
 		addr_set_port(out, 0);
 }
 
-static void policies(ike_sa_t *sa, child_sa_t *c, bool add)
+/* Install (add) or remove the CHILD SA's policies; false when the kernel
+ * refused one on add (the caller rolls back). */
+static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 {
+	bool ok = true;
 	kernel_mode_t mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
 	for (int i = 0; i < c->n_ts_local; i++)
 		for (int j = 0; j < c->n_ts_remote; j++) {
@@ -272,13 +281,18 @@ static void policies(ike_sa_t *sa, child_sa_t *c, bool add)
 				 * selectors takes the trap's place and gives it
 				 * back when the CHILD SA goes. */
 				if (add) {
+					if (!ok)
+						continue;
 					if (kernel_add_policy(&p))
 						trap_policy_added(&p, sa->entry.local_spi);
+					else
+						ok = false;
 				} else if (!trap_policy_released(&p)) {
 					kernel_del_policy(&p);
 				}
 			}
 		}
+	return ok;
 }
 
 bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
@@ -316,12 +330,16 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 		keymat_child_keys_clear(&k);
 		return false;
 	}
-	if (c->transport) {
-		if (c->n_ts_local)
-			to_kernel_ts(&c->ts_local[0], &ks.src_ts);
-		if (c->n_ts_remote)
-			to_kernel_ts(&c->ts_remote[0], &ks.dst_ts);
+	/* Transport mode: the SA's selector is the traffic it carries, from
+	 * the peer to us inbound (the kernel checks arriving packets against
+	 * it) and from us to the peer outbound. */
+	kernel_ts_t ts_l = { 0 }, ts_r = { 0 };
+	if (c->transport && c->n_ts_local && c->n_ts_remote) {
+		to_kernel_ts(&c->ts_local[0], &ts_l);
+		to_kernel_ts(&c->ts_remote[0], &ts_r);
 	}
+	ks.src_ts = ts_r;
+	ks.dst_ts = ts_l;
 	/* inbound */
 	ks.dir = KERNEL_DIR_IN;
 	ks.id.spi = c->spi_in;
@@ -329,7 +347,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	outer(&sa->remote, sa->natt, &ks.src);
 	ks.encr_key = we_initiated ? k.encr_r : k.encr_i;
 	ks.integ_key = we_initiated ? k.integ_r : k.integ_i;
-	bool ok = kernel_add_sa(&ks);
+	bool in_ok = kernel_add_sa(&ks);
+	bool ok = in_ok;
 	/* outbound */
 	ks.dir = KERNEL_DIR_OUT;
 	ks.id.spi = c->spi_out;
@@ -338,13 +357,33 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	ks.encr_key = we_initiated ? k.encr_i : k.encr_r;
 	ks.integ_key = we_initiated ? k.integ_i : k.integ_r;
 	ks.replay_window = 0;
+	ks.src_ts = ts_l;
+	ks.dst_ts = ts_r;
 	ok = ok && kernel_add_sa(&ks);
 	keymat_child_keys_clear(&k);
+	kernel_sa_id_t in_id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
+	outer(&sa->local, sa->natt, &in_id.dst);
 	if (!ok) {
-		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the CHILD SA failed");
+		/* nothing half-installed stays: the inbound SA goes too */
+		if (in_ok)
+			kernel_del_sa(&in_id);
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the CHILD SA %08x_i "
+		       "%08x_o failed (the kernel's answer is logged above): not "
+		       "established", c->spi_in, c->spi_out);
 		return false;
 	}
-	policies(sa, c, true);
+	if (!policies(sa, c, true)) {
+		policies(sa, c, false);
+		kernel_del_sa(&in_id);
+		kernel_sa_id_t out_id = { .spi = c->spi_out, .protocol = KERNEL_PROTO_ESP };
+		outer(&sa->remote, sa->natt, &out_id.dst);
+		kernel_del_sa(&out_id);
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the policies of CHILD "
+		       "SA %08x_i %08x_o failed (the kernel's answer is logged "
+		       "above): its SAs removed, not established", c->spi_in,
+		       c->spi_out);
+		return false;
+	}
 	c->state = CHILD_INSTALLED;
 	c->established_ms = time_monotonic_ms();
 	atomic_fetch_add(&e->child_established_total, 1);

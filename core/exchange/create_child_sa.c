@@ -175,6 +175,13 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		chunk_clear(&g_ir);
 		if (old && old->state == CHILD_REKEYING)
 			old->state = CHILD_INSTALLED;   /* keeps working until hard expiry */
+		if (!err) {
+			/* The peer installed it, our kernel refused it: tell
+			 * the peer with a Delete (RFC 7296 §1.4.1). */
+			x->child = NULL;
+			child_add_to_sa(sa, c);
+			task_queue(e, sa, TASK_CHILD_DELETE, c->spi_in, NULL);
+		}
 		exch_abort(e, sa);
 		return;
 	}

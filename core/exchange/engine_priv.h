@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <ikev2d/auth.h>
 #include <ikev2d/bus.h>
 #include <ikev2d/crypto.h>
 #include <ikev2d/runtime.h>
@@ -23,7 +24,6 @@
 
 #define NONCE_LEN        32     /* >= half the largest PRF key (RFC 7296 §2.10) */
 #define COOKIE_SECRET_LEN 32
-#define MAX_CHILD_TS     8
 #define MAX_INIT_RETRIES 3      /* COOKIE / INVALID_KE restarts */
 
 struct engine {
@@ -78,6 +78,12 @@ struct ike_hs {
 	unsigned init_retries;
 	child_sa_t *child;             /* initiator: the first CHILD SA offered */
 	bool frag_offered;
+	/* From the peer (authn.c): its SIGNATURE_HASH_ALGORITHMS (RFC 7427
+	 * §4) and the CA key ids of its CERTREQ payloads. */
+	uint16_t peer_hashes[16];
+	size_t n_peer_hashes;
+	uint8_t certreq[AUTH_MAX_KEYIDS][AUTH_KEYID_SIZE];
+	size_t n_certreq;
 };
 
 /* ---------------------------------------------------------- logging

@@ -1,7 +1,7 @@
 /*
  * ike_auth.c - the IKE_AUTH exchange (RFC 7296 §1.2, §2.15): identities,
- * AUTH through the authenticator of the rule's method (<ikev2d/auth.h>),
- * narrowing the rule by the peer's ID, and the first CHILD SA.
+ * AUTH (built and checked in authn.c through <ikev2d/auth.h>), narrowing
+ * the rule by the peer's ID, and the first CHILD SA.
  */
 #include "exchange/engine_priv.h"
 
@@ -10,97 +10,10 @@
 
 #include <ikev2d/auth.h>
 
+#include "exchange/authn.h"
 #include "exchange/child_sa.h"
 #include "exchange/tasks.h"
 #include "net/addr.h"
-
-/* The octets one side signs (RFC 7296 §2.15):
- *   <its IKE_SA_INIT message> | <the other side's nonce> | prf(SK_p, ID body)
- * with SK_pi for the initiator's, SK_pr for the responder's. */
-static bool signed_octets(ike_sa_t *sa, bool of_initiator, uint8_t id_type,
-                          chunk_t id_data, chunk_t *out)
-{
-	ike_hs_t *hs = sa->hs;
-	chunk_t body = chunk_alloc(4 + id_data.len);
-	body.ptr[0] = id_type;
-	body.ptr[1] = body.ptr[2] = body.ptr[3] = 0;
-	if (id_data.len)
-		memcpy(body.ptr + 4, id_data.ptr, id_data.len);
-	chunk_t maced;
-	bool ok = sa_prf(sa, of_initiator ? sa->keys->sk_pi : sa->keys->sk_pr,
-	                 body, &maced);
-	chunk_free(&body);
-	if (!ok)
-		return false;
-	chunk_t parts[3] = {
-		of_initiator ? hs->init_req : hs->init_resp,
-		of_initiator ? hs->nr : hs->ni,
-		maced,
-	};
-	*out = chunk_cat(3, parts);
-	chunk_clear(&maced);
-	return true;
-}
-
-static bool build_auth(ike_sa_t *sa, uint8_t id_type, chunk_t id_data,
-                       chunk_t *auth, uint8_t *method)
-{
-	const authenticator_t *a = auth_get(sa->rule->auth_method);
-	if (!a) {
-		sa_log(sa, DBG_IKESA, LVL_ERROR, "no authenticator for AUTH method %d "
-		       "(plugin not loaded?)", sa->rule->auth_method);
-		return false;
-	}
-	chunk_t octets;
-	if (!signed_octets(sa, sa->initiator, id_type, id_data, &octets))
-		return false;
-	auth_params_t p = {
-		.prf = sa->algs.prf, .octets = octets, .id_type = id_type,
-		.id = id_data, .psk = sa->rule->local_key, .rule = SA_RULE(sa),
-		.sa_id = sa->entry.unique_id,
-	};
-	bool ok = a->build(a, &p, auth);
-	chunk_free(&octets);
-	*method = (uint8_t)a->method;
-	return ok;
-}
-
-/* Check the peer's AUTH payload; false (logged) if it does not verify. */
-static bool verify_auth(ike_sa_t *sa, const id_payload_t *id,
-                        const auth_payload_t *auth)
-{
-	char ids[128];
-	id_to_str(id->type, id->data, ids, sizeof(ids));
-	if (auth->method != sa->rule->auth_method &&
-	    !(sa->rule->auth_method == AUTH_ECDSA_256 &&
-	      (auth->method == AUTH_ECDSA_384 || auth->method == AUTH_ECDSA_521))) {
-		sa_log(sa, DBG_IKESA, LVL_OP, "peer %s authenticates with method %u, "
-		       "the rule wants %d", ids, auth->method, sa->rule->auth_method);
-		return false;
-	}
-	const authenticator_t *a = auth_get(auth->method);
-	if (!a) {
-		sa_log(sa, DBG_IKESA, LVL_ERROR, "no authenticator for AUTH method %u",
-		       auth->method);
-		return false;
-	}
-	chunk_t octets;
-	if (!signed_octets(sa, !sa->initiator, id->type, id->data, &octets))
-		return false;
-	auth_params_t p = {
-		.prf = sa->algs.prf, .octets = octets, .id_type = id->type,
-		.id = id->data, .psk = sa->rule->remote_key, .rule = SA_RULE(sa),
-		.sa_id = sa->entry.unique_id,
-	};
-	bool ok = a->verify(a, &p, auth->data);
-	chunk_free(&octets);
-	if (!ok)
-		sa_log(sa, DBG_IKESA, LVL_OP, "AUTH of peer %s does not verify "
-		       "(wrong pre-shared key?)", ids);
-	else
-		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "peer %s authenticated", ids);
-	return ok;
-}
 
 /* ------------------------------------------------------------ initiator */
 
@@ -112,12 +25,14 @@ void ike_auth_start(engine_t *e, ike_sa_t *sa)
 		ike_sa_delete(e, sa, "no usable local identity");
 		return;
 	}
-	if (!build_auth(sa, id_type, id_data, &auth, &method)) {
+	message_t *m = sa_new_request(sa, EXCH_IKE_AUTH);
+	message_add_id(m, PL_IDI, id_type, id_data);
+	if (!authn_build(sa, m, id_type, id_data, &method, &auth)) {
+		message_destroy(m);
 		ike_sa_delete(e, sa, "cannot compute our AUTH");
 		return;
 	}
-	message_t *m = sa_new_request(sa, EXCH_IKE_AUTH);
-	message_add_id(m, PL_IDI, id_type, id_data);
+	authn_add_certreq(sa, m);
 	if (sa->rule->n_remote_id == 1) {
 		const id_cfg_t *r = &sa->rule->remote_id[0];
 		if (!r->any && !r->wildcard && r->data.len &&
@@ -180,7 +95,7 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		refuse_responder(e, sa, why);
 		return;
 	}
-	if (!verify_auth(sa, &idr->u.id, &auth->u.auth)) {
+	if (!authn_verify(sa, m, &idr->u.id, &auth->u.auth)) {
 		refuse_responder(e, sa, "peer's AUTH does not verify");
 		return;
 	}
@@ -197,6 +112,13 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			child_add_to_sa(sa, c);
 			reqid_map_set(e, c->reqid, sa->entry.local_spi);
 			child_log_up(sa, c, "established");
+		} else if (!err) {
+			/* The peer installed it, our kernel refused it: tell
+			 * the peer with a Delete (RFC 7296 §1.4.1). */
+			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA failed: install "
+			       "failed; telling the peer with a Delete");
+			child_add_to_sa(sa, c);
+			task_queue(e, sa, TASK_CHILD_DELETE, c->spi_in, NULL);
 		} else {
 			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA failed: %s",
 			       err ? notify_type_name(err) ?: "error" : "install failed");
@@ -248,24 +170,34 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 			auth_failed(e, sa, m, why);
 			return;
 		}
+		char why[256];
+		if (!authn_rule_allows(sa, r, auth->u.auth.method, why, sizeof(why))) {
+			auth_failed(e, sa, m, why);
+			return;
+		}
 		sa_log(sa, DBG_POLICY, LVL_VERBOSE, "peer identity %s: switching to "
 		       "rule %s", ids, r->label);
 		sa->rule = r;
 	}
-	if (!verify_auth(sa, &idi->u.id, &auth->u.auth)) {
+	authn_note_peer(sa, m);
+	if (!authn_verify(sa, m, &idi->u.id, &auth->u.auth)) {
 		auth_failed(e, sa, m, "peer's AUTH does not verify");
 		return;
 	}
 	ike_sa_set_peer_id(sa, idi->u.id.type, idi->u.id.data);
 	uint8_t id_type, method;
 	chunk_t id_data, our_auth;
-	if (!id_local(sa, &id_type, &id_data) ||
-	    !build_auth(sa, id_type, id_data, &our_auth, &method)) {
-		auth_failed(e, sa, m, "cannot compute our AUTH");
+	if (!id_local(sa, &id_type, &id_data)) {
+		auth_failed(e, sa, m, "no usable local identity");
 		return;
 	}
 	message_t *r = sa_new_response(sa, EXCH_IKE_AUTH, m->hdr.message_id);
 	message_add_id(r, PL_IDR, id_type, id_data);
+	if (!authn_build(sa, r, id_type, id_data, &method, &our_auth)) {
+		message_destroy(r);
+		auth_failed(e, sa, m, "cannot compute our AUTH");
+		return;
+	}
 	message_add_auth(r, method, our_auth);
 	chunk_clear(&our_auth);
 

@@ -4,6 +4,7 @@
  * retries, NAT detection, fragmentation support, and SKEYSEED.
  */
 #include "exchange/engine_priv.h"
+#include "exchange/authn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,7 @@ static bool init_send(engine_t *e, ike_sa_t *sa)
 	chunk_free(&pub);
 	message_add_nonce(m, hs->ni);
 	add_natd(m, sa->spi_i, 0, &sa->local, &sa->remote);
+	authn_sa_init_add(sa, m, false);
 	if (sa->cfg->daemon.fragmentation_enable) {
 		message_add_notify(m, PROTO_NONE, chunk_empty,
 		                   N_IKEV2_FRAGMENTATION_SUPPORTED, chunk_empty);
@@ -266,6 +268,7 @@ void ike_init_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	}
 	hs->nr = chunk_clone(np->u.nonce);
 	hs->init_resp = chunk_clone(m->raw);
+	authn_note_peer(sa, m);
 	sa->peer_fragmentation = hs->frag_offered &&
 		message_find_notify(m, N_IKEV2_FRAGMENTATION_SUPPORTED) != NULL;
 	eval_natd(sa, m);
@@ -453,6 +456,8 @@ void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m)
 	chunk_free(&pub);
 	message_add_nonce(r, hs->nr);
 	add_natd(r, sa->spi_i, sa->spi_r, &sa->local, &sa->remote);
+	authn_note_peer(sa, m);
+	authn_sa_init_add(sa, r, true);
 	if (sa->peer_fragmentation)
 		message_add_notify(r, PROTO_NONE, chunk_empty,
 		                   N_IKEV2_FRAGMENTATION_SUPPORTED, chunk_empty);

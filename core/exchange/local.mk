@@ -1,6 +1,7 @@
 # core/exchange: build fragment, included from the top Makefile.am.
 libikev2d_la_SOURCES += \
 	core/exchange/auth_registry.c \
+	core/exchange/authn.c \
 	core/exchange/child_sa.c \
 	core/exchange/create_child_sa.c \
 	core/exchange/ike_rekey.c \
@@ -22,6 +23,7 @@ libikev2d_la_SOURCES += \
 	core/exchange/send.c \
 	core/exchange/ts.c
 noinst_HEADERS += \
+	core/exchange/authn.h \
 	core/exchange/child_sa.h \
 	core/exchange/engine.h \
 	core/exchange/engine_ctl.h \

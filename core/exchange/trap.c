@@ -342,14 +342,22 @@ bool trap_policy_released(const kernel_policy_t *p)
 		live = t;
 		pp = &t->next;
 	}
+	/* Back to the trap: the same policy, the trap's reqid.  The kernel
+	 * call is made without trap_lock, which every CHILD SA install and
+	 * ACQUIRE takes (a netlink round trip must not hold them up). */
+	kernel_policy_t pol = { 0 };
+	char label[TRAP_LABEL_MAX] = "";
 	if (live) {
-		/* Back to the trap: the same policy, the trap's reqid. */
-		restored = kernel_add_policy(&live->pol);
-		if (restored)
-			log_verbose(DBG_KERNEL, "rule %s: trap policy back in place "
-			            "(reqid %u)", live->label, live->pol.reqid);
+		pol = live->pol;
+		snprintf(label, sizeof(label), "%s", live->label);
 	}
 	pthread_mutex_unlock(&trap_lock);
+	if (live) {
+		restored = kernel_add_policy(&pol);
+		if (restored)
+			log_verbose(DBG_KERNEL, "rule %s: trap policy back in place "
+			            "(reqid %u)", label, pol.reqid);
+	}
 	return restored;
 }
 

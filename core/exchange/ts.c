@@ -89,15 +89,18 @@ int ts_narrow(const ts_t *theirs, int n_theirs, const ts_t *ours, int n_ours,
 {
 	int n = 0;
 	for (int i = 0; i < n_theirs; i++)
-		for (int j = 0; j < n_ours && n < max; j++) {
+		for (int j = 0; j < n_ours; j++) {
 			ts_t r;
 			if (!ts_intersect(&theirs[i], &ours[j], &r))
 				continue;
 			bool dup = false;
 			for (int k = 0; k < n && !dup; k++)
 				dup = ts_equal(&out[k], &r);
-			if (!dup)
-				out[n++] = r;
+			if (dup)
+				continue;
+			if (n == max)
+				return -1;
+			out[n++] = r;
 		}
 	return n;
 }

@@ -21,7 +21,8 @@ int ts_from_cfg(const ts_cfg_t *cfg, int n_cfg,
 bool ts_intersect(const ts_t *a, const ts_t *b, ts_t *out);
 
 /* Narrow: every non-empty intersection of a peer selector with one of ours,
- * without duplicates.  Returns the count (0: TS_UNACCEPTABLE). */
+ * without duplicates.  Returns the count (0: TS_UNACCEPTABLE), or -1 when
+ * there are more than max (never a silent cut). */
 int ts_narrow(const ts_t *theirs, int n_theirs, const ts_t *ours, int n_ours,
               ts_t *out, int max);
 

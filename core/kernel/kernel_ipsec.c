@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +27,18 @@ static bool backend_caps_declared;
 static pthread_rwlock_t listener_lock = PTHREAD_RWLOCK_INITIALIZER;
 static kernel_event_cb_t listener_cb;
 static void *listener_ctx;
+
+static atomic_bool check_only;
+
+bool kernel_ipsec_check_only(void)
+{
+	return atomic_load(&check_only);
+}
+
+void kernel_ipsec_set_check_only(bool on)
+{
+	atomic_store(&check_only, on);
+}
 
 bool kernel_ipsec_register(const char *name, kernel_ipsec_t *impl)
 {

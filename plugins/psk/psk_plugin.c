@@ -53,17 +53,20 @@ static bool psk_compute(const auth_params_t *p, chunk_t *out)
 }
 
 static bool psk_build(const authenticator_t *self, const auth_params_t *p,
-                      chunk_t *auth_data)
+                      uint8_t *method, chunk_t *auth_data)
 {
 	(void)self;
+	*method = AUTH_PSK;
 	return psk_compute(p, auth_data);
 }
 
 static bool psk_verify(const authenticator_t *self, const auth_params_t *p,
-                       chunk_t auth_data)
+                       uint8_t method, chunk_t auth_data)
 {
 	(void)self;
 	chunk_t expected;
+	if (method != AUTH_PSK)
+		return false;
 	if (!psk_compute(p, &expected))
 		return false;
 	bool ok = expected.len == auth_data.len &&
@@ -76,6 +79,7 @@ static const authenticator_t psk_authenticator = {
 	.method = AUTH_PSK,
 	.build = psk_build,
 	.verify = psk_verify,
+	.request = NULL,     /* nothing to ask of the peer */
 };
 
 static bool psk_feature(ikev2d_plugin_t *plugin, const plugin_feature_t *f,

@@ -485,15 +485,20 @@ START_TEST(test_limits)
 	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
 	chunk_free(&d);
 
-	/* 33 traffic selectors */
-	uint8_t tsb[4 + 33 * 16];
+	/* 255 traffic selectors, the most the count holds, all accepted
+	 * (the codec once refused more than 32; charon sends more) */
+	uint8_t tsb[4 + 255 * 16];
 	memset(tsb, 0, sizeof(tsb));
-	tsb[0] = 33;
-	for (int i = 0; i < 33; i++) {
+	tsb[0] = 255;
+	for (int i = 0; i < 255; i++) {
 		tsb[4 + 16 * i] = 7;
 		tsb[4 + 16 * i + 3] = 16;
 	}
 	d = with_raw(PL_TSI, false, chunk_create(tsb, sizeof(tsb)));
+	ck_assert_int_eq(parse_status(d, &err), 0);
+	chunk_free(&d);
+	/* a count larger than the selectors that follow */
+	d = with_raw(PL_TSI, false, chunk_create(tsb, 4 + 254 * 16));
 	ck_assert_int_eq(parse_status(d, &err), CODEC_INVALID_SYNTAX);
 	chunk_free(&d);
 

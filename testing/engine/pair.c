@@ -22,7 +22,7 @@ engine_t *eng_a, *eng_b;
 kernel_null_t *kn;
 char tmpdir[64];
 
-drop_fn_t drop_fn;
+_Atomic drop_fn_t drop_fn;
 atomic_int delivered_to_a, delivered_to_b, dropped_pkts;
 
 typedef struct {
@@ -81,7 +81,8 @@ static bool test_sender(packet_t *p, void *ctx)
 		n_stray++;
 		pthread_mutex_unlock(&held_lock);
 	}
-	if ((!to_a && !to_b) || (drop_fn && drop_fn(p, to_b))) {
+	drop_fn_t drop = drop_fn;
+	if ((!to_a && !to_b) || (drop && drop(p, to_b))) {
 		atomic_fetch_add(&dropped_pkts, 1);
 		packet_destroy(p);
 		return true;
@@ -172,6 +173,9 @@ const char *DEFAULT_IKE =
 const char *DEFAULT_ESP =
 	"{ encr_alg = \"aes-gcm\"; encr_keylen = 128; }";
 
+/* A selector setting is one quoted string, or a list written out. */
+#define Q(ts) ((ts)[0] == '(' || (ts)[0] == '[' ? "" : "\"")
+
 config_t *make_config(const char *name, const char *local, const char *remote,
                              const side_t *s)
 {
@@ -193,7 +197,7 @@ config_t *make_config(const char *name, const char *local, const char *remote,
 	        "  %s%s%s %s%s%s\n"
 	        "  ikesa_xform = ( %s );\n"
 	        "  %s\n"
-	        "  childsa = ( { local_ts = \"%s\"; remote_ts = \"%s\";\n"
+	        "  childsa = ( { local_ts = %s%s%s; remote_ts = %s%s%s;\n"
 	        "    esp_xform = ( %s ); %s } ); } );\n",
 	        name, s->daemon_extra ? s->daemon_extra : DEFAULT_DAEMON, local, remote,
 	        s->local_id ? "local_id = " : "", s->local_id ? s->local_id : "",
@@ -201,7 +205,9 @@ config_t *make_config(const char *name, const char *local, const char *remote,
 	        s->remote_id ? "remote_id = " : "", s->remote_id ? s->remote_id : "",
 	        s->remote_id ? ";" : "",
 	        s->ike ? s->ike : DEFAULT_IKE, s->rule_extra ? s->rule_extra : "",
-	        s->local_ts, s->remote_ts, s->esp ? s->esp : DEFAULT_ESP,
+	        Q(s->local_ts), s->local_ts, Q(s->local_ts),
+	        Q(s->remote_ts), s->remote_ts, Q(s->remote_ts),
+	        s->esp ? s->esp : DEFAULT_ESP,
 	        s->child_extra ? s->child_extra : "");
 	fclose(f);
 	int errs = 0;

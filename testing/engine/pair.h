@@ -33,7 +33,8 @@ extern char tmpdir[64];
 
 /* Packet filter: return true to drop.  Counts what passed. */
 typedef bool (*drop_fn_t)(const packet_t *p, bool to_b);
-extern drop_fn_t drop_fn;
+/* Set by the test thread while worker threads send: atomic. */
+extern _Atomic drop_fn_t drop_fn;
 extern atomic_int delivered_to_a, delivered_to_b, dropped_pkts;
 /* The last packet sent to an address that is neither A nor B. */
 extern pthread_mutex_t held_lock;

@@ -122,12 +122,83 @@ START_TEST(initial_contact_spares_successors)
 }
 END_TEST
 
+/* Issue 14 item 6: traffic selectors were cut to 8 per CHILD SA without a
+ * word.  40 single-host selectors on each side: both engines keep all 40
+ * (and install 40 x 3 policies each); a configuration with more than a TS
+ * payload holds (255) is refused with file:line. */
+static char *hosts_list(const char *net, int n)
+{
+	size_t len = 16 + (size_t)n * 20;
+	char *s = malloc(len), *p = s;
+	p += sprintf(p, "(");
+	for (int i = 1; i <= n; i++)
+		p += sprintf(p, "%s\"%s.%d\"", i > 1 ? ", " : "", net, i % 256);
+	sprintf(p, ")");
+	return s;
+}
+
+static char last_error[512];
+static void keep_error(const char *msg)
+{
+	if (strstr(msg, "traffic selectors"))
+		snprintf(last_error, sizeof(last_error), "%s", msg);
+}
+
+START_TEST(many_traffic_selectors)
+{
+	char *la = hosts_list("10.1.0", 40), *lb = hosts_list("10.2.0", 40);
+	side_t a = side(la, lb);
+	side_t b = side(lb, la);
+	start_pair(&a, &b);
+	size_t pol_before = kernel_null_count_policies(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 5000);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).child_established_total, 1);
+	/* 40 x 40 pairs, in/out/fwd, on each side */
+	WAIT_FOR(kernel_null_count_policies(kn) == pol_before + 2 * 40 * 40 * 3, 2000);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before + 2 * 40 * 40 * 3);
+	stop_pair(0);
+	free(la);
+	free(lb);
+
+	/* 256 selectors: refused by the configuration check, with a line */
+	la = hosts_list("10.1.0", 256);
+	a = side(la, "10.2.0.0/16");
+	char path[128];
+	snprintf(path, sizeof(path), "%s/big.config", tmpdir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "rules = ( { label = \"r\"; auth_method = \"preshared\";\n"
+	        "  local_addr = \"10.0.0.1\"; remote_addr = \"10.0.0.2\";\n"
+	        "  ikesa_xform = ( %s );\n"
+	        "  childsa = ( { remote_ts = \"10.2.0.0/16\";\n"
+	        "    local_ts = %s;\n"
+	        "    esp_xform = ( %s ); } ); } );\n", DEFAULT_IKE, la, DEFAULT_ESP);
+	fclose(f);
+	free(la);
+	last_error[0] = 0;
+	pair_log_hook = keep_error;
+	int errs = 0;
+	config_t *cfg = config_load(path, &errs);
+	pair_log_hook = NULL;
+	ck_assert_ptr_null(cfg);
+	ck_assert_int_ge(errs, 1);
+	char want[160];
+	snprintf(want, sizeof(want), "big.config:5");
+	ck_assert_msg(strstr(last_error, want) && strstr(last_error, "255"),
+	              "error was: %s", last_error);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange-regress");
 	TCase *tc = tcase_create("two engines");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, initial_contact_spares_successors);
+	tcase_add_test(tc, many_traffic_selectors);
 	suite_add_tcase(s, tc);
 	return pair_main(s);
 }

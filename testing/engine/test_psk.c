@@ -33,17 +33,19 @@ static void check_kat(prf_id_t prf, const char *key, const char *hex)
 	ck_assert_ptr_nonnull(a);
 	auth_params_t p = params(prf, key);
 	chunk_t out;
-	ck_assert(a->build(a, &p, &out));
+	uint8_t m = 0;
+	ck_assert(a->build(a, &p, &m, &out));
+	ck_assert_int_eq(m, AUTH_PSK);
 	chunk_t expect = chunk_from_hex(hex);
 	ck_assert(chunk_equals(out, expect));
-	ck_assert(a->verify(a, &p, expect));
+	ck_assert(a->verify(a, &p, AUTH_PSK, expect));
 	/* one bit off, one byte short, another key: refused */
 	out.ptr[3] ^= 0x10;
-	ck_assert(!a->verify(a, &p, out));
+	ck_assert(!a->verify(a, &p, AUTH_PSK, out));
 	out.ptr[3] ^= 0x10;
-	ck_assert(!a->verify(a, &p, chunk_create(out.ptr, out.len - 1)));
+	ck_assert(!a->verify(a, &p, AUTH_PSK, chunk_create(out.ptr, out.len - 1)));
 	auth_params_t q = params(prf, "another key");
-	ck_assert(!a->verify(a, &q, out));
+	ck_assert(!a->verify(a, &q, AUTH_PSK, out));
 	chunk_free(&out);
 	chunk_free(&expect);
 }
@@ -68,8 +70,9 @@ START_TEST(no_key_no_auth)
 	const authenticator_t *a = auth_get(AUTH_PSK);
 	auth_params_t p = params(PRF_HMAC_SHA2_256, "");
 	chunk_t out;
-	ck_assert(!a->build(a, &p, &out));
-	ck_assert(!a->verify(a, &p, chunk_from_str("anything")));
+	uint8_t m;
+	ck_assert(!a->build(a, &p, &m, &out));
+	ck_assert(!a->verify(a, &p, AUTH_PSK, chunk_from_str("anything")));
 }
 END_TEST
 

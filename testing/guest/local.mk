@@ -9,5 +9,11 @@ dist_noinst_SCRIPTS += \
 	testing/guest/lib.sh \
 	testing/guest/checks/xfrm-smoke.sh \
 	testing/suites/guest-xfrm-smoke.sh \
-	testing/guest/checks/pfkey.sh
+	testing/guest/checks/pfkey.sh \
+	testing/suites/guest-pfkey.sh
 EXTRA_DIST += testing/guest/README.md
+dist_noinst_SCRIPTS += \
+	testing/guest/checks/netlink.sh \
+	testing/suites/guest-netlink.sh \
+	testing/netns/kernel-netlink-host.sh \
+	testing/suites/kernel-netlink-host.sh

@@ -10,7 +10,9 @@
 # Keys: local remote local_id remote_id psk proposals esp local_ts remote_ts
 # kernel (libipsec|netlink) mobike (yes|no) dpd rekey_time child_rekey_time
 # loglevel mode (tunnel|transport) conf (raw strongswan.conf lines for the
-# charon section).  An id with blanks or commas (a DN) is given with its
+# charon section); certificates: local_auth remote_auth (psk|pubkey|
+# rsa/pss..., default psk), creds (a directory with x509/ x509ca/ private/
+# x509crl/ to copy next to swanctl.conf), local_cert (file in x509/).  An id with blanks or commas (a DN) is given with its
 # double quotes: local_id='"C=CH, O=x, CN=y"'.  The connection is "peer",
 # its child "net".
 #
@@ -37,7 +39,7 @@ charon_start() {
 	local local= remote= local_id= remote_id= psk=secret
 	local proposals=aes128-sha256-ecp256 esp=aes128gcm16 lts=dynamic rts=dynamic
 	local kernel=libipsec mobike=no dpd=0 rekey=0 crekey=0 loglevel=1 mode=tunnel
-	local kv k v kplugins conf=
+	local kv k v kplugins conf= lauth=psk rauth=psk creds= lcert=
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
 		case $k in
@@ -47,6 +49,8 @@ charon_start() {
 		kernel) kernel=$v ;; mobike) mobike=$v ;; dpd) dpd=$v ;;
 		rekey_time) rekey=$v ;; child_rekey_time) crekey=$v ;;
 		loglevel) loglevel=$v ;; mode) mode=$v ;; conf) conf=$v ;;
+		local_auth) lauth=$v ;; remote_auth) rauth=$v ;; creds) creds=$v ;;
+		local_cert) lcert=$v ;;
 		*) echo "charon_start: unknown key $k" >&2; return 1 ;;
 		esac
 	done
@@ -59,7 +63,7 @@ charon_start() {
 	cat > "$dir/strongswan.conf" <<EOF
 charon {
 	load_modular = no
-	load = random nonce openssl pem pkcs1 x509 pubkey sha1 sha2 hmac kdf gmp aes gcm curve25519 $kplugins socket-default vici
+	load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey revocation constraints sha1 sha2 mgf1 hmac kdf gmp aes gcm curve25519 $kplugins socket-default vici
 	install_virtual_ip = no
 	retransmit_tries = 3
 	retransmit_timeout = 1.0
@@ -94,11 +98,12 @@ connections {
 		rekey_time = $rekey
 		reauth_time = 0
 		local {
-			auth = psk
+			auth = $lauth
 			id = $local_id
+			$( [ -n "$lcert" ] && echo "certs = $lcert" )
 		}
 		remote {
-			auth = psk
+			auth = $rauth
 			id = $remote_id
 		}
 		children {
@@ -120,6 +125,7 @@ secrets {
 	}
 }
 EOF
+	[ -n "$creds" ] && cp -r "$creds"/. "$dir"/
 	ip netns exec "$ns" sh -c "mount --bind '$dir/run' /run && STRONGSWAN_CONF='$dir/strongswan.conf' exec '$CHARON'" \
 		> "$dir/charon.out" 2>&1 &
 	echo $! > "$dir/charon.pid"

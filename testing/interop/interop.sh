@@ -11,6 +11,9 @@
 #                    aes128-sha256-x25519
 #   ids              PSK with IPv4-address identities, both roles (the
 #                    proposal runs use FQDN identities)
+#   unprivileged     daemon.user = "nobody": after the switch the daemon runs
+#                    as nobody with no capability (kernel-null), seccomp on;
+#                    it sets up IKE and CHILD SAs with charon and reloads
 #   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
 #                    ikev2d (soft EXPIRE injected into its null backend)
 #   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
@@ -74,6 +77,7 @@ natt-keepalive) require_cap ike natt natt-keepalive ;;
 cookie|cookie-init) require_cap ike cookie ;;
 dpd)         require_cap ike dpd ;;
 rule-by-id|two-children) require_cap ike ;;
+unprivileged) require_cap ike ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -175,6 +179,33 @@ ids)
 		charon_sas "$C" | grep -q "remote '$OURS_IP' @" || fail "charon does not see ikev2d's IP identity"
 		restart_pair
 	done
+	;;
+unprivileged)
+	topology_direct
+	ours_config auto_start=true 'extra_daemon=user = "nobody";'
+	# The daemon's user owns its files; it rewrites kernel.state in $O.
+	chmod 711 "$WORK"
+	chown -R nobody "$O"
+	charon_up
+	start_daemon $NO "$O" || finish
+	check_ike "as nobody" $DEFAULT_ALGS && check_child "as nobody" || finish
+	dpid=$(cat "$O/daemon.pid")
+	st=/proc/$dpid/status
+	nobody=$(id -u nobody)
+	set -- $(sed -n 's/^Uid:[[:space:]]*//p' $st)
+	[ "$*" = "$nobody $nobody $nobody $nobody" ] || fail "Uid is $*, expected nobody ($nobody) four times"
+	for set in CapEff CapPrm CapBnd CapAmb; do
+		v=$(sed -n "s/^$set:[[:space:]]*//p" $st)
+		[ "$((0x$v))" -eq 0 ] || fail "$set is $v, expected none"
+	done
+	grep -q '^NoNewPrivs:[[:space:]]*1' $st || fail "NoNewPrivs is not 1"
+	grep -q "built with sanitizers" "$O/daemon.log" ||
+		grep -q '^Seccomp:[[:space:]]*2' $st || fail "no seccomp filter"
+	log "as nobody: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' $st | tr -s '\t ' ' ' | tr '\n' ' ')"
+	kill -HUP "$dpid"
+	wait_for 10 grep -q "configuration reloaded" "$O/daemon.log" || fail "no reload as nobody"
+	kill -0 "$dpid" 2>/dev/null || fail "the daemon died on SIGHUP"
+	check_child "after the reload"
 	;;
 rekey-child)
 	topology_direct

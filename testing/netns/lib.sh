@@ -139,8 +139,9 @@ wait_for() {
 # text of one or more
 # ikesa_xform entries) esp_xform (same for esp_xform) child_life child_soft
 # ike_life dpd extra_daemon extra_rule extra_child (lines for the childsa
-# group, e.g. 'childsa_pfs = 19;') kernel (null, the default, or userspace:
-# the kernel-userspace backend with its counters in DIR/esp.stats) debug.
+# group, e.g. 'childsa_pfs = 19;') kernel (null, the default, userspace:
+# the kernel-userspace backend with its counters in DIR/esp.stats, or
+# netlink: kernel-netlink into the namespace's XFRM) debug.
 write_config() {
 	local dir=$1; shift
 	local label=rule local= remote= local_id= remote_id= psk=secret
@@ -188,6 +189,10 @@ $(if [ "$kernel" = userspace ]; then cat <<EOP
 	kernel-userspace = {
 		stats_file = "$dir/esp.stats";
 	};
+EOP
+elif [ "$kernel" = netlink ]; then cat <<EOP
+	load = [ "nettle", "psk", "kernel-netlink" ];
+	critical = [ "nettle", "psk", "kernel-netlink" ];
 EOP
 else cat <<EOP
 	load = [ "nettle", "psk", "kernel-null" ];
@@ -246,7 +251,8 @@ start_daemon() {
 	echo $! > "$dir/daemon.pid"
 	PIDS+=("$!")
 	# Up when the IKE socket is bound (or the daemon is dead).
-	if ! wait_for 10 grep -q "net: listening on" "$dir/daemon.log"; then
+	# (START_WAIT: seconds; a qemu guest under TCG needs far more)
+	if ! wait_for "${START_WAIT:-10}" grep -q "net: listening on" "$dir/daemon.log"; then
 		tail -20 "$dir/daemon.log"
 		fail "in.ikev2d in $ns did not start listening"
 		return 1

@@ -13,14 +13,18 @@ dist_noinst_SCRIPTS += \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \
+	testing/interop/certs.sh \
+	testing/interop/mkpki.sh \
 	testing/interop/kernel-events.sh \
 	testing/interop/checks.sh \
 	testing/interop/ipv6-ids.sh \
 	testing/interop/child-options.sh \
 	testing/demo.sh \
-	testing/demo-userspace.sh \
 	testing/suites/badinput-flood.sh \
+	testing/suites/interop-certs-algs.sh \
+	testing/suites/interop-certs-policy.sh \
 	testing/suites/userspace-tunnel.sh \
+	testing/suites/userspace-hostile.sh \
 	testing/suites/interop-userspace.sh \
 	testing/suites/userspace-transport.sh \
 	testing/suites/userspace-natt.sh \

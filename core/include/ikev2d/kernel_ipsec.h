@@ -192,6 +192,12 @@ typedef struct {
 			kernel_ts_t src_ts;    /* the policy's selectors, narrowed */
 			kernel_ts_t dst_ts;    /* to the packet where known */
 			uint32_t seq;          /* backend's ACQUIRE sequence */
+			/* The packet that hit the policy, where the backend
+			 * knows it (family 0 otherwise); src_ts/dst_ts are
+			 * then the policy's own selectors (RFC 7296 §2.9:
+			 * the packet's go first in TSi/TSr). */
+			kernel_ts_t pkt_src_ts;
+			kernel_ts_t pkt_dst_ts;
 		} acquire;
 		struct {
 			kernel_sa_id_t sa;
@@ -284,6 +290,13 @@ bool kernel_ipsec_register(const char *name, kernel_ipsec_t *impl);
 /* Remove impl (the registry does not destroy it); waits until no call
  * into impl is running. */
 void kernel_ipsec_unregister(kernel_ipsec_t *impl);
+
+/* True while in.ikev2d -c checks a configuration: a backend loaded then
+ * proves it can open its kernel interface but must neither read nor change
+ * any kernel state (a running daemon owns it). */
+bool kernel_ipsec_check_only(void);
+void kernel_ipsec_set_check_only(bool on);
+
 /*
  * The Linux capabilities the registered backend needs while it runs, as a
  * mask of KERNEL_CAP(CAP_...) bits (<linux/capability.h> numbers): e.g.
@@ -298,6 +311,7 @@ void kernel_ipsec_declare_capabilities(uint64_t caps);
 /* What the registered backend declared; false when it declared nothing
  * (or no backend is registered). */
 bool kernel_ipsec_capabilities(uint64_t *caps);
+
 /* Deliver an event to the engine's listener (dropped, logged at verbose,
  * when none is set). */
 void kernel_ipsec_raise(const kernel_event_t *ev);

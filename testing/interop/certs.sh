@@ -1,0 +1,239 @@
+#!/bin/bash
+# certs.sh SCENARIO - certificate authentication, in.ikev2d against
+# Debian's strongSwan charon (each in its own namespace, as interop.sh),
+# with certificates made at run time by strongSwan's pki (mkpki.sh): our
+# end entities are issued by an intermediate CA (so every run sends a
+# chain: our CERT payloads carry the leaf and the intermediate, charon
+# trusts only the root), charon's directly by the root.
+#
+#   algs     RSA-2048 (methods 1 / 14 PKCS#1), RSA-PSS (14, rsa_pss_sig and
+#            charon's rsa_pss), ECDSA P-256 and P-384, Ed25519: each with
+#            ikev2d initiating and responding; both sides check the
+#            other's chain and signature
+#   policy   CERTREQ: our keystore holds two certificates for ours.test
+#            from different CAs, charon trusts one of them, and we must
+#            send that one (both CAs, one run each); refusals with
+#            AUTHENTICATION_FAILED and no SA: a certificate revoked by a
+#            CRL in crls/, an expired one, a peer ID the certificate does
+#            not carry; a required_signer the chain does not lead to; and
+#            mixed authentication (we sign, charon uses PSK; then the
+#            reverse)
+#
+# Exit 0 pass, 77 skip, 1 fail; as root.
+. "$(dirname "$0")/../netns/lib.sh"
+. "$(dirname "$0")/charon.sh"
+. "$(dirname "$0")/checks.sh"
+
+scenario=${1:-algs}
+need_root
+need_charon
+command -v pki > /dev/null || skip "strongSwan's pki is not installed (apt-get install strongswan-pki)"
+case $scenario in
+algs|policy) require_cap ike ;;
+*) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
+[ -f "$top_builddir/plugins/pubkey/.libs/pubkey.so" ] ||
+	skip "the pubkey plugin is not built (configure --disable-pubkey?)"
+
+mkwork "certs-$scenario"
+O=$WORK/ours C=$WORK/charon PKI=$WORK/pki
+NO=net-ce-a$$ NC=net-ce-c$$
+PSK=interop-secret
+mkdir -p "$PKI"
+"$(dirname "$0")/mkpki.sh" "$PKI" || { cat "$PKI/pki.log"; fail "mkpki.sh failed"; finish; }
+
+ns_add $NO; ns_add $NC
+link_ns $NO net-ce-va 10.77.0.1/24 $NC net-ce-vc 10.77.0.2/24
+ip -n $NO addr add 10.77.1.1/32 dev lo
+ip -n $NC addr add 10.77.2.1/32 dev lo
+OURS_IP=10.77.0.1 CHARON_IP=10.77.0.2
+ALGS="AES_CBC-128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/ECP_256"
+
+# keystore DIR cert... : certs/ and private/ from the named pki
+# certificates, cacerts/ root.pem (or $ANCHORS), intcerts/ inter.pem,
+# crls/ $CRLS.
+keystore() {
+	local ks=$1/keystore n; shift
+	mkdir -p "$ks"/certs "$ks"/private "$ks"/cacerts "$ks"/intcerts "$ks"/crls
+	for n in "$@"; do
+		cp "$PKI/$n.pem" "$ks/certs/"
+		cp "$PKI/$n.key" "$ks/private/"
+	done
+	for n in ${ANCHORS:-root}; do cp "$PKI/$n.pem" "$ks/cacerts/"; done
+	cp "$PKI/inter.pem" "$ks/intcerts/"
+	for n in ${CRLS:-}; do cp "$PKI/$n" "$ks/crls/"; done
+	chmod 700 "$ks" "$ks/private"
+	chmod 600 "$ks"/private/*
+}
+
+# ours METHOD ROLE key=value... : our config for a certificate rule;
+# METHOD is the rule's auth_method, or "local/remote" for mixed rules.
+ours() {
+	local method=$1 role=$2; shift 2
+	local auth="auth_method = \"$method\";"
+	case $method in */*)
+		auth="local_auth_method = \"${method%/*}\"; remote_auth_method = \"${method#*/}\";" ;;
+	esac
+	write_config "$O" label=to_charon local=$OURS_IP remote=$CHARON_IP \
+		local_id=fqdn:ours.test remote_id=fqdn:charon.test psk=$PSK \
+		local_ts=10.77.1.0/24 remote_ts=10.77.2.0/24 \
+		auto_start=$([ "$role" = init ] && echo true || echo false) \
+		extra_daemon="keystore = \"$O/keystore\";" "$@"
+	sed -i -e "s|auth_method = \"preshared\";|$auth|" \
+		-e 's|load = \[ "nettle", "psk", "kernel-null" \];|load = [ "nettle", "gnutls", "psk", "pubkey", "kernel-null" ];|' \
+		"$O/ikev2.config"
+}
+
+# charon_pki NAME key=value...: charon with pki certificate charon-NAME,
+# trusting our root (or $CHARON_CAS).
+charon_pki() {
+	local name=$1 creds=$WORK/charon-creds n; shift
+	rm -rf "$creds"; mkdir -p "$creds"/x509 "$creds"/x509ca "$creds"/private
+	if [ "$name" != none ]; then
+		cp "$PKI/charon-$name.pem" "$creds/x509/"
+		cp "$PKI/charon-$name.key" "$creds/private/"
+	fi
+	for n in ${CHARON_CAS:-root}; do cp "$PKI/$n.pem" "$creds/x509ca/"; done
+	charon_start "$C" $NC local=$CHARON_IP remote=$OURS_IP \
+		local_id=charon.test remote_id=ours.test psk=$PSK \
+		local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 esp=aes128gcm16 \
+		creds="$creds" local_auth=pubkey remote_auth=pubkey \
+		$( [ "$name" != none ] && echo local_cert=charon-$name.pem ) "$@"
+}
+
+# up ROLE WHAT: the pair comes up (charon initiates when we respond).
+up() {
+	[ "$1" = resp ] && { charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate.log"; fail "$2: charon's initiation failed"; }; }
+	check_ike "$2" $ALGS && check_child "$2"
+}
+
+# refused ROLE WHAT OUR-LOG-REGEX: no SA on either side, AUTHENTICATION_FAILED
+# seen by charon, and our log says why.
+refused() {
+	[ "$1" = resp ] && charon_ctl "$C" --initiate --child net --timeout 15 > /dev/null 2>&1
+	wait_for 15 grep -qE "$3" "$O/daemon.log" ||
+		{ tail -20 "$O/daemon.log"; fail "$2: ikev2d did not log /$3/"; }
+	if [ "$1" = resp ]; then
+		wait_for 10 grep -q "received AUTHENTICATION_FAILED notify error" "$C/charon.log" ||
+			fail "$2: charon did not get AUTHENTICATION_FAILED from ikev2d"
+	else
+		wait_for 10 grep -q "AUTHENTICATION_FAILED" "$C/charon.log" ||
+			fail "$2: charon logged no AUTHENTICATION_FAILED from ikev2d"
+	fi
+	sleep 1
+	charon_ike_established "$C" && fail "$2: charon has an IKE SA"
+	[ "$(sa_count "$O")" -eq 0 ] || fail "$2: ikev2d installed SAs"
+	log "$2: refused"
+}
+
+# The AUTH method charon saw us use ("authentication of 'ours.test' with X
+# successful").
+charon_saw() {
+	grep -o "authentication of 'ours.test' with [A-Za-z0-9_ -]* successful" "$C/charon.log" | tail -1
+}
+
+case $scenario in
+algs)
+	# name | our rule's auth_method | charon's extra keys | what charon
+	# must log for our AUTH
+	ROUNDS=(
+	"rsa|rsa_sig||RSA_EMSA_PKCS1_SHA2_"
+	"rsa|rsa_pss_sig|conf=rsa_pss=yes|RSA_EMSA_PSS"
+	"p256|ecdsa_sig||ECDSA"
+	"p384|ecdsa_sig||ECDSA"
+	"ed25519|digital_sig||ED25519"
+	)
+	for r in "${ROUNDS[@]}"; do
+		IFS='|' read -r key method cextra csaw <<< "$r"
+		for role in init resp; do
+			what="$key/$method, ikev2d $role"
+			log "--- $what"
+			keystore "$O" "ours-$key"
+			ours "$method" $role
+			# charon first when we initiate: it must know the connection
+			if [ $role = init ]; then
+				charon_pki "$key" $cextra || break 2
+				start_daemon $NO "$O" || break 2
+			else
+				start_daemon $NO "$O" || break 2
+				charon_pki "$key" $cextra || break 2
+			fi
+			up $role "$what"
+			saw=$(charon_saw)
+			case $saw in *"$csaw"*) log "$what: charon: $saw" ;;
+			*) fail "$what: charon verified our AUTH as '$saw', expected $csaw" ;; esac
+			grep -q "authentication of 'charon.test'.*successful" "$C/charon.log" ||
+				fail "$what: charon logged no successful own authentication"
+			grep -q "peer's certificate \"" "$O/daemon.log" ||
+				grep -q "AUTH method .* verified" "$O/daemon.log" ||
+				fail "$what: ikev2d logged no verified certificate"
+			restart_pair
+		done
+	done
+	;;
+policy)
+	for ca in root2 root; do
+		want=$([ $ca = root2 ] && echo ours-p256-b.pem || echo ours-p256.pem)
+		log "--- CERTREQ for $ca: ikev2d must send $want"
+		keystore "$O" ours-p256 ours-p256-b
+		ours ecdsa_sig resp
+		start_daemon $NO "$O" || finish
+		CHARON_CAS=$ca charon_pki p256 || finish
+		up resp "certreq $ca"
+		grep -q "authenticating with .*certs/$want" "$O/daemon.log" ||
+			fail "certreq $ca: ikev2d did not choose $want"
+		restart_pair
+	done
+
+	log "--- revoked (CRL in crls/)"
+	CRLS=root.crl keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	start_daemon $NO "$O" || finish
+	charon_pki revoked || finish
+	refused resp "revoked" "refused: revoked"
+	restart_pair
+
+	log "--- expired"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	start_daemon $NO "$O" || finish
+	charon_pki expired || finish
+	refused resp "expired" "refused: expired"
+	restart_pair
+
+	log "--- peer ID not in its certificate"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp remote_id=fqdn:liar.test
+	start_daemon $NO "$O" || finish
+	charon_pki p256 local_id=liar.test || finish
+	refused resp "wrong identity" "does not carry its identity|no rule for peer identity"
+	grep -q "does not carry its identity" "$O/daemon.log" ||
+		log "note: charon did not send liar.test with a certificate lacking it"
+	restart_pair
+
+	log "--- required_signer the chain does not lead to"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp extra_rule='required_signer = "C=CH, O=ikev2d test, CN=Second CA";'
+	start_daemon $NO "$O" || finish
+	charon_pki p256 || finish
+	refused resp "required signer" "not issued under the required signer"
+	restart_pair
+
+	log "--- mixed: ikev2d signs, charon uses the PSK"
+	keystore "$O" ours-p256
+	ours ecdsa_sig/preshared init
+	charon_pki none local_auth=psk remote_auth=pubkey || finish
+	start_daemon $NO "$O" || finish
+	up init "mixed (we sign)"
+	restart_pair
+	log "--- mixed: ikev2d uses the PSK, charon signs"
+	keystore "$O" ours-p256
+	ours preshared/ecdsa_sig resp
+	start_daemon $NO "$O" || finish
+	charon_pki p256 local_auth=pubkey remote_auth=psk || finish
+	up resp "mixed (charon signs)"
+	restart_pair
+	;;
+esac
+finish

@@ -1,0 +1,45 @@
+#!/bin/sh
+# mkpki.sh DIR - certificates for the certificate interop runs, made with
+# strongSwan's pki (strongswan-pki), into DIR:
+#   root (ECDSA P-256 CA) -> inter (intermediate CA) -> ours-{rsa,p256,p384,
+#   ed25519}: our end entities, SAN dns:ours.test, email ike@ours.test,
+#   ip 10.77.0.1;
+#   root -> charon-{rsa,p256,p384,ed25519}: charon's, SAN dns:charon.test;
+#   charon-revoked (P-256, listed in root.crl), charon-expired (P-256,
+#   valid 2020-2021);
+#   root2 (a second CA) -> ours-p256-b: a second certificate for ours.test
+#   (CERTREQ chooses between ours-p256 and it).
+# Keys are <name>.key (PKCS#1/SEC1 PEM), certificates <name>.pem.
+set -eu
+dir=$1
+cd "$dir"
+p() { pki "$@" 2>>pki.log; }
+gen() { p --gen --type "$2" ${3:+--size $3} --outform pem > "$1.key"; }
+issue() {  # name keytype size ca dn san... (flags via ISSUE_EXTRA)
+	name=$1 type=$2 size=$3 ca=$4 dn=$5; shift 5
+	gen "$name" "$type" "$size"
+	sans=
+	for san in "$@"; do sans="$sans --san $san"; done
+	# shellcheck disable=SC2086
+	p --issue --type priv --in "$name.key" --cacert "$ca.pem" --cakey "$ca.key" \
+		--dn "$dn" $sans ${ISSUE_EXTRA:-} --outform pem > "$name.pem"
+}
+
+gen root ecdsa 256
+p --self --in root.key --type ecdsa --ca --dn "C=CH, O=ikev2d test, CN=Root CA" --outform pem > root.pem
+gen root2 ecdsa 256
+p --self --in root2.key --type ecdsa --ca --dn "C=CH, O=ikev2d test, CN=Second CA" --outform pem > root2.pem
+ISSUE_EXTRA="--ca" issue inter ecdsa 256 root "C=CH, O=ikev2d test, CN=Intermediate CA"
+
+for k in rsa:rsa:2048 p256:ecdsa:256 p384:ecdsa:384 ed25519:ed25519:; do
+	n=${k%%:*} rest=${k#*:}; t=${rest%%:*} sz=${rest#*:}
+	issue "ours-$n" "$t" "$sz" inter "C=CH, O=ikev2d test, CN=ours.test" \
+		ours.test email:ike@ours.test 10.77.0.1
+	issue "charon-$n" "$t" "$sz" root "C=CH, O=ikev2d test, CN=charon.test" charon.test
+done
+issue ours-p256-b ecdsa 256 root2 "C=CH, O=ikev2d test, CN=ours.test, OU=second" ours.test
+issue charon-revoked ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=revoked" charon.test
+ISSUE_EXTRA="--not-before 01.01.20_00:00:00 --not-after 01.01.21_00:00:00 --dateform %d.%m.%y_%T" \
+	issue charon-expired ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=expired" charon.test
+p --signcrl --cacert root.pem --cakey root.key --reason key-compromise \
+	--cert charon-revoked.pem --outform pem > root.crl

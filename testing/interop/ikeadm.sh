@@ -14,6 +14,9 @@
 #   connect) while a member gets through; a forged huge length, a truncated
 #   frame, garbage, a client that never reads and 100 concurrent clients
 #   leave the daemon serving its SAs; every JSON answer parses; exit codes.
+#   The daemon runs as daemon.user = nobody with no capability and the
+#   default seccomp filter: the socket is opened as root before the switch,
+#   and every command is served after it.
 #
 # Exit 0 pass, 77 skip, 1 fail; as root.
 . "$(dirname "$0")/../netns/lib.sh"
@@ -57,10 +60,22 @@ with_control() {   # config file
 
 write_config "$O" label=to_charon local=$OURS_IP remote=$CHARON_IP \
 	local_id=fqdn:ours.test remote_id=fqdn:charon.test psk=$PSK \
-	local_ts=10.77.1.0/24 remote_ts=10.77.2.0/24 "ike_xform=$DEFAULT_XFORM"
+	local_ts=10.77.1.0/24 remote_ts=10.77.2.0/24 "ike_xform=$DEFAULT_XFORM" \
+	'extra_daemon=user = "nobody";'
 with_control "$O/ikev2.config"
+# The daemon's user owns its files (it rewrites kernel.state, re-reads
+# the configuration); the files made below are given to it too.
+chmod 711 "$WORK"
+chown -R nobody "$O"
 start_daemon $NO "$O" || finish
 wait_for 10 test -S "$SOCK" || { fail "no control socket at $SOCK"; finish; }
+[ "$(stat -c '%U:%G %a' "$SOCK")" = "root:nogroup 660" ] ||
+	fail "control socket is $(stat -c '%U:%G %a' "$SOCK"), expected root:nogroup 660"
+dpid=$(cat "$O/daemon.pid")
+[ "$(sed -n 's/^Uid:[[:space:]]*//p' /proc/$dpid/status | tr -s '\t ' ' ')" = "$(id -u nobody) $(id -u nobody) $(id -u nobody) $(id -u nobody)" ] ||
+	fail "the daemon does not run as nobody: $(grep ^Uid: /proc/$dpid/status)"
+grep -q "built with sanitizers" "$O/daemon.log" ||
+	grep -q '^Seccomp:[[:space:]]*2' /proc/$dpid/status || fail "no seccomp filter on the daemon"
 charon_start "$C" $NC local=$CHARON_IP remote=$OURS_IP local_id=charon.test \
 	remote_id=ours.test psk=$PSK local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 || finish
 
@@ -244,6 +259,7 @@ log "bad input: huge length, garbage, truncated frame, lazy readers, 100 clients
 # -------------------------------------------------------- read rule
 cp "$O/ikev2.config" "$WORK/broken.config"
 echo 'rules = ( { label = "broken"; auth_method = "bogus"; } );' >> "$WORK/broken.config"
+chown nobody "$WORK/broken.config"
 expect 1 read rule "$WORK/broken.config" || true
 grep -q "running configuration stays" "$WORK/err" || fail "read rule (broken): $(cat "$WORK/err")"
 adm dump rule | grep -c "^Label" | grep -qx 1 || fail "read rule (broken) changed the rules"
@@ -255,6 +271,7 @@ keys = ( { label = "to_charon"; key = "$PSK"; }, { label = "extra"; key = "anoth
 EOF
 chmod 600 "$WORK/good.config.psk"
 sed -i "s|preshared_file = \"[^\"]*\";|preshared_file = \"$WORK/good.config.psk\";|" "$WORK/good.config"
+chown nobody "$WORK/good.config.psk" "$WORK/good.config"
 expect 0 read rule "$WORK/good.config" || cat "$WORK/err"
 adm dump rule | grep -q "^Label 'extra'" || fail "read rule (good): rule 'extra' not in force"
 json dump ikesa && [ "$(jq_py 'j[0]["spi_i"]+" "+j[0]["spi_r"]')" = "$ours" ] || fail "read rule (good) lost the IKE SA"
@@ -307,6 +324,7 @@ expect 0 terminate rule to_charon
 wait_for 10 sh -c "! swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | grep -q '^peer: #'" ||
 	fail "terminate rule: charon kept the IKE SA"
 daemon_alive "$O" || fail "in.ikev2d died"
+grep -q "running as nobody" "$O/daemon.log" || fail "the daemon did not switch to nobody"
 stop_daemon "$O" || fail "in.ikev2d did not stop"
 # (as daemon.user the daemon cannot remove it; the next start replaces it)
 grep -q "running as root" "$O/daemon.log" && [ -e "$SOCK" ] && fail "the control socket was left behind"

@@ -215,6 +215,10 @@ struct config {
  * returned; otherwise any error returns NULL.  *n_errors (if given) counts
  * the problems found. */
 config_t *config_load(const char *path, int *n_errors);
+/* The same, with the keys from the preshared file at this path instead
+ * of the one the configuration names (ikeadm read preshared FILE). */
+config_t *config_load_with(const char *path, const char *preshared,
+                           int *n_errors);
 
 config_t *config_ref(config_t *cfg);
 void config_unref(config_t *cfg);

@@ -120,6 +120,7 @@ typedef struct {
 	 * else auth_method); differs from auth_method for mixed rules. */
 	auth_method_t remote_auth_method;
 	bool prefer_pss;   /* engine: our method is rsa_pss_sig (RFC 7427 PSS) */
+	int line;          /* where the rule starts in its file, for -c messages */
 	/* engine: DN pattern (as remote_id DN) that a CA in the peer's
 	 * certificate path must match (required_signer), or NULL. */
 	char *required_signer;

@@ -114,6 +114,9 @@ struct ike_sa {
 	                                empty = not known */
 	uint64_t lineage;            /* unique_id of the first IKE SA of the
 	                                chain of rekeys this one belongs to */
+	unsigned start_attempt;      /* try number of an auto_start / on_demand
+	                                start (1 = first); 0 = not retried */
+	bool unanswered;             /* failed because the peer never answered */
 	void *tasks;                 /* engine-defined queue of exchanges to start */
 	void *exch;                  /* engine-defined state of our request in flight */
 };

@@ -195,6 +195,8 @@ static int check_config(const char *path)
 		keystore_t *ks = load_keystore(cfg);
 		if (!ks)
 			n_errors++;
+		else
+			n_errors += engine_check_auth(cfg, ks);
 		keystore_unref(ks);
 		plugin_loader_unload();
 	}

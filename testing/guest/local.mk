@@ -16,5 +16,7 @@ EXTRA_DIST += testing/guest/README.md
 dist_noinst_SCRIPTS += \
 	testing/guest/checks/netlink.sh \
 	testing/suites/guest-netlink.sh \
+	testing/guest/checks/netlink-charon.sh \
+	testing/suites/guest-netlink-charon.sh \
 	testing/netns/kernel-netlink-host.sh \
 	testing/suites/kernel-netlink-host.sh

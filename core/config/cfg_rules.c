@@ -605,6 +605,7 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 		cfg->n_rules = i + 1;
 		meta[i].file = cfg_file(ctx, g);
 		meta[i].line = cfg_line(g);
+		r->line = meta[i].line;
 		ctx->in_rule = true;
 		ctx->rule_bad = false;
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {

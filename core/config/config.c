@@ -528,7 +528,7 @@ static int check_plugin_groups(cfg_ctx_t *ctx, const config_t *cfg,
 static void default_plugins(config_t *cfg)
 {
 	static const char *const names[] = {
-		"nettle", "gnutls", "psk", "kernel-netlink"
+		"nettle", "gnutls", "psk", "kernel-netlink", "control"
 	};
 
 	cfg->n_plugins = (int)(sizeof(names) / sizeof(names[0]));
@@ -626,6 +626,12 @@ static void drop_bad_rules(config_t *cfg, const rule_meta_t *meta)
 
 config_t *config_load(const char *path, int *n_errors)
 {
+	return config_load_with(path, NULL, n_errors);
+}
+
+config_t *config_load_with(const char *path, const char *preshared,
+                           int *n_errors)
+{
 	cfg_ctx_t ctx = { .file = path };
 	lc_config_t *lc;
 	config_t *cfg;
@@ -679,6 +685,11 @@ config_t *config_load(const char *path, int *n_errors)
 
 	cfg_check_keys(&ctx, root, top_keys, "the top level");
 	explicit_psk = parse_daemon(&ctx, root, cfg, dir);
+	if (preshared) {
+		free(cfg->daemon.preshared_file);
+		cfg->daemon.preshared_file = xstrdup(preshared);
+		explicit_psk = true;
+	}
 	resolve_user(&ctx, root, &cfg->daemon);
 	check_files(&ctx, cfg, dir);
 	if (cfg->daemon.pkcs11_pin) {

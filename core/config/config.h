@@ -120,6 +120,7 @@ typedef struct {
 	 * else auth_method); differs from auth_method for mixed rules. */
 	auth_method_t remote_auth_method;
 	bool prefer_pss;   /* engine: our method is rsa_pss_sig (RFC 7427 PSS) */
+	int line;          /* where the rule starts in its file, for -c messages */
 	/* engine: DN pattern (as remote_id DN) that a CA in the peer's
 	 * certificate path must match (required_signer), or NULL. */
 	char *required_signer;
@@ -214,6 +215,10 @@ struct config {
  * returned; otherwise any error returns NULL.  *n_errors (if given) counts
  * the problems found. */
 config_t *config_load(const char *path, int *n_errors);
+/* The same, with the keys from the preshared file at this path instead
+ * of the one the configuration names (ikeadm read preshared FILE). */
+config_t *config_load_with(const char *path, const char *preshared,
+                           int *n_errors);
 
 config_t *config_ref(config_t *cfg);
 void config_unref(config_t *cfg);

@@ -5,6 +5,7 @@
  */
 #include "exchange/engine.h"
 #include "exchange/engine_priv.h"
+#include "exchange/engine_ctl.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -92,7 +93,23 @@ ike_sa_t *ike_sa_new(engine_t *e, config_t *cfg, const rule_t *rule,
 	sa->lineage = sa->entry.unique_id;
 	sa->hs = xzalloc(sizeof(ike_hs_t));
 	sa->state = IKE_CREATED;
+	sa->created_ms = time_monotonic_ms();
 	return sa;
+}
+
+/* A handshake that never got established (ikeadm get stats): ours split
+ * by whether the peer answered at all; per rule by the notify. */
+static void count_failure(engine_t *e, const ike_sa_t *sa)
+{
+	if (e->stopping)
+		return;
+	if (!sa->initiator)
+		atomic_fetch_add(&e->resp_fail, 1);
+	else if (sa->fail_no_response)
+		atomic_fetch_add(&e->init_fail_no_response, 1);
+	else
+		atomic_fetch_add(&e->init_fail_peer, 1);
+	rule_stats_failed(e, sa->rule, sa->fail_no_response, sa->fail_notify);
 }
 
 static void stop_all_timers(engine_t *e, ike_sa_t *sa)
@@ -129,6 +146,7 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
 		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA deleted: %s", why);
 	} else {
 		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA failed: %s", why);
+		count_failure(e, sa);
 	}
 	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_DOWN,
 	         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa), .detail = why });
@@ -142,7 +160,10 @@ void ike_sa_established(engine_t *e, ike_sa_t *sa)
 	sa_timer_stop(e, sa, TIMER_HALF_OPEN);
 	atomic_fetch_add(&e->n_established, 1);
 	atomic_fetch_add(&e->ike_established_total, 1);
+	atomic_fetch_add(sa->initiator ? &e->init_established : &e->resp_established, 1);
+	rule_stats_add(e, sa->rule, RS_ESTABLISHED);
 	sa->last_heard_ms = time_monotonic_ms();
+	sa->established_ms = sa->last_heard_ms;
 	if (sa->keys) {
 		/* SK_pi/SK_pr served AUTH only. */
 		chunk_clear(&sa->keys->sk_pi);
@@ -498,6 +519,7 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	/* Kept Diffie-Hellman keys go before the plugins that made them. */
 	ke_reuse_flush();
 	reqid_map_free(e);
+	rule_stats_free(&e->rule_stats);
 	pthread_mutex_destroy(&e->reqid_lock);
 	pthread_mutex_destroy(&e->cfg_lock);
 	pthread_mutex_destroy(&e->cookie_lock);
@@ -518,6 +540,19 @@ static pthread_rwlock_t the_engine_lock = PTHREAD_RWLOCK_INITIALIZER;
 engine_t *engine_get(void)
 {
 	return the_engine;
+}
+
+engine_t *engine_ctl_hold(void)
+{
+	pthread_rwlock_rdlock(&the_engine_lock);
+	if (!the_engine)
+		pthread_rwlock_unlock(&the_engine_lock);
+	return the_engine;
+}
+
+void engine_ctl_release(void)
+{
+	pthread_rwlock_unlock(&the_engine_lock);
 }
 
 static void receive_packet(packet_t *packet, void *ctx)

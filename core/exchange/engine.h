@@ -82,6 +82,14 @@ typedef struct {
 } engine_stats_t;
 void engine_get_stats(engine_t *e, engine_stats_t *st);
 
+/* in.ikev2d -c: every rule's authentication can work with the loaded
+ * plugins and this keystore (an authenticator for both methods; for a
+ * signature method of ours, a certificate with its key carrying local_id
+ * whose key type fits the method).  Each problem is logged as
+ * "file:line: message"; returns their number. */
+struct keystore;
+int engine_check_auth(const config_t *cfg, struct keystore *ks);
+
 /* What the engine can do, printed by `in.ikev2d -V` as "capabilities: ...";
  * the network suites (testing/netns/lib.sh require_cap) run a scenario only
  * when its capability is listed, and skip it otherwise.  Each name here was

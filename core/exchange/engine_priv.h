@@ -18,6 +18,7 @@
 #include "codec/message.h"
 #include "crypto/keymat.h"
 #include "exchange/engine.h"
+#include "exchange/rule_stats.h"
 #include "sa/ike_sa.h"
 #include "sa/sa_table.h"
 
@@ -47,6 +48,11 @@ struct engine {
 	atomic_uint_fast64_t child_rekeyed_total;
 	atomic_uint_fast64_t cookies_sent;
 	atomic_uint_fast64_t dropped;
+	/* What `ikeadm get stats` shows (engine_ctl.h). */
+	atomic_uint_fast64_t init_attempts, resp_attempts;
+	atomic_uint_fast64_t init_established, resp_established;
+	atomic_uint_fast64_t init_fail_no_response, init_fail_peer, resp_fail;
+	rule_stats_table_t rule_stats;  /* per rule label, lock-free */
 	pthread_mutex_t reqid_lock;
 	void *reqid_map;                /* reqid -> IKE SA local SPI */
 	const rule_t *last_acquire_rule; /* ACQUIRE rate limit (reqid_lock) */

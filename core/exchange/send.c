@@ -165,10 +165,14 @@ void retransmit_timeout(engine_t *e, ike_sa_t *sa)
 		         "retransmits (%llu ms): peer unreachable",
 		         exchange_type_name(sa->req_exchange) ?: "?", sa->retransmits,
 		         (unsigned long long)waited);
+		sa->fail_no_response = true;
+		if (sa->state >= IKE_ESTABLISHED)
+			rule_stats_add(e, sa->rule, RS_DPD_DEATHS);
 		ike_sa_delete(e, sa, why);
 		return;
 	}
 	sa->retransmits++;
+	rule_stats_add(e, sa->rule, RS_RETRANSMITS);
 	sa_log(sa, DBG_IKESA, LVL_VERBOSE, "retransmit %u of %s request %u",
 	       sa->retransmits, exchange_type_name(sa->req_exchange) ?: "?",
 	       sa->mid_next_out - 1);

@@ -192,6 +192,53 @@ START_TEST(many_traffic_selectors)
 }
 END_TEST
 
+/* The CI defect next to issue 14 item 1: after a simultaneous CHILD SA
+ * rekey (§2.8.1) the surviving pair had no policies left - the loser's
+ * Delete of the old SA (or of its redundant new one) took the policies
+ * the survivor shares (same reqid, same selectors) with it, and the
+ * tunnel's traffic went out in clear or nowhere.  Collide several times:
+ * after each, one pair per side and every policy still installed. */
+START_TEST(child_rekey_collision_keeps_policies)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	size_t pol_before = kernel_null_count_policies(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	/* one /16 pair, in/out/fwd, on each side */
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before + 6);
+	for (int round = 1; round <= 6; round++) {
+		uint64_t ra = stats(eng_a).child_rekeyed_total;
+		uint64_t rb = stats(eng_b).child_rekeyed_total;
+		pause_network();
+		ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+		ck_assert_uint_eq(engine_rekey(eng_b, "r", false), 1);
+		resume_network();
+		WAIT_FOR(stats(eng_a).child_rekeyed_total > ra &&
+		         stats(eng_b).child_rekeyed_total > rb &&
+		         kernel_null_count_sas(kn) == sas_before + 4, 5000);
+		/* the redundant SA's Delete may still be in flight */
+		usleep(300 * 1000);
+		WAIT_FOR(kernel_null_count_sas(kn) == sas_before + 4, 3000);
+		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,
+		              "round %d: %zu SAs, expected %zu", round,
+		              kernel_null_count_sas(kn), sas_before + 4);
+		ck_assert_msg(kernel_null_count_policies(kn) == pol_before + 6,
+		              "round %d: %zu policies after the collision, expected %zu",
+		              round, kernel_null_count_policies(kn), pol_before + 6);
+		ck_assert_uint_eq(stats(eng_a).established, 1);
+		ck_assert_uint_eq(stats(eng_b).established, 1);
+	}
+	stop_pair(0);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange-regress");
@@ -199,6 +246,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, initial_contact_spares_successors);
 	tcase_add_test(tc, many_traffic_selectors);
+	tcase_add_test(tc, child_rekey_collision_keeps_policies);
 	suite_add_tcase(s, tc);
 	return pair_main(s);
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the codec's libFuzzer targets with clang, straight from the sources
 # (no configure needed):  build-fuzzers.sh [OUTDIR]   (default ./fuzz-build)
-# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag and OUTDIR/make_frag_seed.
+# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/fuzz_ctl and
+# OUTDIR/make_frag_seed.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -19,4 +20,7 @@ for t in fuzz_parse fuzz_frag; do
 	$CC $CFLAGS $SAN $LIBSRC "$here/$t.c" -o "$out/$t"
 done
 $CC $CFLAGS -fsanitize=address,undefined $LIBSRC "$here/make_frag_seed.c" -o "$out/make_frag_seed"
-echo "built $out/fuzz_parse $out/fuzz_frag $out/make_frag_seed"
+# the control socket's request parser (ctl_proto.c stands alone)
+$CC $CFLAGS -I$top/plugins/control $SAN "$top/plugins/control/ctl_proto.c" \
+	"$here/fuzz_ctl.c" -o "$out/fuzz_ctl"
+echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/make_frag_seed"

@@ -394,10 +394,9 @@ void child_delete_start(engine_t *e, ike_sa_t *sa, uint32_t spi)
 	message_destroy(m);
 	sa_log(sa, DBG_CHILDSA, LVL_OP, "deleting CHILD SA %08x_i %08x_o%s",
 	       c->spi_in, c->spi_out, c->state == CHILD_REKEYED ? " (rekeyed)" : "");
-	if (c->state == CHILD_REKEYED)
-		child_uninstall_linger(sa, c);
-	else
-		child_uninstall(sa, c);
+	/* Its inbound SA stays until the peer has our Delete: a rekey's
+	 * responder (or a collision's other side) sends on it until then. */
+	child_uninstall_linger(sa, c);
 	if (!c->keep_policies) {
 		/* no successor: forget the reqid */
 		bool shared = false;

@@ -130,6 +130,11 @@ typedef struct {
 	bool auto_start;                              /* engine: initiate at start */
 	bool on_demand;                               /* engine: trap policies;
 	                                                 initiate on ACQUIRE */
+	/* engine: how many times an auto_start / on_demand start whose
+	 * request went unanswered is tried again; -1 = without end (the
+	 * default of auto_start rules), 5 by default for on_demand rules,
+	 * 0 = never (and for rules that start neither way). */
+	int start_retry_limit;
 	child_cfg_t *child; int n_child;              /* engine; always >= 1 */
 	/* From ikev2.preshared (empty when none): secrets, wiped on free. */
 	chunk_t local_key;                            /* engine: our AUTH */
@@ -168,6 +173,10 @@ typedef struct {
 	int cookie_threshold;          /* demand a COOKIE above this many
 	                                  half-open SAs; 0 = always */
 	int nat_keepalive_secs;        /* 0 = off */
+	/* Longest wait between two tries of an auto_start / on_demand rule
+	 * whose IKE_SA_INIT or IKE_AUTH went unanswered (the wait doubles
+	 * from 1 s, jittered, up to this). */
+	int start_retry_max_secs;      /* 1..3600, default 120 */
 	/* Reuse of our IKE_SA_INIT Diffie-Hellman private value (RFC 7296
 	 * §2.12): for at most ke_reuse_secs seconds (0 = a fresh value per
 	 * IKE SA) and ke_reuse_max_uses IKE SAs. */

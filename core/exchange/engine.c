@@ -146,6 +146,7 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
 		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA deleted: %s", why);
 	} else {
 		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA failed: %s", why);
+		start_retry_after_failure(e, sa);
 		count_failure(e, sa);
 	}
 	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_DOWN,
@@ -245,8 +246,10 @@ static void timer_fired(void *arg)
 					/* past the peer's retransmissions: the stored
 					 * response is only memory now */
 					ike_sa_free_msgs(&sa->resp, &sa->n_resp);
-				else if (sa->state < IKE_ESTABLISHED)
+				else if (sa->state < IKE_ESTABLISHED) {
+					sa->unanswered = true;
 					ike_sa_delete(e, sa, "half-open SA timed out");
+				}
 				else if (sa->state == IKE_REKEYING && !sa->exch)
 					ike_sa_delete(e, sa, "rekeyed, the peer never "
 					              "deleted the old SA");
@@ -260,6 +263,9 @@ static void timer_fired(void *arg)
 				break;
 			case TIMER_KEEPALIVE:
 				nat_keepalive(e, sa);
+				break;
+			case TIMER_CHILD_RETRY:
+				child_rekey_retry_fire(e, sa);
 				break;
 			}
 		}
@@ -350,6 +356,7 @@ engine_t *engine_create(config_t *cfg)
 	pthread_mutex_init(&e->cookie_lock, NULL);
 	e->cfg = cfg ? config_ref(cfg) : NULL;
 	pthread_mutex_init(&e->reqid_lock, NULL);
+	pthread_mutex_init(&e->retry_lock, NULL);
 	cookie_init(e);
 	return e;
 }
@@ -387,10 +394,16 @@ void engine_get_stats(engine_t *e, engine_stats_t *st)
 		.child_rekeyed_total = atomic_load(&e->child_rekeyed_total),
 		.cookies_sent = atomic_load(&e->cookies_sent),
 		.dropped = atomic_load(&e->dropped),
+		.start_retries = atomic_load(&e->start_retries_total),
 	};
 }
 
 bool engine_initiate(engine_t *e, const char *label)
+{
+	return engine_initiate_attempt(e, label, 1);
+}
+
+bool engine_initiate_attempt(engine_t *e, const char *label, unsigned attempt)
 {
 	config_t *cfg = engine_config(e);
 	if (!cfg) {
@@ -404,6 +417,9 @@ bool engine_initiate(engine_t *e, const char *label)
 		return false;
 	}
 	ike_sa_t *sa = ike_sa_new(e, cfg, rule, true);
+	/* Only starts the rule itself makes are tried again. */
+	if (rule->auto_start || rule->on_demand)
+		sa->start_attempt = attempt;
 	return ike_init_start(e, sa);
 }
 
@@ -495,6 +511,7 @@ static void delete_one(uint64_t spi, void *ctx)
 static void engine_delete_all(engine_t *e, unsigned wait_ms)
 {
 	e->stopping = true;
+	start_retry_cancel_all(e);
 	if (!wait_ms)
 		return;
 	delete_all_t d = { .e = e, .send = true };
@@ -521,6 +538,7 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	reqid_map_free(e);
 	rule_stats_free(&e->rule_stats);
 	pthread_mutex_destroy(&e->reqid_lock);
+	pthread_mutex_destroy(&e->retry_lock);
 	pthread_mutex_destroy(&e->cfg_lock);
 	pthread_mutex_destroy(&e->cookie_lock);
 	memwipe(e->cookie_secret, sizeof(e->cookie_secret));

@@ -79,6 +79,7 @@ typedef struct {
 	uint64_t child_rekeyed_total;
 	uint64_t cookies_sent;
 	uint64_t dropped;          /* messages dropped as invalid */
+	uint64_t start_retries;    /* unanswered starts tried again */
 } engine_stats_t;
 void engine_get_stats(engine_t *e, engine_stats_t *st);
 
@@ -102,11 +103,12 @@ int engine_check_auth(const config_t *cfg, struct keystore *ks);
  * and IPv6 identities), asym-psk (ikev2.preshared local_key/remote_key),
  * transport (USE_TRANSPORT_MODE), pfs (CHILD SAs with a KE group), esn,
  * ts-narrow (selector narrowing and TS_UNACCEPTABLE), initial-contact (a
- * restarted peer's INITIAL_CONTACT removes its stale IKE SAs).
+ * restarted peer's INITIAL_CONTACT removes its stale IKE SAs), start-retry
+ * (an unanswered auto_start / on_demand start is tried again).
  * Remove a name if the feature regresses on purpose. */
 #define ENGINE_CAPABILITIES \
 	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie " \
 	"natt-keepalive acquire expire mapping ipv6 id-types asym-psk " \
-	"transport pfs esn ts-narrow initial-contact"
+	"transport pfs esn ts-narrow initial-contact start-retry"
 
 #endif

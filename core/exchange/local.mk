@@ -21,6 +21,7 @@ libikev2d_la_SOURCES += \
 	core/exchange/proposal.c \
 	core/exchange/receive.c \
 	core/exchange/send.c \
+	core/exchange/start_retry.c \
 	core/exchange/ts.c
 noinst_HEADERS += \
 	core/exchange/authn.h \

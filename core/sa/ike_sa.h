@@ -80,6 +80,7 @@ struct child_sa {
 	 * SA's inbound SPI. */
 	chunk_t deferred_out;
 	uint32_t deferred_for;
+	bool rekey_retry;            /* our rekey met TEMPORARY_FAILURE: again soon */
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */
@@ -107,8 +108,9 @@ struct ike_sa {
 	uint8_t req_exchange;        /* its exchange type */
 	unsigned retransmits;
 	uint64_t req_first_sent_ms;
-	void *timer[5];              /* engine timers (retransmit, half-open,
-	                                DPD, rekey, NAT keepalive); NULL when
+	void *timer[6];              /* engine timers (retransmit, half-open,
+	                                DPD, rekey, NAT keepalive, CHILD rekey
+	                                retry); NULL when
 	                                not armed */
 	uint64_t last_heard_ms;      /* last valid message from the peer */
 
@@ -127,6 +129,9 @@ struct ike_sa {
 	                                empty = not known */
 	uint64_t lineage;            /* unique_id of the first IKE SA of the
 	                                chain of rekeys this one belongs to */
+	unsigned start_attempt;      /* try number of an auto_start / on_demand
+	                                start (1 = first); 0 = not retried */
+	bool unanswered;             /* failed because the peer never answered */
 	uint64_t created_ms;         /* CLOCK_MONOTONIC when made */
 	uint64_t established_ms;     /* when it came up (or was rekeyed into) */
 	/* Why a handshake failed, for the statistics: no answer at all, or

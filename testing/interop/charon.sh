@@ -14,7 +14,8 @@
 # loglevel mode (tunnel|transport) conf (raw strongswan.conf lines for the
 # charon section); certificates: local_auth remote_auth (psk|pubkey|
 # rsa/pss..., default psk), creds (a directory with x509/ x509ca/ private/
-# x509crl/ to copy next to swanctl.conf), local_cert (file in x509/).  An id with blanks or commas (a DN) is given with its
+# x509crl/ to copy next to swanctl.conf), local_cert (file in x509/),
+# conn (raw swanctl.conf lines for the connection, e.g. send_cert = never).  An id with blanks or commas (a DN) is given with its
 # double quotes: local_id='"C=CH, O=x, CN=y"'.  The connection is "peer",
 # its child "net".
 #
@@ -42,7 +43,7 @@ charon_start() {
 	local proposals=aes128-sha256-ecp256 esp=aes128gcm16 lts=dynamic rts=dynamic
 	local kernel=libipsec mobike=no dpd=0 rekey=0 crekey=0 loglevel=1 mode=tunnel
 	local over= rand= clife= crand=
-	local kv k v kplugins conf= lauth=psk rauth=psk creds= lcert=
+	local kv k v kplugins conf= lauth=psk rauth=psk creds= lcert= conn=
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
 		case $k in
@@ -55,7 +56,7 @@ charon_start() {
 		child_life_time) clife=$v ;; child_rand_time) crand=$v ;;
 		loglevel) loglevel=$v ;; mode) mode=$v ;; conf) conf=$v ;;
 		local_auth) lauth=$v ;; remote_auth) rauth=$v ;; creds) creds=$v ;;
-		local_cert) lcert=$v ;;
+		local_cert) lcert=$v ;; conn) conn=$v ;;
 		*) echo "charon_start: unknown key $k" >&2; return 1 ;;
 		esac
 	done
@@ -102,6 +103,7 @@ connections {
 		dpd_delay = $dpd
 		rekey_time = $rekey
 		reauth_time = 0
+		$conn
 		$( [ -n "$over" ] && echo "over_time = $over" )
 		$( [ -n "$rand" ] && echo "rand_time = $rand" )
 		local {

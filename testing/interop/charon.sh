@@ -143,7 +143,7 @@ EOF
 		> "$dir/charon.out" 2>&1 &
 	echo $! > "$dir/charon.pid"
 	PIDS+=("$!")
-	if ! wait_for 10 test -S "$dir/charon.vici"; then
+	if ! wait_for "${CHARON_START_WAIT:-10}" test -S "$dir/charon.vici"; then
 		tail -20 "$dir/charon.out" "$dir/charon.log"
 		fail "charon did not start in $ns"
 		return 1

@@ -18,6 +18,27 @@
 #            not carry; a required_signer the chain does not lead to; and
 #            mixed authentication (we sign, charon uses PSK; then the
 #            reverse)
+#   classic  charon with signature_authentication = no (no RFC 7427: it
+#            sends no SIGNATURE_HASH_ALGORITHMS and uses classic methods):
+#            RSA-2048 (method 1 both ways), ECDSA P-256, P-384, P-521
+#            (methods 9, 10, 11 both ways), ikev2d initiating and
+#            responding
+#   validation  the configured validation group applied in the exchange:
+#            the expired certificate "policy" refuses accepted with
+#            ignore_date; charon's chain through the intermediate refused
+#            with max_cert_path_length = 0 and accepted with 1; a peer
+#            that sends no CERT (charon send_cert = never) whose
+#            self-signed certificate is one of our trust anchors
+#   token    our private key and certificate on a SoftHSM2 token, no PIN in
+#            the configuration: the daemon starts locked, its initiation
+#            fails with a clear error and no SA, the daemon keeps running;
+#            the PIN added and SIGHUP: the token is logged in and charon's
+#            initiation succeeds, signed on the token
+#   dss      AUTH method 3 (DSS): charon has no DSA, so between two
+#            in.ikev2d (the second one in charon's namespace, as
+#            charon.test), with DSA-2048 certificates made by ikev2cert,
+#            each self-signed and imported as a trust anchor by the other;
+#            rules dss_sig; ours initiating, then the other
 #   frag     RFC 7383 fragmentation with an RSA-4096 chain through an
 #            intermediate (leaf + intermediate CERT payloads, ~3 KB of
 #            IKE_AUTH each way), fragmentation_mtu 576 and charon's
@@ -37,9 +58,15 @@ need_root
 need_charon
 command -v pki > /dev/null || skip "strongSwan's pki is not installed (apt-get install strongswan-pki)"
 case $scenario in
-algs|policy) require_cap ike ;;
+algs|policy|classic|validation) require_cap ike ;;
+dss) require_cap ike ;;
+token)
+	require_cap ike
+	command -v softhsm2-util > /dev/null || skip "softhsm2 is not installed (apt-get install softhsm2)"
+	grep -qs softhsm2 /usr/share/p11-kit/modules/*.module /etc/pkcs11/modules/*.module ||
+		skip "SoftHSM2 is not registered with p11-kit" ;;
 frag) require_cap ike rekey-ike rekey-child ;;
-*) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 [ -f "$top_builddir/plugins/pubkey/.libs/pubkey.so" ] ||
 	skip "the pubkey plugin is not built (configure --disable-pubkey?)"
@@ -73,7 +100,7 @@ keystore() {
 	cp "$PKI/${INTER:-inter}.pem" "$ks/intcerts/"
 	for n in ${CRLS:-}; do cp "$PKI/$n" "$ks/crls/"; done
 	chmod 700 "$ks" "$ks/private"
-	chmod 600 "$ks"/private/*
+	chmod 600 "$ks"/private/* 2>/dev/null || :
 }
 
 # ours METHOD ROLE key=value... : our config for a certificate rule;
@@ -246,6 +273,189 @@ policy)
 	charon_pki p256 local_auth=pubkey remote_auth=psk || finish
 	up resp "mixed (charon signs)"
 	restart_pair
+	;;
+classic)
+	# name | our rule | what charon logs for our AUTH | the method we
+	# must have verified from charon
+	ROUNDS=(
+	"rsa|rsa_sig|RSA signature|1"
+	"p256|ecdsa_sig|ECDSA-256 signature|9"
+	"p384|ecdsa_sig|ECDSA-384 signature|10"
+	"p521|ecdsa_sig|ECDSA-521 signature|11"
+	)
+	for r in "${ROUNDS[@]}"; do
+		IFS='|' read -r key method csaw m <<< "$r"
+		for role in init resp; do
+			what="$key/$method without RFC 7427, ikev2d $role"
+			log "--- $what"
+			keystore "$O" "ours-$key"
+			ours "$method" $role
+			cargs=(conf="signature_authentication = no")
+			if [ $role = init ]; then
+				charon_pki "$key" "${cargs[@]}" || break 2
+				start_daemon $NO "$O" || break 2
+			else
+				start_daemon $NO "$O" || break 2
+				charon_pki "$key" "${cargs[@]}" || break 2
+			fi
+			up $role "$what"
+			saw=$(charon_saw)
+			case $saw in *"with $csaw successful"*) log "$what: charon: $saw" ;;
+			*) fail "$what: charon verified our AUTH as '$saw', expected $csaw" ;; esac
+			grep -q "AUTH method $m verified" "$O/daemon.log" ||
+				fail "$what: ikev2d did not verify charon's AUTH as method $m"
+			grep -q "SIGNATURE_HASH_ALGORITHMS" "$C/charon.log" &&
+				log "note: charon's log mentions SIGNATURE_HASH_ALGORITHMS"
+			restart_pair
+		done
+	done
+	;;
+validation)
+	# ours() then a validation group at the top level of our config
+	validation() { printf 'validation = { %s };\n' "$1" >> "$O/ikev2.config"; }
+
+	# (the same certificate refused under the default policy: "policy")
+	log "--- expired, ignore_date = true: accepted"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "ignore_date = true;"
+	start_daemon $NO "$O" || finish
+	charon_pki expired || finish
+	up resp "expired with ignore_date"
+	grep -q "peer's certificate \"OU=expired,CN=charon.test,O=ikev2d test,C=CH\" valid" "$O/daemon.log" ||
+		fail "expired with ignore_date: ikev2d did not accept the expired certificate"
+	restart_pair
+
+	log "--- charon's chain through the intermediate, max_cert_path_length = 0: refused"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "max_cert_path_length = 0;"
+	start_daemon $NO "$O" || finish
+	CHARON_INTER=inter charon_pki p256i || finish
+	refused resp "path length 0" "refused: path too long"
+	restart_pair
+	log "--- the same chain, max_cert_path_length = 1: accepted"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "max_cert_path_length = 1;"
+	start_daemon $NO "$O" || finish
+	CHARON_INTER=inter charon_pki p256i || finish
+	up resp "path length 1"
+	restart_pair
+
+	for role in resp init; do
+		what="no CERT from charon, its self-signed certificate our anchor, ikev2d $role"
+		log "--- $what"
+		ANCHORS="root charon-self" keystore "$O" ours-p256
+		ours ecdsa_sig $role
+		if [ $role = init ]; then
+			charon_pki self conn="send_cert = never" || break
+			start_daemon $NO "$O" || break
+		else
+			start_daemon $NO "$O" || break
+			charon_pki self conn="send_cert = never" || break
+		fi
+		up $role "$what"
+		grep -q "peer sent no certificate: using our trust anchor \"OU=self,CN=charon.test,O=ikev2d test,C=CH\"" "$O/daemon.log" ||
+			fail "$what: ikev2d did not use its copy of charon's certificate"
+		restart_pair
+	done
+	log "--- no CERT from charon and no copy of its certificate: refused"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	start_daemon $NO "$O" || finish
+	charon_pki self conn="send_cert = never" || finish
+	refused resp "no CERT, unknown" "none of our trust anchors carries its identity"
+	restart_pair
+	;;
+token)
+	CERT="$top_builddir/tools/ikev2cert/ikev2cert"
+	[ -x "$CERT" ] || skip "ikev2cert is not built"
+	mkdir -p "$WORK/hsm"
+	printf 'directories.tokendir = %s/hsm\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK" > "$WORK/hsm.conf"
+	export SOFTHSM2_CONF="$WORK/hsm.conf"
+	TOK="pkcs11:token=ikev2d-ike$$"
+	softhsm2-util --init-token --free --label "ikev2d-ike$$" --pin 4321 --so-pin 8765 > "$WORK/hsm.log" 2>&1 ||
+		{ cat "$WORK/hsm.log"; skip "softhsm2-util cannot make a token"; }
+	# our key and certificate on the token, the CAs in the keystore
+	echo 4321 | "$CERT" -T "$TOK" import infile="$PKI/ours-p256.key" label=ours > "$WORK/tok.log" 2>&1 &&
+		echo 4321 | "$CERT" -T "$TOK" import infile="$PKI/ours-p256.pem" label=ours >> "$WORK/tok.log" 2>&1 ||
+		{ cat "$WORK/tok.log"; fail "ikev2cert could not fill the token"; finish; }
+	keystore "$O"
+	log "--- token locked (no PIN), ikev2d initiates"
+	ours ecdsa_sig init extra_daemon="keystore = \"$O/keystore\"; pkcs11_token = { uri = \"$TOK\"; };"
+	charon_pki p256 || finish
+	start_daemon $NO "$O" || finish
+	grep -q "PKCS#11 token .*: 1 certificate, locked" "$O/daemon.log" ||
+		fail "locked: ikev2d did not report the token locked"
+	wait_for 15 grep -q "the private key cannot sign now (token locked?)" "$O/daemon.log" ||
+		{ tail -20 "$O/daemon.log"; fail "locked: no clear error for the locked token"; }
+	sleep 1
+	kill -0 "$(daemon_pid "$O")" 2>/dev/null || fail "locked: ikev2d is not running any more"
+	charon_ike_established "$C" && fail "locked: charon has an IKE SA"
+	[ "$(sa_count "$O")" -eq 0 ] || fail "locked: ikev2d installed SAs"
+	grep -qE "Segmentation|SIGSYS|AddressSanitizer" "$O/daemon.log" && fail "locked: ikev2d crashed"
+	log "locked: refused to sign, still running"
+	log "--- PIN added, SIGHUP: charon initiates"
+	sed -i "s|pkcs11_token = { uri = \"$TOK\"; };|pkcs11_token = { uri = \"$TOK\"; pin = \"4321\"; };|" "$O/ikev2.config"
+	grep -q 'pin = "4321"' "$O/ikev2.config" || fail "could not add the PIN to the configuration"
+	kill -HUP "$(daemon_pid "$O")"
+	wait_for 15 grep -q "PKCS#11 token .*: 1 certificate, unlocked" "$O/daemon.log" ||
+		{ tail -20 "$O/daemon.log"; fail "unlocked: the reload did not log in to the token"; }
+	up resp "token unlocked"
+	grep -q "authenticating with pkcs11:" "$O/daemon.log" ||
+		fail "unlocked: ikev2d did not sign with the token's key"
+	restart_pair
+	;;
+dss)
+	CERT="$top_builddir/tools/ikev2cert/ikev2cert"
+	[ -x "$CERT" ] || skip "ikev2cert is not built"
+	P=$WORK/peer KO=$WORK/ks-ours KP=$WORK/ks-peer
+	for side in "$KO:ours" "$KP:charon"; do
+		d=${side%%:*} n=${side#*:}
+		"$CERT" -k "$d" setpin > "$WORK/cert.log" 2>&1 &&
+			"$CERT" -k "$d" gencert keytype=dsa keylen=2048 label=$n \
+				subject="C=CH, O=ikev2d test, CN=$n.test" altname=dns=$n.test >> "$WORK/cert.log" 2>&1 ||
+			{ cat "$WORK/cert.log"; fail "ikev2cert gencert dsa failed"; finish; }
+	done
+	"$CERT" -k "$KO" import infile="$KP/certs/charon.pem" objtype=cacert label=peer >> "$WORK/cert.log" 2>&1 &&
+		"$CERT" -k "$KP" import infile="$KO/certs/ours.pem" objtype=cacert label=peer >> "$WORK/cert.log" 2>&1 ||
+		{ cat "$WORK/cert.log"; fail "ikev2cert import failed"; finish; }
+	for init in ours peer; do
+		what="DSS, $init initiates"
+		log "--- $what"
+		ours dss_sig $([ $init = ours ] && echo init || echo resp)
+		write_config "$P" label=to_ours local=$CHARON_IP remote=$OURS_IP \
+			local_id=fqdn:charon.test remote_id=fqdn:ours.test psk=$PSK \
+			local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 \
+			auto_start=$([ $init = peer ] && echo true || echo false) \
+			extra_daemon="keystore = \"$P/keystore\";"
+		sed -i -e 's|auth_method = "preshared";|auth_method = "dss_sig";|' \
+			-e 's|load = \[ "nettle", "psk", "kernel-null" \];|load = [ "nettle", "gnutls", "psk", "pubkey", "kernel-null" ];|' \
+			"$P/ikev2.config"
+		rm -rf "$O/keystore" "$P/keystore"
+		cp -a "$KO" "$O/keystore" && cp -a "$KP" "$P/keystore"
+		# the responder first
+		if [ $init = ours ]; then
+			start_daemon $NC "$P" || break
+			start_daemon $NO "$O" || break
+		else
+			start_daemon $NO "$O" || break
+			start_daemon $NC "$P" || break
+		fi
+		wait_for 20 grep -q "IKE SA established" "$O/daemon.log" ||
+			{ tail -20 "$O/daemon.log" "$P/daemon.log"; fail "$what: no IKE SA"; }
+		wait_for 10 grep -q "IKE SA established" "$P/daemon.log" ||
+			fail "$what: the other ikev2d has no IKE SA"
+		for d in "$O" "$P"; do
+			grep -q "AUTH method 3 verified" "$d/daemon.log" ||
+				fail "$what: $(basename "$d") did not verify a DSS (method 3) AUTH"
+		done
+		[ "$(sa_count "$O")" -ge 2 ] || fail "$what: ikev2d installed no CHILD SA"
+		log "$what: both verified method 3"
+		stop_daemon "$P"
+		restart_pair
+	done
 	;;
 frag)
 	command -v tshark > /dev/null || skip "tshark is not installed (apt-get install tshark)"

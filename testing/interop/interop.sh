@@ -190,20 +190,35 @@ unprivileged)
 	start_daemon $NO "$O" || finish
 	check_ike "as nobody" $DEFAULT_ALGS && check_child "as nobody" || finish
 	dpid=$(cat "$O/daemon.pid")
-	st=/proc/$dpid/status
+	# Under daemon.privsep the pid file names the parent and the engine
+	# is its child: both run as nobody without capabilities (kernel-null
+	# needs none).
+	procs=$dpid
+	epid=$(cat /proc/$dpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
+	if grep -q "privsep: engine started" "$O/daemon.log"; then
+		[ -n "$epid" ] || fail "privsep: the parent $dpid has no engine child"
+		procs="$dpid $epid"
+	fi
 	nobody=$(id -u nobody)
-	set -- $(sed -n 's/^Uid:[[:space:]]*//p' $st)
-	[ "$*" = "$nobody $nobody $nobody $nobody" ] || fail "Uid is $*, expected nobody ($nobody) four times"
-	for set in CapEff CapPrm CapBnd CapAmb; do
-		v=$(sed -n "s/^$set:[[:space:]]*//p" $st)
-		[ "$((0x$v))" -eq 0 ] || fail "$set is $v, expected none"
+	for p in $procs; do
+		st=/proc/$p/status
+		set -- $(sed -n 's/^Uid:[[:space:]]*//p' $st)
+		[ "$*" = "$nobody $nobody $nobody $nobody" ] || fail "pid $p: Uid is $*, expected nobody ($nobody) four times"
+		for set in CapEff CapPrm CapBnd CapAmb; do
+			v=$(sed -n "s/^$set:[[:space:]]*//p" $st)
+			[ "$((0x$v))" -eq 0 ] || fail "pid $p: $set is $v, expected none"
+		done
+		grep -q '^NoNewPrivs:[[:space:]]*1' $st || fail "pid $p: NoNewPrivs is not 1"
+		grep -q "built with sanitizers" "$O/daemon.log" ||
+			grep -q '^Seccomp:[[:space:]]*2' $st || fail "pid $p: no seccomp filter"
+		log "as nobody: pid $p: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' $st | tr -s '\t ' ' ' | tr '\n' ' ')"
 	done
-	grep -q '^NoNewPrivs:[[:space:]]*1' $st || fail "NoNewPrivs is not 1"
-	grep -q "built with sanitizers" "$O/daemon.log" ||
-		grep -q '^Seccomp:[[:space:]]*2' $st || fail "no seccomp filter"
-	log "as nobody: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' $st | tr -s '\t ' ' ' | tr '\n' ' ')"
 	kill -HUP "$dpid"
 	wait_for 10 grep -q "configuration reloaded" "$O/daemon.log" || fail "no reload as nobody"
+	if [ "$procs" != "$dpid" ]; then
+		wait_for 10 grep -q "engine: configuration reloaded from the parent" "$O/daemon.log" ||
+			fail "privsep: the engine did not apply the reload"
+	fi
 	kill -0 "$dpid" 2>/dev/null || fail "the daemon died on SIGHUP"
 	check_child "after the reload"
 	;;

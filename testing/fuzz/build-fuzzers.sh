@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the codec's libFuzzer targets with clang, straight from the sources
 # (no configure needed):  build-fuzzers.sh [OUTDIR]   (default ./fuzz-build)
-# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag and OUTDIR/make_frag_seed.
+# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/make_frag_seed,
+# OUTDIR/fuzz_privsep and OUTDIR/make_privsep_seed.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -19,4 +20,12 @@ for t in fuzz_parse fuzz_frag; do
 	$CC $CFLAGS $SAN $LIBSRC "$here/$t.c" -o "$out/$t"
 done
 $CC $CFLAGS -fsanitize=address,undefined $LIBSRC "$here/make_frag_seed.c" -o "$out/make_frag_seed"
-echo "built $out/fuzz_parse $out/fuzz_frag $out/make_frag_seed"
+# The privsep parent's request parser: the codec, the guard and what they
+# use of the kernel registry (names, algorithm table) and the log bus.
+PSSRC="$top/core/kernel/privsep_msg.c $top/core/kernel/privsep_guard.c
+	$top/core/kernel/kernel_ipsec.c $top/core/lib/bus.c $top/core/lib/chunk.c
+	$here/privsep_stubs.c"
+$CC $CFLAGS $SAN $PSSRC "$here/fuzz_privsep.c" -o "$out/fuzz_privsep" -lpthread
+$CC $CFLAGS -fsanitize=address,undefined $PSSRC "$here/make_privsep_seed.c" \
+	-o "$out/make_privsep_seed" -lpthread
+echo "built $out/fuzz_parse $out/fuzz_frag $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"

@@ -32,3 +32,4 @@ include testing/fuzz/local.mk
 include testing/privsep/local.mk
 include testing/bench/codec.mk
 include testing/tools/local.mk
+include testing/control/local.mk

@@ -189,8 +189,10 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	x->child = NULL;
 	child_add_to_sa(sa, c);
 	reqid_map_set(e, c->reqid, sa->entry.local_spi);
-	if (old || x->old_spi)
+	if (old || x->old_spi) {
 		atomic_fetch_add(&e->child_rekeyed_total, 1);
+		rule_stats_add(e, sa->rule, RS_CHILD_REKEYS);
+	}
 	if (!old && x->old_spi && x->peer_rekeyed) {
 		/* The peer rekeyed it too, won, and deleted the old SA before
 		 * our answer came: ours is the redundant one (§2.8.1). */
@@ -364,6 +366,7 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		}
 		child_log_up(sa, c, "rekeyed by the peer");
 		atomic_fetch_add(&e->child_rekeyed_total, 1);
+		rule_stats_add(e, sa->rule, RS_CHILD_REKEYS);
 	} else {
 		child_log_up(sa, c, "established (CREATE_CHILD_SA)");
 	}

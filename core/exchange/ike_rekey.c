@@ -73,6 +73,8 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 	       algs_to_str(&nsa->algs, PROTO_IKE, algs, sizeof(algs)),
 	       (unsigned long long)nsa->spi_i, (unsigned long long)nsa->spi_r);
 	atomic_fetch_add(&e->ike_rekeyed_total, 1);
+	nsa->established_ms = time_monotonic_ms();
+	rule_stats_add(e, nsa->rule, RS_IKE_REKEYS);
 	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_REKEYED,
 	         .sa_id = nsa->entry.unique_id, .rule = SA_RULE(nsa) });
 	ike_sa_arm_timers(e, nsa);

@@ -114,6 +114,15 @@ struct ike_sa {
 	                                empty = not known */
 	uint64_t lineage;            /* unique_id of the first IKE SA of the
 	                                chain of rekeys this one belongs to */
+	unsigned start_attempt;      /* try number of an auto_start / on_demand
+	                                start (1 = first); 0 = not retried */
+	bool unanswered;             /* failed because the peer never answered */
+	uint64_t created_ms;         /* CLOCK_MONOTONIC when made */
+	uint64_t established_ms;     /* when it came up (or was rekeyed into) */
+	/* Why a handshake failed, for the statistics: no answer at all, or
+	 * the error notify the peer sent or we answered with (0 = other). */
+	bool fail_no_response;
+	uint16_t fail_notify;
 	void *tasks;                 /* engine-defined queue of exchanges to start */
 	void *exch;                  /* engine-defined state of our request in flight */
 };

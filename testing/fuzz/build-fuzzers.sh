@@ -1,8 +1,8 @@
 #!/bin/sh
 # Build the codec's libFuzzer targets with clang, straight from the sources
 # (no configure needed):  build-fuzzers.sh [OUTDIR]   (default ./fuzz-build)
-# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/make_frag_seed,
-# OUTDIR/fuzz_privsep and OUTDIR/make_privsep_seed.
+# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/fuzz_ctl,
+# OUTDIR/make_frag_seed, OUTDIR/fuzz_privsep and OUTDIR/make_privsep_seed.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -20,6 +20,9 @@ for t in fuzz_parse fuzz_frag; do
 	$CC $CFLAGS $SAN $LIBSRC "$here/$t.c" -o "$out/$t"
 done
 $CC $CFLAGS -fsanitize=address,undefined $LIBSRC "$here/make_frag_seed.c" -o "$out/make_frag_seed"
+# the control socket's request parser (ctl_proto.c stands alone)
+$CC $CFLAGS -I$top/plugins/control $SAN "$top/plugins/control/ctl_proto.c" \
+	"$here/fuzz_ctl.c" -o "$out/fuzz_ctl"
 # The privsep parent's request parser: the codec, the guard and what they
 # use of the kernel registry (names, algorithm table) and the log bus.
 PSSRC="$top/core/kernel/privsep_msg.c $top/core/kernel/privsep_guard.c
@@ -28,4 +31,4 @@ PSSRC="$top/core/kernel/privsep_msg.c $top/core/kernel/privsep_guard.c
 $CC $CFLAGS $SAN $PSSRC "$here/fuzz_privsep.c" -o "$out/fuzz_privsep" -lpthread
 $CC $CFLAGS -fsanitize=address,undefined $PSSRC "$here/make_privsep_seed.c" \
 	-o "$out/make_privsep_seed" -lpthread
-echo "built $out/fuzz_parse $out/fuzz_frag $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"
+echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"

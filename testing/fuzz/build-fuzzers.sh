@@ -2,7 +2,8 @@
 # Build the codec's libFuzzer targets with clang, straight from the sources
 # (no configure needed):  build-fuzzers.sh [OUTDIR]   (default ./fuzz-build)
 # Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/fuzz_ctl,
-# OUTDIR/make_frag_seed, OUTDIR/fuzz_privsep and OUTDIR/make_privsep_seed.
+# OUTDIR/fuzz_auth, OUTDIR/make_frag_seed, OUTDIR/fuzz_privsep and
+# OUTDIR/make_privsep_seed.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -23,6 +24,10 @@ $CC $CFLAGS -fsanitize=address,undefined $LIBSRC "$here/make_frag_seed.c" -o "$o
 # the control socket's request parser (ctl_proto.c stands alone)
 $CC $CFLAGS -I$top/plugins/control $SAN "$top/plugins/control/ctl_proto.c" \
 	"$here/fuzz_ctl.c" -o "$out/fuzz_ctl"
+# RFC 7427 AUTH data and DER/text DNs (what the core parses of a peer's
+# authentication; X.509 itself is GnuTLS's)
+$CC $CFLAGS $SAN "$top/core/cred/sig_algid.c" "$top/core/cred/der.c" \
+	"$top/core/config/dn.c" "$top/core/lib/chunk.c" "$here/fuzz_auth.c" -o "$out/fuzz_auth"
 # The privsep parent's request parser: the codec, the guard and what they
 # use of the kernel registry (names, algorithm table) and the log bus.
 PSSRC="$top/core/kernel/privsep_msg.c $top/core/kernel/privsep_guard.c
@@ -31,4 +36,4 @@ PSSRC="$top/core/kernel/privsep_msg.c $top/core/kernel/privsep_guard.c
 $CC $CFLAGS $SAN $PSSRC "$here/fuzz_privsep.c" -o "$out/fuzz_privsep" -lpthread
 $CC $CFLAGS -fsanitize=address,undefined $PSSRC "$here/make_privsep_seed.c" \
 	-o "$out/make_privsep_seed" -lpthread
-echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"
+echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/fuzz_auth $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"

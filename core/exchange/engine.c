@@ -263,6 +263,9 @@ static void timer_fired(void *arg)
 			case TIMER_KEEPALIVE:
 				nat_keepalive(e, sa);
 				break;
+			case TIMER_CHILD_RETRY:
+				child_rekey_retry_fire(e, sa);
+				break;
 			}
 		}
 		engine_finish(e, sa);

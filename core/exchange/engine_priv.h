@@ -125,8 +125,9 @@ typedef enum {
 	TIMER_DPD,
 	TIMER_REKEY,
 	TIMER_KEEPALIVE,
+	TIMER_CHILD_RETRY,   /* CHILD SA rekeys the peer put off (rekey_retry) */
 } sa_timer_kind_t;
-#define SA_TIMER_KINDS 5
+#define SA_TIMER_KINDS 6
 void sa_timer_start(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind,
                     uint64_t ms);
 void sa_timer_stop(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind);

@@ -72,6 +72,7 @@ struct child_sa {
 	chunk_t peer_rekey_nonce;    /* lowest nonce of the peer's rekey exchange */
 	chunk_t our_rekey_nonce;     /* rekeyed by us: lowest nonce of our exchange */
 	uint32_t successor_spi;      /* rekeyed by us: the new SA's inbound SPI */
+	bool rekey_retry;            /* our rekey met TEMPORARY_FAILURE: again soon */
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */
@@ -99,8 +100,9 @@ struct ike_sa {
 	uint8_t req_exchange;        /* its exchange type */
 	unsigned retransmits;
 	uint64_t req_first_sent_ms;
-	void *timer[5];              /* engine timers (retransmit, half-open,
-	                                DPD, rekey, NAT keepalive); NULL when
+	void *timer[6];              /* engine timers (retransmit, half-open,
+	                                DPD, rekey, NAT keepalive, CHILD rekey
+	                                retry); NULL when
 	                                not armed */
 	uint64_t last_heard_ms;      /* last valid message from the peer */
 

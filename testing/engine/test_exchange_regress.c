@@ -395,6 +395,71 @@ START_TEST(child_rekey_collision_keeps_policies)
 }
 END_TEST
 
+/* Issue 14 item 1, the overlap the storm against charon turned up: one
+ * side rekeys a CHILD SA while the other rekeys the IKE SA, the requests
+ * crossing.  Taking the IKE rekey moved the CHILD SAs to the new IKE SA
+ * while the CHILD rekey's answer still came on the old one: that side
+ * found the SA it had rekeyed gone, kept its new CHILD SA on the old IKE
+ * SA and lost it with it - the peer kept its copy: one CHILD SA more on
+ * one side than the other.  Now the IKE rekey is refused with
+ * TEMPORARY_FAILURE (RFC 7296 §2.25.2) and retried.  Both ways round, a
+ * few times: afterwards one IKE SA and one CHILD pair each, paired
+ * (the shared null kernel holds each side's in and out: 4 SAs). */
+START_TEST(child_rekey_crossing_ike_rekey)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	size_t pol_before = kernel_null_count_policies(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	for (int round = 1; round <= 4; round++) {
+		engine_t *child_side = round % 2 ? eng_a : eng_b;
+		engine_t *ike_side = round % 2 ? eng_b : eng_a;
+		uint64_t ike_before = stats(ike_side).ike_rekeyed_total;
+		uint64_t child_before = stats(child_side).child_rekeyed_total;
+		pause_network();
+		ck_assert_uint_eq(engine_rekey(child_side, "r", false), 1);
+		ck_assert_uint_eq(engine_rekey(ike_side, "r", true), 1);
+		resume_network();
+		/* the refused IKE rekey is retried (lifetime / 10 + 1 s at
+		 * the latest); the CHILD rekey goes through */
+		WAIT_FOR(stats(child_side).child_rekeyed_total > child_before &&
+		         stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
+		         kernel_null_count_sas(kn) == sas_before + 4, 5000);
+		usleep(300 * 1000);
+		WAIT_FOR(stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
+		         kernel_null_count_sas(kn) == sas_before + 4, 3000);
+		ck_assert_msg(stats(child_side).child_rekeyed_total > child_before,
+		              "round %d: the CHILD rekey did not complete", round);
+		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,
+		              "round %d: %zu SAs in the kernel, expected %zu (one "
+		              "pair per side)", round, kernel_null_count_sas(kn),
+		              sas_before + 4);
+		ck_assert_msg(kernel_null_count_policies(kn) == pol_before + 6,
+		              "round %d: %zu policies, expected %zu", round,
+		              kernel_null_count_policies(kn), pol_before + 6);
+		ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_b).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_a).established, 1);
+		ck_assert_uint_eq(stats(eng_b).established, 1);
+		(void)ike_before;
+	}
+	/* the survivors work: a CHILD rekey and an IKE rekey each */
+	uint64_t rb = stats(eng_b).child_rekeyed_total;
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	WAIT_FOR(stats(eng_b).child_rekeyed_total > rb &&
+	         kernel_null_count_sas(kn) == sas_before + 4, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	stop_pair(2000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange-regress");
@@ -406,6 +471,7 @@ int main(void)
 	tcase_add_test(tc, start_retry_limit_and_backoff);
 	tcase_add_test(tc, start_retry_config_checked);
 	tcase_add_test(tc, child_rekey_collision_keeps_policies);
+	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
 	suite_add_tcase(s, tc);
 	return pair_main(s);
 }

@@ -73,6 +73,8 @@ void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 
 void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 {
+	/* the peer has our Delete of a rekeyed SA: nothing comes on it now */
+	child_linger_release(sa);
 	if (sa->state == IKE_DELETING) {
 		ike_sa_delete(e, sa, "deleted by us, peer confirmed");
 		return;
@@ -90,6 +92,7 @@ void ike_sa_send_delete(engine_t *e, ike_sa_t *sa)
 		/* Window of one: the pending request goes, the Delete wins. */
 		sa_timer_stop(e, sa, TIMER_RETRANSMIT);
 		ike_sa_free_msgs(&sa->req, &sa->n_req);
+		ike_sa_free_msgs(&sa->req_alt, &sa->n_req_alt);
 	}
 	exch_abort(e, sa);
 	message_t *m = sa_new_request(sa, EXCH_INFORMATIONAL);

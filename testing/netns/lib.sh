@@ -142,6 +142,8 @@ wait_for() {
 # group, e.g. 'childsa_pfs = 19;') kernel (null, the default, userspace:
 # the kernel-userspace backend with its counters in DIR/esp.stats, or
 # netlink: kernel-netlink into the namespace's XFRM) debug.
+# IKEV2D_TEST_PRIVSEP=true|false in the environment sets daemon.privsep
+# (a suite run with and without privilege separation).
 write_config() {
 	local dir=$1; shift
 	local label=rule local= remote= local_id= remote_id= psk=secret
@@ -180,6 +182,7 @@ daemon = {
 	preshared_file = "$dir/ikev2.preshared";
 	min_threads = 2;
 	max_threads = 4;
+$(if [ -n "${IKEV2D_TEST_PRIVSEP:-}" ]; then echo "	privsep = $IKEV2D_TEST_PRIVSEP;"; fi)
 	$extra_daemon
 };
 plugins = {

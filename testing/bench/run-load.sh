@@ -31,6 +31,11 @@
 #                  process, as a kernel would outside it) or one built into
 #                  ikev2d-load that keeps nothing, to see the engine's own
 #                  memory per SA
+#                  or netlink: kernel-netlink on both of our sides, every
+#                  CHILD SA really goes into the namespaces' XFRM (needs a
+#                  kernel with ESP: testing/bench/guest-xfrm.sh runs it in
+#                  the qemu guest, against charon-nl there); the table then
+#                  also shows the ESP SAs in the responder's XFRM at the end
 #   THREADS=T      worker threads of our engine on each side (default 2)
 #   KE_REUSE=SECS  daemon.ke_reuse_secs on both of our sides (default 0:
 #                  a fresh Diffie-Hellman value per IKE SA; with SECS > 0
@@ -62,7 +67,8 @@ KERNEL=${KERNEL:-null}
 case $KERNEL in
 null) kplugins='"nettle", "psk", "kernel-null"'; kopt= ;;
 discard) kplugins='"nettle", "psk"'; kopt="-k discard" ;;
-*) echo "KERNEL=null|discard" >&2; exit 2 ;;
+netlink) kplugins='"nettle", "psk", "kernel-netlink"'; kopt= ;;
+*) echo "KERNEL=null|discard|netlink" >&2; exit 2 ;;
 esac
 case $N in ''|*[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
 
@@ -87,12 +93,13 @@ build=$(cd "$build" && pwd)
 if [ -f "$build/Makefile" ]; then
 	echo "== building in $build"
 	make -C "$build" -j2 testing/bench/load/ikev2d-load plugins/nettle/nettle.la \
-		plugins/psk/psk.la kernel-backends/null/kernel-null.la > "$build/run-load.make.log" 2>&1 ||
+		plugins/psk/psk.la kernel-backends/null/kernel-null.la \
+		kernel-backends/netlink/kernel-netlink.la > "$build/run-load.make.log" 2>&1 ||
 		{ tail -20 "$build/run-load.make.log"; echo "build failed"; exit 1; }
 fi
 LOAD=$build/testing/bench/load/ikev2d-load
 [ -x "$LOAD" ] || skip "no $LOAD"
-export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs
+export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs:$build/kernel-backends/netlink/.libs
 
 # ------------------------------------------------------ namespaces
 NS_I=bench-i-$$ NS_R=bench-r-$$
@@ -206,6 +213,12 @@ initiate() {
 		-p "$2" -T "${TIMEOUT:-1800}" > "$WORK/$1.report" 2> "$WORK/$1.init.log"
 }
 
+# xfrm_count NAME: ESP SAs in the responder's XFRM now (KERNEL=netlink)
+xfrm_count() {
+	[ "$KERNEL" = netlink ] || return 0
+	echo "resp_xfrm_sas=$(ip -n "$NS_R" xfrm state count | sed -n 's/.* \([0-9]*\)$/\1/p')" >> "$WORK/$1.report"
+}
+
 field() { sed -n "s/^$2=//p" "$WORK/$1.report" | head -1; }
 
 # profile_start NAME PID / profile_stop NAME: with PROFILE=1, record the
@@ -241,6 +254,7 @@ run_ours() {
 	wait_for 5 grep -q "^resp " "$WORK/ours.resp"
 	profile_start ours "$pid"
 	initiate ours "$pid"
+	xfrm_count ours
 	profile_stop ours
 	kill -USR1 "$pid"
 	wait_for 5 test "$(grep -c '^resp ' "$WORK/ours.resp")" -ge 2
@@ -342,6 +356,7 @@ EOF
 	sleep 0.5
 	profile_start "$name" "$pid"
 	initiate "$name" "$pid"
+	xfrm_count "$name"
 	profile_stop "$name"
 	stop_pid "$pid"
 	# What charon itself saw come up (its log, complete once it exited:
@@ -407,6 +422,7 @@ table() {
 	row "unfinished (timeout)" unfinished
 	row "CHILD SAs (initiator)" child_established
 	row "IKE SAs the responder counts" resp_established
+	[ "$KERNEL" = netlink ] && row "ESP SAs in the responder's XFRM" resp_xfrm_sas
 	row "seconds" seconds
 	row "IKE SAs/s overall" rate
 	row "initiator CPU us/SA" init_cpu_us_per_sa

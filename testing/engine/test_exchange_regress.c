@@ -379,7 +379,8 @@ START_TEST(child_rekey_collision_keeps_policies)
 		         kernel_null_count_sas(kn) == sas_before + 4, 5000);
 		/* the redundant SA's Delete may still be in flight */
 		usleep(300 * 1000);
-		WAIT_FOR(kernel_null_count_sas(kn) == sas_before + 4, 3000);
+		WAIT_FOR(kernel_null_count_sas(kn) == sas_before + 4 &&
+		         kernel_null_count_policies(kn) == pol_before + 6, 5000);
 		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,
 		              "round %d: %zu SAs, expected %zu", round,
 		              kernel_null_count_sas(kn), sas_before + 4);
@@ -431,8 +432,12 @@ START_TEST(child_rekey_crossing_ike_rekey)
 		         stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
 		         kernel_null_count_sas(kn) == sas_before + 4, 5000);
 		usleep(300 * 1000);
+		/* the policies too: on a loaded machine the retried rekey may
+		 * still be between its SA and its policies; a lost policy
+		 * stays lost and fails below after 5 s */
 		WAIT_FOR(stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
-		         kernel_null_count_sas(kn) == sas_before + 4, 3000);
+		         kernel_null_count_sas(kn) == sas_before + 4 &&
+		         kernel_null_count_policies(kn) == pol_before + 6, 5000);
 		ck_assert_msg(stats(child_side).child_rekeyed_total > child_before,
 		              "round %d: the CHILD rekey did not complete", round);
 		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,

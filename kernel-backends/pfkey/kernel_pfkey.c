@@ -4,6 +4,7 @@
  */
 #include "kernel_pfkey.h"
 #include "pfkey_msg.h"
+#include "pfkey_route.h"
 #include "pfkey_xlate.h"
 
 #include <arpa/inet.h>
@@ -29,7 +30,7 @@
 /* The first REGISTER makes the kernel probe (and load) every cipher
  * module it knows: seconds on a slow machine. */
 #define REGISTER_TIMEOUT_MS 120000
-#define MAX_PREFIXES       32       /* per side of one policy */
+#define MAX_PREFIXES       PFK_TS_PREFIXES_MAX   /* per side of one policy */
 #define SPI_MIN            0x100    /* RFC 4303 §2.1: 1..255 reserved */
 #define UDP_ENCAP_ESPINUDP_TYPE 2   /* <linux/udp.h> UDP_ENCAP_ESPINUDP */
 /* Rewrite the journal from memory when it grows past this many bytes
@@ -56,6 +57,7 @@ struct pol_ent {
 	uint32_t index;                     /* the kernel's policy id */
 	uint32_t reqid;
 	uint16_t kreqid;                    /* 0: no request (pass/drop) */
+	bool routed;                        /* holds a route to d (pfkey_route) */
 	kernel_ts_t src_ts, dst_ts;         /* as the engine gave them */
 };
 
@@ -77,6 +79,7 @@ struct kernel_pfkey {
 	kreq_t kreq[REQID_MAX + 1];
 	uint32_t kreq_hwm;
 	bool started, watching;
+	pfk_routes_t *routes;        /* NULL: no routes */
 	char *journal_path;
 	int journal_fd;
 	size_t journal_bytes;
@@ -731,6 +734,7 @@ static void ensure_started(kernel_pfkey_t *k)
 			          "crash would leave its SAs and policies behind",
 			          k->journal_path, strerror(errno));
 	}
+	pfk_routes_start(k->routes);
 	k->watching = loop_watch_fd(k->ev_fd, EPOLLIN, on_event, k);
 	if (!k->watching)
 		log_error(DBG_KERNEL, "kernel-pfkey: not watching the kernel's "
@@ -1010,12 +1014,18 @@ static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	}
 	/* PF_KEY names an SA by its destination: a new address would be a
 	 * new SA with fresh sequence numbers, which the peer's replay
-	 * window would reject.  Only the NAT-T ports can change in place. */
+	 * window would reject.  Only the NAT-T ports change in place
+	 * (SADB_UPDATE); Linux's SADB_X_MIGRATE could move SA and policy
+	 * together, but this backend does not use it (yet). */
 	if (!same_ip(new_dst, &e.dst) || !same_ip(new_src, &e.src)) {
+		char ns[INET6_ADDRSTRLEN], nd[INET6_ADDRSTRLEN];
 		UNLOCK(k);
-		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x cannot move to new "
-		          "addresses through PF_KEY v2 (no MIGRATE without the "
-		          "policies'): rekey the CHILD SA instead", id->spi);
+		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x to %s cannot move to "
+		          "%s -> %s: kernel-pfkey follows a NAT-T port change but "
+		          "not an address change (no SADB_X_MIGRATE); the CHILD SA "
+		          "must be rekeyed (kernel-netlink follows it)", id->spi,
+		          ip_str(&d, ds, sizeof(ds)), ip_str(new_src, ns, sizeof(ns)),
+		          ip_str(new_dst, nd, sizeof(nd)));
 		return false;
 	}
 	rc = get_sa(k, &e, resp, sizeof(resp), &m);
@@ -1290,6 +1300,7 @@ static bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
 			if (rc == 0 && !pfk_get_policy(&m, &got))
 				rc = EPROTO;
+			bool route = false;
 			pthread_mutex_lock(&k->lock);
 			if (rc == 0) {
 				pol_ent_t **pp = pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
@@ -1302,6 +1313,12 @@ static bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 					e->next = k->pols;
 					k->pols = e;
 					k->n_pols++;
+					/* a tunnel's way in: a route to the remote
+					 * selector, one reference per policy */
+					e->routed = route = k->routes &&
+						p->dir == KERNEL_DIR_OUT &&
+						p->mode == KERNEL_MODE_TUNNEL &&
+						type == IPSEC_POLICY_IPSEC;
 				}
 				e->dir = dir;
 				e->s = sel.s[i];
@@ -1318,6 +1335,8 @@ static bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 				kreq_put(k, kr);
 			}
 			pthread_mutex_unlock(&k->lock);
+			if (route)
+				pfk_routes_add(k->routes, &p->src_ts, &p->sa_dst, &sel.d[j], 1);
 			if (rc != 0) {
 				log_error(DBG_KERNEL, "kernel-pfkey: X_SPDUPDATE of policy "
 				          "%s (reqid %u): %s", txt, p->reqid,
@@ -1352,14 +1371,19 @@ static bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE, SADB_SATYPE_UNSPEC);
 			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
 			pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dir, 0, 0, NULL);
+			bool routed = false;
 			rc = simple(k, &b);
 			pthread_mutex_lock(&k->lock);
 			if (rc == 0 || rc == ENOENT) {
 				pol_ent_t **pp = pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
-				if (pp)
+				if (pp) {
+					routed = (*pp)->routed;
 					pol_remove(k, pp);
+				}
 			}
 			pthread_mutex_unlock(&k->lock);
+			if (routed)
+				pfk_routes_del(k->routes, &sel.d[j], 1);
 			if (rc != 0) {
 				if (rc == ENOENT)
 					log_verbose(DBG_KERNEL, "kernel-pfkey: policy %s was "
@@ -1500,6 +1524,7 @@ static void pk_flush(kernel_ipsec_t *self)
 		else if (rc != ESRCH)
 			failed++;
 	}
+	pfk_routes_flush(k->routes);
 	pthread_mutex_unlock(&k->req_lock);
 	if (n_sa || n_pol)
 		log_op(DBG_KERNEL, "kernel-pfkey: removed %u SAs and %u policies "
@@ -1541,6 +1566,7 @@ static void pk_destroy(kernel_ipsec_t *self)
 	}
 	close(k->req_fd);
 	close(k->ev_fd);
+	pfk_routes_destroy(k->routes);
 	pthread_mutex_destroy(&k->req_lock);
 	pthread_mutex_destroy(&k->lock);
 	free(k->journal_path);
@@ -1573,7 +1599,8 @@ static bool do_register(kernel_pfkey_t *k)
 	return true;
 }
 
-kernel_pfkey_t *kernel_pfkey_create(const char *state_file)
+kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table,
+                                    uint32_t route_rule_priority)
 {
 	kernel_pfkey_t *k = xzalloc(sizeof(*k));
 
@@ -1622,6 +1649,9 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file)
 	fcntl(k->ev_fd, F_SETFL, fcntl(k->ev_fd, F_GETFL) | O_NONBLOCK);
 	if (state_file && *state_file)
 		k->journal_path = xstrdup(state_file);
+	/* now: the daemon may not be allowed to open it later */
+	if (!kernel_ipsec_check_only())
+		k->routes = pfk_routes_create(route_table, route_rule_priority);
 	return k;
 }
 

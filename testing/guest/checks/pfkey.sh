@@ -29,8 +29,8 @@ netsetup() {
 	ip -n pb addr add 192.0.2.2/24 dev vb; ip -n pb link set vb up
 	ip -n pa link add ia type dummy; ip -n pa addr add 10.1.0.1/24 dev ia; ip -n pa link set ia up
 	ip -n pb link add ib type dummy; ip -n pb addr add 10.2.0.1/24 dev ib; ip -n pb link set ib up
-	ip -n pa route add 10.2.0.0/24 via 192.0.2.2 src 10.1.0.1
-	ip -n pb route add 10.1.0.0/24 via 192.0.2.1 src 10.2.0.1
+	# no route to the other's inner network: the daemons' (table 220)
+	# carry the tunnels
 }
 
 # conf DIR LOCAL REMOTE KEY=VALUE...: keys auto (true/false), lts, rts,
@@ -152,6 +152,9 @@ pair_up() {   # extra conf args for both (lts/rts as A sees them)...
 
 netsetup
 
+# GUEST_PFKEY_ONLY="name ..." (development): run only these checks
+only() { [ -z "${GUEST_PFKEY_ONLY:-}" ] || [[ " $GUEST_PFKEY_ONLY " == *" $1 "* ]]; }
+
 # ------------------------------------------------- in.ikev2d -c refusals
 refuse() {
 	set -e
@@ -169,6 +172,16 @@ refuse() {
 	! "$DAEMON" -c -f "$W/ikev2.config" > "$W/c.log" 2>&1
 	cat "$W/c.log"
 	grep -q "esn = yes: PF_KEY v2 has no extended sequence numbers" "$W/c.log"
+	# a port range PF_KEY cannot express: refused at -c, not at install
+	conf "$W" 192.0.2.1 192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24
+	sed -i 's|remote_ts = "10.2.0.0/24";|remote_ts = ( { addr = "10.2.0.0/24"; protocol = "tcp"; port = "1000-2000"; } );|' "$W/ikev2.config"
+	grep -n remote_ts "$W/ikev2.config"
+	! "$DAEMON" -c -f "$W/ikev2.config" > "$W/c.log" 2>&1
+	cat "$W/c.log"
+	grep -q "ikev2.config:[0-9]*: rule 'r' childsa 1: remote_ts .*: port range 1000-2000: PF_KEY selectors take one port or any" "$W/c.log"
+	# one port is fine
+	sed -i 's|port = "1000-2000"|port = "1000"|' "$W/ikev2.config"
+	"$DAEMON" -c -f "$W/ikev2.config"
 	conf "$W" 192.0.2.1 192.0.2.2 esp='{ encr_alg = "aes-ctr"; encr_keylen = 128; auth_alg = "sha384"; }, { encr_alg = "3des"; auth_alg = "sha1"; }'
 	"$DAEMON" -c -f "$W/ikev2.config"
 }
@@ -177,8 +190,8 @@ example() {
 	chmod 600 "$W/ikev2.preshared"
 	"$DAEMON" -c -f "$W/ikev2.config"
 }
-check "cfg/pfkey example passes in.ikev2d -c" example
-check "in.ikev2d -c refuses AEAD, sha256-128, ESN, replay_window 64 with file:line; accepts aes-ctr/3des" refuse
+only refuse && check "cfg/pfkey example passes in.ikev2d -c" example
+only refuse && check "in.ikev2d -c refuses AEAD, sha256-128, ESN, replay_window 64, a port range with file:line; accepts aes-ctr/3des, one port" refuse
 
 # ---------------------------------------------- tunnel mode, cipher suites
 # One rule with a CHILD SA per suite, each between its own pair of inner
@@ -229,7 +242,7 @@ suites() {
 	all_sas_used pa && all_sas_used pb || bad=1
 	return $bad
 }
-check "tunnel mode, ${#SUITES[@]} cipher suites (aes-cbc 128/192/256, aes-ctr 128/256, 3des; sha1, sha384, sha512, aes-xcbc) in one IKE SA" suites
+only suites && check "tunnel mode, ${#SUITES[@]} cipher suites (aes-cbc 128/192/256, aes-ctr 128/256, 3des; sha1, sha384, sha512, aes-xcbc) in one IKE SA" suites
 [ -n "${GUEST_PFKEY_QUICK:-}" ] && checks_done   # development: first checks only
 
 sigterm_clean() {
@@ -238,7 +251,7 @@ sigterm_clean() {
 	test ! -e "$A/pfkey.journal" && test ! -e "$B/pfkey.journal"
 	empty_kernel pa && empty_kernel pb
 }
-check "SIGTERM removes every SA and policy" sigterm_clean
+only suites && check "SIGTERM removes every SA and policy" sigterm_clean
 
 # ---------------------------------------------------------- transport mode
 transport() {
@@ -247,7 +260,7 @@ transport() {
 	ip netns exec pa ping -c 3 -i 0.3 -W 3 192.0.2.2 || return 1
 	all_sas_used pa && all_sas_used pb
 }
-check "transport mode host-to-host" transport
+only transport && check "transport mode host-to-host" transport
 
 # ------------------------------------------- crash: leftovers cleaned up
 crash() {
@@ -270,7 +283,7 @@ crash() {
 	ip -n pa xfrm policy | grep -q "10.9.0.0/24"   # not flushed either
 	ip -n pa xfrm policy del src 10.9.0.0/24 dst 10.8.0.0/24 dir out
 }
-check "a SIGKILLed daemon's SAs/policies go at the next start, others' stay" crash
+only crash && check "a SIGKILLed daemon's SAs/policies go at the next start, others' stay" crash
 
 # ------------------------------------------------------------- ACQUIRE
 acquire() {
@@ -285,32 +298,50 @@ acquire() {
 	grep -q "ACQUIRE" "$A/log"
 	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.0.1 10.2.0.1
 }
-check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
+only acquire && check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
 
 # ----------------------------------------- rekeys under ping -i 0.05
 rekey() {
 	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 \
 		child='childsa_lifetime_secs = 60; childsa_softlife_secs = 30;' \
 		rule='ikesa_lifetime_secs = 60;' || return 1
+	# No hand-made route between the inner networks: the daemons' routes
+	# in table 220 carry the tunnel, with the source from the local
+	# selector (so the ping needs no -I), through the rekeys.
+	ip -n pa rule; ip -n pa route show table 220; ip -n pb route show table 220
+	ip -n pa route show table 220 | grep -q "^10.2.0.0/24 .*src 10.1.0.1" || return 1
+	ip -n pb route show table 220 | grep -q "^10.1.0.0/24 .*src 10.2.0.1" || return 1
+	ip -n pa rule | grep -q "^220:.*lookup 220" || return 1
 	# a count, not a deadline: ping waits for the last reply
-	ip netns exec pa ping -q -i 0.05 -c 1300 -W 3 -I 10.1.0.1 10.2.0.1 > "$W/ping.log" 2>&1
+	ip netns exec pa ping -q -i 0.05 -c 1300 -W 3 10.2.0.1 > "$W/ping.log" 2>&1
 	cat "$W/ping.log"
 	grep -E "CHILD SA rekeyed|IKE SA rekeyed|soft EXPIRE" "$A/log" "$B/log" | head -20
 	grep -q "soft EXPIRE" "$A/log" "$B/log" || { echo "no soft expiry from the kernel"; return 1; }
 	grep -q "CHILD SA rekeyed" "$A/log" "$B/log" || { echo "no CHILD SA rekey"; return 1; }
 	grep -q "IKE SA #[0-9]* rekeyed into this one" "$A/log" "$B/log" || { echo "no IKE SA rekey"; return 1; }
+	# the successor kept the route (one reference per policy, not per SA)
+	ip -n pa route show table 220 | grep -q "^10.2.0.0/24 " || { echo "route lost in the rekeys"; return 1; }
 	local sent got
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$W/ping.log")
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$W/ping.log")
 	echo "sent $sent received $got"
-	# KNOWN DEFECT (open in issue 9): in about half the runs under TCG
-	# exactly one reply of ~1300 is lost across the PF_KEY SA handover;
-	# not yet understood.  One loss is tolerated and said; more fail.
+	# where a packet died, should one have (XfrmInNoStates: an SA the
+	# sender used before the receiver had it, or after it deleted it)
+	for n in pa pb; do echo "$n:"; ip netns exec $n awk '$2 != 0' /proc/net/xfrm_stat; done
+	grep -E "outbound SA .* installed, the peer|deleting CHILD SA" "$A/log" "$B/log" | head
+	# KNOWN DEFECT until the engine's rekey handover lands: the rekey
+	# responder's kernel sends on the newest (new) outbound SA before the
+	# initiator has read the answer and installed its inbound half
+	# (XfrmInNoStates above).  One loss is tolerated and said.
 	[ -n "$sent" ] && [ -n "$got" ] && [ "$sent" -gt 100 ] && [ "$got" -ge $((sent - 1)) ] || return 1
 	[ "$sent" = "$got" ] || echo "KNOWN DEFECT: $((sent - got)) reply lost across the rekeys"
-	return 0
+	# the routes and the rule go with the tunnels
+	stop "$A"; stop "$B"
+	[ -z "$(ip -n pa route show table 220)" ] && [ -z "$(ip -n pb route show table 220)" ] ||
+		{ ip -n pa route show table 220; echo "routes left behind"; return 1; }
+	! ip -n pa rule | grep -q "lookup 220" || { echo "rule left behind"; return 1; }
 }
-check "CHILD and IKE SA rekey during ping -i 0.05: at most one reply lost" rekey
+only rekey && check "CHILD and IKE SA rekey during ping -i 0.05: at most one reply lost; table 220 routes carry it (no hand-made route) and go with it" rekey
 
 # -------------------------------- hard expiry (rekeys blocked by a filter)
 hard() {
@@ -330,7 +361,7 @@ EOF
 	grep -q "soft EXPIRE" "$A/log"
 	ip netns exec pb nft delete table inet block
 }
-check "soft then hard byte expiry from the kernel" hard
+only hard && check "soft then hard byte expiry from the kernel" hard
 stop "$A"; stop "$B"
 
 # ------------------------------------------------------------------ NAT-T
@@ -370,9 +401,9 @@ EOF
 	ip netns exec pa ping -c 3 -i 0.3 -W 3 -I 10.1.0.1 10.2.0.1
 	all_sas_used pa; all_sas_used pb
 }
-check "NAT-T through a masquerading namespace: ESP-in-UDP carries a ping" natt
+only natt && check "NAT-T through a masquerading namespace: ESP-in-UDP carries a ping" natt
 stop "$A"; stop "$B"
-check "nothing left after the last SIGTERM" sh -c "ip -n pa xfrm state | grep -c ^src | grep -qx 0 && ip -n pb xfrm policy | grep -c ^src | grep -qx 0"
+only natt && check "nothing left after the last SIGTERM" sh -c "ip -n pa xfrm state | grep -c ^src | grep -qx 0 && ip -n pb xfrm policy | grep -c ^src | grep -qx 0"
 
 [ "$GUEST_FAILED" = 0 ] || for f in "$A/log" "$B/log"; do echo "== $f"; tail -60 "$f"; done
 for n in pa pb pn; do ip netns del $n 2>/dev/null; done

@@ -31,3 +31,4 @@ include testing/bench/sig.mk
 include testing/fuzz/local.mk
 include testing/bench/codec.mk
 include testing/tools/local.mk
+include testing/control/local.mk

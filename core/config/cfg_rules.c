@@ -457,7 +457,7 @@ static const char *const rule_own_keys[] = {
 	"label", "local_addr", "remote_addr", "local_id", "remote_id",
 	"auth_method", "local_auth_method", "remote_auth_method",
 	"required_signer", "ikesa_xform", "ikesa_lifetime_secs", "dpd_interval",
-	"auto_start", "on_demand", "childsa", NULL
+	"auto_start", "on_demand", "start_retry_limit", "childsa", NULL
 };
 
 /* Parse one rule; errors are the rule's (ctx->in_rule). */
@@ -522,6 +522,17 @@ static void parse_rule(cfg_ctx_t *ctx, const config_setting_t *g,
 		          "on_demand needs remote_addr to be a single address "
 		          "to start to (the kernel's ACQUIRE names only the "
 		          "traffic)");
+	/* Tries after an unanswered start: without end for a site-to-site
+	 * auto_start tunnel, a few for on_demand (traffic asks again). */
+	r->start_retry_limit = r->auto_start ? -1 : r->on_demand ? 5 : 0;
+	long long retries;
+	if (cfg_get_int(ctx, g, "start_retry_limit", -1, 1000000, &retries) > 0) {
+		if (!r->auto_start && !r->on_demand)
+			cfg_error(ctx, config_setting_get_member(g, "start_retry_limit"),
+			          "start_retry_limit applies only to a rule with "
+			          "auto_start or on_demand (nothing starts this one)");
+		r->start_retry_limit = (int)retries;
+	}
 
 	defaults_copy(&d, globals);
 	cfg_defaults_parse(ctx, g, &d, true);
@@ -605,6 +616,7 @@ bool cfg_rules_parse(cfg_ctx_t *ctx, const config_setting_t *root,
 		cfg->n_rules = i + 1;
 		meta[i].file = cfg_file(ctx, g);
 		meta[i].line = cfg_line(g);
+		r->line = meta[i].line;
 		ctx->in_rule = true;
 		ctx->rule_bad = false;
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {

@@ -52,6 +52,7 @@ static const char *const daemon_keys[] = {
 	"retry_timer_max_secs", "half_open_max", "half_open_max_per_peer",
 	"half_open_timeout_secs", "cookie_threshold", "nat_keepalive_secs",
 	"ke_reuse_secs", "ke_reuse_max_uses", "user", "seccomp", "keystore",
+	"start_retry_max_secs",
 	NULL
 };
 
@@ -250,6 +251,7 @@ static void daemon_defaults(daemon_cfg_t *d)
 	d->half_open_timeout_secs = 30;
 	d->cookie_threshold = 1000;
 	d->nat_keepalive_secs = 20;
+	d->start_retry_max_secs = 120;
 	d->ke_reuse_secs = 0;
 	d->ke_reuse_max_uses = 10000;
 	d->user = xstrdup("ikeuser");
@@ -361,6 +363,8 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 	             &d->cookie_threshold);
 	get_int_into(ctx, g, "nat_keepalive_secs", 0, 3600,
 	             &d->nat_keepalive_secs);
+	get_int_into(ctx, g, "start_retry_max_secs", 1, 3600,
+	             &d->start_retry_max_secs);
 	get_int_into(ctx, g, "ke_reuse_secs", 0, KE_REUSE_SECS_MAX,
 	             &d->ke_reuse_secs);
 	get_int_into(ctx, g, "ke_reuse_max_uses", 1, 10000000,
@@ -528,7 +532,7 @@ static int check_plugin_groups(cfg_ctx_t *ctx, const config_t *cfg,
 static void default_plugins(config_t *cfg)
 {
 	static const char *const names[] = {
-		"nettle", "gnutls", "psk", "kernel-netlink"
+		"nettle", "gnutls", "psk", "kernel-netlink", "control"
 	};
 
 	cfg->n_plugins = (int)(sizeof(names) / sizeof(names[0]));
@@ -626,6 +630,12 @@ static void drop_bad_rules(config_t *cfg, const rule_meta_t *meta)
 
 config_t *config_load(const char *path, int *n_errors)
 {
+	return config_load_with(path, NULL, n_errors);
+}
+
+config_t *config_load_with(const char *path, const char *preshared,
+                           int *n_errors)
+{
 	cfg_ctx_t ctx = { .file = path };
 	lc_config_t *lc;
 	config_t *cfg;
@@ -679,6 +689,11 @@ config_t *config_load(const char *path, int *n_errors)
 
 	cfg_check_keys(&ctx, root, top_keys, "the top level");
 	explicit_psk = parse_daemon(&ctx, root, cfg, dir);
+	if (preshared) {
+		free(cfg->daemon.preshared_file);
+		cfg->daemon.preshared_file = xstrdup(preshared);
+		explicit_psk = true;
+	}
 	resolve_user(&ctx, root, &cfg->daemon);
 	check_files(&ctx, cfg, dir);
 	if (cfg->daemon.pkcs11_pin) {

@@ -120,6 +120,7 @@ typedef struct {
 	 * else auth_method); differs from auth_method for mixed rules. */
 	auth_method_t remote_auth_method;
 	bool prefer_pss;   /* engine: our method is rsa_pss_sig (RFC 7427 PSS) */
+	int line;          /* where the rule starts in its file, for -c messages */
 	/* engine: DN pattern (as remote_id DN) that a CA in the peer's
 	 * certificate path must match (required_signer), or NULL. */
 	char *required_signer;
@@ -129,6 +130,11 @@ typedef struct {
 	bool auto_start;                              /* engine: initiate at start */
 	bool on_demand;                               /* engine: trap policies;
 	                                                 initiate on ACQUIRE */
+	/* engine: how many times an auto_start / on_demand start whose
+	 * request went unanswered is tried again; -1 = without end (the
+	 * default of auto_start rules), 5 by default for on_demand rules,
+	 * 0 = never (and for rules that start neither way). */
+	int start_retry_limit;
 	child_cfg_t *child; int n_child;              /* engine; always >= 1 */
 	/* From ikev2.preshared (empty when none): secrets, wiped on free. */
 	chunk_t local_key;                            /* engine: our AUTH */
@@ -167,6 +173,10 @@ typedef struct {
 	int cookie_threshold;          /* demand a COOKIE above this many
 	                                  half-open SAs; 0 = always */
 	int nat_keepalive_secs;        /* 0 = off */
+	/* Longest wait between two tries of an auto_start / on_demand rule
+	 * whose IKE_SA_INIT or IKE_AUTH went unanswered (the wait doubles
+	 * from 1 s, jittered, up to this). */
+	int start_retry_max_secs;      /* 1..3600, default 120 */
 	/* Reuse of our IKE_SA_INIT Diffie-Hellman private value (RFC 7296
 	 * §2.12): for at most ke_reuse_secs seconds (0 = a fresh value per
 	 * IKE SA) and ke_reuse_max_uses IKE SAs. */
@@ -214,6 +224,10 @@ struct config {
  * returned; otherwise any error returns NULL.  *n_errors (if given) counts
  * the problems found. */
 config_t *config_load(const char *path, int *n_errors);
+/* The same, with the keys from the preshared file at this path instead
+ * of the one the configuration names (ikeadm read preshared FILE). */
+config_t *config_load_with(const char *path, const char *preshared,
+                           int *n_errors);
 
 config_t *config_ref(config_t *cfg);
 void config_unref(config_t *cfg);

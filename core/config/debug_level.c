@@ -44,7 +44,7 @@ static const struct {
 
 /* Every word the grammar knows, for suggestions. */
 static const char *const all_words[] = {
-	"op", "verbose", "all",
+	"op", "operator", "verbose", "all",
 	"cert", "key", "phase1", "ikesa", "phase2", "childsa", "pfkey",
 	"kernel", "policy", "prop", "door", "ctl", "config", "net", "codec",
 	"plugin", "crypto", NULL
@@ -107,7 +107,8 @@ static bool resolve_term(const char *term, uint32_t *verbose, uint32_t *raw,
 
 	*verbose = *raw = 0;
 	if (!want_raw) {
-		if (strcasecmp(name, "op") == 0)
+		/* "operator" is the seed's long name of "op" */
+		if (strcasecmp(name, "op") == 0 || strcasecmp(name, "operator") == 0)
 			return true;
 		if (strcasecmp(name, "verbose") == 0) {
 			*verbose = DBG_ALL;

@@ -7,7 +7,8 @@
  * "0x18".  A term is:
  *
  *   op        the default: errors and operational messages only, nothing
- *             verbose (adds nothing; "op" alone clears everything)
+ *             verbose (adds nothing; "op" alone clears everything);
+ *             "operator" is the same
  *   verbose   every group at the verbose level
  *   all       every group at the verbose and raw levels (packet dumps)
  *   GROUP     that group at the verbose level; GROUP is a name of

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "config/debug_level.h"
 #include "exchange/engine.h"
+#include "exchange/engine_ctl.h"
 #include "kernel/kernel_check.h"
 #include "lib/plugin_loader.h"
 #include "net/net.h"
@@ -193,6 +194,8 @@ static int check_config(const char *path)
 		keystore_t *ks = load_keystore(cfg);
 		if (!ks)
 			n_errors++;
+		else
+			n_errors += engine_check_auth(cfg, ks);
 		keystore_unref(ks);
 		plugin_loader_unload();
 	}
@@ -217,28 +220,46 @@ static int check_config(const char *path)
 
 static const char *config_path;
 static const options_t *opts;
+static atomic_bool shutting_down;
+static atomic_bool engine_up;
 
-static void reload(void)
+static bool ctl_set_logfile(const char *path);
+
+/* Load path (with the keys of preshared instead of the file it names,
+ * when given) and put it in force; on failure the running configuration
+ * stays and err (if given) says why.  SIGHUP and `ikeadm read` use it. */
+static bool apply_config(const char *path, const char *preshared, char *err,
+                         size_t errlen)
 {
 	int n_errors = 0;
+	char dummy[8];
 
-	log_op(DBG_OP, "SIGHUP: re-reading %s", config_path);
+	if (!err) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
 	sd_notify(0, "RELOADING=1");
-	config_t *cfg = config_load(config_path, &n_errors);
+	config_t *cfg = config_load_with(path, preshared, &n_errors);
 	if (!cfg) {
 		log_error(DBG_OP, "reload of %s failed (%d error%s): keeping the running "
-		          "configuration", config_path, n_errors, n_errors == 1 ? "" : "s");
+		          "configuration", path, n_errors, n_errors == 1 ? "" : "s");
+		snprintf(err, errlen, "%s: %d error%s (see the daemon's log): the "
+		         "running configuration stays", path, n_errors ? n_errors : 1,
+		         n_errors == 1 ? "" : "s");
 		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
-		return;
+		return false;
 	}
 	config_t *old = config_current();
 	if (!apply_debug_level(cfg) || kernel_check_config(cfg) > 0) {
 		log_error(DBG_OP, "reload of %s failed: keeping the running configuration",
-		          config_path);
+		          path);
+		snprintf(err, errlen, "%s: bad daemon.debug_level, or rules the "
+		         "kernel backend cannot install (see the daemon's log): the "
+		         "running configuration stays", path);
 		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
 		config_unref(cfg);
 		config_unref(old);
-		return;
+		return false;
 	}
 	if (old) {
 		bool same = old->n_plugins == cfg->n_plugins;
@@ -258,18 +279,77 @@ static void reload(void)
 		log_error(DBG_CERT, "keeping the running keystore");
 	}
 	if (!opts->foreground)
-		daemon_log_file(cfg->daemon.debug_logfile);
+		ctl_set_logfile(cfg->daemon.debug_logfile);
 	config_set_current(cfg);
 	engine_reload(cfg);
-	log_op(DBG_OP, "configuration reloaded from %s (%d rule%s)", config_path,
+	log_op(DBG_OP, "configuration reloaded from %s (%d rule%s)", path,
 	       cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
 	sd_notifyf(0, "READY=1\nSTATUS=running, %d rule%s", cfg->n_rules,
 	           cfg->n_rules == 1 ? "" : "s");
 	config_unref(cfg);
+	return true;
 }
 
-static atomic_bool shutting_down;
-static atomic_bool engine_up;
+/* Reloads come from the signal handler (loop thread) and from control
+ * commands (workers): one at a time. */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void reload(void)
+{
+	log_op(DBG_OP, "SIGHUP: re-reading %s", config_path);
+	pthread_mutex_lock(&reload_lock);
+	apply_config(config_path, NULL, NULL, 0);
+	pthread_mutex_unlock(&reload_lock);
+}
+
+/* ------------------------------------------- services for ikeadm */
+
+static char *logfile_in_use;
+static pthread_mutex_t logfile_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool ctl_set_logfile(const char *path)
+{
+	pthread_mutex_lock(&logfile_lock);
+	bool ok = daemon_log_file(path);
+	if (ok) {
+		free(logfile_in_use);
+		logfile_in_use = path ? xstrdup(path) : NULL;
+	}
+	pthread_mutex_unlock(&logfile_lock);
+	return ok;
+}
+
+static const char *ctl_logfile(void)
+{
+	/* the string lives until the next set (the control plugin copies it) */
+	return logfile_in_use;
+}
+
+static bool ctl_reload(const char *path, const char *preshared, char *err,
+                       size_t errlen)
+{
+	if (atomic_load(&shutting_down)) {
+		snprintf(err, errlen, "the daemon is shutting down");
+		return false;
+	}
+	pthread_mutex_lock(&reload_lock);
+	bool ok = apply_config(path ? path : config_path, preshared, err, errlen);
+	pthread_mutex_unlock(&reload_lock);
+	return ok;
+}
+
+static const char *ctl_config_path(void)
+{
+	return config_path;
+}
+
+static const engine_ctl_daemon_t ctl_daemon = {
+	.set_logfile = ctl_set_logfile,
+	.logfile = ctl_logfile,
+	.reload = ctl_reload,
+	.config_path = ctl_config_path,
+};
+
 
 /* SIGTERM/SIGINT: delete every IKE SA (waiting briefly for the peers'
  * answers), then end the event loop. */
@@ -361,7 +441,7 @@ static int run(const options_t *o, config_t *cfg)
 			daemon_log_syslog(true);
 		}
 		if (cfg->daemon.debug_logfile) {
-			daemon_log_file(cfg->daemon.debug_logfile);
+			ctl_set_logfile(cfg->daemon.debug_logfile);
 			/* Opened as root; reopened on SIGHUP as the daemon's user. */
 			if (geteuid() == 0 && cfg->daemon.run_uid != 0 &&
 			    chown(cfg->daemon.debug_logfile, cfg->daemon.run_uid,
@@ -386,6 +466,7 @@ static int run(const options_t *o, config_t *cfg)
 	if (!loop_watch_fd(sigfd, EPOLLIN, on_signal, NULL))
 		goto out;
 
+	engine_ctl_set_daemon(&ctl_daemon);
 	if (!load_plugins(cfg)) {
 		log_error(DBG_OP, "a critical plugin is missing: not starting");
 		goto out;

@@ -10,6 +10,7 @@
 
 #include <ikev2d/auth.h>
 #include <ikev2d/cred.h>
+#include <ikev2d/keystore.h>
 
 #include "config/dn.h"
 #include "exchange/proposal.h"
@@ -291,4 +292,89 @@ bool authn_rule_allows(ike_sa_t *sa, const rule_t *r, uint8_t peer_method,
 		return false;
 	}
 	return true;
+}
+
+/* ------------------------------------------------------------ -c check */
+
+typedef struct {
+	uint8_t id_type;
+	chunk_t id;
+} local_id_t;
+
+static bool cfg_cert_has_id(void *ctx, certificate_t *cert)
+{
+	local_id_t *l = ctx;
+	auth_params_t p = { .id_type = l->id_type, .id = l->id };
+	return cert_has_id(&p, cert);
+}
+
+static bool key_fits(key_type_t type, auth_method_t m)
+{
+	switch (m) {
+	case AUTH_RSA_SIG:   return type == KEY_RSA;
+	case AUTH_DSS_SIG:   return type == KEY_DSA;
+	case AUTH_ECDSA_256:
+	case AUTH_ECDSA_384:
+	case AUTH_ECDSA_521: return type == KEY_ECDSA_P256 ||
+	                            type == KEY_ECDSA_P384 ||
+	                            type == KEY_ECDSA_P521;
+	default:             return true;
+	}
+}
+
+int engine_check_auth(const config_t *cfg, struct keystore *ks)
+{
+	int errors = 0;
+	for (int i = 0; i < cfg->n_rules; i++) {
+		const rule_t *r = &cfg->rules[i];
+		auth_method_t m[2] = { r->auth_method, r->remote_auth_method };
+		for (int k = 0; k < 2; k++) {
+			if (k == 1 && m[1] == m[0])
+				break;
+			if (!auth_get_for_rule(m[k])) {
+				log_error(DBG_CONFIG, "%s:%d: rule '%s': no loaded plugin "
+				          "provides AUTH method %d (%s plugin in "
+				          "plugins.load?)", cfg->path, r->line, r->label,
+				          m[k], m[k] == AUTH_PSK ? "the psk" : "the pubkey");
+				errors++;
+			}
+		}
+		if (r->auth_method == AUTH_PSK)
+			continue;
+		if (r->local_id.type == 0 || !r->local_id.data.len) {
+			log_error(DBG_CONFIG, "%s:%d: rule '%s': a certificate method "
+			          "needs local_id (what our certificate carries)",
+			          cfg->path, r->line, r->label);
+			errors++;
+			continue;
+		}
+		local_id_t l = { (uint8_t)r->local_id.type, r->local_id.data };
+		const keystore_entry_t *e = keystore_find_local(ks, l.id_type, l.id,
+		                                                cfg_cert_has_id, &l,
+		                                                NULL, 0);
+		if (!e) {
+			log_error(DBG_CONFIG, "%s:%d: rule '%s': no certificate with its "
+			          "private key in keystore %s carries local_id \"%s\"",
+			          cfg->path, r->line, r->label, cfg->daemon.keystore,
+			          r->local_id.text ? r->local_id.text : "?");
+			errors++;
+			continue;
+		}
+		key_type_t t = e->signer->get_type(e->signer);
+		if (!key_fits(t, r->auth_method)) {
+			log_error(DBG_CONFIG, "%s:%d: rule '%s': the %s key of %s cannot "
+			          "authenticate with AUTH method %d%s", cfg->path,
+			          r->line, r->label, key_type_name(t), e->source,
+			          r->auth_method, t == KEY_ECDSA_P256 || t == KEY_ECDSA_P384 ||
+			          t == KEY_ECDSA_P521 || r->auth_method < AUTH_ECDSA_256 ? "" :
+			          " (ECDSA methods need P-256, P-384 or P-521)");
+			errors++;
+		} else if (r->prefer_pss && t != KEY_RSA) {
+			log_error(DBG_CONFIG, "%s:%d: rule '%s': rsa_pss_sig needs an "
+			          "RSA key, not the %s key of %s", cfg->path, r->line,
+			          r->label, key_type_name(t), e->source);
+			errors++;
+		}
+	}
+	return errors;
 }

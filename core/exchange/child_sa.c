@@ -295,6 +295,21 @@ static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 	return ok;
 }
 
+/* Another live CHILD SA of this IKE SA has c's reqid: a rekey's successor
+ * (or, after a simultaneous rekey, its sibling) installed the same
+ * policies, and they are its too.  The last SA of a reqid to go removes
+ * them; whichever of a rekey's SAs goes first must not (RFC 7296 §2.8:
+ * the traffic moves to the new SA without a gap). */
+static bool policies_shared(ike_sa_t *sa, const child_sa_t *c)
+{
+	for (const child_sa_t *o = sa->children; o; o = o->next)
+		if (o != c && o->reqid == c->reqid &&
+		    (o->state == CHILD_INSTALLED || o->state == CHILD_REKEYING ||
+		     o->state == CHILD_REKEYED))
+			return true;
+	return false;
+}
+
 bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
                    chunk_t ni, chunk_t nr, bool we_initiated)
 {
@@ -373,7 +388,9 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 		return false;
 	}
 	if (!policies(sa, c, true)) {
-		policies(sa, c, false);
+		/* a rekey's predecessor keeps the policies it shares */
+		if (!policies_shared(sa, c))
+			policies(sa, c, false);
 		kernel_del_sa(&in_id);
 		kernel_sa_id_t out_id = { .spi = c->spi_out, .protocol = KERNEL_PROTO_ESP };
 		outer(&sa->remote, sa->natt, &out_id.dst);
@@ -400,7 +417,11 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c)
 		}
 		return;
 	}
-	if (!c->keep_policies)
+	/* Decided by who is left, not by a flag set when the rekey ended:
+	 * in a collision either side's Delete may come first (the flag said
+	 * "keep" on one path and nothing on the others, so the survivor
+	 * lost its policies). */
+	if (!policies_shared(sa, c))
 		policies(sa, c, false);
 	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
 	outer(&sa->local, sa->natt, &id.dst);

@@ -38,6 +38,51 @@ static uint32_t spi_from_bytes(const uint8_t *b)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+/* ------------------------------------------------------------ retry */
+
+/* 1 to 3 s, at random: both ends put off by each other should not come
+ * back at the same moment. */
+static uint64_t retry_delay_ms(void)
+{
+	uint32_t r;
+	if (!crypto_random(RNG_WEAK, &r, sizeof(r)))
+		r = 0;
+	return 1000 + r % 2000;
+}
+
+uint64_t child_rekey_retry_arm(engine_t *e, ike_sa_t *sa, child_sa_t *c)
+{
+	c->rekey_retry = true;
+	uint64_t ms = retry_delay_ms();
+	sa_timer_start(e, sa, TIMER_CHILD_RETRY, ms);
+	return ms;
+}
+
+void child_rekey_retry_moved(engine_t *e, ike_sa_t *sa)
+{
+	for (child_sa_t *c = sa->children; c; c = c->next)
+		if (c->rekey_retry) {
+			sa_timer_start(e, sa, TIMER_CHILD_RETRY, retry_delay_ms());
+			return;
+		}
+}
+
+void child_rekey_retry_fire(engine_t *e, ike_sa_t *sa)
+{
+	if (sa->state != IKE_ESTABLISHED) {
+		/* being rekeyed: the CHILD SAs (and their flags) move on */
+		if (sa->state == IKE_REKEYING)
+			sa_timer_start(e, sa, TIMER_CHILD_RETRY, retry_delay_ms());
+		return;
+	}
+	for (child_sa_t *c = sa->children; c; c = c->next)
+		if (c->rekey_retry) {
+			c->rekey_retry = false;
+			if (c->state == CHILD_INSTALLED)
+				task_queue(e, sa, TASK_CHILD_REKEY, c->spi_in, NULL);
+		}
+}
+
 /* ------------------------------------------------------------ initiator */
 
 void child_exchange_start(engine_t *e, ike_sa_t *sa, task_t *t)
@@ -169,12 +214,23 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			err = N_INVALID_SYNTAX;
 	}
 	if (err || !child_install(e, sa, c, g_ir, x->ni, np->u.nonce, true)) {
-		sa_log(sa, DBG_CHILDSA, LVL_OP, "%s failed: %s",
-		       old ? "CHILD SA rekey" : "new CHILD SA",
-		       err ? notify_type_name(err) ?: "error" : "install failed");
 		chunk_clear(&g_ir);
 		if (old && old->state == CHILD_REKEYING)
 			old->state = CHILD_INSTALLED;   /* keeps working until hard expiry */
+		if (err == N_TEMPORARY_FAILURE && old && old->state == CHILD_INSTALLED) {
+			/* The peer is busy with an exchange that collides with
+			 * ours (its IKE SA rekey, RFC 7296 §2.25.2): again in a
+			 * moment, not at the hard lifetime. */
+			uint64_t ms = child_rekey_retry_arm(e, sa, old);
+			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA rekey of %08x_i put "
+			       "off by the peer (TEMPORARY_FAILURE): retrying in %llu ms",
+			       old->spi_in, (unsigned long long)ms);
+			exch_abort(e, sa);
+			return;
+		}
+		sa_log(sa, DBG_CHILDSA, LVL_OP, "%s failed: %s",
+		       old ? "CHILD SA rekey" : "new CHILD SA",
+		       err ? notify_type_name(err) ?: "error" : "install failed");
 		if (!err) {
 			/* The peer installed it, our kernel refused it: tell
 			 * the peer with a Delete (RFC 7296 §1.4.1). */
@@ -189,8 +245,10 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	x->child = NULL;
 	child_add_to_sa(sa, c);
 	reqid_map_set(e, c->reqid, sa->entry.local_spi);
-	if (old || x->old_spi)
+	if (old || x->old_spi) {
 		atomic_fetch_add(&e->child_rekeyed_total, 1);
+		rule_stats_add(e, sa->rule, RS_CHILD_REKEYS);
+	}
 	if (!old && x->old_spi && x->peer_rekeyed) {
 		/* The peer rekeyed it too, won, and deleted the old SA before
 		 * our answer came: ours is the redundant one (§2.8.1). */
@@ -364,6 +422,7 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		}
 		child_log_up(sa, c, "rekeyed by the peer");
 		atomic_fetch_add(&e->child_rekeyed_total, 1);
+		rule_stats_add(e, sa->rule, RS_CHILD_REKEYS);
 	} else {
 		child_log_up(sa, c, "established (CREATE_CHILD_SA)");
 	}

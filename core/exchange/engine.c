@@ -5,6 +5,7 @@
  */
 #include "exchange/engine.h"
 #include "exchange/engine_priv.h"
+#include "exchange/engine_ctl.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -92,7 +93,23 @@ ike_sa_t *ike_sa_new(engine_t *e, config_t *cfg, const rule_t *rule,
 	sa->lineage = sa->entry.unique_id;
 	sa->hs = xzalloc(sizeof(ike_hs_t));
 	sa->state = IKE_CREATED;
+	sa->created_ms = time_monotonic_ms();
 	return sa;
+}
+
+/* A handshake that never got established (ikeadm get stats): ours split
+ * by whether the peer answered at all; per rule by the notify. */
+static void count_failure(engine_t *e, const ike_sa_t *sa)
+{
+	if (e->stopping)
+		return;
+	if (!sa->initiator)
+		atomic_fetch_add(&e->resp_fail, 1);
+	else if (sa->fail_no_response)
+		atomic_fetch_add(&e->init_fail_no_response, 1);
+	else
+		atomic_fetch_add(&e->init_fail_peer, 1);
+	rule_stats_failed(e, sa->rule, sa->fail_no_response, sa->fail_notify);
 }
 
 static void stop_all_timers(engine_t *e, ike_sa_t *sa)
@@ -128,6 +145,8 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
 		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA deleted: %s", why);
 	} else {
 		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA failed: %s", why);
+		start_retry_after_failure(e, sa);
+		count_failure(e, sa);
 	}
 	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_DOWN,
 	         .sa_id = sa->entry.unique_id, .rule = SA_RULE(sa), .detail = why });
@@ -141,7 +160,10 @@ void ike_sa_established(engine_t *e, ike_sa_t *sa)
 	sa_timer_stop(e, sa, TIMER_HALF_OPEN);
 	atomic_fetch_add(&e->n_established, 1);
 	atomic_fetch_add(&e->ike_established_total, 1);
+	atomic_fetch_add(sa->initiator ? &e->init_established : &e->resp_established, 1);
+	rule_stats_add(e, sa->rule, RS_ESTABLISHED);
 	sa->last_heard_ms = time_monotonic_ms();
+	sa->established_ms = sa->last_heard_ms;
 	if (sa->keys) {
 		/* SK_pi/SK_pr served AUTH only. */
 		chunk_clear(&sa->keys->sk_pi);
@@ -223,8 +245,10 @@ static void timer_fired(void *arg)
 					/* past the peer's retransmissions: the stored
 					 * response is only memory now */
 					ike_sa_free_msgs(&sa->resp, &sa->n_resp);
-				else if (sa->state < IKE_ESTABLISHED)
+				else if (sa->state < IKE_ESTABLISHED) {
+					sa->unanswered = true;
 					ike_sa_delete(e, sa, "half-open SA timed out");
+				}
 				else if (sa->state == IKE_REKEYING && !sa->exch)
 					ike_sa_delete(e, sa, "rekeyed, the peer never "
 					              "deleted the old SA");
@@ -238,6 +262,9 @@ static void timer_fired(void *arg)
 				break;
 			case TIMER_KEEPALIVE:
 				nat_keepalive(e, sa);
+				break;
+			case TIMER_CHILD_RETRY:
+				child_rekey_retry_fire(e, sa);
 				break;
 			}
 		}
@@ -328,6 +355,7 @@ engine_t *engine_create(config_t *cfg)
 	pthread_mutex_init(&e->cookie_lock, NULL);
 	e->cfg = cfg ? config_ref(cfg) : NULL;
 	pthread_mutex_init(&e->reqid_lock, NULL);
+	pthread_mutex_init(&e->retry_lock, NULL);
 	cookie_init(e);
 	return e;
 }
@@ -365,10 +393,16 @@ void engine_get_stats(engine_t *e, engine_stats_t *st)
 		.child_rekeyed_total = atomic_load(&e->child_rekeyed_total),
 		.cookies_sent = atomic_load(&e->cookies_sent),
 		.dropped = atomic_load(&e->dropped),
+		.start_retries = atomic_load(&e->start_retries_total),
 	};
 }
 
 bool engine_initiate(engine_t *e, const char *label)
+{
+	return engine_initiate_attempt(e, label, 1);
+}
+
+bool engine_initiate_attempt(engine_t *e, const char *label, unsigned attempt)
 {
 	config_t *cfg = engine_config(e);
 	if (!cfg) {
@@ -382,6 +416,9 @@ bool engine_initiate(engine_t *e, const char *label)
 		return false;
 	}
 	ike_sa_t *sa = ike_sa_new(e, cfg, rule, true);
+	/* Only starts the rule itself makes are tried again. */
+	if (rule->auto_start || rule->on_demand)
+		sa->start_attempt = attempt;
 	return ike_init_start(e, sa);
 }
 
@@ -473,6 +510,7 @@ static void delete_one(uint64_t spi, void *ctx)
 static void engine_delete_all(engine_t *e, unsigned wait_ms)
 {
 	e->stopping = true;
+	start_retry_cancel_all(e);
 	if (!wait_ms)
 		return;
 	delete_all_t d = { .e = e, .send = true };
@@ -497,7 +535,9 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	/* Kept Diffie-Hellman keys go before the plugins that made them. */
 	ke_reuse_flush();
 	reqid_map_free(e);
+	rule_stats_free(&e->rule_stats);
 	pthread_mutex_destroy(&e->reqid_lock);
+	pthread_mutex_destroy(&e->retry_lock);
 	pthread_mutex_destroy(&e->cfg_lock);
 	pthread_mutex_destroy(&e->cookie_lock);
 	memwipe(e->cookie_secret, sizeof(e->cookie_secret));
@@ -517,6 +557,19 @@ static pthread_rwlock_t the_engine_lock = PTHREAD_RWLOCK_INITIALIZER;
 engine_t *engine_get(void)
 {
 	return the_engine;
+}
+
+engine_t *engine_ctl_hold(void)
+{
+	pthread_rwlock_rdlock(&the_engine_lock);
+	if (!the_engine)
+		pthread_rwlock_unlock(&the_engine_lock);
+	return the_engine;
+}
+
+void engine_ctl_release(void)
+{
+	pthread_rwlock_unlock(&the_engine_lock);
 }
 
 static void receive_packet(packet_t *packet, void *ctx)

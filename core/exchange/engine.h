@@ -79,8 +79,17 @@ typedef struct {
 	uint64_t child_rekeyed_total;
 	uint64_t cookies_sent;
 	uint64_t dropped;          /* messages dropped as invalid */
+	uint64_t start_retries;    /* unanswered starts tried again */
 } engine_stats_t;
 void engine_get_stats(engine_t *e, engine_stats_t *st);
+
+/* in.ikev2d -c: every rule's authentication can work with the loaded
+ * plugins and this keystore (an authenticator for both methods; for a
+ * signature method of ours, a certificate with its key carrying local_id
+ * whose key type fits the method).  Each problem is logged as
+ * "file:line: message"; returns their number. */
+struct keystore;
+int engine_check_auth(const config_t *cfg, struct keystore *ks);
 
 /* What the engine can do, printed by `in.ikev2d -V` as "capabilities: ...";
  * the network suites (testing/netns/lib.sh require_cap) run a scenario only
@@ -94,11 +103,12 @@ void engine_get_stats(engine_t *e, engine_stats_t *st);
  * and IPv6 identities), asym-psk (ikev2.preshared local_key/remote_key),
  * transport (USE_TRANSPORT_MODE), pfs (CHILD SAs with a KE group), esn,
  * ts-narrow (selector narrowing and TS_UNACCEPTABLE), initial-contact (a
- * restarted peer's INITIAL_CONTACT removes its stale IKE SAs).
+ * restarted peer's INITIAL_CONTACT removes its stale IKE SAs), start-retry
+ * (an unanswered auto_start / on_demand start is tried again).
  * Remove a name if the feature regresses on purpose. */
 #define ENGINE_CAPABILITIES \
 	"ike rekey-child rekey-ike rekey-collision dpd delete natt cookie " \
 	"natt-keepalive acquire expire mapping ipv6 id-types asym-psk " \
-	"transport pfs esn ts-narrow initial-contact"
+	"transport pfs esn ts-narrow initial-contact start-retry"
 
 #endif

@@ -18,6 +18,7 @@
 #include "codec/message.h"
 #include "crypto/keymat.h"
 #include "exchange/engine.h"
+#include "exchange/rule_stats.h"
 #include "sa/ike_sa.h"
 #include "sa/sa_table.h"
 
@@ -47,10 +48,18 @@ struct engine {
 	atomic_uint_fast64_t child_rekeyed_total;
 	atomic_uint_fast64_t cookies_sent;
 	atomic_uint_fast64_t dropped;
+	/* What `ikeadm get stats` shows (engine_ctl.h). */
+	atomic_uint_fast64_t init_attempts, resp_attempts;
+	atomic_uint_fast64_t init_established, resp_established;
+	atomic_uint_fast64_t init_fail_no_response, init_fail_peer, resp_fail;
+	rule_stats_table_t rule_stats;  /* per rule label, lock-free */
 	pthread_mutex_t reqid_lock;
 	void *reqid_map;                /* reqid -> IKE SA local SPI */
 	const rule_t *last_acquire_rule; /* ACQUIRE rate limit (reqid_lock) */
 	uint64_t last_acquire_ms;
+	pthread_mutex_t retry_lock;
+	struct start_retry *retries;    /* scheduled tries of rules (start_retry.c) */
+	atomic_uint_fast64_t start_retries_total;
 };
 
 /* SK_* keys and the crypto objects of both directions. */
@@ -116,8 +125,9 @@ typedef enum {
 	TIMER_DPD,
 	TIMER_REKEY,
 	TIMER_KEEPALIVE,
+	TIMER_CHILD_RETRY,   /* CHILD SA rekeys the peer put off (rekey_retry) */
 } sa_timer_kind_t;
-#define SA_TIMER_KINDS 5
+#define SA_TIMER_KINDS 6
 void sa_timer_start(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind,
                     uint64_t ms);
 void sa_timer_stop(engine_t *e, ike_sa_t *sa, sa_timer_kind_t kind);
@@ -252,5 +262,16 @@ void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
  * or the retransmit limit). */
 void ike_sa_send_delete(engine_t *e, ike_sa_t *sa);
 void dpd_timeout(engine_t *e, ike_sa_t *sa);
+
+/* start_retry.c: an auto_start / on_demand start that got no answer is
+ * tried again after a jittered, doubling back-off, up to the rule's
+ * start_retry_limit.  Initiate rule `label` as try number `attempt`. */
+bool engine_initiate_attempt(engine_t *e, const char *label, unsigned attempt);
+/* Called by ike_sa_delete for an SA that never came up. */
+void start_retry_after_failure(engine_t *e, ike_sa_t *sa);
+/* The back-off before try number `attempt` (>= 2), in ms, with jitter. */
+uint64_t start_retry_backoff_ms(unsigned attempt, int max_secs);
+/* Cancel every scheduled try (engine shutdown). */
+void start_retry_cancel_all(engine_t *e);
 
 #endif

@@ -69,6 +69,7 @@ static void refuse_responder(engine_t *e, ike_sa_t *sa, const char *why)
 	                   chunk_empty);
 	send_request(e, sa, n);
 	message_destroy(n);
+	sa->fail_notify = N_AUTHENTICATION_FAILED;
 	ike_sa_delete(e, sa, why);
 }
 
@@ -81,6 +82,7 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		char why[96];
 		snprintf(why, sizeof(why), "peer refused IKE_AUTH: %s",
 		         err ? notify_type_name(err->type) ?: "error" : "no IDr/AUTH");
+		sa->fail_notify = err ? err->type : 0;
 		ike_sa_delete(e, sa, why);
 		return;
 	}
@@ -142,6 +144,7 @@ static void auth_failed(engine_t *e, ike_sa_t *sa, message_t *m, const char *why
 	message_destroy(r);
 	bus_emit(&(bus_event_t){ .type = BUS_EV_ALERT, .sa_id = sa->entry.unique_id,
 	         .rule = SA_RULE(sa), .detail = why });
+	sa->fail_notify = N_AUTHENTICATION_FAILED;
 	ike_sa_delete(e, sa, why);
 }
 

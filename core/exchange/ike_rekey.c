@@ -59,6 +59,11 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 	old->children = NULL;
 	for (child_sa_t *c = nsa->children; c; c = c->next)
 		reqid_map_set(e, c->reqid, nsa->entry.local_spi);
+	/* CHILD SA work queued on the old SA (a rekey on a soft EXPIRE, the
+	 * Delete of a rekeyed SA) belongs to the SA that has them now: the
+	 * old one starts nothing more. */
+	tasks_move_child(old, nsa);
+	child_rekey_retry_moved(e, nsa);
 	ike_hs_free(nsa->hs);
 	nsa->hs = NULL;
 	sa_timer_stop(e, nsa, TIMER_HALF_OPEN);
@@ -73,6 +78,8 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 	       algs_to_str(&nsa->algs, PROTO_IKE, algs, sizeof(algs)),
 	       (unsigned long long)nsa->spi_i, (unsigned long long)nsa->spi_r);
 	atomic_fetch_add(&e->ike_rekeyed_total, 1);
+	nsa->established_ms = time_monotonic_ms();
+	rule_stats_add(e, nsa->rule, RS_IKE_REKEYS);
 	bus_emit(&(bus_event_t){ .type = BUS_EV_IKE_REKEYED,
 	         .sa_id = nsa->entry.unique_id, .rule = SA_RULE(nsa) });
 	ike_sa_arm_timers(e, nsa);
@@ -93,6 +100,8 @@ static void move_children(engine_t *e, uint64_t from_spi, ike_sa_t *to)
 	from->children = NULL;
 	for (child_sa_t *c = to->children; c; c = c->next)
 		reqid_map_set(e, c->reqid, to->entry.local_spi);
+	tasks_move_child(from, to);
+	child_rekey_retry_moved(e, to);
 	engine_finish(e, from);
 }
 
@@ -223,12 +232,19 @@ void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		if (!finish_new_sa(e, sa, nsa, g_ir, x->ni, np->u.nonce)) {
 			nsa->state = IKE_DEAD;
 			why = "key derivation failed";
+		} else if (!x->peer_new_ike_spi) {
+			tasks_run(e, nsa);   /* what moved over from the old SA */
 		}
 		engine_finish(e, nsa);
 	}
 	chunk_clear(&g_ir);
 	if (why) {
-		sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA rekey failed: %s", why);
+		bool busy = err && err->type == N_TEMPORARY_FAILURE;
+		if (busy)
+			sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA rekey put off by the peer "
+			       "(TEMPORARY_FAILURE: an exchange of its collides)");
+		else
+			sa_log(sa, DBG_IKESA, LVL_OP, "IKE SA rekey failed: %s", why);
 		drop_new_sa(e, x->new_ike_spi);
 		if (x->peer_new_ike_spi) {
 			/* The peer's rekey went through: its SA is the one. */
@@ -237,8 +253,13 @@ void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			return;
 		}
 		exch_free(x);
-		/* try again later */
-		if (sa->rule && sa->rule->ikesa_lifetime_secs)
+		/* try again later: soon when the peer was only busy (RFC
+		 * 7296 §2.25.2), 1-3 s at random so that two ends put off by
+		 * each other do not meet again */
+		uint32_t r;
+		if (busy && crypto_random(RNG_WEAK, &r, sizeof(r)))
+			sa_timer_start(e, sa, TIMER_REKEY, 1000 + r % 2000);
+		else if (sa->rule && sa->rule->ikesa_lifetime_secs)
 			sa_timer_start(e, sa, TIMER_REKEY,
 			               lifetime_jitter(sa->rule->ikesa_lifetime_secs / 10 + 1) * 1000);
 		return;
@@ -258,6 +279,7 @@ void ike_rekey_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			sa_entry_t *en2 = sa_table_checkout(e->table, x->new_ike_spi);
 			if (en2) {
 				move_children(e, x->peer_new_ike_spi, (ike_sa_t *)en2);
+				tasks_run(e, (ike_sa_t *)en2);
 				engine_finish(e, (ike_sa_t *)en2);
 			}
 			delete_by_spi(e, x->peer_new_ike_spi, REDUNDANT_BACKSTOP_MS);
@@ -293,6 +315,17 @@ void ike_rekey_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 	if (sa->state != IKE_ESTABLISHED && !colliding) {
 		refuse(e, sa, m, N_TEMPORARY_FAILURE, chunk_empty,
 		       "the IKE SA is being deleted or rekeyed");
+		return;
+	}
+	if (ours && (ours->type == TASK_CHILD_CREATE || ours->type == TASK_CHILD_REKEY)) {
+		/* Our CREATE_CHILD_SA for a CHILD SA is in flight (RFC 7296
+		 * §2.25.2): taking the peer's rekey now would move the CHILD
+		 * SAs to the new IKE SA while the answer to ours comes on
+		 * this one, which then finds the SA it rekeyed gone, keeps
+		 * its new one here and loses it with this IKE SA.  The peer
+		 * retries after ours is done. */
+		refuse(e, sa, m, N_TEMPORARY_FAILURE, chunk_empty,
+		       "a CHILD SA exchange of ours is in flight");
 		return;
 	}
 	if (!kep || np->u.nonce.len < 16 || np->u.nonce.len > 256) {
@@ -366,4 +399,10 @@ void ike_rekey_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 	chunk_free(&nr);
 	/* The old SA waits for the peer's Delete; stop its own timers. */
 	await_delete(e, sa);
+	/* The peer knows the new SA now: start what moved over to it. */
+	sa_entry_t *en = sa_table_checkout(e->table, new_spi);
+	if (en) {
+		tasks_run(e, (ike_sa_t *)en);
+		engine_finish(e, (ike_sa_t *)en);
+	}
 }

@@ -149,6 +149,7 @@ bool ike_init_start(engine_t *e, ike_sa_t *sa)
 	uint16_t port = sa->cfg->daemon.ike_port ? sa->cfg->daemon.ike_port : IKE_PORT;
 
 	sa_table_insert(e->table, &sa->entry, 0, NULL, false);
+	atomic_fetch_add(&e->init_attempts, 1);
 	sa->spi_i = sa->entry.local_spi;
 
 	if (rule->n_remote_addr < 1 ||
@@ -220,6 +221,7 @@ void ike_init_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			char why[96];
 			snprintf(why, sizeof(why), "responder wants key exchange group %s, "
 			         "which we do not allow", transform_name(TRANS_KE, group) ?: "?");
+			sa->fail_notify = N_INVALID_KE_PAYLOAD;
 			ike_sa_delete(e, sa, why);
 			return;
 		}
@@ -234,6 +236,7 @@ void ike_init_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		char why[96];
 		snprintf(why, sizeof(why), "peer answered IKE_SA_INIT with %s",
 		         notify_type_name(n->type) ?: "an error");
+		sa->fail_notify = n->type;
 		ike_sa_delete(e, sa, why);
 		return;
 	}
@@ -349,6 +352,8 @@ void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m)
 				         : "demanding a COOKIE");
 				init_answer(e, pkt, spi_i, N_COOKIE, cookie);
 				atomic_fetch_add(&e->cookies_sent, 1);
+				rule_stats_add(e, rule_by_addr(cfg, NULL, &pkt->dst, &pkt->src),
+				               RS_COOKIES_SENT);
 				chunk_free(&cookie);
 			}
 			goto drop;
@@ -417,6 +422,7 @@ void ike_init_process_request(engine_t *e, packet_t *pkt, message_t *m)
 
 	ike_sa_t *sa = ike_sa_new(e, cfg, rule, false);
 	cfg = NULL;   /* the SA holds the reference now */
+	atomic_fetch_add(&e->resp_attempts, 1);
 	sa->local = pkt->dst;
 	sa->remote = pkt->src;
 	sa->natt = addr_get_port(&pkt->dst) == sa->cfg->daemon.natt_port;

@@ -10,6 +10,8 @@ libikev2d_la_SOURCES += \
 	core/exchange/trap.c \
 	core/exchange/cookie.c \
 	core/exchange/engine.c \
+	core/exchange/engine_ctl.c \
+	core/exchange/rule_stats.c \
 	core/exchange/id.c \
 	core/exchange/ike_auth.c \
 	core/exchange/ike_sa_init.c \
@@ -19,11 +21,14 @@ libikev2d_la_SOURCES += \
 	core/exchange/proposal.c \
 	core/exchange/receive.c \
 	core/exchange/send.c \
+	core/exchange/start_retry.c \
 	core/exchange/ts.c
 noinst_HEADERS += \
 	core/exchange/authn.h \
 	core/exchange/child_sa.h \
 	core/exchange/engine.h \
+	core/exchange/engine_ctl.h \
+	core/exchange/rule_stats.h \
 	core/exchange/engine_priv.h \
 	core/exchange/proposal.h \
 	core/exchange/tasks.h \

@@ -161,14 +161,21 @@ void retransmit_timeout(engine_t *e, ike_sa_t *sa)
 	                      (uint64_t)d->response_wait_time * 1000 : 30000;
 	if (sa->retransmits >= limit || waited >= wait_limit) {
 		char why[128];
+		/* an auto_start / on_demand start tries again (start_retry.c) */
+		if (sa->state < IKE_ESTABLISHED)
+			sa->unanswered = true;
 		snprintf(why, sizeof(why), "no response to %s request after %u "
 		         "retransmits (%llu ms): peer unreachable",
 		         exchange_type_name(sa->req_exchange) ?: "?", sa->retransmits,
 		         (unsigned long long)waited);
+		sa->fail_no_response = true;
+		if (sa->state >= IKE_ESTABLISHED)
+			rule_stats_add(e, sa->rule, RS_DPD_DEATHS);
 		ike_sa_delete(e, sa, why);
 		return;
 	}
 	sa->retransmits++;
+	rule_stats_add(e, sa->rule, RS_RETRANSMITS);
 	sa_log(sa, DBG_IKESA, LVL_VERBOSE, "retransmit %u of %s request %u",
 	       sa->retransmits, exchange_type_name(sa->req_exchange) ?: "?",
 	       sa->mid_next_out - 1);

@@ -33,6 +33,25 @@ void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
 	tasks_run(e, sa);
 }
 
+void tasks_move_child(ike_sa_t *from, ike_sa_t *to)
+{
+	task_t **src = (task_t **)&from->tasks, **dst = (task_t **)&to->tasks;
+	while (*dst)
+		dst = &(*dst)->next;
+	while (*src) {
+		task_t *t = *src;
+		if (t->type == TASK_CHILD_CREATE || t->type == TASK_CHILD_REKEY ||
+		    t->type == TASK_CHILD_DELETE) {
+			*src = t->next;
+			t->next = NULL;
+			*dst = t;
+			dst = &t->next;
+		} else {
+			src = &t->next;
+		}
+	}
+}
+
 void tasks_free(engine_t *e, ike_sa_t *sa)
 {
 	task_t *t = sa->tasks;

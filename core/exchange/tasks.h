@@ -31,6 +31,9 @@ void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
 /* Start the next queued task when no request is in flight. */
 void tasks_run(engine_t *e, ike_sa_t *sa);
 void tasks_free(engine_t *e, ike_sa_t *sa);
+/* Move the CHILD SA tasks (create, rekey, delete) queued on an IKE SA to
+ * the one its CHILD SAs moved to (an IKE SA rekey), in order. */
+void tasks_move_child(ike_sa_t *from, ike_sa_t *to);
 
 /* The request in flight (sa->exch) of a CREATE_CHILD_SA we started. */
 typedef struct {
@@ -61,6 +64,14 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m);
 void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m);
 void child_delete_start(engine_t *e, ike_sa_t *sa, uint32_t spi);
 void child_unlink(ike_sa_t *sa, child_sa_t *c);
+
+/* A CHILD SA rekey the peer answered with TEMPORARY_FAILURE is tried again
+ * after 1-3 s (TIMER_CHILD_RETRY of the IKE SA; the delay is returned);
+ * _moved re-arms it on the IKE SA the CHILD SAs moved to; _fire queues
+ * the rekeys. */
+uint64_t child_rekey_retry_arm(engine_t *e, ike_sa_t *sa, child_sa_t *c);
+void child_rekey_retry_moved(engine_t *e, ike_sa_t *sa);
+void child_rekey_retry_fire(engine_t *e, ike_sa_t *sa);
 
 /* ike_rekey.c */
 void ike_rekey_start(engine_t *e, ike_sa_t *sa, task_t *t);

@@ -72,6 +72,7 @@ struct child_sa {
 	chunk_t peer_rekey_nonce;    /* lowest nonce of the peer's rekey exchange */
 	chunk_t our_rekey_nonce;     /* rekeyed by us: lowest nonce of our exchange */
 	uint32_t successor_spi;      /* rekeyed by us: the new SA's inbound SPI */
+	bool rekey_retry;            /* our rekey met TEMPORARY_FAILURE: again soon */
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */
@@ -99,8 +100,9 @@ struct ike_sa {
 	uint8_t req_exchange;        /* its exchange type */
 	unsigned retransmits;
 	uint64_t req_first_sent_ms;
-	void *timer[5];              /* engine timers (retransmit, half-open,
-	                                DPD, rekey, NAT keepalive); NULL when
+	void *timer[6];              /* engine timers (retransmit, half-open,
+	                                DPD, rekey, NAT keepalive, CHILD rekey
+	                                retry); NULL when
 	                                not armed */
 	uint64_t last_heard_ms;      /* last valid message from the peer */
 
@@ -114,6 +116,15 @@ struct ike_sa {
 	                                empty = not known */
 	uint64_t lineage;            /* unique_id of the first IKE SA of the
 	                                chain of rekeys this one belongs to */
+	unsigned start_attempt;      /* try number of an auto_start / on_demand
+	                                start (1 = first); 0 = not retried */
+	bool unanswered;             /* failed because the peer never answered */
+	uint64_t created_ms;         /* CLOCK_MONOTONIC when made */
+	uint64_t established_ms;     /* when it came up (or was rekeyed into) */
+	/* Why a handshake failed, for the statistics: no answer at all, or
+	 * the error notify the peer sent or we answered with (0 = other). */
+	bool fail_no_response;
+	uint16_t fail_notify;
 	void *tasks;                 /* engine-defined queue of exchanges to start */
 	void *exch;                  /* engine-defined state of our request in flight */
 };

@@ -10,3 +10,6 @@ testing_bench_crypto_bench_LDFLAGS = $(PIE_LDFLAGS)
 testing_bench_crypto_bench_LDADD = libikev2d.la $(NETTLE_LIBS) $(GMP_LIBS)
 endif
 dist_noinst_SCRIPTS += testing/bench/crypto_bench.sh
+# ESP in user space (kernel-userspace) against charon's libipsec, with this
+# crypto floor in the same run (as root):  testing/bench/userspace-bench.sh
+dist_noinst_SCRIPTS += testing/bench/userspace-bench.sh

@@ -593,9 +593,10 @@ START_TEST(ignore_errors_keeps_valid_rules)
 	ck_assert_int_eq(errors, 2);
 	ck_assert_int_eq(cfg->n_rules, 2);
 	/* No plugins group: the built-in load list. */
-	ck_assert_int_eq(cfg->n_plugins, 4);
+	ck_assert_int_eq(cfg->n_plugins, 5);
 	ck_assert_str_eq(cfg->plugins[0], "nettle");
 	ck_assert_str_eq(cfg->plugins[3], "kernel-netlink");
+	ck_assert_str_eq(cfg->plugins[4], "control");
 	ck_assert_int_eq(cfg->n_critical, 0);
 	ck_assert_str_eq(cfg->rules[0].label, "good1");
 	ck_assert_str_eq(cfg->rules[1].label, "good2");

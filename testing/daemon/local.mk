@@ -1,11 +1,13 @@
 # testing/daemon: in.ikev2d itself (-c, foreground, reload, signals, pid file).
 dist_noinst_SCRIPTS += \
 	testing/daemon/test-check.sh \
+	testing/daemon/test-check-certs.sh \
 	testing/daemon/test-reload.sh \
 	testing/daemon/test-pidfile.sh
 dist_noinst_DATA += testing/daemon/common.sh
 TESTS += \
 	testing/daemon/test-check.sh \
+	testing/daemon/test-check-certs.sh \
 	testing/daemon/test-reload.sh \
 	testing/daemon/test-pidfile.sh
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "exchange/engine_priv.h"
 #include "net/addr.h"
@@ -192,6 +193,273 @@ START_TEST(many_traffic_selectors)
 }
 END_TEST
 
+/* Issue 14 item 7: an auto_start rule whose IKE_SA_INIT got no answer was
+ * never tried again.  B is "down" (every packet to it lost) for 3 s, long
+ * enough for several tries of A (each gives up after one retransmission);
+ * then B is back: A's next try, after its back-off, brings the SA up. */
+static bool drop_to_b(const packet_t *p, bool to_b)
+{
+	(void)p;
+	return to_b;
+}
+
+#define RETRY_DAEMON "retry_timer_init_ms = 100; retry_limit = 1; " \
+	"response_wait_time = 5; half_open_timeout_secs = 5; " \
+	"start_retry_max_secs = 1;"
+
+START_TEST(start_retried_until_peer_is_back)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.daemon_extra = RETRY_DAEMON;
+	a.rule_extra = "auto_start = true;";
+	start_pair(&a, &b);
+	drop_fn = drop_to_b;
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).start_retries >= 2, 8000);
+	ck_assert_uint_ge(stats(eng_a).start_retries, 2);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_a).established, 0);
+	drop_fn = NULL;   /* B is back */
+	WAIT_FOR(stats(eng_a).established == 1 && stats(eng_b).established == 1, 8000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	/* no try is left over to start a second SA */
+	uint64_t tries = stats(eng_a).start_retries;
+	usleep(1500 * 1000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+	ck_assert_uint_le(stats(eng_a).start_retries, tries + 1);
+	stop_pair(0);
+}
+END_TEST
+
+/* start_retry_limit bounds the tries: 2 tries again, then nothing; a
+ * rule that neither auto_starts nor is on_demand is not retried at all;
+ * the wait is jittered within [half, all] of a doubling bounded by
+ * start_retry_max_secs. */
+START_TEST(start_retry_limit_and_backoff)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	a.daemon_extra = RETRY_DAEMON;
+	a.rule_extra = "auto_start = true; start_retry_limit = 2;";
+	start_pair(&a, &b);
+	drop_fn = drop_to_b;
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).start_retries == 2 && stats(eng_a).ike_sas == 0, 8000);
+	ck_assert_uint_eq(stats(eng_a).start_retries, 2);
+	usleep(2500 * 1000);   /* longer than the largest wait */
+	ck_assert_uint_eq(stats(eng_a).start_retries, 2);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 0);
+	stop_pair(0);
+
+	a.rule_extra = "";
+	start_pair(&a, &b);
+	drop_fn = drop_to_b;
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_sas == 0, 5000);
+	usleep(1500 * 1000);
+	ck_assert_uint_eq(stats(eng_a).start_retries, 0);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 0);
+	stop_pair(0);
+
+	for (int i = 0; i < 200; i++) {
+		uint64_t w2 = start_retry_backoff_ms(2, 120);
+		ck_assert(w2 >= 500 && w2 <= 1000);
+		uint64_t w5 = start_retry_backoff_ms(5, 120);
+		ck_assert(w5 >= 4000 && w5 <= 8000);
+		uint64_t w30 = start_retry_backoff_ms(30, 120);
+		ck_assert(w30 >= 60000 && w30 <= 120000);
+		uint64_t big = start_retry_backoff_ms(4000000000u, 7);
+		ck_assert(big >= 3500 && big <= 7000);
+	}
+	/* and they differ (jitter) */
+	uint64_t first = start_retry_backoff_ms(10, 3600);
+	bool differs = false;
+	for (int i = 0; i < 20 && !differs; i++)
+		differs = start_retry_backoff_ms(10, 3600) != first;
+	ck_assert(differs);
+}
+END_TEST
+
+/* -c: start_retry_limit on a rule that never starts by itself is an
+ * error with file:line; start_retry_max_secs out of range too. */
+static void keep_retry_error(const char *msg)
+{
+	if (strstr(msg, "start_retry"))
+		snprintf(last_error, sizeof(last_error), "%s", msg);
+}
+
+START_TEST(start_retry_config_checked)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "%s/retry.config", tmpdir);
+	const char *bodies[] = {
+		"daemon = { start_retry_max_secs = 0; };\n"
+		"rules = ( { label = \"r\"; auth_method = \"preshared\";\n"
+		"  local_addr = \"10.0.0.1\"; remote_addr = \"10.0.0.2\"; auto_start = true;\n",
+		"rules = ( { label = \"r\"; auth_method = \"preshared\";\n"
+		"  local_addr = \"10.0.0.1\"; remote_addr = \"10.0.0.2\";\n"
+		"  start_retry_limit = 3;\n",
+		"rules = ( { label = \"r\"; auth_method = \"preshared\";\n"
+		"  local_addr = \"10.0.0.1\"; remote_addr = \"10.0.0.2\";\n"
+		"  auto_start = true; start_retry_limit = -2;\n",
+	};
+	const char *want[] = { "retry.config:1", "retry.config:3", "retry.config:3" };
+	for (int i = 0; i < 3; i++) {
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "%s  ikesa_xform = ( %s );\n"
+		        "  childsa = ( { esp_xform = ( %s ); } ); } );\n",
+		        bodies[i], DEFAULT_IKE, DEFAULT_ESP);
+		fclose(f);
+		last_error[0] = 0;
+		pair_log_hook = keep_retry_error;
+		int errs = 0;
+		config_t *cfg = config_load(path, &errs);
+		pair_log_hook = NULL;
+		ck_assert_ptr_null(cfg);
+		ck_assert_msg(strstr(last_error, want[i]) &&
+		              strstr(last_error, "start_retry"),
+		              "case %d: error was: %s", i, last_error);
+	}
+	/* valid: -1 (without end) */
+	char psk[160];
+	snprintf(psk, sizeof(psk), "%s/retry.preshared", tmpdir);
+	FILE *f = fopen(psk, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "keys = ( { label = \"r\"; key = \"a-secret-of-a-test\"; } );\n");
+	fclose(f);
+	chmod(psk, 0600);
+	f = fopen(path, "w");
+	fprintf(f, "daemon = { preshared_file = \"retry.preshared\"; };\n"
+	        "rules = ( { label = \"r\"; auth_method = \"preshared\";\n"
+	        "  local_addr = \"10.0.0.1\"; remote_addr = \"10.0.0.2\";\n"
+	        "  auto_start = true; start_retry_limit = -1;\n"
+	        "  ikesa_xform = ( %s );\n"
+	        "  childsa = ( { esp_xform = ( %s ); } ); } );\n", DEFAULT_IKE, DEFAULT_ESP);
+	fclose(f);
+	int errs = 0;
+	config_t *cfg = config_load(path, &errs);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cfg->rules[0].start_retry_limit, -1);
+	ck_assert_int_eq(cfg->daemon.start_retry_max_secs, 120);
+	config_unref(cfg);
+}
+END_TEST
+
+/* The CI defect next to issue 14 item 1: after a simultaneous CHILD SA
+ * rekey (§2.8.1) the surviving pair had no policies left - the loser's
+ * Delete of the old SA (or of its redundant new one) took the policies
+ * the survivor shares (same reqid, same selectors) with it, and the
+ * tunnel's traffic went out in clear or nowhere.  Collide several times:
+ * after each, one pair per side and every policy still installed. */
+START_TEST(child_rekey_collision_keeps_policies)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	size_t pol_before = kernel_null_count_policies(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	/* one /16 pair, in/out/fwd, on each side */
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before + 6);
+	for (int round = 1; round <= 6; round++) {
+		uint64_t ra = stats(eng_a).child_rekeyed_total;
+		uint64_t rb = stats(eng_b).child_rekeyed_total;
+		pause_network();
+		ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+		ck_assert_uint_eq(engine_rekey(eng_b, "r", false), 1);
+		resume_network();
+		WAIT_FOR(stats(eng_a).child_rekeyed_total > ra &&
+		         stats(eng_b).child_rekeyed_total > rb &&
+		         kernel_null_count_sas(kn) == sas_before + 4, 5000);
+		/* the redundant SA's Delete may still be in flight */
+		usleep(300 * 1000);
+		WAIT_FOR(kernel_null_count_sas(kn) == sas_before + 4, 3000);
+		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,
+		              "round %d: %zu SAs, expected %zu", round,
+		              kernel_null_count_sas(kn), sas_before + 4);
+		ck_assert_msg(kernel_null_count_policies(kn) == pol_before + 6,
+		              "round %d: %zu policies after the collision, expected %zu",
+		              round, kernel_null_count_policies(kn), pol_before + 6);
+		ck_assert_uint_eq(stats(eng_a).established, 1);
+		ck_assert_uint_eq(stats(eng_b).established, 1);
+	}
+	stop_pair(0);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before);
+}
+END_TEST
+
+/* Issue 14 item 1, the overlap the storm against charon turned up: one
+ * side rekeys a CHILD SA while the other rekeys the IKE SA, the requests
+ * crossing.  Taking the IKE rekey moved the CHILD SAs to the new IKE SA
+ * while the CHILD rekey's answer still came on the old one: that side
+ * found the SA it had rekeyed gone, kept its new CHILD SA on the old IKE
+ * SA and lost it with it - the peer kept its copy: one CHILD SA more on
+ * one side than the other.  Now the IKE rekey is refused with
+ * TEMPORARY_FAILURE (RFC 7296 §2.25.2) and retried.  Both ways round, a
+ * few times: afterwards one IKE SA and one CHILD pair each, paired
+ * (the shared null kernel holds each side's in and out: 4 SAs). */
+START_TEST(child_rekey_crossing_ike_rekey)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	size_t pol_before = kernel_null_count_policies(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	for (int round = 1; round <= 4; round++) {
+		engine_t *child_side = round % 2 ? eng_a : eng_b;
+		engine_t *ike_side = round % 2 ? eng_b : eng_a;
+		uint64_t ike_before = stats(ike_side).ike_rekeyed_total;
+		uint64_t child_before = stats(child_side).child_rekeyed_total;
+		pause_network();
+		ck_assert_uint_eq(engine_rekey(child_side, "r", false), 1);
+		ck_assert_uint_eq(engine_rekey(ike_side, "r", true), 1);
+		resume_network();
+		/* the refused IKE rekey is retried (lifetime / 10 + 1 s at
+		 * the latest); the CHILD rekey goes through */
+		WAIT_FOR(stats(child_side).child_rekeyed_total > child_before &&
+		         stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
+		         kernel_null_count_sas(kn) == sas_before + 4, 5000);
+		usleep(300 * 1000);
+		WAIT_FOR(stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
+		         kernel_null_count_sas(kn) == sas_before + 4, 3000);
+		ck_assert_msg(stats(child_side).child_rekeyed_total > child_before,
+		              "round %d: the CHILD rekey did not complete", round);
+		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,
+		              "round %d: %zu SAs in the kernel, expected %zu (one "
+		              "pair per side)", round, kernel_null_count_sas(kn),
+		              sas_before + 4);
+		ck_assert_msg(kernel_null_count_policies(kn) == pol_before + 6,
+		              "round %d: %zu policies, expected %zu", round,
+		              kernel_null_count_policies(kn), pol_before + 6);
+		ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_b).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_a).established, 1);
+		ck_assert_uint_eq(stats(eng_b).established, 1);
+		(void)ike_before;
+	}
+	/* the survivors work: a CHILD rekey and an IKE rekey each */
+	uint64_t rb = stats(eng_b).child_rekeyed_total;
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	WAIT_FOR(stats(eng_b).child_rekeyed_total > rb &&
+	         kernel_null_count_sas(kn) == sas_before + 4, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	stop_pair(2000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange-regress");
@@ -199,6 +467,11 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, initial_contact_spares_successors);
 	tcase_add_test(tc, many_traffic_selectors);
+	tcase_add_test(tc, start_retried_until_peer_is_back);
+	tcase_add_test(tc, start_retry_limit_and_backoff);
+	tcase_add_test(tc, start_retry_config_checked);
+	tcase_add_test(tc, child_rekey_collision_keeps_policies);
+	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
 	suite_add_tcase(s, tc);
 	return pair_main(s);
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the codec's libFuzzer targets with clang, straight from the sources
 # (no configure needed):  build-fuzzers.sh [OUTDIR]   (default ./fuzz-build)
-# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag and OUTDIR/make_frag_seed.
+# Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/fuzz_ctl,
+# OUTDIR/fuzz_auth and OUTDIR/make_frag_seed.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -19,4 +20,11 @@ for t in fuzz_parse fuzz_frag; do
 	$CC $CFLAGS $SAN $LIBSRC "$here/$t.c" -o "$out/$t"
 done
 $CC $CFLAGS -fsanitize=address,undefined $LIBSRC "$here/make_frag_seed.c" -o "$out/make_frag_seed"
-echo "built $out/fuzz_parse $out/fuzz_frag $out/make_frag_seed"
+# the control socket's request parser (ctl_proto.c stands alone)
+$CC $CFLAGS -I$top/plugins/control $SAN "$top/plugins/control/ctl_proto.c" \
+	"$here/fuzz_ctl.c" -o "$out/fuzz_ctl"
+# RFC 7427 AUTH data and DER/text DNs (what the core parses of a peer's
+# authentication; X.509 itself is GnuTLS's)
+$CC $CFLAGS $SAN "$top/core/cred/sig_algid.c" "$top/core/cred/der.c" \
+	"$top/core/config/dn.c" "$top/core/lib/chunk.c" "$here/fuzz_auth.c" -o "$out/fuzz_auth"
+echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/fuzz_auth $out/make_frag_seed"

@@ -1,8 +1,8 @@
 # testing/fuzz: libFuzzer targets for the codec (built with clang by
 # build-fuzzers.sh, run for a bounded time by run-fuzz.sh) and the corpus
 # replay that make check runs with the normal compiler.
-check_PROGRAMS += testing/fuzz/replay_parse testing/fuzz/replay_frag
-TESTS += testing/fuzz/replay_parse testing/fuzz/replay_frag
+check_PROGRAMS += testing/fuzz/replay_parse testing/fuzz/replay_frag testing/fuzz/replay_auth
+TESTS += testing/fuzz/replay_parse testing/fuzz/replay_frag testing/fuzz/replay_auth
 
 testing_fuzz_replay_parse_SOURCES = testing/fuzz/replay.c testing/fuzz/fuzz_parse.c \
 	testing/codec/samples.c testing/codec/samples.h
@@ -16,6 +16,11 @@ testing_fuzz_replay_frag_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/testing/codec
 	-DFUZZ_TARGET=\"frag\"
 testing_fuzz_replay_frag_LDADD = libikev2d.la
 
+testing_fuzz_replay_auth_SOURCES = testing/fuzz/replay.c testing/fuzz/fuzz_auth.c
+testing_fuzz_replay_auth_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET=\"auth\"
+testing_fuzz_replay_auth_LDADD = libikev2d.la
+
+EXTRA_DIST += testing/fuzz/corpus/auth
 EXTRA_DIST += testing/fuzz/build-fuzzers.sh testing/fuzz/run-fuzz.sh \
 	testing/fuzz/make_frag_seed.c testing/fuzz/corpus/parse testing/fuzz/corpus/frag \
 	testing/suites/codec-fuzz.sh

@@ -1,6 +1,8 @@
 #!/bin/sh
-# Run the codec fuzzers for a bounded time (CI):  run-fuzz.sh [SECONDS] [--merge]
-# SECONDS (default 120) is split between the two targets.  Seeds: the
+# Run the codec fuzzers and the control request parser's for a bounded
+# time (CI):  run-fuzz.sh [SECONDS] [--merge]
+# SECONDS (default 120) is split between the four targets (parse, frag,
+# ctl, auth).  Seeds: the
 # committed corpus (testing/fuzz/corpus/), plus ../shared/vectors/fuzz/seeds
 # when present, with its dictionary.  Fails if a target crashes, leaks or
 # trips a sanitizer (the reproducer is left in the work directory and
@@ -21,9 +23,11 @@ dict=
 # parse target: committed corpus + shared seeds; the SK plaintext seeds get
 # their first payload type (the SK header's next payload of the message
 # they came from) prepended, as fuzz_parse expects.
-mkdir -p "$work/parse" "$work/frag"
+mkdir -p "$work/parse" "$work/frag" "$work/ctl" "$work/auth"
 cp "$here/corpus/parse/"* "$work/parse/" 2>/dev/null
 cp "$here/corpus/frag/"* "$work/frag/" 2>/dev/null
+cp "$here/corpus/ctl/"* "$work/ctl/" 2>/dev/null
+cp "$here/corpus/auth/"* "$work/auth/" 2>/dev/null
 if [ -d "$shared/vectors/fuzz/seeds" ]; then
 	for f in "$shared"/vectors/fuzz/seeds/*/*.bin; do
 		case $f in
@@ -38,8 +42,8 @@ fi
 "$work/bin/make_frag_seed" "$work/frag" || exit 1
 
 status=0
-half=$((secs / 2))
-for t in parse frag; do
+half=$((secs / 4))
+for t in parse frag ctl auth; do
 	mkdir -p "$work/new-$t" "$work/art-$t"
 	echo "== fuzz_$t for ${half}s"
 	(cd "$work/art-$t" && "$work/bin/fuzz_$t" $dict -max_len=4096 -max_total_time=$half \

@@ -69,3 +69,14 @@ testing_gnutls_test_gnutls_token_LDADD = $(TEST_LIBS)
 testing_gnutls_test_keystore_SOURCES = testing/gnutls/test_keystore.c $(GT_TEST_COMMON)
 testing_gnutls_test_keystore_CFLAGS = $(TEST_CFLAGS)
 testing_gnutls_test_keystore_LDADD = $(TEST_LIBS)
+
+# The pubkey authenticator plugin (loaded with nettle and gnutls).
+if ENABLE_GNUTLS
+if ENABLE_PUBKEY
+check_PROGRAMS += testing/gnutls/test_pubkey
+TESTS += testing/gnutls/test_pubkey
+endif
+endif
+testing_gnutls_test_pubkey_SOURCES = testing/gnutls/test_pubkey.c $(GT_TEST_COMMON)
+testing_gnutls_test_pubkey_CFLAGS = $(TEST_CFLAGS)
+testing_gnutls_test_pubkey_LDADD = $(TEST_LIBS)

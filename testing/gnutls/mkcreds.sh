@@ -11,7 +11,8 @@
 # another root), root-pl0 -> inter-pl0 -> leaf-pl0 (pathLenConstraint 0
 # violated), leaf-eku-unknown, leaf-eku-codesign, leaf-eku-ike,
 # leaf-revoked (listed in inter.crl), leaf-notca (issued by a non-CA),
-# leaf-rsa (RSA key, from inter); root.crl (empty, from root); DER copies
+# leaf-rsa (RSA key, from inter); leaf-p384, leaf-p521, leaf-ed25519,
+# leaf-dsa (named <type>.example.org, keys <type>.pem, from inter); root.crl (empty, from root); DER copies
 # leaf.der, inter.crl.der.
 set -eu
 dir=$1
@@ -82,6 +83,11 @@ leaf_tmpl t-leaf.tmpl moon.example.org "expiration_days = 365" \
 issue leaf t-leaf.tmpl inter
 ct --certificate-info --load-certificate leaf.pem --outder --outfile leaf.der
 issue leaf-rsa t-leaf.tmpl inter rsa.pem
+# One leaf per other key type, each with its own name (test_pubkey).
+for t in p384 p521 ed25519 dsa; do
+	leaf_tmpl t-$t.tmpl $t.example.org "expiration_days = 365"
+	issue leaf-$t t-$t.tmpl inter $t.pem
+done
 
 leaf_tmpl t-expired.tmpl expired.example.org \
 	"activation_date = \"2019-01-01 00:00:00\"" "expiration_date = \"2020-01-01 00:00:00\""

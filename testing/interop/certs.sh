@@ -18,6 +18,14 @@
 #            not carry; a required_signer the chain does not lead to; and
 #            mixed authentication (we sign, charon uses PSK; then the
 #            reverse)
+#   frag     RFC 7383 fragmentation with an RSA-4096 chain through an
+#            intermediate (leaf + intermediate CERT payloads, ~3 KB of
+#            IKE_AUTH each way), fragmentation_mtu 576 and charon's
+#            fragment_size 576, ikev2d initiating and responding: both
+#            sides split their IKE_AUTH and reassemble the other's (our
+#            log, charon's log, and the SKF payloads seen by tshark on
+#            the veth), then an IKE rekey and a CHILD rekey on the
+#            fragmenting SA
 #
 # Exit 0 pass, 77 skip, 1 fail; as root.
 . "$(dirname "$0")/../netns/lib.sh"
@@ -30,6 +38,7 @@ need_charon
 command -v pki > /dev/null || skip "strongSwan's pki is not installed (apt-get install strongswan-pki)"
 case $scenario in
 algs|policy) require_cap ike ;;
+frag) require_cap ike rekey-ike rekey-child ;;
 *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 [ -f "$top_builddir/plugins/pubkey/.libs/pubkey.so" ] ||
@@ -40,6 +49,7 @@ O=$WORK/ours C=$WORK/charon PKI=$WORK/pki
 NO=net-ce-a$$ NC=net-ce-c$$
 PSK=interop-secret
 mkdir -p "$PKI"
+[ "$scenario" = frag ] && export MKPKI_RSA4096=1
 "$(dirname "$0")/mkpki.sh" "$PKI" || { cat "$PKI/pki.log"; fail "mkpki.sh failed"; finish; }
 
 ns_add $NO; ns_add $NC
@@ -60,7 +70,7 @@ keystore() {
 		cp "$PKI/$n.key" "$ks/private/"
 	done
 	for n in ${ANCHORS:-root}; do cp "$PKI/$n.pem" "$ks/cacerts/"; done
-	cp "$PKI/inter.pem" "$ks/intcerts/"
+	cp "$PKI/${INTER:-inter}.pem" "$ks/intcerts/"
 	for n in ${CRLS:-}; do cp "$PKI/$n" "$ks/crls/"; done
 	chmod 700 "$ks" "$ks/private"
 	chmod 600 "$ks"/private/*
@@ -94,6 +104,8 @@ charon_pki() {
 		cp "$PKI/charon-$name.key" "$creds/private/"
 	fi
 	for n in ${CHARON_CAS:-root}; do cp "$PKI/$n.pem" "$creds/x509ca/"; done
+	# an intermediate charon sends in front of its certificate
+	for n in ${CHARON_INTER:-}; do cp "$PKI/$n.pem" "$creds/x509ca/"; done
 	charon_start "$C" $NC local=$CHARON_IP remote=$OURS_IP \
 		local_id=charon.test remote_id=ours.test psk=$PSK \
 		local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 esp=aes128gcm16 \
@@ -234,6 +246,81 @@ policy)
 	charon_pki p256 local_auth=pubkey remote_auth=psk || finish
 	up resp "mixed (charon signs)"
 	restart_pair
+	;;
+frag)
+	command -v tshark > /dev/null || skip "tshark is not installed (apt-get install tshark)"
+	# 14 single-host selectors each way: CREATE_CHILD_SA (TSi + TSr of
+	# 14 x 16 octets) exceeds the 576-octet MTU as well
+	# one inbound SA on our side, not SPI $1 (a rekey is over)
+	one_new_in() { local s; s=$(sa_spis "$O" in); [ -n "$s" ] && [ "$s" = "${s%%[!0-9a-f]*}" ] && [ "$s" != "$1" ]; }
+	ours_ts= charon_lts= charon_rts=
+	for i in $(seq 1 14); do
+		ours_ts="$ours_ts${ours_ts:+, }\"10.77.1.$i/32\""
+		charon_rts="$charon_rts${charon_rts:+,}10.77.1.$i/32"
+		charon_lts="$charon_lts${charon_lts:+,}10.77.2.$i/32"
+	done
+	ours_rts=$(echo "$ours_ts" | sed 's/10\.77\.1\./10.77.2./g')
+	# charon routes each of its selectors from a local address
+	for i in $(seq 2 14); do ip -n $NC addr add 10.77.2.$i/32 dev lo; done
+	FRAG_DAEMON='fragmentation_enable = true; fragmentation_mtu = 576;'
+	for role in init resp; do
+		what="RSA-4096 chain, ikev2d $role"
+		log "--- $what"
+		ANCHORS=root4k INTER=inter4k keystore "$O" ours-rsa4096
+		ours rsa_sig $role local_ts= remote_ts= \
+			extra_daemon="keystore = \"$O/keystore\"; $FRAG_DAEMON" \
+			extra_child="local_ts = ( $ours_ts ); remote_ts = ( $ours_rts );"
+		ip netns exec $NO tshark -n -l -i net-ce-va -f udp -w "$WORK/frag-$role.pcap" \
+			> "$WORK/tshark-$role.log" 2>&1 &
+		tpid=$!; PIDS+=("$tpid")
+		wait_for 10 grep -q "Capturing on" "$WORK/tshark-$role.log" ||
+			{ cat "$WORK/tshark-$role.log"; fail "$what: tshark did not start"; }
+		cargs=(local_ts="$charon_lts" remote_ts="$charon_rts" conf="fragment_size = 576")
+		if [ $role = init ]; then
+			CHARON_CAS=root4k CHARON_INTER=inter4k charon_pki rsa4096 "${cargs[@]}" || break
+			start_daemon $NO "$O" || break
+		else
+			start_daemon $NO "$O" || break
+			CHARON_CAS=root4k CHARON_INTER=inter4k charon_pki rsa4096 "${cargs[@]}" || break
+		fi
+		up $role "$what"
+		# ours split, charon reassembled; charon split, ours reassembled
+		grep -qE "IKE_AUTH message split into [0-9]+ fragments" "$O/daemon.log" ||
+			fail "$what: ikev2d did not fragment its IKE_AUTH"
+		grep -qE "received fragment #[0-9]+ of [0-9]+, reassembled" "$C/charon.log" ||
+			fail "$what: charon reassembled no fragmented message"
+		grep -qE "splitting IKE message .* into [0-9]+ fragments" "$C/charon.log" ||
+			fail "$what: charon did not fragment its IKE_AUTH"
+		grep -q "authentication of 'ours.test' with RSA.* successful" "$C/charon.log" ||
+			fail "$what: charon did not verify our RSA-4096 AUTH"
+		# CHILD rekeys with 20 + 20 selectors: both directions fragment
+		nsplit=$(grep -cE "CREATE_CHILD_SA message split into" "$O/daemon.log")
+		wait_for 30 one_new_in none
+		old=$(sa_spis "$O" in)
+		charon_ctl "$C" --rekey --child net > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --child failed"
+		wait_for 30 one_new_in "$old" ||
+			fail "$what: charon's CHILD rekey did not replace SPI $old"
+		old=$(sa_spis "$O" in)
+		kernel_ctl "$O" "expire soft $old $OURS_IP"
+		wait_for 30 one_new_in "$old" ||
+			fail "$what: ikev2d's CHILD rekey did not replace SPI $old"
+		sleep 2
+		check_child "$what, after two CHILD rekeys"
+		[ "$(charon_child_count "$C")" -eq 1 ] || fail "$what: charon has $(charon_child_count "$C") CHILD SAs"
+		n=$(grep -cE "CREATE_CHILD_SA message split into" "$O/daemon.log")
+		[ "$n" -ge $((nsplit + 2)) ] ||
+			fail "$what: ikev2d fragmented $((n - nsplit)) CREATE_CHILD_SA messages, expected 2 (request and response)"
+		kill -INT $tpid; wait $tpid 2>/dev/null; forget_pid $tpid
+		# on the wire: UDP/4500 IKE messages whose first payload is SKF (53)
+		ours_skf=$(tshark -n -r "$WORK/frag-$role.pcap" -Y "ip.src == $OURS_IP && isakmp.nextpayload == 53" 2>/dev/null | wc -l)
+		charon_skf=$(tshark -n -r "$WORK/frag-$role.pcap" -Y "ip.src == $CHARON_IP && isakmp.nextpayload == 53" 2>/dev/null | wc -l)
+		big=$(tshark -n -r "$WORK/frag-$role.pcap" -Y "ip.len > 576" 2>/dev/null | wc -l)
+		log "$what: on the wire $ours_skf SKF from ikev2d, $charon_skf from charon, $big datagrams > 576 octets"
+		[ "$ours_skf" -ge 8 ] || fail "$what: only $ours_skf SKF fragments from ikev2d on the wire"
+		[ "$charon_skf" -ge 8 ] || fail "$what: only $charon_skf SKF fragments from charon on the wire"
+		[ "$big" -eq 0 ] || fail "$what: $big datagrams larger than the 576-octet MTU"
+		restart_pair
+	done
 	;;
 esac
 finish

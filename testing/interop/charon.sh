@@ -9,6 +9,8 @@
 #
 # Keys: local remote local_id remote_id psk proposals esp local_ts remote_ts
 # kernel (libipsec|netlink) mobike (yes|no) dpd rekey_time child_rekey_time
+# over_time rand_time (IKE SA; swanctl's defaults: 10 % of rekey_time, which
+# rounds to 0 for lifetimes under 10 s) child_life_time child_rand_time
 # loglevel mode (tunnel|transport) conf (raw strongswan.conf lines for the
 # charon section); certificates: local_auth remote_auth (psk|pubkey|
 # rsa/pss..., default psk), creds (a directory with x509/ x509ca/ private/
@@ -39,6 +41,7 @@ charon_start() {
 	local local= remote= local_id= remote_id= psk=secret
 	local proposals=aes128-sha256-ecp256 esp=aes128gcm16 lts=dynamic rts=dynamic
 	local kernel=libipsec mobike=no dpd=0 rekey=0 crekey=0 loglevel=1 mode=tunnel
+	local over= rand= clife= crand=
 	local kv k v kplugins conf= lauth=psk rauth=psk creds= lcert=
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
@@ -48,6 +51,8 @@ charon_start() {
 		esp) esp=$v ;; local_ts) lts=$v ;; remote_ts) rts=$v ;;
 		kernel) kernel=$v ;; mobike) mobike=$v ;; dpd) dpd=$v ;;
 		rekey_time) rekey=$v ;; child_rekey_time) crekey=$v ;;
+		over_time) over=$v ;; rand_time) rand=$v ;;
+		child_life_time) clife=$v ;; child_rand_time) crand=$v ;;
 		loglevel) loglevel=$v ;; mode) mode=$v ;; conf) conf=$v ;;
 		local_auth) lauth=$v ;; remote_auth) rauth=$v ;; creds) creds=$v ;;
 		local_cert) lcert=$v ;;
@@ -97,6 +102,8 @@ connections {
 		dpd_delay = $dpd
 		rekey_time = $rekey
 		reauth_time = 0
+		$( [ -n "$over" ] && echo "over_time = $over" )
+		$( [ -n "$rand" ] && echo "rand_time = $rand" )
 		local {
 			auth = $lauth
 			id = $local_id
@@ -113,6 +120,8 @@ connections {
 				esp_proposals = $esp
 				mode = $mode
 				rekey_time = $crekey
+				$( [ -n "$clife" ] && echo "life_time = $clife" )
+				$( [ -n "$crand" ] && echo "rand_time = $crand" )
 			}
 		}
 	}

@@ -9,6 +9,9 @@
 #   valid 2020-2021);
 #   root2 (a second CA) -> ours-p256-b: a second certificate for ours.test
 #   (CERTREQ chooses between ours-p256 and it).
+#   With MKPKI_RSA4096=1 also a chain of RSA-4096 keys (CERT payloads of
+#   ~1.4 KB each, for the fragmentation runs): root4k -> inter4k ->
+#   ours-rsa4096, and root4k -> inter4k -> charon-rsa4096.
 # Keys are <name>.key (PKCS#1/SEC1 PEM), certificates <name>.pem.
 set -eu
 dir=$1
@@ -43,3 +46,11 @@ ISSUE_EXTRA="--not-before 01.01.20_00:00:00 --not-after 01.01.21_00:00:00 --date
 	issue charon-expired ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=expired" charon.test
 p --signcrl --cacert root.pem --cakey root.key --reason key-compromise \
 	--cert charon-revoked.pem --outform pem > root.crl
+if [ "${MKPKI_RSA4096:-0}" = 1 ]; then
+	gen root4k rsa 4096
+	p --self --in root4k.key --type rsa --ca --dn "C=CH, O=ikev2d test, CN=Root CA 4096" --outform pem > root4k.pem
+	ISSUE_EXTRA="--ca" issue inter4k rsa 4096 root4k "C=CH, O=ikev2d test, CN=Intermediate CA 4096"
+	issue ours-rsa4096 rsa 4096 inter4k "C=CH, O=ikev2d test, CN=ours.test" \
+		ours.test email:ike@ours.test 10.77.0.1
+	issue charon-rsa4096 rsa 4096 inter4k "C=CH, O=ikev2d test, CN=charon.test" charon.test
+fi

@@ -27,3 +27,20 @@ if ENABLE_KERNEL_PFKEY
 TESTS += testing/kernel/pfkey-no-afkey.sh
 endif
 dist_noinst_SCRIPTS += testing/kernel/pfkey-no-afkey.sh
+
+# testing/kernel: the userspace ESP backend's replay window and ESP packet
+# code, with the nettle plugin for the crypto (known answers).
+if ENABLE_UNIT_TESTS
+if ENABLE_KERNEL_USERSPACE
+if ENABLE_NETTLE
+check_PROGRAMS += testing/kernel/test_userspace_esp
+TESTS += testing/kernel/test_userspace_esp
+testing_kernel_test_userspace_esp_SOURCES = testing/kernel/test_userspace_esp.c \
+	kernel-backends/userspace/us_esp.c \
+	kernel-backends/userspace/us_replay.c \
+	testing/crypto/nettle_load.h
+testing_kernel_test_userspace_esp_CFLAGS = $(TEST_CFLAGS)
+testing_kernel_test_userspace_esp_LDADD = $(TEST_LIBS)
+endif
+endif
+endif

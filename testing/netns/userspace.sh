@@ -161,12 +161,11 @@ rekey)
 	# a CHILD rekey every ~250 pings; the IKE SA lives 60 s (the least)
 	configure true ike_life=60 \
 		'extra_child=childsa_softlife_kb = 20; childsa_lifetime_kb = 2000;'
-	# Only A rekeys: when both sides reach the byte limit together the
-	# simultaneous CHILD rekey (RFC 7296 2.8.1) loses the tunnel's traffic
-	# (seen in a CI run: 82 % of the pings lost after the collision) - a
-	# known engine defect, open in issue 14 (item 1), not hidden here but
-	# kept out of this check, which is about rekeys under traffic.
-	sed -i 's/childsa_softlife_kb = 20;/childsa_softlife_kb = 1500;/' "$B/ikev2.config"
+	# Both sides reach the byte limit together (a ping's request and its
+	# reply are the same size), so most CHILD rekeys collide (RFC 7296
+	# 2.8.1): each side starts one and the nonces decide which pair stays.
+	# Until issue 14's fix the loser's Delete removed the survivor's
+	# policies and 82 % of the pings after the collision were lost.
 	start_both || finish
 	up_or_fail "rekey" || finish
 	ip netns exec $NA ping -q -i 0.05 -c 1400 -W 2 -I $SRC_A $DST_A > "$WORK/ping.out" 2>&1
@@ -174,7 +173,9 @@ rekey)
 	grep -q " 0% packet loss" "$WORK/ping.out" || fail "rekey: replies lost: $(grep loss "$WORK/ping.out")"
 	n=$(cat "$A/daemon.log" "$B/daemon.log" | grep -c "CHILD SA rekeyed")
 	[ "$n" -ge 2 ] || fail "rekey: $n CHILD SA rekeys during the ping, expected several"
-	log "rekey: $n CHILD SA rekeys (byte lifetime), IKE SA rekeyed, 1400 pings at 50 ms, none lost"
+	col=$(cat "$A/daemon.log" "$B/daemon.log" | grep -c "simultaneous rekey")
+	[ "$col" -ge 1 ] || fail "rekey: no simultaneous CHILD rekey (both sides reach the byte lifetime: expected collisions)"
+	log "rekey: $n CHILD SA rekeys (byte lifetime), $col collision log lines, IKE SA rekeyed, 1400 pings at 50 ms, none lost"
 	grep -qiE "IKE SA.*rekeyed" "$A/daemon.log" "$B/daemon.log" ||
 		fail "rekey: no IKE SA rekey during the ping"
 	;;

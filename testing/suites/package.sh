@@ -2,8 +2,9 @@
 # package.sh - the Debian packages: dpkg-buildpackage -us -uc -b on a copy
 # of the tree, lintian clean (no E: or W:), then in a throwaway Debian 12
 # root (debootstrap, cached under /var/tmp, used through an overlay so the
-# cache stays clean) install, start the service as its unit says, reload,
-# refuse badly owned files, stop, remove and purge.
+# cache stays clean) install, start the service as its unit says, ask it
+# through ikeadm (root served, others refused), reload, refuse badly owned
+# files, stop, remove and purge.
 #
 # systemd cannot be PID 1 in the chroot, so the unit is run by hand: its
 # ExecStartPre and ExecStart lines, under its CapabilityBoundingSet,
@@ -55,10 +56,12 @@ elif ! ( cd "$src" && dpkg-buildpackage -us -uc -b -j"${JOBS:-2}" ) > "$W/build.
 fi
 ok "packages built in $(( $(date +%s) - start )) s: $(cd "$W/src" && ls *.deb | grep -v dbgsym | tr '\n' ' ')"
 grep '^plugin ' "$W/build.log"
-for p in libikev2d0 ikev2d ikev2d-tools ikev2d-dev; do
+for p in libikev2d0 ikev2d ikev2d-control ikev2d-tools ikev2d-dev; do
 	[ -f "$W/src/${p}_${version}_"*.deb ] || fail "no $p package"
 done
 dpkg -c "$W/src/ikev2d_${version}_"*.deb | grep 'plugins/nettle.so$' >/dev/null || fail "nettle is not in ikev2d"
+dpkg -c "$W/src/ikev2d-control_${version}_"*.deb | grep 'plugins/control.so$' >/dev/null &&
+dpkg -c "$W/src/ikev2d-control_${version}_"*.deb | grep 'sbin/ikeadm$' >/dev/null || fail "control.so or ikeadm not in ikev2d-control"
 dpkg -c "$W/src/ikev2d-dev_${version}_"*.deb | grep 'include/ikev2d/plugin.h$' >/dev/null || fail "no plugin.h in ikev2d-dev"
 dpkg -c "$W/src/ikev2d-dev_${version}_"*.deb | grep 'pkgconfig/ikev2d.pc$' >/dev/null || fail "no ikev2d.pc in ikev2d-dev"
 
@@ -70,7 +73,7 @@ else
 fi
 
 # --------------------------------------------------------- the root
-includes=systemd,adduser,logrotate,libgnutls30,libnettle8,libhogweed6,libconfig9,libltdl7,libcap2,libseccomp2,libsystemd0,libgmp10,libmnl0,procps,iproute2
+includes=systemd,adduser,logrotate,libgnutls30,libnettle8,libhogweed6,libconfig9,libltdl7,libcap2,libseccomp2,libsystemd0,libgmp10,libmnl0,libedit2,procps,iproute2
 cache=${IKEV2D_PKGROOT:-/var/tmp/ikev2d-pkgroot-bookworm-1}
 if [ ! -x "$cache/usr/bin/setpriv" ]; then
 	log "debootstrap bookworm into $cache (cached for the next runs)"
@@ -86,6 +89,12 @@ if [ ! -x "$cache/usr/bin/setpriv" ]; then
 fi
 mkdir -p "$W/debs"
 cp "$W/src/"*.deb "$W/debs/"
+# ikeadm needs libedit2, which roots cached before it was in the list lack:
+# the host's (the same Debian release) joins the packages installed.
+if ! ls "$cache"/usr/lib/*/libedit.so.2 > /dev/null 2>&1; then
+	( cd "$W/debs" && apt-get download libedit2 ) > "$W/libedit.log" 2>&1 ||
+		{ cat "$W/libedit.log"; fail "the cached root lacks libedit2 and apt-get download libedit2 failed"; exit 1; }
+fi
 rm -f "$W/debs/"*dbgsym*
 
 # The rest runs in private mount and network namespaces.
@@ -202,6 +211,23 @@ grep -q '^NoNewPrivs:[[:space:]]*1' $st && grep -q '^Seccomp:[[:space:]]*2' $st 
 	ok "NoNewPrivs 1, Seccomp 2" || fail "NoNewPrivs/Seccomp: $(grep -E '^(NoNewPrivs|Seccomp):' $st | tr '\n' ' ')"
 grep -q 'running as ikeuser' "$W/daemon.log" || fail "no 'running as ikeuser' log line"
 [ -s "$R/var/log/ikev2/in.ikev2d.log" ] && ok "debug_logfile written in /var/log/ikev2" || fail "no debug_logfile"
+
+# ikeadm over the control socket (ikev2d-control): the daemon opened it
+# as root before switching to ikeuser, and serves it under seccomp
+sock=/var/run/in.ikev2d.ctl
+[ "$(in_root stat -L -c '%U:%G %a' $sock 2>/dev/null)" = "root:root 660" ] &&
+	ok "control socket $sock is root:root 0660" || fail "control socket: $(in_root stat -L -c '%U:%G %a' $sock 2>&1)"
+if in_root ikeadm get stats > "$W/ikeadm.log" 2>&1 &&
+   in_root ikeadm -j dump rule > "$W/rules.json" 2>> "$W/ikeadm.log" &&
+   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r else 1)' "$W/rules.json"; then
+	ok "ikeadm (root): get stats, dump rule --json ($(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/rules.json") rules)"
+else
+	cat "$W/ikeadm.log" "$W/rules.json"; fail "ikeadm as root against the packaged daemon"
+fi
+in_root setpriv --reuid=nobody --regid=nogroup --clear-groups ikeadm get stats > "$W/ikeadm-nobody.log" 2>&1
+st=$?
+[ $st = 5 ] && ok "ikeadm as nobody refused (exit 5)" || { cat "$W/ikeadm-nobody.log"; fail "ikeadm as nobody: exit $st, expected 5"; }
+kill -0 "$mainpid" 2>/dev/null || fail "the daemon died serving ikeadm"
 
 # reload (ExecReload)
 n_ready=$(grep -c 'READY=1' "$W/notify.log")

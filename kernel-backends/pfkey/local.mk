@@ -5,6 +5,8 @@ plugin_LTLIBRARIES += kernel-backends/pfkey/kernel-pfkey.la
 kernel_backends_pfkey_kernel_pfkey_la_SOURCES = \
 	kernel-backends/pfkey/kernel_pfkey.c \
 	kernel-backends/pfkey/kernel_pfkey.h \
+	kernel-backends/pfkey/kernel_pfkey_priv.h \
+	kernel-backends/pfkey/kernel_pfkey_policy.c \
 	kernel-backends/pfkey/kernel_pfkey_plugin.c \
 	kernel-backends/pfkey/pfkey_msg.c \
 	kernel-backends/pfkey/pfkey_msg.h \

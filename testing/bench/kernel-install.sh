@@ -33,7 +33,13 @@ if [ "$(hostname)" = guest ] && [ -d /run/guest-io ]; then
 	[ -n "${GUEST_BENCH_WINDOW:-}" ] && export WINDOW=$GUEST_BENCH_WINDOW
 	[ -n "${GUEST_BENCH_THREADS:-}" ] && export THREADS=$GUEST_BENCH_THREADS
 	export TIMEOUT=3000
-	exec bash "$here/run-load.sh" "${1:-10000}"
+	bash "$here/run-load.sh" "${1:-10000}"
+	rc=$?
+	# the guest's files go with it: show why a run failed
+	for f in /tmp/bench-load-*/*.log /tmp/bench-load-*/*.report; do
+		[ "$rc" = 0 ] || { echo "== $f"; tail -n 15 "$f"; }
+	done 2> /dev/null
+	exit "$rc"
 fi
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }

@@ -71,6 +71,10 @@ discard) kplugins='"nettle", "psk"'; kopt="-k discard" ;;
 pfkey|netlink) kplugins="\"nettle\", \"psk\", \"kernel-$KERNEL\""; kopt= ;;
 *) echo "KERNEL=null|discard|pfkey|netlink" >&2; exit 2 ;;
 esac
+# ESP: aes128-sha256 (HMAC-SHA2-256-128), but aes128-sha1 for PF_KEY,
+# which cannot install the 128-bit truncation (charon gets the same)
+esp_auth=sha256 charon_esp=aes128-sha256
+[ "$KERNEL" = pfkey ] && esp_auth=sha1 charon_esp=aes128-sha1
 # a real kernel backend is the responder's only: the initiator records
 ikplugins=$kplugins ikopt=$kopt
 case $KERNEL in pfkey|netlink) ikplugins='"nettle", "psk", "kernel-null"' ;; esac
@@ -166,7 +170,7 @@ daemon = {
 plugins = {
 	load = [ $plugins ];
 	critical = [ $plugins ];
-	kernel-pfkey = { state_file = ""; };
+$([ "$role" = r ] && [ "$KERNEL" = pfkey ] && echo "	kernel-pfkey = { state_file = \"$WORK/pfkey.journal\"; };")
 };
 rules = (
 	{
@@ -182,7 +186,7 @@ rules = (
 			{
 				local_ts = "$5";
 				remote_ts = "$6";
-				esp_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; } );
+				esp_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "$esp_auth"; } );
 				childsa_lifetime_secs = 86400;
 				childsa_softlife_secs = 80000;
 			}
@@ -338,7 +342,7 @@ connections {
 			net {
 				local_ts = 10.93.2.0/24
 				remote_ts = 10.93.1.0/24
-				esp_proposals = aes128-sha256
+				esp_proposals = $charon_esp
 				life_time = 24h
 				rekey_time = 22h
 			}

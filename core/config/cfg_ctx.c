@@ -76,6 +76,28 @@ int cfg_line(const config_setting_t *s)
 	return 0;
 }
 
+/* config_capture_first_error(): this thread's buffer for the first error. */
+static __thread char *capture_buf;
+static __thread size_t capture_len;
+
+void config_capture_first_error(char *buf, size_t len)
+{
+	capture_buf = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = '\0';
+}
+
+static void capture(const char *file, int line, const char *msg)
+{
+	if (!capture_buf || !capture_len || capture_buf[0])
+		return;
+	if (line)
+		snprintf(capture_buf, capture_len, "%s:%d: %s", file, line, msg);
+	else
+		snprintf(capture_buf, capture_len, "%s: %s", file, msg);
+}
+
 static void report(cfg_ctx_t *ctx, const config_setting_t *s, bool warning,
                    const char *fmt, va_list ap)
 {
@@ -101,6 +123,7 @@ static void report(cfg_ctx_t *ctx, const config_setting_t *s, bool warning,
 		log_error(DBG_CONFIG, "%s:%d: %s", cfg_file(ctx, s), line, msg);
 	else
 		log_error(DBG_CONFIG, "%s: %s", cfg_file(ctx, s), msg);
+	capture(cfg_file(ctx, s), line, msg);
 }
 
 void cfg_error(cfg_ctx_t *ctx, const config_setting_t *s, const char *fmt, ...)
@@ -133,6 +156,7 @@ void cfg_error_at(cfg_ctx_t *ctx, const char *file, int line,
 	ctx->errors++;
 	ctx->fatal++;
 	log_error(DBG_CONFIG, "%s:%d: %s", file ? file : ctx->file, line, msg);
+	capture(file ? file : ctx->file, line, msg);
 }
 
 const char *cfg_syntax_message(const char *text)

@@ -11,6 +11,7 @@
 #include "config/cfg_ctx.h"
 #include "config/cfg_rules.h"
 #include "config/cfg_validation.h"
+#include "config/config_edits.h"
 #include "config/debug_level.h"
 #include "config/file_perm.h"
 #include "config/preshared.h"
@@ -630,11 +631,17 @@ static void drop_bad_rules(config_t *cfg, const rule_meta_t *meta)
 
 config_t *config_load(const char *path, int *n_errors)
 {
-	return config_load_with(path, NULL, n_errors);
+	return config_load_edited(path, NULL, NULL, n_errors);
 }
 
 config_t *config_load_with(const char *path, const char *preshared,
                            int *n_errors)
+{
+	return config_load_edited(path, preshared, NULL, n_errors);
+}
+
+config_t *config_load_edited(const char *path, const char *preshared,
+                             const config_edits_t *edits, int *n_errors)
 {
 	cfg_ctx_t ctx = { .file = path };
 	lc_config_t *lc;
@@ -686,6 +693,8 @@ config_t *config_load_with(const char *path, const char *preshared,
 	cfg->path = xstrdup(path);
 	cfg->tree = lc;
 	root = config_root_setting(lc);
+	/* ikeadm's changes, checked below as the file's own rules are */
+	config_edits_apply_rules(&ctx, root, edits);
 
 	cfg_check_keys(&ctx, root, top_keys, "the top level");
 	explicit_psk = parse_daemon(&ctx, root, cfg, dir);
@@ -718,7 +727,7 @@ config_t *config_load_with(const char *path, const char *preshared,
 		            cfg->rules[i].remote_auth_method == AUTH_PSK;
 	if (need_psk || explicit_psk) {
 		if (preshared_load(&ctx, cfg->daemon.preshared_file,
-		                   need_psk || explicit_psk, cfg, meta))
+		                   need_psk || explicit_psk, cfg, meta, edits))
 			check_psk_rules(&ctx, cfg, meta, cfg->daemon.preshared_file);
 	}
 

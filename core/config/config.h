@@ -228,6 +228,16 @@ config_t *config_load(const char *path, int *n_errors);
  * of the one the configuration names (ikeadm read preshared FILE). */
 config_t *config_load_with(const char *path, const char *preshared,
                            int *n_errors);
+/* The same with ikeadm's changes (config_edits.h; NULL: none) applied to
+ * the configuration file's rules and the preshared file's keys. */
+struct config_edits;
+config_t *config_load_edited(const char *path, const char *preshared,
+                             const struct config_edits *edits, int *n_errors);
+
+/* Until called again with NULL, the first configuration error this thread
+ * reports (as logged, "file:line: message") is also written to buf, for
+ * ikeadm's answer. */
+void config_capture_first_error(char *buf, size_t len);
 
 config_t *config_ref(config_t *cfg);
 void config_unref(config_t *cfg);

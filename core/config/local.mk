@@ -1,6 +1,7 @@
 # core/config: build fragment, included from the top Makefile.am.
 noinst_HEADERS += \
 	core/config/config.h \
+	core/config/config_edits.h \
 	core/config/cfg_addr.h \
 	core/config/cfg_ctx.h \
 	core/config/cfg_ident.h \
@@ -23,6 +24,7 @@ libikev2d_la_SOURCES += \
 	core/config/cfg_validation.c \
 	core/config/cfg_xform.c \
 	core/config/config.c \
+	core/config/config_edits.c \
 	core/config/debug_level.c \
 	core/config/dn.c \
 	core/config/file_perm.c \

@@ -4,6 +4,7 @@
  * its bytes and every parsed string are wiped, and no message repeats a key.
  */
 #include "config/preshared.h"
+#include "config/config_edits.h"
 #include "config/file_perm.h"
 
 #include <ctype.h>
@@ -205,7 +206,8 @@ static void parse_entry(attach_t *a, const config_setting_t *e)
 }
 
 bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
-                    config_t *cfg, rule_meta_t *meta)
+                    config_t *cfg, rule_meta_t *meta,
+                    const config_edits_t *edits)
 {
 	const char *saved_file = ctx->file;
 	lc_config_t lc;
@@ -265,6 +267,7 @@ bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
 	free(buf);
 
 	root = config_root_setting(&lc);
+	config_edits_apply_keys(ctx, root, edits);
 	{
 		static const char *const top[] = { "keys", NULL };
 		cfg_check_keys(ctx, root, top, "the preshared file");

@@ -41,10 +41,12 @@ bool psk_parse_value(const char *text, chunk_t *out, char *err, size_t errlen);
  * error only when required.  The file is refused unless it is a regular
  * file owned by the effective uid with no group/other permission bits.
  * Errors in an entry count as rule errors (ignore_errors drops the entry);
- * errors about the file itself are fatal.  Returns false if the file
+ * errors about the file itself are fatal.  edits (NULL: none): ikeadm's
+ * key changes, applied to the file's entries first.  Returns false if the file
  * could not be used at all.
  */
 bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
-                    config_t *cfg, rule_meta_t *meta);
+                    config_t *cfg, rule_meta_t *meta,
+                    const struct config_edits *edits);
 
 #endif

@@ -18,6 +18,7 @@
 #include "daemon/daemon_proc.h"
 #include "daemon/daemon_priv.h"
 #include "config/config.h"
+#include "config/config_edits.h"
 #include "config/debug_level.h"
 #include "exchange/engine.h"
 #include "exchange/engine_ctl.h"
@@ -226,10 +227,11 @@ static atomic_bool engine_up;
 static bool ctl_set_logfile(const char *path);
 
 /* Load path (with the keys of preshared instead of the file it names,
- * when given) and put it in force; on failure the running configuration
- * stays and err (if given) says why.  SIGHUP and `ikeadm read` use it. */
-static bool apply_config(const char *path, const char *preshared, char *err,
-                         size_t errlen)
+ * when given, and ikeadm's changes edits) and put it in force; on failure
+ * the running configuration stays and err (if given) says why.  SIGHUP,
+ * `ikeadm read` and `ikeadm add|del` use it. */
+static bool apply_config(const char *path, const char *preshared,
+                         const config_edits_t *edits, char *err, size_t errlen)
 {
 	int n_errors = 0;
 	char dummy[8];
@@ -239,13 +241,16 @@ static bool apply_config(const char *path, const char *preshared, char *err,
 		errlen = sizeof(dummy);
 	}
 	sd_notify(0, "RELOADING=1");
-	config_t *cfg = config_load_with(path, preshared, &n_errors);
+	char first[400];
+	config_capture_first_error(first, sizeof(first));
+	config_t *cfg = config_load_edited(path, preshared, edits, &n_errors);
+	config_capture_first_error(NULL, 0);
 	if (!cfg) {
 		log_error(DBG_OP, "reload of %s failed (%d error%s): keeping the running "
 		          "configuration", path, n_errors, n_errors == 1 ? "" : "s");
-		snprintf(err, errlen, "%s: %d error%s (see the daemon's log): the "
-		         "running configuration stays", path, n_errors ? n_errors : 1,
-		         n_errors == 1 ? "" : "s");
+		snprintf(err, errlen, "%s%s%d error%s (see the daemon's log): the "
+		         "running configuration stays", first, first[0] ? "; " : "",
+		         n_errors ? n_errors : 1, n_errors == 1 ? "" : "s");
 		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
 		return false;
 	}
@@ -291,14 +296,34 @@ static bool apply_config(const char *path, const char *preshared, char *err,
 }
 
 /* Reloads come from the signal handler (loop thread) and from control
- * commands (workers): one at a time. */
+ * commands (workers): one at a time.  Under the lock: what is in force
+ * came from active_path (NULL: config_path) with the keys of active_psk
+ * (NULL: the file it names) and ikeadm's changes since (ctl_edits). */
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *active_path, *active_psk;
+static config_edits_t *ctl_edits;
+
+/* A file was read afresh: ikeadm's changes are gone with the old set. */
+static void set_active(const char *path, const char *preshared)
+{
+	if (config_edits_count(ctl_edits))
+		log_op(DBG_OP, "%d change%s made with ikeadm add/del (not in any "
+		       "file) dropped by the reload", config_edits_count(ctl_edits),
+		       config_edits_count(ctl_edits) == 1 ? "" : "s");
+	config_edits_free(ctl_edits);
+	ctl_edits = NULL;
+	free(active_path);
+	free(active_psk);
+	active_path = path ? xstrdup(path) : NULL;
+	active_psk = preshared ? xstrdup(preshared) : NULL;
+}
 
 static void reload(void)
 {
 	log_op(DBG_OP, "SIGHUP: re-reading %s", config_path);
 	pthread_mutex_lock(&reload_lock);
-	apply_config(config_path, NULL, NULL, 0);
+	if (apply_config(config_path, NULL, NULL, NULL, 0))
+		set_active(NULL, NULL);
 	pthread_mutex_unlock(&reload_lock);
 }
 
@@ -333,9 +358,40 @@ static bool ctl_reload(const char *path, const char *preshared, char *err,
 		return false;
 	}
 	pthread_mutex_lock(&reload_lock);
-	bool ok = apply_config(path ? path : config_path, preshared, err, errlen);
+	bool ok = apply_config(path ? path : config_path, preshared, NULL, err, errlen);
+	if (ok)
+		set_active(path, preshared);
 	pthread_mutex_unlock(&reload_lock);
 	return ok;
+}
+
+static bool ctl_edit(const config_edits_t *delta, char *err, size_t errlen)
+{
+	if (atomic_load(&shutting_down)) {
+		snprintf(err, errlen, "the daemon is shutting down");
+		return false;
+	}
+	pthread_mutex_lock(&reload_lock);
+	config_edits_t *all = config_edits_join(ctl_edits, delta);
+	bool ok = apply_config(active_path ? active_path : config_path, active_psk,
+	                       all, err, errlen);
+	if (ok) {
+		config_edits_free(ctl_edits);
+		ctl_edits = all;
+	} else {
+		config_edits_free(all);
+	}
+	pthread_mutex_unlock(&reload_lock);
+	return ok;
+}
+
+static char *ctl_config_text(char *err, size_t errlen)
+{
+	pthread_mutex_lock(&reload_lock);
+	char *text = config_edited_text(active_path ? active_path : config_path,
+	                                ctl_edits, err, errlen);
+	pthread_mutex_unlock(&reload_lock);
+	return text;
 }
 
 static const char *ctl_config_path(void)
@@ -348,6 +404,8 @@ static const engine_ctl_daemon_t ctl_daemon = {
 	.logfile = ctl_logfile,
 	.reload = ctl_reload,
 	.config_path = ctl_config_path,
+	.edit = ctl_edit,
+	.config_text = ctl_config_text,
 };
 
 
@@ -547,6 +605,9 @@ out:
 	if (sigfd >= 0)
 		close(sigfd);
 	config_set_current(NULL);
+	config_edits_free(ctl_edits);
+	free(active_path);
+	free(active_psk);
 	pidfile_release();
 	log_op(DBG_OP, "in.ikev2d stopped");
 	return status;

@@ -295,6 +295,58 @@ static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 	return ok;
 }
 
+/* Keep the outbound SA ks of c (a rekey's responder) for later: the
+ * kernel_sa_t and its two keys in one chunk, wiped when freed. */
+static bool defer_out(child_sa_t *c, const kernel_sa_t *ks)
+{
+	size_t n = sizeof(*ks) + ks->encr_key.len + ks->integ_key.len;
+	chunk_t b = chunk_alloc(n);
+	if (!b.ptr)
+		return false;
+	memcpy(b.ptr, ks, sizeof(*ks));
+	memcpy(b.ptr + sizeof(*ks), ks->encr_key.ptr, ks->encr_key.len);
+	memcpy(b.ptr + sizeof(*ks) + ks->encr_key.len, ks->integ_key.ptr,
+	       ks->integ_key.len);
+	chunk_clear(&c->deferred_out);
+	c->deferred_out = b;
+	return true;
+}
+
+/* Install c's deferred outbound SA; false when the kernel refused it. */
+static bool install_deferred(ike_sa_t *sa, child_sa_t *c)
+{
+	kernel_sa_t ks;
+	memcpy(&ks, c->deferred_out.ptr, sizeof(ks));
+	ks.encr_key = chunk_create(c->deferred_out.ptr + sizeof(ks), ks.encr_key.len);
+	ks.integ_key = chunk_create(c->deferred_out.ptr + sizeof(ks) + ks.encr_key.len,
+	                            ks.integ_key.len);
+	/* the peer may have moved meanwhile (NAT rebinding) */
+	outer(&sa->remote, sa->natt, &ks.id.dst);
+	outer(&sa->local, sa->natt, &ks.src);
+	ks.encap = sa->natt;
+	bool ok = kernel_add_sa(&ks);
+	chunk_clear(&c->deferred_out);
+	c->deferred_for = 0;
+	if (ok)
+		sa_log(sa, DBG_CHILDSA, LVL_VERBOSE, "outbound SA %08x_o of the "
+		       "rekeyed CHILD SA installed: its predecessor is gone",
+		       c->spi_out);
+	else
+		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the outbound SA "
+		       "%08x_o of CHILD SA %08x_i failed (the kernel's answer is "
+		       "logged above)", c->spi_out, c->spi_in);
+	return ok;
+}
+
+/* The SA whose inbound SPI is old_in goes: a successor waiting for that
+ * gets its outbound SA now, before the old one is removed. */
+static void release_successor(ike_sa_t *sa, uint32_t old_in)
+{
+	for (child_sa_t *o = sa->children; o; o = o->next)
+		if (o->deferred_for == old_in && o->deferred_out.len)
+			install_deferred(sa, o);
+}
+
 /* Another live CHILD SA of this IKE SA has c's reqid: a rekey's successor
  * (or, after a simultaneous rekey, its sibling) installed the same
  * policies, and they are its too.  The last SA of a reqid to go removes
@@ -374,7 +426,10 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	ks.replay_window = 0;
 	ks.src_ts = ts_l;
 	ks.dst_ts = ts_r;
-	ok = ok && kernel_add_sa(&ks);
+	if (ok && c->deferred_for)
+		ok = defer_out(c, &ks);
+	else
+		ok = ok && kernel_add_sa(&ks);
 	keymat_child_keys_clear(&k);
 	kernel_sa_id_t in_id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
 	outer(&sa->local, sa->natt, &in_id.dst);
@@ -407,7 +462,7 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	return true;
 }
 
-void child_uninstall(ike_sa_t *sa, child_sa_t *c)
+static void uninstall(ike_sa_t *sa, child_sa_t *c, bool keep_in)
 {
 	if (c->state == CHILD_CREATED) {
 		if (c->spi_in) {
@@ -417,6 +472,8 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c)
 		}
 		return;
 	}
+	/* a successor made by the peer's rekey sends from now on */
+	release_successor(sa, c->spi_in);
 	/* Decided by who is left, not by a flag set when the rekey ended:
 	 * in a collision either side's Delete may come first (the flag said
 	 * "keep" on one path and nothing on the others, so the survivor
@@ -424,12 +481,46 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c)
 	if (!policies_shared(sa, c))
 		policies(sa, c, false);
 	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
-	outer(&sa->local, sa->natt, &id.dst);
-	kernel_del_sa(&id);
-	id.spi = c->spi_out;
-	outer(&sa->remote, sa->natt, &id.dst);
-	kernel_del_sa(&id);
+	if (!keep_in) {
+		outer(&sa->local, sa->natt, &id.dst);
+		kernel_del_sa(&id);
+	}
+	if (c->deferred_out.len) {
+		/* its outbound SA never went to the kernel */
+		chunk_clear(&c->deferred_out);
+		c->deferred_for = 0;
+	} else {
+		id.spi = c->spi_out;
+		outer(&sa->remote, sa->natt, &id.dst);
+		kernel_del_sa(&id);
+	}
 	c->state = CHILD_DELETING;
+}
+
+void child_uninstall(ike_sa_t *sa, child_sa_t *c)
+{
+	uninstall(sa, c, false);
+}
+
+void child_uninstall_linger(ike_sa_t *sa, child_sa_t *c)
+{
+	if (c->state == CHILD_CREATED ||
+	    sa->n_linger == (int)(sizeof(sa->linger_in) / sizeof(sa->linger_in[0]))) {
+		uninstall(sa, c, false);
+		return;
+	}
+	uninstall(sa, c, true);
+	sa->linger_in[sa->n_linger++] = c->spi_in;
+}
+
+void child_linger_release(ike_sa_t *sa)
+{
+	for (int i = 0; i < sa->n_linger; i++) {
+		kernel_sa_id_t id = { .spi = sa->linger_in[i], .protocol = KERNEL_PROTO_ESP };
+		outer(&sa->local, sa->natt, &id.dst);
+		kernel_del_sa(&id);
+	}
+	sa->n_linger = 0;
 }
 
 bool child_move_peer(ike_sa_t *sa, child_sa_t *c,

@@ -368,6 +368,13 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 	}
 	if (old)
 		c->reqid = old->reqid;   /* successor keeps the policies' reqid */
+	if (old && old->state != CHILD_REKEYED &&
+	    !(sa->exch && ((exch_t *)sa->exch)->type == TASK_CHILD_REKEY &&
+	      ((exch_t *)sa->exch)->old_spi == old->spi_in))
+		/* A plain rekey by the peer: the initiator installs its new
+		 * inbound SA when our answer arrives, so ours sends on the old
+		 * SA until the initiator deletes it (RFC 7296 §2.8). */
+		c->deferred_for = old->spi_in;
 	if (!nonce_create(&nr) ||
 	    !child_install(e, sa, c, g_ir, np->u.nonce, nr, false)) {
 		chunk_clear(&g_ir);
@@ -443,7 +450,9 @@ void child_delete_start(engine_t *e, ike_sa_t *sa, uint32_t spi)
 	message_destroy(m);
 	sa_log(sa, DBG_CHILDSA, LVL_OP, "deleting CHILD SA %08x_i %08x_o%s",
 	       c->spi_in, c->spi_out, c->state == CHILD_REKEYED ? " (rekeyed)" : "");
-	child_uninstall(sa, c);
+	/* Its inbound SA stays until the peer has our Delete: a rekey's
+	 * responder (or a collision's other side) sends on it until then. */
+	child_uninstall_linger(sa, c);
 	if (!c->keep_policies) {
 		/* no successor: forget the reqid */
 		bool shared = false;

@@ -125,6 +125,7 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
 	bool was_up = sa->state >= IKE_ESTABLISHED;
 	stop_all_timers(e, sa);
 	exch_abort(e, sa);
+	child_linger_release(sa);
 	for (child_sa_t *c = sa->children; c; c = c->next) {
 		reqid_map_del(e, c->reqid);
 		if (c->state != CHILD_CREATED) {

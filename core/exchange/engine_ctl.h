@@ -26,6 +26,8 @@
 
 #define ENGINE_CTL_STR 256
 
+struct config_edits;
+
 /* The running engine, held so that shutdown waits until
  * engine_ctl_release() (NULL, and nothing to release, when there is
  * none).  Hold it for a bounded piece of work only. */
@@ -48,6 +50,14 @@ typedef struct {
 	               char *err, size_t errlen);
 	/* The daemon's configuration file. */
 	const char *(*config_path)(void);
+	/* ikeadm add|del rule|preshared: the configuration in force (the
+	 * file last read, with the changes made since) plus delta's changes
+	 * (config_edits.h), checked and put in force as reload does; on
+	 * failure nothing changes and err says why.  A reload drops them. */
+	bool (*edit)(const struct config_edits *delta, char *err, size_t errlen);
+	/* ikeadm write rule: that configuration as libconfig text (fresh
+	 * memory), or NULL with err. */
+	char *(*config_text)(char *err, size_t errlen);
 } engine_ctl_daemon_t;
 void engine_ctl_set_daemon(const engine_ctl_daemon_t *d);
 /* NULL when no daemon registered (unit tests). */

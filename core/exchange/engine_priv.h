@@ -204,6 +204,11 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
                    chunk_t ni, chunk_t nr, bool we_initiated);
 /* Remove both directions and the policies from the kernel. */
 void child_uninstall(ike_sa_t *sa, child_sa_t *c);
+/* As child_uninstall, for a CHILD SA whose Delete we send: its inbound SA
+ * stays until child_linger_release (the answer to that Delete, or the IKE
+ * SA's end), since the peer may send on it until it has our Delete. */
+void child_uninstall_linger(ike_sa_t *sa, child_sa_t *c);
+void child_linger_release(ike_sa_t *sa);
 /* The peer's outer address/port moved from old_remote to sa->remote (a
  * NAT rebinding): update both SAs (and the policies' templates when the
  * address changed) in the kernel.  False (logged) if the kernel refused. */

@@ -73,6 +73,8 @@ void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 
 void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 {
+	/* the peer has our Delete of a rekeyed SA: nothing comes on it now */
+	child_linger_release(sa);
 	if (sa->state == IKE_DELETING) {
 		ike_sa_delete(e, sa, "deleted by us, peer confirmed");
 		return;

@@ -28,6 +28,7 @@ void child_sa_free(child_sa_t *c)
 		return;
 	chunk_free(&c->peer_rekey_nonce);
 	chunk_free(&c->our_rekey_nonce);
+	chunk_clear(&c->deferred_out);
 	free(c->ts_local);
 	free(c->ts_remote);
 	free(c);

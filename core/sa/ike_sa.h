@@ -72,6 +72,14 @@ struct child_sa {
 	chunk_t peer_rekey_nonce;    /* lowest nonce of the peer's rekey exchange */
 	chunk_t our_rekey_nonce;     /* rekeyed by us: lowest nonce of our exchange */
 	uint32_t successor_spi;      /* rekeyed by us: the new SA's inbound SPI */
+	/* Made as the responder of a rekey: the outbound SA waits until the
+	 * initiator has installed its inbound one, i.e. until the old SA goes
+	 * (its Delete, or its expiry), so no packet leaves on an SA the peer
+	 * cannot decrypt yet.  deferred_out holds the engine's description
+	 * of that SA and its keys (wiped when freed); deferred_for is the old
+	 * SA's inbound SPI. */
+	chunk_t deferred_out;
+	uint32_t deferred_for;
 	bool rekey_retry;            /* our rekey met TEMPORARY_FAILURE: again soon */
 };
 
@@ -107,6 +115,11 @@ struct ike_sa {
 	uint64_t last_heard_ms;      /* last valid message from the peer */
 
 	child_sa_t *children;
+	/* Inbound SPIs of rekeyed CHILD SAs whose Delete we sent: their
+	 * inbound SA stays until the peer's answer (it may still be sending
+	 * on it until it gets our Delete), then goes. */
+	uint32_t linger_in[8];
+	int n_linger;
 	bool peer_fragmentation;     /* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
 	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
 	bool natt;                   /* on port 4500 with the non-ESP marker */

@@ -483,12 +483,7 @@ static bool inner_allowed(us_db_t *db, const us_sa_t *sa, const us_flow_t *f)
 
 static uint16_t ip_checksum(const uint8_t *h, size_t len)
 {
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~us_csum_add(0, h, len);
 }
 
 /* Transport mode: an IP header from the outer addresses before payload. */
@@ -657,6 +652,13 @@ static void input(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *esp, size_t len
 	}
 	if (!inner_allowed(db, sa, &f)) {
 		drop(u, r, DROP_SELECTOR, spi);
+		return;
+	}
+	/* RFC 3948 §3.1.2: transport mode through a NAT - the sender's
+	 * checksum covers addresses other than those of the header above */
+	if (encap && sa->k.mode == KERNEL_MODE_TRANSPORT &&
+	    !us_fix_l4_checksum(pkt, &f)) {
+		drop(u, r, DROP_INNER, spi);
 		return;
 	}
 	uint64_t now = time_monotonic_ms();

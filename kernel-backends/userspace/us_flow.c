@@ -231,3 +231,65 @@ int us_range_to_prefixes(int family, const uint8_t *from, const uint8_t *to,
 	}
 	return n;
 }
+
+uint32_t us_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (i < len)
+		sum += (uint32_t)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+bool us_fix_l4_checksum(uint8_t *pkt, const us_flow_t *f)
+{
+	size_t off, l4len = f->total_len - f->hdr_len, al;
+	uint8_t *l4 = pkt + f->hdr_len, pseudo[8];
+	uint32_t sum;
+
+	if (f->proto == IPPROTO_TCP) {
+		off = 16;
+		if (l4len < 20)
+			return false;
+	} else if (f->proto == IPPROTO_UDP) {
+		off = 6;
+		if (l4len < 8)
+			return false;
+		if (f->family == AF_INET && l4[6] == 0 && l4[7] == 0)
+			return true;   /* no checksum */
+	} else {
+		return true;
+	}
+	if (f->family == AF_INET) {
+		/* a non-first fragment holds no L4 header; a first one only
+		 * part of the segment: the receiver must reassemble first */
+		uint16_t frag = get16(pkt + 6);
+		if (frag & 0x3fff)
+			return true;
+	} else if (!f->have_ports) {
+		return true;
+	}
+	al = f->family == AF_INET ? 4 : 16;
+	l4[off] = l4[off + 1] = 0;
+	sum = us_csum_add(0, f->src, al);
+	sum = us_csum_add(sum, f->dst, al);
+	/* pseudo header: length and protocol (RFC 793, RFC 8200 §8.1) */
+	pseudo[0] = (uint8_t)(l4len >> 24);
+	pseudo[1] = (uint8_t)(l4len >> 16);
+	pseudo[2] = (uint8_t)(l4len >> 8);
+	pseudo[3] = (uint8_t)l4len;
+	pseudo[4] = pseudo[5] = pseudo[6] = 0;
+	pseudo[7] = f->proto;
+	sum = us_csum_add(sum, pseudo, 8);
+	sum = us_csum_add(sum, l4, l4len);
+	uint16_t ck = (uint16_t)~sum;
+	if (ck == 0 && f->proto == IPPROTO_UDP)
+		ck = 0xffff;   /* zero means "none" for UDP */
+	l4[off] = (uint8_t)(ck >> 8);
+	l4[off + 1] = (uint8_t)ck;
+	return true;
+}

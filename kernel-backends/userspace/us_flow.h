@@ -26,6 +26,18 @@ typedef struct {
  * bad version, header or total length beyond what was read). */
 bool us_flow_parse(const uint8_t *pkt, size_t len, us_flow_t *f);
 
+/* RFC 3948 §3.1.2: a transport-mode packet that arrived in UDP through a
+ * NAT carries a TCP or UDP checksum over the sender's own addresses, not
+ * the outer ones its rebuilt IP header has: recompute the checksum for
+ * the header of f (a parse of pkt; ESP's ICV has vouched for the segment).
+ * A UDP checksum of zero (none, IPv4) stays zero; fragments and other
+ * protocols are left alone.  False if the segment is too short. */
+bool us_fix_l4_checksum(uint8_t *pkt, const us_flow_t *f);
+
+/* The Internet checksum (RFC 1071) of len bytes, folded, not inverted,
+ * added to sum. */
+uint32_t us_csum_add(uint32_t sum, const uint8_t *p, size_t len);
+
 /* Whether f's source/destination side is inside ts. */
 bool us_ts_match_src(const kernel_ts_t *ts, const us_flow_t *f);
 bool us_ts_match_dst(const kernel_ts_t *ts, const us_flow_t *f);

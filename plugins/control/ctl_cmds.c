@@ -23,9 +23,11 @@
 
 #include <ikev2d/bus.h>
 #include <ikev2d/chunk.h>
+#include <ikev2d/cred.h>
 #include <ikev2d/transform.h>
 
 #include "config/config.h"
+#include "config/config_edits.h"
 #include "config/debug_level.h"
 #include "exchange/engine_ctl.h"
 #include "exchange/proposal.h"
@@ -967,6 +969,132 @@ static bool cmd_read(ctl_cmd_t *cmd, ctl_conn_t *c, bool psk, const char *file)
 	return finish(cmd, c, CTL_S_OK, NULL);
 }
 
+/* ------------------------------------------------- add, del, write */
+
+/* add rule|preshared TEXT, del rule|preshared LABEL: a change to the
+ * running set, checked and put in force as a reload (established SAs keep
+ * their rules); root only, since it changes policy or keys. */
+static bool cmd_edit(ctl_cmd_t *cmd, ctl_conn_t *c, bool add, bool psk,
+                     int nwords, char **words)
+{
+	const engine_ctl_daemon_t *d = engine_ctl_daemon();
+	const char *what = psk ? "preshared" : "rule";
+	if (!d || !d->edit)
+		return finish(cmd, c, CTL_S_UNSUPPORTED, "not supported by this daemon: "
+		              "changing the running configuration");
+	if (cmd->uid != 0)
+		return finish(cmd, c, CTL_S_DENIED, "only root may %s %s", add ? "add" :
+		              "delete", psk ? "keys" : "rules");
+	config_edits_t *ed = config_edits_new();
+	char label[128] = "", err[512] = "";
+	if (add) {
+		/* the client sends the braces as one word; join any others */
+		size_t len = 1;
+		for (int i = 0; i < nwords; i++)
+			len += strlen(words[i]) + 1;
+		char *text = xzalloc(len);
+		for (int i = 0; i < nwords; i++) {
+			strcat(text, words[i]);
+			if (i + 1 < nwords)
+				strcat(text, " ");
+		}
+		bool ok = psk ? config_edits_add_key(ed, text, label, sizeof(label), err,
+		                                     sizeof(err))
+		              : config_edits_add_rule(ed, text, label, sizeof(label), err,
+		                                      sizeof(err));
+		memwipe(text, len);
+		free(text);
+		if (!ok) {
+			config_edits_free(ed);
+			return finish(cmd, c, CTL_S_USAGE, "add %s: %s", what, err);
+		}
+	} else {
+		snprintf(label, sizeof(label), "%s", words[0]);
+		if (psk)
+			config_edits_del_key(ed, label);
+		else
+			config_edits_del_rule(ed, label);
+	}
+	log_op(DBG_CTL, "control: %s %s '%s' requested by uid %ld", add ? "add" : "del",
+	       what, label, (long)cmd->uid);
+	bool ok = d->edit(ed, err, sizeof(err));
+	config_edits_free(ed);
+	if (!ok)
+		return finish(cmd, c, CTL_S_FAILED, "%s", err);
+	if (!cmd->json)
+		sb_printf(&cmd->out, "%s '%s' %s; established SAs keep their rules "
+		          "(not in any file: ikeadm write rule|preshared FILE keeps "
+		          "it, a reload drops it)\n", psk ? "Key of" : "Rule", label,
+		          add ? (psk ? "set" : "added") : "deleted");
+	return finish(cmd, c, CTL_S_OK, NULL);
+}
+
+/* write rule: the configuration in force as text; the client writes it
+ * to a new file (never the live one).  Root: it may hold a token PIN. */
+static bool cmd_write_rule(ctl_cmd_t *cmd, ctl_conn_t *c)
+{
+	const engine_ctl_daemon_t *d = engine_ctl_daemon();
+	if (!d || !d->config_text)
+		return finish(cmd, c, CTL_S_UNSUPPORTED, "not supported by this daemon: "
+		              "write rule");
+	if (cmd->uid != 0)
+		return finish(cmd, c, CTL_S_DENIED, "only root may write the rules");
+	char err[512] = "";
+	char *text = d->config_text(err, sizeof(err));
+	if (!text)
+		return finish(cmd, c, CTL_S_FAILED, "%s", err);
+	sb_printf(&cmd->out, "# written by ikeadm from the running in.ikev2d\n%s", text);
+	memwipe(text, strlen(text));
+	free(text);
+	flush(cmd, c);
+	return finish(cmd, c, CTL_S_OK, NULL);
+}
+
+/* ------------------------------------------------------------ token */
+
+/* token login OBJECT PIN (ikeadm read the PIN from its terminal) and
+ * token logout OBJECT: the daemon's PKCS#11 token (daemon.pkcs11_token),
+ * named by its URI or its label; root only. */
+static bool cmd_token(ctl_cmd_t *cmd, ctl_conn_t *c, bool login,
+                      const char *object, const char *pin)
+{
+	if (cmd->uid != 0)
+		return finish(cmd, c, CTL_S_DENIED, "only root may log in to or out of "
+		              "the token");
+	if (login && (!pin || !*pin))
+		return finish(cmd, c, CTL_S_USAGE, "token login: no PIN");
+	char uri[512];
+	if (strncmp(object, "pkcs11:", 7) == 0)
+		snprintf(uri, sizeof(uri), "%s", object);
+	else
+		snprintf(uri, sizeof(uri), "pkcs11:token=%s", object);
+	config_t *cfg = config_current();
+	bool ours = cfg && cfg->daemon.pkcs11_uri &&
+	            strcmp(cfg->daemon.pkcs11_uri, uri) == 0;
+	char configured[512];
+	snprintf(configured, sizeof(configured), "%s", cfg && cfg->daemon.pkcs11_uri ?
+	         cfg->daemon.pkcs11_uri : "");
+	if (cfg)
+		config_unref(cfg);
+	if (!ours)
+		return configured[0] ?
+		       finish(cmd, c, CTL_S_NOT_FOUND, "no token '%s': the daemon's "
+		              "token is %s", object, configured) :
+		       finish(cmd, c, CTL_S_NOT_FOUND, "no token '%s': the daemon has "
+		              "none (daemon.pkcs11_token)", object);
+	log_op(DBG_CTL, "control: token %s %s requested by uid %ld",
+	       login ? "login" : "logout", uri, (long)cmd->uid);
+	bool ok = login ? cred_token_login(uri, pin) : cred_token_logout(uri);
+	if (!ok)
+		return finish(cmd, c, CTL_S_FAILED, login ?
+		              "token %s refused the PIN, or is not open (see the "
+		              "daemon's log)" : "token %s is not open", uri);
+	if (!cmd->json)
+		sb_printf(&cmd->out, "Token %s %s\n", uri, login ?
+		          "unlocked: its keys sign" : "locked: its keys sign nothing");
+	return finish(cmd, c, CTL_S_OK, NULL);
+}
+
 /* Text of a preshared file with the running keys (write preshared). */
 static bool cmd_write_preshared(ctl_cmd_t *cmd, ctl_conn_t *c)
 {
@@ -1014,18 +1142,23 @@ static const char *const help_text[][2] = {
 	{ "set", "set debug LEVEL [FILE]  e.g. op, verbose, phase1+phase2, all-codec;\n"
 	         "                        FILE (root, absolute path): debug logfile\n" },
 	{ "del", "del ikesa ID        delete an IKE SA (Delete sent to the peer)\n"
-	         "del rule LABEL | del preshared LABEL: not supported (edit the file,\n"
-	         "                    then ikeadm read rule)\n" },
-	{ "add", "add rule { ... } | add preshared { ... }: not supported by this\n"
-	         "                    daemon (edit the file, then ikeadm read)\n" },
+	         "del rule LABEL      take a rule out of the running set (root)\n"
+	         "del preshared LABEL take a key out of the running set (root)\n" },
+	{ "add", "add rule { ... }    a rule (ikev2.config syntax) into the running\n"
+	         "                    set (root); SAs stay, a reload drops it\n"
+	         "add preshared { ... }  a key entry (ikev2.preshared syntax), replacing\n"
+	         "                    its labels' keys (root; interactive mode only)\n" },
 	{ "read", "read rule [FILE]    load ikev2.config (FILE: another one, root) and put\n"
 	          "                    it in force as SIGHUP does; SAs stay\n"
 	          "read preshared [FILE]  the same with the keys of FILE\n" },
-	{ "write", "write rule FILE: not supported; write preshared FILE: the running\n"
-	           "                    keys into a new FILE (root)\n" },
+	{ "write", "write rule [FILE]   the running configuration (ikeadm's changes\n"
+	           "                    in) into a new FILE, or to stdout (root)\n"
+	           "write preshared FILE  the running keys into a new FILE (root)\n" },
 	{ "dump", "dump ikesa|childsa|rule|preshared|groups|encralgs|authalgs\n" },
 	{ "flush", "flush ikesa         delete every IKE SA\n" },
-	{ "token", "token login|logout OBJECT: not supported by this daemon\n" },
+	{ "token", "token login OBJECT  unlock the PKCS#11 token (URI or label; the PIN\n"
+	           "                    is read from the terminal; root)\n"
+	           "token logout OBJECT lock it again: its keys sign nothing (root)\n" },
 	{ "initiate", "initiate RULE       start an IKE SA and its CHILD SAs for RULE\n" },
 	{ "terminate", "terminate ikesa ID | terminate rule LABEL | terminate childsa SPI\n" },
 };
@@ -1191,13 +1324,16 @@ static bool run(ctl_cmd_t *cmd, ctl_conn_t *c)
 		return cmd_read(cmd, c, is(a1, "preshared"), a2);
 	if (is(w[0], "write") && is(a1, "preshared") && argc == 2)
 		return cmd_write_preshared(cmd, c);
-	if (is(w[0], "write") && is(a1, "rule"))
-		return unsupported(cmd, c, "write rule", "copy the configuration file");
-	if ((is(w[0], "del") || is(w[0], "add")) && (is(a1, "rule") || is(a1, "preshared")))
-		return unsupported(cmd, c, "changing single rules or keys",
-		                   "edit the file and run ikeadm read rule");
-	if (is(w[0], "token") && (is(a1, "login") || is(a1, "logout")))
-		return unsupported(cmd, c, "PKCS#11 token login/logout", NULL);
+	if (is(w[0], "write") && is(a1, "rule") && argc == 2)
+		return cmd_write_rule(cmd, c);
+	if (is(w[0], "add") && (is(a1, "rule") || is(a1, "preshared")) && argc >= 3)
+		return cmd_edit(cmd, c, true, is(a1, "preshared"), argc - 2, w + 2);
+	if (is(w[0], "del") && (is(a1, "rule") || is(a1, "preshared")) && argc == 3)
+		return cmd_edit(cmd, c, false, is(a1, "preshared"), 1, w + 2);
+	if (is(w[0], "token") && is(a1, "login") && argc == 4)
+		return cmd_token(cmd, c, true, a2, w[3]);
+	if (is(w[0], "token") && is(a1, "logout") && argc == 3)
+		return cmd_token(cmd, c, false, a2, NULL);
 	return finish(cmd, c, CTL_S_USAGE, "unknown command or wrong arguments: '%s%s%s'"
 	              " (ikeadm help)", w[0], a1 ? " " : "", a1 ? a1 : "");
 }

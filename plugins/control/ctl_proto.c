@@ -64,16 +64,19 @@ const char *ctl_request_parse(const uint8_t *body, size_t len, ctl_request_t *r)
 		size_t start = off;
 		while (off < rest && buf[off] != '\0') {
 			if (!arg_char_ok((uint8_t)buf[off])) {
+				explicit_bzero(buf, rest ? rest : 1);
 				free(buf);
 				return "control character in an argument";
 			}
 			off++;
 		}
 		if (off >= rest) {
+			explicit_bzero(buf, rest ? rest : 1);
 			free(buf);
 			return "argument not terminated";
 		}
 		if (off - start > CTL_MAX_ARG) {
+			explicit_bzero(buf, rest ? rest : 1);
 			free(buf);
 			return "argument too long";
 		}
@@ -81,6 +84,7 @@ const char *ctl_request_parse(const uint8_t *body, size_t len, ctl_request_t *r)
 		off++;   /* the NUL */
 	}
 	if (off != rest) {
+		explicit_bzero(buf, rest ? rest : 1);
 		free(buf);
 		return "bytes after the last argument";
 	}
@@ -88,11 +92,15 @@ const char *ctl_request_parse(const uint8_t *body, size_t len, ctl_request_t *r)
 	r->argc = (int)argc;
 	r->argv[argc] = NULL;
 	r->buf = buf;
+	r->len = rest ? rest : 1;
 	return NULL;
 }
 
 void ctl_request_free(ctl_request_t *r)
 {
+	/* arguments may be a key (add preshared) or a PIN (token login) */
+	if (r->buf)
+		explicit_bzero(r->buf, r->len);
 	free(r->buf);
 	memset(r, 0, sizeof(*r));
 }

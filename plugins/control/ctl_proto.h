@@ -71,6 +71,7 @@ typedef struct {
 	int argc;
 	char *argv[CTL_MAX_ARGS + 1];   /* into buf; argv[argc] = NULL */
 	char *buf;
+	size_t len;                     /* of buf, wiped when freed */
 } ctl_request_t;
 
 /* Parse a request body; NULL on success (free with ctl_request_free),

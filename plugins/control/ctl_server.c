@@ -206,6 +206,8 @@ static void conn_unref(ctl_conn_t *c)
 		c->srv->h->free(c->cmd);
 	close(c->fd);
 	pthread_mutex_destroy(&c->lock);
+	if (c->in)
+		explicit_bzero(c->in, c->in_cap);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -448,6 +450,8 @@ static void try_dispatch(ctl_conn_t *c)
 	ctl_request_t req;
 	err = ctl_request_parse(c->in + CTL_HDR_LEN, h.length, &req);
 	memmove(c->in, c->in + total, c->in_len - total);
+	/* requests may carry a key or a PIN: no copy left behind */
+	explicit_bzero(c->in + c->in_len - total, total);
 	c->in_len -= total;
 	c->request_started_ms = c->in_len ? time_monotonic_ms() : 0;
 	if (err) {

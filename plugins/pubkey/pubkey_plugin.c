@@ -13,7 +13,8 @@
  * exist only as method 14.
  *
  * Verify: the peer's first X.509 CERT is its end entity, the others
- * untrusted intermediates; the end entity must carry the peer's ID, chain
+ * untrusted intermediates (a peer that sends none may use a certificate
+ * of ours: the trust anchor carrying its ID, e.g. its self-signed one); the end entity must carry the peer's ID, chain
  * to one of our anchors under the validation policy (CRLs included),
  * through a CA matching required_signer if the rule names one, and its
  * key must fit the rule's method and verify the AUTH data.
@@ -190,6 +191,27 @@ static bool signer_on_path(const auth_params_t *p, certificate_t *leaf,
 	return false;
 }
 
+/* A copy of the first of our trust anchors that carries the identity of
+ * the peer being verified, or NULL. */
+static certificate_t *pinned_peer_cert(const auth_params_t *p)
+{
+	keystore_t *ks = keystore_current();
+	certificate_t *found = NULL;
+	for (size_t i = 0; !found && i < keystore_anchor_count(ks); i++) {
+		certificate_t *a = keystore_anchor(ks, i);
+		if (match_local((void *)p, a)) {
+			found = cred_load_certificate(a->get_encoding(a));
+			char *subject = a->get_subject(a);
+			plog(LVL_VERBOSE, p, "peer sent no certificate: using our trust "
+			     "anchor \"%s\", which carries its identity",
+			     subject ? subject : "?");
+			free(subject);
+		}
+	}
+	keystore_unref(ks);
+	return found;
+}
+
 static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
                       uint8_t method, chunk_t auth_data)
 {
@@ -218,8 +240,17 @@ static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
 		certs[n++] = c;
 	}
 	if (!n) {
-		plog(LVL_OP, p, "peer sent no X.509 certificate");
-		goto out;
+		/* RFC 7296 §3.6: CERT is optional when the peer knows we have
+		 * its certificate.  We do when it is one of our trust anchors
+		 * (a peer's self-signed certificate imported into cacerts/)
+		 * and carries the identity the peer claims. */
+		certificate_t *pinned = pinned_peer_cert(p);
+		if (!pinned) {
+			plog(LVL_OP, p, "peer sent no X.509 certificate, and none of "
+			     "our trust anchors carries its identity");
+			goto out;
+		}
+		certs[n++] = pinned;
 	}
 	certificate_t *leaf = certs[0];
 	char *subject = leaf->get_subject(leaf);

@@ -18,6 +18,7 @@
 #include <ikev2d/bus.h>
 #include <ikev2d/settings.h>
 #include "config/config.h"
+#include "config/config_edits.h"
 #include "config/cfg_addr.h"
 #include "config/preshared.h"
 #include "config/settings_check.h"
@@ -1110,6 +1111,99 @@ START_TEST(man_page_examples_load)
 }
 END_TEST
 
+/* ------------------------------------------------- ikeadm's changes */
+
+START_TEST(ikeadm_edits)
+{
+	char src[512], err[256], label[64];
+	const char *path;
+	int errors = -1;
+
+	snprintf(src, sizeof(src), "%s/testing/config/valid.config", srcdir());
+	path = copy_file(src, "valid.config", 0644);
+	snprintf(src, sizeof(src), "%s/testing/config/valid.preshared", srcdir());
+	copy_file(src, "valid.preshared", 0600);
+	config_t *base = config_load(path, &errors);
+	ck_assert_ptr_nonnull(base);
+	int n0 = base->n_rules;
+
+	/* the text must be one group with a label; syntax errors name a line */
+	config_edits_t *ed = config_edits_new();
+	ck_assert(!config_edits_add_rule(ed, "{ label = \"x\"; foo = ; }", NULL, 0,
+	                                 err, sizeof(err)));
+	ck_assert_msg(strstr(err, "line 1: syntax error"), "%s", err);
+	ck_assert(!config_edits_add_rule(ed, "{ auth_method = \"preshared\"; }", NULL, 0,
+	                                 err, sizeof(err)));
+	ck_assert(!config_edits_add_key(ed, "{ label = \"x\"; key = \"s3cret-key-material\" ",
+	                                NULL, 0, err, sizeof(err)));
+	ck_assert_msg(!strstr(err, "s3cret"), "the key in an error: %s", err);
+	ck_assert_int_eq(config_edits_count(ed), 0);
+
+	/* a rule and its key; a rule deleted; the key of a label replaced */
+	ck_assert(config_edits_add_key(ed, "{ label = \"new\"; key = \"0x00112233445566778899aabbccddeeff\"; }",
+	                               label, sizeof(label), err, sizeof(err)));
+	ck_assert_str_eq(label, "new");
+	ck_assert(config_edits_add_rule(ed, "label = \"new\"; auth_method = \"preshared\"; "
+	                                "local_addr = \"192.0.2.10\"; remote_addr = \"192.0.2.99\";",
+	                                label, sizeof(label), err, sizeof(err)));
+	config_edits_del_rule(ed, "cert");
+	config_edits_add_key(ed, "{ label = \"gw-a_to_gw-b\"; key = \"another key, long enough\"; }",
+	                     NULL, 0, err, sizeof(err));
+	config_t *cfg = config_load_edited(path, NULL, ed, &errors);
+	if (!cfg)
+		dump_msgs();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(cfg->n_rules, n0);   /* one in, one out */
+	const rule_t *r = config_find_rule(cfg, "new");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->local_key.len, 16);
+	ck_assert_ptr_null(config_find_rule(cfg, "cert"));
+	r = config_find_rule(cfg, "gw-a_to_gw-b");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_mem_eq(r->local_key.ptr, "another key, long enough", 24);
+	/* "asym" keeps its key: the entry's other label went, not the entry */
+	config_edits_del_key(ed, "nosuchrule");
+	config_unref(cfg);
+	cfg = config_load_edited(path, NULL, ed, &errors);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_gt((int)config_find_rule(cfg, "asym")->local_key.len, 0);
+	config_unref(cfg);
+
+	/* write rule: the edited tree as text, which loads again */
+	char *text = config_edited_text(path, ed, err, sizeof(err));
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"new\""));
+	ck_assert_ptr_null(strstr(text, "\"cert\""));
+	free(text);
+
+	/* errors: a rule the checks refuse, a key a rule needs, an unknown label */
+	config_edits_t *bad = config_edits_new();
+	config_edits_add_rule(bad, "{ label = \"b\"; auth_method = \"bogus\"; }", NULL, 0,
+	                      err, sizeof(err));
+	clear_msgs();
+	char first[256];
+	config_capture_first_error(first, sizeof(first));
+	ck_assert_ptr_null(config_load_edited(path, NULL, bad, &errors));
+	config_capture_first_error(NULL, 0);
+	ck_assert_msg(strstr(first, "bogus"), "first error: %s", first);
+	config_edits_free(bad);
+	bad = config_edits_new();
+	config_edits_del_key(bad, "gw-a_to_gw-b");
+	ck_assert_ptr_null(config_load_edited(path, NULL, bad, &errors));
+	config_edits_free(bad);
+	bad = config_edits_new();
+	config_edits_del_rule(bad, "nosuch");
+	config_capture_first_error(first, sizeof(first));
+	ck_assert_ptr_null(config_load_edited(path, NULL, bad, &errors));
+	config_capture_first_error(NULL, 0);
+	ck_assert_msg(strstr(first, "ikeadm del rule: there is no rule 'nosuch'"),
+	              "first error: %s", first);
+	config_edits_free(bad);
+	config_edits_free(ed);
+	config_unref(base);
+}
+END_TEST
+
 /* ------------------------------------------------------------ addresses */
 
 START_TEST(address_forms)
@@ -1268,6 +1362,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, mutated_files_explain_themselves);
 	tcase_add_test(tc, many_rules);
 	tcase_add_test(tc, man_page_examples_load);
+	tcase_add_test(tc, ikeadm_edits);
 	tcase_add_test(tc, validation_policy);
 	suite_add_tcase(s, tc);
 	return s;

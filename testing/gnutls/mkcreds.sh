@@ -12,7 +12,8 @@
 # violated), leaf-eku-unknown, leaf-eku-codesign, leaf-eku-ike,
 # leaf-revoked (listed in inter.crl), leaf-notca (issued by a non-CA),
 # leaf-rsa (RSA key, from inter); leaf-p384, leaf-p521, leaf-ed25519,
-# leaf-dsa (named <type>.example.org, keys <type>.pem, from inter); root.crl (empty, from root); DER copies
+# leaf-dsa (named <type>.example.org, keys <type>.pem, from inter);
+# self (a self-signed end entity, self.example.org); root.crl (empty, from root); DER copies
 # leaf.der, inter.crl.der.
 set -eu
 dir=$1
@@ -95,6 +96,11 @@ issue leaf-expired t-expired.tmpl inter
 leaf_tmpl t-future.tmpl future.example.org \
 	"activation_date = \"2090-01-01 00:00:00\"" "expiration_date = \"2091-01-01 00:00:00\""
 issue leaf-future t-future.tmpl inter
+
+# A self-signed end entity (a peer that sends no CERT, known to us as a
+# trust anchor).
+leaf_tmpl t-self.tmpl self.example.org "expiration_days = 365"
+selfsign self t-self.tmpl
 
 ca_tmpl t-other.tmpl "ikev2d other root"
 selfsign other t-other.tmpl

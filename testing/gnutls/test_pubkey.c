@@ -637,6 +637,43 @@ START_TEST(test_bad_cert_payloads)
 }
 END_TEST
 
+/* A peer that sends no CERT: its self-signed certificate is one of our
+ * trust anchors (RFC 7296 §3.6 lets it leave CERT out). */
+START_TEST(test_no_cert_pinned)
+{
+	use_keystore("self.pem:self.key", "self.pem root.pem", "");
+	side_t s = { .id_type = ID_FQDN, .id = "self.example.org",
+	             .rule = AUTH_ECDSA_256 };
+	tmsg_t m, none;
+	uint8_t method;
+	chunk_t auth;
+	tm_init(&m);
+	tm_init(&none);
+	ck_assert(build(&s, &m, &method, &auth));
+	ck_assert_int_eq(tm_count(&m, false), 1);   /* no chain: it is the anchor */
+	/* Verified without CERT, from our anchor; logged as such. */
+	ck_assert(verify(&s, &none, method, auth));
+	ck_assert(gt_test_logged("peer sent no certificate: using our trust anchor"));
+	/* Another ID: no anchor carries it. */
+	side_t o = s;
+	o.id = "moon.example.org";
+	gt_test_clear_log();
+	ck_assert(!verify(&o, &none, method, auth));
+	ck_assert(gt_test_logged("none of our trust anchors carries its identity"));
+	/* The pinned certificate's key must still verify the AUTH. */
+	auth.ptr[auth.len - 1] ^= 1;
+	ck_assert(!verify(&s, &none, method, auth));
+	auth.ptr[auth.len - 1] ^= 1;
+	/* Not an anchor of ours: refused. */
+	use_keystore("", "root.pem", "");
+	ck_assert(!verify(&s, &none, method, auth));
+	/* With its CERT and without it as an anchor: no path. */
+	ck_assert(!verify(&s, &m, method, auth));
+	chunk_free(&auth);
+	tm_free(&m);
+}
+END_TEST
+
 int main(void)
 {
 	creds = gt_test_make_creds("pubkey");
@@ -651,6 +688,7 @@ int main(void)
 	tcase_add_test(tc, test_required_signer);
 	tcase_add_test(tc, test_chain_and_policy);
 	tcase_add_test(tc, test_bad_cert_payloads);
+	tcase_add_test(tc, test_no_cert_pinned);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

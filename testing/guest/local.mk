@@ -7,6 +7,7 @@ dist_noinst_SCRIPTS += \
 	testing/guest/init.sh \
 	testing/guest/stage2.sh \
 	testing/guest/lib.sh \
+	testing/guest/charon.sh \
 	testing/guest/checks/xfrm-smoke.sh \
 	testing/suites/guest-xfrm-smoke.sh \
 	testing/guest/checks/pfkey.sh \
@@ -15,5 +16,7 @@ EXTRA_DIST += testing/guest/README.md
 dist_noinst_SCRIPTS += \
 	testing/guest/checks/netlink.sh \
 	testing/suites/guest-netlink.sh \
+	testing/guest/checks/netlink-charon.sh \
+	testing/suites/guest-netlink-charon.sh \
 	testing/netns/kernel-netlink-host.sh \
 	testing/suites/kernel-netlink-host.sh

@@ -18,6 +18,17 @@
 #            not carry; a required_signer the chain does not lead to; and
 #            mixed authentication (we sign, charon uses PSK; then the
 #            reverse)
+#   classic  charon with signature_authentication = no (no RFC 7427: it
+#            sends no SIGNATURE_HASH_ALGORITHMS and uses classic methods):
+#            RSA-2048 (method 1 both ways), ECDSA P-256, P-384, P-521
+#            (methods 9, 10, 11 both ways), ikev2d initiating and
+#            responding
+#   validation  the configured validation group applied in the exchange:
+#            the expired certificate "policy" refuses accepted with
+#            ignore_date; charon's chain through the intermediate refused
+#            with max_cert_path_length = 0 and accepted with 1; a peer
+#            that sends no CERT (charon send_cert = never) whose
+#            self-signed certificate is one of our trust anchors
 #   frag     RFC 7383 fragmentation with an RSA-4096 chain through an
 #            intermediate (leaf + intermediate CERT payloads, ~3 KB of
 #            IKE_AUTH each way), fragmentation_mtu 576 and charon's
@@ -37,9 +48,9 @@ need_root
 need_charon
 command -v pki > /dev/null || skip "strongSwan's pki is not installed (apt-get install strongswan-pki)"
 case $scenario in
-algs|policy) require_cap ike ;;
+algs|policy|classic|validation) require_cap ike ;;
 frag) require_cap ike rekey-ike rekey-child ;;
-*) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 [ -f "$top_builddir/plugins/pubkey/.libs/pubkey.so" ] ||
 	skip "the pubkey plugin is not built (configure --disable-pubkey?)"
@@ -245,6 +256,100 @@ policy)
 	start_daemon $NO "$O" || finish
 	charon_pki p256 local_auth=pubkey remote_auth=psk || finish
 	up resp "mixed (charon signs)"
+	restart_pair
+	;;
+classic)
+	# name | our rule | what charon logs for our AUTH | the method we
+	# must have verified from charon
+	ROUNDS=(
+	"rsa|rsa_sig|RSA signature|1"
+	"p256|ecdsa_sig|ECDSA-256 signature|9"
+	"p384|ecdsa_sig|ECDSA-384 signature|10"
+	"p521|ecdsa_sig|ECDSA-521 signature|11"
+	)
+	for r in "${ROUNDS[@]}"; do
+		IFS='|' read -r key method csaw m <<< "$r"
+		for role in init resp; do
+			what="$key/$method without RFC 7427, ikev2d $role"
+			log "--- $what"
+			keystore "$O" "ours-$key"
+			ours "$method" $role
+			cargs=(conf="signature_authentication = no")
+			if [ $role = init ]; then
+				charon_pki "$key" "${cargs[@]}" || break 2
+				start_daemon $NO "$O" || break 2
+			else
+				start_daemon $NO "$O" || break 2
+				charon_pki "$key" "${cargs[@]}" || break 2
+			fi
+			up $role "$what"
+			saw=$(charon_saw)
+			case $saw in *"with $csaw successful"*) log "$what: charon: $saw" ;;
+			*) fail "$what: charon verified our AUTH as '$saw', expected $csaw" ;; esac
+			grep -q "AUTH method $m verified" "$O/daemon.log" ||
+				fail "$what: ikev2d did not verify charon's AUTH as method $m"
+			grep -q "SIGNATURE_HASH_ALGORITHMS" "$C/charon.log" &&
+				log "note: charon's log mentions SIGNATURE_HASH_ALGORITHMS"
+			restart_pair
+		done
+	done
+	;;
+validation)
+	# ours() then a validation group at the top level of our config
+	validation() { printf 'validation = { %s };\n' "$1" >> "$O/ikev2.config"; }
+
+	# (the same certificate refused under the default policy: "policy")
+	log "--- expired, ignore_date = true: accepted"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "ignore_date = true;"
+	start_daemon $NO "$O" || finish
+	charon_pki expired || finish
+	up resp "expired with ignore_date"
+	grep -q "peer's certificate \"OU=expired,CN=charon.test,O=ikev2d test,C=CH\" valid" "$O/daemon.log" ||
+		fail "expired with ignore_date: ikev2d did not accept the expired certificate"
+	restart_pair
+
+	log "--- charon's chain through the intermediate, max_cert_path_length = 0: refused"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "max_cert_path_length = 0;"
+	start_daemon $NO "$O" || finish
+	CHARON_INTER=inter charon_pki p256i || finish
+	refused resp "path length 0" "refused: path too long"
+	restart_pair
+	log "--- the same chain, max_cert_path_length = 1: accepted"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "max_cert_path_length = 1;"
+	start_daemon $NO "$O" || finish
+	CHARON_INTER=inter charon_pki p256i || finish
+	up resp "path length 1"
+	restart_pair
+
+	for role in resp init; do
+		what="no CERT from charon, its self-signed certificate our anchor, ikev2d $role"
+		log "--- $what"
+		ANCHORS="root charon-self" keystore "$O" ours-p256
+		ours ecdsa_sig $role
+		if [ $role = init ]; then
+			charon_pki self conn="send_cert = never" || break
+			start_daemon $NO "$O" || break
+		else
+			start_daemon $NO "$O" || break
+			charon_pki self conn="send_cert = never" || break
+		fi
+		up $role "$what"
+		grep -q "peer sent no certificate: using our trust anchor \"OU=self,CN=charon.test,O=ikev2d test,C=CH\"" "$O/daemon.log" ||
+			fail "$what: ikev2d did not use its copy of charon's certificate"
+		restart_pair
+	done
+	log "--- no CERT from charon and no copy of its certificate: refused"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	start_daemon $NO "$O" || finish
+	charon_pki self conn="send_cert = never" || finish
+	refused resp "no CERT, unknown" "none of our trust anchors carries its identity"
 	restart_pair
 	;;
 frag)

@@ -11,10 +11,12 @@
 # kernel (libipsec|netlink) mobike (yes|no) dpd rekey_time child_rekey_time
 # over_time rand_time (IKE SA; swanctl's defaults: 10 % of rekey_time, which
 # rounds to 0 for lifetimes under 10 s) child_life_time child_rand_time
-# loglevel mode (tunnel|transport) conf (raw strongswan.conf lines for the
+# loglevel log_chd (the CHD group's level: 4 logs the CHILD SA keys, for
+# tests that forge ESP) mode (tunnel|transport) conf (raw strongswan.conf lines for the
 # charon section); certificates: local_auth remote_auth (psk|pubkey|
 # rsa/pss..., default psk), creds (a directory with x509/ x509ca/ private/
-# x509crl/ to copy next to swanctl.conf), local_cert (file in x509/).  An id with blanks or commas (a DN) is given with its
+# x509crl/ to copy next to swanctl.conf), local_cert (file in x509/),
+# conn (raw swanctl.conf lines for the connection, e.g. send_cert = never).  An id with blanks or commas (a DN) is given with its
 # double quotes: local_id='"C=CH, O=x, CN=y"'.  The connection is "peer",
 # its child "net".
 #
@@ -40,9 +42,9 @@ charon_start() {
 	local dir=$1 ns=$2; shift 2
 	local local= remote= local_id= remote_id= psk=secret
 	local proposals=aes128-sha256-ecp256 esp=aes128gcm16 lts=dynamic rts=dynamic
-	local kernel=libipsec mobike=no dpd=0 rekey=0 crekey=0 loglevel=1 mode=tunnel
+	local kernel=libipsec mobike=no dpd=0 rekey=0 crekey=0 loglevel=1 log_chd= mode=tunnel
 	local over= rand= clife= crand=
-	local kv k v kplugins conf= lauth=psk rauth=psk creds= lcert=
+	local kv k v kplugins conf= lauth=psk rauth=psk creds= lcert= conn=
 	for kv in "$@"; do
 		k=${kv%%=*}; v=${kv#*=}
 		case $k in
@@ -53,9 +55,9 @@ charon_start() {
 		rekey_time) rekey=$v ;; child_rekey_time) crekey=$v ;;
 		over_time) over=$v ;; rand_time) rand=$v ;;
 		child_life_time) clife=$v ;; child_rand_time) crand=$v ;;
-		loglevel) loglevel=$v ;; mode) mode=$v ;; conf) conf=$v ;;
+		loglevel) loglevel=$v ;; log_chd) log_chd=$v ;; mode) mode=$v ;; conf) conf=$v ;;
 		local_auth) lauth=$v ;; remote_auth) rauth=$v ;; creds) creds=$v ;;
-		local_cert) lcert=$v ;;
+		local_cert) lcert=$v ;; conn) conn=$v ;;
 		*) echo "charon_start: unknown key $k" >&2; return 1 ;;
 		esac
 	done
@@ -79,6 +81,7 @@ charon {
 			# it does not do for a redirected stdout
 			path = $dir/charon.log
 			default = $loglevel
+			$( [ -n "$log_chd" ] && echo "chd = $log_chd" )
 			ike_name = yes
 			flush_line = yes
 			time_format = %T
@@ -102,6 +105,7 @@ connections {
 		dpd_delay = $dpd
 		rekey_time = $rekey
 		reauth_time = 0
+		$conn
 		$( [ -n "$over" ] && echo "over_time = $over" )
 		$( [ -n "$rand" ] && echo "rand_time = $rand" )
 		local {
@@ -139,7 +143,7 @@ EOF
 		> "$dir/charon.out" 2>&1 &
 	echo $! > "$dir/charon.pid"
 	PIDS+=("$!")
-	if ! wait_for 10 test -S "$dir/charon.vici"; then
+	if ! wait_for "${CHARON_START_WAIT:-10}" test -S "$dir/charon.vici"; then
 		tail -20 "$dir/charon.out" "$dir/charon.log"
 		fail "charon did not start in $ns"
 		return 1

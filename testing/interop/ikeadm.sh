@@ -64,9 +64,12 @@ write_config "$O" label=to_charon local=$OURS_IP remote=$CHARON_IP \
 	'extra_daemon=user = "nobody";'
 with_control "$O/ikev2.config"
 # The daemon's user owns its files (it rewrites kernel.state, re-reads
-# the configuration); the files made below are given to it too.
+# the configuration); the files made below are given to it too.  Group
+# root may write the directory: kernel-null makes its state file and FIFO
+# there at start-up, as root but without CAP_DAC_OVERRIDE.
 chmod 711 "$WORK"
-chown -R nobody "$O"
+chown -R nobody:root "$O"
+chmod 770 "$O"
 start_daemon $NO "$O" || finish
 wait_for 10 test -S "$SOCK" || { fail "no control socket at $SOCK"; finish; }
 [ "$(stat -c '%U:%G %a' "$SOCK")" = "root:nogroup 660" ] ||
@@ -138,8 +141,9 @@ for what in "dump rule" "dump preshared" "dump groups" "dump encralgs" "dump aut
 done
 expect 3 get rule nope
 expect 2 frobnicate
-expect 7 add rule "{ label = \"x\"; }"
-expect 7 token login "pkcs11:token=x"
+expect 2 token login "pkcs11:token=x" 1234      # a PIN in argv: refused
+expect 3 token logout "pkcs11:token=x"           # the daemon has no token
+expect 7 get priv
 adm dump rule | grep -q "^Label 'to_charon'" || fail "dump rule: no Label line"
 adm dump groups | grep -q "ecp256 .*available" || fail "dump groups: ecp256 not available"
 
@@ -323,6 +327,64 @@ check_child "initiate after flush" || true
 expect 0 terminate rule to_charon
 wait_for 10 sh -c "! swanctl --list-sas --uri unix://$C/charon.vici 2>/dev/null | grep -q '^peer: #'" ||
 	fail "terminate rule: charon kept the IKE SA"
+
+# ------------------------------------------------ add, del, write rule
+# A rule added at run time (its key first, typed in interactive mode)
+# brings up an SA with charon; deleting the rule keeps that SA.
+VIA_ADD="{ label = \"via_add\"; auth_method = \"preshared\"; local_addr = \"$OURS_IP\"; remote_addr = \"$CHARON_IP\";
+  local_id = { type = \"fqdn\"; value = \"ours.test\"; }; remote_id = { type = \"fqdn\"; value = \"charon.test\"; };
+  ikesa_xform = ( $DEFAULT_XFORM );
+  childsa = ( { local_ts = \"10.77.1.0/24\"; remote_ts = \"10.77.2.0/24\"; esp_xform = ( { encr_alg = \"aes-gcm\"; encr_keylen = 128; } ); } ); }"
+expect 1 add rule "$VIA_ADD" && grep -q "running configuration stays" "$WORK/err" ||
+	fail "add rule without its key: $(cat "$WORK/err")"
+adm dump rule | grep -q "^Label 'via_add'" && fail "a refused add rule is in force"
+expect 2 add preshared "{ label = \"via_add\"; key = \"$PSK\"; }" &&
+	grep -q "interactive mode" "$WORK/err" || fail "add preshared with the key in argv was not refused"
+expect 2 add rule "{ label = \"broken\"; auth_method = " || fail "add rule with a syntax error"
+printf 'add preshared { label = "via_add"; key = "%s"; }\n' "$PSK" | adm > "$WORK/out" 2>&1 ||
+	{ cat "$WORK/out"; fail "add preshared (interactive)"; }
+expect 0 add rule "$VIA_ADD" || cat "$WORK/err"
+adm dump rule | grep -q "^Label 'via_add'" || fail "add rule: via_add not in force"
+adm get preshared via_add | grep -q "key 0x$(printf %s "$PSK" | od -An -tx1 | tr -d ' \n')" ||
+	fail "add preshared: the key of via_add is not in force"
+nob nogroup add rule "{ label = \"x\"; }" > /dev/null 2>&1; [ $? = 4 ] || fail "a group member added a rule"
+expect 0 initiate via_add
+check_child "rule added with ikeadm" || finish
+json dump ikesa
+[ "$(jq_py 'j[0]["rule"]+" "+j[0]["spi_i"]+" "+j[0]["spi_r"]')" = "via_add $(charon_ike_spis "$C")" ] ||
+	fail "the SA of via_add: $(cat "$WORK/json") charon: $(charon_ike_spis "$C")"
+via_spis="$(jq_py 'j[0]["spi_i"]+" "+j[0]["spi_r"]')"
+log "add preshared + add rule: via_add brought up an SA with charon ($via_spis)"
+# write rule: the running set, ikeadm's changes in, into a new file only
+expect 0 write rule "$WORK/written.config" || cat "$WORK/err"
+grep -q 'label = "via_add"' "$WORK/written.config" && grep -q 'label = "to_charon"' "$WORK/written.config" ||
+	fail "write rule: $(head -50 "$WORK/written.config")"
+cp "$O/ikev2.config" "$WORK/live.copy"
+expect 1 write rule "$O/ikev2.config"
+cmp -s "$O/ikev2.config" "$WORK/live.copy" || fail "write rule changed the live file"
+adm write rule | grep -q 'label = "via_add"' || fail "write rule (stdout)"
+# the written file, with the key of via_add, is a configuration the daemon takes
+sed -i "s|preshared_file = \"[^\"]*\";|preshared_file = \"$WORK/written.psk\";|" "$WORK/written.config"
+adm write preshared "$WORK/written.psk" > /dev/null || fail "write preshared after add preshared"
+chown nobody "$WORK/written.config" "$WORK/written.psk"; chmod 600 "$WORK/written.config"
+"$DAEMON" -c -f "$WORK/written.config" > "$WORK/written.check" 2>&1 ||
+	{ cat "$WORK/written.check"; fail "in.ikev2d -c refuses what write rule wrote"; }
+# del: the rule's SA stays; the key cannot go while a rule needs it
+expect 1 del preshared via_add || fail "del preshared of a rule that needs it"
+expect 0 del rule via_add
+adm dump rule | grep -q "^Label 'via_add'" && fail "del rule: via_add still in force"
+expect 3 initiate via_add
+json dump ikesa && [ "$(jq_py 'j[0]["spi_i"]+" "+j[0]["spi_r"]')" = "$via_spis" ] ||
+	fail "del rule lost the SA of via_add"
+charon_ike_established "$C" || fail "del rule: charon lost the SA"
+expect 0 del preshared via_add
+expect 1 del rule via_add
+grep -q "$(printf %s "$PSK" | od -An -tx1 | tr -d ' \n')\|$PSK" "$O/daemon.log" && fail "a key was logged"
+expect 0 read rule
+grep -q "ikeadm add/del (not in any file) dropped" "$O/daemon.log" || fail "read rule: the dropped changes were not logged"
+log "write rule (new files only), del rule keeps the SA, del preshared, read rule drops the changes"
+expect 0 flush ikesa
+
 daemon_alive "$O" || fail "in.ikev2d died"
 grep -q "running as nobody" "$O/daemon.log" || fail "the daemon did not switch to nobody"
 stop_daemon "$O" || fail "in.ikev2d did not stop"

@@ -2,9 +2,11 @@
 # mkpki.sh DIR - certificates for the certificate interop runs, made with
 # strongSwan's pki (strongswan-pki), into DIR:
 #   root (ECDSA P-256 CA) -> inter (intermediate CA) -> ours-{rsa,p256,p384,
-#   ed25519}: our end entities, SAN dns:ours.test, email ike@ours.test,
+#   p521,ed25519}: our end entities, SAN dns:ours.test, email ike@ours.test,
 #   ip 10.77.0.1;
-#   root -> charon-{rsa,p256,p384,ed25519}: charon's, SAN dns:charon.test;
+#   (and p521); root -> charon-{rsa,p256,p384,p521,ed25519}: charon's,
+#   SAN dns:charon.test; root -> inter -> charon-p256i; charon-self
+#   (self-signed, SAN dns:charon.test);
 #   charon-revoked (P-256, listed in root.crl), charon-expired (P-256,
 #   valid 2020-2021);
 #   root2 (a second CA) -> ours-p256-b: a second certificate for ours.test
@@ -34,12 +36,18 @@ gen root2 ecdsa 256
 p --self --in root2.key --type ecdsa --ca --dn "C=CH, O=ikev2d test, CN=Second CA" --outform pem > root2.pem
 ISSUE_EXTRA="--ca" issue inter ecdsa 256 root "C=CH, O=ikev2d test, CN=Intermediate CA"
 
-for k in rsa:rsa:2048 p256:ecdsa:256 p384:ecdsa:384 ed25519:ed25519:; do
+for k in rsa:rsa:2048 p256:ecdsa:256 p384:ecdsa:384 p521:ecdsa:521 ed25519:ed25519:; do
 	n=${k%%:*} rest=${k#*:}; t=${rest%%:*} sz=${rest#*:}
 	issue "ours-$n" "$t" "$sz" inter "C=CH, O=ikev2d test, CN=ours.test" \
 		ours.test email:ike@ours.test 10.77.0.1
 	issue "charon-$n" "$t" "$sz" root "C=CH, O=ikev2d test, CN=charon.test" charon.test
 done
+# charon's certificate through the intermediate (a path of one CA), and a
+# self-signed one (charon sends no CERT; we hold it as a trust anchor)
+issue charon-p256i ecdsa 256 inter "C=CH, O=ikev2d test, CN=charon.test, OU=via inter" charon.test
+gen charon-self ecdsa 256
+p --self --in charon-self.key --type ecdsa --dn "C=CH, O=ikev2d test, CN=charon.test, OU=self" \
+	--san charon.test --outform pem > charon-self.pem
 issue ours-p256-b ecdsa 256 root2 "C=CH, O=ikev2d test, CN=ours.test, OU=second" ours.test
 issue charon-revoked ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=revoked" charon.test
 ISSUE_EXTRA="--not-before 01.01.20_00:00:00 --not-after 01.01.21_00:00:00 --dateform %d.%m.%y_%T" \

@@ -38,6 +38,7 @@ TESTS += testing/kernel/test_userspace_esp
 testing_kernel_test_userspace_esp_SOURCES = testing/kernel/test_userspace_esp.c \
 	kernel-backends/userspace/us_esp.c \
 	kernel-backends/userspace/us_replay.c \
+	kernel-backends/userspace/us_flow.c \
 	testing/crypto/nettle_load.h
 testing_kernel_test_userspace_esp_CFLAGS = $(TEST_CFLAGS)
 testing_kernel_test_userspace_esp_LDADD = $(TEST_LIBS)

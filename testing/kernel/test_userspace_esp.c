@@ -16,6 +16,8 @@
  * of ciphertext are that vector's.  cbc_rfc3602_pkt carries RFC 3602 case
  * 3's ciphertext as an ESP body, whose last plaintext bytes (0xde 0xdf)
  * make a pad length longer than the body.
+ *
+ * Also the RFC 3948 transport-mode checksum fix-up (us_flow.c).
  */
 #include <check.h>
 #include <stdint.h>
@@ -24,6 +26,7 @@
 #include <string.h>
 
 #include "kernel-backends/userspace/us_esp.h"
+#include "kernel-backends/userspace/us_flow.h"
 #include "kernel-backends/userspace/us_replay.h"
 #include "testing/crypto/nettle_load.h"
 
@@ -95,6 +98,36 @@ static const char cbc_akey[] =
 	;
 static const char cbc_iv[] =
 	"562e17996d093d28ddb3ba695a2e6f58"
+	;
+
+/* Inner packets for the RFC 3948 transport-mode checksum fix-up, made
+ * with scapy: *_stale as a receiver rebuilds them behind a NAT (outer,
+ * NATed source address in the IP header, the sender's checksum over its
+ * own address), *_fixed as they must leave: the same with scapy's
+ * checksum for the new addresses. */
+static const char tcp_stale[] =
+	"4500005000070000400665ed0a5900010a5900029c401451000003e8000007d0"
+	"50182000ab3600006120544350207365676d656e74207468726f756768206120"
+	"4e41542c206f6464206c656e67746821"
+	;
+static const char tcp_fixed[] =
+	"4500005000070000400665ed0a5900010a5900029c401451000003e8000007d0"
+	"50182000628f00006120544350207365676d656e74207468726f756768206120"
+	"4e41542c206f6464206c656e67746821"
+	;
+static const char udp_stale[] =
+	"4500002000010000401166180a5900010a59000214e90035000c392575647021"
+	;
+static const char udp_fixed[] =
+	"4500002000010000401166180a5900010a59000214e90035000cf07d75647021"
+	;
+static const char udp6_stale[] =
+	"6000000000161140fd000089000000000000000000000001fd00008900000000"
+	"000000000000000203e807d00016ae93763620756470207061796c6f6164"
+	;
+static const char udp6_fixed[] =
+	"6000000000161140fd000089000000000000000000000001fd00008900000000"
+	"000000000000000203e807d00016ae1a763620756470207061796c6f6164"
 	;
 
 /* ------------------------------------------------- the replay window */
@@ -596,6 +629,47 @@ START_TEST(test_esp_params_refused)
 }
 END_TEST
 
+/* ------------------------------------------- RFC 3948 checksum fix-up */
+
+static void fixup_case(const char *stale_hex, const char *fixed_hex)
+{
+	uint8_t stale[256], fixed[256];
+	size_t n = unhex(stale_hex, stale, sizeof(stale));
+	us_flow_t f;
+
+	ck_assert_uint_eq(unhex(fixed_hex, fixed, sizeof(fixed)), n);
+	ck_assert_mem_ne(stale, fixed, n);
+	ck_assert(us_flow_parse(stale, n, &f));
+	ck_assert(us_fix_l4_checksum(stale, &f));
+	ck_assert_mem_eq(stale, fixed, n);
+	/* a packet that is already right stays right */
+	ck_assert(us_fix_l4_checksum(stale, &f));
+	ck_assert_mem_eq(stale, fixed, n);
+}
+
+START_TEST(test_checksum_fixup)
+{
+	fixup_case(tcp_stale, tcp_fixed);
+	fixup_case(udp_stale, udp_fixed);
+	fixup_case(udp6_stale, udp6_fixed);
+
+	/* IPv4 UDP without a checksum keeps none */
+	uint8_t p[256];
+	size_t n = unhex(udp_stale, p, sizeof(p));
+	us_flow_t f;
+	p[26] = p[27] = 0;
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert(us_fix_l4_checksum(p, &f));
+	ck_assert_uint_eq(p[26] | p[27], 0);
+	/* a TCP header cut short is refused */
+	n = unhex(tcp_stale, p, sizeof(p));
+	p[2] = 0;
+	p[3] = 20 + 12;
+	ck_assert(us_flow_parse(p, 32, &f));
+	ck_assert(!us_fix_l4_checksum(p, &f));
+}
+END_TEST
+
 static Suite *us_suite(void)
 {
 	Suite *s = suite_create("userspace-esp");
@@ -620,6 +694,10 @@ static Suite *us_suite(void)
 	tcase_add_test(tc, test_esp_truncated);
 	tcase_add_test(tc, test_esp_gcm_lengths);
 	tcase_add_test(tc, test_esp_params_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("checksum");
+	tcase_add_test(tc, test_checksum_fixup);
 	suite_add_tcase(s, tc);
 	return s;
 }

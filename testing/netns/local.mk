@@ -10,6 +10,7 @@ dist_noinst_SCRIPTS += \
 	testing/netns/userspace.sh \
 	testing/netns/traffic.sh \
 	testing/interop/userspace.sh \
+	testing/interop/forge_esp.py \
 	testing/netns/ikev2_probe.py \
 	testing/interop/charon.sh \
 	testing/interop/interop.sh \

@@ -60,15 +60,17 @@ static void usage(FILE *out)
 "  get|del ikesa ID              ID: #N | SPIi SPIr | LOCAL-ADDR REMOTE-ADDR |\n"
 "                                    TYPE LOCAL-ID REMOTE-ID (TYPE: ip fqdn user_fqdn dn keyid)\n"
 "  get rule LABEL | get preshared LABEL\n"
-"  add rule|preshared { ... }    (not supported by this daemon)\n"
-"  del rule|preshared LABEL      (not supported by this daemon)\n"
+"  add rule { ... }              a rule into the running set (ikev2.config syntax)\n"
+"  add preshared { ... }         a key entry (ikev2.preshared syntax; interactive only)\n"
+"  del rule|preshared LABEL      out of the running set; SAs stay\n"
 "  read rule|preshared [FILE]    reload, as SIGHUP does; established SAs stay\n"
+"  write rule [FILE]             the running configuration into a new FILE (or stdout)\n"
 "  write preshared FILE          the running keys into a new FILE (root)\n"
 "  dump ikesa|childsa|rule|preshared|groups|encralgs|authalgs\n"
 "  flush ikesa\n"
 "  initiate RULE\n"
 "  terminate ikesa ID | terminate rule LABEL | terminate childsa SPI\n"
-"  token login|logout OBJECT     (not supported by this daemon)\n"
+"  token login|logout OBJECT     unlock/lock the PKCS#11 token (URI or label; PIN from the terminal)\n"
 "  help\n", DEFAULT_SOCKET);
 }
 
@@ -144,6 +146,7 @@ static int run_command(int argc, char **argv, FILE *out)
 	}
 	bool ok = write_all(fd, req, req_len);
 	int send_errno = errno;
+	explicit_bzero(req, req_len);
 	free(req);
 	if (!ok && send_errno != EPIPE && send_errno != ECONNRESET) {
 		fprintf(stderr, "ikeadm: cannot send to in.ikev2d: %s\n",
@@ -206,17 +209,16 @@ static bool is(const char *a, const char *b)
 	return a && strcmp(a, b) == 0;
 }
 
-/* write preshared FILE: a new file only (the live ones are never
- * replaced), mode 0600; removed again if the daemon refuses. */
+/* write rule|preshared FILE: a new file only (the live ones are never
+ * replaced), mode 0600; removed again if the daemon refuses.  write rule
+ * without FILE: to stdout. */
 static int cmd_write(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "ikeadm: usage: write rule|preshared FILE\n");
+	if (argc == 2 && is(argv[1], "rule"))
+		return run_command(2, argv, stdout);
+	if (argc != 3 || !(is(argv[1], "rule") || is(argv[1], "preshared"))) {
+		fprintf(stderr, "ikeadm: usage: write rule [FILE] | write preshared FILE\n");
 		return CTL_S_USAGE;
-	}
-	if (!is(argv[1], "preshared")) {
-		char *a[] = { argv[0], argv[1], NULL };
-		return run_command(2, a, stdout);
 	}
 	int fd = open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
@@ -238,6 +240,67 @@ static int cmd_write(int argc, char **argv)
 	return st;
 }
 
+/* token login OBJECT: the PIN from the terminal (echo off), never from
+ * the command line, where every user could read it (ps). */
+static int cmd_token_login(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "ikeadm: usage: token login OBJECT (the PIN is asked "
+		        "for on the terminal, never given as an argument)\n");
+		return CTL_S_USAGE;
+	}
+	int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (tty < 0) {
+		fprintf(stderr, "ikeadm: token login reads the PIN from the terminal: "
+		        "%s\n", strerror(errno));
+		return CTL_S_USAGE;
+	}
+	struct termios old, quiet;
+	bool restore = tcgetattr(tty, &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		tcsetattr(tty, TCSANOW, &quiet);
+	}
+	char prompt[600];
+	int pl = snprintf(prompt, sizeof(prompt), "Enter PIN for %s: ", argv[2]);
+	if (pl > 0 && write(tty, prompt, (size_t)pl < sizeof(prompt) ? (size_t)pl :
+	                    sizeof(prompt) - 1) < 0) {
+		/* the prompt is a courtesy: read the PIN anyway */
+	}
+	char pin[256];
+	size_t n = 0;
+	bool too_long = false;
+	for (;;) {
+		char ch;
+		ssize_t r = read(tty, &ch, 1);
+		if (r <= 0 || ch == '\n' || ch == '\r')
+			break;
+		if (n + 1 < sizeof(pin))
+			pin[n++] = ch;
+		else
+			too_long = true;
+	}
+	pin[n] = '\0';
+	if (restore)
+		tcsetattr(tty, TCSANOW, &old);
+	if (write(tty, "\n", 1) < 0) {
+		/* as above */
+	}
+	close(tty);
+	int st;
+	if (too_long || !n) {
+		fprintf(stderr, "ikeadm: %s\n", n ? "PIN too long" : "no PIN given");
+		st = CTL_S_USAGE;
+	} else {
+		char *a[] = { argv[0], argv[1], argv[2], pin, NULL };
+		st = run_command(4, a, stdout);
+	}
+	explicit_bzero(pin, sizeof(pin));
+	return st;
+}
+
 static int dispatch(int argc, char **argv)
 {
 	if (argc == 0)
@@ -248,6 +311,8 @@ static int dispatch(int argc, char **argv)
 	}
 	if (is(argv[0], "write"))
 		return cmd_write(argc, argv);
+	if (is(argv[0], "token") && argc >= 2 && is(argv[1], "login"))
+		return cmd_token_login(argc, argv);
 	if (is(argv[0], "read") && argc == 3) {
 		char abs[PATH_MAX];
 		if (!realpath(argv[2], abs)) {
@@ -267,12 +332,12 @@ static int dispatch(int argc, char **argv)
 		char *a[] = { argv[0], argv[1], argv[2], abs, NULL };
 		return run_command(4, a, stdout);
 	}
-	if (is(argv[0], "add") && is(argv[1], "preshared") && !interactive && argc > 2 &&
-	    argv[2][0] == '{') {
+	if (is(argv[0], "add") && is(argv[1], "preshared") && !interactive) {
 		/* the seed: keys on the command line only in interactive mode
 		 * (argv is visible to every user through ps) */
-		fprintf(stderr, "ikeadm: add preshared with a key on the command line "
-		        "is allowed in interactive mode only; use ikeadm read preshared "
+		fprintf(stderr, "ikeadm: add preshared: a key on the command line is "
+		        "visible to every user (ps); type it in interactive mode (ikeadm "
+		        "with no command, also from a pipe), or use ikeadm read preshared "
 		        "FILE\n");
 		return CTL_S_USAGE;
 	}
@@ -289,6 +354,7 @@ static int dispatch(int argc, char **argv)
 		}
 		char *a[] = { argv[0], argv[1], d, NULL };
 		int st = run_command(3, a, stdout);
+		explicit_bzero(d, len);
 		free(d);
 		return st;
 	}
@@ -331,12 +397,36 @@ static int split(char *line, char **w, int max)
 	return n;
 }
 
+/* For "add rule|preshared TEXT": the blank just before TEXT, else NULL. */
+static char *add_entry_text(char *line)
+{
+	char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strncmp(p, "add", 3) != 0 || (p[3] != ' ' && p[3] != '\t'))
+		return NULL;
+	p += 3;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t kw = strncmp(p, "rule", 4) == 0 ? 4 :
+	            strncmp(p, "preshared", 9) == 0 ? 9 : 0;
+	if (!kw || (p[kw] != ' ' && p[kw] != '\t'))
+		return NULL;
+	return p + kw;
+}
+
+/* Lines with a secret stay out of the history. */
+static bool secret_line(const char *l)
+{
+	return strstr(l, "preshared") != NULL || strstr(l, "token") != NULL;
+}
+
 static char *get_line(void)
 {
 #ifdef HAVE_LIBEDIT
 	if (isatty(STDIN_FILENO)) {
 		char *l = readline("ikeadm> ");
-		if (l && *l)
+		if (l && *l && !secret_line(l))
 			add_history(l);
 		return l;
 	}
@@ -348,7 +438,9 @@ static char *get_line(void)
 	}
 	if (!fgets(buf, sizeof(buf), stdin))
 		return NULL;
-	return strdup(buf);
+	char *l = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return l;
 }
 
 static int interactive_loop(void)
@@ -358,6 +450,24 @@ static int interactive_loop(void)
 	char *line;
 	while ((line = get_line())) {
 		char *w[CTL_MAX_ARGS];
+		size_t line_len = strlen(line);
+		/* add rule|preshared: the entry goes as typed (its quotes are
+		 * libconfig's), not split into words */
+		char *raw = add_entry_text(line);
+		if (raw) {
+			*raw++ = '\0';
+			int n = split(line, w, 2);
+			if (n == 2) {
+				char *a[] = { w[0], w[1], raw, NULL };
+				last = dispatch(3, a);
+			} else {
+				fprintf(stderr, "ikeadm: usage: add rule|preshared { ... }\n");
+				last = CTL_S_USAGE;
+			}
+			explicit_bzero(line, line_len);
+			free(line);
+			continue;
+		}
 		int n = split(line, w, CTL_MAX_ARGS);
 		if (n == -1)
 			fprintf(stderr, "ikeadm: too many words\n");

@@ -118,14 +118,16 @@ static void rule(pfk_routes_t *r, bool add)
 		mnl_attr_put_u32(nlh, FRA_TABLE, r->table);
 		mnl_attr_put_u32(nlh, FRA_PRIORITY, r->rule_prio);
 		rc = request(r, nlh, NULL, NULL);
-		if (add && rc == 0)
+		/* EEXIST: the same rule (our table, our priority) is there,
+		 * most likely left by a run of ours that was killed: it is
+		 * taken over and removed at shutdown like one we made (the
+		 * table it points to is ours) */
+		if (add && (rc == 0 || rc == EEXIST))
 			r->rule_added = true;
-		else if (add && rc != EEXIST && fam == 0)
+		else if (add && fam == 0)
 			log_error(DBG_KERNEL, "kernel-pfkey: routing rule (priority %u) "
 			          "for table %u: %s: tunnels get no routes",
 			          r->rule_prio, r->table, strerror(rc));
-		/* EEXIST: an earlier run's, or someone's with our table: used,
-		 * not ours to remove */
 	}
 }
 

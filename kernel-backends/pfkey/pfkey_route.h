@@ -14,7 +14,8 @@
  *
  * Our routes carry rtm_protocol PFK_ROUTE_PROTO, so the routes a crashed
  * daemon left in the table are told from anyone else's and removed at the
- * next start (pfk_routes_start).
+ * next start (pfk_routes_start), which also takes over the rule such a
+ * run left (same table and priority) and removes it at shutdown.
  */
 #ifndef IKEV2D_PFKEY_ROUTE_H
 #define IKEV2D_PFKEY_ROUTE_H

@@ -18,5 +18,6 @@ dist_noinst_SCRIPTS += \
 	testing/suites/guest-netlink.sh \
 	testing/guest/checks/netlink-charon.sh \
 	testing/suites/guest-netlink-charon.sh \
+	testing/suites/guest-pfkey-charon.sh \
 	testing/netns/kernel-netlink-host.sh \
 	testing/suites/kernel-netlink-host.sh

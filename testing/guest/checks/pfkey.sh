@@ -152,9 +152,6 @@ pair_up() {   # extra conf args for both (lts/rts as A sees them)...
 
 netsetup
 
-# GUEST_PFKEY_ONLY="name ..." (development): run only these checks
-only() { [ -z "${GUEST_PFKEY_ONLY:-}" ] || [[ " $GUEST_PFKEY_ONLY " == *" $1 "* ]]; }
-
 # ------------------------------------------------- in.ikev2d -c refusals
 refuse() {
 	set -e
@@ -190,8 +187,8 @@ example() {
 	chmod 600 "$W/ikev2.preshared"
 	"$DAEMON" -c -f "$W/ikev2.config"
 }
-only refuse && check "cfg/pfkey example passes in.ikev2d -c" example
-only refuse && check "in.ikev2d -c refuses AEAD, sha256-128, ESN, replay_window 64, a port range with file:line; accepts aes-ctr/3des, one port" refuse
+check "cfg/pfkey example passes in.ikev2d -c" example
+check "in.ikev2d -c refuses AEAD, sha256-128, ESN, replay_window 64, a port range with file:line; accepts aes-ctr/3des, one port" refuse
 
 # ---------------------------------------------- tunnel mode, cipher suites
 # One rule with a CHILD SA per suite, each between its own pair of inner
@@ -242,7 +239,7 @@ suites() {
 	all_sas_used pa && all_sas_used pb || bad=1
 	return $bad
 }
-only suites && check "tunnel mode, ${#SUITES[@]} cipher suites (aes-cbc 128/192/256, aes-ctr 128/256, 3des; sha1, sha384, sha512, aes-xcbc) in one IKE SA" suites
+check "tunnel mode, ${#SUITES[@]} cipher suites (aes-cbc 128/192/256, aes-ctr 128/256, 3des; sha1, sha384, sha512, aes-xcbc) in one IKE SA" suites
 [ -n "${GUEST_PFKEY_QUICK:-}" ] && checks_done   # development: first checks only
 
 sigterm_clean() {
@@ -251,7 +248,7 @@ sigterm_clean() {
 	test ! -e "$A/pfkey.journal" && test ! -e "$B/pfkey.journal"
 	empty_kernel pa && empty_kernel pb
 }
-only suites && check "SIGTERM removes every SA and policy" sigterm_clean
+check "SIGTERM removes every SA and policy" sigterm_clean
 
 # ---------------------------------------------------------- transport mode
 transport() {
@@ -260,7 +257,7 @@ transport() {
 	ip netns exec pa ping -c 3 -i 0.3 -W 3 192.0.2.2 || return 1
 	all_sas_used pa && all_sas_used pb
 }
-only transport && check "transport mode host-to-host" transport
+check "transport mode host-to-host" transport
 
 # ------------------------------------------- crash: leftovers cleaned up
 crash() {
@@ -283,7 +280,7 @@ crash() {
 	ip -n pa xfrm policy | grep -q "10.9.0.0/24"   # not flushed either
 	ip -n pa xfrm policy del src 10.9.0.0/24 dst 10.8.0.0/24 dir out
 }
-only crash && check "a SIGKILLed daemon's SAs/policies go at the next start, others' stay" crash
+check "a SIGKILLed daemon's SAs/policies go at the next start, others' stay" crash
 
 # ------------------------------------------------------------- ACQUIRE
 acquire() {
@@ -298,7 +295,7 @@ acquire() {
 	grep -q "ACQUIRE" "$A/log"
 	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.0.1 10.2.0.1
 }
-only acquire && check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
+check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
 
 # ----------------------------------------- rekeys under ping -i 0.05
 rekey() {
@@ -340,7 +337,7 @@ rekey() {
 		{ ip -n pa route show table 220; echo "routes left behind"; return 1; }
 	! ip -n pa rule | grep -q "lookup 220" || { echo "rule left behind"; return 1; }
 }
-only rekey && check "CHILD and IKE SA rekey during ping -i 0.05: no reply lost; table 220 routes carry it (no hand-made route) and go with it" rekey
+check "CHILD and IKE SA rekey during ping -i 0.05: no reply lost; table 220 routes carry it (no hand-made route) and go with it" rekey
 
 # -------------------------------- hard expiry (rekeys blocked by a filter)
 hard() {
@@ -360,7 +357,7 @@ EOF
 	grep -q "soft EXPIRE" "$A/log"
 	ip netns exec pb nft delete table inet block
 }
-only hard && check "soft then hard byte expiry from the kernel" hard
+check "soft then hard byte expiry from the kernel" hard
 stop "$A"; stop "$B"
 
 # ------------------------------------------------------------------ NAT-T
@@ -400,9 +397,9 @@ EOF
 	ip netns exec pa ping -c 3 -i 0.3 -W 3 -I 10.1.0.1 10.2.0.1
 	all_sas_used pa; all_sas_used pb
 }
-only natt && check "NAT-T through a masquerading namespace: ESP-in-UDP carries a ping" natt
+check "NAT-T through a masquerading namespace: ESP-in-UDP carries a ping" natt
 stop "$A"; stop "$B"
-only natt && check "nothing left after the last SIGTERM" sh -c "ip -n pa xfrm state | grep -c ^src | grep -qx 0 && ip -n pb xfrm policy | grep -c ^src | grep -qx 0"
+check "nothing left after the last SIGTERM" sh -c "ip -n pa xfrm state | grep -c ^src | grep -qx 0 && ip -n pb xfrm policy | grep -c ^src | grep -qx 0"
 
 [ "$GUEST_FAILED" = 0 ] || for f in "$A/log" "$B/log"; do echo "== $f"; tail -60 "$f"; done
 for n in pa pb pn; do ip netns del $n 2>/dev/null; done

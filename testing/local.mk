@@ -29,6 +29,7 @@ include testing/netns/local.mk
 include testing/guest/local.mk
 include testing/bench/sig.mk
 include testing/fuzz/local.mk
+include testing/privsep/local.mk
 include testing/bench/codec.mk
 include testing/tools/local.mk
 include testing/control/local.mk

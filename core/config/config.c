@@ -52,7 +52,7 @@ static const char *const daemon_keys[] = {
 	"ike_port", "natt_port", "retry_limit", "retry_timer_init_ms",
 	"retry_timer_max_secs", "half_open_max", "half_open_max_per_peer",
 	"half_open_timeout_secs", "cookie_threshold", "nat_keepalive_secs",
-	"ke_reuse_secs", "ke_reuse_max_uses", "user", "seccomp", "keystore",
+	"ke_reuse_secs", "ke_reuse_max_uses", "user", "seccomp", "privsep", "keystore",
 	"start_retry_max_secs",
 	NULL
 };
@@ -257,6 +257,7 @@ static void daemon_defaults(daemon_cfg_t *d)
 	d->ke_reuse_max_uses = 10000;
 	d->user = xstrdup("ikeuser");
 	d->seccomp = true;
+	d->privsep = false;
 }
 
 static void set_str(char **field, const char *v)
@@ -375,6 +376,7 @@ static bool parse_daemon(cfg_ctx_t *ctx, const config_setting_t *root,
 		d->user_explicit = true;
 	}
 	cfg_get_bool(ctx, g, "seccomp", &d->seccomp);
+	cfg_get_bool(ctx, g, "privsep", &d->privsep);
 	return explicit_psk;
 }
 
@@ -492,6 +494,14 @@ static bool name_elem(cfg_ctx_t *ctx, const config_setting_t *s, void *arg)
 	return true;
 }
 
+static char *settings_skip;
+
+void config_plugin_settings_skip(const char *plugin)
+{
+	free(settings_skip);
+	settings_skip = plugin && *plugin ? xstrdup(plugin) : NULL;
+}
+
 static int check_plugin_groups(cfg_ctx_t *ctx, const config_t *cfg,
                                const config_setting_t *g, bool all_loaded)
 {
@@ -504,6 +514,8 @@ static int check_plugin_groups(cfg_ctx_t *ctx, const config_t *cfg,
 
 		if (!name || strcmp(name, "load") == 0 ||
 		    strcmp(name, "critical") == 0 || strcmp(name, "path") == 0)
+			continue;
+		if (all_loaded && settings_skip && strcmp(name, settings_skip) == 0)
 			continue;
 		for (int j = 0; j < cfg->n_plugins; j++)
 			loaded |= strcmp(cfg->plugins[j], name) == 0;
@@ -629,6 +641,26 @@ static void drop_bad_rules(config_t *cfg, const rule_meta_t *meta)
 	cfg->n_rules = kept;
 }
 
+/* ------------------------------------------------ handed-over texts */
+
+static config_reader_t reader;
+
+void config_set_reader(config_reader_t fn)
+{
+	reader = fn;
+}
+
+bool config_reader_active(void)
+{
+	return reader != NULL;
+}
+
+char *config_reader_get(const char *path, size_t *len)
+{
+	*len = 0;
+	return reader ? reader(path, len) : NULL;
+}
+
 config_t *config_load(const char *path, int *n_errors)
 {
 	return config_load_edited(path, NULL, NULL, n_errors);
@@ -661,22 +693,36 @@ config_t *config_load_edited(const char *path, const char *preshared,
 			*n_errors = 1;
 		return NULL;
 	}
+	size_t text_len = 0;
+	char *text = config_reader_active() ? config_reader_get(path, &text_len) : NULL;
+	if (config_reader_active() && !text) {
+		log_error(DBG_CONFIG, "%s: not handed over by the parent", path);
+		if (n_errors)
+			*n_errors = 1;
+		return NULL;
+	}
 	/* libconfig's own message for this is a bare "file I/O error". */
-	f = fopen(path, "r");
-	if (!f) {
+	f = text ? NULL : fopen(path, "r");
+	if (!text && !f) {
 		log_error(DBG_CONFIG, "%s: cannot read: %s", path, strerror(errno));
 		if (n_errors)
 			*n_errors = 1;
 		return NULL;
 	}
-	fclose(f);
+	if (f)
+		fclose(f);
 
 	dir = dir_of(path);
 	ctx.dir = dir;
 	lc = xzalloc(sizeof(*lc));
 	config_init(lc);
 	config_set_include_dir(lc, dir);
-	if (!config_read_file(lc, path)) {
+	bool read_ok = text ? config_read_string(lc, text) : config_read_file(lc, path);
+	if (text) {
+		memwipe(text, text_len);
+		free(text);
+	}
+	if (!read_ok) {
 		cfg_error_at(&ctx, cfg_resolve(&ctx, config_error_file(lc)),
 		             config_error_line(lc), "%s",
 		             cfg_syntax_message(config_error_text(lc)));
@@ -704,8 +750,11 @@ config_t *config_load_edited(const char *path, const char *preshared,
 		explicit_psk = true;
 	}
 	resolve_user(&ctx, root, &cfg->daemon);
-	check_files(&ctx, cfg, dir);
-	if (cfg->daemon.pkcs11_pin) {
+	/* Under privsep the engine gets the text from the parent, which
+	 * checked the files' owners and modes. */
+	if (!config_reader_active())
+		check_files(&ctx, cfg, dir);
+	if (cfg->daemon.pkcs11_pin && !config_reader_active()) {
 		struct stat st;
 		if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
 			cfg_warn(&ctx, config_lookup(lc, "daemon.pkcs11_token.pin"),

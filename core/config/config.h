@@ -194,6 +194,9 @@ typedef struct {
 	gid_t run_gid;
 	char *run_user;                /* name for messages and chown hints */
 	bool seccomp;                  /* daemon.seccomp, default true */
+	/* daemon.privsep: a root parent for the kernel backend and an
+	 * unprivileged engine process (HACKING.md, "Privilege separation") */
+	bool privsep;
 } daemon_cfg_t;
 
 /* RFC 7296 §2.12 allows reuse "for a short time": at most 5 minutes. */
@@ -217,6 +220,17 @@ struct config {
 	void *tree;
 	void *by_label;                      /* config_find_rule's index */
 };
+
+/* Where config_load (and the preshared file it names) get their text.
+ * Default: the files.  The engine under privsep (HACKING.md) installs a
+ * reader returning the texts the parent read and sent on SIGHUP: then no
+ * file is opened and the owner/mode checks (done by the parent) are
+ * skipped.  The reader returns a malloc'd NUL-terminated copy (wiped and
+ * freed by the caller) or NULL when it has no text for path. */
+typedef char *(*config_reader_t)(const char *path, size_t *len);
+void config_set_reader(config_reader_t fn);
+bool config_reader_active(void);
+char *config_reader_get(const char *path, size_t *len);
 
 /* Load and validate a configuration file (and the preshared file it names).
  * Every problem is logged (file:line: message) through the bus.  With
@@ -258,5 +272,9 @@ const rule_t *config_find_rule(const config_t *cfg, const char *label);
  * this again after loading plugins.  Returns the number of errors (each
  * logged with file:line). */
 int config_check_plugin_settings(const config_t *cfg);
+/* A plugin whose group config_check_plugin_settings leaves alone: the
+ * privsep engine's, for the kernel backend its parent runs (and checked
+ * at load). */
+void config_plugin_settings_skip(const char *plugin);
 
 #endif

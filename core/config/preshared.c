@@ -219,6 +219,21 @@ bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
 	int fd;
 
 	ctx->file = path;
+	if (config_reader_active()) {
+		/* The engine under privsep: the parent read (and checked the
+		 * owner and mode of) the file and sent its text. */
+		buf = config_reader_get(path, &len);
+		if (!buf) {
+			if (!required) {
+				ctx->file = saved_file;
+				return true;
+			}
+			cfg_error(ctx, NULL, "the preshared file was not handed over");
+			ctx->file = saved_file;
+			return false;
+		}
+		goto parse;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT && !required) {
@@ -244,6 +259,7 @@ bool preshared_load(cfg_ctx_t *ctx, const char *path, bool required,
 	}
 	buf = read_all(fd, (size_t)st.st_size, &len);
 	close(fd);
+parse:
 	if (has_include(buf)) {
 		memwipe(buf, len);
 		free(buf);

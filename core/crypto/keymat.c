@@ -194,12 +194,13 @@ bool keymat_derive_ike(const keymat_algs_t *algs, chunk_t g_ir,
 	return ok;
 }
 
-bool keymat_derive_ike_rekey(prf_id_t old_prf, chunk_t old_sk_d,
-                             const keymat_algs_t *algs, chunk_t g_ir,
-                             chunk_t ni, chunk_t nr,
-                             const uint8_t spi_i[KEYMAT_SPI_SIZE],
-                             const uint8_t spi_r[KEYMAT_SPI_SIZE],
-                             keymat_ike_keys_t *keys)
+/* SKEYSEED with old_prf, then prf+ with plus_prf; sizes of the new SA. */
+static bool derive_rekey(prf_id_t old_prf, prf_id_t plus_prf, chunk_t old_sk_d,
+                         const keymat_algs_t *algs, chunk_t g_ir,
+                         chunk_t ni, chunk_t nr,
+                         const uint8_t spi_i[KEYMAT_SPI_SIZE],
+                         const uint8_t spi_r[KEYMAT_SPI_SIZE],
+                         keymat_ike_keys_t *keys)
 {
 	keymat_sizes_t sizes;
 	chunk_t skeyseed;
@@ -210,10 +211,32 @@ bool keymat_derive_ike_rekey(prf_id_t old_prf, chunk_t old_sk_d,
 		return false;
 	if (!keymat_skeyseed_rekey(old_prf, old_sk_d, g_ir, ni, nr, &skeyseed))
 		return false;
-	ok = keymat_ike_keys(algs->prf, skeyseed, ni, nr, spi_i, spi_r,
+	ok = keymat_ike_keys(plus_prf, skeyseed, ni, nr, spi_i, spi_r,
 	                     &sizes, keys);
 	chunk_clear(&skeyseed);
 	return ok;
+}
+
+bool keymat_derive_ike_rekey(prf_id_t old_prf, chunk_t old_sk_d,
+                             const keymat_algs_t *algs, chunk_t g_ir,
+                             chunk_t ni, chunk_t nr,
+                             const uint8_t spi_i[KEYMAT_SPI_SIZE],
+                             const uint8_t spi_r[KEYMAT_SPI_SIZE],
+                             keymat_ike_keys_t *keys)
+{
+	return derive_rekey(old_prf, algs->prf, old_sk_d, algs, g_ir, ni, nr,
+	                    spi_i, spi_r, keys);
+}
+
+bool keymat_derive_ike_rekey_old_prf(prf_id_t old_prf, chunk_t old_sk_d,
+                                     const keymat_algs_t *algs, chunk_t g_ir,
+                                     chunk_t ni, chunk_t nr,
+                                     const uint8_t spi_i[KEYMAT_SPI_SIZE],
+                                     const uint8_t spi_r[KEYMAT_SPI_SIZE],
+                                     keymat_ike_keys_t *keys)
+{
+	return derive_rekey(old_prf, old_prf, old_sk_d, algs, g_ir, ni, nr,
+	                    spi_i, spi_r, keys);
 }
 
 bool keymat_child_stream(prf_id_t prf_alg, chunk_t sk_d, chunk_t g_ir,

@@ -75,13 +75,26 @@ bool keymat_derive_ike(const keymat_algs_t *algs, chunk_t g_ir,
                        const uint8_t spi_r[KEYMAT_SPI_SIZE],
                        keymat_ike_keys_t *keys);
 
-/* The same for an IKE SA created by rekeying one that used old_prf/old_sk_d. */
+/* The same for an IKE SA created by rekeying one that used old_prf/old_sk_d,
+ * as RFC 7296 §2.18 says: SKEYSEED with the old SA's PRF, prf+ with the new
+ * SA's (algs->prf). */
 bool keymat_derive_ike_rekey(prf_id_t old_prf, chunk_t old_sk_d,
                              const keymat_algs_t *algs, chunk_t g_ir,
                              chunk_t ni, chunk_t nr,
                              const uint8_t spi_i[KEYMAT_SPI_SIZE],
                              const uint8_t spi_r[KEYMAT_SPI_SIZE],
                              keymat_ike_keys_t *keys);
+
+/* The variant strongSwan's charon uses (keymat_v2): the old SA's PRF for
+ * SKEYSEED and for prf+, the key sizes (SK_d, SK_pi, SK_pr) still those of
+ * the new SA's PRF.  Identical to keymat_derive_ike_rekey when the PRF does
+ * not change; the engine tries both when it does (ike_rekey.c). */
+bool keymat_derive_ike_rekey_old_prf(prf_id_t old_prf, chunk_t old_sk_d,
+                                     const keymat_algs_t *algs, chunk_t g_ir,
+                                     chunk_t ni, chunk_t nr,
+                                     const uint8_t spi_i[KEYMAT_SPI_SIZE],
+                                     const uint8_t spi_r[KEYMAT_SPI_SIZE],
+                                     keymat_ike_keys_t *keys);
 
 /* KEYMAT = prf+ (SK_d, [g^ir |] Ni | Nr) into out (caller-allocated, at
  * most 255 PRF blocks).  g_ir empty: no PFS. */

@@ -144,6 +144,19 @@ bool daemon_limit_capabilities(void)
 	return true;
 }
 
+bool daemon_engine_bounding(void)
+{
+	uint64_t have = permitted_mask();
+	uint64_t parent_only = KERNEL_CAP(CAP_NET_ADMIN) |
+	                       KERNEL_CAP(CAP_NET_BIND_SERVICE) | KERNEL_CAP(CAP_NET_RAW);
+
+	if (!have)
+		return true;
+	if ((have & KERNEL_CAP(CAP_SETPCAP)) && !limit_bounding(have & ~parent_only))
+		return false;
+	return set_caps(have & ~parent_only);
+}
+
 bool daemon_drop_privileges(uid_t uid, gid_t gid, const char *user, uint64_t keep)
 {
 	char buf[160];
@@ -247,7 +260,7 @@ static const char *const allowed[] = {
 #define SANITIZER_BUILD 1
 #endif
 
-bool daemon_seccomp(void)
+bool daemon_seccomp(bool parent)
 {
 #ifdef SANITIZER_BUILD
 	/* LeakSanitizer stops the world with ptrace at exit, ThreadSanitizer
@@ -267,6 +280,9 @@ bool daemon_seccomp(void)
 		if (nr != __NR_SCMP_ERROR)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
+	/* The privsep parent signals its engine (SIGTERM at shutdown). */
+	if (rc == 0 && parent)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 0);
 	/* Threads only: clone with CLONE_THREAD; clone3 (whose flags a filter
 	 * cannot read) fails with ENOSYS, and glibc falls back to clone. */
 	if (rc == 0)

@@ -40,6 +40,13 @@ bool daemon_drop_privileges(uid_t uid, gid_t gid, const char *user, uint64_t kee
 
 /* Install the seccomp allow-list (anything else kills the process, which
  * the log of the audit subsystem names).  False (logged) on failure. */
-bool daemon_seccomp(void);
+bool daemon_seccomp(bool parent);
+
+/* Privsep (HACKING.md): in the child, before it executes the engine, drop
+ * what only the parent needs (CAP_NET_ADMIN, CAP_NET_BIND_SERVICE,
+ * CAP_NET_RAW) from every set, the bounding set included, so the engine
+ * never holds them, not even as root before its own switch.  parent: the
+ * seccomp list of the privsep parent also allows kill(2). */
+bool daemon_engine_bounding(void);
 
 #endif

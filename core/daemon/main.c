@@ -17,6 +17,8 @@
 #include "daemon/daemon_log.h"
 #include "daemon/daemon_proc.h"
 #include "daemon/daemon_priv.h"
+#include "daemon/privsep.h"
+#include "kernel/privsep_msg.h"
 #include "config/config.h"
 #include "config/config_edits.h"
 #include "config/debug_level.h"
@@ -44,6 +46,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -160,6 +163,49 @@ static bool load_plugins(const config_t *cfg)
 	return ok;
 }
 
+/* Which plugins each process of the privsep split loads. */
+typedef enum { LOAD_PARENT, LOAD_ENGINE } load_role_t;
+
+/* The parent: the kernel backend and the crypto plugins a backend doing
+ * ESP itself uses; nothing that authenticates peers or serves a socket.
+ * The engine: everything else, with kernel-privsep in place of the
+ * backend the parent runs (backend). */
+static const char *role_name(const char *name, load_role_t role, const char *backend)
+{
+	bool kernel = strncmp(name, "kernel-", 7) == 0;
+	if (role == LOAD_PARENT)
+		return kernel || strcmp(name, "nettle") == 0 ||
+		       strcmp(name, "gnutls") == 0 ? name : NULL;
+	if (backend && strcmp(name, backend) == 0)
+		return "kernel-privsep";
+	return kernel ? NULL : name;
+}
+
+static bool load_role_plugins(const config_t *cfg, load_role_t role, const char *backend)
+{
+	const char **names = xzalloc(sizeof(char *) * ((size_t)cfg->n_plugins + 1));
+	const char **crit = xzalloc(sizeof(char *) * ((size_t)cfg->n_critical + 1));
+	int n = 0, nc = 0;
+
+	for (int i = 0; i < cfg->n_plugins; i++) {
+		const char *nm = role_name(cfg->plugins[i], role, backend);
+		if (nm)
+			names[n++] = nm;
+	}
+	for (int i = 0; i < cfg->n_critical; i++) {
+		const char *nm = role_name(cfg->critical[i], role, backend);
+		if (nm)
+			crit[nc++] = nm;
+	}
+	if (cfg->plugin_path && !getenv("IKEV2D_PLUGIN_PATH"))
+		plugin_loader_set_path(cfg->plugin_path);
+	bool ok = plugin_loader_load(names, n, crit, nc);
+	plugin_loader_log_loaded();
+	free(names);
+	free(crit);
+	return ok;
+}
+
 /* -c: everything the daemon would check at start, then a verdict. */
 /* The keystore the configuration names, NULL (logged) if it is refused. */
 static keystore_t *load_keystore(const config_t *cfg)
@@ -221,6 +267,12 @@ static int check_config(const char *path)
 
 static const char *config_path;
 static const options_t *opts;
+static char **saved_argv;
+/* daemon.privsep: this process is the parent (privsep_parent) or the
+ * engine (engine_mode, started by the parent with PSM_ENV set). */
+static bool privsep_parent;
+static bool engine_mode;
+static psm_env_t engine_env;
 static atomic_bool shutting_down;
 static atomic_bool engine_up;
 
@@ -411,6 +463,7 @@ static const engine_ctl_daemon_t ctl_daemon = {
 
 /* SIGTERM/SIGINT: delete every IKE SA (waiting briefly for the peers'
  * answers), then end the event loop. */
+static void shutdown_job(void *arg);
 static void shutdown_job(void *arg)
 {
 	if (atomic_exchange(&engine_up, false))
@@ -418,13 +471,74 @@ static void shutdown_job(void *arg)
 	runtime_stop();
 }
 
+/* The privsep parent's reload: reread and check, then hand the texts to
+ * the engine; a broken file changes nothing in either process. */
+static void parent_reload(void)
+{
+	int n_errors = 0;
+
+	log_op(DBG_OP, "SIGHUP: re-reading %s", config_path);
+	sd_notify(0, "RELOADING=1");
+	config_t *cfg = config_load(config_path, &n_errors);
+	if (!cfg || !apply_debug_level(cfg) || kernel_check_config(cfg) > 0) {
+		log_error(DBG_OP, "reload of %s failed: keeping the running configuration "
+		          "(the engine was not told)", config_path);
+		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
+		if (cfg)
+			config_unref(cfg);
+		return;
+	}
+	if (!opts->foreground)
+		daemon_log_file(cfg->daemon.debug_logfile);
+	config_set_current(cfg);
+	privsep_parent_reload(cfg);
+	log_op(DBG_OP, "configuration reloaded from %s (%d rule%s): sent to the engine",
+	       config_path, cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
+	sd_notifyf(0, "READY=1\nSTATUS=running, %d rule%s", cfg->n_rules,
+	           cfg->n_rules == 1 ? "" : "s");
+	config_unref(cfg);
+}
+
+static void on_parent_signal(int signo)
+{
+	switch (signo) {
+	case SIGHUP:
+		if (atomic_load(&shutting_down))
+			log_op(DBG_OP, "SIGHUP ignored: shutting down");
+		else
+			parent_reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (atomic_exchange(&shutting_down, true))
+			break;
+		log_op(DBG_OP, "%s: stopping the engine, then flushing the kernel state",
+		       strsignal(signo));
+		sd_notify(0, "STOPPING=1");
+		privsep_parent_shutdown();
+		break;
+	case SIGCHLD:
+		privsep_parent_reap();
+		break;
+	}
+}
+
 static void on_signal(int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
 
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (privsep_parent) {
+			on_parent_signal((int)si.ssi_signo);
+			continue;
+		}
 		switch (si.ssi_signo) {
 		case SIGHUP:
+			if (engine_mode) {
+				log_op(DBG_OP, "SIGHUP ignored: the engine reloads when the "
+				       "parent (pid %ld) gets it", (long)getppid());
+				break;
+			}
 			/* Once the shutdown job runs, the engine may be gone:
 			 * signals are handled here, in order, so checking the
 			 * flag is enough. */
@@ -461,12 +575,63 @@ static int setup_signals(void)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	if (privsep_parent)
+		sigaddset(&set, SIGCHLD);
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
 		return -1;
 	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
 		log_error(DBG_OP, "signalfd: %s", strerror(errno));
 	return fd;
+}
+
+/* The engine has served since: the daemon is up (privsep parent). */
+static void parent_ready(void)
+{
+	config_t *cfg = config_current();
+	int n = cfg ? cfg->n_rules : 0;
+
+	log_op(DBG_OP, "in.ikev2d %s started (privsep: parent pid %ld, engine pid %ld, "
+	       "%d rule%s, config %s)", PACKAGE_VERSION, (long)getpid(),
+	       (long)privsep_engine_pid(), n, n == 1 ? "" : "s", config_path);
+	daemon_detach_done(true);
+	sd_notifyf(0, "READY=1\nMAINPID=%lu\nSTATUS=running, %d rule%s",
+	           (unsigned long)getpid(), n, n == 1 ? "" : "s");
+	if (cfg)
+		config_unref(cfg);
+}
+
+/* The engine's reload: cfg is what the parent read and sent. */
+static void engine_apply_reload(config_t *cfg)
+{
+	if (atomic_load(&shutting_down))
+		return;
+	if (!apply_debug_level(cfg)) {
+		log_error(DBG_OP, "reload: keeping the running configuration");
+		return;
+	}
+	keystore_t *ks = load_keystore(cfg);
+	if (ks) {
+		keystore_set_current(ks);
+		keystore_unref(ks);
+	} else {
+		log_error(DBG_CERT, "keeping the running keystore");
+	}
+	if (!opts->foreground)
+		ctl_set_logfile(cfg->daemon.debug_logfile);
+	config_set_current(cfg);
+	engine_reload(cfg);
+	log_op(DBG_OP, "engine: configuration reloaded from the parent (%d rule%s)",
+	       cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
+}
+
+
+/* The parent is gone: nobody can install SAs for us any more. */
+static void parent_gone(void)
+{
+	log_error(DBG_OP, "engine: the privileged parent is gone: shutting down");
+	if (!atomic_exchange(&shutting_down, true))
+		job_queue(shutdown_job, NULL);
 }
 
 static int run(const options_t *o, config_t *cfg)
@@ -484,6 +649,9 @@ static int run(const options_t *o, config_t *cfg)
 	                      cfg->daemon.pid_file ? cfg->daemon.pid_file : default_pidfile;
 	if (o->foreground && !o->pidfile && strcmp(pidfile, default_pidfile) == 0)
 		pidfile = NULL;
+	/* The engine: the parent holds the pid file and did the detaching. */
+	if (engine_mode)
+		pidfile = NULL;
 	/* Before detaching, so "already running" reaches the terminal. */
 	if (pidfile && !pidfile_acquire(pidfile))
 		return EXIT_FAILURE;
@@ -491,7 +659,14 @@ static int run(const options_t *o, config_t *cfg)
 	/* Started by systemd (Type=notify): not detached, and stderr (the
 	 * journal) instead of syslog, which would log every line twice. */
 	bool systemd = getenv("NOTIFY_SOCKET") != NULL;
-	if (!o->foreground) {
+	if (engine_mode && !o->foreground) {
+		if (!getenv("IKEV2D_PRIVSEP_JOURNAL")) {
+			daemon_log_stderr(false, false);
+			daemon_log_syslog(true);
+		}
+		if (cfg->daemon.debug_logfile)
+			daemon_log_file(cfg->daemon.debug_logfile);
+	} else if (!o->foreground) {
 		if (!systemd) {
 			if (!daemon_detach())
 				goto out;
@@ -524,8 +699,31 @@ static int run(const options_t *o, config_t *cfg)
 	if (!loop_watch_fd(sigfd, EPOLLIN, on_signal, NULL))
 		goto out;
 
+	if (privsep_parent) {
+		/* The kernel backend only; the engine loads the rest. */
+		static const char *const parent_needs[] = { "kernel-ipsec" };
+		if (!load_role_plugins(cfg, LOAD_PARENT, NULL) ||
+		    !plugin_loader_require(parent_needs, 1)) {
+			log_error(DBG_OP, "privsep parent: no kernel backend: not starting");
+			goto out;
+		}
+		if (kernel_check_config(cfg) > 0 && !cfg->daemon.ignore_errors) {
+			log_error(DBG_OP, "the kernel backend cannot install what some "
+			          "rules allow (see above): not starting");
+			goto out;
+		}
+		if (!net_bind(cfg->daemon.ike_port, cfg->daemon.natt_port)) {
+			log_error(DBG_OP, "cannot open the IKE sockets");
+			goto out;
+		}
+		if (!privsep_parent_start(cfg, saved_argv))
+			goto out;
+		privsep_parent_on_ready(parent_ready);
+		goto drop;
+	}
 	engine_ctl_set_daemon(&ctl_daemon);
-	if (!load_plugins(cfg)) {
+	if (!(engine_mode ? load_role_plugins(cfg, LOAD_ENGINE, getenv(PRIVSEP_BACKEND_ENV))
+	                  : load_plugins(cfg))) {
 		log_error(DBG_OP, "a critical plugin is missing: not starting");
 		goto out;
 	}
@@ -533,6 +731,8 @@ static int run(const options_t *o, config_t *cfg)
 		log_error(DBG_OP, "the loaded plugins lack what the core needs: not starting");
 		goto out;
 	}
+	if (engine_mode)
+		config_plugin_settings_skip(getenv(PRIVSEP_BACKEND_ENV));
 	if (config_check_plugin_settings(cfg) > 0 && !cfg->daemon.ignore_errors) {
 		log_error(DBG_OP, "errors in plugin settings: not starting");
 		goto out;
@@ -553,12 +753,20 @@ static int run(const options_t *o, config_t *cfg)
 	}
 	/* What needs privilege is open now (the backend's kernel sockets);
 	 * the IKE ports are the last. */
-	if (!net_bind(cfg->daemon.ike_port, cfg->daemon.natt_port)) {
+	if (engine_mode) {
+		if (!net_adopt(engine_env.socks, engine_env.encap) ||
+		    !privsep_engine_watch_control(engine_env.ctl, engine_apply_reload,
+		                                  parent_gone))
+			goto out;
+	} else if (!net_bind(cfg->daemon.ike_port, cfg->daemon.natt_port)) {
 		log_error(DBG_OP, "engine: cannot open the IKE sockets");
 		goto out;
 	}
+drop:;
 	uint64_t keep;
-	if (!kernel_ipsec_capabilities(&keep)) {
+	if (engine_mode) {
+		keep = 0;
+	} else if (!kernel_ipsec_capabilities(&keep)) {
 		keep = KERNEL_CAP(CAP_NET_ADMIN);
 		log_op(DBG_OP, "kernel backend '%s' does not declare its capabilities: "
 		       "keeping net_admin", kernel_ipsec_name() ? kernel_ipsec_name() : "?");
@@ -567,13 +775,19 @@ static int run(const options_t *o, config_t *cfg)
 	                            cfg->daemon.run_user, keep))
 		goto out;
 	if (cfg->daemon.seccomp) {
-		if (!daemon_seccomp())
+		if (!daemon_seccomp(privsep_parent))
 			goto out;
 	} else {
 		log_op(DBG_OP, "daemon.seccomp = false: no system call filter");
 	}
 	if (!runtime_start_threads(cfg->daemon.min_threads, cfg->daemon.max_threads))
 		goto out;
+	if (privsep_parent) {
+		/* Requests, events, signals: until the engine is gone. */
+		runtime_run();
+		status = privsep_parent_status();
+		goto out;
+	}
 	if (!net_start())
 		goto out;
 	if (!engine_start(cfg)) {
@@ -581,6 +795,14 @@ static int run(const options_t *o, config_t *cfg)
 		goto out;
 	}
 	atomic_store(&engine_up, true);
+	if (engine_mode) {
+		privsep_engine_ready(engine_env.ctl);
+		log_op(DBG_OP, "engine: serving (pid %ld, user %s, no capabilities)",
+		       (long)getpid(), cfg->daemon.run_user ? cfg->daemon.run_user : "?");
+		runtime_run();
+		status = EXIT_SUCCESS;
+		goto out;
+	}
 
 	log_op(DBG_OP, "in.ikev2d %s started (pid %ld, %d rule%s, config %s)",
 	       PACKAGE_VERSION, (long)getpid(), cfg->n_rules, cfg->n_rules == 1 ? "" : "s",
@@ -593,6 +815,10 @@ static int run(const options_t *o, config_t *cfg)
 
 out:
 	daemon_detach_done(status == EXIT_SUCCESS);
+	if (privsep_parent && privsep_engine_pid() > 0 && status != EXIT_SUCCESS) {
+		kill(privsep_engine_pid(), SIGKILL);
+		waitpid(privsep_engine_pid(), NULL, 0);
+	}
 	if (atomic_exchange(&engine_up, false))
 		engine_shutdown(SHUTDOWN_WAIT_MS);
 	if (sigfd >= 0 && runtime_up)
@@ -621,7 +847,15 @@ int main(int argc, char **argv)
 	if (r)
 		return r - 1;
 	daemon_no_dump();
+	saved_argv = argv;
 	config_path = o.file ? o.file : IKEV2D_CONFDIR "/ikev2.config";
+	if (!o.check_only && getenv(PSM_ENV)) {
+		if (!psm_env_parse(getenv(PSM_ENV), &engine_env)) {
+			fprintf(stderr, "in.ikev2d: %s is set but malformed\n", PSM_ENV);
+			return EXIT_FAILURE;
+		}
+		engine_mode = true;
+	}
 
 	/* Until detached, everything goes to stderr. */
 	daemon_log_stderr(true, o.check_only);
@@ -639,6 +873,9 @@ int main(int argc, char **argv)
 		config_unref(cfg);
 		return EXIT_FAILURE;
 	}
+	/* daemon.privsep needs root to mean anything: the parent keeps the
+	 * kernel backend's capabilities, the engine has none. */
+	privsep_parent = !engine_mode && cfg->daemon.privsep;
 	config_set_current(cfg);
 	int status = run(&o, cfg);
 	config_unref(cfg);

@@ -368,12 +368,11 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 	}
 	if (old)
 		c->reqid = old->reqid;   /* successor keeps the policies' reqid */
-	if (old && old->state != CHILD_REKEYED &&
-	    !(sa->exch && ((exch_t *)sa->exch)->type == TASK_CHILD_REKEY &&
-	      ((exch_t *)sa->exch)->old_spi == old->spi_in))
-		/* A plain rekey by the peer: the initiator installs its new
-		 * inbound SA when our answer arrives, so ours sends on the old
-		 * SA until the initiator deletes it (RFC 7296 §2.8). */
+	if (old)
+		/* The initiator installs its new inbound SA when our answer
+		 * arrives: ours sends on the old SA until that goes (its
+		 * Delete, from whichever side; RFC 7296 §2.8), in a
+		 * simultaneous rekey too. */
 		c->deferred_for = old->spi_in;
 	if (!nonce_create(&nr) ||
 	    !child_install(e, sa, c, g_ir, np->u.nonce, nr, false)) {

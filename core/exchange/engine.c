@@ -55,6 +55,7 @@ void ike_keys_free(ike_keys_t *k)
 {
 	if (!k)
 		return;
+	ike_keys_free(k->alt);
 	chunk_clear(&k->sk_d);
 	chunk_clear(&k->sk_pi);
 	chunk_clear(&k->sk_pr);

@@ -69,6 +69,12 @@ struct ike_keys {
 	sk_ctx_t in, out;
 	frag_reasm_t *reasm;           /* NULL unless a message is being
 	                                  reassembled from fragments */
+	/* After an IKE SA rekey that changed the PRF: the keys derived the
+	 * other way (RFC 7296 §2.18 uses the new PRF for prf+, strongSwan the
+	 * old one), kept until a message from the peer verifies under one of
+	 * the two sets (ike_keys_confirm).  NULL otherwise. */
+	struct ike_keys *alt;
+	bool alt_old_prf;              /* alt is the old-PRF (strongSwan) set */
 };
 
 /* What only the handshake needs; freed once the IKE SA is established. */
@@ -177,6 +183,11 @@ bool cookie_verify(engine_t *e, chunk_t cookie, uint64_t spi_i, chunk_t ni,
 bool ike_keys_derive(ike_sa_t *sa);
 /* Set up sa->keys from derived SK_* (takes and wipes them). */
 bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k);
+/* Keep k as the alternative keys of sa (see ike_keys_t.alt); consumes k. */
+bool ike_keys_install_alt(ike_sa_t *sa, keymat_ike_keys_t *k, bool old_prf);
+/* A message from the peer verified under the alternative keys (alt_ok) or
+ * under the primary ones: keep that set, drop the other. */
+void ike_keys_confirm(ike_sa_t *sa, bool alt_ok);
 /* Big-endian bytes of an IKE SPI as on the wire. */
 void spi_to_bytes(uint64_t spi, uint8_t out[8]);
 /* prf(key, data) with the SA's PRF into a fresh chunk. */

@@ -43,6 +43,23 @@ static bool finish_new_sa(engine_t *e, ike_sa_t *old, ike_sa_t *nsa,
 		keymat_ike_keys_clear(&k);
 		return false;
 	}
+	/* A new PRF: RFC 7296 §2.18 keys prf+ with it (libreswan does), while
+	 * strongSwan keeps the old SA's PRF for prf+ too.  Nothing in the
+	 * exchange says which the peer did, so both sets are kept and the
+	 * first message of the peer that verifies picks one (receive.c);
+	 * until then our requests go out under each in turn (send.c). */
+	if (old->algs.prf != nsa->algs.prf) {
+		if (!keymat_derive_ike_rekey_old_prf(old->algs.prf, old->keys->sk_d,
+		                                     &ka, g_ir, ni, nr, spi_i, spi_r, &k) ||
+		    !ike_keys_install_alt(nsa, &k, true)) {
+			keymat_ike_keys_clear(&k);
+			return false;
+		}
+		sa_log(nsa, DBG_KEY, LVL_VERBOSE, "the rekey changes the PRF (%s to "
+		       "%s): keys derived both ways, the peer's first message "
+		       "decides", transform_name(TRANS_PRF, old->algs.prf) ?: "?",
+		       transform_name(TRANS_PRF, nsa->algs.prf) ?: "?");
+	}
 	/* SK_pi/SK_pr serve no AUTH in a rekeyed SA. */
 	chunk_clear(&nsa->keys->sk_pi);
 	chunk_clear(&nsa->keys->sk_pr);

@@ -92,6 +92,7 @@ void ike_sa_send_delete(engine_t *e, ike_sa_t *sa)
 		/* Window of one: the pending request goes, the Delete wins. */
 		sa_timer_stop(e, sa, TIMER_RETRANSMIT);
 		ike_sa_free_msgs(&sa->req, &sa->n_req);
+		ike_sa_free_msgs(&sa->req_alt, &sa->n_req_alt);
 	}
 	exch_abort(e, sa);
 	message_t *m = sa_new_request(sa, EXCH_INFORMATIONAL);

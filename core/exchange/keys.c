@@ -31,7 +31,8 @@ static bool setup_dir(ike_sa_t *sa, sk_ctx_t *c, chunk_t sk_e, chunk_t sk_a,
 	       c->signer->set_key(c->signer, sk_a);
 }
 
-bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
+/* The crypto objects of both directions for k (consumed); NULL on failure. */
+static ike_keys_t *keys_build(ike_sa_t *sa, keymat_ike_keys_t *k)
 {
 	ike_keys_t *keys = xzalloc(sizeof(*keys));
 	keys->prf_alg = sa->algs.prf;
@@ -51,11 +52,67 @@ bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
 	if (!ok) {
 		sa_log(sa, DBG_KEY, LVL_ERROR, "cannot set up the IKE SA's ciphers");
 		ike_keys_free(keys);
-		return false;
+		return NULL;
 	}
+	return keys;
+}
+
+bool ike_keys_install(ike_sa_t *sa, keymat_ike_keys_t *k)
+{
+	ike_keys_t *keys = keys_build(sa, k);
+	if (!keys)
+		return false;
 	ike_keys_free(sa->keys);
 	sa->keys = keys;
 	return true;
+}
+
+bool ike_keys_install_alt(ike_sa_t *sa, keymat_ike_keys_t *k, bool old_prf)
+{
+	if (!sa->keys) {
+		keymat_ike_keys_clear(k);
+		return false;
+	}
+	ike_keys_t *alt = keys_build(sa, k);
+	if (!alt)
+		return false;
+	ike_keys_free(sa->keys->alt);
+	sa->keys->alt = alt;
+	sa->keys->alt_old_prf = old_prf;
+	return true;
+}
+
+void ike_keys_confirm(ike_sa_t *sa, bool alt_ok)
+{
+	ike_keys_t *k = sa->keys;
+	if (!k || !k->alt)
+		return;
+	bool old_prf = alt_ok ? k->alt_old_prf : !k->alt_old_prf;
+	sa_log(sa, DBG_KEY, alt_ok ? LVL_OP : LVL_VERBOSE,
+	       "the peer derived this rekeyed IKE SA's keys with the %s SA's PRF "
+	       "for prf+ (%s)%s", old_prf ? "old" : "new",
+	       old_prf ? "as strongSwan does" : "RFC 7296 section 2.18",
+	       alt_ok ? ": switched to that set" : "");
+	if (alt_ok) {
+		ike_keys_t *alt = k->alt;
+		k->alt = NULL;
+		alt->reasm = k->reasm;   /* fragments verified so far stay */
+		k->reasm = NULL;
+		ike_keys_free(k);
+		sa->keys = alt;
+		/* our request in flight: from now on as the peer can read it */
+		if (sa->n_req_alt) {
+			ike_sa_free_msgs(&sa->req, &sa->n_req);
+			sa->req = sa->req_alt;
+			sa->n_req = sa->n_req_alt;
+			sa->req_alt = NULL;
+			sa->n_req_alt = 0;
+		}
+	} else {
+		ike_keys_free(k->alt);
+		k->alt = NULL;
+	}
+	ike_sa_free_msgs(&sa->req_alt, &sa->n_req_alt);
 }
 
 bool ike_keys_derive(ike_sa_t *sa)

@@ -127,6 +127,17 @@ static message_t *unprotect(engine_t *e, ike_sa_t *sa, packet_t *pkt,
 			                             2 * CODEC_MAX_MESSAGE_LEN);
 		message_t *done = NULL;
 		codec_status_t st = frag_reasm_add(k->reasm, m, &k->in, &done, err);
+		if (k->alt) {
+			/* after a PRF-changing rekey: which keys did the peer use? */
+			if (st == CODEC_INTEGRITY &&
+			    frag_reasm_add(k->reasm, m, &k->alt->in, &done, err) == CODEC_OK) {
+				ike_keys_confirm(sa, true);
+				k = sa->keys;
+				st = CODEC_OK;
+			} else if (st == CODEC_OK) {
+				ike_keys_confirm(sa, false);
+			}
+		}
 		message_destroy(m);
 		if (!frag_reasm_pending(k->reasm, NULL)) {
 			frag_reasm_destroy(k->reasm);
@@ -149,6 +160,17 @@ static message_t *unprotect(engine_t *e, ike_sa_t *sa, packet_t *pkt,
 		return NULL;
 	}
 	codec_status_t st = message_decrypt(m, &sa->keys->in, err);
+	if (sa->keys->alt) {
+		/* after a PRF-changing rekey: which keys did the peer use?  (A
+		 * failed decryption leaves the message as it was.) */
+		if (st == CODEC_INTEGRITY &&
+		    message_decrypt(m, &sa->keys->alt->in, err) == CODEC_OK) {
+			ike_keys_confirm(sa, true);
+			st = CODEC_OK;
+		} else if (st == CODEC_OK) {
+			ike_keys_confirm(sa, false);
+		}
+	}
 	if (st != CODEC_OK) {
 		sa_log(sa, DBG_CODEC, LVL_VERBOSE, "%s %u rejected: %s (%s)",
 		       exchange_type_name(m->hdr.exchange) ?: "message",
@@ -190,6 +212,7 @@ static void dispatch(engine_t *e, ike_sa_t *sa, message_t *m)
 		/* Our request is answered: stop resending it. */
 		sa_timer_stop(e, sa, TIMER_RETRANSMIT);
 		ike_sa_free_msgs(&sa->req, &sa->n_req);
+		ike_sa_free_msgs(&sa->req_alt, &sa->n_req_alt);
 	}
 	switch (m->hdr.exchange) {
 	case EXCH_IKE_SA_INIT:

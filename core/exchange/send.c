@@ -46,7 +46,7 @@ static size_t max_msg_len(ike_sa_t *sa)
 
 /* Encode m into one message, or fragments when that is too big and both
  * sides support RFC 7383.  Returns an array (*n entries). */
-static chunk_t *encode(ike_sa_t *sa, message_t *m, int *n)
+static chunk_t *encode_with(ike_sa_t *sa, message_t *m, sk_ctx_t *sk, int *n)
 {
 	codec_error_t err;
 	chunk_t one;
@@ -56,7 +56,7 @@ static chunk_t *encode(ike_sa_t *sa, message_t *m, int *n)
 	if (m->hdr.exchange == EXCH_IKE_SA_INIT || !sa->keys)
 		st = message_generate(m, &one, &err);
 	else
-		st = message_generate_sk(m, &sa->keys->out, &one, &err);
+		st = message_generate_sk(m, sk, &one, &err);
 	if (st != CODEC_OK) {
 		sa_log(sa, DBG_CODEC, LVL_ERROR, "cannot build %s message: %s",
 		       exchange_type_name(m->hdr.exchange) ?: "?", err.text);
@@ -67,7 +67,7 @@ static chunk_t *encode(ike_sa_t *sa, message_t *m, int *n)
 	    m->hdr.exchange != EXCH_IKE_SA_INIT) {
 		chunk_t *frags;
 		size_t count;
-		st = message_generate_fragments(m, &sa->keys->out, max_msg_len(sa),
+		st = message_generate_fragments(m, sk, max_msg_len(sa),
 		                                &frags, &count, &err);
 		if (st == CODEC_OK) {
 			chunk_free(&one);
@@ -90,6 +90,11 @@ static chunk_t *encode(ike_sa_t *sa, message_t *m, int *n)
 	return out;
 }
 
+static chunk_t *encode(ike_sa_t *sa, message_t *m, int *n)
+{
+	return encode_with(sa, m, sa->keys ? &sa->keys->out : NULL, n);
+}
+
 static void transmit(ike_sa_t *sa, chunk_t *msgs, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -108,10 +113,20 @@ static void log_sent(ike_sa_t *sa, message_t *m)
 
 bool send_request(engine_t *e, ike_sa_t *sa, message_t *m)
 {
-	int n;
+	int n, n_alt = 0;
+	/* Under the alternative keys of a PRF-changing rekey first, so that
+	 * m->raw is left as the primary keys made it. */
+	chunk_t *alt = NULL;
+	ike_sa_free_msgs(&sa->req_alt, &sa->n_req_alt);
+	if (sa->keys && sa->keys->alt && m->hdr.exchange != EXCH_IKE_SA_INIT)
+		alt = encode_with(sa, m, &sa->keys->alt->out, &n_alt);
 	chunk_t *msgs = encode(sa, m, &n);
-	if (!msgs)
+	if (!msgs) {
+		ike_sa_free_msgs(&alt, &n_alt);
 		return false;
+	}
+	sa->req_alt = alt;
+	sa->n_req_alt = alt ? n_alt : 0;
 	log_sent(sa, m);
 	ike_sa_free_msgs(&sa->req, &sa->n_req);
 	sa->req = msgs;
@@ -179,7 +194,12 @@ void retransmit_timeout(engine_t *e, ike_sa_t *sa)
 	sa_log(sa, DBG_IKESA, LVL_VERBOSE, "retransmit %u of %s request %u",
 	       sa->retransmits, exchange_type_name(sa->req_exchange) ?: "?",
 	       sa->mid_next_out - 1);
-	transmit(sa, sa->req, sa->n_req);
+	/* Until the peer shows which keys of a PRF-changing rekey it derived,
+	 * every other retransmission goes out under the other set. */
+	if (sa->n_req_alt && (sa->retransmits & 1))
+		transmit(sa, sa->req_alt, sa->n_req_alt);
+	else
+		transmit(sa, sa->req, sa->n_req);
 	uint64_t base = d->retry_timer_init_ms > 0 ? (uint64_t)d->retry_timer_init_ms : 500;
 	uint64_t max = d->retry_timer_max_secs > 0 ?
 	               (uint64_t)d->retry_timer_max_secs * 1000 : 30000;

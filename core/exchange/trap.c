@@ -45,9 +45,17 @@ struct trap {
 	                              policy when the CHILD SA releases it */
 	uint64_t ike_spi;          /* IKE SA whose CHILD SA last held it */
 	uint64_t last_acquire_ms;
+	bool pending;              /* trap_sync has yet to install it */
+	bool query_first;          /* ...after asking whether a CHILD SA's
+	                              policy is there (a reload) */
+	kernel_policy_t occupant;  /* the CHILD SA policy that occupied it */
 };
 
 static pthread_mutex_t trap_lock = PTHREAD_MUTEX_INITIALIZER;
+/* One trap_sync at a time.  trap_sync makes its kernel calls holding only
+ * this lock: trap_lock, which every CHILD SA install and ACQUIRE takes, is
+ * held only while the list is read or changed. */
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static trap_t *traps;
 static bool synced;                /* trap_sync ran since the last NULL */
 static atomic_uint n_traps;        /* entries in the list, gone ones too */
@@ -209,49 +217,112 @@ static void sync_child(const rule_t *r, int ci, trap_t **old, sync_t *s)
 				continue;
 			}
 			p.reqid = engine_next_reqid();
-			/* A rule that became on_demand on SIGHUP may have a
-			 * CHILD SA up with these selectors: its policy holds
-			 * the trap's place until it goes.  (At start-up a
-			 * policy already there is a leftover: replaced.) */
-			kernel_usage_t u;
-			if (s->reload && kernel_query_policy(&p, &u)) {
-				t = xzalloc(sizeof(*t));
-				t->owner = s->e;
-				t->label = xstrdup(r->label);
-				t->child = ci;
-				t->pol = p;
-				t->occupied = true;
-				t->next = s->keep;
-				s->keep = t;
-				s->added++;
-				log_verbose(DBG_KERNEL, "rule %s: trap policy %s === %s "
-				            "(reqid %u) waits for the CHILD SA using "
-				            "its selectors", r->label, a, b, p.reqid);
-				continue;
-			}
-			if (!kernel_add_policy(&p)) {
-				log_error(DBG_KERNEL, "rule %s: cannot install the trap "
-				          "policy %s === %s", r->label, a, b);
-				continue;
-			}
+			/* Installed by trap_sync once trap_lock is released.  A
+			 * rule that became on_demand on SIGHUP may have a CHILD
+			 * SA up with these selectors: its policy then holds the
+			 * trap's place until it goes (at start-up a policy
+			 * already there is a leftover: replaced). */
 			t = xzalloc(sizeof(*t));
 			t->owner = s->e;
 			t->label = xstrdup(r->label);
 			t->child = ci;
 			t->pol = p;
+			t->pending = true;
+			t->query_first = s->reload;
 			t->next = s->keep;
 			s->keep = t;
 			s->added++;
-			log_verbose(DBG_KERNEL, "rule %s: trap policy %s === %s "
-			            "installed (reqid %u)", r->label, a, b, p.reqid);
 		}
+}
+
+/* Install the traps sync_child left pending, without trap_lock; failed
+ * ones leave the list.  Called with sync_lock held. */
+static unsigned install_pending(void)
+{
+	unsigned n = 0, failed = 0;
+	pthread_mutex_lock(&trap_lock);
+	for (trap_t *t = traps; t; t = t->next)
+		n += t->pending;
+	trap_t **todo = n ? xzalloc(n * sizeof(*todo)) : NULL;
+	kernel_policy_t *pol = n ? xzalloc(n * sizeof(*pol)) : NULL;
+	bool *query = n ? xzalloc(n * sizeof(*query)) : NULL;
+	unsigned i = 0;
+	for (trap_t *t = traps; t && i < n; t = t->next)
+		if (t->pending) {
+			todo[i] = t;   /* only trap_sync frees a pending trap */
+			pol[i] = t->pol;
+			query[i++] = t->query_first;
+		}
+	pthread_mutex_unlock(&trap_lock);
+
+	/* 0: installed, 1: a CHILD SA's policy holds the place, 2: failed */
+	uint8_t *res = n ? xzalloc(n) : NULL;
+	for (i = 0; i < n; i++) {
+		kernel_usage_t u;
+		if (query[i] && kernel_query_policy(&pol[i], &u))
+			res[i] = 1;
+		else if (!kernel_add_policy(&pol[i]))
+			res[i] = 2;
+	}
+
+	kernel_policy_t *restore = n ? xzalloc(n * sizeof(*restore)) : NULL;
+	unsigned n_restore = 0;
+	pthread_mutex_lock(&trap_lock);
+	for (i = 0; i < n; i++) {
+		trap_t *t = todo[i];
+		char a[KERNEL_TS_STRLEN], b[KERNEL_TS_STRLEN];
+		kernel_ts_to_str(&t->pol.src_ts, a, sizeof(a));
+		kernel_ts_to_str(&t->pol.dst_ts, b, sizeof(b));
+		t->pending = false;
+		if (res[i] == 2) {
+			log_error(DBG_KERNEL, "rule %s: cannot install the trap "
+			          "policy %s === %s", t->label, a, b);
+			for (trap_t **pp = &traps; *pp; pp = &(*pp)->next)
+				if (*pp == t) {
+					*pp = t->next;
+					break;
+				}
+			free(t->label);
+			free(t);
+			failed++;
+			continue;
+		}
+		if (res[i] == 1) {
+			t->occupied = true;
+			log_verbose(DBG_KERNEL, "rule %s: trap policy %s === %s "
+			            "(reqid %u) waits for the CHILD SA using its "
+			            "selectors", t->label, a, b, t->pol.reqid);
+		} else if (t->occupied) {
+			/* A CHILD SA installed its policy while ours was on
+			 * its way and ours replaced it: put the SA's back. */
+			restore[n_restore++] = t->occupant;
+		} else {
+			log_verbose(DBG_KERNEL, "rule %s: trap policy %s === %s "
+			            "installed (reqid %u)", t->label, a, b, t->pol.reqid);
+		}
+	}
+	if (failed)
+		atomic_fetch_sub(&n_traps, failed);
+	pthread_mutex_unlock(&trap_lock);
+	for (i = 0; i < n_restore; i++)
+		if (!kernel_add_policy(&restore[i]))
+			log_error(DBG_KERNEL, "cannot put back the CHILD SA policy "
+			          "(reqid %u) a trap policy replaced", restore[i].reqid);
+	free(restore);
+	free(res);
+	free(query);
+	free(pol);
+	free(todo);
+	return failed;
 }
 
 void trap_sync(engine_t *e, config_t *cfg)
 {
 	sync_t s = { .e = e };
 	unsigned removed = 0, rules = 0, left = 0;
+	trap_t *doomed = NULL;
 
+	pthread_mutex_lock(&sync_lock);
 	pthread_mutex_lock(&trap_lock);
 	s.reload = synced;
 	synced = cfg != NULL;
@@ -283,8 +354,11 @@ void trap_sync(engine_t *e, config_t *cfg)
 			continue;
 		}
 		if (!t->gone) {
-			kernel_del_policy(&t->pol);
+			/* removed below, without trap_lock */
+			t->next = doomed;
+			doomed = t;
 			removed++;
+			continue;
 		}
 		free(t->label);
 		free(t);
@@ -292,6 +366,16 @@ void trap_sync(engine_t *e, config_t *cfg)
 	traps = s.keep;
 	atomic_store(&n_traps, n);
 	pthread_mutex_unlock(&trap_lock);
+	while (doomed) {
+		trap_t *t = doomed;
+		doomed = t->next;
+		kernel_del_policy(&t->pol);
+		free(t->label);
+		free(t);
+	}
+	unsigned failed = install_pending();
+	s.added -= failed < s.added ? failed : s.added;
+	pthread_mutex_unlock(&sync_lock);
 	if (cfg && (s.added || removed || rules || left))
 		log_op(DBG_KERNEL, "on-demand: %u trap policies for %u rules "
 		       "(%u installed, %u kept, %u removed, %u of removed rules "
@@ -311,6 +395,7 @@ void trap_policy_added(const kernel_policy_t *p, uint64_t ike_spi)
 	for (trap_t *t = traps; t; t = t->next)
 		if (same_policy_name(&t->pol, p)) {
 			t->occupied = true;
+			t->occupant = *p;
 			if (!t->gone)
 				t->ike_spi = ike_spi;
 		}

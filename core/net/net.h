@@ -52,6 +52,19 @@ bool net_start(void);
 /* Stop and join the receive threads, then close the sockets
  * (idempotent).  No receiver call runs once it returns. */
 void net_close(void);
+/* Privilege separation (HACKING.md): the parent binds (net_bind, with the
+ * IPsec bypass its kernel backend sets) and hands the sockets to the
+ * engine, which adopts them instead of binding.  Slots are IPv4 IKE, IPv4
+ * NAT-T, IPv6 IKE, IPv6 NAT-T; -1 = none.  net_export_fds returns how many
+ * are open and whether UDP_ENCAP took on the NAT-T ones; net_adopt takes
+ * ownership of the descriptors (false, logged, unless an IKE and a NAT-T
+ * socket are among them).  net_esp_send_only: the parent, whose backend
+ * does ESP itself (kernel-userspace), sends its ESP-in-UDP from its copy of
+ * the NAT-T sockets without ever reading from them. */
+#define NET_FD_SLOTS 4
+int net_export_fds(int fds[NET_FD_SLOTS], bool *encap);
+bool net_adopt(const int fds[NET_FD_SLOTS], bool encap);
+void net_esp_send_only(void);
 /* Ports bound by net_open (host order); 0 when closed. */
 void net_get_ports(uint16_t *ike_port, uint16_t *natt_port);
 /* Whether a local port is our NAT-T port (so the packet carried, or must

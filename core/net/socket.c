@@ -443,6 +443,70 @@ bool net_start(void)
 	return ok;
 }
 
+/* ---------------------------------------------- privilege separation */
+
+int net_export_fds(int fds[NET_FD_SLOTS], bool *encap)
+{
+	int n = 0;
+
+	pthread_rwlock_rdlock(&sock_lock);
+	for (int i = 0; i < SOCK_COUNT; i++) {
+		fds[i] = socks[i] ? socks[i]->fd : -1;
+		n += socks[i] != NULL;
+	}
+	*encap = encap_active;
+	pthread_rwlock_unlock(&sock_lock);
+	return n;
+}
+
+bool net_adopt(const int fds[NET_FD_SLOTS], bool encap)
+{
+	bool ok = true;
+
+	stop_rx_threads();
+	pthread_rwlock_wrlock(&sock_lock);
+	close_all_locked();
+	for (int i = 0; i < SOCK_COUNT; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sslen = sizeof(ss);
+
+		if (fds[i] < 0)
+			continue;
+		if (getsockname(fds[i], (struct sockaddr *)&ss, &sslen) < 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+			log_error(DBG_NET, "net: descriptor %d from the parent is "
+			          "not a bound UDP socket", fds[i]);
+			ok = false;
+			continue;
+		}
+		net_socket_t *s = xzalloc(sizeof(*s));
+		s->fd = fds[i];
+		s->family = ss.ss_family;
+		s->natt = i == SOCK_V4_NATT || i == SOCK_V6_NATT;
+		s->port = addr_get_port(&ss);
+		socks[i] = s;
+	}
+	net_socket_t *ike = socks[SOCK_V4_IKE] ? socks[SOCK_V4_IKE] : socks[SOCK_V6_IKE];
+	net_socket_t *natt = socks[SOCK_V4_NATT] ? socks[SOCK_V4_NATT] : socks[SOCK_V6_NATT];
+	if (!ike || !natt)
+		ok = false;
+	bound_ike_port = ok ? ike->port : 0;
+	bound_natt_port = ok ? natt->port : 0;
+	encap_active = encap;
+	if (!ok)
+		close_all_locked();
+	pthread_rwlock_unlock(&sock_lock);
+	if (!ok)
+		log_error(DBG_NET, "net: the parent did not hand over an IKE and a "
+		          "NAT-T socket");
+	return ok;
+}
+
+void net_esp_send_only(void)
+{
+	esp_udp_set_sender(esp_udp_socket_send);
+}
+
 void net_close(void)
 {
 	net_set_default_sender(NULL);

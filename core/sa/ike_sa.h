@@ -105,6 +105,10 @@ struct ike_sa {
 	chunk_t *resp; int n_resp;   /* our answer to request mid_next_in - 1
 	                                (one chunk, or its fragments) */
 	chunk_t *req; int n_req;     /* our unanswered request, for resending */
+	chunk_t *req_alt; int n_req_alt; /* the same under the alternative keys
+	                                of a rekey that changed the PRF, sent
+	                                on every other retransmission until
+	                                the peer shows which it derived */
 	uint8_t req_exchange;        /* its exchange type */
 	unsigned retransmits;
 	uint64_t req_first_sent_ms;

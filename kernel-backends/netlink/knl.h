@@ -177,6 +177,9 @@ bool knl_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
                  const struct sockaddr_storage *dst, uint8_t protocol,
                  uint32_t reqid, uint32_t *spi);
 bool knl_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa);
+/* Whether the kernel has ESP, without adding anything: 0 or an errno
+ * other than -EPROTONOSUPPORT = it has (why: the kernel's text). */
+int knl_probe_esp(knl_t *k, char *why, size_t why_len);
 bool knl_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
                    const struct sockaddr_storage *new_src,
                    const struct sockaddr_storage *new_dst, bool encap);

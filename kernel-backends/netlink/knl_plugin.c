@@ -136,6 +136,18 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	p->k = knl_create();
 	if (!p->k)
 		return false;
+	/* Said at in.ikev2d -c and at start-up: on a kernel without ESP
+	 * every CHILD SA would fail at install time. */
+	char why[256];
+	if (knl_probe_esp(p->k, why, sizeof(why)) == -EPROTONOSUPPORT)
+		/* a warning, not an error: the configuration itself is
+		 * fine, and a kernel module may still be loaded later */
+		log_op(DBG_KERNEL, KNL_NAME ": warning: this kernel has no ESP: XFRM "
+		          "answers an ESP SA with \"Protocol not supported\"%s%s, so "
+		          "every CHILD SA will fail to install; load the esp4/esp6 "
+		          "modules (a kernel with CONFIG_INET_ESP), or use "
+		          "kernel-userspace (ESP in in.ikev2d over a TUN device)",
+		          *why ? ": " : "", why);
 	if (kernel_ipsec_check_only()) {
 		p->k->check_only = true;
 		if (!kernel_ipsec_register(KNL_NAME, &p->k->public)) {

@@ -332,6 +332,48 @@ bool knl_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	return true;
 }
 
+/* ------------------------------------------------------- ESP probe */
+
+int knl_probe_esp(knl_t *k, char *why, size_t why_len)
+{
+	/* An SA the kernel can never install: ESP's key set-up refuses a
+	 * 1-byte AES key, which it reaches only after it found the ESP
+	 * protocol.  So EPROTONOSUPPORT says "no ESP", anything else says
+	 * ESP is there, and nothing is added either way (a success, which no
+	 * kernel gives, is undone at once).  TEST-NET-3 addresses. */
+	static const uint8_t ekey[1] = { 0 };
+	static const uint8_t ikey[20] = { 0 };
+	kernel_sa_t sa = {
+		.id = { .spi = 0x0000fffe, .protocol = KERNEL_PROTO_ESP },
+		.dir = KERNEL_DIR_OUT, .mode = KERNEL_MODE_TUNNEL,
+		.encr_alg = ENCR_AES_CBC, .encr_keylen_bits = 8,
+		.encr_key = chunk_create((uint8_t *)ekey, sizeof(ekey)),
+		.integ_alg = INTEG_HMAC_SHA1_96, .icv_bits = 96,
+		.integ_key = chunk_create((uint8_t *)ikey, sizeof(ikey)),
+	};
+	struct sockaddr_in *d = (struct sockaddr_in *)&sa.id.dst;
+	struct sockaddr_in *s = (struct sockaddr_in *)&sa.src;
+	d->sin_family = s->sin_family = AF_INET;
+	inet_pton(AF_INET, "203.0.113.253", &d->sin_addr);
+	inet_pton(AF_INET, "203.0.113.254", &s->sin_addr);
+	uint8_t *buf = xzalloc(KNL_BUFSZ);
+	const char *alg;
+	pthread_mutex_lock(&k->xfrm_lock);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = XFRM_MSG_NEWSA;
+	int rc = put_sa(k, nlh, &sa, &alg);
+	if (rc == 0)
+		rc = knl_request(k, k->xfrm, nlh, NULL, NULL, why, why_len);
+	pthread_mutex_unlock(&k->xfrm_lock);
+	free(buf);
+	if (rc == 0) {
+		knl_sa_key_t key;
+		knl_sa_key(&sa.id, &key);
+		knl_del_sa_key(k, &key);
+	}
+	return rc;
+}
+
 /* ----------------------------------------------------------- delete */
 
 int knl_del_sa_key(knl_t *k, const knl_sa_key_t *key)

@@ -2,8 +2,8 @@
  * us_dp.c - the data path of the userspace backend.
  *
  * Worker threads (cfg.threads), each with its own TUN queue and its own
- * buffers, all sharing the raw ESP sockets (EPOLLEXCLUSIVE: a packet
- * wakes one).  Outbound: read a batch from the TUN queue, match each
+ * buffers; the IPv4 raw ESP socket is read by the first, the IPv6 one by
+ * the second (one reader each keeps every SA's packets in order).  Outbound: read a batch from the TUN queue, match each
  * packet against the OUT policies (most specific first), encapsulate it
  * for the newest SA of the policy, then send the batch (sendmmsg on the
  * raw socket, or through the NAT-T socket for ESP in UDP).  Inbound: read
@@ -841,10 +841,19 @@ bool us_dp_start(us_t *u)
 		t->idx = i;
 		t->bufs = xmalloc((size_t)BATCH * US_SLOT);
 		t->epfd = epoll_create1(EPOLL_CLOEXEC);
+		/* Each raw ESP socket has one reader: threads sharing one
+		 * would each hold a batch, and a thread preempted with its
+		 * batch delivers it after the others moved the replay window
+		 * on - on a busy machine by more than the window, so those
+		 * packets were dropped as old (or, with ESN, inferred into
+		 * the next 2^32 and failed the ICV).  One reader keeps each
+		 * SA's packets in order; the TUN queues (outbound) stay
+		 * parallel. */
+		bool r4 = i == 0, r6 = i == (u->cfg.threads > 1 ? 1 : 0);
 		if (t->epfd < 0 || !watch(t->epfd, u->stop_fd, false) ||
 		    !watch(t->epfd, u->tun_fd[i], false) ||
-		    !watch(t->epfd, u->raw4, true) ||
-		    (u->raw6 >= 0 && !watch(t->epfd, u->raw6, true))) {
+		    (r4 && !watch(t->epfd, u->raw4, false)) ||
+		    (r6 && u->raw6 >= 0 && !watch(t->epfd, u->raw6, false))) {
 			log_error(DBG_KERNEL, US_NAME ": epoll: %s", strerror(errno));
 			return false;
 		}

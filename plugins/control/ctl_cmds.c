@@ -146,18 +146,25 @@ static bool finish(ctl_cmd_t *cmd, ctl_conn_t *c, int status, const char *fmt, .
 
 static void hex64(uint64_t v, char out[17])
 {
-	snprintf(out, 17, "%016" PRIx64, v);
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = hex[v & 15];
+	out[16] = '\0';
 }
 
 static void json_addr(sbuf_t *b, const char *name, const struct sockaddr_storage *a,
                       const char *id)
 {
 	char ip[ADDR_STRLEN];
-	sb_printf(b, "\"%s\": {\"address\": ", name);
+	sb_puts(b, "\"");
+	sb_puts(b, name);
+	sb_puts(b, "\": {\"address\": ");
 	sb_json_str(b, addr_ip_to_str(a, ip, sizeof(ip)));
-	sb_printf(b, ", \"port\": %u, \"id\": ", addr_get_port(a));
+	sb_puts(b, ", \"port\": ");
+	sb_u64(b, addr_get_port(a));
+	sb_puts(b, ", \"id\": ");
 	sb_json_str(b, id);
-	sb_printf(b, "}");
+	sb_puts(b, "}");
 }
 
 static void show_ike(ctl_cmd_t *cmd, const engine_ike_info_t *i)
@@ -167,22 +174,36 @@ static void show_ike(ctl_cmd_t *cmd, const engine_ike_info_t *i)
 	hex64(i->spi_i, si);
 	hex64(i->spi_r, sr);
 	if (cmd->json) {
-		sb_printf(b, "{\"id\": %" PRIu64 ", \"rule\": ", i->unique_id);
+		/* (sb_puts/sb_u64, not printf: this runs for every SA of a dump) */
+		sb_puts(b, "{\"id\": ");
+		sb_u64(b, i->unique_id);
+		sb_puts(b, ", \"rule\": ");
 		sb_json_str(b, i->rule);
-		sb_printf(b, ", \"state\": \"%s\", \"role\": \"%s\", ", i->state,
-		          i->initiator ? "initiator" : "responder");
+		sb_puts(b, ", \"state\": \"");
+		sb_puts(b, i->state);
+		sb_puts(b, i->initiator ? "\", \"role\": \"initiator\", " :
+		                          "\", \"role\": \"responder\", ");
 		json_addr(b, "local", &i->local, i->local_id);
-		sb_printf(b, ", ");
+		sb_puts(b, ", ");
 		json_addr(b, "remote", &i->remote, i->remote_id);
-		sb_printf(b, ", \"spi_i\": \"%s\", \"spi_r\": \"%s\", \"algorithms\": ",
-		          si, sr);
+		sb_puts(b, ", \"spi_i\": \"");
+		sb_puts(b, si);
+		sb_puts(b, "\", \"spi_r\": \"");
+		sb_puts(b, sr);
+		sb_puts(b, "\", \"algorithms\": ");
 		sb_json_str(b, i->algs);
-		sb_printf(b, ", \"natt\": %s, \"nat_local\": %s, \"nat_remote\": %s, "
-		          "\"age_secs\": %" PRIu64 ", \"established_secs\": %" PRIu64
-		          ", \"retransmits\": %u, \"child_sas\": %d}",
-		          i->natt ? "true" : "false", i->nat_local ? "true" : "false",
-		          i->nat_remote ? "true" : "false", i->age_secs,
-		          i->established_secs, i->retransmits, i->n_children);
+		sb_puts(b, i->natt ? ", \"natt\": true" : ", \"natt\": false");
+		sb_puts(b, i->nat_local ? ", \"nat_local\": true" : ", \"nat_local\": false");
+		sb_puts(b, i->nat_remote ? ", \"nat_remote\": true" : ", \"nat_remote\": false");
+		sb_puts(b, ", \"age_secs\": ");
+		sb_u64(b, i->age_secs);
+		sb_puts(b, ", \"established_secs\": ");
+		sb_u64(b, i->established_secs);
+		sb_puts(b, ", \"retransmits\": ");
+		sb_u64(b, i->retransmits);
+		sb_puts(b, ", \"child_sas\": ");
+		sb_u64(b, (unsigned long long)(i->n_children > 0 ? i->n_children : 0));
+		sb_puts(b, "}");
 		return;
 	}
 	sb_printf(b, "IKE SA #%" PRIu64 ": rule '%s', %s, %s", i->unique_id, i->rule,
@@ -411,10 +432,8 @@ static bool walk_step(ctl_cmd_t *cmd, ctl_conn_t *c)
 			continue;
 		}
 		if (cmd->act == ACT_SHOW) {
-			if (cmd->json && cmd->matched)
-				sb_printf(&cmd->out, ",\n");
-			else if (!cmd->json && cmd->matched)
-				sb_printf(&cmd->out, "\n");
+			if (cmd->matched)
+				sb_puts(&cmd->out, cmd->json ? ",\n" : "\n");
 			cmd->matched++;
 			show_ike(cmd, &info);
 			continue;

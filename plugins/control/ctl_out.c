@@ -41,17 +41,44 @@ void sb_printf(sbuf_t *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void sb_puts(sbuf_t *b, const char *s)
+{
+	size_t n = strlen(s);
+	reserve(b, n);
+	memcpy(b->p + b->len, s, n + 1);
+	b->len += n;
+}
+
+void sb_u64(sbuf_t *b, unsigned long long v)
+{
+	char d[24];
+	int i = (int)sizeof(d) - 1;
+	d[i] = '\0';
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	sb_puts(b, d + i);
+}
+
 void sb_json_str(sbuf_t *b, const char *s)
 {
-	reserve(b, 2);
+	const unsigned char *c = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)c);
+	/* worst case: every byte as \u00XX */
+	reserve(b, 6 * n + 2);
 	b->p[b->len++] = '"';
-	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+	for (; *c; c++) {
 		if (*c == '"' || *c == '\\') {
-			sb_printf(b, "\\%c", *c);
+			b->p[b->len++] = '\\';
+			b->p[b->len++] = (char)*c;
 		} else if (*c < 0x20 || *c == 0x7f) {
-			sb_printf(b, "\\u%04x", *c);
+			static const char hex[] = "0123456789abcdef";
+			memcpy(b->p + b->len, "\\u00", 4);
+			b->p[b->len + 4] = hex[*c >> 4];
+			b->p[b->len + 5] = hex[*c & 15];
+			b->len += 6;
 		} else {
-			reserve(b, 1);
 			b->p[b->len++] = (char)*c;
 		}
 	}

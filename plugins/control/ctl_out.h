@@ -14,6 +14,9 @@ typedef struct {
 
 void sb_printf(sbuf_t *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Without printf (a dump of 100,000 SAs formats millions of fields). */
+void sb_puts(sbuf_t *b, const char *s);
+void sb_u64(sbuf_t *b, unsigned long long v);
 /* s as a JSON string, quotes included. */
 void sb_json_str(sbuf_t *b, const char *s);
 /* s as a Prometheus label value, quotes included. */

@@ -10,6 +10,7 @@
 #include "vector_file.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -399,6 +400,79 @@ START_TEST(test_derive_ike)
 }
 END_TEST
 
+/* Issue 14 item 4: an IKE SA rekey that changes the PRF (HMAC-SHA1 to
+ * HMAC-SHA2-256).  RFC 7296 §2.18: SKEYSEED with the old PRF, prf+ with the
+ * new; strongSwan's keymat_v2: the old PRF for both, the key sizes still
+ * the new PRF's (32 bytes of SK_d).  Known values computed independently
+ * (Python hmac/hashlib, prf+ as in §2.13). */
+static chunk_t hexc(const char *h)
+{
+	size_t n = strlen(h) / 2;
+	chunk_t c = chunk_alloc(n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		ck_assert(sscanf(h + 2 * i, "%2x", &v) == 1);
+		c.ptr[i] = (uint8_t)v;
+	}
+	return c;
+}
+
+static void assert_hex(chunk_t got, const char *want)
+{
+	chunk_t w = hexc(want);
+	ck_assert_msg(chunk_equals(got, w), "key differs from %s", want);
+	chunk_free(&w);
+}
+
+START_TEST(test_rekey_prf_change)
+{
+	uint8_t old_skd[20], gir[32], ni[16], nr[16];
+	const uint8_t spi_i[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	const uint8_t spi_r[8] = { 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18 };
+	for (int i = 0; i < 20; i++)
+		old_skd[i] = (uint8_t)(0x10 + i);
+	memset(gir, 0xa5, sizeof(gir));
+	for (int i = 0; i < 16; i++) {
+		ni[i] = (uint8_t)(0x20 + i);
+		nr[i] = (uint8_t)(0x30 + i);
+	}
+	chunk_t skd = chunk_create(old_skd, 20), g = chunk_create(gir, 32);
+	chunk_t cni = chunk_create(ni, 16), cnr = chunk_create(nr, 16);
+	keymat_algs_t next = { PRF_HMAC_SHA2_256, ENCR_AES_CBC, 128,
+	                       INTEG_HMAC_SHA2_256_128 };
+	chunk_t seed;
+	ck_assert(keymat_skeyseed_rekey(PRF_HMAC_SHA1, skd, g, cni, cnr, &seed));
+	assert_hex(seed, "a44877107253ae9289ff09d4f3ddfd671ade0001");
+	chunk_clear(&seed);
+
+	keymat_ike_keys_t rfc, old;
+	ck_assert(keymat_derive_ike_rekey(PRF_HMAC_SHA1, skd, &next, g, cni, cnr,
+	                                  spi_i, spi_r, &rfc));
+	assert_hex(rfc.sk_d, "df560b19df19a4095ce689c5ecc498f1c0e66bb79ba3b07ca57987c98d9026de");
+	assert_hex(rfc.sk_ei, "aecf89f32a0692496924c9b4b2a5a657");
+	assert_hex(rfc.sk_pr, "fb31f4c86962f9754887e5124f08eb915262dc13f7b4977a2b28ad0b1b9e9cf8");
+	ck_assert(keymat_derive_ike_rekey_old_prf(PRF_HMAC_SHA1, skd, &next, g, cni,
+	                                          cnr, spi_i, spi_r, &old));
+	ck_assert_int_eq(old.sk_d.len, 32);
+	assert_hex(old.sk_d, "4585c81c99d96639aef2cca29d645e1adcfea9d4a1af7f96b242a36940855e5b");
+	assert_hex(old.sk_ei, "49aee748d732c42da48078212053cedb");
+	assert_hex(old.sk_pr, "c4a9839c07041aca58071ab55f4ec0ee426fa5dee0167570051bb4f651fcfb12");
+	keymat_ike_keys_clear(&rfc);
+	keymat_ike_keys_clear(&old);
+
+	/* the same PRF both times: the two ways agree */
+	keymat_algs_t same = next;
+	same.prf = PRF_HMAC_SHA1;
+	ck_assert(keymat_derive_ike_rekey(PRF_HMAC_SHA1, skd, &same, g, cni, cnr,
+	                                  spi_i, spi_r, &rfc));
+	ck_assert(keymat_derive_ike_rekey_old_prf(PRF_HMAC_SHA1, skd, &same, g, cni,
+	                                          cnr, spi_i, spi_r, &old));
+	ck_assert(chunk_equals(rfc.sk_d, old.sk_d) && chunk_equals(rfc.sk_er, old.sk_er));
+	keymat_ike_keys_clear(&rfc);
+	keymat_ike_keys_clear(&old);
+}
+END_TEST
+
 static Suite *kdf_suite(void)
 {
 	Suite *s = suite_create("kdf");
@@ -411,6 +485,7 @@ static Suite *kdf_suite(void)
 	tcase_add_test(tc, test_prf_plus_limit);
 	tcase_add_test(tc, test_skeyseed_aes_prf);
 	tcase_add_test(tc, test_derive_ike);
+	tcase_add_test(tc, test_rekey_prf_change);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,7 +2,8 @@
 # Build the codec's libFuzzer targets with clang, straight from the sources
 # (no configure needed):  build-fuzzers.sh [OUTDIR]   (default ./fuzz-build)
 # Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/fuzz_ctl,
-# OUTDIR/fuzz_auth and OUTDIR/make_frag_seed.
+# OUTDIR/fuzz_auth, OUTDIR/make_frag_seed, OUTDIR/fuzz_privsep and
+# OUTDIR/make_privsep_seed.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -27,4 +28,12 @@ $CC $CFLAGS -I$top/plugins/control $SAN "$top/plugins/control/ctl_proto.c" \
 # authentication; X.509 itself is GnuTLS's)
 $CC $CFLAGS $SAN "$top/core/cred/sig_algid.c" "$top/core/cred/der.c" \
 	"$top/core/config/dn.c" "$top/core/lib/chunk.c" "$here/fuzz_auth.c" -o "$out/fuzz_auth"
-echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/fuzz_auth $out/make_frag_seed"
+# The privsep parent's request parser: the codec, the guard and what they
+# use of the kernel registry (names, algorithm table) and the log bus.
+PSSRC="$top/core/kernel/privsep_msg.c $top/core/kernel/privsep_guard.c
+	$top/core/kernel/kernel_ipsec.c $top/core/lib/bus.c $top/core/lib/chunk.c
+	$here/privsep_stubs.c"
+$CC $CFLAGS $SAN $PSSRC "$here/fuzz_privsep.c" -o "$out/fuzz_privsep" -lpthread
+$CC $CFLAGS -fsanitize=address,undefined $PSSRC "$here/make_privsep_seed.c" \
+	-o "$out/make_privsep_seed" -lpthread
+echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/fuzz_auth $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"

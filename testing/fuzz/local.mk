@@ -21,6 +21,16 @@ testing_fuzz_replay_auth_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET=\"auth\"
 testing_fuzz_replay_auth_LDADD = libikev2d.la
 
 EXTRA_DIST += testing/fuzz/corpus/auth
+
+# The privsep parent's request parser (decode + checks), over its corpus.
+check_PROGRAMS += testing/fuzz/replay_privsep
+TESTS += testing/fuzz/replay_privsep
+testing_fuzz_replay_privsep_SOURCES = testing/fuzz/replay.c testing/fuzz/fuzz_privsep.c
+testing_fuzz_replay_privsep_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET=\"privsep\"
+testing_fuzz_replay_privsep_LDADD = libikev2d.la
+
+EXTRA_DIST += testing/fuzz/fuzz_privsep.c testing/fuzz/make_privsep_seed.c \
+	testing/fuzz/privsep_stubs.c testing/fuzz/corpus/privsep
 EXTRA_DIST += testing/fuzz/build-fuzzers.sh testing/fuzz/run-fuzz.sh \
 	testing/fuzz/make_frag_seed.c testing/fuzz/corpus/parse testing/fuzz/corpus/frag \
 	testing/suites/codec-fuzz.sh

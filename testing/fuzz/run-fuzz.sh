@@ -1,8 +1,9 @@
 #!/bin/sh
-# Run the codec fuzzers and the control request parser's for a bounded
-# time (CI):  run-fuzz.sh [SECONDS] [--merge]
-# SECONDS (default 120) is split between the four targets (parse, frag,
-# ctl, auth).  Seeds: the
+# Run the codec fuzzers, the control request parser's, the AUTH verifier's
+# and the privsep parent's request parser's for a bounded time (CI):
+#   run-fuzz.sh [SECONDS] [--merge]
+# SECONDS (default 120) is split between the five targets (parse, frag,
+# ctl, auth, privsep).  Seeds: the
 # committed corpus (testing/fuzz/corpus/), plus ../shared/vectors/fuzz/seeds
 # when present, with its dictionary.  Fails if a target crashes, leaks or
 # trips a sanitizer (the reproducer is left in the work directory and
@@ -23,7 +24,8 @@ dict=
 # parse target: committed corpus + shared seeds; the SK plaintext seeds get
 # their first payload type (the SK header's next payload of the message
 # they came from) prepended, as fuzz_parse expects.
-mkdir -p "$work/parse" "$work/frag" "$work/ctl" "$work/auth"
+mkdir -p "$work/parse" "$work/frag" "$work/ctl" "$work/auth" "$work/privsep"
+cp "$here/corpus/privsep/"* "$work/privsep/" 2>/dev/null
 cp "$here/corpus/parse/"* "$work/parse/" 2>/dev/null
 cp "$here/corpus/frag/"* "$work/frag/" 2>/dev/null
 cp "$here/corpus/ctl/"* "$work/ctl/" 2>/dev/null
@@ -42,8 +44,8 @@ fi
 "$work/bin/make_frag_seed" "$work/frag" || exit 1
 
 status=0
-half=$((secs / 4))
-for t in parse frag ctl auth; do
+half=$((secs / 5))
+for t in parse frag ctl auth privsep; do
 	mkdir -p "$work/new-$t" "$work/art-$t"
 	echo "== fuzz_$t for ${half}s"
 	(cd "$work/art-$t" && "$work/bin/fuzz_$t" $dict -max_len=4096 -max_total_time=$half \

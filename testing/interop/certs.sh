@@ -29,6 +29,16 @@
 #            with max_cert_path_length = 0 and accepted with 1; a peer
 #            that sends no CERT (charon send_cert = never) whose
 #            self-signed certificate is one of our trust anchors
+#   token    our private key and certificate on a SoftHSM2 token, no PIN in
+#            the configuration: the daemon starts locked, its initiation
+#            fails with a clear error and no SA, the daemon keeps running;
+#            the PIN added and SIGHUP: the token is logged in and charon's
+#            initiation succeeds, signed on the token
+#   dss      AUTH method 3 (DSS): charon has no DSA, so between two
+#            in.ikev2d (the second one in charon's namespace, as
+#            charon.test), with DSA-2048 certificates made by ikev2cert,
+#            each self-signed and imported as a trust anchor by the other;
+#            rules dss_sig; ours initiating, then the other
 #   frag     RFC 7383 fragmentation with an RSA-4096 chain through an
 #            intermediate (leaf + intermediate CERT payloads, ~3 KB of
 #            IKE_AUTH each way), fragmentation_mtu 576 and charon's
@@ -49,8 +59,14 @@ need_charon
 command -v pki > /dev/null || skip "strongSwan's pki is not installed (apt-get install strongswan-pki)"
 case $scenario in
 algs|policy|classic|validation) require_cap ike ;;
+dss) require_cap ike ;;
+token)
+	require_cap ike
+	command -v softhsm2-util > /dev/null || skip "softhsm2 is not installed (apt-get install softhsm2)"
+	grep -qs softhsm2 /usr/share/p11-kit/modules/*.module /etc/pkcs11/modules/*.module ||
+		skip "SoftHSM2 is not registered with p11-kit" ;;
 frag) require_cap ike rekey-ike rekey-child ;;
-*) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 [ -f "$top_builddir/plugins/pubkey/.libs/pubkey.so" ] ||
 	skip "the pubkey plugin is not built (configure --disable-pubkey?)"
@@ -84,7 +100,7 @@ keystore() {
 	cp "$PKI/${INTER:-inter}.pem" "$ks/intcerts/"
 	for n in ${CRLS:-}; do cp "$PKI/$n" "$ks/crls/"; done
 	chmod 700 "$ks" "$ks/private"
-	chmod 600 "$ks"/private/*
+	chmod 600 "$ks"/private/* 2>/dev/null || :
 }
 
 # ours METHOD ROLE key=value... : our config for a certificate rule;
@@ -351,6 +367,95 @@ validation)
 	charon_pki self conn="send_cert = never" || finish
 	refused resp "no CERT, unknown" "none of our trust anchors carries its identity"
 	restart_pair
+	;;
+token)
+	CERT="$top_builddir/tools/ikev2cert/ikev2cert"
+	[ -x "$CERT" ] || skip "ikev2cert is not built"
+	mkdir -p "$WORK/hsm"
+	printf 'directories.tokendir = %s/hsm\nobjectstore.backend = file\nlog.level = ERROR\n' "$WORK" > "$WORK/hsm.conf"
+	export SOFTHSM2_CONF="$WORK/hsm.conf"
+	TOK="pkcs11:token=ikev2d-ike$$"
+	softhsm2-util --init-token --free --label "ikev2d-ike$$" --pin 4321 --so-pin 8765 > "$WORK/hsm.log" 2>&1 ||
+		{ cat "$WORK/hsm.log"; skip "softhsm2-util cannot make a token"; }
+	# our key and certificate on the token, the CAs in the keystore
+	echo 4321 | "$CERT" -T "$TOK" import infile="$PKI/ours-p256.key" label=ours > "$WORK/tok.log" 2>&1 &&
+		echo 4321 | "$CERT" -T "$TOK" import infile="$PKI/ours-p256.pem" label=ours >> "$WORK/tok.log" 2>&1 ||
+		{ cat "$WORK/tok.log"; fail "ikev2cert could not fill the token"; finish; }
+	keystore "$O"
+	log "--- token locked (no PIN), ikev2d initiates"
+	ours ecdsa_sig init extra_daemon="keystore = \"$O/keystore\"; pkcs11_token = { uri = \"$TOK\"; };"
+	charon_pki p256 || finish
+	start_daemon $NO "$O" || finish
+	grep -q "PKCS#11 token .*: 1 certificate, locked" "$O/daemon.log" ||
+		fail "locked: ikev2d did not report the token locked"
+	wait_for 15 grep -q "the private key cannot sign now (token locked?)" "$O/daemon.log" ||
+		{ tail -20 "$O/daemon.log"; fail "locked: no clear error for the locked token"; }
+	sleep 1
+	kill -0 "$(daemon_pid "$O")" 2>/dev/null || fail "locked: ikev2d is not running any more"
+	charon_ike_established "$C" && fail "locked: charon has an IKE SA"
+	[ "$(sa_count "$O")" -eq 0 ] || fail "locked: ikev2d installed SAs"
+	grep -qE "Segmentation|SIGSYS|AddressSanitizer" "$O/daemon.log" && fail "locked: ikev2d crashed"
+	log "locked: refused to sign, still running"
+	log "--- PIN added, SIGHUP: charon initiates"
+	sed -i "s|pkcs11_token = { uri = \"$TOK\"; };|pkcs11_token = { uri = \"$TOK\"; pin = \"4321\"; };|" "$O/ikev2.config"
+	grep -q 'pin = "4321"' "$O/ikev2.config" || fail "could not add the PIN to the configuration"
+	kill -HUP "$(daemon_pid "$O")"
+	wait_for 15 grep -q "PKCS#11 token .*: 1 certificate, unlocked" "$O/daemon.log" ||
+		{ tail -20 "$O/daemon.log"; fail "unlocked: the reload did not log in to the token"; }
+	up resp "token unlocked"
+	grep -q "authenticating with pkcs11:" "$O/daemon.log" ||
+		fail "unlocked: ikev2d did not sign with the token's key"
+	restart_pair
+	;;
+dss)
+	CERT="$top_builddir/tools/ikev2cert/ikev2cert"
+	[ -x "$CERT" ] || skip "ikev2cert is not built"
+	P=$WORK/peer KO=$WORK/ks-ours KP=$WORK/ks-peer
+	for side in "$KO:ours" "$KP:charon"; do
+		d=${side%%:*} n=${side#*:}
+		"$CERT" -k "$d" setpin > "$WORK/cert.log" 2>&1 &&
+			"$CERT" -k "$d" gencert keytype=dsa keylen=2048 label=$n \
+				subject="C=CH, O=ikev2d test, CN=$n.test" altname=dns=$n.test >> "$WORK/cert.log" 2>&1 ||
+			{ cat "$WORK/cert.log"; fail "ikev2cert gencert dsa failed"; finish; }
+	done
+	"$CERT" -k "$KO" import infile="$KP/certs/charon.pem" objtype=cacert label=peer >> "$WORK/cert.log" 2>&1 &&
+		"$CERT" -k "$KP" import infile="$KO/certs/ours.pem" objtype=cacert label=peer >> "$WORK/cert.log" 2>&1 ||
+		{ cat "$WORK/cert.log"; fail "ikev2cert import failed"; finish; }
+	for init in ours peer; do
+		what="DSS, $init initiates"
+		log "--- $what"
+		ours dss_sig $([ $init = ours ] && echo init || echo resp)
+		write_config "$P" label=to_ours local=$CHARON_IP remote=$OURS_IP \
+			local_id=fqdn:charon.test remote_id=fqdn:ours.test psk=$PSK \
+			local_ts=10.77.2.0/24 remote_ts=10.77.1.0/24 \
+			auto_start=$([ $init = peer ] && echo true || echo false) \
+			extra_daemon="keystore = \"$P/keystore\";"
+		sed -i -e 's|auth_method = "preshared";|auth_method = "dss_sig";|' \
+			-e 's|load = \[ "nettle", "psk", "kernel-null" \];|load = [ "nettle", "gnutls", "psk", "pubkey", "kernel-null" ];|' \
+			"$P/ikev2.config"
+		rm -rf "$O/keystore" "$P/keystore"
+		cp -a "$KO" "$O/keystore" && cp -a "$KP" "$P/keystore"
+		# the responder first
+		if [ $init = ours ]; then
+			start_daemon $NC "$P" || break
+			start_daemon $NO "$O" || break
+		else
+			start_daemon $NO "$O" || break
+			start_daemon $NC "$P" || break
+		fi
+		wait_for 20 grep -q "IKE SA established" "$O/daemon.log" ||
+			{ tail -20 "$O/daemon.log" "$P/daemon.log"; fail "$what: no IKE SA"; }
+		wait_for 10 grep -q "IKE SA established" "$P/daemon.log" ||
+			fail "$what: the other ikev2d has no IKE SA"
+		for d in "$O" "$P"; do
+			grep -q "AUTH method 3 verified" "$d/daemon.log" ||
+				fail "$what: $(basename "$d") did not verify a DSS (method 3) AUTH"
+		done
+		[ "$(sa_count "$O")" -ge 2 ] || fail "$what: ikev2d installed no CHILD SA"
+		log "$what: both verified method 3"
+		stop_daemon "$P"
+		restart_pair
+	done
 	;;
 frag)
 	command -v tshark > /dev/null || skip "tshark is not installed (apt-get install tshark)"

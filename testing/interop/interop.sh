@@ -14,6 +14,13 @@
 #   unprivileged     daemon.user = "nobody": after the switch the daemon runs
 #                    as nobody with no capability (kernel-null), seccomp on;
 #                    it sets up IKE and CHILD SAs with charon and reloads
+#   privsep-forged   daemon.privsep = true: a CHILD SA with charon, then a
+#                    compromised engine's forged requests to the parent (through
+#                    the IKEV2D_PRIVSEP_TEST_SOCKET hook, by privsep-forge):
+#                    each refused and logged, nothing of them in the kernel
+#                    state, the tunnel stays and rekeys; a broken reload
+#                    changes nothing, a good one reaches the engine; the engine
+#                    killed: the parent flushes the kernel state and exits 1
 #   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
 #                    ikev2d (soft EXPIRE injected into its null backend)
 #   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
@@ -78,6 +85,7 @@ cookie|cookie-init) require_cap ike cookie ;;
 dpd)         require_cap ike dpd ;;
 rule-by-id|two-children) require_cap ike ;;
 unprivileged) require_cap ike ;;
+privsep-forged) require_cap ike rekey-child ;;
 *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
@@ -190,22 +198,106 @@ unprivileged)
 	start_daemon $NO "$O" || finish
 	check_ike "as nobody" $DEFAULT_ALGS && check_child "as nobody" || finish
 	dpid=$(cat "$O/daemon.pid")
-	st=/proc/$dpid/status
+	# Under daemon.privsep the pid file names the parent and the engine
+	# is its child: both run as nobody without capabilities (kernel-null
+	# needs none).
+	procs=$dpid
+	epid=$(cat /proc/$dpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
+	if grep -q "privsep: engine started" "$O/daemon.log"; then
+		[ -n "$epid" ] || fail "privsep: the parent $dpid has no engine child"
+		procs="$dpid $epid"
+	fi
 	nobody=$(id -u nobody)
-	set -- $(sed -n 's/^Uid:[[:space:]]*//p' $st)
-	[ "$*" = "$nobody $nobody $nobody $nobody" ] || fail "Uid is $*, expected nobody ($nobody) four times"
-	for set in CapEff CapPrm CapBnd CapAmb; do
-		v=$(sed -n "s/^$set:[[:space:]]*//p" $st)
-		[ "$((0x$v))" -eq 0 ] || fail "$set is $v, expected none"
+	for p in $procs; do
+		st=/proc/$p/status
+		set -- $(sed -n 's/^Uid:[[:space:]]*//p' $st)
+		[ "$*" = "$nobody $nobody $nobody $nobody" ] || fail "pid $p: Uid is $*, expected nobody ($nobody) four times"
+		for set in CapEff CapPrm CapBnd CapAmb; do
+			v=$(sed -n "s/^$set:[[:space:]]*//p" $st)
+			[ "$((0x$v))" -eq 0 ] || fail "pid $p: $set is $v, expected none"
+		done
+		grep -q '^NoNewPrivs:[[:space:]]*1' $st || fail "pid $p: NoNewPrivs is not 1"
+		grep -q "built with sanitizers" "$O/daemon.log" ||
+			grep -q '^Seccomp:[[:space:]]*2' $st || fail "pid $p: no seccomp filter"
+		log "as nobody: pid $p: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' $st | tr -s '\t ' ' ' | tr '\n' ' ')"
 	done
-	grep -q '^NoNewPrivs:[[:space:]]*1' $st || fail "NoNewPrivs is not 1"
-	grep -q "built with sanitizers" "$O/daemon.log" ||
-		grep -q '^Seccomp:[[:space:]]*2' $st || fail "no seccomp filter"
-	log "as nobody: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' $st | tr -s '\t ' ' ' | tr '\n' ' ')"
 	kill -HUP "$dpid"
 	wait_for 10 grep -q "configuration reloaded" "$O/daemon.log" || fail "no reload as nobody"
+	if [ "$procs" != "$dpid" ]; then
+		wait_for 10 grep -q "engine: configuration reloaded from the parent" "$O/daemon.log" ||
+			fail "privsep: the engine did not apply the reload"
+	fi
 	kill -0 "$dpid" 2>/dev/null || fail "the daemon died on SIGHUP"
 	check_child "after the reload"
+	;;
+privsep-forged)
+	FORGE=${top_builddir:-.}/testing/privsep/privsep-forge
+	if [ ! -x "$FORGE" ]; then
+		echo "SKIP: $FORGE is not built (make check builds it)"
+		exit 77
+	fi
+	topology_direct
+	ours_config auto_start=true 'extra_daemon=privsep = true;'
+	charon_up
+	export IKEV2D_PRIVSEP_TEST_SOCKET=$O/forge.sock
+	start_daemon $NO "$O" || finish
+	unset IKEV2D_PRIVSEP_TEST_SOCKET
+	check_ike "privsep" $DEFAULT_ALGS && check_child "privsep" || finish
+	dpid=$(cat "$O/daemon.pid")
+	epid=$(cat /proc/$dpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
+	[ -n "$epid" ] || { fail "the parent $dpid has no engine child"; finish; }
+	grep -q "privsep: engine started (pid $epid)" "$O/daemon.log" || fail "the parent did not log its engine $epid"
+	for set in CapEff CapPrm CapBnd; do
+		v=$(sed -n "s/^$set:[[:space:]]*//p" /proc/$epid/status)
+		[ "$((0x$v & (1 << 12)))" -eq 0 ] || fail "the engine holds net_admin in $set ($v)"
+	done
+	[ "$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$epid/status)" = 0000000000000000 ] ||
+		fail "the engine has effective capabilities"
+	wait_for 5 test -S "$O/forge.sock" || { fail "no test socket from the engine"; finish; }
+	# A request the configuration allows is accepted (the relay works and
+	# the checks are not a blanket refusal); each forged one is refused.
+	r=$("$FORGE" "$O/forge.sock" get-spi-ok $OURS_IP $CHARON_IP)
+	[ "$r" = "get-spi-ok accepted" ] || fail "an allowed get_spi: '$r'"
+	for c in get-spi-foreign sa-unallocated sa-foreign sa-alg sa-keylen del-foreign \
+	         policy-wide policy-bypass policy-drop flush truncated oversized garbage badlen; do
+		before=$(grep -c "privsep parent: REFUSED" "$O/daemon.log")
+		r=$("$FORGE" "$O/forge.sock" $c $OURS_IP $CHARON_IP)
+		[ "$r" = "$c refused" ] || fail "forged $c: '$r' (expected refused)"
+		wait_for 5 sh -c "[ \$(grep -c 'privsep parent: REFUSED' '$O/daemon.log') -gt $before ]" ||
+			fail "forged $c: the parent logged no refusal"
+		log "forged $c: $(grep 'privsep parent: REFUSED' "$O/daemon.log" | tail -1 | sed 's/.*REFUSED/REFUSED/')"
+	done
+	if grep -Eq 'deadbeef|c0ffee01|0badf00d|action=(pass|drop)|0\.0\.0\.0-255' "$O/kernel.state"; then
+		show_state "$O" ikev2d; fail "a forged request reached the kernel state"
+	fi
+	kill -0 $dpid 2>/dev/null && kill -0 $epid 2>/dev/null || fail "a process died of the forged requests"
+	check_child "after the forged requests" || finish
+	old=$(sa_spis "$O" in)
+	charon_ctl "$C" --rekey --child net > "$WORK/rekey.log" 2>&1 || fail "swanctl --rekey --child failed"
+	wait_for 15 sh -c "[ \"\$(grep '^sa dir=in ' '$O/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$old' ]" ||
+		fail "charon's CHILD rekey through the parent: inbound SPI still $old"
+	check_child "rekeyed after the forged requests" || finish
+	# A broken file changes nothing; a good one reaches the engine.
+	cp "$O/ikev2.config" "$WORK/good.config"
+	echo 'rules = ( { label = ' >> "$O/ikev2.config"
+	kill -HUP $dpid
+	wait_for 10 grep -q "reload of .* failed" "$O/daemon.log" || fail "no failed reload logged"
+	grep -q "engine: configuration reloaded" "$O/daemon.log" && fail "the engine applied a broken file"
+	cp "$WORK/good.config" "$O/ikev2.config"
+	kill -HUP $dpid
+	wait_for 10 grep -q "engine: configuration reloaded from the parent" "$O/daemon.log" ||
+		fail "the engine did not get the good reload"
+	check_child "after the reloads" || finish
+	# The engine dies: the parent flushes what it installed and exits 1.
+	kill -9 $epid
+	wait_for 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "the parent outlived its engine"
+	wait $dpid; rc=$?
+	forget_pid $dpid
+	[ $rc -ne 0 ] || fail "the parent exited 0 after its engine died"
+	grep -q "the engine (pid $epid) died of signal 9" "$O/daemon.log" || fail "the parent did not log the engine's death"
+	[ "$(grep -c '^sa ' "$O/kernel.state")" -eq 0 ] && [ "$(grep -c '^policy ' "$O/kernel.state")" -eq 0 ] ||
+		{ show_state "$O" ikev2d; fail "the parent left SAs or policies after the engine died"; }
+	log "engine killed: the parent flushed and exited with status $rc"
 	;;
 rekey-child)
 	topology_direct

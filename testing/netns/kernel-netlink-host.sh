@@ -68,6 +68,15 @@ write_config "$WORK/b" kernel=netlink local=10.78.0.2 remote=10.78.0.1 \
 	local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24
 start_daemon "$B" "$WORK/b" || finish
 start_daemon "$A" "$WORK/a" || finish
+# in.ikev2d -c says whether the kernel has ESP (a warning: the
+# configuration itself is fine), and the probe leaves no SA behind
+if [ $has_esp = 0 ]; then
+	grep -q "kernel-netlink: warning: this kernel has no ESP: .*Protocol not supported.*esp4/esp6.*kernel-userspace" "$WORK/a/check.log" ||
+		{ cat "$WORK/a/check.log"; fail "in.ikev2d -c does not say that the kernel has no ESP"; }
+else
+	grep -q "this kernel has no ESP" "$WORK/a/check.log" "$WORK/a/daemon.log" &&
+		fail "in.ikev2d says 'no ESP' on a kernel that has it"
+fi
 if [ $has_esp = 0 ]; then
 	wait_for 30 grep -q "CHILD SA failed\|CHILD SA refused" "$WORK/a/daemon.log" ||
 		fail "the initiator never saw the CHILD SA fail"

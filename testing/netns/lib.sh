@@ -143,6 +143,8 @@ wait_for() {
 # the kernel-userspace backend with its counters in DIR/esp.stats,
 # netlink: kernel-netlink into the namespace's XFRM, or pfkey:
 # kernel-pfkey, its journal in DIR/pfkey.journal) debug.
+# IKEV2D_TEST_PRIVSEP=true|false in the environment sets daemon.privsep
+# (a suite run with and without privilege separation).
 write_config() {
 	local dir=$1; shift
 	local label=rule local= remote= local_id= remote_id= psk=secret
@@ -181,6 +183,7 @@ daemon = {
 	preshared_file = "$dir/ikev2.preshared";
 	min_threads = 2;
 	max_threads = 4;
+$(if [ -n "${IKEV2D_TEST_PRIVSEP:-}" ]; then echo "	privsep = $IKEV2D_TEST_PRIVSEP;"; fi)
 	$extra_daemon
 };
 plugins = {

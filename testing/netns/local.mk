@@ -88,4 +88,5 @@ dist_noinst_SCRIPTS += \
 EXTRA_DIST += testing/netns/README.md
 EXTRA_DIST += cfg/demo/gw-a.config cfg/demo/gw-b.config \
 	cfg/demo/gw-a-userspace.config cfg/demo/gw-b-userspace.config \
+	cfg/demo/gw-a-netlink.config cfg/demo/gw-b-netlink.config \
 	cfg/demo/gw-a.preshared cfg/demo/gw-b.preshared

@@ -11,7 +11,8 @@ ping_ok() {   # NS SRC DST COUNT what
 	return 1
 }
 
-# A checksummed TCP transfer: 2 MB from NS_FROM to DST (listening in NS_TO).
+# A checksummed TCP transfer: 2 MB from NS_FROM to DST (listening in NS_TO);
+# IPv4 or IPv6.
 tcp_ok() {   # NS_FROM SRC NS_TO DST what
 	local f=$WORK/blob port=5201 got
 	head -c 2000000 /dev/urandom > "$f"
@@ -19,7 +20,8 @@ tcp_ok() {   # NS_FROM SRC NS_TO DST what
 	want=$(sha256sum < "$f" | cut -d' ' -f1)
 	ip netns exec "$3" timeout 30 python3 -c '
 import socket, sys, hashlib
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(25)
 c, _ = s.accept(); c.settimeout(25); h = hashlib.sha256(); n = 0
 while True:

@@ -8,6 +8,8 @@
 #              plugin has (AES-GCM 128/256, AES-CCM, ChaCha20-Poly1305,
 #              AES-CBC+SHA2, AES-CTR+SHA1, 3DES+SHA1, with ESN) carries a ping
 #   transport  transport mode between the two hosts: ping, TCP
+#   ipv6       tunnel mode, IPv6 inside and outside (raw ESP over IPv6):
+#              ping and TCP both ways, with AES-GCM and AES-CBC+SHA-256
 #   natt       A behind a masquerading router namespace: NAT found, ESP in
 #              UDP on 4500 through the daemon's NAT-T socket: ping, TCP
 #   rekey      CHILD SA soft lifetime 20 kB (byte lifetime: the backend's
@@ -32,8 +34,8 @@ need_daemon
 [ -f "$top_builddir/kernel-backends/userspace/.libs/kernel-userspace.so" ] ||
 	skip "kernel-userspace not built"
 case $scenario in
-tunnel|transport|natt|rekey|ondemand|hostile) ;;
-*) echo "usage: $0 tunnel|transport|natt|rekey|ondemand|hostile" >&2; exit 2 ;;
+tunnel|transport|natt|rekey|ondemand|hostile|ipv6) ;;
+*) echo "usage: $0 tunnel|transport|natt|rekey|ondemand|hostile|ipv6" >&2; exit 2 ;;
 esac
 
 mkwork "us-$scenario"
@@ -61,6 +63,12 @@ fi
 # inner addresses of the two protected subnets
 ip -n $NA addr add 10.89.1.1/32 dev lo
 ip -n $NB addr add 10.89.2.1/32 dev lo
+if [ "$scenario" = ipv6 ]; then
+	ip -n $NA addr add fd00:89::1/64 dev net-us-va nodad
+	ip -n $NB addr add fd00:89::2/64 dev net-us-vb nodad
+	ip -n $NA addr add fd00:89:1::1/128 dev lo nodad
+	ip -n $NB addr add fd00:89:2::1/128 dev lo nodad
+fi
 
 # configure A and B; extra args go to both
 configure() {   # a_auto_start extra...
@@ -145,6 +153,34 @@ tunnel|transport)
 			ping_ok $NA $SRC_A $DST_A 2 "$x" && log "ESP $x: ping passes"
 		done
 	fi
+	;;
+ipv6)
+	for x in '{ encr_alg = "aes-gcm"; encr_keylen = 128; }' \
+		'{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; esn = "yes"; }'; do
+		write_config "$A" kernel=userspace label=a_to_b local=fd00:89::1 remote=fd00:89::2 \
+			local_id=fqdn:a.test remote_id=fqdn:b.test psk=userspace-secret \
+			local_ts=fd00:89:1::/64 remote_ts=fd00:89:2::/64 auto_start=true "esp_xform=$x"
+		write_config "$B" kernel=userspace label=b_to_a local=fd00:89::2 remote=fd00:89::1 \
+			local_id=fqdn:b.test remote_id=fqdn:a.test psk=userspace-secret \
+			local_ts=fd00:89:2::/64 remote_ts=fd00:89:1::/64 auto_start=false "esp_xform=$x"
+		start_both || finish
+		up_or_fail "ipv6 $x" || finish
+		ping_ok $NA fd00:89:1::1 fd00:89:2::1 3 "ipv6 A->B" &&
+			log "ipv6 $x: ping A -> B, IPv6 in ESP over IPv6"
+		ping_ok $NB fd00:89:2::1 fd00:89:1::1 3 "ipv6 B->A" && log "ipv6 $x: ping B -> A"
+		tcp_ok $NA fd00:89:1::1 $NB fd00:89:2::1 "ipv6 $x A->B"
+		tcp_ok $NB fd00:89:2::1 $NA fd00:89:1::1 "ipv6 $x B->A"
+		sleep 1.2   # the statistics file is rewritten every second
+		for d in "$A" "$B"; do
+			[ "$(stat "$d" rx_packets)" -gt 100 ] 2>/dev/null ||
+				fail "ipv6: $d received $(stat "$d" rx_packets) ESP packets"
+			for c in icv_failed replayed outside_window bad_padding unknown_spi outside_selectors bad_inner_packet; do
+				[ "$(stat "$d" drop_$c)" = 0 ] || fail "ipv6: $d counted drop_$c $(stat "$d" drop_$c)"
+			done
+		done
+		grep -q "UDP-encapsulated" "$A/daemon.log" && fail "ipv6: ESP in UDP without NAT"
+		stop_both
+	done
 	;;
 natt)
 	configure true

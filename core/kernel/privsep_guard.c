@@ -1,0 +1,433 @@
+/*
+ * privsep_guard.c - the parent's checks of the engine's kernel requests
+ * against its own configuration, and its record of what it allocated and
+ * installed for the engine (privsep_guard.h).  Tables are flat arrays
+ * searched linearly: a daemon holds at most a few thousand CHILD SAs, and
+ * the parent is not on the data path.
+ */
+#include "kernel/privsep_guard.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ikev2d/chunk.h>
+
+typedef enum { SA_SPI = 0, SA_IN = 1, SA_OUT = 2 } sa_state_t;
+
+typedef struct {
+	struct sockaddr_storage dst;
+	uint32_t spi;
+	uint8_t protocol;
+	kernel_mark_t mark;
+	sa_state_t state;
+} sa_rec_t;
+
+typedef struct {
+	kernel_ts_t src_ts, dst_ts;
+	kernel_dir_t dir;
+	kernel_mark_t mark;
+} pol_rec_t;
+
+struct psg {
+	config_t *cfg;
+	bool shutdown;
+	sa_rec_t *sas; size_t n_sas, cap_sas;
+	pol_rec_t *pols; size_t n_pols, cap_pols;
+};
+
+psg_t *psg_create(void)
+{
+	return xzalloc(sizeof(psg_t));
+}
+
+void psg_destroy(psg_t *g)
+{
+	if (!g)
+		return;
+	if (g->cfg)
+		config_unref(g->cfg);
+	free(g->sas);
+	free(g->pols);
+	free(g);
+}
+
+void psg_set_config(psg_t *g, config_t *cfg)
+{
+	if (cfg)
+		config_ref(cfg);
+	if (g->cfg)
+		config_unref(g->cfg);
+	g->cfg = cfg;
+}
+
+void psg_set_shutdown(psg_t *g, bool on)
+{
+	g->shutdown = on;
+}
+
+void psg_counts(const psg_t *g, size_t *sas, size_t *policies)
+{
+	*sas = g->n_sas;
+	*policies = g->n_pols;
+}
+
+/* ------------------------------------------------------------ addresses */
+
+static size_t fam_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static const uint8_t *addr_bytes(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+	return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	return a->ss_family == b->ss_family &&
+	       memcmp(addr_bytes(a), addr_bytes(b), fam_len(a->ss_family)) == 0;
+}
+
+/* [lo, hi] (family f) inside range r. */
+static bool range_in(int f, const uint8_t *lo, const uint8_t *hi, const addr_range_t *r)
+{
+	size_t n = fam_len(f);
+	return r->family == f && memcmp(r->lo, lo, n) <= 0 && memcmp(hi, r->hi, n) <= 0;
+}
+
+/* An address in a rule's address list (an empty list: any). */
+static bool addr_in_list(const struct sockaddr_storage *ss, const addr_range_t *l, int n)
+{
+	if (n == 0)
+		return true;
+	const uint8_t *a = addr_bytes(ss);
+	for (int i = 0; i < n; i++)
+		if (range_in(ss->ss_family, a, a, &l[i]))
+			return true;
+	return false;
+}
+
+static bool rule_addrs(const rule_t *r, const struct sockaddr_storage *local,
+                       const struct sockaddr_storage *remote)
+{
+	return addr_in_list(local, r->local_addr, r->n_local_addr) &&
+	       addr_in_list(remote, r->remote_addr, r->n_remote_addr);
+}
+
+/* A selector inside a side of a child: its traffic selectors, or (none
+ * configured: host-to-host) the rule's addresses on that side. */
+static bool ts_in_side(const kernel_ts_t *ts, const ts_cfg_t *cfg, int n,
+                       const addr_range_t *addrs, int n_addrs)
+{
+	if (n == 0) {
+		if (n_addrs == 0)
+			return true;
+		for (int i = 0; i < n_addrs; i++)
+			if (range_in(ts->family, ts->from, ts->to, &addrs[i]))
+				return true;
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		const ts_cfg_t *c = &cfg[i];
+		if (!range_in(ts->family, ts->from, ts->to, &c->addr))
+			continue;
+		if (c->proto && c->proto != ts->proto)
+			continue;
+		if (ts->port_from < c->port_lo || ts->port_to > c->port_hi)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+/* ----------------------------------------------------------- algorithms */
+
+static bool proposal_allows(const proposal_cfg_t *p, const psm_sa_t *s)
+{
+	bool encr = false, integ = false, esn = p->n_esn == 0;
+
+	for (int i = 0; i < p->n_encr && !encr; i++)
+		encr = p->encr[i].id == s->encr_alg &&
+		       (p->encr[i].keylen == 0 || p->encr[i].keylen == s->encr_keylen_bits);
+	if (p->n_integ == 0)
+		integ = s->integ_alg == INTEG_NONE;
+	for (int i = 0; i < p->n_integ && !integ; i++)
+		integ = p->integ[i] == s->integ_alg;
+	for (int i = 0; i < p->n_esn && !esn; i++)
+		esn = p->esn[i] == (s->esn ? ESN_YES : ESN_NO);
+	return encr && integ && esn;
+}
+
+static bool child_allows_algs(const child_cfg_t *c, const psm_sa_t *s)
+{
+	for (int i = 0; i < c->n_esp; i++)
+		if (proposal_allows(&c->esp[i], s))
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------- records */
+
+static sa_rec_t *find_sa(psg_t *g, const kernel_sa_id_t *id)
+{
+	for (size_t i = 0; i < g->n_sas; i++) {
+		sa_rec_t *r = &g->sas[i];
+		if (r->spi == id->spi && r->protocol == id->protocol &&
+		    same_addr(&r->dst, &id->dst) && r->mark.value == id->mark.value &&
+		    r->mark.mask == id->mark.mask)
+			return r;
+	}
+	return NULL;
+}
+
+static sa_rec_t *find_spi(psg_t *g, const struct sockaddr_storage *dst, uint32_t spi,
+                          uint8_t protocol)
+{
+	for (size_t i = 0; i < g->n_sas; i++) {
+		sa_rec_t *r = &g->sas[i];
+		if (r->state == SA_SPI && r->spi == spi && r->protocol == protocol &&
+		    same_addr(&r->dst, dst))
+			return r;
+	}
+	return NULL;
+}
+
+static void add_sa_rec(psg_t *g, const struct sockaddr_storage *dst, uint32_t spi,
+                       uint8_t protocol, kernel_mark_t mark, sa_state_t st)
+{
+	if (g->n_sas == g->cap_sas) {
+		g->cap_sas = g->cap_sas ? g->cap_sas * 2 : 64;
+		g->sas = xrealloc(g->sas, g->cap_sas * sizeof(*g->sas));
+	}
+	sa_rec_t *r = &g->sas[g->n_sas++];
+	memset(r, 0, sizeof(*r));
+	r->dst = *dst;
+	r->spi = spi;
+	r->protocol = protocol;
+	r->mark = mark;
+	r->state = st;
+}
+
+static void drop_sa_rec(psg_t *g, sa_rec_t *r)
+{
+	*r = g->sas[--g->n_sas];
+}
+
+static bool same_ts(const kernel_ts_t *a, const kernel_ts_t *b)
+{
+	return a->family == b->family && memcmp(a->from, b->from, 16) == 0 &&
+	       memcmp(a->to, b->to, 16) == 0 && a->proto == b->proto &&
+	       a->port_from == b->port_from && a->port_to == b->port_to;
+}
+
+static pol_rec_t *find_pol(psg_t *g, const kernel_policy_t *p)
+{
+	for (size_t i = 0; i < g->n_pols; i++) {
+		pol_rec_t *r = &g->pols[i];
+		if (r->dir == p->dir && r->mark.value == p->mark.value &&
+		    r->mark.mask == p->mark.mask && same_ts(&r->src_ts, &p->src_ts) &&
+		    same_ts(&r->dst_ts, &p->dst_ts))
+			return r;
+	}
+	return NULL;
+}
+
+/* -------------------------------------------------------------- checks */
+
+#define REFUSE(...) do { snprintf(why, why_len, __VA_ARGS__); return false; } while (0)
+
+static bool check_add_sa(psg_t *g, const psm_sa_t *s, char *why, size_t why_len)
+{
+	const struct sockaddr_storage *local, *remote;
+	kernel_sa_t k;
+
+	if (s->dir == KERNEL_DIR_IN) {
+		local = &s->id.dst; remote = &s->src;
+		if (!find_spi(g, &s->id.dst, s->id.spi, s->id.protocol))
+			REFUSE("inbound SPI 0x%08x was not allocated by the parent", s->id.spi);
+	} else {
+		local = &s->src; remote = &s->id.dst;
+		if (find_sa(g, &s->id))
+			REFUSE("outbound SA 0x%08x is installed already", s->id.spi);
+	}
+	memset(&k, 0, sizeof(k));
+	k.encr_keylen_bits = s->encr_keylen_bits;
+	k.encr_salt_len = s->encr_salt_len;
+	if (s->encr_key_len != kernel_sa_encr_key_len(&k))
+		REFUSE("encryption key of %u bytes, the algorithm takes %zu",
+		       s->encr_key_len, kernel_sa_encr_key_len(&k));
+	/* the algorithm fields must be what the engine's own table gives */
+	if (!kernel_sa_set_algs(&k, s->encr_alg,
+	                        s->encr_alg == ENCR_3DES || s->encr_alg == ENCR_CHACHA20_POLY1305 ||
+	                        s->encr_alg == ENCR_NULL ? 0 : s->encr_keylen_bits,
+	                        s->integ_alg) ||
+	    k.encr_keylen_bits != s->encr_keylen_bits || k.encr_salt_len != s->encr_salt_len ||
+	    k.icv_bits != s->icv_bits)
+		REFUSE("inconsistent algorithm fields (encr %u/%u bits, integ %u)",
+		       s->encr_alg, s->encr_keylen_bits, s->integ_alg);
+	bool addrs = false;
+	for (int i = 0; g->cfg && i < g->cfg->n_rules; i++) {
+		const rule_t *r = &g->cfg->rules[i];
+		if (!rule_addrs(r, local, remote))
+			continue;
+		addrs = true;
+		for (int c = 0; c < r->n_child; c++)
+			if (child_allows_algs(&r->child[c], s))
+				return true;
+	}
+	if (!addrs)
+		REFUSE("no rule allows these outer addresses");
+	REFUSE("no proposal of a rule for these addresses allows encr %u (%u bits) "
+	       "integ %u esn %u", s->encr_alg, s->encr_keylen_bits, s->integ_alg, s->esn);
+}
+
+static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size_t why_len)
+{
+	bool out = p->dir == KERNEL_DIR_OUT;
+	const kernel_ts_t *lts = out ? &p->src_ts : &p->dst_ts;
+	const kernel_ts_t *rts = out ? &p->dst_ts : &p->src_ts;
+	const struct sockaddr_storage *lsa = out ? &p->sa_src : &p->sa_dst;
+	const struct sockaddr_storage *rsa = out ? &p->sa_dst : &p->sa_src;
+
+	if (p->action != KERNEL_POLICY_PROTECT)
+		REFUSE("a %s policy: the engine may only install protect policies",
+		       kernel_action_name(p->action));
+	for (int i = 0; g->cfg && i < g->cfg->n_rules; i++) {
+		const rule_t *r = &g->cfg->rules[i];
+		if (lsa->ss_family && !addr_in_list(lsa, r->local_addr, r->n_local_addr))
+			continue;
+		if (rsa->ss_family && !addr_in_list(rsa, r->remote_addr, r->n_remote_addr))
+			continue;
+		for (int c = 0; c < r->n_child; c++) {
+			const child_cfg_t *ch = &r->child[c];
+			if (ts_in_side(lts, ch->local_ts, ch->n_local_ts,
+			               r->local_addr, r->n_local_addr) &&
+			    ts_in_side(rts, ch->remote_ts, ch->n_remote_ts,
+			               r->remote_addr, r->n_remote_addr))
+				return true;
+		}
+	}
+	char a[KERNEL_TS_STRLEN], b[KERNEL_TS_STRLEN];
+	REFUSE("no rule allows the selectors %s -> %s (%s)",
+	       kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
+	       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir));
+}
+
+bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
+{
+	if (why && why_len)
+		why[0] = '\0';
+	switch (m->hdr.type) {
+	case PSM_GET_SPI: {
+		const psm_get_spi_t *q = &m->u.get_spi;
+		for (int i = 0; g->cfg && i < g->cfg->n_rules; i++)
+			if (rule_addrs(&g->cfg->rules[i], &q->dst, &q->src))
+				return true;
+		REFUSE("no rule allows an SA from these addresses");
+	}
+	case PSM_ADD_SA:
+		return check_add_sa(g, &m->u.sa, why, why_len);
+	case PSM_UPDATE_SA: {
+		const psm_update_sa_t *u = &m->u.update;
+		sa_rec_t *r = find_sa(g, &u->id);
+		if (!r || r->state == SA_SPI)
+			REFUSE("SA 0x%08x was not installed for the engine", u->id.spi);
+		const struct sockaddr_storage *local = r->state == SA_IN ? &u->new_dst : &u->new_src;
+		const struct sockaddr_storage *remote = r->state == SA_IN ? &u->new_src : &u->new_dst;
+		for (int i = 0; g->cfg && i < g->cfg->n_rules; i++)
+			if (rule_addrs(&g->cfg->rules[i], local, remote))
+				return true;
+		REFUSE("no rule allows the new addresses of SA 0x%08x", u->id.spi);
+	}
+	case PSM_QUERY_SA: {
+		sa_rec_t *r = find_sa(g, &m->u.id);
+		if (!r || r->state == SA_SPI)
+			REFUSE("SA 0x%08x was not installed for the engine", m->u.id.spi);
+		return true;
+	}
+	case PSM_DEL_SA:
+		if (!find_sa(g, &m->u.id))
+			REFUSE("SA 0x%08x was neither allocated nor installed for the engine",
+			       m->u.id.spi);
+		return true;
+	case PSM_ADD_POLICY:
+		return check_add_policy(g, &m->u.policy, why, why_len);
+	case PSM_QUERY_POLICY:
+	case PSM_DEL_POLICY:
+		if (!find_pol(g, &m->u.policy))
+			REFUSE("the policy was not installed for the engine");
+		return true;
+	case PSM_FLUSH:
+		if (!g->shutdown)
+			REFUSE("flush is the parent's, at shutdown");
+		return true;
+	}
+	REFUSE("%s is not a request", psm_type_name(m->hdr.type));
+}
+
+void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)
+{
+	if (!ok)
+		return;
+	switch (m->hdr.type) {
+	case PSM_GET_SPI: {
+		const psm_get_spi_t *q = &m->u.get_spi;
+		kernel_mark_t none = { 0, 0 };
+		add_sa_rec(g, &q->dst, spi, q->protocol, none, SA_SPI);
+		break;
+	}
+	case PSM_ADD_SA: {
+		const psm_sa_t *s = &m->u.sa;
+		if (s->dir == KERNEL_DIR_IN) {
+			sa_rec_t *r = find_spi(g, &s->id.dst, s->id.spi, s->id.protocol);
+			if (r) {
+				r->state = SA_IN;
+				r->mark = s->id.mark;
+			}
+		} else {
+			add_sa_rec(g, &s->id.dst, s->id.spi, s->id.protocol, s->id.mark, SA_OUT);
+		}
+		break;
+	}
+	case PSM_UPDATE_SA: {
+		sa_rec_t *r = find_sa(g, &m->u.update.id);
+		if (r)
+			r->dst = m->u.update.new_dst;
+		break;
+	}
+	case PSM_DEL_SA: {
+		sa_rec_t *r = find_sa(g, &m->u.id);
+		if (r)
+			drop_sa_rec(g, r);
+		break;
+	}
+	case PSM_ADD_POLICY:
+		if (!find_pol(g, &m->u.policy)) {
+			if (g->n_pols == g->cap_pols) {
+				g->cap_pols = g->cap_pols ? g->cap_pols * 2 : 64;
+				g->pols = xrealloc(g->pols, g->cap_pols * sizeof(*g->pols));
+			}
+			pol_rec_t *r = &g->pols[g->n_pols++];
+			r->src_ts = m->u.policy.src_ts;
+			r->dst_ts = m->u.policy.dst_ts;
+			r->dir = m->u.policy.dir;
+			r->mark = m->u.policy.mark;
+		}
+		break;
+	case PSM_DEL_POLICY: {
+		pol_rec_t *r = find_pol(g, &m->u.policy);
+		if (r)
+			*r = g->pols[--g->n_pols];
+		break;
+	}
+	case PSM_FLUSH:
+		g->n_sas = 0;
+		g->n_pols = 0;
+		break;
+	}
+}

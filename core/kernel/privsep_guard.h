@@ -1,0 +1,51 @@
+/*
+ * privsep_guard.h - what the privileged parent lets the engine do with the
+ * kernel (HACKING.md, "Privilege separation").
+ *
+ * The parent decodes each request (privsep_msg.h), asks psg_check whether
+ * the configuration the PARENT loaded allows it, runs it against the real
+ * backend only then, and tells the guard the outcome (psg_done) so that it
+ * knows which SPIs it allocated and which SAs and policies it installed for
+ * the engine:
+ *  - get_spi: the addresses must be ones a rule allows (remote -> local);
+ *  - add_sa: outer addresses a rule allows, algorithms one of that rule's
+ *    childsa proposals allows, key lengths the algorithms call for; an
+ *    inbound SA's SPI one the parent allocated and not yet used, an
+ *    outbound one not installed already;
+ *  - update_sa/query_sa/del_sa: only SAs installed (del: or SPIs
+ *    allocated) for the engine; update_sa's new addresses a rule allows;
+ *  - add_policy: only "protect", selectors inside one rule's local_ts /
+ *    remote_ts (the rule's addresses for a side without selectors),
+ *    tunnel endpoints the rule's addresses; query/del only installed ones;
+ *  - flush: only once the parent is shutting down.
+ * Owner: core/kernel.  Not thread-safe: the parent calls it from one thread.
+ */
+#ifndef IKEV2D_KERNEL_PRIVSEP_GUARD_H
+#define IKEV2D_KERNEL_PRIVSEP_GUARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "kernel/privsep_msg.h"
+
+typedef struct psg psg_t;
+
+psg_t *psg_create(void);
+void psg_destroy(psg_t *g);
+/* The configuration requests are checked against (a reference is taken;
+ * the previous one released).  SAs and policies installed before stay
+ * known. */
+void psg_set_config(psg_t *g, config_t *cfg);
+void psg_set_shutdown(psg_t *g, bool on);
+
+/* Whether the decoded request m may run; why says why not. */
+bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len);
+/* The request ran (ok: the backend succeeded; spi: get_spi's result). */
+void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi);
+
+/* How many SAs/SPIs and policies the guard knows (tests). */
+void psg_counts(const psg_t *g, size_t *sas, size_t *policies);
+
+#endif

@@ -1,0 +1,304 @@
+#!/bin/bash
+# netlink-events.sh (guest) - two in.ikev2d with kernel-netlink in two
+# namespaces of a kernel with ESP: the kernel's events and the traffic they
+# must not disturb.  ACQUIRE-triggered initiation (on_demand: the first ping
+# starts the negotiation, a later one gets through); a policy someone else
+# installed (`ip xfrm policy add ... tmpl proto esp`) starts a negotiation
+# with its ACQUIRE (but its traffic does not use the SA yet, see the check); CHILD and IKE SA rekeys under `ping -i 0.05` with no
+# reply lost; soft then hard byte expiry from the kernel; NAT-T through a
+# masquerading namespace with ESP-in-UDP carrying the pings (the SAs'
+# counters rise and the kernel shows espinudp); nothing left at the end;
+# testing/demo.sh (the README's first command) picks kernel-netlink here
+# and pings through the tunnel.
+# (Built from checks/pfkey.sh's harness, with the netlink backend.)
+here=$(cd "$(dirname "$0")/.." && pwd)
+. "$here/lib.sh"
+guest_only
+
+DAEMON=$top_builddir/core/daemon/in.ikev2d
+W=$(mktemp -d /tmp/nlev.XXXXXX)
+A=$W/a B=$W/b
+mkdir -p "$A" "$B"
+
+
+# ------------------------------------------------------------ network
+# pa (192.0.2.1, inner 10.1.0.1) <-> pb (192.0.2.2, inner 10.2.0.1)
+netsetup() {
+	for n in pa pb pn; do ip netns del $n 2>/dev/null; done
+	ip netns add pa; ip netns add pb
+	ip -n pa link set lo up; ip -n pb link set lo up
+	ip link add va netns pa type veth peer name vb netns pb
+	ip -n pa addr add 192.0.2.1/24 dev va; ip -n pa link set va up
+	ip -n pb addr add 192.0.2.2/24 dev vb; ip -n pb link set vb up
+	ip -n pa link add ia type dummy; ip -n pa addr add 10.1.0.1/24 dev ia; ip -n pa link set ia up
+	ip -n pb link add ib type dummy; ip -n pb addr add 10.2.0.1/24 dev ib; ip -n pb link set ib up
+	ip -n pa route add 10.2.0.0/24 via 192.0.2.2 src 10.1.0.1
+	ip -n pb route add 10.1.0.0/24 via 192.0.2.1 src 10.2.0.1
+}
+
+# conf DIR LOCAL REMOTE KEY=VALUE...: keys auto (true/false), lts, rts,
+# esp (libconfig text of esp_xform entries), mode, child (more childsa
+# lines), rule (more rule lines), id_local, id_remote
+conf() {
+	local dir=$1 l=$2 r=$3; shift 3
+	local auto=false lts= rts= mode=tunnel child= rule= idl=$l idr=$r children=
+	local esp='{ encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha1"; }'
+	local kv
+	for kv in "$@"; do
+		case ${kv%%=*} in
+		auto) auto=${kv#*=} ;; lts) lts=${kv#*=} ;; rts) rts=${kv#*=} ;;
+		esp) esp=${kv#*=} ;; mode) mode=${kv#*=} ;; child) child=${kv#*=} ;;
+		rule) rule=${kv#*=} ;; children) children=${kv#*=} ;;
+		esac
+	done
+	cat > "$dir/ikev2.config" <<EOF
+daemon = {
+	debug_level = "all";
+	pid_file = "$dir/pid";
+	preshared_file = "$dir/ikev2.preshared";
+	min_threads = 2; max_threads = 4;
+};
+plugins = {
+	load = [ "nettle", "psk", "kernel-netlink" ];
+	critical = [ "nettle", "psk", "kernel-netlink" ];
+};
+rules = ( {
+	label = "r";
+	auth_method = "preshared";
+	local_addr = "$l"; remote_addr = "$r";
+	local_id = { type = "ip"; value = "$idl"; };
+	remote_id = { type = "ip"; value = "$idr"; };
+	auto_start = $auto;
+	ikesa_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; } );
+	$rule
+	childsa = ( $( if [ -n "$children" ]; then echo "$children"; else cat <<CHILD
+	{
+		$( [ -n "$lts" ] && echo "local_ts = \"$lts\";" )
+		$( [ -n "$rts" ] && echo "remote_ts = \"$rts\";" )
+		esp_xform = ( $esp );
+		mode = "$mode";
+		$child
+	}
+CHILD
+	fi ) );
+} );
+EOF
+	echo 'keys = ( { label = "r"; key = "netlink-test-secret"; } );' > "$dir/ikev2.preshared"
+	chmod 600 "$dir/ikev2.config" "$dir/ikev2.preshared"
+}
+
+wait_for() {   # SECS CMD...
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@"; do
+		[ "$(date +%s)" -ge $end ] && return 1
+		sleep 0.2
+	done
+}
+
+start() {   # NS DIR
+	: > "$2/log"
+	ip netns exec "$1" "$DAEMON" -d -f "$2/ikev2.config" > "$2/log" 2>&1 &
+	echo $! > "$2/daemon.pid"
+	wait_for 60 grep -q "net: listening on" "$2/log" || { tail -30 "$2/log"; return 1; }
+}
+
+stop() {   # DIR [SIGNAL]
+	local pid
+	pid=$(cat "$1/daemon.pid" 2>/dev/null) || return 0
+	kill -"${2:-TERM}" "$pid" 2>/dev/null || true
+	for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$1/daemon.pid"
+}
+
+up() { grep -c "CHILD SA $2" "$1/log" 2>/dev/null | grep -qv '^0$'; }
+child_up() { wait_for "${2:-60}" grep -q "CHILD SA established" "$1/log"; }
+
+# every SA of the namespace has counted packets (an SA whose keys or SPI
+# were swapped would count none: its peer cannot decrypt what it sends)
+all_sas_used() {   # NS
+	local n bad=0 spis
+	spis=$(ip -n "$1" xfrm state | awk '$1 == "proto" && $2 == "esp" { print $4 }')
+	[ -n "$spis" ] || { echo "no SA in $1"; return 1; }
+	for s in $spis; do
+		n=$(xfrm_packets "$1" "$s")
+		echo "$1 SA $s: $n packets"
+		[ "$n" -gt 0 ] || bad=1
+	done
+	return $bad
+}
+
+empty_kernel() {   # NS
+	local s p
+	s=$(ip -n "$1" xfrm state | grep -c '^src')
+	p=$(ip -n "$1" xfrm policy | grep -c '^src')
+	echo "$1: $s SAs, $p policies"
+	ip -n "$1" xfrm state; ip -n "$1" xfrm policy
+	[ "$s" = 0 ] && [ "$p" = 0 ]
+}
+
+pair_up() {   # extra conf args for both (lts/rts as A sees them)...
+	local kv bargs=()
+	stop "$A"; stop "$B"
+	for kv in "$@"; do
+		case $kv in
+		lts=*) bargs+=("rts=${kv#lts=}") ;;
+		rts=*) bargs+=("lts=${kv#rts=}") ;;
+		*) bargs+=("$kv") ;;
+		esac
+	done
+	conf "$A" 192.0.2.1 192.0.2.2 auto=true "$@"
+	conf "$B" 192.0.2.2 192.0.2.1 "${bargs[@]}"
+	start pb "$B" && start pa "$A" && child_up "$A" && child_up "$B"
+}
+
+netsetup
+
+# ------------------------------------------------------------- ACQUIRE
+acquire() {
+	stop "$A"; stop "$B"
+	conf "$A" 192.0.2.1 192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24 rule='on_demand = true;'
+	conf "$B" 192.0.2.2 192.0.2.1 lts=10.2.0.0/24 rts=10.1.0.0/24
+	start pb "$B" && start pa "$A" || return 1
+	wait_for 30 sh -c "ip -n pa xfrm policy | grep -q 10.2.0.0/24" || return 1
+	grep -q "CHILD SA established" "$A/log" && { echo "up before any traffic"; return 1; }
+	ip netns exec pa ping -c 1 -W 1 -I 10.1.0.1 10.2.0.1   # starts it
+	child_up "$A" 60 || { tail -30 "$A/log"; return 1; }
+	grep -q "ACQUIRE" "$A/log"
+	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.0.1 10.2.0.1
+}
+check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
+
+# ------------------------------------- someone else's policy's ACQUIRE
+# An admin's policy for 10.1.7.0/24 -> 10.2.7.0/24 (no reqid, not ours):
+# its ACQUIRE starts the rule whose CHILD SA selectors hold it.
+external() {
+	stop "$A"; stop "$B"
+	ip -n pa addr add 10.1.7.1/24 dev ia; ip -n pb addr add 10.2.7.1/24 dev ib
+	ip -n pa route add 10.2.7.0/24 via 192.0.2.2 src 10.1.7.1
+	ip -n pb route add 10.1.7.0/24 via 192.0.2.1 src 10.2.7.1
+	conf "$A" 192.0.2.1 192.0.2.2 lts=10.1.0.0/16 rts=10.2.0.0/16
+	conf "$B" 192.0.2.2 192.0.2.1 lts=10.2.0.0/16 rts=10.1.0.0/16
+	start pb "$B" && start pa "$A" || return 1
+	ip -n pa xfrm policy add src 10.1.7.0/24 dst 10.2.7.0/24 dir out priority 5000 \
+		tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel || return 1
+	grep -q "CHILD SA established" "$A/log" && { echo "up before any traffic"; return 1; }
+	ip netns exec pa ping -c 1 -W 1 -I 10.1.7.1 10.2.7.1   # its ACQUIRE starts it
+	child_up "$A" 60 || { tail -30 "$A/log"; return 1; }
+	grep "ACQUIRE" "$A/log" | head -3
+	grep -q "ACQUIRE for reqid 0: initiating rule r" "$A/log" || return 1
+	# NOT YET: the CHILD SA is negotiated with the rule's selectors and
+	# its own reqid, so the admin's template (reqid 0) finds no SA and
+	# the traffic it covers does not flow (issue 9: TS and reqid from
+	# the policy).  Checked here: the negotiation it starts, and that
+	# the admin's policy is left alone.
+	# the admin's policy is still there, and stays after we stop
+	ip -n pa xfrm policy | grep -q "src 10.1.7.0/24 dst 10.2.7.0/24" || return 1
+	stop "$A"; stop "$B"
+	ip -n pa xfrm policy | grep -q "src 10.1.7.0/24 dst 10.2.7.0/24" || { echo "admin policy removed"; return 1; }
+	ip -n pa xfrm policy del src 10.1.7.0/24 dst 10.2.7.0/24 dir out
+}
+check "a policy installed with ip xfrm (not ours): its ACQUIRE starts the matching rule, the policy stays" external
+
+# ----------------------------------------- rekeys under ping -i 0.05
+rekey() {
+	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 \
+		child='childsa_lifetime_secs = 60; childsa_softlife_secs = 30;' \
+		rule='ikesa_lifetime_secs = 60;' || return 1
+	# a count, not a deadline: ping waits for the last reply
+	ip netns exec pa ping -q -i 0.05 -c 1300 -W 3 -I 10.1.0.1 10.2.0.1 > "$W/ping.log" 2>&1
+	cat "$W/ping.log"
+	grep -E "CHILD SA rekeyed|IKE SA rekeyed|soft EXPIRE" "$A/log" "$B/log" | head -20
+	grep -q "soft EXPIRE" "$A/log" "$B/log" || { echo "no soft expiry from the kernel"; return 1; }
+	grep -q "CHILD SA rekeyed" "$A/log" "$B/log" || { echo "no CHILD SA rekey"; return 1; }
+	grep -q "IKE SA #[0-9]* rekeyed into this one" "$A/log" "$B/log" || { echo "no IKE SA rekey"; return 1; }
+	local sent got
+	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$W/ping.log")
+	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$W/ping.log")
+	echo "sent $sent received $got"
+	[ -n "$sent" ] && [ -n "$got" ] && [ "$sent" -gt 100 ] && [ "$sent" = "$got" ] || return 1
+	all_sas_used pa && all_sas_used pb
+	return 0
+}
+check "CHILD and IKE SA rekey during ping -i 0.05: no reply lost, every SA carried traffic" rekey
+
+# -------------------------------- hard expiry (rekeys blocked by a filter)
+hard() {
+	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 \
+		child='childsa_lifetime_kb = 40; childsa_softlife_kb = 20;' || return 1
+	ip netns exec pb nft -f - <<'EOF' || return 1
+table inet block {
+	chain in {
+		type filter hook input priority 0;
+		udp dport { 500, 4500 } drop;
+	}
+}
+EOF
+	ip netns exec pa ping -q -s 1000 -c 80 -i 0.05 -I 10.1.0.1 10.2.0.1 > /dev/null 2>&1
+	wait_for 20 grep -q "hard EXPIRE" "$A/log" || { grep EXPIRE "$A/log"; return 1; }
+	grep "EXPIRE" "$A/log" | head
+	grep -q "soft EXPIRE" "$A/log"
+	ip netns exec pb nft delete table inet block
+}
+check "soft then hard byte expiry from the kernel" hard
+stop "$A"; stop "$B"
+
+# ------------------------------------------------------------------ NAT-T
+# pa (192.0.2.1) -- pn masquerades -- pb (198.51.100.2)
+natt() {
+	set -e
+	ip netns del pa; ip netns del pb
+	ip netns add pa; ip netns add pb; ip netns add pn
+	for n in pa pb pn; do ip -n $n link set lo up; done
+	ip link add va netns pa type veth peer name na netns pn
+	ip link add vb netns pb type veth peer name nb netns pn
+	ip -n pa addr add 192.0.2.1/24 dev va; ip -n pa link set va up
+	ip -n pn addr add 192.0.2.254/24 dev na; ip -n pn link set na up
+	ip -n pn addr add 198.51.100.254/24 dev nb; ip -n pn link set nb up
+	ip -n pb addr add 198.51.100.2/24 dev vb; ip -n pb link set vb up
+	ip -n pa route add default via 192.0.2.254
+	ip netns exec pn sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec pn nft -f - <<'EOF'
+table ip nat {
+	chain post {
+		type nat hook postrouting priority 100;
+		oifname "nb" masquerade;
+	}
+}
+EOF
+	ip -n pa link add ia type dummy; ip -n pa addr add 10.1.0.1/24 dev ia; ip -n pa link set ia up
+	ip -n pb link add ib type dummy; ip -n pb addr add 10.2.0.1/24 dev ib; ip -n pb link set ib up
+	ip -n pa route add 10.2.0.0/24 via 192.0.2.254 src 10.1.0.1
+	ip -n pb route add 10.1.0.0/24 via 198.51.100.254 src 10.2.0.1
+	conf "$A" 192.0.2.1 198.51.100.2 auto=true lts=10.1.0.0/24 rts=10.2.0.0/24
+	conf "$B" 198.51.100.2 0.0.0.0/0 lts=10.2.0.0/24 rts=10.1.0.0/24
+	sed -i 's/value = "0.0.0.0\/0"/value = "192.0.2.1"/' "$B/ikev2.config"
+	start pb "$B"; start pa "$A"
+	child_up "$A"; child_up "$B"
+	ip -n pb xfrm state
+	ip -n pb xfrm state | grep -q "encap type espinudp"
+	ip netns exec pa ping -c 3 -i 0.3 -W 3 -I 10.1.0.1 10.2.0.1
+	all_sas_used pa; all_sas_used pb
+}
+check "NAT-T through a masquerading namespace: ESP-in-UDP carries a ping" natt
+stop "$A"; stop "$B"
+check "nothing left after the last SIGTERM" sh -c "ip -n pa xfrm state | grep -c ^src | grep -qx 0 && ip -n pb xfrm policy | grep -c ^src | grep -qx 0"
+
+# ------------------------------------- the README's first command
+# testing/demo.sh on a kernel with ESP: it picks kernel-netlink
+# (cfg/demo/gw-*-netlink.config) and pings through the tunnel.
+demo() {
+	bash "$top_srcdir/testing/demo.sh" > "$W/demo.log" 2>&1
+	local rc=$?
+	grep -E "^== |One tunnel|RESULT|FAIL|warning: this kernel" "$W/demo.log"
+	[ $rc = 0 ] || { tail -40 "$W/demo.log"; return 1; }
+	grep -q "== kernel backend: kernel-netlink (the kernel has ESP)" "$W/demo.log" &&
+	grep -q "the pings went through ESP (kernel-netlink)" "$W/demo.log" &&
+	! grep -q "this kernel has no ESP" "$W/demo.log"
+}
+check "testing/demo.sh picks kernel-netlink, says nothing of missing ESP, pings through the tunnel" demo
+
+[ "$GUEST_FAILED" = 0 ] || for f in "$A/log" "$B/log"; do echo "== $f"; tail -60 "$f"; done
+for n in pa pb pn; do ip netns del $n 2>/dev/null; done
+rm -rf "$W"
+checks_done

@@ -1,0 +1,220 @@
+/*
+ * privsep_forge.c - plays a compromised engine for
+ * testing/suites/privsep-forged.sh: builds one forged request with the
+ * engine-side codec (core/kernel/privsep_msg.h), or raw bytes, sends it to
+ * the test socket the engine's kernel-privsep opens when
+ * IKEV2D_PRIVSEP_TEST_SOCKET is set (it relays it unchanged to the parent)
+ * and prints the parent's verdict:
+ *
+ *   privsep-forge SOCKET CASE LOCAL REMOTE
+ *
+ * LOCAL/REMOTE are the IPv4 outer addresses of the daemon's rule.  Prints
+ * "CASE accepted", "CASE refused" or "CASE no-answer"; exit 0 when it got
+ * an answer.  Cases:
+ *   get-spi-ok        get_spi for the rule's own addresses (must be accepted:
+ *                     shows the relay works and the checks are not blanket)
+ *   get-spi-foreign   get_spi for addresses no rule allows
+ *   sa-unallocated    inbound add_sa with an SPI the parent never allocated
+ *   sa-foreign        outbound add_sa to an address no rule allows
+ *   sa-alg            outbound add_sa with an algorithm no proposal allows
+ *   sa-keylen         outbound add_sa whose key length contradicts its algorithm
+ *   del-foreign       del_sa of an SA the parent did not install
+ *   policy-wide       protect policy 0.0.0.0/0 -> 0.0.0.0/0 (out of any rule)
+ *   policy-bypass     a pass (bypass) policy inside the rule's selectors
+ *   policy-drop       a drop policy inside the rule's selectors
+ *   flush             flush while the daemon runs
+ *   truncated         a header claiming an add_sa, 20 bytes sent
+ *   oversized         a datagram larger than the largest message
+ *   garbage           random bytes
+ *   badlen            a get_spi whose header length is not what was sent
+ */
+#include "kernel/privsep_msg.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ikev2d/transform.h>
+
+static void v4(struct sockaddr_storage *ss, const char *ip, uint16_t port)
+{
+	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+	memset(ss, 0, sizeof(*ss));
+	s->sin_family = AF_INET;
+	s->sin_port = htons(port);
+	if (inet_pton(AF_INET, ip, &s->sin_addr) != 1) {
+		fprintf(stderr, "privsep-forge: bad address %s\n", ip);
+		exit(2);
+	}
+}
+
+static void ts4(kernel_ts_t *ts, const char *from, const char *to)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->family = AF_INET;
+	inet_pton(AF_INET, from, ts->from);
+	inet_pton(AF_INET, to, ts->to);
+	ts->port_to = 65535;
+}
+
+/* An outbound AES-GCM-16-128 SA local -> remote (what the suite's rule
+ * allows), for the add_sa cases to spoil one field of. */
+static void good_sa(psm_sa_t *s, const char *local, const char *remote)
+{
+	memset(s, 0, sizeof(*s));
+	v4(&s->id.dst, remote, 0);
+	v4(&s->src, local, 0);
+	s->id.spi = 0xc0ffee01;
+	s->id.protocol = KERNEL_PROTO_ESP;
+	s->dir = KERNEL_DIR_OUT;
+	s->mode = KERNEL_MODE_TUNNEL;
+	s->encr_alg = ENCR_AES_GCM_16;
+	s->encr_keylen_bits = 128;
+	s->encr_salt_len = 4;
+	s->icv_bits = 128;
+	s->encr_key_len = 20;
+	memset(s->encr_key, 0x5a, 20);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: privsep-forge SOCKET CASE LOCAL REMOTE\n");
+		return 2;
+	}
+	const char *sock = argv[1], *c = argv[2], *local = argv[3], *remote = argv[4];
+	static uint8_t buf[PSM_MSG_MAX + 200];
+	size_t n = 0;
+	uint32_t seq = 0x4242;
+
+	if (strcmp(c, "get-spi-ok") == 0 || strcmp(c, "get-spi-foreign") == 0) {
+		psm_get_spi_t q;
+		memset(&q, 0, sizeof(q));
+		bool ok = strcmp(c, "get-spi-ok") == 0;
+		v4(&q.src, ok ? remote : "198.51.100.7", 0);
+		v4(&q.dst, ok ? local : "198.51.100.8", 0);
+		q.protocol = KERNEL_PROTO_ESP;
+		n = psm_encode(buf, sizeof(buf), PSM_GET_SPI, seq, &q, sizeof(q), NULL, 0);
+	} else if (strncmp(c, "sa-", 3) == 0) {
+		psm_sa_t s;
+		good_sa(&s, local, remote);
+		if (strcmp(c, "sa-unallocated") == 0) {
+			v4(&s.id.dst, local, 0);
+			v4(&s.src, remote, 0);
+			s.dir = KERNEL_DIR_IN;
+			s.id.spi = 0xdeadbeef;
+		} else if (strcmp(c, "sa-foreign") == 0) {
+			v4(&s.id.dst, "203.0.113.66", 0);
+		} else if (strcmp(c, "sa-alg") == 0) {
+			s.encr_alg = ENCR_3DES;
+			s.encr_keylen_bits = 192;
+			s.encr_salt_len = 0;
+			s.encr_key_len = 24;
+			s.integ_alg = INTEG_HMAC_MD5_96;
+			s.icv_bits = 96;
+			s.integ_key_len = 16;
+		} else if (strcmp(c, "sa-keylen") == 0) {
+			s.encr_key_len = 8;
+		} else {
+			fprintf(stderr, "privsep-forge: unknown case %s\n", c);
+			return 2;
+		}
+		n = psm_encode(buf, sizeof(buf), PSM_ADD_SA, seq, &s, sizeof(s), NULL, 0);
+	} else if (strcmp(c, "del-foreign") == 0) {
+		kernel_sa_id_t id;
+		memset(&id, 0, sizeof(id));
+		v4(&id.dst, remote, 0);
+		id.spi = 0x0badf00d;
+		id.protocol = KERNEL_PROTO_ESP;
+		n = psm_encode(buf, sizeof(buf), PSM_DEL_SA, seq, &id, sizeof(id), NULL, 0);
+	} else if (strncmp(c, "policy-", 7) == 0) {
+		kernel_policy_t p;
+		memset(&p, 0, sizeof(p));
+		p.dir = KERNEL_DIR_OUT;
+		p.mode = KERNEL_MODE_TUNNEL;
+		p.protocol = KERNEL_PROTO_ESP;
+		v4(&p.sa_src, local, 0);
+		v4(&p.sa_dst, remote, 0);
+		ts4(&p.src_ts, "10.77.1.0", "10.77.1.255");
+		ts4(&p.dst_ts, "10.77.2.0", "10.77.2.255");
+		if (strcmp(c, "policy-wide") == 0) {
+			ts4(&p.src_ts, "0.0.0.0", "255.255.255.255");
+			ts4(&p.dst_ts, "0.0.0.0", "255.255.255.255");
+		} else if (strcmp(c, "policy-bypass") == 0) {
+			p.action = KERNEL_POLICY_PASS;
+		} else if (strcmp(c, "policy-drop") == 0) {
+			p.action = KERNEL_POLICY_DROP;
+		} else {
+			fprintf(stderr, "privsep-forge: unknown case %s\n", c);
+			return 2;
+		}
+		n = psm_encode(buf, sizeof(buf), PSM_ADD_POLICY, seq, &p, sizeof(p), NULL, 0);
+	} else if (strcmp(c, "flush") == 0) {
+		n = psm_encode(buf, sizeof(buf), PSM_FLUSH, seq, NULL, 0, NULL, 0);
+	} else if (strcmp(c, "truncated") == 0) {
+		psm_hdr_t h = { .type = PSM_ADD_SA, .len = sizeof(psm_hdr_t) + sizeof(psm_sa_t),
+		                .seq = seq };
+		memcpy(buf, &h, sizeof(h));
+		n = 20;
+	} else if (strcmp(c, "oversized") == 0) {
+		psm_hdr_t h = { .type = PSM_ADD_POLICY, .len = PSM_MSG_MAX + 100, .seq = seq };
+		memset(buf, 0x41, sizeof(buf));
+		memcpy(buf, &h, sizeof(h));
+		n = PSM_MSG_MAX + 100;
+	} else if (strcmp(c, "garbage") == 0) {
+		FILE *r = fopen("/dev/urandom", "r");
+		n = 300;
+		if (!r || fread(buf, 1, n, r) != n)
+			return 2;
+		fclose(r);
+		memcpy(buf + 8, &seq, sizeof(seq));
+	} else if (strcmp(c, "badlen") == 0) {
+		psm_get_spi_t q;
+		memset(&q, 0, sizeof(q));
+		n = psm_encode(buf, sizeof(buf), PSM_GET_SPI, seq, &q, sizeof(q), NULL, 0);
+		n -= 8;   /* the header still says the full length */
+	} else {
+		fprintf(stderr, "privsep-forge: unknown case %s\n", c);
+		return 2;
+	}
+	if (n == 0) {
+		fprintf(stderr, "privsep-forge: cannot encode %s\n", c);
+		return 2;
+	}
+
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un me = { .sun_family = AF_UNIX }, to = { .sun_family = AF_UNIX };
+	snprintf(me.sun_path, sizeof(me.sun_path), "%s.%ld", sock, (long)getpid());
+	snprintf(to.sun_path, sizeof(to.sun_path), "%s", sock);
+	unlink(me.sun_path);
+	int big = 1 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		perror("privsep-forge: socket");
+		return 2;
+	}
+	struct timeval tv = { .tv_sec = 15 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)n) {
+		perror("privsep-forge: sendto");
+		unlink(me.sun_path);
+		return 2;
+	}
+	ssize_t r = recv(fd, buf, sizeof(buf), 0);
+	unlink(me.sun_path);
+	psm_msg_t m;
+	char why[128];
+	if (r <= 0 || !psm_decode(buf, (size_t)r, false, &m, why, sizeof(why)) ||
+	    m.hdr.type != PSM_REPLY) {
+		printf("%s no-answer\n", c);
+		return 1;
+	}
+	printf("%s %s\n", c, m.u.reply.ok ? "accepted" : "refused");
+	return 0;
+}

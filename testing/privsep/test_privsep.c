@@ -1,0 +1,370 @@
+/*
+ * test_privsep.c - the privsep message codec (core/kernel/privsep_msg.c)
+ * and the parent's checks (core/kernel/privsep_guard.c): round trips of
+ * every request, every kind of malformed message, and the guard's verdicts
+ * against a configuration loaded from a file, as the parent loads it.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ikev2d/transform.h>
+#include "config/config.h"
+#include "kernel/privsep_guard.h"
+#include "kernel/privsep_msg.h"
+
+static uint8_t buf[PSM_MSG_MAX + 1];
+static char why[256];
+
+static void v4(struct sockaddr_storage *ss, const char *ip)
+{
+	struct sockaddr_in *s = (struct sockaddr_in *)ss;
+	memset(ss, 0, sizeof(*ss));
+	s->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &s->sin_addr);
+}
+
+static void ts4(kernel_ts_t *ts, const char *from, const char *to)
+{
+	memset(ts, 0, sizeof(*ts));
+	ts->family = AF_INET;
+	inet_pton(AF_INET, from, ts->from);
+	inet_pton(AF_INET, to, ts->to);
+	ts->port_to = 65535;
+}
+
+static bool decode(size_t n, psm_msg_t *m)
+{
+	return psm_decode(buf, n, false, m, why, sizeof(why));
+}
+
+static void gcm_sa(psm_sa_t *s, const char *src, const char *dst, kernel_dir_t dir,
+                   uint32_t spi)
+{
+	memset(s, 0, sizeof(*s));
+	v4(&s->src, src);
+	v4(&s->id.dst, dst);
+	s->id.spi = spi;
+	s->id.protocol = KERNEL_PROTO_ESP;
+	s->dir = dir;
+	s->mode = KERNEL_MODE_TUNNEL;
+	s->encr_alg = ENCR_AES_GCM_16;
+	s->encr_keylen_bits = 128;
+	s->encr_salt_len = 4;
+	s->icv_bits = 128;
+	s->encr_key_len = 20;
+}
+
+START_TEST(round_trip)
+{
+	psm_msg_t m;
+	psm_get_spi_t q;
+	memset(&q, 0, sizeof(q));
+	v4(&q.src, "10.0.0.2");
+	v4(&q.dst, "10.0.0.1");
+	/* junk past the address must not survive decoding */
+	((uint8_t *)&q.src)[100] = 0x77;
+	q.protocol = KERNEL_PROTO_ESP;
+	q.reqid = 7;
+	size_t n = psm_encode(buf, sizeof(buf), PSM_GET_SPI, 99, &q, sizeof(q), NULL, 0);
+	ck_assert_uint_eq(n, sizeof(psm_hdr_t) + sizeof(q));
+	ck_assert(decode(n, &m));
+	ck_assert_uint_eq(m.hdr.seq, 99);
+	ck_assert_uint_eq(m.u.get_spi.reqid, 7);
+	ck_assert_uint_eq(((uint8_t *)&m.u.get_spi.src)[100], 0);
+
+	kernel_sa_t sa, back;
+	uint8_t ek[20], ik[32];
+	memset(&sa, 0, sizeof(sa));
+	memset(ek, 1, sizeof(ek));
+	memset(ik, 2, sizeof(ik));
+	v4(&sa.src, "10.0.0.1");
+	v4(&sa.id.dst, "10.0.0.2");
+	sa.id.spi = 0x1234;
+	sa.id.protocol = KERNEL_PROTO_ESP;
+	sa.encr_key = chunk_create(ek, sizeof(ek));
+	sa.integ_key = chunk_create(ik, sizeof(ik));
+	sa.esn = true;
+	psm_sa_t p;
+	ck_assert(psm_sa_from_kernel(&p, &sa));
+	n = psm_encode(buf, sizeof(buf), PSM_ADD_SA, 1, &p, sizeof(p), NULL, 0);
+	ck_assert(decode(n, &m));
+	psm_sa_to_kernel(&back, &m.u.sa);
+	ck_assert_uint_eq(back.id.spi, 0x1234);
+	ck_assert(back.esn);
+	ck_assert_uint_eq(back.encr_key.len, 20);
+	ck_assert_mem_eq(back.integ_key.ptr, ik, 32);
+
+	/* a key longer than the message carries is not encoded */
+	uint8_t big[PSM_KEY_MAX + 1];
+	sa.encr_key = chunk_create(big, sizeof(big));
+	ck_assert(!psm_sa_from_kernel(&p, &sa));
+
+	n = psm_encode(buf, sizeof(buf), PSM_FLUSH, 3, NULL, 0, NULL, 0);
+	ck_assert(decode(n, &m));
+	ck_assert_uint_eq(m.hdr.type, PSM_FLUSH);
+
+	uint8_t esp[40] = { 0 };
+	psm_esp_t e;
+	memset(&e, 0, sizeof(e));
+	v4(&e.from, "10.0.0.2");
+	v4(&e.to, "10.0.0.1");
+	e.esp_len = sizeof(esp);
+	n = psm_encode(buf, sizeof(buf), PSM_ESP, 0, &e, sizeof(e), esp, sizeof(esp));
+	ck_assert(decode(n, &m));
+	ck_assert_uint_eq(m.var_len, sizeof(esp));
+}
+END_TEST
+
+START_TEST(malformed)
+{
+	psm_msg_t m;
+	psm_get_spi_t q;
+	memset(&q, 0, sizeof(q));
+	v4(&q.src, "10.0.0.2");
+	v4(&q.dst, "10.0.0.1");
+	q.protocol = KERNEL_PROTO_ESP;
+	size_t n = psm_encode(buf, sizeof(buf), PSM_GET_SPI, 1, &q, sizeof(q), NULL, 0);
+
+	/* shorter than a header */
+	ck_assert(!decode(10, &m));
+	ck_assert_ptr_nonnull(strstr(why, "truncated"));
+	/* fewer bytes than the header says */
+	ck_assert(!decode(n - 1, &m));
+	ck_assert_ptr_nonnull(strstr(why, "received"));
+	/* an oversized datagram */
+	ck_assert(!psm_decode(buf, n, true, &m, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "oversized"));
+	/* the header's length agrees but not with the type */
+	psm_hdr_t h = { .type = PSM_ADD_SA, .len = (uint32_t)n, .seq = 1 };
+	memcpy(buf, &h, sizeof(h));
+	ck_assert(!decode(n, &m));
+	ck_assert_ptr_nonnull(strstr(why, "expected"));
+	/* unknown type */
+	h.type = 200;
+	memcpy(buf, &h, sizeof(h));
+	ck_assert(!decode(n, &m));
+	ck_assert_ptr_nonnull(strstr(why, "unknown type"));
+	/* reserved bits */
+	h.type = PSM_GET_SPI;
+	h.reserved = 1;
+	memcpy(buf, &h, sizeof(h));
+	ck_assert(!decode(n, &m));
+	/* a family other than IPv4/IPv6 */
+	q.src.ss_family = AF_UNIX;
+	n = psm_encode(buf, sizeof(buf), PSM_GET_SPI, 1, &q, sizeof(q), NULL, 0);
+	ck_assert(!decode(n, &m));
+	/* an SA key length past the inline buffer */
+	psm_sa_t s;
+	gcm_sa(&s, "10.0.0.1", "10.0.0.2", KERNEL_DIR_OUT, 0x1000);
+	s.encr_key_len = PSM_KEY_MAX + 1;
+	n = psm_encode(buf, sizeof(buf), PSM_ADD_SA, 1, &s, sizeof(s), NULL, 0);
+	ck_assert(!decode(n, &m));
+	/* a policy action out of range */
+	kernel_policy_t p;
+	memset(&p, 0, sizeof(p));
+	ts4(&p.src_ts, "10.1.0.0", "10.1.0.255");
+	ts4(&p.dst_ts, "10.2.0.0", "10.2.0.255");
+	p.action = 7;
+	n = psm_encode(buf, sizeof(buf), PSM_ADD_POLICY, 1, &p, sizeof(p), NULL, 0);
+	ck_assert(!decode(n, &m));
+	/* a selector whose range runs backwards */
+	p.action = KERNEL_POLICY_PROTECT;
+	ts4(&p.src_ts, "10.1.0.9", "10.1.0.1");
+	n = psm_encode(buf, sizeof(buf), PSM_ADD_POLICY, 1, &p, sizeof(p), NULL, 0);
+	ck_assert(!decode(n, &m));
+	/* reload parts that do not add up, and a NUL inside */
+	psm_reload_t r = { .path_len = 3, .text_len = 5 };
+	n = psm_encode(buf, sizeof(buf), PSM_RELOAD, 1, &r, sizeof(r), "abcdefg", 7);
+	ck_assert(!decode(n, &m));
+	n = psm_encode(buf, sizeof(buf), PSM_RELOAD, 1, &r, sizeof(r), "abc\0efgh", 8);
+	ck_assert(!decode(n, &m));
+	n = psm_encode(buf, sizeof(buf), PSM_RELOAD, 1, &r, sizeof(r), "abcdefgh", 8);
+	ck_assert(decode(n, &m));
+	/* an ESP length that disagrees with the datagram */
+	psm_esp_t e;
+	memset(&e, 0, sizeof(e));
+	v4(&e.from, "10.0.0.2");
+	v4(&e.to, "10.0.0.1");
+	e.esp_len = 100;
+	n = psm_encode(buf, sizeof(buf), PSM_ESP, 0, &e, sizeof(e), "xy", 2);
+	ck_assert(!decode(n, &m));
+	/* the environment of the engine */
+	psm_env_t env;
+	ck_assert(psm_env_parse("3,4,5,6,7,-1,-1,1,0", &env));
+	ck_assert_int_eq(env.kernel, 4);
+	ck_assert(env.encap && !env.esp);
+	ck_assert(!psm_env_parse("3,4,5", &env));
+	ck_assert(!psm_env_parse("3,4,5,6,7,8,9,1,0x", &env));
+	ck_assert(!psm_env_parse(NULL, &env));
+}
+END_TEST
+
+/* ------------------------------------------------------------ guard */
+
+static config_t *load_cfg(void)
+{
+	char dir[] = "/tmp/test_privsep.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[256], psk[256];
+	snprintf(path, sizeof(path), "%s/ikev2.config", dir);
+	snprintf(psk, sizeof(psk), "%s/ikev2.preshared", dir);
+	FILE *f = fopen(path, "w");
+	fprintf(f,
+	        "daemon = { preshared_file = \"%s\"; };\n"
+	        "plugins = { load = [ \"nettle\" ]; };\n"
+	        "rules = ( { label = \"r\"; auth_method = \"preshared\";\n"
+	        "  local_addr = \"10.0.0.1\"; remote_addr = \"10.0.0.2\";\n"
+	        "  local_id = { type = \"fqdn\"; value = \"a.test\"; };\n"
+	        "  remote_id = { type = \"fqdn\"; value = \"b.test\"; };\n"
+	        "  ikesa_xform = ( { encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 19; } );\n"
+	        "  childsa = ( { local_ts = \"10.1.0.0/24\"; remote_ts = \"10.2.0.0/24\";\n"
+	        "    esp_xform = ( { encr_alg = \"aes-gcm\"; encr_keylen = 128; } ); } ); } );\n",
+	        psk);
+	fclose(f);
+	f = fopen(psk, "w");
+	fprintf(f, "keys = ( { label = \"r\"; key = \"0123456789abcdef0123\"; } );\n");
+	fclose(f);
+	chmod(path, 0600);
+	chmod(psk, 0600);
+	int errs = 0;
+	config_t *cfg = config_load(path, &errs);
+	ck_assert_msg(cfg != NULL, "test configuration does not load (%d errors)", errs);
+	unlink(path);
+	unlink(psk);
+	rmdir(dir);
+	return cfg;
+}
+
+static bool check(psg_t *g, uint16_t type, const void *body, size_t len)
+{
+	psm_msg_t m;
+	size_t n = psm_encode(buf, sizeof(buf), type, 1, body, len, NULL, 0);
+	ck_assert_msg(decode(n, &m), "does not decode: %s", why);
+	return psg_check(g, &m, why, sizeof(why));
+}
+
+static void done(psg_t *g, uint16_t type, const void *body, size_t len, uint32_t spi)
+{
+	psm_msg_t m;
+	size_t n = psm_encode(buf, sizeof(buf), type, 1, body, len, NULL, 0);
+	ck_assert(decode(n, &m));
+	psg_done(g, &m, true, spi);
+}
+
+START_TEST(guard)
+{
+	config_t *cfg = load_cfg();
+	psg_t *g = psg_create();
+	psg_set_config(g, cfg);
+	config_unref(cfg);
+
+	psm_get_spi_t q;
+	memset(&q, 0, sizeof(q));
+	q.protocol = KERNEL_PROTO_ESP;
+	v4(&q.src, "10.0.0.2");
+	v4(&q.dst, "10.0.0.1");
+	ck_assert(check(g, PSM_GET_SPI, &q, sizeof(q)));
+	done(g, PSM_GET_SPI, &q, sizeof(q), 0x5000);
+	v4(&q.src, "10.9.9.9");
+	ck_assert(!check(g, PSM_GET_SPI, &q, sizeof(q)));
+
+	psm_sa_t s;
+	/* inbound with the allocated SPI: yes; with another: no */
+	gcm_sa(&s, "10.0.0.2", "10.0.0.1", KERNEL_DIR_IN, 0x5000);
+	ck_assert_msg(check(g, PSM_ADD_SA, &s, sizeof(s)), "%s", why);
+	gcm_sa(&s, "10.0.0.2", "10.0.0.1", KERNEL_DIR_IN, 0x5001);
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	ck_assert_ptr_nonnull(strstr(why, "not allocated"));
+	/* outbound to the rule's peer: yes; elsewhere: no */
+	gcm_sa(&s, "10.0.0.1", "10.0.0.2", KERNEL_DIR_OUT, 0x6000);
+	ck_assert(check(g, PSM_ADD_SA, &s, sizeof(s)));
+	done(g, PSM_ADD_SA, &s, sizeof(s), 0);
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));    /* twice */
+	gcm_sa(&s, "10.0.0.1", "192.0.2.1", KERNEL_DIR_OUT, 0x6001);
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	ck_assert_ptr_nonnull(strstr(why, "outer addresses"));
+	/* an algorithm the proposals do not have, or the wrong key length */
+	gcm_sa(&s, "10.0.0.1", "10.0.0.2", KERNEL_DIR_OUT, 0x6002);
+	s.encr_keylen_bits = 256;
+	s.encr_key_len = 36;
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	gcm_sa(&s, "10.0.0.1", "10.0.0.2", KERNEL_DIR_OUT, 0x6002);
+	s.encr_key_len = 16;
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	gcm_sa(&s, "10.0.0.1", "10.0.0.2", KERNEL_DIR_OUT, 0x6002);
+	s.icv_bits = 64;
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+
+	/* query/del only what was installed */
+	kernel_sa_id_t id = s.id;
+	id.spi = 0x6000;
+	ck_assert(check(g, PSM_QUERY_SA, &id, sizeof(id)));
+	ck_assert(check(g, PSM_DEL_SA, &id, sizeof(id)));
+	done(g, PSM_DEL_SA, &id, sizeof(id), 0);
+	ck_assert(!check(g, PSM_DEL_SA, &id, sizeof(id)));
+
+	/* policies: inside the selectors yes, wider or bypass/drop no */
+	kernel_policy_t p;
+	memset(&p, 0, sizeof(p));
+	p.dir = KERNEL_DIR_OUT;
+	p.mode = KERNEL_MODE_TUNNEL;
+	v4(&p.sa_src, "10.0.0.1");
+	v4(&p.sa_dst, "10.0.0.2");
+	ts4(&p.src_ts, "10.1.0.0", "10.1.0.255");
+	ts4(&p.dst_ts, "10.2.0.5", "10.2.0.5");
+	ck_assert_msg(check(g, PSM_ADD_POLICY, &p, sizeof(p)), "%s", why);
+	ck_assert(!check(g, PSM_DEL_POLICY, &p, sizeof(p)));
+	done(g, PSM_ADD_POLICY, &p, sizeof(p), 0);
+	ck_assert(check(g, PSM_DEL_POLICY, &p, sizeof(p)));
+	p.dir = KERNEL_DIR_IN;   /* the same selectors inbound are reversed */
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	p.dir = KERNEL_DIR_OUT;
+	ts4(&p.dst_ts, "10.2.0.0", "10.2.1.0");
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	ts4(&p.dst_ts, "10.2.0.5", "10.2.0.5");
+	p.action = KERNEL_POLICY_PASS;
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	p.action = KERNEL_POLICY_DROP;
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	p.action = KERNEL_POLICY_PROTECT;
+	v4(&p.sa_dst, "192.0.2.1");
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+
+	/* flush only at shutdown */
+	ck_assert(!check(g, PSM_FLUSH, NULL, 0));
+	psg_set_shutdown(g, true);
+	ck_assert(check(g, PSM_FLUSH, NULL, 0));
+	/* a reply is not a request */
+	psm_reply_t r = { .ok = 1 };
+	ck_assert(!check(g, PSM_REPLY, &r, sizeof(r)));
+	psg_destroy(g);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("privsep");
+	TCase *tc = tcase_create("codec");
+
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, malformed);
+	tcase_add_test(tc, guard);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

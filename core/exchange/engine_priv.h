@@ -69,6 +69,7 @@ struct ike_keys {
 	sk_ctx_t in, out;
 	frag_reasm_t *reasm;           /* NULL unless a message is being
 	                                  reassembled from fragments */
+	uint64_t reasm_started_ms;     /* its first fragment arrived then */
 	/* After an IKE SA rekey that changed the PRF: the keys derived the
 	 * other way (RFC 7296 §2.18 uses the new PRF for prf+, strongSwan the
 	 * old one), kept until a message from the peer verifies under one of

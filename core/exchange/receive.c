@@ -70,6 +70,49 @@ static void init_retransmit(engine_t *e, packet_t *pkt)
 	engine_finish(e, sa);
 }
 
+/* Whether a request with the ID of the one we last answered really is the
+ * peer's retransmission of it (RFC 7296 §2.1): its integrity must verify
+ * under the SA's keys (so a forged header with the right SPIs and ID makes
+ * us send nothing), and of a fragmented request only fragment 1 makes us
+ * resend, as RFC 7383 §2.6.1 says (one resend, not one per fragment). */
+static bool genuine_retransmit(engine_t *e, ike_sa_t *sa, packet_t *pkt)
+{
+	codec_error_t err;
+	message_t *m;
+	if (!sa->keys || message_parse(pkt->data, &m, &err) != CODEC_OK) {
+		drop(e, pkt, "retransmitted request does not parse");
+		return false;
+	}
+	bool ok = false;
+	payload_t *skf = message_find(m, PL_SKF);
+	if (skf) {
+		if (!sa->peer_fragmentation) {
+			drop(e, pkt, "fragment, but fragmentation was not negotiated");
+		} else if (skf->u.sk.frag_number != 1) {
+			sa_log(sa, DBG_IKESA, LVL_VERBOSE, "fragment %u of retransmitted "
+			       "request %u: only fragment 1 makes us resend",
+			       skf->u.sk.frag_number, m->hdr.message_id);
+		} else {
+			/* verified on its own, in a reassembler of its own */
+			frag_reasm_t *r = frag_reasm_create(CODEC_MAX_FRAGMENTS,
+			                                    2 * CODEC_MAX_MESSAGE_LEN);
+			message_t *done = NULL;
+			ok = frag_reasm_add(r, m, &sa->keys->in, &done, &err) == CODEC_OK;
+			if (done)
+				message_destroy(done);
+			frag_reasm_destroy(r);
+		}
+	} else if (message_has_sk(m)) {
+		ok = message_decrypt(m, &sa->keys->in, &err) == CODEC_OK;
+	}
+	if (!ok && !skf)
+		drop(e, pkt, "retransmitted request does not verify");
+	else if (!ok && skf && skf->u.sk.frag_number == 1)
+		drop(e, pkt, "retransmitted fragment 1 does not verify");
+	message_destroy(m);
+	return ok;
+}
+
 /* Move to the peer's new port (strongSwan moves to 4500 after
  * IKE_SA_INIT) once a message there proved to be genuine. */
 static void follow_peer(ike_sa_t *sa, packet_t *pkt)
@@ -118,13 +161,38 @@ static message_t *unprotect(engine_t *e, ike_sa_t *sa, packet_t *pkt,
 		drop(e, pkt, "protected message before keys exist");
 		return NULL;
 	}
+	if (message_has_skf(m) && !sa->peer_fragmentation) {
+		/* RFC 7383 §2.5: fragments only after both announced support
+		 * (never when fragmentation_enable is false). */
+		message_destroy(m);
+		drop(e, pkt, "fragment, but fragmentation was not negotiated");
+		return NULL;
+	}
 	if (message_has_skf(m)) {
 		/* The reassembler (over 1 KB) exists only while a fragmented
 		 * message is being put together: most SAs never see one. */
 		ike_keys_t *k = sa->keys;
-		if (!k->reasm)
+		/* A message whose fragments stopped coming is given up after
+		 * response_wait_time (the peer would have retransmitted). */
+		uint64_t now = time_monotonic_ms();
+		uint64_t wait = sa->cfg && sa->cfg->daemon.response_wait_time > 0 ?
+		                (uint64_t)sa->cfg->daemon.response_wait_time * 1000 : 30000;
+		if (k->reasm && frag_reasm_pending(k->reasm, NULL) &&
+		    now - k->reasm_started_ms > wait) {
+			sa_log(sa, DBG_CODEC, LVL_VERBOSE, "fragments of an incomplete "
+			       "message older than %llu ms: dropped",
+			       (unsigned long long)wait);
+			frag_reasm_reset(k->reasm);
+		}
+		uint32_t pending_mid;
+		if (k->reasm && (!frag_reasm_pending(k->reasm, &pending_mid) ||
+		                 pending_mid != m->hdr.message_id))
+			k->reasm_started_ms = now;   /* a new message starts */
+		if (!k->reasm) {
 			k->reasm = frag_reasm_create(CODEC_MAX_FRAGMENTS,
 			                             2 * CODEC_MAX_MESSAGE_LEN);
+			k->reasm_started_ms = now;
+		}
 		message_t *done = NULL;
 		codec_status_t st = frag_reasm_add(k->reasm, m, &k->in, &done, err);
 		if (k->alt) {
@@ -309,6 +377,8 @@ void engine_receive(engine_t *e, packet_t *pkt)
 
 	if (!response) {
 		if (sa->n_resp && hdr.message_id + 1 == sa->mid_next_in) {
+			if (!genuine_retransmit(e, sa, pkt))
+				goto out;
 			sa_log(sa, DBG_IKESA, LVL_VERBOSE,
 			       "retransmitted request %u, sending our response again",
 			       hdr.message_id);

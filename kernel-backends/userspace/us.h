@@ -60,6 +60,7 @@ typedef enum {
 	DROP_TX,
 	DROP_TUN,
 	DROP_TOO_BIG,
+	DROP_QUEUE_FULL,      /* ESP in UDP: the worker's queue was full */
 	DROP_COUNT
 } us_drop_t;
 
@@ -191,6 +192,7 @@ struct us {
 	pthread_mutex_t start_lock;     /* the lazy start (us_ensure) */
 	bool sys_opened, sys_failed, threads_started;
 	atomic_bool stopping;
+	atomic_bool dp_running;         /* every worker (and its queue) is up */
 };
 
 /* ---- us_plugin.c: open the system side (and start the threads) on

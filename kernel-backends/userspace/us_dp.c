@@ -9,8 +9,10 @@
  * raw socket, or through the NAT-T socket for ESP in UDP).  Inbound: read
  * a batch from a raw socket (recvmmsg), check, decrypt, check the inner
  * packet against the SA's IN policies and write it to the TUN.  ESP in
- * UDP arrives on the socket layer's receive thread (<ikev2d/esp_udp.h>)
- * and is handled there the same way.  No allocation per packet; the only
+ * UDP arrives on the socket layer's receive threads (<ikev2d/esp_udp.h>),
+ * which copy it into a worker's queue (the worker chosen by SPI, so one
+ * SA's packets stay in order) and go back to IKE: the decryption and the
+ * TUN write happen on the data-path threads, not on IKE's.  No allocation per packet; the only
  * lock per packet is the SA's replay window.
  */
 #define _GNU_SOURCE  /* recvmmsg, sendmmsg, in6_pktinfo */
@@ -65,6 +67,7 @@ struct us_thread {
 	us_cmsg_t ctl[BATCH];
 	size_t lens[BATCH];
 	us_tx_t tx;
+	struct udpq *udpq;
 };
 
 static const char *drop_names[DROP_COUNT] = {
@@ -85,6 +88,7 @@ static const char *drop_names[DROP_COUNT] = {
 	[DROP_TX] = "send_failed",
 	[DROP_TUN] = "tun_write_failed",
 	[DROP_TOO_BIG] = "too_big",
+	[DROP_QUEUE_FULL] = "queue_full",
 };
 
 const char *us_drop_name(us_drop_t d)
@@ -677,7 +681,132 @@ static void input(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *esp, size_t len
 	}
 }
 
-/* ESP in UDP, on the socket layer's receive thread. */
+/* ---------------------------------------------- ESP-in-UDP queues */
+
+/* A bounded multi-producer (the socket layer's receive threads), single-
+ * consumer (one worker) ring: each slot's sequence number says whose turn
+ * it is (D. Vyukov's bounded queue), so producers claim a slot with one
+ * compare-and-swap and no lock; a datagram is copied once into the slot.
+ * The worker is woken through an eventfd, written only when it may be
+ * asleep (signaled was clear). */
+#define UDPQ_SLOTS 512
+typedef struct {
+	_Atomic size_t seq;
+	size_t len;
+	struct sockaddr_storage from, to;
+	uint8_t *buf;             /* US_HEADROOM + slot_bytes */
+} udpq_slot_t;
+
+struct udpq {
+	udpq_slot_t slot[UDPQ_SLOTS];
+	_Atomic size_t tail;      /* next slot a producer claims */
+	size_t head;              /* next slot the worker reads */
+	size_t slot_bytes;
+	int efd;
+	atomic_bool signaled;
+};
+
+static struct udpq *udpq_new(size_t slot_bytes)
+{
+	struct udpq *q = xzalloc(sizeof(*q));
+
+	q->slot_bytes = slot_bytes;
+	for (size_t i = 0; i < UDPQ_SLOTS; i++) {
+		atomic_init(&q->slot[i].seq, i);
+		q->slot[i].buf = xmalloc(US_HEADROOM + slot_bytes);
+	}
+	q->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	return q;
+}
+
+static void udpq_free(struct udpq *q)
+{
+	if (!q)
+		return;
+	for (size_t i = 0; i < UDPQ_SLOTS; i++)
+		free(q->slot[i].buf);
+	if (q->efd >= 0)
+		close(q->efd);
+	free(q);
+}
+
+static void udpq_wake(struct udpq *q)
+{
+	uint64_t one = 1;
+	if (!atomic_exchange(&q->signaled, true)) {
+		ssize_t n = write(q->efd, &one, sizeof(one));
+		(void)n;
+	}
+}
+
+/* False when the ring is full. */
+static bool udpq_push(struct udpq *q, const uint8_t *esp, size_t len,
+                      const struct sockaddr_storage *from,
+                      const struct sockaddr_storage *to)
+{
+	size_t pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	udpq_slot_t *s;
+
+	for (;;) {
+		s = &q->slot[pos & (UDPQ_SLOTS - 1)];
+		size_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		if (seq == pos) {
+			if (atomic_compare_exchange_weak_explicit(&q->tail, &pos, pos + 1,
+			                                          memory_order_relaxed,
+			                                          memory_order_relaxed))
+				break;
+		} else if (seq < pos) {
+			return false;   /* the worker has not freed it yet: full */
+		} else {
+			pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
+		}
+	}
+	memcpy(s->buf + US_HEADROOM, esp, len);
+	s->len = len;
+	s->from = *from;
+	s->to = *to;
+	atomic_store_explicit(&s->seq, pos + 1, memory_order_release);
+	udpq_wake(q);
+	return true;
+}
+
+/* On the worker: what the receive threads queued (a bounded amount, then
+ * back to the other descriptors; the eventfd brings it back). */
+static void drain_udpq(us_thread_t *t, us_reader_t *r)
+{
+	struct udpq *q = t->udpq;
+	us_t *u = t->u;
+	uint64_t v;
+	ssize_t rd = read(q->efd, &v, sizeof(v));
+
+	(void)rd;
+	atomic_store(&q->signaled, false);
+	us_read_begin(r);
+	us_db_t *db = atomic_load(&u->db);
+	for (int n = 0; n < ROUNDS * BATCH; n++) {
+		udpq_slot_t *s = &q->slot[q->head & (UDPQ_SLOTS - 1)];
+		if (atomic_load_explicit(&s->seq, memory_order_acquire) != q->head + 1) {
+			us_read_end(r);
+			return;   /* empty */
+		}
+		input(u, r, db, s->buf + US_HEADROOM, s->len, &s->from, &s->to, true,
+		      u->tun_fd[t->idx]);
+		atomic_store_explicit(&s->seq, q->head + UDPQ_SLOTS, memory_order_release);
+		q->head++;
+		if ((n & (BATCH - 1)) == BATCH - 1) {
+			/* let a control-path writer's synchronize() move on */
+			us_read_end(r);
+			us_read_begin(r);
+			db = atomic_load(&u->db);
+		}
+	}
+	us_read_end(r);
+	udpq_wake(q);   /* more left: come back after the other descriptors */
+}
+
+/* ESP in UDP, on the socket layer's receive thread: queued for the
+ * worker that owns the SPI; before the workers run, or for a datagram
+ * larger than a queue slot, handled here. */
 static _Thread_local uint8_t udp_buf[US_HEADROOM + US_MAX_PACKET + 64];
 
 void us_dp_esp_udp_input(uint8_t *esp, size_t len,
@@ -685,9 +814,25 @@ void us_dp_esp_udp_input(uint8_t *esp, size_t len,
                          const struct sockaddr_storage *to, void *ctx)
 {
 	us_t *u = ctx;
-	us_reader_t *r = us_reader(u);
 
-	if (!r || atomic_load(&u->stopping) || len > US_MAX_PACKET)
+	if (atomic_load(&u->stopping) || len > US_MAX_PACKET)
+		return;
+	if (atomic_load_explicit(&u->dp_running, memory_order_acquire) && len >= 4) {
+		us_thread_t *t = u->threads[esp_get_spi(esp) % (uint32_t)u->n_threads];
+		if (len <= t->udpq->slot_bytes) {
+			if (udpq_push(t->udpq, esp, len, from, to))
+				return;
+			us_reader_t *r = us_reader(u);
+			if (r) {
+				inc(&r->stats.drops[DROP_QUEUE_FULL], 1);
+				us_log_drop(u, DROP_QUEUE_FULL, "ESP in UDP from the "
+				            "socket layer, worker %d busy", t->idx);
+			}
+			return;
+		}
+	}
+	us_reader_t *r = us_reader(u);
+	if (!r)
 		return;
 	memcpy(udp_buf + US_HEADROOM, esp, len);
 	us_read_begin(r);
@@ -810,6 +955,8 @@ static void *thread_main(void *arg)
 				return NULL;
 			if (fd == u->tun_fd[t->idx])
 				drain_tun(t, r, fd);
+			else if (fd == t->udpq->efd)
+				drain_udpq(t, r);
 			else
 				drain_raw(t, r, fd, fd == u->raw4 ? AF_INET : AF_INET6);
 		}
@@ -850,7 +997,12 @@ bool us_dp_start(us_t *u)
 		 * SA's packets in order; the TUN queues (outbound) stay
 		 * parallel. */
 		bool r4 = i == 0, r6 = i == (u->cfg.threads > 1 ? 1 : 0);
-		if (t->epfd < 0 || !watch(t->epfd, u->stop_fd, false) ||
+		/* ESP-in-UDP datagrams are up to the peer's MTU: slots for our
+		 * MTU with room for the outer overhead, larger ones inline */
+		t->udpq = udpq_new((size_t)(u->cfg.mtu > 1500 ? u->cfg.mtu : 1500) + 256);
+		if (t->epfd < 0 || t->udpq->efd < 0 ||
+		    !watch(t->epfd, u->stop_fd, false) ||
+		    !watch(t->epfd, t->udpq->efd, false) ||
 		    !watch(t->epfd, u->tun_fd[i], false) ||
 		    (r4 && !watch(t->epfd, u->raw4, false)) ||
 		    (r6 && u->raw6 >= 0 && !watch(t->epfd, u->raw6, false))) {
@@ -865,6 +1017,7 @@ bool us_dp_start(us_t *u)
 		}
 		t->started = true;
 	}
+	atomic_store_explicit(&u->dp_running, true, memory_order_release);
 	return true;
 }
 
@@ -873,6 +1026,7 @@ void us_dp_stop(us_t *u)
 	uint64_t one = 1;
 
 	atomic_store(&u->stopping, true);
+	atomic_store(&u->dp_running, false);
 	if (u->stop_fd >= 0) {
 		ssize_t n = write(u->stop_fd, &one, sizeof(one));
 		(void)n;
@@ -884,6 +1038,7 @@ void us_dp_stop(us_t *u)
 		if (t->epfd >= 0)
 			close(t->epfd);
 		free(t->bufs);
+		udpq_free(t->udpq);
 		free(t);
 		u->threads[i] = NULL;
 	}

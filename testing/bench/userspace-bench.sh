@@ -375,7 +375,7 @@ ike_rate() {   # PAIR STATE(idle|saturated)
 		sleep 2
 	fi
 	local b0 b1
-	b0=$(sed -n 's/^rx_bytes //p' "$B_DIR/esp.stats")
+	b0=$(sed -n 's/^rx_bytes //p' "$B_DIR/esp.stats" 2>/dev/null)
 	ip netns exec $NR "$LOAD" -f "$WORK/load.config" -i load -n "$IKE_N" -w 200 \
 		-p "$B_PID" -T 300 > "$out.report" 2> "$out.log"
 	sleep 1.1   # the statistics file is rewritten every second

@@ -38,6 +38,18 @@ check_example() {   # $1: example config, relative to the source tree
 	for p in $(sed -n 's/^[[:space:]]*load = \[\(.*\)\];.*/\1/p' "$top_srcdir/$1" | tr -d '",'); do
 		plugin_built "$p" || missing="$missing $p"
 	done
+	# an example that comes with a script making its keystore (ikev2cert)
+	if [ -z "$missing" ] && [ -f "$dir/mkkeystore.sh" ]; then
+		if [ ! -x "$top_builddir/tools/ikev2cert/ikev2cert" ]; then
+			missing=" (ikev2cert, for mkkeystore.sh)"
+		elif ! out=$(cd "$dir" && IKEV2CERT="$(cd "$top_builddir" && pwd)/tools/ikev2cert/ikev2cert" \
+				sh ./mkkeystore.sh 2>&1); then
+			echo "FAIL: $(dirname "$1")/mkkeystore.sh failed:"
+			echo "$out"
+			fail=1
+			return
+		fi
+	fi
 	if [ -n "$missing" ]; then
 		echo "skip $1: plugins not built:$missing"
 	elif ! out=$("$daemon" -c -f "$dir/$(basename "$1")" 2>&1); then
@@ -49,6 +61,7 @@ check_example() {   # $1: example config, relative to the source tree
 	fi
 }
 check_example cfg/ikev2.config
+check_example cfg/certs/ikev2.config
 for f in "$top_srcdir"/cfg/demo/*.config; do
 	[ -e "$f" ] && check_example "cfg/demo/$(basename "$f")"
 done

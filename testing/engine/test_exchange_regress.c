@@ -460,6 +460,157 @@ START_TEST(child_rekey_crossing_ike_rekey)
 }
 END_TEST
 
+/* Issue 14 item 3 and the RFC 7383 part of issue 10: fragmented exchanges
+ * in both roles and later exchanges, resent as fragments, and a request
+ * retransmission recognised by its content.  40 + 40 selectors and a
+ * 576-octet MTU make IKE_AUTH (both ways) and CREATE_CHILD_SA fragment.
+ * The first fragment of B's IKE_AUTH response is lost: A resends all its
+ * fragments, B answers fragment 1 only (once, all its fragments), not each
+ * fragment (it did, one whole response per fragment).  Then: a forged
+ * 28-octet header with the right SPIs and ID makes B send nothing (it
+ * resent everything); A's real fragment 2 nothing; A's real fragment 1 the
+ * whole response again. */
+#define MAX_CAP 64
+static pthread_mutex_t cap_lock = PTHREAD_MUTEX_INITIALIZER;
+static packet_t *cap_to_b[MAX_CAP];     /* A's IKE_AUTH fragments */
+static int n_cap_to_b;
+static atomic_int resp_frags_to_a;      /* B's IKE_AUTH response fragments */
+static atomic_int dropped_resp_frag;
+static atomic_int only_first, split_ike_auth, split_ccs;
+
+static bool frag_of(const packet_t *p, uint8_t exch, bool resp, uint16_t *num)
+{
+	const uint8_t *d = p->data.ptr;
+	size_t off = 0;
+	if (p->data.len >= 4 && !d[0] && !d[1] && !d[2] && !d[3])
+		off = 4;   /* non-ESP marker on 4500 */
+	if (p->data.len < off + 36 || d[off + 16] != 53 || d[off + 18] != exch ||
+	    !!(d[off + 19] & 0x20) != resp)
+		return false;
+	*num = (uint16_t)(d[off + 32] << 8 | d[off + 33]);
+	return true;
+}
+
+static bool frag_watch(const packet_t *p, bool to_b)
+{
+	uint16_t num;
+	if (to_b && frag_of(p, EXCH_IKE_AUTH, false, &num)) {
+		pthread_mutex_lock(&cap_lock);
+		if (n_cap_to_b < MAX_CAP) {
+			packet_t *c = packet_create();
+			c->src = p->src;
+			c->dst = p->dst;
+			c->data = chunk_clone(p->data);
+			cap_to_b[n_cap_to_b++] = c;
+		}
+		pthread_mutex_unlock(&cap_lock);
+	}
+	if (!to_b && frag_of(p, EXCH_IKE_AUTH, true, &num)) {
+		atomic_fetch_add(&resp_frags_to_a, 1);
+		if (num == 1 && atomic_fetch_add(&dropped_resp_frag, 1) == 0)
+			return true;   /* lost once */
+	}
+	return false;
+}
+
+static void frag_log(const char *msg)
+{
+	if (strstr(msg, "only fragment 1 makes us resend"))
+		atomic_fetch_add(&only_first, 1);
+	if (strstr(msg, "IKE_AUTH message split into"))
+		atomic_fetch_add(&split_ike_auth, 1);
+	if (strstr(msg, "CREATE_CHILD_SA message split into"))
+		atomic_fetch_add(&split_ccs, 1);
+}
+
+static packet_t *cap_find(uint16_t want)
+{
+	packet_t *found = NULL;
+	pthread_mutex_lock(&cap_lock);
+	for (int i = 0; i < n_cap_to_b && !found; i++) {
+		uint16_t num;
+		if (frag_of(cap_to_b[i], EXCH_IKE_AUTH, false, &num) && num == want) {
+			found = packet_create();
+			found->src = cap_to_b[i]->src;
+			found->dst = cap_to_b[i]->dst;
+			found->data = chunk_clone(cap_to_b[i]->data);
+		}
+	}
+	pthread_mutex_unlock(&cap_lock);
+	return found;
+}
+
+START_TEST(fragments_both_roles_and_retransmits)
+{
+	char *la = hosts_list("10.1.0", 40), *lb = hosts_list("10.2.0", 40);
+	side_t a = side(la, lb), b = side(lb, la);
+	char dx[512];
+	snprintf(dx, sizeof(dx), "%s fragmentation_enable = true; "
+	         "fragmentation_mtu = 576;", DEFAULT_DAEMON);
+	a.daemon_extra = b.daemon_extra = dx;
+	start_pair(&a, &b);
+	bus_set_levels(DBG_ALL, 0);   /* the split / resend lines are verbose */
+	pair_log_hook = frag_log;
+	drop_fn = frag_watch;
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).established == 1 && stats(eng_b).established == 1, 8000);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	usleep(300 * 1000);
+	/* both roles split IKE_AUTH */
+	ck_assert_int_ge(atomic_load(&split_ike_auth), 2);
+	ck_assert_int_ge(atomic_load(&dropped_resp_frag), 2);   /* lost, then resent */
+	int r = atomic_load(&resp_frags_to_a);
+	/* the response went out twice, in full: R fragments each time */
+	ck_assert_msg(r % 2 == 0 && r >= 4, "%d response fragments", r);
+	int nresp = r / 2;
+	ck_assert_int_ge(atomic_load(&only_first), 1);
+
+	/* a forged header: right SPIs and message ID, no valid content */
+	packet_t *f1 = cap_find(1), *f2 = cap_find(2);
+	ck_assert_ptr_nonnull(f1);
+	ck_assert_ptr_nonnull(f2);
+	packet_t *forged = packet_create();
+	forged->src = f1->src;
+	forged->dst = f1->dst;
+	size_t off = f1->data.len >= 4 && !f1->data.ptr[0] && !f1->data.ptr[1] ? 4 : 0;
+	forged->data = chunk_alloc(off + 28);
+	memcpy(forged->data.ptr, f1->data.ptr, off + 28);
+	forged->data.ptr[off + 16] = 46;   /* SK, no payload */
+	forged->data.ptr[off + 24] = forged->data.ptr[off + 25] = 0;
+	forged->data.ptr[off + 26] = 0;
+	forged->data.ptr[off + 27] = 28;
+	int before = atomic_load(&resp_frags_to_a);
+	engine_receive(eng_b, forged);
+	engine_receive(eng_b, f2);
+	usleep(300 * 1000);
+	ck_assert_int_eq(atomic_load(&resp_frags_to_a), before);
+	engine_receive(eng_b, f1);
+	WAIT_FOR(atomic_load(&resp_frags_to_a) == before + nresp, 2000);
+	usleep(200 * 1000);
+	ck_assert_int_eq(atomic_load(&resp_frags_to_a), before + nresp);
+
+	/* a later exchange: a CHILD rekey, request and response fragmented */
+	uint64_t rk = stats(eng_b).child_rekeyed_total;
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	WAIT_FOR(stats(eng_b).child_rekeyed_total > rk &&
+	         stats(eng_a).child_rekeyed_total > rk, 8000);
+	ck_assert_uint_gt(stats(eng_a).child_rekeyed_total, rk);
+	ck_assert_int_ge(atomic_load(&split_ccs), 2);
+	drop_fn = NULL;
+	pair_log_hook = NULL;
+	bus_set_levels(0, 0);
+	stop_pair(0);
+	pthread_mutex_lock(&cap_lock);
+	for (int i = 0; i < n_cap_to_b; i++)
+		packet_destroy(cap_to_b[i]);
+	n_cap_to_b = 0;
+	pthread_mutex_unlock(&cap_lock);
+	free(la);
+	free(lb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange-regress");
@@ -471,6 +622,7 @@ int main(void)
 	tcase_add_test(tc, start_retry_limit_and_backoff);
 	tcase_add_test(tc, start_retry_config_checked);
 	tcase_add_test(tc, child_rekey_collision_keeps_policies);
+	tcase_add_test(tc, fragments_both_roles_and_retransmits);
 	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
 	suite_add_tcase(s, tc);
 	return pair_main(s);

@@ -31,7 +31,9 @@ while True:
 print(h.hexdigest(), n)
 ' "$4" $port > "$WORK/tcp.out" 2>&1 &
 	local srv=$!
-	sleep 0.5
+	# listening before the client connects (a fixed sleep lost the race
+	# on a loaded machine)
+	wait_for 10 sh -c "ip netns exec $3 ss -Hltn 'sport = :$port' | grep -q ."
 	ip netns exec "$1" timeout 30 python3 -c '
 import socket, sys
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 20, (sys.argv[3], 0))

@@ -372,7 +372,7 @@ void config_edits_apply_keys(cfg_ctx_t *ctx, config_setting_t *root,
 
 /* ------------------------------------------------------ write rule */
 
-char *config_edited_text(const char *path, const config_edits_t *ed,
+char *config_edited_text(const char *path, const config_edits_t *ed, bool mask,
                          char *err, size_t errlen)
 {
 	lc_config_t lc;
@@ -402,6 +402,16 @@ char *config_edited_text(const char *path, const config_edits_t *ed,
 		return NULL;
 	}
 	cfg_ctx_free(&ctx);
+	config_setting_t *pin = config_lookup(&lc, "daemon.pkcs11_token.pin");
+	if (mask && pin && config_setting_type(pin) == CONFIG_TYPE_STRING) {
+		size_t n = strlen(config_setting_get_string(pin));
+		char *x = xmalloc(n + 1);
+		memset(x, 'X', n);
+		x[n] = '\0';
+		cfg_wipe_strings(pin);
+		config_setting_set_string(pin, x);
+		free(x);
+	}
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);

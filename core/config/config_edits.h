@@ -60,8 +60,9 @@ void config_edits_apply_keys(cfg_ctx_t *ctx, config_setting_t *root,
 
 /* The configuration file at path with ed's rule changes, as libconfig
  * text (fresh memory), for `ikeadm write rule`; NULL with err on failure.
- * @include files are written in place. */
-char *config_edited_text(const char *path, const config_edits_t *ed,
+ * @include files are written in place.  mask: the secret the file may
+ * hold (daemon.pkcs11_token.pin) as X (ikeadm -p). */
+char *config_edited_text(const char *path, const config_edits_t *ed, bool mask,
                          char *err, size_t errlen);
 
 #endif

@@ -437,11 +437,11 @@ static bool ctl_edit(const config_edits_t *delta, char *err, size_t errlen)
 	return ok;
 }
 
-static char *ctl_config_text(char *err, size_t errlen)
+static char *ctl_config_text(bool mask, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&reload_lock);
 	char *text = config_edited_text(active_path ? active_path : config_path,
-	                                ctl_edits, err, errlen);
+	                                ctl_edits, mask, err, errlen);
 	pthread_mutex_unlock(&reload_lock);
 	return text;
 }

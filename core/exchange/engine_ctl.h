@@ -56,8 +56,8 @@ typedef struct {
 	 * failure nothing changes and err says why.  A reload drops them. */
 	bool (*edit)(const struct config_edits *delta, char *err, size_t errlen);
 	/* ikeadm write rule: that configuration as libconfig text (fresh
-	 * memory), or NULL with err. */
-	char *(*config_text)(char *err, size_t errlen);
+	 * memory; mask: a token PIN in it as X), or NULL with err. */
+	char *(*config_text)(bool mask, char *err, size_t errlen);
 } engine_ctl_daemon_t;
 void engine_ctl_set_daemon(const engine_ctl_daemon_t *d);
 /* NULL when no daemon registered (unit tests). */

@@ -1059,7 +1059,7 @@ static bool cmd_write_rule(ctl_cmd_t *cmd, ctl_conn_t *c)
 	if (cmd->uid != 0)
 		return finish(cmd, c, CTL_S_DENIED, "only root may write the rules");
 	char err[512] = "";
-	char *text = d->config_text(err, sizeof(err));
+	char *text = d->config_text(cmd->paranoid, err, sizeof(err));
 	if (!text)
 		return finish(cmd, c, CTL_S_FAILED, "%s", err);
 	sb_printf(&cmd->out, "# written by ikeadm from the running in.ikev2d\n%s", text);

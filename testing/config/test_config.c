@@ -1170,10 +1170,20 @@ START_TEST(ikeadm_edits)
 	config_unref(cfg);
 
 	/* write rule: the edited tree as text, which loads again */
-	char *text = config_edited_text(path, ed, err, sizeof(err));
+	char *text = config_edited_text(path, ed, false, err, sizeof(err));
 	ck_assert_ptr_nonnull(text);
 	ck_assert_ptr_nonnull(strstr(text, "\"new\""));
 	ck_assert_ptr_null(strstr(text, "\"cert\""));
+	free(text);
+	/* -p: a token PIN in the file comes out as X */
+	const char *pinned = write_file("pin.config", "daemon = { pkcs11_token = { uri = "
+	                                "\"pkcs11:token=t\"; pin = \"98765\"; }; };\n", 0600);
+	text = config_edited_text(pinned, NULL, true, err, sizeof(err));
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "\"XXXXX\"") && !strstr(text, "98765"), "%s", text);
+	free(text);
+	text = config_edited_text(pinned, NULL, false, err, sizeof(err));
+	ck_assert_ptr_nonnull(strstr(text, "\"98765\""));
 	free(text);
 
 	/* errors: a rule the checks refuse, a key a rule needs, an unknown label */

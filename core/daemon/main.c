@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -273,6 +274,7 @@ static char **saved_argv;
 static bool privsep_parent;
 static bool engine_mode;
 static psm_env_t engine_env;
+static pid_t engine_parent;
 static atomic_bool shutting_down;
 static atomic_bool engine_up;
 
@@ -774,6 +776,14 @@ drop:;
 	if (!daemon_drop_privileges(cfg->daemon.run_uid, cfg->daemon.run_gid,
 	                            cfg->daemon.run_user, keep))
 		goto out;
+	/* The engine dies with its parent, however the parent ends (SIGKILL
+	 * included): it cannot reach the kernel without it.  Set after the
+	 * switch, which clears it; a parent already gone is seen here. */
+	if (engine_mode && (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+	                    getppid() != engine_parent)) {
+		log_error(DBG_OP, "engine: the privileged parent is gone: not starting");
+		goto out;
+	}
 	if (cfg->daemon.seccomp) {
 		if (!daemon_seccomp(privsep_parent))
 			goto out;
@@ -855,6 +865,7 @@ int main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 		engine_mode = true;
+		engine_parent = getppid();
 	}
 
 	/* Until detached, everything goes to stderr. */

@@ -282,6 +282,9 @@ bool privsep_parent_start(config_t *cfg, char *const *argv)
 		nonblock(ep[1]);
 		setenv(PSM_ENV, env, 1);
 		setenv(PRIVSEP_BACKEND_ENV, backend ? backend : "", 1);
+		/* under systemd the engine logs to stderr (the journal) too */
+		if (getenv("NOTIFY_SOCKET"))
+			setenv("IKEV2D_PRIVSEP_JOURNAL", "1", 1);
 		unsetenv("NOTIFY_SOCKET");
 		if (ok && daemon_engine_bounding())
 			execv("/proc/self/exe", argv);

@@ -228,8 +228,18 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			exch_abort(e, sa);
 			return;
 		}
+		if (err == N_CHILD_SA_NOT_FOUND && x->old_spi && !old) {
+			/* Our rekey crossed the peer's, which replaced and
+			 * deleted the SA first (RFC 7296 §2.25.1): its
+			 * successor is the peer's, nothing is lost. */
+			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA rekey of %08x_i "
+			       "crossed the peer's, which replaced it first "
+			       "(CHILD_SA_NOT_FOUND): nothing to do", x->old_spi);
+			exch_abort(e, sa);
+			return;
+		}
 		sa_log(sa, DBG_CHILDSA, LVL_OP, "%s failed: %s",
-		       old ? "CHILD SA rekey" : "new CHILD SA",
+		       old || x->old_spi ? "CHILD SA rekey" : "new CHILD SA",
 		       err ? notify_type_name(err) ?: "error" : "install failed");
 		if (!err) {
 			/* The peer installed it, our kernel refused it: tell

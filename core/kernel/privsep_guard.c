@@ -30,8 +30,14 @@ typedef struct {
 	kernel_mark_t mark;
 } pol_rec_t;
 
+/* The configurations requests are checked against: the current one and
+ * the ones before it (established SAs keep the rule they were made with,
+ * and rekey with it after a reload). */
+#define PSG_CONFIGS 4
+
 struct psg {
-	config_t *cfg;
+	config_t *cfgs[PSG_CONFIGS];   /* [0] current */
+	config_t *cfg;                 /* the one a check is looking at */
 	bool shutdown;
 	sa_rec_t *sas; size_t n_sas, cap_sas;
 	pol_rec_t *pols; size_t n_pols, cap_pols;
@@ -46,8 +52,9 @@ void psg_destroy(psg_t *g)
 {
 	if (!g)
 		return;
-	if (g->cfg)
-		config_unref(g->cfg);
+	for (int i = 0; i < PSG_CONFIGS; i++)
+		if (g->cfgs[i])
+			config_unref(g->cfgs[i]);
 	free(g->sas);
 	free(g->pols);
 	free(g);
@@ -55,11 +62,13 @@ void psg_destroy(psg_t *g)
 
 void psg_set_config(psg_t *g, config_t *cfg)
 {
-	if (cfg)
-		config_ref(cfg);
-	if (g->cfg)
-		config_unref(g->cfg);
-	g->cfg = cfg;
+	if (!cfg || cfg == g->cfgs[0])
+		return;
+	config_ref(cfg);
+	if (g->cfgs[PSG_CONFIGS - 1])
+		config_unref(g->cfgs[PSG_CONFIGS - 1]);
+	memmove(&g->cfgs[1], &g->cfgs[0], (PSG_CONFIGS - 1) * sizeof(g->cfgs[0]));
+	g->cfgs[0] = cfg;
 }
 
 void psg_set_shutdown(psg_t *g, bool on)
@@ -318,10 +327,8 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 	       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir));
 }
 
-bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
+static bool check_one(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 {
-	if (why && why_len)
-		why[0] = '\0';
 	switch (m->hdr.type) {
 	case PSM_GET_SPI: {
 		const psm_get_spi_t *q = &m->u.get_spi;
@@ -368,6 +375,27 @@ bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 		return true;
 	}
 	REFUSE("%s is not a request", psm_type_name(m->hdr.type));
+}
+
+bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
+{
+	char first[256] = "";
+
+	if (why && why_len)
+		why[0] = '\0';
+	/* allowed by the current configuration, or by one an established SA
+	 * may still use; the reason given is the current one's */
+	for (int i = 0; i < PSG_CONFIGS && (i == 0 || g->cfgs[i]); i++) {
+		g->cfg = g->cfgs[i];
+		bool ok = check_one(g, m, why, why_len);
+		g->cfg = NULL;
+		if (ok)
+			return true;
+		if (i == 0)
+			snprintf(first, sizeof(first), "%s", why);
+	}
+	snprintf(why, why_len, "%s", first);
+	return false;
 }
 
 void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)

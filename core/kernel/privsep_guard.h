@@ -34,9 +34,11 @@ typedef struct psg psg_t;
 
 psg_t *psg_create(void);
 void psg_destroy(psg_t *g);
-/* The configuration requests are checked against (a reference is taken;
- * the previous one released).  SAs and policies installed before stay
- * known. */
+/* The configuration requests are checked against (a reference is taken).
+ * The three before it stay in force too: IKE SAs established under an
+ * older rule keep it (config.h) and rekey their CHILD SAs with it after a
+ * reload; older ones are released.  SAs and policies installed before
+ * stay known. */
 void psg_set_config(psg_t *g, config_t *cfg);
 void psg_set_shutdown(psg_t *g, bool on);
 

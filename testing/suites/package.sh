@@ -145,6 +145,10 @@ in_root chown ikeuser:ikeuser /etc/inet/ike/ikev2.config /etc/inet/ike/ikev2.pre
 chmod 600 "$R/etc/inet/ike/ikev2.config" "$R/etc/inet/ike/ikev2.preshared"
 # debug_logfile in the packaged log directory
 sed -i 's|^daemon = {|daemon = {\n\tdebug_logfile = "/var/log/ikev2/in.ikev2d.log";|' "$R/etc/inet/ike/ikev2.config"
+# privilege separation (HACKING.md): a parent with the backend's
+# capabilities, an engine with none (PACKAGE_PRIVSEP=false: one process)
+privsep=${PACKAGE_PRIVSEP:-true}
+sed -i "s|^daemon = {|daemon = {\n\tprivsep = $privsep;|" "$R/etc/inet/ike/ikev2.config"
 
 # the unit's settings as setpriv arguments
 bset=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr 'A-Z' 'a-z' |
@@ -209,6 +213,23 @@ done
 ok "only the backend's capabilities ($(printf %x $want)): $(grep -E '^Cap(Eff|Prm|Bnd)' $st | tr -s '\t ' ' ' | tr '\n' ' ')"
 grep -q '^NoNewPrivs:[[:space:]]*1' $st && grep -q '^Seccomp:[[:space:]]*2' $st &&
 	ok "NoNewPrivs 1, Seccomp 2" || fail "NoNewPrivs/Seccomp: $(grep -E '^(NoNewPrivs|Seccomp):' $st | tr '\n' ' ')"
+if [ "$privsep" = true ]; then
+	epid=$(cat /proc/$mainpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
+	if [ -z "$epid" ]; then
+		fail "privsep: the parent $mainpid has no engine child"
+	else
+		est=/proc/$epid/status
+		set -- $(sed -n "s/^Uid:[[:space:]]*//p" $est)
+		[ "$1 $2 $3 $4" = "$uid $uid $uid $uid" ] || fail "engine: Uid is $*, expected ikeuser ($uid)"
+		for set in CapEff CapPrm CapBnd CapInh CapAmb; do
+			v=$(sed -n "s/^$set:[[:space:]]*//p" $est)
+			[ "$((0x$v))" -eq 0 ] || fail "engine: $set is $v, expected none"
+		done
+		grep -q '^NoNewPrivs:[[:space:]]*1' $est && grep -q '^Seccomp:[[:space:]]*2' $est ||
+			fail "engine: NoNewPrivs/Seccomp: $(grep -E '^(NoNewPrivs|Seccomp):' $est | tr '\n' ' ')"
+		ok "privsep: engine $epid as ikeuser with no capabilities: $(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp)' $est | tr -s '\t ' ' ' | tr '\n' ' ')"
+	fi
+fi
 grep -q 'running as ikeuser' "$W/daemon.log" || fail "no 'running as ikeuser' log line"
 [ -s "$R/var/log/ikev2/in.ikev2d.log" ] && ok "debug_logfile written in /var/log/ikev2" || fail "no debug_logfile"
 
@@ -233,7 +254,9 @@ kill -0 "$mainpid" 2>/dev/null || fail "the daemon died serving ikeadm"
 n_ready=$(grep -c 'READY=1' "$W/notify.log")
 sh -c "${reload//\$MAINPID/$mainpid}"
 for _ in $(seq 100); do [ "$(grep -c 'READY=1' "$W/notify.log")" -gt "$n_ready" ] && break; sleep 0.1; done
+[ "$privsep" != true ] || for _ in $(seq 100); do grep -q 'engine: configuration reloaded from the parent' "$W/daemon.log" && break; sleep 0.1; done
 grep -q 'RELOADING=1' "$W/notify.log" && grep -q 'configuration reloaded' "$W/daemon.log" &&
+	{ [ "$privsep" != true ] || grep -q 'engine: configuration reloaded from the parent' "$W/daemon.log"; } &&
 	ok "ExecReload: RELOADING=1, reloaded, READY=1 again" || { tail "$W/daemon.log"; fail "reload did not work"; }
 
 # files with the wrong owner or mode, each refused with its fix

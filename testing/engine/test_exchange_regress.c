@@ -611,6 +611,71 @@ START_TEST(fragments_both_roles_and_retransmits)
 }
 END_TEST
 
+/* Issue 10, RFC 7383: fragments were processed even when fragmentation
+ * was never negotiated (fragmentation_enable false on B).  A fragmented
+ * INFORMATIONAL request made with A's keys is dropped by B, unanswered. */
+typedef struct {
+	uint64_t spi;
+} first_spi_t;
+
+static void first_spi(uint64_t spi, void *ctx)
+{
+	first_spi_t *f = ctx;
+	if (!f->spi)
+		f->spi = spi;
+}
+
+START_TEST(fragments_need_negotiation)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	char dx[512];
+	snprintf(dx, sizeof(dx), "%s fragmentation_enable = true;", DEFAULT_DAEMON);
+	a.daemon_extra = dx;   /* B keeps the default: off */
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).established == 1 && stats(eng_b).established == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	usleep(200 * 1000);
+
+	first_spi_t f = { 0 };
+	sa_table_foreach_spi(eng_a->table, first_spi, &f);
+	sa_entry_t *en = sa_table_checkout(eng_a->table, f.spi);
+	ck_assert_ptr_nonnull(en);
+	ike_sa_t *sa = (ike_sa_t *)en;
+	ck_assert(!sa->peer_fragmentation);
+	message_t *m = sa_new_request(sa, EXCH_INFORMATIONAL);
+	uint8_t junk[200];
+	memset(junk, 0x5a, sizeof(junk));
+	message_add_notify(m, PROTO_NONE, chunk_empty, 40960, chunk_create(junk, sizeof(junk)));
+	chunk_t *frags;
+	size_t n;
+	codec_error_t err;
+	ck_assert_int_eq(message_generate_fragments(m, &sa->keys->out, 120, &frags,
+	                                            &n, &err), CODEC_OK);
+	ck_assert_uint_ge(n, 2);
+	struct sockaddr_storage src = sa->local, dst = sa->remote;
+	message_destroy(m);
+	engine_finish(eng_a, sa);
+
+	int before = atomic_load(&delivered_to_a);
+	uint64_t dropped = stats(eng_b).dropped;
+	for (size_t i = 0; i < n; i++) {
+		packet_t *p = packet_create();
+		p->src = src;
+		p->dst = dst;
+		p->data = chunk_clone(frags[i]);
+		engine_receive(eng_b, p);
+	}
+	fragments_free(frags, n);
+	usleep(400 * 1000);
+	ck_assert_int_eq(atomic_load(&delivered_to_a), before);   /* no answer */
+	ck_assert_uint_ge(stats(eng_b).dropped, dropped + n);
+	ck_assert_uint_eq(stats(eng_b).established, 1);
+	stop_pair(0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("exchange-regress");
@@ -623,6 +688,7 @@ int main(void)
 	tcase_add_test(tc, start_retry_config_checked);
 	tcase_add_test(tc, child_rekey_collision_keeps_policies);
 	tcase_add_test(tc, fragments_both_roles_and_retransmits);
+	tcase_add_test(tc, fragments_need_negotiation);
 	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
 	suite_add_tcase(s, tc);
 	return pair_main(s);

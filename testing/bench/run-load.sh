@@ -45,6 +45,12 @@
 #                  each worker reuses its value for SECS seconds, RFC 7296
 #                  §2.12, trading forward secrecy for speed).  charon always
 #                  makes fresh values
+#   AUTH=psk|rsa|p256   how both sides authenticate (default psk): rsa and
+#                  p256 use certificates made with ikev2cert at start (RSA-2048
+#                  or ECDSA P-256 end entities issued by one ECDSA P-256 CA,
+#                  the CA as trust anchor; our rule rsa_sig/ecdsa_sig, charon
+#                  auth = pubkey with the same responder certificate); each SA
+#                  then costs one sign and two verifies per side
 #   KEEP=1         keep the work directory (logs, configs)
 #   OUT=FILE       also append the table to FILE
 #   RESP_WRAP=CMD  run our responder under CMD, which must run it in its own
@@ -77,6 +83,14 @@ esac
 esp_auth=sha256 charon_esp=aes128-sha256
 [ "$KERNEL" = pfkey ] && esp_auth=sha1 charon_esp=aes128-sha1
 case $N in ''|*[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
+AUTH=${AUTH:-psk}
+case $AUTH in
+psk) auth_method=preshared ;;
+rsa) auth_method=rsa_sig ;;
+p256) auth_method=ecdsa_sig ;;
+*) echo "AUTH=psk|rsa|p256" >&2; exit 2 ;;
+esac
+[ "$AUTH" = psk ] || kplugins=$(echo "$kplugins" | sed 's/"nettle", "psk"/"nettle", "gnutls", "psk", "pubkey"/')
 
 here=$(cd "$(dirname "$0")" && pwd)
 srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
@@ -101,13 +115,14 @@ if [ -f "$build/Makefile" ]; then
 	make -C "$build" -j2 testing/bench/load/ikev2d-load plugins/nettle/nettle.la \
 		plugins/psk/psk.la kernel-backends/null/kernel-null.la \
 		kernel-backends/netlink/kernel-netlink.la \
+		$([ "$AUTH" = psk ] || echo plugins/gnutls/gnutls.la plugins/pubkey/pubkey.la tools/ikev2cert/ikev2cert) \
 		$([ "$KERNEL" = pfkey ] && echo kernel-backends/pfkey/kernel-pfkey.la) \
 		> "$build/run-load.make.log" 2>&1 ||
 		{ tail -20 "$build/run-load.make.log"; echo "build failed"; exit 1; }
 fi
 LOAD=$build/testing/bench/load/ikev2d-load
 [ -x "$LOAD" ] || skip "no $LOAD"
-export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs:$build/kernel-backends/netlink/.libs:$build/kernel-backends/pfkey/.libs
+export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/gnutls/.libs:$build/plugins/pubkey/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs:$build/kernel-backends/netlink/.libs:$build/kernel-backends/pfkey/.libs
 
 # ------------------------------------------------------ namespaces
 NS_I=bench-i-$$ NS_R=bench-r-$$
@@ -150,6 +165,7 @@ our_config() {
 daemon = {
 	debug_level = "op";
 	preshared_file = "$WORK/ikev2.preshared";
+	keystore = "$WORK/ks-$role";
 	min_threads = $THREADS;
 	max_threads = $THREADS;
 	ike_port = 500;
@@ -173,7 +189,7 @@ $([ "$KERNEL" = pfkey ] && echo "	kernel-pfkey = { state_file = \"$WORK/pfkey-$r
 rules = (
 	{
 		label = "load";
-		auth_method = "preshared";
+		auth_method = "$auth_method";
 		local_addr = "$3";
 		remote_addr = "$4";
 		local_id = { type = "fqdn"; value = "$role.bench.test"; };
@@ -198,6 +214,27 @@ cat > "$WORK/ikev2.preshared" <<EOF
 keys = ( { label = "load"; key = "bench-load-secret"; } );
 EOF
 chmod 600 "$WORK/ikev2.preshared"
+# Certificates (AUTH=rsa|p256): a CA, one end entity per side, each
+# side's keystore with its own and the CA as anchor.
+if [ "$AUTH" != psk ]; then
+	CERT=$build/tools/ikev2cert/ikev2cert
+	[ -x "$CERT" ] || skip "no $CERT (AUTH=$AUTH needs ikev2cert and the gnutls plugin)"
+	mkdir -p "$WORK/ca"
+	{
+		"$CERT" -k "$WORK/ks-i" gencert keytype=ec subject="CN=Bench CA" ca=yes \
+			outcert="$WORK/ca/ca.pem" outkey="$WORK/ca/ca.key" || exit 1
+		for r in i r; do
+			if [ "$AUTH" = rsa ]; then kt="keytype=rsa keylen=2048"; else kt="keytype=ec curve=secp256r1"; fi
+			"$CERT" -k "$WORK/ks-$r" setpin &&
+			"$CERT" -k "$WORK/ks-$r" gencsr $kt subject="CN=$r.bench.test" \
+				altname=dns=$r.bench.test label=ee outcsr="$WORK/ca/$r.csr" &&
+			"$CERT" -k "$WORK/ks-$r" signcsr csr="$WORK/ca/$r.csr" cacert="$WORK/ca/ca.pem" \
+				cakey="$WORK/ca/ca.key" outcert="$WORK/ca/$r.pem" &&
+			"$CERT" -k "$WORK/ks-$r" import infile="$WORK/ca/$r.pem" label=ee &&
+			"$CERT" -k "$WORK/ks-$r" import infile="$WORK/ca/ca.pem" objtype=cacert label=ca || exit 1
+		done
+	} > "$WORK/certs.log" 2>&1 || { cat "$WORK/certs.log"; echo "making the certificates failed"; exit 1; }
+fi
 our_config "$WORK/init.config" i $I $R 10.93.1.0/24 10.93.2.0/24
 our_config "$WORK/resp.config" r $R $I 10.93.2.0/24 10.93.1.0/24
 
@@ -288,15 +325,22 @@ run_charon() {
 	libipsec) kplugins="kernel-libipsec kernel-netlink" ;;
 	*) kplugins="kernel-netlink" ;;
 	esac
-	local d=$WORK/$name
+	local d=$WORK/$name cauth=psk
 	mkdir -p "$d/run"
+	if [ "$AUTH" != psk ]; then
+		cauth=pubkey
+		mkdir -p "$d/x509" "$d/x509ca" "$d/private"
+		cp "$WORK/ca/r.pem" "$d/x509/"
+		cp "$WORK/ks-r/private/ee.pem" "$d/private/r.key"
+		cp "$WORK/ca/ca.pem" "$d/x509ca/"
+	fi
 	cat > "$d/strongswan.conf" <<EOF
 # written by testing/bench/run-load.sh: charon as a load responder, tuned
 # as strongSwan advises for many IKE SAs (hashed SA table, no DoS limits
 # in the way of one busy peer), logging at level 0 like our "op".
 charon {
 	load_modular = no
-	load = random nonce openssl sha1 sha2 hmac kdf gmp $kplugins socket-default vici
+	load = random nonce openssl pem pkcs1 pkcs8 x509 pubkey constraints sha1 sha2 mgf1 hmac kdf gmp $kplugins socket-default vici
 	ikesa_table_size = 65536
 	ikesa_table_segments = 64
 	dos_protection = no
@@ -330,9 +374,10 @@ connections {
 		proposals = aes128-sha256-ecp256
 		mobike = no
 		unique = never
-		local { auth = psk
-			id = r.bench.test }
-		remote { auth = psk
+		local { auth = $cauth
+			id = r.bench.test
+			$([ "$AUTH" = psk ] || echo "certs = r.pem") }
+		remote { auth = $cauth
 			id = i.bench.test }
 		children {
 			net {

@@ -49,6 +49,7 @@
 
 #include <ikev2d/bus.h>
 #include <ikev2d/kernel_ipsec.h>
+#include <ikev2d/keystore.h>
 #include <ikev2d/runtime.h>
 
 #include "config/config.h"
@@ -326,6 +327,20 @@ static config_t *start(const char *file)
 		config_unref(cfg);
 		return NULL;
 	}
+	/* Certificate rules (run-load.sh AUTH=rsa|p256): the keystore of
+	 * daemon.keystore, as in.ikev2d loads it. */
+	if (cfg->daemon.keystore && access(cfg->daemon.keystore, F_OK) == 0) {
+		int ks_errors = 0;
+		keystore_t *ks = keystore_load(cfg->daemon.keystore, geteuid(),
+		                               &ks_errors);
+		if (!ks) {
+			fprintf(stderr, "ikev2d-load: keystore %s refused\n",
+			        cfg->daemon.keystore);
+			goto fail;
+		}
+		keystore_set_current(ks);
+		keystore_unref(ks);
+	}
 	config_set_current(cfg);
 	if (!runtime_init(cfg->daemon.min_threads > 0 ? cfg->daemon.min_threads : 2,
 	                  cfg->daemon.max_threads > 0 ? cfg->daemon.max_threads : 4)) {
@@ -343,6 +358,7 @@ static config_t *start(const char *file)
 
 fail:
 	config_set_current(NULL);
+	keystore_set_current(NULL);
 	if (use_discard)
 		kernel_ipsec_unregister(&discard_backend);
 	plugin_loader_unload();
@@ -360,6 +376,7 @@ static void stop(config_t *cfg)
 	net_close();
 	runtime_deinit();
 	config_set_current(NULL);
+	keystore_set_current(NULL);
 	if (use_discard)
 		kernel_ipsec_unregister(&discard_backend);
 	plugin_loader_unload();

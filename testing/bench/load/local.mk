@@ -8,5 +8,6 @@ noinst_PROGRAMS += testing/bench/load/ikev2d-load
 testing_bench_load_ikev2d_load_SOURCES = testing/bench/load/ikev2d-load.c
 testing_bench_load_ikev2d_load_LDADD = libikev2d.la $(PTHREAD_LIBS)
 testing_bench_load_ikev2d_load_LDFLAGS = -no-install
-dist_noinst_SCRIPTS += testing/bench/run-load.sh testing/suites/bench-smoke.sh
+dist_noinst_SCRIPTS += testing/bench/run-load.sh testing/suites/bench-smoke.sh \
+	testing/bench/cert-bench.sh
 EXTRA_DIST += testing/bench/RESULTS.md

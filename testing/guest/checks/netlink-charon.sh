@@ -7,8 +7,8 @@
 # 0.05` runs, with no reply lost:
 #  - we initiate: charon rekeys the CHILD SA (every 10 s) and the IKE SA
 #    (every 20 s), we rekey the CHILD SA on its byte lifetime;
-#  - charon initiates: we rekey the CHILD SA (bytes) and the IKE SA
-#    (ikesa_lifetime_secs = 60), charon rekeys nothing.
+#  - charon initiates: we rekey the CHILD SA (bytes) several times,
+#    charon rekeys nothing.
 # The argument picks our backend: netlink (the default) or pfkey
 # (testing/suites/guest-pfkey-charon.sh); with pfkey both sides use
 # aes128-sha1 ESP, which PF_KEY can install (charon still uses its
@@ -128,19 +128,19 @@ check "kernel-$K, we initiate: ping both ways; charon rekeys CHILD+IKE, we rekey
 
 charon_initiates() {
 	set -e
-	pair_up charon -- 'extra_child=childsa_softlife_kb = 100; childsa_lifetime_kb = 100000;' \
-		ike_life=60
+	pair_up charon -- 'extra_child=childsa_softlife_kb = 100; childsa_lifetime_kb = 100000;'
 	charon_sas "$CH" | grep -q "_i\*"   # charon is the initiator
 	both_ways
-	# 1000-byte pings: ~20 kB/s, a CHILD rekey every ~5 s; the IKE SA's
-	# lifetime ends after ~55-60 s
-	ping_rekeys 1300 1000
+	# 1000-byte pings: ~20 kB/s, a CHILD rekey by us every ~5 s (our IKE
+	# SA rekey, 55-60 s at the least lifetime, is checked against
+	# ourselves in guest-netlink-events, to keep this suite short)
+	ping_rekeys 400 1000
 	set -- $(rekeys)
 	echo "during the ping: $1 CHILD rekeys by us, $2 by charon, IKE rekeys $3"
-	[ "$1" -ge 1 ] && [ "$3" -ge 1 ]
+	[ "$1" -ge 2 ]
 	both_ways
 }
-check "kernel-$K, charon initiates: ping both ways; we rekey CHILD and IKE, ping -i 0.05 loses nothing" charon_initiates
+check "kernel-$K, charon initiates: ping both ways; we rekey the CHILD SA (as its responder), ping -i 0.05 loses nothing" charon_initiates
 
 stop_clean() {
 	set -e

@@ -49,6 +49,51 @@ static int check_one(const config_t *cfg, const rule_t *rule, int ci,
 	return 1;
 }
 
+static void ts_to_kernel(const ts_cfg_t *t, kernel_ts_t *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = t->addr.family;
+	memcpy(k->from, t->addr.lo, sizeof(k->from));
+	memcpy(k->to, t->addr.hi, sizeof(k->to));
+	k->proto = t->proto;
+	k->port_from = t->port_lo;
+	k->port_to = t->port_hi;
+}
+
+/* Put each local_ts / remote_ts to can_install (in src_ts / dst_ts of an
+ * SA the backend accepts otherwise). */
+static int check_selectors(const config_t *cfg, const rule_t *rule, int ci,
+                           const kernel_sa_t *good)
+{
+	const child_cfg_t *cc = &rule->child[ci];
+	int errors = 0;
+
+	for (int side = 0; side < 2; side++) {
+		const ts_cfg_t *list = side ? cc->remote_ts : cc->local_ts;
+		int n = side ? cc->n_remote_ts : cc->n_local_ts;
+		for (int i = 0; i < n; i++) {
+			kernel_sa_t sa = *good;
+			char why[320], ts[KERNEL_TS_STRLEN];
+			kernel_ts_t *k = side ? &sa.dst_ts : &sa.src_ts;
+
+			ts_to_kernel(&list[i], k);
+			why[0] = '\0';
+			if (kernel_can_install(&sa, why, sizeof(why)))
+				continue;
+			log_error(DBG_CONFIG, "%s:%d: rule '%s' childsa %d: %s %s: %s "
+			          "(kernel backend %s)",
+			          cc->src.file ? cc->src.file : cfg->path, cc->src.line,
+			          rule->label ? rule->label : "(no label)", ci + 1,
+			          side ? "remote_ts" : "local_ts",
+			          kernel_ts_to_str(k, ts, sizeof(ts)),
+			          why[0] ? why : "the kernel backend cannot install it",
+			          kernel_ipsec_name() ? kernel_ipsec_name() : "?");
+			errors++;
+		}
+	}
+	return errors;
+}
+
 static int check_child(const config_t *cfg, const rule_t *rule, int ci)
 {
 	const child_cfg_t *cc = &rule->child[ci];
@@ -82,6 +127,10 @@ static int check_child(const config_t *cfg, const rule_t *rule, int ci)
 						good = sa;
 				}
 	}
+	/* Each configured selector on its own, with a combination the
+	 * backend took (PF_KEY has no port ranges, say). */
+	if (good.encr_alg)
+		errors += check_selectors(cfg, rule, ci, &good);
 	/* The replay window on its own, with a combination the backend
 	 * took: only a window the file asked for (a default the backend
 	 * cannot give is the backend's to bound, as its man page says). */

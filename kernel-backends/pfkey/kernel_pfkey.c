@@ -2,9 +2,7 @@
  * kernel_pfkey.c - the PF_KEY v2 backend (kernel_pfkey.h): requests,
  * the record of what we installed, the journal, and kernel events.
  */
-#include "kernel_pfkey.h"
-#include "pfkey_msg.h"
-#include "pfkey_xlate.h"
+#include "kernel_pfkey_priv.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,65 +22,6 @@
 #include <ikev2d/runtime.h>
 #include <ikev2d/transform.h>
 
-#define REQID_MAX          0x3fff   /* IPSEC_MANUAL_REQID_MAX */
-#define REQUEST_TIMEOUT_MS 15000
-/* The first REGISTER makes the kernel probe (and load) every cipher
- * module it knows: seconds on a slow machine. */
-#define REGISTER_TIMEOUT_MS 120000
-#define MAX_PREFIXES       32       /* per side of one policy */
-#define SPI_MIN            0x100    /* RFC 4303 §2.1: 1..255 reserved */
-#define UDP_ENCAP_ESPINUDP_TYPE 2   /* <linux/udp.h> UDP_ENCAP_ESPINUDP */
-/* Rewrite the journal from memory when it grows past this many bytes
- * more than the live entries need. */
-#define JOURNAL_SLACK      (1u << 20)
-
-typedef struct sa_ent sa_ent_t;
-struct sa_ent {
-	sa_ent_t *next;
-	struct sockaddr_storage src, dst;   /* addresses only */
-	uint32_t spi;
-	uint32_t reqid;                     /* the engine's */
-	uint16_t kreqid;                    /* the kernel's */
-	bool larval;                        /* GETSPI only */
-	uint64_t last_bytes, last_use_secs; /* for query_sa's last use */
-};
-
-typedef struct pol_ent pol_ent_t;
-struct pol_ent {
-	pol_ent_t *next;
-	uint8_t dir;                        /* IPSEC_DIR_* */
-	pfk_prefix_t s, d;
-	uint8_t proto;
-	uint32_t index;                     /* the kernel's policy id */
-	uint32_t reqid;
-	uint16_t kreqid;                    /* 0: no request (pass/drop) */
-	kernel_ts_t src_ts, dst_ts;         /* as the engine gave them */
-};
-
-typedef struct {
-	uint32_t engine;
-	uint32_t refs;
-} kreq_t;
-
-struct kernel_pfkey {
-	kernel_ipsec_t public;
-	int req_fd, ev_fd;
-	uint32_t pid, seq;
-	pthread_mutex_t req_lock;    /* the request socket; held per method */
-	pthread_mutex_t lock;        /* the tables below (events read them) */
-	pfk_algs_t algs;
-	sa_ent_t *sas;
-	pol_ent_t *pols;
-	size_t n_sas, n_pols;
-	kreq_t kreq[REQID_MAX + 1];
-	uint32_t kreq_hwm;
-	bool started, watching;
-	char *journal_path;
-	int journal_fd;
-	size_t journal_bytes;
-	uint64_t evbuf[PFK_MSG_MAX / 8];   /* loop thread only */
-};
-
 /* ------------------------------------------------------------ helpers */
 
 static size_t alen(int family)
@@ -97,7 +36,7 @@ static const uint8_t *addr_bytes(const struct sockaddr_storage *ss)
 	return (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
 }
 
-static uint16_t port_of(const struct sockaddr_storage *ss)
+uint16_t pk_port_of(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET6)
 		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
@@ -107,7 +46,7 @@ static uint16_t port_of(const struct sockaddr_storage *ss)
 }
 
 /* The address alone (port 0): what SA address extensions carry. */
-static void bare(const struct sockaddr_storage *in, struct sockaddr_storage *out)
+void pk_bare(const struct sockaddr_storage *in, struct sockaddr_storage *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->ss_family = in->ss_family;
@@ -146,7 +85,7 @@ static bool ip_parse(const char *s, struct sockaddr_storage *out)
 	return false;
 }
 
-static uint64_t now_secs(void)
+uint64_t pk_now_secs(void)
 {
 	return time_monotonic_ms() / 1000;
 }
@@ -155,7 +94,7 @@ static uint64_t now_secs(void)
 
 /* The kernel reqid for an engine reqid, taking a reference (lock held);
  * 0 when all 0x3fff are in use. */
-static uint16_t kreq_get(kernel_pfkey_t *k, uint32_t reqid)
+uint16_t pk_kreq_get(kernel_pfkey_t *k, uint32_t reqid)
 {
 	uint32_t free_slot = 0;
 
@@ -179,7 +118,7 @@ static uint16_t kreq_get(kernel_pfkey_t *k, uint32_t reqid)
 	return (uint16_t)free_slot;
 }
 
-static void kreq_put(kernel_pfkey_t *k, uint16_t kreqid)
+void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid)
 {
 	if (kreqid && kreqid <= REQID_MAX && k->kreq[kreqid].refs)
 		k->kreq[kreqid].refs--;
@@ -216,7 +155,7 @@ static void journal_sa(kernel_pfkey_t *k, const sa_ent_t *e, bool add)
 	journal_write(k, line);
 }
 
-static void journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add)
+void pk_journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add)
 {
 	char line[64];
 
@@ -230,7 +169,7 @@ static void journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add)
 
 /* Rewrite the journal from the tables when it has grown far past them
  * (lock held). */
-static void journal_maybe_compact(kernel_pfkey_t *k)
+void pk_journal_maybe_compact(kernel_pfkey_t *k)
 {
 	if (k->journal_fd < 0 ||
 	    k->journal_bytes < JOURNAL_SLACK + 96 * (k->n_sas + k->n_pols))
@@ -241,7 +180,7 @@ static void journal_maybe_compact(kernel_pfkey_t *k)
 	for (sa_ent_t *e = k->sas; e; e = e->next)
 		journal_sa(k, e, true);
 	for (pol_ent_t *e = k->pols; e; e = e->next)
-		journal_pol(k, e, true);
+		pk_journal_pol(k, e, true);
 }
 
 /* ------------------------------------------------------------ requests */
@@ -249,7 +188,7 @@ static void journal_maybe_compact(kernel_pfkey_t *k)
 /* Send the message in b and wait for the kernel's answer to it (same
  * type, sequence number, pid) in resp.  0 = done, >0 = the errno the
  * kernel answered, -1 = no answer (logged).  req_lock held. */
-static int request(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *resp,
+int pk_request(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *resp,
                    size_t cap, pfk_msg_t *m, int timeout_ms)
 {
 	struct sadb_msg *h = (struct sadb_msg *)b->buf;
@@ -310,17 +249,17 @@ static int request(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *resp,
 }
 
 /* Plain request whose answer only says yes or no. */
-static int simple(kernel_pfkey_t *k, pfk_buf_t *b)
+int pk_simple(kernel_pfkey_t *k, pfk_buf_t *b)
 {
 	uint64_t resp[PFK_MSG_MAX / 8];
 	pfk_msg_t m;
-	int rc = request(k, b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	int rc = pk_request(k, b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
 
 	explicit_bzero(resp, sizeof(resp));
 	return rc;
 }
 
-static void begin(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
+void pk_begin(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
                   uint8_t type, uint8_t satype)
 {
 	pfk_begin(b, mem, cap, type, satype, 0, k->pid);
@@ -345,12 +284,12 @@ static void sa_remove(kernel_pfkey_t *k, sa_ent_t **pp)
 
 	*pp = e->next;
 	journal_sa(k, e, false);
-	kreq_put(k, e->kreqid);
+	pk_kreq_put(k, e->kreqid);
 	k->n_sas--;
 	free(e);
 }
 
-static pol_ent_t **pol_find(kernel_pfkey_t *k, uint8_t dir,
+pol_ent_t **pk_pol_find(kernel_pfkey_t *k, uint8_t dir,
                             const pfk_prefix_t *s, const pfk_prefix_t *d,
                             uint8_t proto)
 {
@@ -359,20 +298,20 @@ static pol_ent_t **pol_find(kernel_pfkey_t *k, uint8_t dir,
 		if (e->dir == dir && e->proto == proto && e->s.plen == s->plen &&
 		    e->d.plen == d->plen && same_ip(&e->s.addr, &s->addr) &&
 		    same_ip(&e->d.addr, &d->addr) &&
-		    port_of(&e->s.addr) == port_of(&s->addr) &&
-		    port_of(&e->d.addr) == port_of(&d->addr))
+		    pk_port_of(&e->s.addr) == pk_port_of(&s->addr) &&
+		    pk_port_of(&e->d.addr) == pk_port_of(&d->addr))
 			return pp;
 	}
 	return NULL;
 }
 
-static void pol_remove(kernel_pfkey_t *k, pol_ent_t **pp)
+void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t **pp)
 {
 	pol_ent_t *e = *pp;
 
 	*pp = e->next;
-	journal_pol(k, e, false);
-	kreq_put(k, e->kreqid);
+	pk_journal_pol(k, e, false);
+	pk_kreq_put(k, e->kreqid);
 	k->n_pols--;
 	free(e);
 }
@@ -438,7 +377,7 @@ static void on_expire(kernel_pfkey_t *k, const pfk_msg_t *m)
 	ev.expire.hard = m->ext[SADB_EXT_LIFETIME_HARD] != NULL;
 	ev.expire.sa.spi = spi;
 	ev.expire.sa.protocol = KERNEL_PROTO_ESP;
-	bare(&dst, &ev.expire.sa.dst);
+	pk_bare(&dst, &ev.expire.sa.dst);
 	pthread_mutex_lock(&k->lock);
 	if ((pp = sa_find(k, &dst, spi))) {
 		ours = true;
@@ -492,7 +431,7 @@ static void on_new_mapping(kernel_pfkey_t *k, const pfk_msg_t *m)
 		return;
 	ev.mapping.sa.spi = spi;
 	ev.mapping.sa.protocol = KERNEL_PROTO_ESP;
-	bare(&src, &ev.mapping.new_peer);
+	pk_bare(&src, &ev.mapping.new_peer);
 	set_port(&ev.mapping.new_peer, sport);
 	kernel_ipsec_raise(&ev);
 }
@@ -570,19 +509,19 @@ static void clean_sa(kernel_pfkey_t *k, const struct sockaddr_storage *dst,
 	char d[INET6_ADDRSTRLEN];
 	int rc;
 
-	begin(k, &b, mem, sizeof(mem), SADB_GET, SADB_SATYPE_ESP);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_GET, SADB_SATYPE_ESP);
 	pfk_add_sa(&b, spi, 0, 0, 0, 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, src, pfk_full_prefix(src->ss_family), 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, dst, pfk_full_prefix(dst->ss_family), 0);
-	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
 	if (rc == 0 && pfk_get_address(&m, SADB_EXT_ADDRESS_SRC, &ksrc, NULL, NULL) &&
 	    same_ip(&ksrc, src) && pfk_get_sa2(&m, NULL, &kr) && kr == kreqid) {
 		explicit_bzero(resp, sizeof(resp));
-		begin(k, &b, mem, sizeof(mem), SADB_DELETE, SADB_SATYPE_ESP);
+		pk_begin(k, &b, mem, sizeof(mem), SADB_DELETE, SADB_SATYPE_ESP);
 		pfk_add_sa(&b, spi, 0, 0, 0, 0);
 		pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, src, pfk_full_prefix(src->ss_family), 0);
 		pfk_add_address(&b, SADB_EXT_ADDRESS_DST, dst, pfk_full_prefix(dst->ss_family), 0);
-		if (simple(k, &b) == 0)
+		if (pk_simple(k, &b) == 0)
 			log_op(DBG_KERNEL, "kernel-pfkey: removed SA %08x to %s left "
 			       "by an earlier run", spi, ip_str(dst, d, sizeof(d)));
 		return;
@@ -610,8 +549,8 @@ static void clean_policies(kernel_pfkey_t *k, const left_pol_t *left, size_t n)
 		return;
 	doomed = xzalloc(n * sizeof(*doomed));
 	dirs = xzalloc(n);
-	begin(k, &b, mem, sizeof(mem), SADB_X_SPDDUMP, SADB_SATYPE_UNSPEC);
-	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDDUMP, SADB_SATYPE_UNSPEC);
+	rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
 	/* The dump comes as one message per policy, each with our pid;
 	 * the last has sequence number 0 (Linux af_key). */
 	for (; rc == 0;) {
@@ -642,9 +581,9 @@ static void clean_policies(kernel_pfkey_t *k, const left_pol_t *left, size_t n)
 			break;
 	}
 	for (size_t i = 0; i < n_doomed; i++) {
-		begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
+		pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
 		pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dirs[i], doomed[i], 0, NULL);
-		if (simple(k, &b) == 0)
+		if (pk_simple(k, &b) == 0)
 			log_op(DBG_KERNEL, "kernel-pfkey: removed policy %u left by an "
 			       "earlier run", doomed[i]);
 	}
@@ -717,7 +656,7 @@ static void clean_leftovers(kernel_pfkey_t *k)
 
 /* First kernel call: clean up after a crashed run, start the journal,
  * watch the event socket (req_lock held). */
-static void ensure_started(kernel_pfkey_t *k)
+void pk_ensure_started(kernel_pfkey_t *k)
 {
 	if (k->started)
 		return;
@@ -731,15 +670,13 @@ static void ensure_started(kernel_pfkey_t *k)
 			          "crash would leave its SAs and policies behind",
 			          k->journal_path, strerror(errno));
 	}
+	pfk_routes_start(k->routes);
 	k->watching = loop_watch_fd(k->ev_fd, EPOLLIN, on_event, k);
 	if (!k->watching)
 		log_error(DBG_KERNEL, "kernel-pfkey: not watching the kernel's "
 		          "events: no ACQUIRE or EXPIRE will reach the engine");
 }
 
-#define LOCKED_START(k) \
-	do { pthread_mutex_lock(&(k)->req_lock); ensure_started(k); } while (0)
-#define UNLOCK(k) pthread_mutex_unlock(&(k)->req_lock)
 
 /* ----------------------------------------------------------------- SAs */
 
@@ -761,11 +698,11 @@ static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		log_error(DBG_KERNEL, "kernel-pfkey: only ESP SPIs are allocated");
 		return false;
 	}
-	bare(src, &s);
-	bare(dst, &d);
+	pk_bare(src, &s);
+	pk_bare(dst, &d);
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
-	kr = kreq_get(k, reqid);
+	kr = pk_kreq_get(k, reqid);
 	pthread_mutex_unlock(&k->lock);
 	if (reqid && !kr) {
 		UNLOCK(k);
@@ -773,12 +710,12 @@ static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		          "no SPI for reqid %u", REQID_MAX, reqid);
 		return false;
 	}
-	begin(k, &b, mem, sizeof(mem), SADB_GETSPI, SADB_SATYPE_ESP);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_GETSPI, SADB_SATYPE_ESP);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &s, pfk_full_prefix(s.ss_family), 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &d, pfk_full_prefix(d.ss_family), 0);
 	pfk_add_spirange(&b, SPI_MIN, 0xffffffffu);
 	pfk_add_sa2(&b, IPSEC_MODE_ANY, kr);
-	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
 	if (rc == 0 && (!pfk_get_sa(&m, &got, NULL, NULL, NULL, NULL) || got < SPI_MIN))
 		rc = EPROTO;
 	pthread_mutex_lock(&k->lock);
@@ -795,7 +732,7 @@ static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		k->n_sas++;
 		journal_sa(k, e, true);
 	} else {
-		kreq_put(k, kr);
+		pk_kreq_put(k, kr);
 	}
 	pthread_mutex_unlock(&k->lock);
 	UNLOCK(k);
@@ -837,9 +774,9 @@ static bool build_sa(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
 	 * default (an explicit one is refused by in.ikev2d -c). */
 	if (replay > PFK_REPLAY_MAX)
 		replay = PFK_REPLAY_MAX;
-	bare(&sa->src, &s);
-	bare(&sa->id.dst, &d);
-	begin(k, b, mem, cap, type, SADB_SATYPE_ESP);
+	pk_bare(&sa->src, &s);
+	pk_bare(&sa->id.dst, &d);
+	pk_begin(k, b, mem, cap, type, SADB_SATYPE_ESP);
 	pfk_add_sa(b, sa->id.spi, (uint8_t)replay, aid, eid, 0);
 	pfk_add_address(b, SADB_EXT_ADDRESS_SRC, &s, pfk_full_prefix(s.ss_family), 0);
 	pfk_add_address(b, SADB_EXT_ADDRESS_DST, &d, pfk_full_prefix(d.ss_family), 0);
@@ -856,8 +793,8 @@ static bool build_sa(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
 		pfk_add_lifetime(b, SADB_EXT_LIFETIME_SOFT, sa->soft.packets,
 		                 sa->soft.bytes, sa->soft.secs);
 	if (sa->encap)
-		pfk_add_nat_t(b, UDP_ENCAP_ESPINUDP_TYPE, port_of(&sa->src),
-		              port_of(&sa->id.dst));
+		pfk_add_nat_t(b, UDP_ENCAP_ESPINUDP_TYPE, pk_port_of(&sa->src),
+		              pk_port_of(&sa->id.dst));
 	return true;
 }
 
@@ -872,7 +809,7 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	uint16_t kr;
 	int rc;
 
-	bare(&sa->id.dst, &d);
+	pk_bare(&sa->id.dst, &d);
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
 	sa_ent_t **pp = sa_find(k, &d, sa->id.spi);
@@ -884,7 +821,7 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 		return false;
 	}
 	larval = pp != NULL;
-	kr = kreq_get(k, sa->reqid);
+	kr = pk_kreq_get(k, sa->reqid);
 	pthread_mutex_unlock(&k->lock);
 	if (sa->reqid && !kr) {
 		UNLOCK(k);
@@ -897,11 +834,11 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	              sa, kr, why, sizeof(why))) {
 		rc = -2;
 	} else {
-		rc = simple(k, &b);
+		rc = pk_simple(k, &b);
 		pfk_wipe(&b);
 		if (larval && rc == ESRCH) {   /* the larval expired meanwhile */
 			build_sa(k, &b, mem, sizeof(mem), SADB_ADD, sa, kr, why, sizeof(why));
-			rc = simple(k, &b);
+			rc = pk_simple(k, &b);
 			pfk_wipe(&b);
 		}
 	}
@@ -911,23 +848,23 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 		pp = sa_find(k, &d, sa->id.spi);
 		if (pp) {
 			e = *pp;   /* the larval: its reqid reference goes */
-			kreq_put(k, e->kreqid);
+			pk_kreq_put(k, e->kreqid);
 		} else {
 			e = xzalloc(sizeof(*e));
 			e->next = k->sas;
 			k->sas = e;
 			k->n_sas++;
 		}
-		bare(&sa->src, &e->src);
+		pk_bare(&sa->src, &e->src);
 		e->dst = d;
 		e->spi = sa->id.spi;
 		e->reqid = sa->reqid;
 		e->kreqid = kr;
 		e->larval = false;
 		journal_sa(k, e, true);
-		journal_maybe_compact(k);
+		pk_journal_maybe_compact(k);
 	} else {
-		kreq_put(k, kr);
+		pk_kreq_put(k, kr);
 	}
 	pthread_mutex_unlock(&k->lock);
 	UNLOCK(k);
@@ -958,11 +895,11 @@ static int get_sa(kernel_pfkey_t *k, const sa_ent_t *e, uint64_t *resp,
 	uint64_t mem[32];
 	pfk_buf_t b;
 
-	begin(k, &b, mem, sizeof(mem), SADB_GET, SADB_SATYPE_ESP);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_GET, SADB_SATYPE_ESP);
 	pfk_add_sa(&b, e->spi, 0, 0, 0, 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &e->src, pfk_full_prefix(e->src.ss_family), 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &e->dst, pfk_full_prefix(e->dst.ss_family), 0);
-	return request(k, &b, resp, cap, m, REQUEST_TIMEOUT_MS);
+	return pk_request(k, &b, resp, cap, m, REQUEST_TIMEOUT_MS);
 }
 
 /* Copy what the kernel still knows of an SA: the inputs of an UPDATE. */
@@ -995,7 +932,7 @@ static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	char ds[INET6_ADDRSTRLEN];
 	int rc;
 
-	bare(&id->dst, &d);
+	pk_bare(&id->dst, &d);
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
 	pp = sa_find(k, &d, id->spi);
@@ -1010,12 +947,18 @@ static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	}
 	/* PF_KEY names an SA by its destination: a new address would be a
 	 * new SA with fresh sequence numbers, which the peer's replay
-	 * window would reject.  Only the NAT-T ports can change in place. */
+	 * window would reject.  Only the NAT-T ports change in place
+	 * (SADB_UPDATE); Linux's SADB_X_MIGRATE could move SA and policy
+	 * together, but this backend does not use it (yet). */
 	if (!same_ip(new_dst, &e.dst) || !same_ip(new_src, &e.src)) {
+		char ns[INET6_ADDRSTRLEN], nd[INET6_ADDRSTRLEN];
 		UNLOCK(k);
-		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x cannot move to new "
-		          "addresses through PF_KEY v2 (no MIGRATE without the "
-		          "policies'): rekey the CHILD SA instead", id->spi);
+		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x to %s cannot move to "
+		          "%s -> %s: kernel-pfkey follows a NAT-T port change but "
+		          "not an address change (no SADB_X_MIGRATE); the CHILD SA "
+		          "must be rekeyed (kernel-netlink follows it)", id->spi,
+		          ip_str(&d, ds, sizeof(ds)), ip_str(new_src, ns, sizeof(ns)),
+		          ip_str(new_dst, nd, sizeof(nd)));
 		return false;
 	}
 	rc = get_sa(k, &e, resp, sizeof(resp), &m);
@@ -1031,7 +974,7 @@ static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 			rc = EPROTO;
 		} else {
 			pfk_get_sa2(&m, &mode, &kr);
-			begin(k, &b, mem, sizeof(mem), SADB_UPDATE, SADB_SATYPE_ESP);
+			pk_begin(k, &b, mem, sizeof(mem), SADB_UPDATE, SADB_SATYPE_ESP);
 			pfk_add_sa(&b, e.spi, replay, aid, eid, 0);
 			pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &e.src, pfk_full_prefix(e.src.ss_family), 0);
 			pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &e.dst, pfk_full_prefix(e.dst.ss_family), 0);
@@ -1046,9 +989,9 @@ static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 				pfk_add_lifetime(&b, SADB_EXT_LIFETIME_SOFT, p, by, t);
 			if (encap)
 				pfk_add_nat_t(&b, UDP_ENCAP_ESPINUDP_TYPE,
-				              port_of(new_src), port_of(new_dst));
+				              pk_port_of(new_src), pk_port_of(new_dst));
 			explicit_bzero(resp, sizeof(resp));
-			rc = simple(k, &b);
+			rc = pk_simple(k, &b);
 			pfk_wipe(&b);
 		}
 	}
@@ -1074,7 +1017,7 @@ static bool pk_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	uint64_t packets = 0, bytes = 0;
 	int rc;
 
-	bare(&id->dst, &d);
+	pk_bare(&id->dst, &d);
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
 	pp = sa_find(k, &d, id->spi);
@@ -1098,7 +1041,7 @@ static bool pk_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 		if (pp) {
 			if (bytes != (*pp)->last_bytes) {
 				(*pp)->last_bytes = bytes;
-				(*pp)->last_use_secs = now_secs();
+				(*pp)->last_use_secs = pk_now_secs();
 			}
 			e = **pp;
 		}
@@ -1119,11 +1062,11 @@ static int delete_sa(kernel_pfkey_t *k, const sa_ent_t *e)
 	uint64_t mem[32];
 	pfk_buf_t b;
 
-	begin(k, &b, mem, sizeof(mem), SADB_DELETE, SADB_SATYPE_ESP);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_DELETE, SADB_SATYPE_ESP);
 	pfk_add_sa(&b, e->spi, 0, 0, 0, 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &e->src, pfk_full_prefix(e->src.ss_family), 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &e->dst, pfk_full_prefix(e->dst.ss_family), 0);
-	return simple(k, &b);
+	return pk_simple(k, &b);
 }
 
 static bool pk_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
@@ -1134,7 +1077,7 @@ static bool pk_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
 	char ds[INET6_ADDRSTRLEN];
 	int rc;
 
-	bare(&id->dst, &d);
+	pk_bare(&id->dst, &d);
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
 	pp = sa_find(k, &d, id->spi);
@@ -1165,257 +1108,6 @@ static bool pk_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
 			          "%s", id->spi, ip_str(&d, ds, sizeof(ds)),
 			          rc > 0 ? strerror(rc) : "no answer");
 		return false;
-	}
-	return true;
-}
-
-/* ------------------------------------------------------------ policies */
-
-typedef struct {
-	pfk_prefix_t s[MAX_PREFIXES], d[MAX_PREFIXES];
-	int ns, nd;
-	uint8_t proto;
-} pol_sel_t;
-
-static bool policy_selectors(const kernel_policy_t *p, pol_sel_t *sel,
-                             char *why, size_t len)
-{
-	if (p->src_ts.family != p->dst_ts.family) {
-		snprintf(why, len, "selectors of two address families");
-		return false;
-	}
-	if (p->src_ts.proto != p->dst_ts.proto && p->src_ts.proto && p->dst_ts.proto) {
-		snprintf(why, len, "selectors with two protocols");
-		return false;
-	}
-	sel->ns = pfk_ts_prefixes(&p->src_ts, sel->s, MAX_PREFIXES, why, len);
-	if (sel->ns < 0)
-		return false;
-	sel->nd = pfk_ts_prefixes(&p->dst_ts, sel->d, MAX_PREFIXES, why, len);
-	if (sel->nd < 0)
-		return false;
-	sel->proto = pfk_ts_proto(p->src_ts.proto ? &p->src_ts : &p->dst_ts);
-	return true;
-}
-
-static void policy_text(const kernel_policy_t *p, char *buf, size_t len)
-{
-	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
-
-	snprintf(buf, len, "%s %s === %s", kernel_dir_name(p->dir),
-	         kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
-	         kernel_ts_to_str(&p->dst_ts, d, sizeof(d)));
-}
-
-static void add_selectors(pfk_buf_t *b, const pfk_prefix_t *s,
-                          const pfk_prefix_t *d, uint8_t proto)
-{
-	pfk_add_address(b, SADB_EXT_ADDRESS_SRC, &s->addr, s->plen, proto);
-	pfk_add_address(b, SADB_EXT_ADDRESS_DST, &d->addr, d->plen, proto);
-}
-
-static bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
-{
-	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
-	pol_sel_t sel;
-	pfk_ipsecrequest_t req = { 0 };
-	uint16_t type;
-	uint8_t dir = pfk_dir(p->dir);
-	char why[160], txt[2 * KERNEL_TS_STRLEN + 16];
-	bool ok = true;
-
-	policy_text(p, txt, sizeof(txt));
-	if (!policy_selectors(p, &sel, why, sizeof(why))) {
-		log_error(DBG_KERNEL, "kernel-pfkey: policy %s not installed: %s",
-		          txt, why);
-		return false;
-	}
-	switch (p->action) {
-	case KERNEL_POLICY_PASS: type = IPSEC_POLICY_NONE; break;
-	case KERNEL_POLICY_DROP: type = IPSEC_POLICY_DISCARD; break;
-	default:                 type = IPSEC_POLICY_IPSEC; break;
-	}
-	if (type == IPSEC_POLICY_IPSEC) {
-		if (p->protocol != KERNEL_PROTO_ESP) {
-			log_error(DBG_KERNEL, "kernel-pfkey: policy %s: only ESP", txt);
-			return false;
-		}
-		req.proto = IPPROTO_ESP;
-		req.mode = p->mode == KERNEL_MODE_TUNNEL ? IPSEC_MODE_TUNNEL
-		                                         : IPSEC_MODE_TRANSPORT;
-		/* UNIQUE: the kernel keeps our reqid and uses only SAs with it */
-		req.level = IPSEC_LEVEL_UNIQUE;
-		if (p->mode == KERNEL_MODE_TUNNEL) {
-			if (p->sa_src.ss_family != p->sa_dst.ss_family ||
-			    (p->sa_src.ss_family != AF_INET && p->sa_src.ss_family != AF_INET6)) {
-				log_error(DBG_KERNEL, "kernel-pfkey: tunnel policy %s "
-				          "without both tunnel endpoints", txt);
-				return false;
-			}
-			bare(&p->sa_src, &req.src);
-			bare(&p->sa_dst, &req.dst);
-		}
-	}
-	LOCKED_START(k);
-	for (int i = 0; i < sel.ns && ok; i++)
-		for (int j = 0; j < sel.nd && ok; j++) {
-			uint64_t mem[64], resp[PFK_MSG_MAX / 8];
-			pfk_buf_t b;
-			pfk_msg_t m;
-			pfk_policy_t got;
-			uint16_t kr = 0;
-			int rc;
-			uint32_t prio = p->priority ? p->priority :
-				pfk_priority(sel.s[i].plen, sel.d[j].plen,
-				             sel.proto != IPSEC_PROTO_ANY,
-				             port_of(&sel.s[i].addr) || port_of(&sel.d[j].addr));
-
-			if (type == IPSEC_POLICY_IPSEC) {
-				pthread_mutex_lock(&k->lock);
-				kr = kreq_get(k, p->reqid);
-				pthread_mutex_unlock(&k->lock);
-				if (!kr) {
-					log_error(DBG_KERNEL, "kernel-pfkey: policy %s: "
-					          "no PF_KEY reqid for reqid %u (0 or "
-					          "all %d in use)", txt, p->reqid, REQID_MAX);
-					ok = false;
-					break;
-				}
-				req.reqid = kr;
-			}
-			begin(k, &b, mem, sizeof(mem), SADB_X_SPDUPDATE, SADB_SATYPE_UNSPEC);
-			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
-			pfk_add_policy(&b, type, dir, 0, prio,
-			               type == IPSEC_POLICY_IPSEC ? &req : NULL);
-			rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
-			if (rc == 0 && !pfk_get_policy(&m, &got))
-				rc = EPROTO;
-			pthread_mutex_lock(&k->lock);
-			if (rc == 0) {
-				pol_ent_t **pp = pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
-				pol_ent_t *e;
-				if (pp) {   /* replaced: the kernel kept its id */
-					e = *pp;
-					kreq_put(k, e->kreqid);
-				} else {
-					e = xzalloc(sizeof(*e));
-					e->next = k->pols;
-					k->pols = e;
-					k->n_pols++;
-				}
-				e->dir = dir;
-				e->s = sel.s[i];
-				e->d = sel.d[j];
-				e->proto = sel.proto;
-				e->index = got.id;
-				e->reqid = p->reqid;
-				e->kreqid = kr;
-				e->src_ts = p->src_ts;
-				e->dst_ts = p->dst_ts;
-				journal_pol(k, e, true);
-				journal_maybe_compact(k);
-			} else {
-				kreq_put(k, kr);
-			}
-			pthread_mutex_unlock(&k->lock);
-			if (rc != 0) {
-				log_error(DBG_KERNEL, "kernel-pfkey: X_SPDUPDATE of policy "
-				          "%s (reqid %u): %s", txt, p->reqid,
-				          rc > 0 ? strerror(rc) : "no answer");
-				ok = false;
-			}
-		}
-	UNLOCK(k);
-	return ok;
-}
-
-static bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
-{
-	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
-	pol_sel_t sel;
-	uint8_t dir = pfk_dir(p->dir);
-	char why[160], txt[2 * KERNEL_TS_STRLEN + 16];
-	bool ok = true;
-
-	policy_text(p, txt, sizeof(txt));
-	if (!policy_selectors(p, &sel, why, sizeof(why))) {
-		log_verbose(DBG_KERNEL, "kernel-pfkey: policy %s: %s", txt, why);
-		return false;
-	}
-	LOCKED_START(k);
-	for (int i = 0; i < sel.ns; i++)
-		for (int j = 0; j < sel.nd; j++) {
-			uint64_t mem[64];
-			pfk_buf_t b;
-			int rc;
-
-			begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE, SADB_SATYPE_UNSPEC);
-			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
-			pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dir, 0, 0, NULL);
-			rc = simple(k, &b);
-			pthread_mutex_lock(&k->lock);
-			if (rc == 0 || rc == ENOENT) {
-				pol_ent_t **pp = pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
-				if (pp)
-					pol_remove(k, pp);
-			}
-			pthread_mutex_unlock(&k->lock);
-			if (rc != 0) {
-				if (rc == ENOENT)
-					log_verbose(DBG_KERNEL, "kernel-pfkey: policy %s was "
-					            "gone already", txt);
-				else
-					log_error(DBG_KERNEL, "kernel-pfkey: X_SPDDELETE of "
-					          "policy %s: %s", txt,
-					          rc > 0 ? strerror(rc) : "no answer");
-				ok = false;
-			}
-		}
-	UNLOCK(k);
-	return ok;
-}
-
-static bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
-                            kernel_usage_t *usage)
-{
-	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
-	uint64_t mem[16], resp[PFK_MSG_MAX / 8];
-	pol_sel_t sel;
-	pfk_buf_t b;
-	pfk_msg_t m;
-	uint32_t index = 0;
-	uint8_t dir = pfk_dir(p->dir);
-	uint64_t use = 0;
-	char why[160];
-	int rc;
-
-	if (!policy_selectors(p, &sel, why, sizeof(why)))
-		return false;
-	LOCKED_START(k);
-	pthread_mutex_lock(&k->lock);
-	pol_ent_t **pp = pol_find(k, dir, &sel.s[0], &sel.d[0], sel.proto);
-	if (pp)
-		index = (*pp)->index;
-	pthread_mutex_unlock(&k->lock);
-	if (!pp) {
-		UNLOCK(k);
-		return false;
-	}
-	begin(k, &b, mem, sizeof(mem), SADB_X_SPDGET, SADB_SATYPE_UNSPEC);
-	pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dir, index, 0, NULL);
-	rc = request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
-	UNLOCK(k);
-	if (rc != 0)
-		return false;
-	memset(usage, 0, sizeof(*usage));
-	if (pfk_get_lifetime(&m, SADB_EXT_LIFETIME_CURRENT, NULL, NULL, NULL, &use) &&
-	    use) {
-		/* wall-clock seconds of the last lookup, to monotonic */
-		struct timespec rt;
-		clock_gettime(CLOCK_REALTIME, &rt);
-		uint64_t ago = (uint64_t)rt.tv_sec > use ? (uint64_t)rt.tv_sec - use : 0;
-		uint64_t mono = now_secs();
-		usage->last_use_secs = mono > ago ? mono - ago : 1;
 	}
 	return true;
 }
@@ -1472,11 +1164,11 @@ static void pk_flush(kernel_ipsec_t *self)
 			break;
 		}
 		e = *k->pols;
-		pol_remove(k, &k->pols);
+		pk_pol_remove(k, &k->pols);
 		pthread_mutex_unlock(&k->lock);
-		begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
+		pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
 		pfk_add_policy(&b, IPSEC_POLICY_IPSEC, e.dir, e.index, 0, NULL);
-		rc = simple(k, &b);
+		rc = pk_simple(k, &b);
 		if (rc == 0)
 			n_pol++;
 		else if (rc != ENOENT)
@@ -1500,6 +1192,7 @@ static void pk_flush(kernel_ipsec_t *self)
 		else if (rc != ESRCH)
 			failed++;
 	}
+	pfk_routes_flush(k->routes);
 	pthread_mutex_unlock(&k->req_lock);
 	if (n_sa || n_pol)
 		log_op(DBG_KERNEL, "kernel-pfkey: removed %u SAs and %u policies "
@@ -1541,6 +1234,7 @@ static void pk_destroy(kernel_ipsec_t *self)
 	}
 	close(k->req_fd);
 	close(k->ev_fd);
+	pfk_routes_destroy(k->routes);
 	pthread_mutex_destroy(&k->req_lock);
 	pthread_mutex_destroy(&k->lock);
 	free(k->journal_path);
@@ -1555,10 +1249,10 @@ static bool do_register(kernel_pfkey_t *k)
 	pfk_msg_t m;
 	int req = k->req_fd, rc;
 
-	/* request() talks on req_fd: point it at the event socket once */
+	/* pk_request() talks on req_fd: point it at the event socket once */
 	k->req_fd = k->ev_fd;
-	begin(k, &b, mem, sizeof(mem), SADB_REGISTER, SADB_SATYPE_ESP);
-	rc = request(k, &b, resp, sizeof(resp), &m, REGISTER_TIMEOUT_MS);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_REGISTER, SADB_SATYPE_ESP);
+	rc = pk_request(k, &b, resp, sizeof(resp), &m, REGISTER_TIMEOUT_MS);
 	k->req_fd = req;
 	if (rc != 0) {
 		log_error(DBG_KERNEL, "kernel-pfkey: REGISTER for ESP: %s",
@@ -1573,7 +1267,8 @@ static bool do_register(kernel_pfkey_t *k)
 	return true;
 }
 
-kernel_pfkey_t *kernel_pfkey_create(const char *state_file)
+kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table,
+                                    uint32_t route_rule_priority)
 {
 	kernel_pfkey_t *k = xzalloc(sizeof(*k));
 
@@ -1622,6 +1317,9 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file)
 	fcntl(k->ev_fd, F_SETFL, fcntl(k->ev_fd, F_GETFL) | O_NONBLOCK);
 	if (state_file && *state_file)
 		k->journal_path = xstrdup(state_file);
+	/* now: the daemon may not be allowed to open it later */
+	if (!kernel_ipsec_check_only())
+		k->routes = pfk_routes_create(route_table, route_rule_priority);
 	return k;
 }
 

@@ -24,14 +24,18 @@
 #ifndef IKEV2D_KERNEL_PFKEY_H
 #define IKEV2D_KERNEL_PFKEY_H
 
+#include <stdint.h>
+
 #include <ikev2d/kernel_ipsec.h>
 
 typedef struct kernel_pfkey kernel_pfkey_t;
 
 /* Open the sockets and REGISTER (learning the kernel's algorithms).
- * state_file: the journal (NULL = none).  NULL (logged) when the kernel
- * has no PF_KEY. */
-kernel_pfkey_t *kernel_pfkey_create(const char *state_file);
+ * state_file: the journal (NULL = none); route_table: the routing table
+ * for tunnel routes (0 = none, pfkey_route.h), consulted by a rule of
+ * route_rule_priority.  NULL (logged) when the kernel has no PF_KEY. */
+kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table,
+                                    uint32_t route_rule_priority);
 kernel_ipsec_t *kernel_pfkey_ipsec(kernel_pfkey_t *k);
 
 #endif

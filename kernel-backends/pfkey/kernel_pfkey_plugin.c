@@ -7,6 +7,9 @@
  *                start to remove what a crashed daemon left behind
  *                (default $localstatedir/run/in.ikev2d.kernel-pfkey;
  *                "" = no journal)
+ *   route_table  routing table for the routes to tunnels' remote selectors
+ *                (default 220, as kernel-netlink; 0 = install no routes)
+ *   route_rule_priority  priority of the `ip rule` consulting it (220)
  */
 #include <linux/capability.h>
 #include <stdlib.h>
@@ -27,6 +30,10 @@
 static const plugin_setting_t settings[] = {
 	{ "state_file", SETTING_STRING, 0, 0,
 	  "journal of the SAs and policies installed, for cleaning up after a crash" },
+	{ "route_table", SETTING_INT, 0, 0xfffffffeLL,
+	  "routing table for tunnel routes (0 = no routes)" },
+	{ "route_rule_priority", SETTING_INT, 0, 32765,
+	  "priority of the routing rule that consults route_table" },
 };
 
 typedef struct {
@@ -54,7 +61,9 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	}
 	state = settings_get_str("plugins." PLUGIN_NAME ".state_file",
 	                         IKEV2D_RUNSTATEDIR "/in.ikev2d.kernel-pfkey");
-	p->k = kernel_pfkey_create(state);
+	p->k = kernel_pfkey_create(state,
+		(uint32_t)settings_get_int("plugins." PLUGIN_NAME ".route_table", 220),
+		(uint32_t)settings_get_int("plugins." PLUGIN_NAME ".route_rule_priority", 220));
 	if (!p->k)
 		return false;
 	if (!kernel_ipsec_register(PLUGIN_NAME, kernel_pfkey_ipsec(p->k))) {

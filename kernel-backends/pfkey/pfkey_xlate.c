@@ -138,6 +138,16 @@ bool pfk_can_install(const pfk_algs_t *algs, const kernel_sa_t *sa,
 		         "%d)", sa->replay_window, PFK_REPLAY_MAX, PFK_REPLAY_MAX);
 		return false;
 	}
+	for (int side = 0; side < 2; side++) {
+		const kernel_ts_t *ts = side ? &sa->dst_ts : &sa->src_ts;
+		pfk_prefix_t pfx[PFK_TS_PREFIXES_MAX];
+		char r[160];
+		if (ts->family && pfk_ts_prefixes(ts, pfx, PFK_TS_PREFIXES_MAX,
+		                                  r, sizeof(r)) < 0) {
+			snprintf(why, len, "%s", r);
+			return false;
+		}
+	}
 	if (!algs || !algs->known)
 		return true;
 	if (sa->encr_alg != ENCR_NULL || eid != SADB_EALG_NULL) {

@@ -66,6 +66,9 @@ typedef struct {
 	uint8_t plen;
 } pfk_prefix_t;
 
+/* Prefixes one selector may need: a policy per pair is installed. */
+#define PFK_TS_PREFIXES_MAX 32
+
 /* The prefixes that cover ts's address range exactly, each with ts's port
  * (one port, or 0 = any).  Returns how many (<= max), or -1 with why set
  * when ts has a port range PF_KEY cannot express or needs more than max

@@ -11,6 +11,9 @@
 #     and then against charon (kernel-netlink); every CHILD SA is installed
 #     into the namespaces' XFRM on both sides, and the table shows how many
 #     ESP SAs the responder's XFRM holds at the end.
+#  1b. the same with KERNEL=pfkey (our sides through kernel-pfkey, PF_KEY
+#     v2), ours and charon-nl again, ESP aes128-sha1 for all (PF_KEY has
+#     no HMAC-SHA2-256-128); GUEST_BENCH_PFKEY=0 leaves it out.
 #  2. ESP round trip through a tunnel: 1000 pings (-i 0.005) between two
 #     in.ikev2d with kernel-netlink, then between two charons with
 #     kernel-netlink, same suite (aes128gcm16); prints both averages and
@@ -32,6 +35,11 @@ N=${GUEST_BENCH_N:-10000}
 echo "== 1. CHILD SA install rate into XFRM, N=$N (run-load.sh, KERNEL=netlink)"
 KERNEL=netlink RESPONDERS="ours charon-nl" BUILD=$top_builddir bash "$here/run-load.sh" "$N"
 rc1=$?
+if [ "${GUEST_BENCH_PFKEY:-1}" != 0 ]; then
+	echo "== 1b. CHILD SA install rate through PF_KEY, N=$N (run-load.sh, KERNEL=pfkey)"
+	KERNEL=pfkey RESPONDERS="ours charon-nl" BUILD=$top_builddir bash "$here/run-load.sh" "$N" ||
+		rc1=$?
+fi
 
 echo "== 2. ESP round trip through the tunnel (kernel-netlink both times)"
 . "$top_srcdir/testing/netns/lib.sh"

@@ -35,7 +35,10 @@
 #                  CHILD SA really goes into the namespaces' XFRM (needs a
 #                  kernel with ESP: testing/bench/guest-xfrm.sh runs it in
 #                  the qemu guest, against charon-nl there); the table then
-#                  also shows the ESP SAs in the responder's XFRM at the end
+#                  also shows the ESP SAs in the responder's XFRM at the end;
+#                  or pfkey: the same through kernel-pfkey (PF_KEY v2), with
+#                  ESP aes128-sha1 on every side (charon's too), since PF_KEY
+#                  cannot install HMAC-SHA2-256-128
 #   THREADS=T      worker threads of our engine on each side (default 2)
 #   KE_REUSE=SECS  daemon.ke_reuse_secs on both of our sides (default 0:
 #                  a fresh Diffie-Hellman value per IKE SA; with SECS > 0
@@ -74,8 +77,11 @@ case $KERNEL in
 null) kplugins='"nettle", "psk", "kernel-null"'; kopt= ;;
 discard) kplugins='"nettle", "psk"'; kopt="-k discard" ;;
 netlink) kplugins='"nettle", "psk", "kernel-netlink"'; kopt= ;;
-*) echo "KERNEL=null|discard|netlink" >&2; exit 2 ;;
+pfkey) kplugins='"nettle", "psk", "kernel-pfkey"'; kopt= ;;
+*) echo "KERNEL=null|discard|netlink|pfkey" >&2; exit 2 ;;
 esac
+esp_auth=sha256 charon_esp=aes128-sha256
+[ "$KERNEL" = pfkey ] && esp_auth=sha1 charon_esp=aes128-sha1
 case $N in ''|*[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
 AUTH=${AUTH:-psk}
 case $AUTH in
@@ -109,12 +115,14 @@ if [ -f "$build/Makefile" ]; then
 	make -C "$build" -j2 testing/bench/load/ikev2d-load plugins/nettle/nettle.la \
 		plugins/psk/psk.la kernel-backends/null/kernel-null.la \
 		kernel-backends/netlink/kernel-netlink.la \
-		$([ "$AUTH" = psk ] || echo plugins/gnutls/gnutls.la plugins/pubkey/pubkey.la tools/ikev2cert/ikev2cert) > "$build/run-load.make.log" 2>&1 ||
+		$([ "$AUTH" = psk ] || echo plugins/gnutls/gnutls.la plugins/pubkey/pubkey.la tools/ikev2cert/ikev2cert) \
+		$([ "$KERNEL" = pfkey ] && echo kernel-backends/pfkey/kernel-pfkey.la) \
+		> "$build/run-load.make.log" 2>&1 ||
 		{ tail -20 "$build/run-load.make.log"; echo "build failed"; exit 1; }
 fi
 LOAD=$build/testing/bench/load/ikev2d-load
 [ -x "$LOAD" ] || skip "no $LOAD"
-export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/gnutls/.libs:$build/plugins/pubkey/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs:$build/kernel-backends/netlink/.libs
+export IKEV2D_PLUGIN_PATH=$build/plugins/nettle/.libs:$build/plugins/gnutls/.libs:$build/plugins/pubkey/.libs:$build/plugins/psk/.libs:$build/kernel-backends/null/.libs:$build/kernel-backends/netlink/.libs:$build/kernel-backends/pfkey/.libs
 
 # ------------------------------------------------------ namespaces
 NS_I=bench-i-$$ NS_R=bench-r-$$
@@ -176,6 +184,7 @@ daemon = {
 plugins = {
 	load = [ $kplugins ];
 	critical = [ $kplugins ];
+$([ "$KERNEL" = pfkey ] && echo "	kernel-pfkey = { state_file = \"$WORK/pfkey-$role.journal\"; };")
 };
 rules = (
 	{
@@ -191,7 +200,7 @@ rules = (
 			{
 				local_ts = "$5";
 				remote_ts = "$6";
-				esp_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; } );
+				esp_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "$esp_auth"; } );
 				childsa_lifetime_secs = 86400;
 				childsa_softlife_secs = 80000;
 			}
@@ -250,9 +259,9 @@ initiate() {
 		-p "$2" -T "${TIMEOUT:-1800}" > "$WORK/$1.report" 2> "$WORK/$1.init.log"
 }
 
-# xfrm_count NAME: ESP SAs in the responder's XFRM now (KERNEL=netlink)
+# xfrm_count NAME: ESP SAs in the responder's XFRM now (netlink, pfkey)
 xfrm_count() {
-	[ "$KERNEL" = netlink ] || return 0
+	[ "$KERNEL" = netlink ] || [ "$KERNEL" = pfkey ] || return 0
 	echo "resp_xfrm_sas=$(ip -n "$NS_R" xfrm state count | sed -n 's/.* \([0-9]*\)$/\1/p')" >> "$WORK/$1.report"
 }
 
@@ -374,7 +383,7 @@ connections {
 			net {
 				local_ts = 10.93.2.0/24
 				remote_ts = 10.93.1.0/24
-				esp_proposals = aes128-sha256
+				esp_proposals = $charon_esp
 				life_time = 24h
 				rekey_time = 22h
 			}
@@ -467,7 +476,7 @@ table() {
 	row "unfinished (timeout)" unfinished
 	row "CHILD SAs (initiator)" child_established
 	row "IKE SAs the responder counts" resp_established
-	[ "$KERNEL" = netlink ] && row "ESP SAs in the responder's XFRM" resp_xfrm_sas
+	{ [ "$KERNEL" = netlink ] || [ "$KERNEL" = pfkey ]; } && row "ESP SAs in the responder's XFRM" resp_xfrm_sas
 	row "seconds" seconds
 	row "IKE SAs/s overall" rate
 	row "initiator CPU us/SA" init_cpu_us_per_sa

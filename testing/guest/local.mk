@@ -18,6 +18,7 @@ dist_noinst_SCRIPTS += \
 	testing/suites/guest-netlink.sh \
 	testing/guest/checks/netlink-charon.sh \
 	testing/suites/guest-netlink-charon.sh \
+	testing/suites/guest-pfkey-charon.sh \
 	testing/guest/checks/netlink-events.sh \
 	testing/suites/guest-netlink-events.sh \
 	testing/netns/kernel-netlink-host.sh \

@@ -321,6 +321,25 @@ START_TEST(test_can_install)
 	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));
 	sa.replay_window = 32;
 	ck_assert(pfk_can_install(&algs, &sa, why, sizeof(why)));
+	/* selectors: one port or any; a port range is refused */
+	sa.src_ts = (kernel_ts_t){ .family = AF_INET, .from = { 10, 1, 0, 0 },
+	                           .to = { 10, 1, 0, 255 }, .proto = 6,
+	                           .port_from = 80, .port_to = 80 };
+	ck_assert(pfk_can_install(&algs, &sa, why, sizeof(why)));
+	sa.dst_ts = sa.src_ts;
+	sa.dst_ts.port_from = 1000;
+	sa.dst_ts.port_to = 2000;
+	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "port range 1000-2000"));
+	sa.dst_ts.port_from = 0;
+	sa.dst_ts.port_to = 65535;
+	ck_assert(pfk_can_install(&algs, &sa, why, sizeof(why)));
+	/* an address range of more than 32 prefixes */
+	sa.dst_ts.from[3] = 1;
+	sa.dst_ts.to[0] = 11; sa.dst_ts.to[1] = 255; sa.dst_ts.to[2] = 255; sa.dst_ts.to[3] = 254;
+	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));
+	sa.dst_ts.family = 0;   /* not asked */
+	ck_assert(pfk_can_install(&algs, &sa, why, sizeof(why)));
 	/* xcbc: expressible, but this kernel did not list it */
 	sa = esp(ENCR_AES_CBC, 128, INTEG_AES_XCBC_96);
 	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));

@@ -140,8 +140,9 @@ wait_for() {
 # ikesa_xform entries) esp_xform (same for esp_xform) child_life child_soft
 # ike_life dpd extra_daemon extra_rule extra_child (lines for the childsa
 # group, e.g. 'childsa_pfs = 19;') kernel (null, the default, userspace:
-# the kernel-userspace backend with its counters in DIR/esp.stats, or
-# netlink: kernel-netlink into the namespace's XFRM) debug.
+# the kernel-userspace backend with its counters in DIR/esp.stats,
+# netlink: kernel-netlink into the namespace's XFRM, or pfkey:
+# kernel-pfkey, its journal in DIR/pfkey.journal) debug.
 # IKEV2D_TEST_PRIVSEP=true|false in the environment sets daemon.privsep
 # (a suite run with and without privilege separation).
 write_config() {
@@ -196,6 +197,13 @@ EOP
 elif [ "$kernel" = netlink ]; then cat <<EOP
 	load = [ "nettle", "psk", "kernel-netlink" ];
 	critical = [ "nettle", "psk", "kernel-netlink" ];
+EOP
+elif [ "$kernel" = pfkey ]; then cat <<EOP
+	load = [ "nettle", "psk", "kernel-pfkey" ];
+	critical = [ "nettle", "psk", "kernel-pfkey" ];
+	kernel-pfkey = {
+		state_file = "$dir/pfkey.journal";
+	};
 EOP
 else cat <<EOP
 	load = [ "nettle", "psk", "kernel-null" ];

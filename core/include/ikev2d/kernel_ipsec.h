@@ -273,7 +273,9 @@ struct kernel_ipsec {
 	 * interface cannot express is refused with the rule's file:line before
 	 * any peer is met, never found at install time.  Reads only encr_alg,
 	 * encr_keylen_bits, integ_alg, esn, replay_window (0 = not configured
-	 * explicitly), mode, encap and id.protocol.  On false, why holds a
+	 * explicitly), mode, encap, id.protocol, and src_ts / dst_ts where
+	 * their family is not 0 (one configured local_ts / remote_ts, asked
+	 * alone: a port range PF_KEY cannot express, say).  On false, why holds a
 	 * short reason naming the transform ("AES-GCM-16 is an AEAD, which
 	 * PF_KEY v2 cannot express").  NULL = it installs whatever the engine
 	 * negotiates. */

@@ -29,8 +29,8 @@ netsetup() {
 	ip -n pb addr add 192.0.2.2/24 dev vb; ip -n pb link set vb up
 	ip -n pa link add ia type dummy; ip -n pa addr add 10.1.0.1/24 dev ia; ip -n pa link set ia up
 	ip -n pb link add ib type dummy; ip -n pb addr add 10.2.0.1/24 dev ib; ip -n pb link set ib up
-	ip -n pa route add 10.2.0.0/24 via 192.0.2.2 src 10.1.0.1
-	ip -n pb route add 10.1.0.0/24 via 192.0.2.1 src 10.2.0.1
+	# no route to the other's inner network: the daemons' (table 220)
+	# carry the tunnels
 }
 
 # conf DIR LOCAL REMOTE KEY=VALUE...: keys auto (true/false), lts, rts,
@@ -169,6 +169,16 @@ refuse() {
 	! "$DAEMON" -c -f "$W/ikev2.config" > "$W/c.log" 2>&1
 	cat "$W/c.log"
 	grep -q "esn = yes: PF_KEY v2 has no extended sequence numbers" "$W/c.log"
+	# a port range PF_KEY cannot express: refused at -c, not at install
+	conf "$W" 192.0.2.1 192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24
+	sed -i 's|remote_ts = "10.2.0.0/24";|remote_ts = ( { addr = "10.2.0.0/24"; protocol = "tcp"; port = "1000-2000"; } );|' "$W/ikev2.config"
+	grep -n remote_ts "$W/ikev2.config"
+	! "$DAEMON" -c -f "$W/ikev2.config" > "$W/c.log" 2>&1
+	cat "$W/c.log"
+	grep -q "ikev2.config:[0-9]*: rule 'r' childsa 1: remote_ts .*: port range 1000-2000: PF_KEY selectors take one port or any" "$W/c.log"
+	# one port is fine
+	sed -i 's|port = "1000-2000"|port = "1000"|' "$W/ikev2.config"
+	"$DAEMON" -c -f "$W/ikev2.config"
 	conf "$W" 192.0.2.1 192.0.2.2 esp='{ encr_alg = "aes-ctr"; encr_keylen = 128; auth_alg = "sha384"; }, { encr_alg = "3des"; auth_alg = "sha1"; }'
 	"$DAEMON" -c -f "$W/ikev2.config"
 }
@@ -178,7 +188,7 @@ example() {
 	"$DAEMON" -c -f "$W/ikev2.config"
 }
 check "cfg/pfkey example passes in.ikev2d -c" example
-check "in.ikev2d -c refuses AEAD, sha256-128, ESN, replay_window 64 with file:line; accepts aes-ctr/3des" refuse
+check "in.ikev2d -c refuses AEAD, sha256-128, ESN, replay_window 64, a port range with file:line; accepts aes-ctr/3des, one port" refuse
 
 # ---------------------------------------------- tunnel mode, cipher suites
 # One rule with a CHILD SA per suite, each between its own pair of inner
@@ -292,25 +302,42 @@ rekey() {
 	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 \
 		child='childsa_lifetime_secs = 60; childsa_softlife_secs = 30;' \
 		rule='ikesa_lifetime_secs = 60;' || return 1
+	# No hand-made route between the inner networks: the daemons' routes
+	# in table 220 carry the tunnel, with the source from the local
+	# selector (so the ping needs no -I), through the rekeys.
+	ip -n pa rule; ip -n pa route show table 220; ip -n pb route show table 220
+	ip -n pa route show table 220 | grep -q "^10.2.0.0/24 .*src 10.1.0.1" || return 1
+	ip -n pb route show table 220 | grep -q "^10.1.0.0/24 .*src 10.2.0.1" || return 1
+	ip -n pa rule | grep -q "^220:.*lookup 220" || return 1
 	# a count, not a deadline: ping waits for the last reply
-	ip netns exec pa ping -q -i 0.05 -c 1300 -W 3 -I 10.1.0.1 10.2.0.1 > "$W/ping.log" 2>&1
+	ip netns exec pa ping -q -i 0.05 -c 1300 -W 3 10.2.0.1 > "$W/ping.log" 2>&1
 	cat "$W/ping.log"
 	grep -E "CHILD SA rekeyed|IKE SA rekeyed|soft EXPIRE" "$A/log" "$B/log" | head -20
 	grep -q "soft EXPIRE" "$A/log" "$B/log" || { echo "no soft expiry from the kernel"; return 1; }
 	grep -q "CHILD SA rekeyed" "$A/log" "$B/log" || { echo "no CHILD SA rekey"; return 1; }
 	grep -q "IKE SA #[0-9]* rekeyed into this one" "$A/log" "$B/log" || { echo "no IKE SA rekey"; return 1; }
+	# the successor kept the route (one reference per policy, not per SA)
+	ip -n pa route show table 220 | grep -q "^10.2.0.0/24 " || { echo "route lost in the rekeys"; return 1; }
 	local sent got
 	sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$W/ping.log")
 	got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$W/ping.log")
 	echo "sent $sent received $got"
-	# KNOWN DEFECT (open in issue 9): in about half the runs under TCG
-	# exactly one reply of ~1300 is lost across the PF_KEY SA handover;
-	# not yet understood.  One loss is tolerated and said; more fail.
-	[ -n "$sent" ] && [ -n "$got" ] && [ "$sent" -gt 100 ] && [ "$got" -ge $((sent - 1)) ] || return 1
-	[ "$sent" = "$got" ] || echo "KNOWN DEFECT: $((sent - got)) reply lost across the rekeys"
-	return 0
+	# where a packet died, should one have (XfrmInNoStates: an SA the
+	# sender used before the receiver had it, or after it deleted it)
+	for n in pa pb; do echo "$n:"; ip netns exec $n awk '$2 != 0' /proc/net/xfrm_stat; done
+	grep -E "outbound SA .* installed, the peer|deleting CHILD SA" "$A/log" "$B/log" | head
+	# None may be lost: the rekey responder's new outbound SA waits for
+	# the initiator's Delete, and the initiator keeps the old inbound SA
+	# until the answer to it (the engine's handover; without it 1-3 of
+	# 1300 went, XfrmAcquireError counting them)
+	[ -n "$sent" ] && [ -n "$got" ] && [ "$sent" -gt 100 ] && [ "$sent" = "$got" ] || return 1
+	# the routes and the rule go with the tunnels
+	stop "$A"; stop "$B"
+	[ -z "$(ip -n pa route show table 220)" ] && [ -z "$(ip -n pb route show table 220)" ] ||
+		{ ip -n pa route show table 220; echo "routes left behind"; return 1; }
+	! ip -n pa rule | grep -q "lookup 220" || { echo "rule left behind"; return 1; }
 }
-check "CHILD and IKE SA rekey during ping -i 0.05: at most one reply lost" rekey
+check "CHILD and IKE SA rekey during ping -i 0.05: no reply lost; table 220 routes carry it (no hand-made route) and go with it" rekey
 
 # -------------------------------- hard expiry (rekeys blocked by a filter)
 hard() {

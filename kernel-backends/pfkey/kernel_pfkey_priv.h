@@ -1,0 +1,110 @@
+/*
+ * kernel_pfkey_priv.h - what kernel_pfkey.c (requests, tables, journal,
+ * events, SAs) and kernel_pfkey_policy.c (policies) share: the backend's
+ * state and the helpers both use.  Private to the plugin.
+ */
+#ifndef IKEV2D_KERNEL_PFKEY_PRIV_H
+#define IKEV2D_KERNEL_PFKEY_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "kernel_pfkey.h"
+#include "pfkey_msg.h"
+#include "pfkey_route.h"
+#include "pfkey_xlate.h"
+
+#define REQID_MAX          0x3fff   /* IPSEC_MANUAL_REQID_MAX */
+#define REQUEST_TIMEOUT_MS 15000
+/* The first REGISTER makes the kernel probe (and load) every cipher
+ * module it knows: seconds on a slow machine. */
+#define REGISTER_TIMEOUT_MS 120000
+#define MAX_PREFIXES       PFK_TS_PREFIXES_MAX   /* per side of one policy */
+#define SPI_MIN            0x100    /* RFC 4303 §2.1: 1..255 reserved */
+#define UDP_ENCAP_ESPINUDP_TYPE 2   /* <linux/udp.h> UDP_ENCAP_ESPINUDP */
+/* Rewrite the journal from memory when it grows past this many bytes
+ * more than the live entries need. */
+#define JOURNAL_SLACK      (1u << 20)
+
+typedef struct sa_ent sa_ent_t;
+struct sa_ent {
+	sa_ent_t *next;
+	struct sockaddr_storage src, dst;   /* addresses only */
+	uint32_t spi;
+	uint32_t reqid;                     /* the engine's */
+	uint16_t kreqid;                    /* the kernel's */
+	bool larval;                        /* GETSPI only */
+	uint64_t last_bytes, last_use_secs; /* for query_sa's last use */
+};
+
+typedef struct pol_ent pol_ent_t;
+struct pol_ent {
+	pol_ent_t *next;
+	uint8_t dir;                        /* IPSEC_DIR_* */
+	pfk_prefix_t s, d;
+	uint8_t proto;
+	uint32_t index;                     /* the kernel's policy id */
+	uint32_t reqid;
+	uint16_t kreqid;                    /* 0: no request (pass/drop) */
+	bool routed;                        /* holds a route to d (pfkey_route) */
+	kernel_ts_t src_ts, dst_ts;         /* as the engine gave them */
+};
+
+typedef struct {
+	uint32_t engine;
+	uint32_t refs;
+} kreq_t;
+
+struct kernel_pfkey {
+	kernel_ipsec_t public;
+	int req_fd, ev_fd;
+	uint32_t pid, seq;
+	pthread_mutex_t req_lock;    /* the request socket; held per method */
+	pthread_mutex_t lock;        /* the tables below (events read them) */
+	pfk_algs_t algs;
+	sa_ent_t *sas;
+	pol_ent_t *pols;
+	size_t n_sas, n_pols;
+	kreq_t kreq[REQID_MAX + 1];
+	uint32_t kreq_hwm;
+	bool started, watching;
+	pfk_routes_t *routes;        /* NULL: no routes */
+	char *journal_path;
+	int journal_fd;
+	size_t journal_bytes;
+	uint64_t evbuf[PFK_MSG_MAX / 8];   /* loop thread only */
+};
+
+/* helpers (kernel_pfkey.c) */
+void pk_bare(const struct sockaddr_storage *in, struct sockaddr_storage *out);
+uint16_t pk_port_of(const struct sockaddr_storage *ss);
+uint64_t pk_now_secs(void);
+/* reqid mapping, journal, policy table: k->lock held */
+uint16_t pk_kreq_get(kernel_pfkey_t *k, uint32_t reqid);
+void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid);
+void pk_journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add);
+void pk_journal_maybe_compact(kernel_pfkey_t *k);
+pol_ent_t **pk_pol_find(kernel_pfkey_t *k, uint8_t dir, const pfk_prefix_t *s,
+                        const pfk_prefix_t *d, uint8_t proto);
+void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t **pp);
+/* requests: req_lock held */
+int pk_request(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *resp, size_t cap,
+               pfk_msg_t *m, int timeout_ms);
+int pk_simple(kernel_pfkey_t *k, pfk_buf_t *b);
+void pk_begin(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
+              uint8_t type, uint8_t satype);
+void pk_ensure_started(kernel_pfkey_t *k);
+
+#define LOCKED_START(k) \
+	do { pthread_mutex_lock(&(k)->req_lock); pk_ensure_started(k); } while (0)
+#define UNLOCK(k) pthread_mutex_unlock(&(k)->req_lock)
+
+/* policies (kernel_pfkey_policy.c) */
+bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
+bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
+bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
+                     kernel_usage_t *usage);
+
+#endif

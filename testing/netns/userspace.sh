@@ -204,7 +204,13 @@ rekey)
 	# policies and 82 % of the pings after the collision were lost.
 	start_both || finish
 	up_or_fail "rekey" || finish
-	ip netns exec $NA ping -q -i 0.05 -c 1400 -W 2 -I $SRC_A $DST_A > "$WORK/ping.out" 2>&1
+	# Whether the two soft expiries really cross is timing (most runs see
+	# 2-6 collisions in 1400 pings, one run in a few none): when a round
+	# has none, a second round of 700 pings is run; no collision in both
+	# fails.  Every round must lose nothing (but the one tolerated below).
+	round=1; count=1400; col=0; unk0=0
+	while :; do
+	ip netns exec $NA ping -q -i 0.05 -c $count -W 2 -I $SRC_A $DST_A > "$WORK/ping.out" 2>&1
 	cat "$WORK/ping.out" | tail -3
 	# One reply may be lost to a known race, not to the collision: the
 	# initiator of a rekey deletes the old SA at once, and the Delete can
@@ -212,20 +218,25 @@ rekey)
 	# as an unknown SPI (a grace period for the old inbound SA is not
 	# done yet).  Anything else lost, or lost another way, fails.
 	rcvd=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$WORK/ping.out")
-	lost=$(( 1400 - ${rcvd:-0} ))
+	lost=$(( count - ${rcvd:-0} ))
 	sleep 1.5   # the stats files are rewritten every second
 	ua=$(stat "$A" drop_unknown_spi); ub=$(stat "$B" drop_unknown_spi)
-	unk=$(( ${ua:-0} + ${ub:-0} ))
+	unk=$(( ${ua:-0} + ${ub:-0} - unk0 )); unk0=$(( ${ua:-0} + ${ub:-0} ))
 	if [ "$lost" -eq 1 ] && [ "$unk" -ge 1 ]; then
-		log "rekey: 1 reply of 1400 lost to the old-SA Delete race (drop_unknown_spi $unk), tolerated"
+		log "rekey: 1 reply of $count lost to the old-SA Delete race (drop_unknown_spi $unk), tolerated"
 	elif [ "$lost" -ne 0 ]; then
 		fail "rekey: replies lost: $(grep loss "$WORK/ping.out") (drop_unknown_spi $unk)"
 	fi
+	col=$(cat "$A/daemon.log" "$B/daemon.log" | grep -c "simultaneous rekey")
+	[ "$col" -ge 1 ] && break
+	[ $round -ge 2 ] && break
+	log "rekey: round $round: $count pings and no simultaneous CHILD rekey (timing): one more round"
+	round=$((round + 1)); count=700
+	done
 	n=$(cat "$A/daemon.log" "$B/daemon.log" | grep -c "CHILD SA rekeyed")
 	[ "$n" -ge 2 ] || fail "rekey: $n CHILD SA rekeys during the ping, expected several"
-	col=$(cat "$A/daemon.log" "$B/daemon.log" | grep -c "simultaneous rekey")
-	[ "$col" -ge 1 ] || fail "rekey: no simultaneous CHILD rekey (both sides reach the byte lifetime: expected collisions)"
-	log "rekey: $n CHILD SA rekeys (byte lifetime), $col collision log lines, IKE SA rekeyed, 1400 pings at 50 ms, $lost lost"
+	[ "$col" -ge 1 ] || fail "rekey: no simultaneous CHILD rekey in $round rounds (both sides reach the byte lifetime: expected collisions)"
+	log "rekey: $n CHILD SA rekeys (byte lifetime), $col collision log lines, IKE SA rekeyed, $round round(s) of pings at 50 ms, $lost lost in the last"
 	grep -qiE "IKE SA.*rekeyed" "$A/daemon.log" "$B/daemon.log" ||
 		fail "rekey: no IKE SA rekey during the ping"
 	;;

@@ -289,7 +289,8 @@ static size_t list_dir(load_ctx_t *ctx, const char *sub, char ***names)
 		(*names)[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(*names, n, sizeof(**names), cmp_names);
+	if (n)   /* an empty directory leaves *names NULL */
+		qsort(*names, n, sizeof(**names), cmp_names);
 	return n;
 }
 

@@ -304,9 +304,12 @@ static bool defer_out(child_sa_t *c, const kernel_sa_t *ks)
 	if (!b.ptr)
 		return false;
 	memcpy(b.ptr, ks, sizeof(*ks));
-	memcpy(b.ptr + sizeof(*ks), ks->encr_key.ptr, ks->encr_key.len);
-	memcpy(b.ptr + sizeof(*ks) + ks->encr_key.len, ks->integ_key.ptr,
-	       ks->integ_key.len);
+	/* an AEAD has no integrity key: its chunk is empty, ptr NULL */
+	if (ks->encr_key.len)
+		memcpy(b.ptr + sizeof(*ks), ks->encr_key.ptr, ks->encr_key.len);
+	if (ks->integ_key.len)
+		memcpy(b.ptr + sizeof(*ks) + ks->encr_key.len, ks->integ_key.ptr,
+		       ks->integ_key.len);
 	chunk_clear(&c->deferred_out);
 	c->deferred_out = b;
 	return true;

@@ -16,7 +16,7 @@
 #include "lib/plugin_loader.h"
 #include "net/addr.h"
 
-pair_log_hook_t pair_log_hook;
+_Atomic pair_log_hook_t pair_log_hook;
 
 engine_t *eng_a, *eng_b;
 kernel_null_t *kn;
@@ -273,8 +273,9 @@ static void quiet_log(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
                       const char *msg)
 {
 	(void)self; (void)g;
-	if (pair_log_hook)
-		pair_log_hook(msg);
+	pair_log_hook_t hook = atomic_load(&pair_log_hook);
+	if (hook)
+		hook(msg);
 	if (getenv("ENGINE_TEST_VERBOSE") || l <= LVL_OP)
 		fprintf(stderr, "%s\n", msg);
 }

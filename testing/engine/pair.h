@@ -46,7 +46,8 @@ void resume_network(void);
 
 /* Every log line goes here too when set (counting what happened). */
 typedef void (*pair_log_hook_t)(const char *msg);
-extern pair_log_hook_t pair_log_hook;
+/* set by a test while the engines' threads log: atomic */
+extern _Atomic pair_log_hook_t pair_log_hook;
 
 typedef struct {
 	const char *ike;          /* ikesa_xform body */

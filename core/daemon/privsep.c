@@ -108,21 +108,34 @@ static bool run_request(psm_msg_t *m, uint32_t *spi, kernel_usage_t *usage)
 	return false;
 }
 
-static void on_request(int fd, uint32_t events, void *arg)
+/* One datagram of the socketpair into buf (PSM_MSG_MAX + 1 bytes): 1 with
+ * *len (at most PSM_MSG_MAX) and *truncated set, 0 when the other end has
+ * closed, -1 when nothing is left to read now.  MSG_TRUNC makes recv()
+ * say how long an oversized datagram really was, so it is refused whole
+ * instead of being read as a shorter one. */
+static int psm_recv(int fd, uint8_t *buf, size_t *len, bool *truncated)
 {
-	(void)arg;
 	for (;;) {
-		ssize_t n = recv(fd, P.buf, PSM_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t n = recv(fd, buf, PSM_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return;
-		if (n == 0) {
-			loop_unwatch_fd(fd);
-			return;
-		}
-		bool truncated = (size_t)n > PSM_MSG_MAX;
-		size_t len = truncated ? PSM_MSG_MAX : (size_t)n;
+			return -1;
+		if (n == 0)
+			return 0;
+		*truncated = (size_t)n > PSM_MSG_MAX;
+		*len = *truncated ? PSM_MSG_MAX : (size_t)n;
+		return 1;
+	}
+}
+
+static void on_request(int fd, uint32_t events, void *arg)
+{
+	(void)arg;
+	size_t len;
+	bool truncated;
+	int got;
+	while ((got = psm_recv(fd, P.buf, &len, &truncated)) > 0) {
 		uint32_t seq = 0;
 		if (len >= sizeof(psm_hdr_t))
 			memcpy(&seq, P.buf + offsetof(psm_hdr_t, seq), sizeof(seq));
@@ -130,7 +143,9 @@ static void on_request(int fd, uint32_t events, void *arg)
 		char why[256];
 		if (!psm_decode(P.buf, len, truncated, &m, why, sizeof(why))) {
 			log_error(DBG_KERNEL, "privsep parent: REFUSED a malformed request "
-			          "from the engine (%zd bytes): %s", n, why);
+			          "from the engine (%s%zu bytes): %s",
+			          truncated ? "over " : "", len, why);
+			memwipe(P.buf, len);
 			reply(seq, false, 0, NULL);
 			continue;
 		}
@@ -139,6 +154,7 @@ static void on_request(int fd, uint32_t events, void *arg)
 			          psm_type_name(m.hdr.type), why);
 			reply(seq, false, 0, NULL);
 			memwipe(&m, sizeof(m));
+			memwipe(P.buf, len);
 			continue;
 		}
 		uint32_t spi = 0;
@@ -152,6 +168,8 @@ static void on_request(int fd, uint32_t events, void *arg)
 		memwipe(P.buf, len);
 		reply(seq, ok, spi, &usage);
 	}
+	if (got == 0)
+		loop_unwatch_fd(fd);
 }
 
 /* The real backend's events, to the engine. */
@@ -486,25 +504,17 @@ static char *reader(const char *path, size_t *len)
 static void on_engine_ctl(int fd, uint32_t events, void *arg)
 {
 	(void)arg;
-	for (;;) {
-		ssize_t n = recv(fd, E.buf, PSM_MSG_MAX + 1, MSG_DONTWAIT | MSG_TRUNC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return;
-		if (n == 0) {
-			loop_unwatch_fd(fd);
-			if (E.gone)
-				E.gone();
-			return;
-		}
+	size_t len;
+	bool truncated;
+	int got;
+	while ((got = psm_recv(fd, E.buf, &len, &truncated)) > 0) {
 		psm_msg_t m;
-		char why[128];
-		bool truncated = (size_t)n > PSM_MSG_MAX;
-		if (!psm_decode(E.buf, truncated ? PSM_MSG_MAX : (size_t)n, truncated, &m,
-		                why, sizeof(why)) || m.hdr.type != PSM_RELOAD) {
+		char why[128] = "";
+		if (!psm_decode(E.buf, len, truncated, &m, why, sizeof(why)) ||
+		    m.hdr.type != PSM_RELOAD) {
 			log_error(DBG_OP, "engine: bad control message from the parent: %s",
 			          why[0] ? why : "not a reload");
+			memwipe(E.buf, len);
 			continue;
 		}
 		char *path = xzalloc(m.u.reload.path_len + 1);
@@ -515,7 +525,7 @@ static void on_engine_ctl(int fd, uint32_t events, void *arg)
 		config_t *cfg = config_load(path, &n_errors);
 		config_set_reader(NULL);
 		E.m = NULL;
-		memwipe(E.buf, (size_t)n);
+		memwipe(E.buf, len);
 		if (!cfg)
 			log_error(DBG_OP, "engine: the configuration the parent sent does "
 			          "not load (%d error%s): keeping the running one",
@@ -525,6 +535,11 @@ static void on_engine_ctl(int fd, uint32_t events, void *arg)
 			config_unref(cfg);
 		}
 		free(path);
+	}
+	if (got == 0) {
+		loop_unwatch_fd(fd);
+		if (E.gone)
+			E.gone();
 	}
 }
 

@@ -28,9 +28,14 @@ mkdir -p "$logs"
 passed=0 failed=0 skipped=0
 summary=()
 
+# Each line carries the step's wall time, so the CI budget (45 min) can be
+# followed suite by suite.
+step_t0=$(date +%s)
 note() {   # name, result, detail
-	summary+=("$(printf '%-28s %-5s %s' "$1" "$2" "$3")")
-	printf '== %-28s %-5s %s\n' "$1" "$2" "$3"
+	local secs=$(( $(date +%s) - step_t0 ))
+	summary+=("$(printf '%-28s %-5s %4ss %s' "$1" "$2" "$secs" "$3")")
+	printf '== %-28s %-5s %4ss %s\n' "$1" "$2" "$secs" "$3"
+	step_t0=$(date +%s)
 }
 
 strict=false

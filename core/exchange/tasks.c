@@ -33,6 +33,18 @@ void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
 	tasks_run(e, sa);
 }
 
+void task_queue_first(ike_sa_t *sa, task_type_t type)
+{
+	task_t **p = (task_t **)&sa->tasks;
+	for (task_t *q = *p; q; q = q->next)
+		if (q->type == type && !q->spi && !q->cfg)
+			return;
+	task_t *t = xzalloc(sizeof(*t));
+	t->type = type;
+	t->next = *p;
+	*p = t;
+}
+
 void tasks_move_child(ike_sa_t *from, ike_sa_t *to)
 {
 	task_t **src = (task_t **)&from->tasks, **dst = (task_t **)&to->tasks;

@@ -465,6 +465,81 @@ START_TEST(child_rekey_crossing_ike_rekey)
 }
 END_TEST
 
+/* Issue 14 item 1, the CI failure of interop-rekey-storm: the peer's IKE
+ * rekey crossed a CHILD exchange of ours and was refused with
+ * TEMPORARY_FAILURE (as above); strongSwan tries again only after 5-15 s
+ * and deletes the IKE SA at its hard lifetime meanwhile - a short
+ * over_time lost the IKE SA on both sides.  The side that refused must
+ * rekey the IKE SA itself once its exchange is answered.  Here the
+ * refused side behaves like strongSwan with a long retry: the test keeps
+ * stopping its retry timer, so only the refusing side can make the new
+ * IKE SA (before the fix nothing did).  Both ways round. */
+static void stop_rekey_timer(engine_t *e, uint64_t spi)
+{
+	sa_entry_t *en = sa_table_checkout(e->table, spi);
+	if (!en)
+		return;
+	sa_timer_stop(e, (ike_sa_t *)en, TIMER_REKEY);
+	engine_finish(e, (ike_sa_t *)en);
+}
+
+START_TEST(refused_ike_rekey_taken_over)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	size_t pol_before = kernel_null_count_policies(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	for (int round = 1; round <= 2; round++) {
+		engine_t *child_side = round % 2 ? eng_a : eng_b;
+		engine_t *ike_side = round % 2 ? eng_b : eng_a;
+		sa_list_t l = list_sas(ike_side);
+		ck_assert_int_eq(l.n, 1);
+		uint64_t old_spi = l.v[0].spi;
+		uint64_t ike_before = stats(ike_side).ike_rekeyed_total;
+		uint64_t child_before = stats(child_side).child_rekeyed_total;
+		pause_network();
+		ck_assert_uint_eq(engine_rekey(child_side, "r", false), 1);
+		ck_assert_uint_eq(engine_rekey(ike_side, "r", true), 1);
+		resume_network();
+		bool done = false;
+		for (int i = 0; i < 600 && !done; i++) {
+			stop_rekey_timer(ike_side, old_spi);
+			done = stats(ike_side).ike_rekeyed_total > ike_before &&
+			       stats(child_side).child_rekeyed_total > child_before &&
+			       stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
+			       kernel_null_count_sas(kn) == sas_before + 4 &&
+			       kernel_null_count_policies(kn) == pol_before + 6;
+			if (!done)
+				usleep(10 * 1000);
+		}
+		ck_assert_msg(stats(child_side).child_rekeyed_total > child_before,
+		              "round %d: the CHILD rekey did not complete", round);
+		ck_assert_msg(stats(ike_side).ike_rekeyed_total > ike_before,
+		              "round %d: the refused IKE rekey was not made up for "
+		              "by the side that refused it", round);
+		ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_b).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_a).established, 1);
+		ck_assert_uint_eq(stats(eng_b).established, 1);
+		l = list_sas(ike_side);
+		ck_assert_int_eq(l.n, 1);
+		ck_assert_uint_ne(l.v[0].spi, old_spi);
+		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,
+		              "round %d: %zu SAs, expected %zu", round,
+		              kernel_null_count_sas(kn), sas_before + 4);
+		ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before + 6);
+	}
+	stop_pair(2000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before);
+}
+END_TEST
+
 /* Issue 14 item 3 and the RFC 7383 part of issue 10: fragmented exchanges
  * in both roles and later exchanges, resent as fragments, and a request
  * retransmission recognised by its content.  40 + 40 selectors and a
@@ -695,6 +770,7 @@ int main(void)
 	tcase_add_test(tc, fragments_both_roles_and_retransmits);
 	tcase_add_test(tc, fragments_need_negotiation);
 	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
+	tcase_add_test(tc, refused_ike_rekey_taken_over);
 	suite_add_tcase(s, tc);
 	return pair_main(s);
 }

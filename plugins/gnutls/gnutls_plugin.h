@@ -89,6 +89,22 @@ gnutls_x509_crl_t gt_crl_handle(crl_t *crl);
 /* --- gnutls_validator.c */
 cert_validator_t *gt_validator_create(void);
 
+/* --- gnutls_fpcache.c: a bounded thread-safe set of SHA-256 fingerprints
+ * of what already verified (only successes go in). */
+#define GT_FP_SIZE 32
+typedef struct gt_fpcache gt_fpcache_t;
+gt_fpcache_t *gt_fpcache_create(void);
+void gt_fpcache_destroy(gt_fpcache_t *cache);
+bool gt_fpcache_has(gt_fpcache_t *cache, const uint8_t fp[GT_FP_SIZE]);
+void gt_fpcache_add(gt_fpcache_t *cache, const uint8_t fp[GT_FP_SIZE]);
+void gt_fpcache_flush(gt_fpcache_t *cache);
+/* SHA-256 over the parts, each prefixed by its length. */
+bool gt_fp_of(const chunk_t *parts, size_t n, uint8_t fp[GT_FP_SIZE]);
+/* The process-wide set of verified certificate and CRL signatures, keyed
+ * by gt_fp_of(signed DER, issuer DER); freed by gt_sig_cache_free(). */
+gt_fpcache_t *gt_sig_cache(void);
+void gt_sig_cache_free(void);
+
 /* --- gnutls_selftest.c: whether the plugin's keys of this type sign and
  * verify correctly (a built-in key, every scheme that fits it). */
 bool gt_selftest_keytype(key_type_t type);

@@ -28,6 +28,7 @@ typedef struct {
 	size_t n_crls;
 	certificate_t **locals;         /* add_intermediate() */
 	size_t n_locals;
+	gt_fpcache_t *chains;           /* paths GnuTLS accepted (check_gnutls) */
 } gt_validator_t;
 
 /* A private copy of a certificate (the caller keeps and destroys theirs). */
@@ -60,6 +61,7 @@ static bool add_anchor(cert_validator_t *public, certificate_t *ca)
 		return false;
 	}
 	pthread_rwlock_wrlock(&this->lock);
+	gt_fpcache_flush(this->chains);
 	rc = gnutls_x509_trust_list_add_cas(this->tl, &crt, 1, 0);
 	if (rc == 1) {
 		this->anchors = xrealloc(this->anchors, (this->n_anchors + 1) *
@@ -84,6 +86,7 @@ static bool add_crl(cert_validator_t *public, crl_t *crl)
 	if (!crl || !(mine = gt_crl_load(crl->get_encoding(crl))))
 		return false;
 	pthread_rwlock_wrlock(&this->lock);
+	gt_fpcache_flush(this->chains);
 	this->crls = xrealloc(this->crls, (this->n_crls + 1) *
 	                      sizeof(*this->crls));
 	this->crls[this->n_crls++] = mine;
@@ -99,6 +102,7 @@ static bool add_intermediate(cert_validator_t *public, certificate_t *ca)
 	if (!ca || !ca->is_ca(ca) || !(mine = cert_copy(ca)))
 		return false;
 	pthread_rwlock_wrlock(&this->lock);
+	gt_fpcache_flush(this->chains);
 	this->locals = xrealloc(this->locals, (this->n_locals + 1) *
 	                        sizeof(*this->locals));
 	this->locals[this->n_locals++] = mine;
@@ -245,6 +249,21 @@ static cert_status_t check_gnutls(gt_validator_t *this, path_t *path)
 
 	for (size_t i = 0; i < this->n_anchors; i++)
 		anchored |= this->anchors[i] == path->anchor;
+	/* A path GnuTLS accepted before is accepted again: with time checks
+	 * off and no CRLs in its trust list, its verdict depends only on
+	 * these certificates and the validator's anchors (the set is emptied
+	 * when those change).  Dates, path length, EKU and CRLs are ours and
+	 * checked on every call. */
+	chunk_t parts[PATH_MAX_CERTS + 2];
+	uint8_t fp[GT_FP_SIZE], how = anchored;
+	size_t n_parts = 0;
+	for (size_t i = 0; i < path->len; i++)
+		parts[n_parts++] = path->certs[i]->get_encoding(path->certs[i]);
+	parts[n_parts++] = path->anchor->get_encoding(path->anchor);
+	parts[n_parts++] = chunk_create(&how, 1);
+	bool have_fp = gt_fp_of(parts, n_parts, fp);
+	if (have_fp && gt_fpcache_has(this->chains, fp))
+		return CERT_OK;
 	if (!anchored) {
 		/* a trusted intermediate or ignore_trust_anchor's stand-in:
 		 * GnuTLS checks the links below it against it alone */
@@ -276,8 +295,11 @@ static cert_status_t check_gnutls(gt_validator_t *this, path_t *path)
 		gt_log_error("chain verification", rc);
 		return CERT_INVALID;
 	}
-	if (status == 0)
+	if (status == 0) {
+		if (have_fp)
+			gt_fpcache_add(this->chains, fp);
 		return CERT_OK;
+	}
 	if (bus_log_enabled(DBG_CERT, LVL_VERBOSE)) {
 		gnutls_datum_t text = { 0 };
 		if (gnutls_certificate_verification_status_print(
@@ -360,11 +382,22 @@ static bool crl_signed_by(crl_t *crl, certificate_t *issuer)
 	if (!chunk_equals(crl->get_issuer_der(crl),
 	                  issuer->get_subject_der(issuer)))
 		return false;
+	/* As for certificates (gnutls_cert.c): a CRL's signature by this
+	 * issuer, once verified, is not verified again. */
+	chunk_t pair[2] = { crl->get_encoding(crl), issuer->get_encoding(issuer) };
+	uint8_t fp[GT_FP_SIZE];
+	bool have_fp = gt_fp_of(pair, 2, fp);
+	if (have_fp && gt_fpcache_has(gt_sig_cache(), fp))
+		return true;
 	if (gnutls_x509_crl_verify(gt_crl_handle(crl), &ca, 1, 0, &status) < 0)
 		return false;
 	status &= ~(unsigned)(GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
 	                      GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);
-	return status == 0;
+	if (status != 0)
+		return false;
+	if (have_fp)
+		gt_fpcache_add(gt_sig_cache(), fp);
+	return true;
 }
 
 static cert_status_t check_crls(gt_validator_t *this, path_t *path,
@@ -456,6 +489,7 @@ static void destroy(cert_validator_t *public)
 	free(this->locals);
 	free(this->anchors);
 	free(this->crls);
+	gt_fpcache_destroy(this->chains);
 	pthread_rwlock_destroy(&this->lock);
 	free(this);
 }
@@ -476,5 +510,6 @@ cert_validator_t *gt_validator_create(void)
 		return NULL;
 	}
 	pthread_rwlock_init(&this->lock, NULL);
+	this->chains = gt_fpcache_create();
 	return &this->public;
 }

@@ -4,6 +4,7 @@ plugin_LTLIBRARIES += plugins/gnutls/gnutls.la
 plugins_gnutls_gnutls_la_SOURCES = \
 	plugins/gnutls/gnutls_cert.c \
 	plugins/gnutls/gnutls_crl.c \
+	plugins/gnutls/gnutls_fpcache.c \
 	plugins/gnutls/gnutls_hasher.c \
 	plugins/gnutls/gnutls_pkcs11.c \
 	plugins/gnutls/gnutls_plugin.c \

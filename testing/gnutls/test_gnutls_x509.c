@@ -397,6 +397,56 @@ START_TEST(test_not_ca_and_bad_signature)
 }
 END_TEST
 
+/* The validator remembers signatures and chains that verified (so a
+ * responder does not verify the same CA signature on every IKE_AUTH):
+ * what it remembers must never stand in for the checks that change -
+ * dates, CRLs, a tampered copy, the anchors of a rebuilt validator. */
+START_TEST(test_caches_keep_semantics)
+{
+	certificate_t *leaf = cert("leaf.pem"), *tampered;
+	crl_t *icd = crl("inter.crl.der");
+	cert_policy_t p;
+	chunk_t bad;
+
+	cert_policy_default(&p);
+	for (int i = 0; i < 3; i++)
+		assert_status(check("leaf.pem", &inter, 1, &p), CERT_OK);
+	assert_status(check("leaf-revoked.pem", &inter, 1, &p), CERT_OK);
+	/* expiry by the policy clock, after the chain was remembered */
+	p.now = time(NULL) + 2 * 365 * 86400;
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_EXPIRED);
+	p.now = 0;
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_OK);
+	/* a CRL added after the revoked leaf's chain was remembered */
+	ck_assert(validator->add_crl(validator, icd));
+	assert_status(check("leaf-revoked.pem", &inter, 1, &p), CERT_REVOKED);
+	assert_status(check("leaf.pem", &inter, 1, &p), CERT_OK);
+	/* the same certificate with one signature bit flipped */
+	bad = chunk_clone(leaf->get_encoding(leaf));
+	bad.ptr[bad.len - 1] ^= 0x01;
+	tampered = cred_load_certificate(bad);
+	ck_assert_ptr_nonnull(tampered);
+	for (int i = 0; i < 2; i++)
+		assert_status(validator->verify(validator, tampered, &inter, 1,
+		                                &p, NULL), CERT_BAD_SIGNATURE);
+	ck_assert(leaf->issued_by(leaf, inter));
+	ck_assert(!tampered->issued_by(tampered, inter));
+	ck_assert(!leaf->issued_by(leaf, root));
+	/* a rebuilt validator (a reload) without our root: nothing of the
+	 * old one's remembered chains makes the leaf valid */
+	cert_validator_t *other = cred_create_validator();
+	certificate_t *oca = cert("other.pem");
+	ck_assert(other->add_anchor(other, oca));
+	ck_assert(other->verify(other, leaf, &inter, 1, &p, NULL) != CERT_OK);
+	other->destroy(other);
+	oca->destroy(oca);
+	tampered->destroy(tampered);
+	chunk_free(&bad);
+	icd->destroy(icd);
+	leaf->destroy(leaf);
+}
+END_TEST
+
 START_TEST(test_matches_id)
 {
 	certificate_t *leaf = cert("leaf.pem");
@@ -577,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, test_eku);
 	tcase_add_test(tc, test_crl);
 	tcase_add_test(tc, test_not_ca_and_bad_signature);
+	tcase_add_test(tc, test_caches_keep_semantics);
 	tcase_add_test(tc, test_matches_id);
 	tcase_add_test(tc, test_bundle);
 	tcase_add_test(tc, test_mutations);

@@ -212,6 +212,16 @@ static certificate_t *pinned_peer_cert(const auth_params_t *p)
 	return found;
 }
 
+/* The peer certificate's subject for a log line, formatted on first use:
+ * GnuTLS builds the text from the DER, work a successful IKE_AUTH logged
+ * at "op" level does not need. */
+static const char *subject_text(certificate_t *cert, char **text)
+{
+	if (!*text)
+		*text = cert->get_subject(cert);
+	return *text ? *text : "?";
+}
+
 static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
                       uint8_t method, chunk_t auth_data)
 {
@@ -253,10 +263,10 @@ static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
 		certs[n++] = pinned;
 	}
 	certificate_t *leaf = certs[0];
-	char *subject = leaf->get_subject(leaf);
+	char *subject = NULL;
 	if (!match_local((void *)p, leaf)) {
 		plog(LVL_OP, p, "peer's certificate \"%s\" does not carry its "
-		     "identity", subject ? subject : "?");
+		     "identity", subject_text(leaf, &subject));
 		goto out_subject;
 	}
 	keystore_t *ks = keystore_current();
@@ -271,7 +281,7 @@ static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
 	                                   &anchor);
 	if (st != CERT_OK) {
 		plog(LVL_OP, p, "peer's certificate \"%s\" refused: %s",
-		     subject ? subject : "?", cert_status_name(st));
+		     subject_text(leaf, &subject), cert_status_name(st));
 		goto out_ks;
 	}
 	if (p->required_signer && p->dn_matches) {
@@ -287,7 +297,7 @@ static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
 		if (!found) {
 			plog(LVL_OP, p, "peer's certificate \"%s\" is not issued "
 			     "under the required signer \"%s\"",
-			     subject ? subject : "?", p->required_signer);
+			     subject_text(leaf, &subject), p->required_signer);
 			goto out_ks;
 		}
 	}
@@ -300,10 +310,12 @@ static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
 		     "%d", key_type_name(type), p->rule_method);
 	} else if (!cred_auth_verify(pub, method, auth_data, p->octets, NULL)) {
 		plog(LVL_OP, p, "peer's AUTH (method %u) does not verify with the "
-		     "key of \"%s\"", method, subject ? subject : "?");
+		     "key of \"%s\"", method, subject_text(leaf, &subject));
 	} else {
-		plog(LVL_VERBOSE, p, "peer's certificate \"%s\" valid, AUTH "
-		     "method %u verified", subject ? subject : "?", method);
+		if (bus_log_enabled(DBG_CERT, LVL_VERBOSE))
+			plog(LVL_VERBOSE, p, "peer's certificate \"%s\" valid, "
+			     "AUTH method %u verified", subject_text(leaf, &subject),
+			     method);
 		ok = true;
 	}
 	pub->destroy(pub);

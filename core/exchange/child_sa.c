@@ -343,7 +343,7 @@ static bool install_deferred(ike_sa_t *sa, child_sa_t *c)
 
 /* The SA whose inbound SPI is old_in goes: a successor waiting for that
  * gets its outbound SA now, before the old one is removed. */
-static void release_successor(ike_sa_t *sa, uint32_t old_in)
+void child_release_successor(ike_sa_t *sa, uint32_t old_in)
 {
 	for (child_sa_t *o = sa->children; o; o = o->next)
 		if (o->deferred_for == old_in && o->deferred_out.len)
@@ -476,7 +476,7 @@ static void uninstall(ike_sa_t *sa, child_sa_t *c, bool keep_in)
 		return;
 	}
 	/* a successor made by the peer's rekey sends from now on */
-	release_successor(sa, c->spi_in);
+	child_release_successor(sa, c->spi_in);
 	/* Decided by who is left, not by a flag set when the rekey ended:
 	 * in a collision either side's Delete may come first (the flag said
 	 * "keep" on one path and nothing on the others, so the survivor

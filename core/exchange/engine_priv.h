@@ -221,6 +221,9 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c);
  * SA's end), since the peer may send on it until it has our Delete. */
 void child_uninstall_linger(ike_sa_t *sa, child_sa_t *c);
 void child_linger_release(ike_sa_t *sa);
+/* The SA whose inbound SPI is old_in is gone (or going): a rekey's
+ * successor waiting for that gets its outbound SA now. */
+void child_release_successor(ike_sa_t *sa, uint32_t old_in);
 /* The peer's outer address/port moved from old_remote to sa->remote (a
  * NAT rebinding): update both SAs (and the policies' templates when the
  * address changed) in the kernel.  False (logged) if the kernel refused. */

@@ -339,10 +339,21 @@ void ike_rekey_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		 * §2.25.2): taking the peer's rekey now would move the CHILD
 		 * SAs to the new IKE SA while the answer to ours comes on
 		 * this one, which then finds the SA it rekeyed gone, keeps
-		 * its new one here and loses it with this IKE SA.  The peer
-		 * retries after ours is done. */
+		 * its new one here and loses it with this IKE SA.
+		 *
+		 * The refusal must not starve the peer's rekey, though:
+		 * strongSwan retries a refused IKE rekey only after 5-15 s
+		 * and deletes the IKE SA at its hard lifetime (rekey_time +
+		 * over_time) meanwhile, without a further attempt - with a
+		 * short over_time one TEMPORARY_FAILURE lost the IKE SA on
+		 * both sides (interop-rekey-storm, phase B).  So we rekey the
+		 * IKE SA ourselves as soon as ours is answered, before any
+		 * other exchange of ours: the peer wanted a new one, it gets
+		 * one, and its own retry later finds the old SA gone. */
 		refuse(e, sa, m, N_TEMPORARY_FAILURE, chunk_empty,
-		       "a CHILD SA exchange of ours is in flight");
+		       "a CHILD SA exchange of ours is in flight (we rekey "
+		       "it ourselves once that is answered)");
+		task_queue_first(sa, TASK_IKE_REKEY);
 		return;
 	}
 	if (!kep || np->u.nonce.len < 16 || np->u.nonce.len > 256) {

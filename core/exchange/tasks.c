@@ -33,6 +33,22 @@ void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
 	tasks_run(e, sa);
 }
 
+void task_queue_first(ike_sa_t *sa, task_type_t type)
+{
+	task_t **p = (task_t **)&sa->tasks;
+	for (task_t *q = *p; q; q = q->next)
+		if (q->type == type && !q->spi && !q->cfg)
+			return;
+	/* after the Deletes waiting at the head (those of SAs a rekey just
+	 * replaced: one round trip each, and the hand-over is complete) */
+	while (*p && (*p)->type == TASK_CHILD_DELETE)
+		p = &(*p)->next;
+	task_t *t = xzalloc(sizeof(*t));
+	t->type = type;
+	t->next = *p;
+	*p = t;
+}
+
 void tasks_move_child(ike_sa_t *from, ike_sa_t *to)
 {
 	task_t **src = (task_t **)&from->tasks, **dst = (task_t **)&to->tasks;
@@ -66,7 +82,11 @@ void tasks_free(engine_t *e, ike_sa_t *sa)
 
 void tasks_run(engine_t *e, ike_sa_t *sa)
 {
-	while (sa->tasks && !sa->n_req && sa->state == IKE_ESTABLISHED) {
+	/* Not while a response is being handled either (sa->exch still set):
+	 * a task queued by that handler would start an exchange which the
+	 * handler's end (exch_abort) then throws away - receive.c runs the
+	 * queue once the handler is done. */
+	while (sa->tasks && !sa->n_req && !sa->exch && sa->state == IKE_ESTABLISHED) {
 		task_t *t = sa->tasks;
 		sa->tasks = t->next;
 		switch (t->type) {

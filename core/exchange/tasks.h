@@ -28,6 +28,10 @@ struct task {
 /* Queue a task and start it if nothing is in flight. */
 void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
                 const child_cfg_t *cfg);
+/* Put an IKE SA task (no SPI, no cfg) before everything queued but the
+ * CHILD SA Deletes at the head, once;
+ * it starts when the request in flight is answered (tasks_run). */
+void task_queue_first(ike_sa_t *sa, task_type_t type);
 /* Start the next queued task when no request is in flight. */
 void tasks_run(engine_t *e, ike_sa_t *sa);
 void tasks_free(engine_t *e, ike_sa_t *sa);

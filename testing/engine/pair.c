@@ -34,7 +34,8 @@ static void deliver(void *arg)
 {
 	delivery_t *d = arg;
 	engine_t *to = d->to;
-	if (to)
+	/* queued before stop_pair destroyed its engine: nobody to receive */
+	if (to && (to == eng_a || to == eng_b))
 		engine_receive(to, d->p);
 	else
 		packet_destroy(d->p);
@@ -238,9 +239,10 @@ void stop_pair(unsigned wait_ms)
 {
 	engine_t *a = eng_a, *b = eng_b;
 	engine_destroy(a, wait_ms);
+	/* deliveries still queued find no engine (B's Deletes to A) */
+	eng_a = NULL;
 	engine_destroy(b, wait_ms);
-	/* deliveries still queued find no engine */
-	eng_a = eng_b = NULL;
+	eng_b = NULL;
 	usleep(50 * 1000);
 	drop_fn = NULL;
 }

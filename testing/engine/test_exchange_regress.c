@@ -465,6 +465,175 @@ START_TEST(child_rekey_crossing_ike_rekey)
 }
 END_TEST
 
+/* Issue 14 item 1, the CI failure of interop-rekey-storm: the peer's IKE
+ * rekey crossed a CHILD exchange of ours and was refused with
+ * TEMPORARY_FAILURE (as above); strongSwan tries again only after 5-15 s
+ * and deletes the IKE SA at its hard lifetime meanwhile - a short
+ * over_time lost the IKE SA on both sides.  The side that refused must
+ * rekey the IKE SA itself once its exchange is answered.  Here the
+ * refused side behaves like strongSwan with a long retry: the test keeps
+ * stopping its retry timer, so only the refusing side can make the new
+ * IKE SA (before the fix nothing did).  Both ways round. */
+static void stop_rekey_timer(engine_t *e, uint64_t spi)
+{
+	sa_entry_t *en = sa_table_checkout(e->table, spi);
+	if (!en)
+		return;
+	sa_timer_stop(e, (ike_sa_t *)en, TIMER_REKEY);
+	engine_finish(e, (ike_sa_t *)en);
+}
+
+START_TEST(refused_ike_rekey_taken_over)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	size_t pol_before = kernel_null_count_policies(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	for (int round = 1; round <= 2; round++) {
+		engine_t *child_side = round % 2 ? eng_a : eng_b;
+		engine_t *ike_side = round % 2 ? eng_b : eng_a;
+		sa_list_t l = list_sas(ike_side);
+		ck_assert_int_eq(l.n, 1);
+		uint64_t old_spi = l.v[0].spi;
+		uint64_t ike_before = stats(ike_side).ike_rekeyed_total;
+		uint64_t child_before = stats(child_side).child_rekeyed_total;
+		pause_network();
+		ck_assert_uint_eq(engine_rekey(child_side, "r", false), 1);
+		ck_assert_uint_eq(engine_rekey(ike_side, "r", true), 1);
+		resume_network();
+		bool done = false;
+		for (int i = 0; i < 600 && !done; i++) {
+			stop_rekey_timer(ike_side, old_spi);
+			done = stats(ike_side).ike_rekeyed_total > ike_before &&
+			       stats(child_side).child_rekeyed_total > child_before &&
+			       stats(eng_a).ike_sas == 1 && stats(eng_b).ike_sas == 1 &&
+			       kernel_null_count_sas(kn) == sas_before + 4 &&
+			       kernel_null_count_policies(kn) == pol_before + 6;
+			if (!done)
+				usleep(10 * 1000);
+		}
+		ck_assert_msg(stats(child_side).child_rekeyed_total > child_before,
+		              "round %d: the CHILD rekey did not complete", round);
+		ck_assert_msg(stats(ike_side).ike_rekeyed_total > ike_before,
+		              "round %d: the refused IKE rekey was not made up for "
+		              "by the side that refused it", round);
+		ck_assert_uint_eq(stats(eng_a).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_b).ike_sas, 1);
+		ck_assert_uint_eq(stats(eng_a).established, 1);
+		ck_assert_uint_eq(stats(eng_b).established, 1);
+		l = list_sas(ike_side);
+		ck_assert_int_eq(l.n, 1);
+		ck_assert_uint_ne(l.v[0].spi, old_spi);
+		ck_assert_msg(kernel_null_count_sas(kn) == sas_before + 4,
+		              "round %d: %zu SAs, expected %zu", round,
+		              kernel_null_count_sas(kn), sas_before + 4);
+		ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before + 6);
+	}
+	stop_pair(2000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before);
+	ck_assert_uint_eq(kernel_null_count_policies(kn), pol_before);
+}
+END_TEST
+
+/* Issue 14 (review of the SA hand-over at a rekey): the responder of a
+ * CHILD SA rekey installs its new outbound SA only when the old SA goes.
+ * When the peer's Delete of the old SA never comes, the old SA reaches
+ * its hard lifetime and the kernel removes it: the successor must send
+ * from then on (it was left without an outbound SA: the EXPIRE of a
+ * rekeyed SA was ignored).  A's Deletes are dropped; B answers A's rekey;
+ * then B's old inbound SA hard-expires. */
+static bool drop_informational_to_b(const packet_t *p, bool to_b)
+{
+	const uint8_t *d = p->data.ptr;
+	size_t off = 0;
+	if (!to_b)
+		return false;
+	if (p->data.len >= 4 && !d[0] && !d[1] && !d[2] && !d[3])
+		off = 4;   /* non-ESP marker on 4500 */
+	return p->data.len >= off + 28 && d[off + 18] == EXCH_INFORMATIONAL &&
+	       !(d[off + 19] & 0x20);
+}
+
+typedef struct {
+	uint32_t old_in, new_out, reqid;
+	bool new_deferred;
+} b_children_t;
+
+static void b_children(uint64_t spi, void *ctx)
+{
+	b_children_t *r = ctx;
+	sa_entry_t *en = sa_table_checkout(eng_b->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	for (child_sa_t *c = sa->children; c; c = c->next) {
+		if (c->state == CHILD_REKEYED) {
+			r->old_in = c->spi_in;
+			r->reqid = c->reqid;
+		}
+		else if (c->state == CHILD_INSTALLED) {
+			r->new_out = c->spi_out;
+			r->new_deferred = c->deferred_out.len > 0;
+		}
+	}
+	engine_finish(eng_b, sa);
+}
+
+START_TEST(deferred_out_installed_on_hard_expire)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).child_established_total, 1);
+	drop_fn = drop_informational_to_b;
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	WAIT_FOR(stats(eng_a).child_rekeyed_total == 1 &&
+	         stats(eng_b).child_rekeyed_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).child_rekeyed_total, 1);
+	b_children_t r = { 0 };
+	sa_table_foreach_spi(eng_b->table, b_children, &r);
+	ck_assert_uint_ne(r.old_in, 0);
+	ck_assert_uint_ne(r.new_out, 0);
+	ck_assert_msg(r.new_deferred, "B's new outbound SA is not waiting");
+	/* The null kernel is shared: A's SAs have the ids of B's (A already
+	 * removed its old outbound SA, the record of B's old inbound one), so
+	 * B gets the kernel's hard EXPIRE directly, and B's state tells
+	 * whether the successor's outbound SA was installed. */
+	kernel_event_t ev = { .type = KERNEL_EV_EXPIRE };
+	ev.expire.sa.spi = r.old_in;
+	ev.expire.sa.protocol = KERNEL_PROTO_ESP;
+	ck_assert(addr_from_str(ADDR_B, 0, &ev.expire.sa.dst));
+	ev.expire.reqid = r.reqid;
+	ev.expire.hard = true;
+	engine_kernel_event(eng_b, &ev);
+	WAIT_FOR(({ b_children_t w = { 0 };
+	            sa_table_foreach_spi(eng_b->table, b_children, &w);
+	            w.new_out == r.new_out && !w.new_deferred; }), 3000);
+	b_children_t q = { 0 };
+	sa_table_foreach_spi(eng_b->table, b_children, &q);
+	ck_assert_uint_eq(q.new_out, r.new_out);
+	ck_assert_msg(!q.new_deferred, "B's successor has no outbound SA after "
+	              "its predecessor hard-expired");
+	drop_fn = NULL;
+	/* B deletes the old SA itself: one pair per side is left */
+	WAIT_FOR(({ b_children_t w = { 0 };
+	            sa_table_foreach_spi(eng_b->table, b_children, &w);
+	            w.old_in == 0; }), 3000);
+	r = (b_children_t){ 0 };
+	sa_table_foreach_spi(eng_b->table, b_children, &r);
+	ck_assert_uint_eq(r.old_in, 0);
+	stop_pair(500);
+}
+END_TEST
+
 /* Issue 14 item 3 and the RFC 7383 part of issue 10: fragmented exchanges
  * in both roles and later exchanges, resent as fragments, and a request
  * retransmission recognised by its content.  40 + 40 selectors and a
@@ -695,6 +864,8 @@ int main(void)
 	tcase_add_test(tc, fragments_both_roles_and_retransmits);
 	tcase_add_test(tc, fragments_need_negotiation);
 	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
+	tcase_add_test(tc, refused_ike_rekey_taken_over);
+	tcase_add_test(tc, deferred_out_installed_on_hard_expire);
 	suite_add_tcase(s, tc);
 	return pair_main(s);
 }

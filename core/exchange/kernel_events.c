@@ -259,8 +259,11 @@ static void handle(engine_t *e, const kernel_event_t *ev)
 		child_sa_t *c = child_find_by_spi(sa, ev->expire.sa.spi, true);
 		if (!c)
 			c = child_find_by_spi(sa, ev->expire.sa.spi, false);
-		if (c && ev->expire.hard &&
-		    (c->state == CHILD_INSTALLED || c->state == CHILD_REKEYED)) {
+		if (!c)
+			break;
+		if (ev->expire.hard) {
+			if (c->state != CHILD_INSTALLED && c->state != CHILD_REKEYED)
+				break;
 			/* The kernel has removed it already.  A successor from
 			 * the peer's rekey whose outbound SA waits for this one
 			 * to go sends from now on, not when our Delete gets its
@@ -272,13 +275,11 @@ static void handle(engine_t *e, const kernel_event_t *ev)
 			       c->state == CHILD_REKEYED ? " (rekeyed, the peer did "
 			       "not delete it)" : "");
 			task_queue(e, sa, TASK_CHILD_DELETE, c->spi_in, NULL);
-			break;
+		} else if (c->state == CHILD_INSTALLED) {
+			sa_log(sa, DBG_CHILDSA, LVL_VERBOSE, "CHILD SA %08x_i reached its "
+			       "soft lifetime: rekeying", c->spi_in);
+			task_queue(e, sa, TASK_CHILD_REKEY, c->spi_in, NULL);
 		}
-		if (!c || c->state != CHILD_INSTALLED || ev->expire.hard)
-			break;
-		sa_log(sa, DBG_CHILDSA, LVL_VERBOSE, "CHILD SA %08x_i reached its "
-		       "soft lifetime: rekeying", c->spi_in);
-		task_queue(e, sa, TASK_CHILD_REKEY, c->spi_in, NULL);
 		break;
 	}
 	case KERNEL_EV_ACQUIRE: {

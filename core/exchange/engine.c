@@ -506,11 +506,11 @@ static void delete_one(uint64_t spi, void *ctx)
 	engine_finish(d->e, sa);
 }
 
-/* Phase one of a shutdown: refuse new SAs, send a Delete for every
- * established IKE SA and wait up to wait_ms for the answers (an answered
- * Delete removes its SA).  Packets must still reach the engine. */
-static void engine_delete_all(engine_t *e, unsigned wait_ms)
+/* Phase one of a shutdown (engine.h). */
+void engine_stop(engine_t *e, unsigned wait_ms)
 {
+	if (!e)
+		return;
 	e->stopping = true;
 	start_retry_cancel_all(e);
 	if (!wait_ms)
@@ -526,7 +526,7 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 {
 	if (!e)
 		return;
-	engine_delete_all(e, wait_ms);
+	engine_stop(e, wait_ms);
 	delete_all_t d = { .e = e, .send = false };
 	sa_table_foreach_spi(e->table, delete_one, &d);
 	/* Timer jobs that were already running when cancelled still hold
@@ -639,7 +639,7 @@ void engine_shutdown(unsigned wait_ms)
 	engine_t *e = the_engine;
 	if (!e)
 		return;
-	engine_delete_all(e, wait_ms);
+	engine_stop(e, wait_ms);
 	pthread_rwlock_wrlock(&the_engine_lock);
 	the_engine = NULL;
 	pthread_rwlock_unlock(&the_engine_lock);

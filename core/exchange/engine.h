@@ -58,8 +58,14 @@ bool engine_initiate(engine_t *e, const char *label);
 /* Rekey on request: the IKE SAs (ike) or all their CHILD SAs, of the rule
  * with this label (NULL: every rule).  Returns how many rekeys were queued. */
 unsigned engine_rekey(engine_t *e, const char *label, bool ike);
-/* Delete all SAs (with Delete notifications, waiting up to wait_ms for
- * replies) and free the engine. */
+/* Phase one of a shutdown: refuse new SAs, send a Delete for every
+ * established IKE SA and wait up to wait_ms for the answers (an answered
+ * Delete removes its SA).  Packets must still reach the engine; whoever
+ * delivers them retires it (stops delivering) before engine_destroy(e, 0)
+ * frees it, as engine_shutdown does. */
+void engine_stop(engine_t *e, unsigned wait_ms);
+/* engine_stop, then delete what is left without notifications and free
+ * the engine. */
 void engine_destroy(engine_t *e, unsigned wait_ms);
 
 /* A kernel event (kernel_ipsec.h) for this engine's CHILD SAs: soft

@@ -18,7 +18,19 @@
 
 _Atomic pair_log_hook_t pair_log_hook;
 
-engine_t *eng_a, *eng_b;
+engine_t *_Atomic eng_a, *_Atomic eng_b;
+/* Worker threads using eng_a/eng_b (a delivery, a kernel event): a
+ * retired engine (pointer cleared by stop_pair) is freed only when none is
+ * left, as engine_shutdown frees the daemon's engine only after taking
+ * its lock.  A counter, not a lock: those threads may hold SA locks. */
+static atomic_int engines_in_use;
+
+static void retire(engine_t *_Atomic *slot)
+{
+	*slot = NULL;
+	while (atomic_load(&engines_in_use))
+		usleep(1000);
+}
 kernel_null_t *kn;
 char tmpdir[64];
 
@@ -34,11 +46,13 @@ static void deliver(void *arg)
 {
 	delivery_t *d = arg;
 	engine_t *to = d->to;
-	/* queued before stop_pair destroyed its engine: nobody to receive */
+	/* queued before stop_pair retired its engine: nobody to receive */
+	atomic_fetch_add(&engines_in_use, 1);
 	if (to && (to == eng_a || to == eng_b))
 		engine_receive(to, d->p);
 	else
 		packet_destroy(d->p);
+	atomic_fetch_sub(&engines_in_use, 1);
 	free(d);
 }
 
@@ -238,11 +252,14 @@ void start_pair(const side_t *a, const side_t *b)
 void stop_pair(unsigned wait_ms)
 {
 	engine_t *a = eng_a, *b = eng_b;
-	engine_destroy(a, wait_ms);
-	/* deliveries still queued find no engine (B's Deletes to A) */
-	eng_a = NULL;
-	engine_destroy(b, wait_ms);
-	eng_b = NULL;
+	/* A's Deletes are answered by B; then A is retired, so what is still
+	 * queued for it (B's Deletes) finds no engine, and freed */
+	engine_stop(a, wait_ms);
+	retire(&eng_a);
+	engine_destroy(a, 0);
+	engine_stop(b, wait_ms);
+	retire(&eng_b);
+	engine_destroy(b, 0);
 	usleep(50 * 1000);
 	drop_fn = NULL;
 }
@@ -265,10 +282,13 @@ engine_stats_t stats(engine_t *e)
 static void kernel_events(const kernel_event_t *ev, void *ctx)
 {
 	(void)ctx;
-	if (eng_a)
-		engine_kernel_event(eng_a, ev);
-	if (eng_b)
-		engine_kernel_event(eng_b, ev);
+	atomic_fetch_add(&engines_in_use, 1);
+	engine_t *a = eng_a, *b = eng_b;
+	if (a)
+		engine_kernel_event(a, ev);
+	if (b)
+		engine_kernel_event(b, ev);
+	atomic_fetch_sub(&engines_in_use, 1);
 }
 
 static void quiet_log(bus_listener_t *self, dbg_group_t g, dbg_level_t l,

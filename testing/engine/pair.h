@@ -27,7 +27,9 @@
 #define ADDR6_A "fd00::1"
 #define ADDR6_B "fd00::2"
 
-extern engine_t *eng_a, *eng_b;
+/* Atomic: worker threads (sends, deliveries, kernel events) read them
+ * while stop_pair retires an engine. */
+extern engine_t *_Atomic eng_a, *_Atomic eng_b;
 extern kernel_null_t *kn;
 extern char tmpdir[64];
 

@@ -107,7 +107,16 @@ start_daemon $NO "$O" || finish
 wait_for 30 sh -c "[ \$(grep -c 'trying again in' '$O/daemon.log') -ge 2 ]" ||
 	fail "down-up: ikev2d did not keep trying while charon was down"
 sleep 4
+# "Up" means reachable with its connections loaded: charon listens on 500
+# before swanctl has loaded them, and a try landing in between gets
+# NO_PROPOSAL_CHOSEN, an answer that is not retried (start_retry.c) - seen
+# on a loaded CI machine.  So its IKE ports stay closed until it is ready.
+ip netns exec $NC nft add table inet hold &&
+ip netns exec $NC nft add chain inet hold in '{ type filter hook input priority 0; }' &&
+ip netns exec $NC nft add rule inet hold in udp dport '{ 500, 4500 }' drop ||
+	fail "down-up: cannot hold charon's IKE ports closed (nft)"
 charon || finish
+ip netns exec $NC nft delete table inet hold
 t_up=$(date +%s)
 if wait_for 20 ours_up; then
 	log "down-up: connected $(( $(date +%s) - t_up )) s after charon came up: $(grep -o 'starting again (try [0-9]*)' "$O/daemon.log" | tail -1)"

@@ -54,6 +54,13 @@ void child_set_ts(child_sa_t *c, const ts_t *local, int n_local,
 	c->n_ts_remote = n_remote;
 }
 
+void child_apply_acq(child_sa_t *c, const child_acq_t *acq)
+{
+	c->reqid = acq->reqid;
+	c->foreign_policy = true;
+	child_set_ts(c, acq->local, acq->n_local, acq->remote, acq->n_remote);
+}
+
 uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
                        bool in_ike_auth, child_sa_t **out,
                        const proposal_t **chosen_out)
@@ -253,6 +260,10 @@ static void outer(const struct sockaddr_storage *a, bool encap,
 static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 {
 	bool ok = true;
+	/* Someone else's policy asked for it and carries it: nothing of
+	 * ours to install over it, nothing to remove. */
+	if (c->foreign_policy)
+		return true;
 	kernel_mode_t mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
 	for (int i = 0; i < c->n_ts_local; i++)
 		for (int j = 0; j < c->n_ts_remote; j++) {

@@ -163,6 +163,14 @@ static bool check_body(psm_msg_t *m, char *why, size_t why_len)
 			    !ts_ok(&e->acquire.pkt_src_ts, true) ||
 			    !ts_ok(&e->acquire.pkt_dst_ts, true))
 				FAIL("bad ACQUIRE selector");
+			if (!clean_addr(&e->acquire.tmpl_src, true) ||
+			    !clean_addr(&e->acquire.tmpl_dst, true) ||
+			    (unsigned)e->acquire.mode > KERNEL_MODE_TUNNEL)
+				FAIL("bad ACQUIRE template");
+			uint8_t fb;   /* a bool's byte, read as a byte */
+			memcpy(&fb, &e->acquire.foreign, 1);
+			if (fb > 1)
+				FAIL("bad ACQUIRE flag");
 			return true;
 		case KERNEL_EV_EXPIRE:
 			if (!id_ok(&e->expire.sa))

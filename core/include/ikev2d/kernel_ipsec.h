@@ -198,6 +198,20 @@ typedef struct {
 			 * the packet's go first in TSi/TSr). */
 			kernel_ts_t pkt_src_ts;
 			kernel_ts_t pkt_dst_ts;
+			/* True when the policy hit is not one this backend
+			 * installed (an administrator's `ip xfrm policy add
+			 * ... tmpl proto esp`, setkey's spdadd): src_ts/dst_ts
+			 * are then that policy's own selectors, reqid its
+			 * template's, mode and tmpl_src/tmpl_dst its
+			 * template's mode and tunnel endpoints (family 0 in
+			 * transport mode or where unknown).  The engine
+			 * negotiates those selectors (the packet's first),
+			 * installs the SAs with that reqid so that the
+			 * policy finds them, and installs no policy of its
+			 * own for that CHILD SA. */
+			bool foreign;
+			kernel_mode_t mode;
+			struct sockaddr_storage tmpl_src, tmpl_dst;
 		} acquire;
 		struct {
 			kernel_sa_id_t sa;

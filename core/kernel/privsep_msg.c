@@ -289,6 +289,7 @@ bool psm_sa_from_kernel(psm_sa_t *p, const kernel_sa_t *sa)
 	p->mode = sa->mode;
 	p->reqid = sa->reqid;
 	p->replay_window = sa->replay_window;
+	p->if_id = sa->if_id;
 	p->encap = sa->encap;
 	p->esn = sa->esn;
 	p->encr_salt_len = sa->encr_salt_len;
@@ -318,6 +319,7 @@ void psm_sa_to_kernel(kernel_sa_t *sa, psm_sa_t *p)
 	sa->mode = (kernel_mode_t)p->mode;
 	sa->reqid = p->reqid;
 	sa->replay_window = p->replay_window;
+	sa->if_id = p->if_id;
 	sa->encap = p->encap;
 	sa->esn = p->esn;
 	sa->encr_salt_len = p->encr_salt_len;

@@ -137,6 +137,7 @@ struct ike_sa {
 	 * inbound SA stays until the peer's answer (it may still be sending
 	 * on it until it gets our Delete), then goes. */
 	uint32_t linger_in[8];
+	kernel_mark_t linger_mark[8];  /* their marks (the rule's mark_in) */
 	int n_linger;
 	bool peer_fragmentation;     /* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
 	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */

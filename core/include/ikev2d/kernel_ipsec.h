@@ -102,6 +102,12 @@ typedef struct {
 	kernel_dir_t dir;             /* KERNEL_DIR_IN or KERNEL_DIR_OUT */
 	kernel_mode_t mode;
 	uint32_t reqid;               /* ties SAs to policies; 0 = none */
+	/* XFRM interface ID (an `ip link add NAME type xfrm if_id N`
+	 * device carries the SA's traffic); 0 = none.  Not part of the SA's
+	 * name: XFRM finds SAs by (dst, SPI, protocol, mark) alone.  A
+	 * backend without interface IDs refuses an SA with one in
+	 * can_install; the SA's mark (id.mark) likewise. */
+	uint32_t if_id;
 
 	/* UDP encapsulation (RFC 3948): the ports are taken from src and
 	 * id.dst, which then must carry them. */
@@ -158,12 +164,14 @@ typedef enum {
 } kernel_policy_action_t;
 
 /* A policy: traffic from src_ts to dst_ts in direction dir.  Named by
- * (src_ts, dst_ts, dir, mark) for deletion, as XFRM and PF_KEY do. */
+ * (src_ts, dst_ts, dir, mark, if_id) for deletion, as XFRM does. */
 typedef struct {
 	kernel_ts_t src_ts, dst_ts;
 	kernel_dir_t dir;
 	kernel_policy_action_t action;
 	kernel_mark_t mark;
+	uint32_t if_id;               /* XFRM interface ID; 0 = none; part of
+	                                 the policy's name, as the mark */
 	uint32_t reqid;
 	uint32_t priority;            /* lower wins; 0 = backend default */
 	kernel_mode_t mode;
@@ -292,7 +300,10 @@ struct kernel_ipsec {
 	 * alone: a port range PF_KEY cannot express, say).  On false, why holds a
 	 * short reason naming the transform ("AES-GCM-16 is an AEAD, which
 	 * PF_KEY v2 cannot express").  NULL = it installs whatever the engine
-	 * negotiates. */
+	 * negotiates.  Also asked once per CHILD SA with only id.mark and
+	 * if_id set besides the fields of a combination it took (a rule's
+	 * mark_in/mark_out/if_id_in/if_id_out): a backend without marks or
+	 * interface IDs says false then. */
 	bool (*can_install)(kernel_ipsec_t *self, const kernel_sa_t *sa,
 	                    char *why, size_t why_len);
 

@@ -106,6 +106,8 @@ void child_exchange_start(engine_t *e, ike_sa_t *sa, task_t *t)
 		c->reqid = old->reqid;
 		child_set_ts(c, old->ts_local, old->n_ts_local, old->ts_remote,
 		             old->n_ts_remote);
+		c->nat_oa_remote = old->nat_oa_remote;
+		c->nat_oa_local = old->nat_oa_local;
 	}
 	x->child = c;
 	message_t *m = sa_new_request(sa, EXCH_CREATE_CHILD_SA);

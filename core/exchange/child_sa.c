@@ -54,6 +54,13 @@ void child_set_ts(child_sa_t *c, const ts_t *local, int n_local,
 	c->n_ts_remote = n_remote;
 }
 
+void child_apply_acq(child_sa_t *c, const child_acq_t *acq)
+{
+	c->reqid = acq->reqid;
+	c->foreign_policy = true;
+	child_set_ts(c, acq->local, acq->n_local, acq->remote, acq->n_remote);
+}
+
 /* ------------------------------------------- transport mode and NAT */
 
 static const uint8_t *ss_ip(const struct sockaddr_storage *a, uint8_t *type,
@@ -387,11 +394,26 @@ static void outer(const struct sockaddr_storage *a, bool encap,
 		addr_set_port(out, 0);
 }
 
+/* The mark an SA of c is named with in the kernel: the configured one
+ * (mark_in inbound, mark_out outbound) once installed; none while the
+ * inbound SPI is only reserved (ALLOCSPI's larval SA has no mark). */
+static kernel_mark_t sa_mark(const child_sa_t *c, bool inbound)
+{
+	kernel_mark_t none = { 0, 0 };
+	if (!c->cfg || (inbound && c->state == CHILD_CREATED))
+		return none;
+	return inbound ? c->cfg->mark_in : c->cfg->mark_out;
+}
+
 /* Install (add) or remove the CHILD SA's policies; false when the kernel
  * refused one on add (the caller rolls back). */
 static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 {
 	bool ok = true;
+	/* Someone else's policy asked for it and carries it: nothing of
+	 * ours to install over it, nothing to remove. */
+	if (c->foreign_policy)
+		return true;
 	kernel_mode_t mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
 	for (int i = 0; i < c->n_ts_local; i++)
 		for (int j = 0; j < c->n_ts_remote; j++) {
@@ -405,6 +427,12 @@ static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 				if (dir == KERNEL_DIR_FWD && c->transport)
 					continue;
 				p.dir = (kernel_dir_t)dir;
+				/* in and fwd: the _in mark and interface */
+				if (c->cfg) {
+					bool o = dir == KERNEL_DIR_OUT;
+					p.mark = o ? c->cfg->mark_out : c->cfg->mark_in;
+					p.if_id = o ? c->cfg->if_id_out : c->cfg->if_id_in;
+				}
 				if (dir == KERNEL_DIR_OUT) {
 					to_kernel_ts(&c->ts_local[i], &p.src_ts);
 					to_kernel_ts(&c->ts_remote[j], &p.dst_ts);
@@ -552,6 +580,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	/* inbound */
 	ks.dir = KERNEL_DIR_IN;
 	ks.id.spi = c->spi_in;
+	ks.id.mark = cc->mark_in;
+	ks.if_id = cc->if_id_in;
 	outer(&sa->local, sa->natt, &ks.id.dst);
 	outer(&sa->remote, sa->natt, &ks.src);
 	ks.encr_key = we_initiated ? k.encr_r : k.encr_i;
@@ -572,6 +602,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	/* outbound */
 	ks.dir = KERNEL_DIR_OUT;
 	ks.id.spi = c->spi_out;
+	ks.id.mark = cc->mark_out;
+	ks.if_id = cc->if_id_out;
 	outer(&sa->remote, sa->natt, &ks.id.dst);
 	outer(&sa->local, sa->natt, &ks.src);
 	ks.encr_key = we_initiated ? k.encr_i : k.encr_r;
@@ -586,7 +618,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	else
 		ok = ok && kernel_add_sa(&ks);
 	keymat_child_keys_clear(&k);
-	kernel_sa_id_t in_id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
+	kernel_sa_id_t in_id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP,
+	                         .mark = cc->mark_in };
 	outer(&sa->local, sa->natt, &in_id.dst);
 	if (!ok) {
 		/* nothing half-installed stays: the inbound SA goes too */
@@ -602,7 +635,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 		if (!policies_shared(sa, c))
 			policies(sa, c, false);
 		kernel_del_sa(&in_id);
-		kernel_sa_id_t out_id = { .spi = c->spi_out, .protocol = KERNEL_PROTO_ESP };
+		kernel_sa_id_t out_id = { .spi = c->spi_out, .protocol = KERNEL_PROTO_ESP,
+		                          .mark = cc->mark_out };
 		outer(&sa->remote, sa->natt, &out_id.dst);
 		kernel_del_sa(&out_id);
 		sa_log(sa, DBG_CHILDSA, LVL_ERROR, "installing the policies of CHILD "
@@ -635,7 +669,8 @@ static void uninstall(ike_sa_t *sa, child_sa_t *c, bool keep_in)
 	 * lost its policies). */
 	if (!policies_shared(sa, c))
 		policies(sa, c, false);
-	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
+	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP,
+	                      .mark = sa_mark(c, true) };
 	if (!keep_in) {
 		outer(&sa->local, sa->natt, &id.dst);
 		kernel_del_sa(&id);
@@ -646,6 +681,7 @@ static void uninstall(ike_sa_t *sa, child_sa_t *c, bool keep_in)
 		c->deferred_for = 0;
 	} else {
 		id.spi = c->spi_out;
+		id.mark = sa_mark(c, false);
 		outer(&sa->remote, sa->natt, &id.dst);
 		kernel_del_sa(&id);
 	}
@@ -664,14 +700,17 @@ void child_uninstall_linger(ike_sa_t *sa, child_sa_t *c)
 		uninstall(sa, c, false);
 		return;
 	}
+	kernel_mark_t mark = sa_mark(c, true);
 	uninstall(sa, c, true);
+	sa->linger_mark[sa->n_linger] = mark;
 	sa->linger_in[sa->n_linger++] = c->spi_in;
 }
 
 void child_linger_release(ike_sa_t *sa)
 {
 	for (int i = 0; i < sa->n_linger; i++) {
-		kernel_sa_id_t id = { .spi = sa->linger_in[i], .protocol = KERNEL_PROTO_ESP };
+		kernel_sa_id_t id = { .spi = sa->linger_in[i], .protocol = KERNEL_PROTO_ESP,
+		                      .mark = sa->linger_mark[i] };
 		outer(&sa->local, sa->natt, &id.dst);
 		kernel_del_sa(&id);
 	}
@@ -687,10 +726,11 @@ bool child_move_peer(ike_sa_t *sa, child_sa_t *c,
 	outer(old_remote, sa->natt, &old);
 	/* inbound: named by our address, now from the peer's new one */
 	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP,
-	                      .dst = local };
+	                      .dst = local, .mark = sa_mark(c, true) };
 	bool ok = kernel_update_sa(&id, &remote, &local, sa->natt);
 	/* outbound: named by the peer's old address, now to its new one */
 	id.spi = c->spi_out;
+	id.mark = sa_mark(c, false);
 	id.dst = old;
 	ok = kernel_update_sa(&id, &local, &remote, sa->natt) && ok;
 	/* tunnel templates name the peer's address: re-install (replaces) */

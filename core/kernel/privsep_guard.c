@@ -28,6 +28,7 @@ typedef struct {
 	kernel_ts_t src_ts, dst_ts;
 	kernel_dir_t dir;
 	kernel_mark_t mark;
+	uint32_t if_id;
 } pol_rec_t;
 
 /* The configurations requests are checked against: the current one and
@@ -172,6 +173,19 @@ static bool proposal_allows(const proposal_cfg_t *p, const psm_sa_t *s)
 	return encr && integ && esn;
 }
 
+static bool same_mark(kernel_mark_t a, kernel_mark_t b)
+{
+	return a.value == b.value && a.mask == b.mask;
+}
+
+/* The SA's mark and interface ID are the child's for its direction. */
+static bool child_allows_xfrm(const child_cfg_t *c, const psm_sa_t *s)
+{
+	bool in = s->dir == KERNEL_DIR_IN;
+	return same_mark(s->id.mark, in ? c->mark_in : c->mark_out) &&
+	       s->if_id == (in ? c->if_id_in : c->if_id_out);
+}
+
 static bool child_allows_algs(const child_cfg_t *c, const psm_sa_t *s)
 {
 	for (int i = 0; i < c->n_esp; i++)
@@ -239,7 +253,8 @@ static pol_rec_t *find_pol(psg_t *g, const kernel_policy_t *p)
 	for (size_t i = 0; i < g->n_pols; i++) {
 		pol_rec_t *r = &g->pols[i];
 		if (r->dir == p->dir && r->mark.value == p->mark.value &&
-		    r->mark.mask == p->mark.mask && same_ts(&r->src_ts, &p->src_ts) &&
+		    r->mark.mask == p->mark.mask && r->if_id == p->if_id &&
+		    same_ts(&r->src_ts, &p->src_ts) &&
 		    same_ts(&r->dst_ts, &p->dst_ts))
 			return r;
 	}
@@ -279,18 +294,26 @@ static bool check_add_sa(psg_t *g, const psm_sa_t *s, char *why, size_t why_len)
 	    k.icv_bits != s->icv_bits)
 		REFUSE("inconsistent algorithm fields (encr %u/%u bits, integ %u)",
 		       s->encr_alg, s->encr_keylen_bits, s->integ_alg);
-	bool addrs = false;
+	bool addrs = false, algs = false;
 	for (int i = 0; g->cfg && i < g->cfg->n_rules; i++) {
 		const rule_t *r = &g->cfg->rules[i];
 		if (!rule_addrs(r, local, remote))
 			continue;
 		addrs = true;
-		for (int c = 0; c < r->n_child; c++)
-			if (child_allows_algs(&r->child[c], s))
+		for (int c = 0; c < r->n_child; c++) {
+			if (!child_allows_algs(&r->child[c], s))
+				continue;
+			algs = true;
+			if (child_allows_xfrm(&r->child[c], s))
 				return true;
+		}
 	}
 	if (!addrs)
 		REFUSE("no rule allows these outer addresses");
+	if (algs)
+		REFUSE("no rule for these addresses gives an %s SA mark 0x%x/0x%x "
+		       "and if_id %u", kernel_dir_name((kernel_dir_t)s->dir),
+		       s->id.mark.value, s->id.mark.mask, s->if_id);
 	REFUSE("no proposal of a rule for these addresses allows encr %u (%u bits) "
 	       "integ %u esn %u", s->encr_alg, s->encr_keylen_bits, s->integ_alg, s->esn);
 }
@@ -303,6 +326,8 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 	const struct sockaddr_storage *lsa = out ? &p->sa_src : &p->sa_dst;
 	const struct sockaddr_storage *rsa = out ? &p->sa_dst : &p->sa_src;
 
+	bool sels = false;
+
 	if (p->action != KERNEL_POLICY_PROTECT)
 		REFUSE("a %s policy: the engine may only install protect policies",
 		       kernel_action_name(p->action));
@@ -314,14 +339,24 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 			continue;
 		for (int c = 0; c < r->n_child; c++) {
 			const child_cfg_t *ch = &r->child[c];
-			if (ts_in_side(lts, ch->local_ts, ch->n_local_ts,
-			               r->local_addr, r->n_local_addr) &&
-			    ts_in_side(rts, ch->remote_ts, ch->n_remote_ts,
-			               r->remote_addr, r->n_remote_addr))
+			if (!ts_in_side(lts, ch->local_ts, ch->n_local_ts,
+			                r->local_addr, r->n_local_addr) ||
+			    !ts_in_side(rts, ch->remote_ts, ch->n_remote_ts,
+			                r->remote_addr, r->n_remote_addr))
+				continue;
+			/* in and fwd policies: the _in mark and interface */
+			sels = true;
+			if (same_mark(p->mark, out ? ch->mark_out : ch->mark_in) &&
+			    p->if_id == (out ? ch->if_id_out : ch->if_id_in))
 				return true;
 		}
 	}
 	char a[KERNEL_TS_STRLEN], b[KERNEL_TS_STRLEN];
+	if (sels)
+		REFUSE("no rule allowing the selectors %s -> %s (%s) gives mark "
+		       "0x%x/0x%x and if_id %u", kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
+		       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir),
+		       p->mark.value, p->mark.mask, p->if_id);
 	REFUSE("no rule allows the selectors %s -> %s (%s)",
 	       kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
 	       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir));
@@ -445,6 +480,7 @@ void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)
 			r->dst_ts = m->u.policy.dst_ts;
 			r->dir = m->u.policy.dir;
 			r->mark = m->u.policy.mark;
+			r->if_id = m->u.policy.if_id;
 		}
 		break;
 	case PSM_DEL_POLICY: {

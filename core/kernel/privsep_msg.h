@@ -82,6 +82,7 @@ typedef struct {
 	kernel_sa_id_t id;
 	struct sockaddr_storage src;
 	uint32_t dir, mode, reqid, replay_window;
+	uint32_t if_id;
 	uint8_t encap, esn, encr_salt_len, pad;
 	uint16_t encr_alg, encr_keylen_bits, integ_alg, icv_bits;
 	kernel_lifetime_t soft, hard;

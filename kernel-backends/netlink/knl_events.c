@@ -72,8 +72,22 @@ static void on_acquire(knl_t *k, const struct nlmsghdr *nlh)
 		    mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
 			const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
 			ev.acquire.reqid = t->reqid;
+			ev.acquire.mode = t->mode == XFRM_MODE_TUNNEL ?
+			                  KERNEL_MODE_TUNNEL : KERNEL_MODE_TRANSPORT;
+			if (t->mode == XFRM_MODE_TUNNEL &&
+			    (t->family == AF_INET || t->family == AF_INET6)) {
+				/* the endpoints the kernel resolved for the
+				 * template (its own, or the flow's where it
+				 * left them open) */
+				knl_ss_from_addr(t->family, &ua->saddr, 0,
+				                 &ev.acquire.tmpl_src);
+				knl_ss_from_addr(t->family, &ua->id.daddr, 0,
+				                 &ev.acquire.tmpl_dst);
+			}
 			break;
 		}
+	/* Ours are in the priority band; any other is someone else's. */
+	ev.acquire.foreign = !knl_is_ours(k, ua->policy.priority);
 	/* The policy's selectors (what to negotiate) and the packet's. */
 	sel_to_ts(&ua->policy.sel, true, &ev.acquire.src_ts);
 	sel_to_ts(&ua->policy.sel, false, &ev.acquire.dst_ts);
@@ -82,10 +96,10 @@ static void on_acquire(knl_t *k, const struct nlmsghdr *nlh)
 	ev.acquire.seq = ua->seq;
 	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
 	log_verbose(DBG_KERNEL, KNL_NAME ": ACQUIRE for %s === %s (reqid %u, "
-	            "policy priority %u)", kernel_ts_to_str(&ev.acquire.pkt_src_ts, s, sizeof(s)),
+	            "policy priority %u%s)", kernel_ts_to_str(&ev.acquire.pkt_src_ts, s, sizeof(s)),
 	            kernel_ts_to_str(&ev.acquire.pkt_dst_ts, d, sizeof(d)),
-	            ev.acquire.reqid, ua->policy.priority);
-	(void)k;
+	            ev.acquire.reqid, ua->policy.priority,
+	            ev.acquire.foreign ? ", not ours" : "");
 	kernel_ipsec_raise(&ev);
 }
 

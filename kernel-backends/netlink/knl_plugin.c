@@ -110,7 +110,7 @@ static knl_t *knl_create(void)
 	k->route_table = (uint32_t)settings_get_int("plugins." KNL_NAME ".route_table", 220);
 	k->route_rule_prio = (uint32_t)settings_get_int("plugins." KNL_NAME ".route_rule_priority", 220);
 	k->route_proto = KNL_ROUTE_PROTO;
-	k->allocspi = settings_get_bool("plugins." KNL_NAME ".allocspi", false);
+	k->allocspi = settings_get_bool("plugins." KNL_NAME ".allocspi", true);
 	k->xfrm = open_nl(NETLINK_XFRM, "XFRM");
 	if (!k->xfrm) {
 		knl_destroy(&k->public);

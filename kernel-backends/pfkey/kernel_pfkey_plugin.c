@@ -65,7 +65,7 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	state = settings_get_str("plugins." PLUGIN_NAME ".state_file",
 	                         IKEV2D_RUNSTATEDIR "/in.ikev2d.kernel-pfkey");
 	p->k = kernel_pfkey_create(state,
-		settings_get_bool("plugins." PLUGIN_NAME ".getspi", false),
+		settings_get_bool("plugins." PLUGIN_NAME ".getspi", true),
 		(uint32_t)settings_get_int("plugins." PLUGIN_NAME ".route_table", 220),
 		(uint32_t)settings_get_int("plugins." PLUGIN_NAME ".route_rule_priority", 220));
 	if (!p->k)

@@ -271,10 +271,11 @@ static kernel_mark_t sa_mark(const child_sa_t *c, bool inbound)
 static bool policies(ike_sa_t *sa, child_sa_t *c, bool add)
 {
 	bool ok = true;
-	/* Someone else's policy asked for it and carries it: nothing of
-	 * ours to install over it, nothing to remove. */
-	if (c->foreign_policy)
-		return true;
+	/* A CHILD SA for someone else's policy gets policies like any
+	 * other, with that policy's reqid: the kernel needs an inbound one
+	 * (it drops what a tunnel SA decrypted when no policy matches), and
+	 * the backends leave a policy with the same selectors that is not
+	 * theirs as it is (used, never replaced nor removed). */
 	kernel_mode_t mode = c->transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL;
 	for (int i = 0; i < c->n_ts_local; i++)
 		for (int j = 0; j < c->n_ts_remote; j++) {

@@ -81,7 +81,7 @@ struct child_sa {
 	uint32_t reqid;              /* shared by a CHILD SA and its rekeyed successors */
 	bool keep_policies;          /* rekeyed: the successor owns the policies */
 	bool foreign_policy;         /* made for someone else's policy (its
-	                                reqid): no policy installed or removed */
+	                                selectors and reqid) */
 	bool rekeyed_by_peer;        /* the peer rekeyed it while we tried too */
 	chunk_t peer_rekey_nonce;    /* lowest nonce of the peer's rekey exchange */
 	chunk_t our_rekey_nonce;     /* rekeyed by us: lowest nonce of our exchange */

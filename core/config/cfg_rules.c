@@ -5,6 +5,7 @@
 #include "config/cfg_addr.h"
 #include "config/cfg_ident.h"
 #include "config/cfg_xform.h"
+#include "config/cfg_xfrm.h"
 #include "config/dn.h"
 #include "config/suggest.h"
 
@@ -25,7 +26,7 @@
 const char *const cfg_child_default_keys[] = {
 	"esp_xform", "mode", "childsa_pfs", "childsa_lifetime_secs",
 	"childsa_softlife_secs", "childsa_lifetime_kb", "childsa_softlife_kb",
-	"replay_window", NULL
+	"replay_window", "mark_in", "mark_out", "if_id_in", "if_id_out", NULL
 };
 
 static proposal_cfg_t *dup_proposals(const proposal_cfg_t *p, int n)
@@ -173,6 +174,7 @@ child_keys:
 		d->child.replay_src = cfg_src_of(config_setting_get_member(g, "replay_window"));
 	}
 	ok &= rc >= 0;
+	ok &= cfg_xfrm_parse(ctx, g, &d->child);
 	return ok;
 }
 

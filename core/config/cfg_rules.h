@@ -6,7 +6,8 @@
  * childsa entry.  ikesa_xform, ikesa_lifetime_secs and dpd_interval are
  * rule settings; esp_xform, mode, childsa_pfs, childsa_lifetime_secs,
  * childsa_softlife_secs, childsa_lifetime_kb, childsa_softlife_kb and
- * replay_window are CHILD SA settings, valid at all three levels.
+ * replay_window, mark_in, mark_out, if_id_in and if_id_out are CHILD SA
+ * settings, valid at all three levels.
  */
 #ifndef IKEV2D_CONFIG_CFG_RULES_H
 #define IKEV2D_CONFIG_CFG_RULES_H

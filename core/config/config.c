@@ -41,7 +41,8 @@ static const char *const top_keys[] = {
 	"daemon", "plugins", "rules", "ikesa_xform", "ikesa_lifetime_secs",
 	"dpd_interval", "esp_xform", "mode", "childsa_pfs",
 	"childsa_lifetime_secs", "childsa_softlife_secs", "childsa_lifetime_kb",
-	"childsa_softlife_kb", "replay_window", "validation",
+	"childsa_softlife_kb", "replay_window", "mark_in", "mark_out",
+	"if_id_in", "if_id_out", "validation",
 	"validation_policy_file", NULL
 };
 

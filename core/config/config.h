@@ -21,6 +21,7 @@
 #include <ikev2d/chunk.h>
 #include <ikev2d/cred.h>
 #include <ikev2d/ikev2.h>
+#include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/transform.h>
 
 /* An address set: a prefix or a range, kept as an inclusive range. */
@@ -91,6 +92,8 @@ typedef struct {
 	int line;
 } cfg_src_t;
 
+enum { CFG_XFRM_MARK_IN, CFG_XFRM_MARK_OUT, CFG_XFRM_IF_ID_IN, CFG_XFRM_IF_ID_OUT };
+
 typedef struct {
 	ts_cfg_t *local_ts; int n_local_ts;
 	ts_cfg_t *remote_ts; int n_remote_ts;
@@ -101,9 +104,17 @@ typedef struct {
 	uint32_t softlife_secs;       /* rekey time */
 	uint64_t lifetime_kb, softlife_kb;  /* 0 = unlimited */
 	uint32_t replay_window;       /* packets; 0 = replay check off */
+	/* mark_in / mark_out ("value/mask"; mask 0 = none) and if_id_in /
+	 * if_id_out (0 = none): the inbound SA and the in/fwd policies get
+	 * the _in ones, the outbound SA and the out policy the _out ones. */
+	kernel_mark_t mark_in, mark_out;
+	uint32_t if_id_in, if_id_out;
 	/* the childsa group, and the esp_xform / replay_window in force
 	 * (at whatever level they were written) */
 	cfg_src_t src, esp_src, replay_src;
+	/* where mark_in, mark_out, if_id_in, if_id_out in force were
+	 * written (CFG_XFRM_* index) */
+	cfg_src_t xfrm_src[4];
 } child_cfg_t;
 
 typedef struct {

@@ -8,6 +8,7 @@ noinst_HEADERS += \
 	core/config/cfg_rules.h \
 	core/config/cfg_validation.h \
 	core/config/cfg_xform.h \
+	core/config/cfg_xfrm.h \
 	core/config/debug_level.h \
 	core/config/dn.h \
 	core/config/file_perm.h \
@@ -23,6 +24,7 @@ libikev2d_la_SOURCES += \
 	core/config/cfg_on_demand.c \
 	core/config/cfg_validation.c \
 	core/config/cfg_xform.c \
+	core/config/cfg_xfrm.c \
 	core/config/config.c \
 	core/config/config_edits.c \
 	core/config/debug_level.c \

@@ -104,8 +104,15 @@ void child_exchange_start(engine_t *e, ike_sa_t *sa, task_t *t)
 	if (old) {
 		/* The successor takes over the reqid (and so the policies). */
 		c->reqid = old->reqid;
+		c->foreign_policy = old->foreign_policy;
 		child_set_ts(c, old->ts_local, old->n_ts_local, old->ts_remote,
 		             old->n_ts_remote);
+		c->nat_oa_remote = old->nat_oa_remote;
+		c->nat_oa_local = old->nat_oa_local;
+	} else if (t->has_acq) {
+		child_apply_acq(c, &t->acq);
+		x->has_acq = true;
+		x->acq = t->acq;
 	}
 	x->child = c;
 	message_t *m = sa_new_request(sa, EXCH_CREATE_CHILD_SA);
@@ -194,7 +201,8 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			sa_log(sa, DBG_CHILDSA, LVL_VERBOSE, "peer wants PFS group %s, retrying",
 			       transform_name(TRANS_KE, group) ?: "?");
 			task_t t = { .type = x->type, .spi = x->old_spi, .cfg = x->cfg,
-			             .ke_group = group };
+			             .ke_group = group, .has_acq = x->has_acq,
+			             .acq = x->acq };
 			if (old)
 				old->state = CHILD_INSTALLED;
 			exch_abort(e, sa);
@@ -383,8 +391,10 @@ void create_child_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		}
 		ke->destroy(ke);
 	}
-	if (old)
+	if (old) {
 		c->reqid = old->reqid;   /* successor keeps the policies' reqid */
+		c->foreign_policy = old->foreign_policy;
+	}
 	if (old)
 		/* The initiator installs its new inbound SA when our answer
 		 * arrives: ours sends on the old SA until that goes (its

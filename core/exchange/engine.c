@@ -404,6 +404,25 @@ bool engine_initiate(engine_t *e, const char *label)
 	return engine_initiate_attempt(e, label, 1);
 }
 
+bool engine_initiate_acq(engine_t *e, const char *label, const child_acq_t *acq)
+{
+	config_t *cfg = engine_config(e);
+	if (!cfg) {
+		log_error(DBG_IKESA, "initiate %s: no configuration", label);
+		return false;
+	}
+	const rule_t *rule = config_find_rule(cfg, label);
+	if (!rule) {
+		log_error(DBG_IKESA, "initiate %s: no such rule", label);
+		config_unref(cfg);
+		return false;
+	}
+	ike_sa_t *sa = ike_sa_new(e, cfg, rule, true);
+	sa->acq = xmalloc(sizeof(*sa->acq));
+	*sa->acq = *acq;
+	return ike_init_start(e, sa);
+}
+
 bool engine_initiate_attempt(engine_t *e, const char *label, unsigned attempt)
 {
 	config_t *cfg = engine_config(e);

@@ -106,6 +106,10 @@ static void copy_child(const ike_sa_t *sa, const child_sa_t *c, uint64_t now,
 	outer(sa, &sa->local, &o->id_in.dst);
 	o->id_out = (kernel_sa_id_t){ .spi = c->spi_out, .protocol = KERNEL_PROTO_ESP };
 	outer(sa, &sa->remote, &o->id_out.dst);
+	if (c->cfg && c->state != CHILD_CREATED) {
+		o->id_in.mark = c->cfg->mark_in;
+		o->id_out.mark = c->cfg->mark_out;
+	}
 }
 
 bool engine_ctl_ike(engine_t *e, uint64_t handle, engine_ike_info_t *info,

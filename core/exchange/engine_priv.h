@@ -57,6 +57,7 @@ struct engine {
 	void *reqid_map;                /* reqid -> IKE SA local SPI */
 	const rule_t *last_acquire_rule; /* ACQUIRE rate limit (reqid_lock) */
 	uint64_t last_acquire_ms;
+	uint64_t last_acquire_key;       /* someone else's policy: which */
 	pthread_mutex_t retry_lock;
 	struct start_retry *retries;    /* scheduled tries of rules (start_retry.c) */
 	atomic_uint_fast64_t start_retries_total;
@@ -287,6 +288,9 @@ void dpd_timeout(engine_t *e, ike_sa_t *sa);
  * tried again after a jittered, doubling back-off, up to the rule's
  * start_retry_limit.  Initiate rule `label` as try number `attempt`. */
 bool engine_initiate_attempt(engine_t *e, const char *label, unsigned attempt);
+/* Initiate rule `label` for someone else's policy: its first (and only)
+ * CHILD SA is acq's (kernel_events.c). */
+bool engine_initiate_acq(engine_t *e, const char *label, const child_acq_t *acq);
 /* Called by ike_sa_delete for an SA that never came up. */
 void start_retry_after_failure(engine_t *e, ike_sa_t *sa);
 /* The back-off before try number `attempt` (>= 2), in ms, with jitter. */

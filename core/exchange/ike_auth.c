@@ -43,7 +43,10 @@ void ike_auth_start(engine_t *e, ike_sa_t *sa)
 	message_add_auth(m, method, auth);
 	chunk_clear(&auth);
 
-	child_sa_t *c = child_new(e, &sa->rule->child[0]);
+	int first = sa->acq && sa->acq->child < sa->rule->n_child ? sa->acq->child : 0;
+	child_sa_t *c = child_new(e, &sa->rule->child[first]);
+	if (sa->acq)
+		child_apply_acq(c, sa->acq);
 	if (child_add_request_payloads(e, sa, m, c, true)) {
 		sa->hs->child = c;
 	} else {
@@ -128,8 +131,9 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	}
 	chunk_clear(&ni);
 	chunk_clear(&nr);
-	/* The rule's further CHILD SAs follow with CREATE_CHILD_SA. */
-	for (int i = 1; i < sa->rule->n_child; i++)
+	/* The rule's further CHILD SAs follow with CREATE_CHILD_SA (not
+	 * when someone else's policy started it: that one CHILD SA). */
+	for (int i = 1; i < sa->rule->n_child && !sa->acq; i++)
 		task_queue(e, sa, TASK_CHILD_CREATE, 0, &sa->rule->child[i]);
 }
 

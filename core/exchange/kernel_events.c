@@ -195,6 +195,206 @@ static void acquire_new(engine_t *e, const kernel_event_t *ev)
 	config_unref(cfg);
 }
 
+/* ---------------------------------------- someone else's policies */
+
+static void kts_to_ts(const kernel_ts_t *k, ts_t *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->type = k->family == AF_INET6 ? TS_IPV6_ADDR_RANGE : TS_IPV4_ADDR_RANGE;
+	size_t al = k->family == AF_INET6 ? 16 : 4;
+	memcpy(t->start, k->from, al);
+	memcpy(t->end, k->to, al);
+	t->protocol = k->proto;
+	t->start_port = k->port_from;
+	t->end_port = k->port_to;
+}
+
+static bool kts_same(const kernel_ts_t *a, const kernel_ts_t *b)
+{
+	size_t al = a->family == AF_INET6 ? 16 : 4;
+	return a->family == b->family && a->proto == b->proto &&
+	       a->port_from == b->port_from && a->port_to == b->port_to &&
+	       memcmp(a->from, b->from, al) == 0 && memcmp(a->to, b->to, al) == 0;
+}
+
+/* Whether one of the n ranges holds address a (n == 0: none does). */
+static bool ranges_hold(const addr_range_t *r, int n, const struct sockaddr_storage *a)
+{
+	chunk_t b = addr_bytes(a);
+	for (int i = 0; i < n && b.len; i++)
+		if (r[i].family == a->ss_family && memcmp(r[i].lo, b.ptr, b.len) <= 0 &&
+		    memcmp(b.ptr, r[i].hi, b.len) <= 0)
+			return true;
+	return false;
+}
+
+static void ts_addr(const kernel_ts_t *ts, struct sockaddr_storage *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (ts->family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)a;
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, ts->from, 4);
+	} else if (ts->family == AF_INET6) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)a;
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, ts->from, 16);
+	}
+}
+
+typedef struct {
+	engine_t *e;
+	const rule_t *rule;
+	uint64_t spi;
+} find_rule_t;
+
+static void find_rule_sa(uint64_t spi, void *ctx)
+{
+	find_rule_t *f = ctx;
+	if (f->spi)
+		return;
+	sa_entry_t *en = sa_table_checkout(f->e->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	if (sa->state == IKE_ESTABLISHED && sa->rule &&
+	    strcmp(sa->rule->label, f->rule->label) == 0)
+		f->spi = spi;
+	engine_finish(f->e, sa);
+}
+
+static uint64_t acq_key(const child_acq_t *a)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const uint8_t *p = (const uint8_t *)a;
+	for (size_t i = 0; i < sizeof(*a); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* An ACQUIRE for a policy the backend did not install (an administrator's
+ * `ip xfrm policy add ... tmpl proto esp`).  The rule: one whose
+ * local_addr / remote_addr hold the template's tunnel endpoints (in
+ * transport mode the packet's addresses), preferring one with a childsa
+ * entry whose selectors hold the policy's; the CHILD SA proposes the
+ * packet's selectors, then the policy's (RFC 7296 §2.9), and carries the
+ * template's reqid (its SAs and our policies; the backend leaves the
+ * owner's policy as it is). */
+static void acquire_foreign(engine_t *e, const kernel_event_t *ev)
+{
+	const kernel_ts_t *ps = &ev->acquire.src_ts, *pd = &ev->acquire.dst_ts;
+	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+	kernel_ts_to_str(ps, s, sizeof(s));
+	kernel_ts_to_str(pd, d, sizeof(d));
+	if ((ps->family != AF_INET && ps->family != AF_INET6) || ps->family != pd->family) {
+		log_error(DBG_KERNEL, "ACQUIRE for someone else's policy %s === %s "
+		          "(reqid %u): its selectors are not of one address family: "
+		          "nothing started", s, d, ev->acquire.reqid);
+		return;
+	}
+	config_t *cfg = engine_config(e);
+	if (!cfg)
+		return;
+	ipsec_mode_t mode = ev->acquire.mode == KERNEL_MODE_TRANSPORT ?
+	                    MODE_TRANSPORT : MODE_TUNNEL;
+	struct sockaddr_storage l = ev->acquire.tmpl_src, r = ev->acquire.tmpl_dst;
+	if (mode == MODE_TRANSPORT || !l.ss_family || !r.ss_family) {
+		ts_addr(ev->acquire.pkt_src_ts.family ? &ev->acquire.pkt_src_ts : ps, &l);
+		ts_addr(ev->acquire.pkt_dst_ts.family ? &ev->acquire.pkt_dst_ts : pd, &r);
+	}
+	const rule_t *found = NULL;
+	int child = -1;
+	for (int pass = 0; pass < 2 && !found; pass++)
+		for (int i = 0; i < cfg->n_rules && !found; i++) {
+			const rule_t *ru = &cfg->rules[i];
+			if (!ranges_hold(ru->local_addr, ru->n_local_addr, &l) ||
+			    !ranges_hold(ru->remote_addr, ru->n_remote_addr, &r))
+				continue;
+			for (int c = 0; c < ru->n_child && !found; c++) {
+				const child_cfg_t *cc = &ru->child[c];
+				if (cc->mode != mode)
+					continue;
+				if (pass == 0 &&
+				    (!kts_in_cfg(ps, cc->local_ts, cc->n_local_ts) ||
+				     !kts_in_cfg(pd, cc->remote_ts, cc->n_remote_ts)))
+					continue;
+				found = ru;
+				child = c;
+			}
+		}
+	char la[ADDR_STRLEN], ra[ADDR_STRLEN];
+	if (!found) {
+		log_op(DBG_KERNEL, "ACQUIRE for someone else's policy %s === %s "
+		       "(reqid %u, %s mode, %s - %s): no rule has these endpoints "
+		       "and a childsa entry of that mode: nothing started", s, d,
+		       ev->acquire.reqid, mode == MODE_TUNNEL ? "tunnel" : "transport",
+		       addr_ip_to_str(&l, la, sizeof(la)), addr_ip_to_str(&r, ra, sizeof(ra)));
+		config_unref(cfg);
+		return;
+	}
+	child_acq_t acq;
+	memset(&acq, 0, sizeof(acq));
+	acq.reqid = ev->acquire.reqid;
+	acq.child = child;
+	const kernel_ts_t *pks = &ev->acquire.pkt_src_ts, *pkd = &ev->acquire.pkt_dst_ts;
+	bool pkt = pks->family == ps->family && pkd->family == ps->family &&
+	           !(kts_same(pks, ps) && kts_same(pkd, pd));
+	if (pkt) {
+		kts_to_ts(pks, &acq.local[acq.n_local++]);
+		kts_to_ts(pkd, &acq.remote[acq.n_remote++]);
+	}
+	kts_to_ts(ps, &acq.local[acq.n_local++]);
+	kts_to_ts(pd, &acq.remote[acq.n_remote++]);
+
+	uint64_t now = time_monotonic_ms(), key = acq_key(&acq);
+	pthread_mutex_lock(&e->reqid_lock);
+	bool recent = e->last_acquire_rule == found && e->last_acquire_key == key &&
+	              now - e->last_acquire_ms < 5000;
+	if (!recent) {
+		e->last_acquire_rule = found;
+		e->last_acquire_key = key;
+		e->last_acquire_ms = now;
+	}
+	pthread_mutex_unlock(&e->reqid_lock);
+	if (recent) {
+		log_verbose(DBG_KERNEL, "ACQUIRE for someone else's policy %s === %s "
+		            "(reqid %u) within 5 s of the last: rate-limited, nothing "
+		            "started", s, d, ev->acquire.reqid);
+		config_unref(cfg);
+		return;
+	}
+	/* A CHILD SA in an established IKE SA of the rule, else a new one. */
+	find_rule_t f = { .e = e, .rule = found };
+	sa_table_foreach_spi(e->table, find_rule_sa, &f);
+	sa_entry_t *en = f.spi ? sa_table_checkout(e->table, f.spi) : NULL;
+	if (en) {
+		ike_sa_t *sa = (ike_sa_t *)en;
+		child_sa_t *up = NULL;
+		for (child_sa_t *c = sa->children; c && !up; c = c->next)
+			if (c->foreign_policy && c->reqid == acq.reqid &&
+			    (c->state == CHILD_INSTALLED || c->state == CHILD_REKEYING))
+				up = c;
+		if (up && sa->state == IKE_ESTABLISHED) {
+			sa_log(sa, DBG_KERNEL, LVL_VERBOSE, "ACQUIRE for someone else's "
+			       "policy %s === %s (reqid %u): CHILD SA %08x_i with that "
+			       "reqid is up, nothing to start", s, d, acq.reqid, up->spi_in);
+		} else if (sa->state == IKE_ESTABLISHED) {
+			sa_log(sa, DBG_KERNEL, LVL_OP, "ACQUIRE for someone else's policy "
+			       "%s === %s (reqid %u): new CHILD SA in this IKE SA with the "
+			       "policy's selectors", s, d, acq.reqid);
+			task_queue_acq(e, sa, &found->child[child], &acq);
+		}
+		engine_finish(e, sa);
+		config_unref(cfg);
+		return;
+	}
+	log_op(DBG_KERNEL, "ACQUIRE for someone else's policy %s === %s (reqid %u): "
+	       "initiating rule %s with the policy's selectors", s, d, acq.reqid,
+	       found->label);
+	engine_initiate_acq(e, found->label, &acq);
+	config_unref(cfg);
+}
+
 /* The peer's ESP-in-UDP arrives from another address or port (its NAT
  * rebound): send IKE there too and move every CHILD SA of the IKE SA, as
  * the kernel will see the peer's traffic from there from now on. */
@@ -243,6 +443,10 @@ static void handle(engine_t *e, const kernel_event_t *ev)
 	uint32_t reqid = ev->type == KERNEL_EV_EXPIRE ? ev->expire.reqid :
 	                 ev->type == KERNEL_EV_ACQUIRE ? ev->acquire.reqid :
 	                 ev->mapping.reqid;
+	if (ev->type == KERNEL_EV_ACQUIRE && ev->acquire.foreign) {
+		acquire_foreign(e, ev);
+		return;
+	}
 	uint64_t spi = reqid_map_get(e, reqid);
 	if (!spi) {
 		if (ev->type == KERNEL_EV_ACQUIRE && !trap_acquire(e, ev))

@@ -23,12 +23,30 @@ void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
 	task_t **p = (task_t **)&sa->tasks;
 	/* Once is enough for the same CHILD SA or the IKE SA. */
 	for (; *p; p = &(*p)->next)
-		if ((*p)->type == type && (*p)->spi == spi && (*p)->cfg == cfg)
+		if ((*p)->type == type && (*p)->spi == spi && (*p)->cfg == cfg &&
+		    !(*p)->has_acq)
 			return;
 	task_t *t = xzalloc(sizeof(*t));
 	t->type = type;
 	t->spi = spi;
 	t->cfg = cfg;
+	*p = t;
+	tasks_run(e, sa);
+}
+
+void task_queue_acq(engine_t *e, ike_sa_t *sa, const child_cfg_t *cfg,
+                    const child_acq_t *acq)
+{
+	task_t **p = (task_t **)&sa->tasks;
+	for (; *p; p = &(*p)->next)
+		if ((*p)->type == TASK_CHILD_CREATE && (*p)->cfg == cfg &&
+		    (*p)->has_acq && memcmp(&(*p)->acq, acq, sizeof(*acq)) == 0)
+			return;
+	task_t *t = xzalloc(sizeof(*t));
+	t->type = TASK_CHILD_CREATE;
+	t->cfg = cfg;
+	t->has_acq = true;
+	t->acq = *acq;
 	*p = t;
 	tasks_run(e, sa);
 }

@@ -23,11 +23,17 @@ struct task {
 	uint32_t spi;                /* CHILD SA: its inbound SPI */
 	const child_cfg_t *cfg;      /* TASK_CHILD_CREATE */
 	uint16_t ke_group;           /* retry with this group (0 = default) */
+	bool has_acq;                /* TASK_CHILD_CREATE for someone else's */
+	child_acq_t acq;             /* policy: its selectors and reqid */
 };
 
 /* Queue a task and start it if nothing is in flight. */
 void task_queue(engine_t *e, ike_sa_t *sa, task_type_t type, uint32_t spi,
                 const child_cfg_t *cfg);
+/* Queue a new CHILD SA for cfg with acq's selectors and reqid (an ACQUIRE
+ * for someone else's policy); once for the same cfg and acq. */
+void task_queue_acq(engine_t *e, ike_sa_t *sa, const child_cfg_t *cfg,
+                    const child_acq_t *acq);
 /* Put an IKE SA task (no SPI, no cfg) before everything queued but the
  * CHILD SA Deletes at the head, once;
  * it starts when the request in flight is answered (tasks_run). */
@@ -54,6 +60,8 @@ typedef struct {
 	uint64_t peer_new_ike_spi;   /* our SPI of the SA the peer's made */
 	chunk_t peer_nonce;          /* lowest nonce of the peer's exchange */
 	const child_cfg_t *cfg;
+	bool has_acq;                /* the task's acq (an INVALID_KE retry */
+	child_acq_t acq;             /* needs it again) */
 } exch_t;
 
 void exch_free(exch_t *x);

@@ -75,11 +75,11 @@ static bool kts_equal(const kernel_ts_t *a, const kernel_ts_t *b)
 	       memcmp(a->to, b->to, kts_len(a->family)) == 0;
 }
 
-/* Same name in the kernel: selectors, direction, mark. */
+/* Same name in the kernel: selectors, direction, mark, interface ID. */
 static bool same_policy_name(const kernel_policy_t *a, const kernel_policy_t *b)
 {
 	return a->dir == b->dir && a->mark.value == b->mark.value &&
-	       a->mark.mask == b->mark.mask &&
+	       a->mark.mask == b->mark.mask && a->if_id == b->if_id &&
 	       kts_equal(&a->src_ts, &b->src_ts) && kts_equal(&a->dst_ts, &b->dst_ts);
 }
 
@@ -183,6 +183,8 @@ static void sync_child(const rule_t *r, int ci, trap_t **old, sync_t *s)
 				.action = KERNEL_POLICY_PROTECT, .protocol = KERNEL_PROTO_ESP,
 				.mode = cc->mode == MODE_TRANSPORT ? KERNEL_MODE_TRANSPORT
 				                                   : KERNEL_MODE_TUNNEL,
+				/* the CHILD SA's out policy takes its place: same name */
+				.mark = cc->mark_out, .if_id = cc->if_id_out,
 			};
 			range_to_addr(&r->remote_addr[0], &p.sa_dst);
 			if (r->n_local_addr == 1 && range_single(&r->local_addr[0]))

@@ -6,6 +6,7 @@ ikev2dinclude_HEADERS += \
 	core/include/ikev2d/cred.h \
 	core/include/ikev2d/crypto.h \
 	core/include/ikev2d/esp_udp.h \
+	core/include/ikev2d/fetcher.h \
 	core/include/ikev2d/ikev2.h \
 	core/include/ikev2d/keystore.h \
 	core/include/ikev2d/kernel_ipsec.h \

@@ -137,6 +137,23 @@ static int check_child(const config_t *cfg, const rule_t *rule, int ci)
 	if (cc->replay_src.line && good.encr_alg) {
 		good.replay_window = cc->replay_window;
 		errors += check_one(cfg, rule, ci, cc, &good, replay_at, &r);
+		good.replay_window = 0;
+	}
+	/* Marks and interface IDs, each direction with its own, with a
+	 * combination the backend took (PF_KEY and the userspace engine
+	 * have neither). */
+	for (int k = 0; good.encr_alg && k < 4; k++) {
+		kernel_sa_t x = good;
+		bool in = k == CFG_XFRM_MARK_IN || k == CFG_XFRM_IF_ID_IN;
+		x.dir = in ? KERNEL_DIR_IN : KERNEL_DIR_OUT;
+		if (k == CFG_XFRM_MARK_IN || k == CFG_XFRM_MARK_OUT)
+			x.id.mark = in ? cc->mark_in : cc->mark_out;
+		else
+			x.if_id = in ? cc->if_id_in : cc->if_id_out;
+		if (!x.id.mark.mask && !x.if_id)
+			continue;
+		const cfg_src_t *at = cc->xfrm_src[k].line ? &cc->xfrm_src[k] : &cc->src;
+		errors += check_one(cfg, rule, ci, cc, &x, at, &r);
 	}
 	return errors;
 }

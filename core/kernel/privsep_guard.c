@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <ikev2d/chunk.h>
+#include <ikev2d/runtime.h>
 
 typedef enum { SA_SPI = 0, SA_IN = 1, SA_OUT = 2 } sa_state_t;
 
@@ -22,12 +23,14 @@ typedef struct {
 	uint8_t protocol;
 	kernel_mark_t mark;
 	sa_state_t state;
+	uint64_t since_ms;      /* SA_SPI: when it was allocated */
 } sa_rec_t;
 
 typedef struct {
 	kernel_ts_t src_ts, dst_ts;
 	kernel_dir_t dir;
 	kernel_mark_t mark;
+	uint32_t if_id;
 } pol_rec_t;
 
 /* The configurations requests are checked against: the current one and
@@ -40,12 +43,23 @@ struct psg {
 	config_t *cfg;                 /* the one a check is looking at */
 	bool shutdown;
 	sa_rec_t *sas; size_t n_sas, cap_sas;
+	size_t n_spis;                 /* records in state SA_SPI */
+	uint64_t spi_age_ms;
+	uint64_t (*now_ms)(void);
 	pol_rec_t *pols; size_t n_pols, cap_pols;
 };
 
 psg_t *psg_create(void)
 {
-	return xzalloc(sizeof(psg_t));
+	psg_t *g = xzalloc(sizeof(psg_t));
+	g->spi_age_ms = PSG_SPI_AGE_MIN_MS;
+	g->now_ms = time_monotonic_ms;
+	return g;
+}
+
+void psg_set_clock(psg_t *g, uint64_t (*now_ms)(void))
+{
+	g->now_ms = now_ms ? now_ms : time_monotonic_ms;
 }
 
 void psg_destroy(psg_t *g)
@@ -69,6 +83,16 @@ void psg_set_config(psg_t *g, config_t *cfg)
 		config_unref(g->cfgs[PSG_CONFIGS - 1]);
 	memmove(&g->cfgs[1], &g->cfgs[0], (PSG_CONFIGS - 1) * sizeof(g->cfgs[0]));
 	g->cfgs[0] = cfg;
+	/* An initiator allocates its SPI when it sends the request and uses
+	 * it when the response comes, response_wait_time at the most: twice
+	 * that (of any configuration in force) is the age limit. */
+	uint64_t age = PSG_SPI_AGE_MIN_MS;
+	for (int i = 0; i < PSG_CONFIGS && g->cfgs[i]; i++) {
+		int w = g->cfgs[i]->daemon.response_wait_time;
+		if (w > 0 && (uint64_t)w * 2000 > age)
+			age = (uint64_t)w * 2000;
+	}
+	g->spi_age_ms = age;
 }
 
 void psg_set_shutdown(psg_t *g, bool on)
@@ -80,6 +104,11 @@ void psg_counts(const psg_t *g, size_t *sas, size_t *policies)
 {
 	*sas = g->n_sas;
 	*policies = g->n_pols;
+}
+
+size_t psg_spis(const psg_t *g)
+{
+	return g->n_spis;
 }
 
 /* ------------------------------------------------------------ addresses */
@@ -172,6 +201,19 @@ static bool proposal_allows(const proposal_cfg_t *p, const psm_sa_t *s)
 	return encr && integ && esn;
 }
 
+static bool same_mark(kernel_mark_t a, kernel_mark_t b)
+{
+	return a.value == b.value && a.mask == b.mask;
+}
+
+/* The SA's mark and interface ID are the child's for its direction. */
+static bool child_allows_xfrm(const child_cfg_t *c, const psm_sa_t *s)
+{
+	bool in = s->dir == KERNEL_DIR_IN;
+	return same_mark(s->id.mark, in ? c->mark_in : c->mark_out) &&
+	       s->if_id == (in ? c->if_id_in : c->if_id_out);
+}
+
 static bool child_allows_algs(const child_cfg_t *c, const psm_sa_t *s)
 {
 	for (int i = 0; i < c->n_esp; i++)
@@ -220,11 +262,38 @@ static void add_sa_rec(psg_t *g, const struct sockaddr_storage *dst, uint32_t sp
 	r->protocol = protocol;
 	r->mark = mark;
 	r->state = st;
+	if (st == SA_SPI) {
+		r->since_ms = g->now_ms();
+		g->n_spis++;
+	}
 }
 
 static void drop_sa_rec(psg_t *g, sa_rec_t *r)
 {
+	if (r->state == SA_SPI)
+		g->n_spis--;
 	*r = g->sas[--g->n_sas];
+}
+
+/* SPIs allocated longer ago than the age limit and never used are
+ * forgotten (the backends let their larval SAs expire on their own): an
+ * add_sa with one of them is refused as an SPI the parent did not
+ * allocate.  Returns how many went. */
+static size_t age_spis(psg_t *g)
+{
+	uint64_t now = g->now_ms();
+	size_t gone = 0;
+
+	for (size_t i = 0; i < g->n_sas;) {
+		sa_rec_t *r = &g->sas[i];
+		if (r->state == SA_SPI && now - r->since_ms >= g->spi_age_ms) {
+			drop_sa_rec(g, r);    /* the last record moves to i */
+			gone++;
+			continue;
+		}
+		i++;
+	}
+	return gone;
 }
 
 static bool same_ts(const kernel_ts_t *a, const kernel_ts_t *b)
@@ -239,7 +308,8 @@ static pol_rec_t *find_pol(psg_t *g, const kernel_policy_t *p)
 	for (size_t i = 0; i < g->n_pols; i++) {
 		pol_rec_t *r = &g->pols[i];
 		if (r->dir == p->dir && r->mark.value == p->mark.value &&
-		    r->mark.mask == p->mark.mask && same_ts(&r->src_ts, &p->src_ts) &&
+		    r->mark.mask == p->mark.mask && r->if_id == p->if_id &&
+		    same_ts(&r->src_ts, &p->src_ts) &&
 		    same_ts(&r->dst_ts, &p->dst_ts))
 			return r;
 	}
@@ -279,18 +349,26 @@ static bool check_add_sa(psg_t *g, const psm_sa_t *s, char *why, size_t why_len)
 	    k.icv_bits != s->icv_bits)
 		REFUSE("inconsistent algorithm fields (encr %u/%u bits, integ %u)",
 		       s->encr_alg, s->encr_keylen_bits, s->integ_alg);
-	bool addrs = false;
+	bool addrs = false, algs = false;
 	for (int i = 0; g->cfg && i < g->cfg->n_rules; i++) {
 		const rule_t *r = &g->cfg->rules[i];
 		if (!rule_addrs(r, local, remote))
 			continue;
 		addrs = true;
-		for (int c = 0; c < r->n_child; c++)
-			if (child_allows_algs(&r->child[c], s))
+		for (int c = 0; c < r->n_child; c++) {
+			if (!child_allows_algs(&r->child[c], s))
+				continue;
+			algs = true;
+			if (child_allows_xfrm(&r->child[c], s))
 				return true;
+		}
 	}
 	if (!addrs)
 		REFUSE("no rule allows these outer addresses");
+	if (algs)
+		REFUSE("no rule for these addresses gives an %s SA mark 0x%x/0x%x "
+		       "and if_id %u", kernel_dir_name((kernel_dir_t)s->dir),
+		       s->id.mark.value, s->id.mark.mask, s->if_id);
 	REFUSE("no proposal of a rule for these addresses allows encr %u (%u bits) "
 	       "integ %u esn %u", s->encr_alg, s->encr_keylen_bits, s->integ_alg, s->esn);
 }
@@ -303,6 +381,8 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 	const struct sockaddr_storage *lsa = out ? &p->sa_src : &p->sa_dst;
 	const struct sockaddr_storage *rsa = out ? &p->sa_dst : &p->sa_src;
 
+	bool sels = false;
+
 	if (p->action != KERNEL_POLICY_PROTECT)
 		REFUSE("a %s policy: the engine may only install protect policies",
 		       kernel_action_name(p->action));
@@ -314,14 +394,24 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 			continue;
 		for (int c = 0; c < r->n_child; c++) {
 			const child_cfg_t *ch = &r->child[c];
-			if (ts_in_side(lts, ch->local_ts, ch->n_local_ts,
-			               r->local_addr, r->n_local_addr) &&
-			    ts_in_side(rts, ch->remote_ts, ch->n_remote_ts,
-			               r->remote_addr, r->n_remote_addr))
+			if (!ts_in_side(lts, ch->local_ts, ch->n_local_ts,
+			                r->local_addr, r->n_local_addr) ||
+			    !ts_in_side(rts, ch->remote_ts, ch->n_remote_ts,
+			                r->remote_addr, r->n_remote_addr))
+				continue;
+			/* in and fwd policies: the _in mark and interface */
+			sels = true;
+			if (same_mark(p->mark, out ? ch->mark_out : ch->mark_in) &&
+			    p->if_id == (out ? ch->if_id_out : ch->if_id_in))
 				return true;
 		}
 	}
 	char a[KERNEL_TS_STRLEN], b[KERNEL_TS_STRLEN];
+	if (sels)
+		REFUSE("no rule allowing the selectors %s -> %s (%s) gives mark "
+		       "0x%x/0x%x and if_id %u", kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
+		       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir),
+		       p->mark.value, p->mark.mask, p->if_id);
 	REFUSE("no rule allows the selectors %s -> %s (%s)",
 	       kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
 	       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir));
@@ -332,6 +422,10 @@ static bool check_one(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 	switch (m->hdr.type) {
 	case PSM_GET_SPI: {
 		const psm_get_spi_t *q = &m->u.get_spi;
+		if (g->n_spis >= PSG_SPI_MAX)
+			REFUSE("%zu SPIs allocated for the engine are not used yet "
+			       "(at most %d, each for %llu s)", g->n_spis, PSG_SPI_MAX,
+			       (unsigned long long)(g->spi_age_ms / 1000));
 		for (int i = 0; g->cfg && i < g->cfg->n_rules; i++)
 			if (rule_addrs(&g->cfg->rules[i], &q->dst, &q->src))
 				return true;
@@ -383,6 +477,8 @@ bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 
 	if (why && why_len)
 		why[0] = '\0';
+	if (m->hdr.type == PSM_GET_SPI)
+		age_spis(g);
 	/* allowed by the current configuration, or by one an established SA
 	 * may still use; the reason given is the current one's */
 	for (int i = 0; i < PSG_CONFIGS && (i == 0 || g->cfgs[i]); i++) {
@@ -414,6 +510,7 @@ void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)
 		if (s->dir == KERNEL_DIR_IN) {
 			sa_rec_t *r = find_spi(g, &s->id.dst, s->id.spi, s->id.protocol);
 			if (r) {
+				g->n_spis--;
 				r->state = SA_IN;
 				r->mark = s->id.mark;
 			}
@@ -445,6 +542,7 @@ void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)
 			r->dst_ts = m->u.policy.dst_ts;
 			r->dir = m->u.policy.dir;
 			r->mark = m->u.policy.mark;
+			r->if_id = m->u.policy.if_id;
 		}
 		break;
 	case PSM_DEL_POLICY: {
@@ -455,6 +553,7 @@ void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)
 	}
 	case PSM_FLUSH:
 		g->n_sas = 0;
+		g->n_spis = 0;
 		g->n_pols = 0;
 		break;
 	}

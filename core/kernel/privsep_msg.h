@@ -82,12 +82,14 @@ typedef struct {
 	kernel_sa_id_t id;
 	struct sockaddr_storage src;
 	uint32_t dir, mode, reqid, replay_window;
+	uint32_t if_id;
 	uint8_t encap, esn, encr_salt_len, pad;
 	uint16_t encr_alg, encr_keylen_bits, integ_alg, icv_bits;
 	kernel_lifetime_t soft, hard;
 	kernel_ts_t src_ts, dst_ts;
 	uint16_t encr_key_len, integ_key_len;
 	uint8_t encr_key[PSM_KEY_MAX], integ_key[PSM_KEY_MAX];
+	struct sockaddr_storage nat_oa_src, nat_oa_dst;
 } psm_sa_t;
 
 typedef struct {

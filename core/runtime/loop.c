@@ -14,6 +14,7 @@
 
 #include <ikev2d/bus.h>
 #include <ikev2d/chunk.h>
+#include <ikev2d/fetcher.h>
 #include <ikev2d/runtime.h>
 
 #include <errno.h>
@@ -94,6 +95,7 @@ bool runtime_start_threads(int min_threads, int max_threads)
 	}
 	if (!workers_init(min_threads, max_threads))
 		return false;
+	fetcher_set_limit(max_threads > 0 ? (unsigned)max_threads : 1);
 	if (!sched_init()) {
 		workers_deinit();
 		return false;

@@ -4,7 +4,8 @@
  * A FIFO of jobs under one mutex.  The pool starts with min_threads
  * workers; when a job is queued and no worker is idle, another is started,
  * up to max_threads.  Workers beyond min_threads that stay idle for
- * IDLE_EXIT_MS leave again.  At shutdown the queue is drained first, so a
+ * IDLE_EXIT_MS leave again.  A worker blocked in a fetch (fetcher.h) is
+ * not counted against max_threads while it waits.  At shutdown the queue is drained first, so a
  * job queued before runtime_deinit() always runs.
  */
 #include "runtime_priv.h"
@@ -32,6 +33,8 @@ static pthread_cond_t exit_cond;      /* a worker left */
 static job_t *head, *tail;
 static job_t *free_jobs;              /* recycled nodes: no malloc per job */
 static int n_threads, n_idle, n_queued;
+static int n_blocked;                 /* workers in workers_block_begin() */
+static _Thread_local bool in_worker, blocked;
 static int min_threads, max_threads;
 static bool running, stopping;
 
@@ -67,6 +70,7 @@ static void deadline_in(struct timespec *ts, unsigned ms)
 
 static void *worker_main(void *unused)
 {
+	in_worker = true;
 	pthread_mutex_lock(&mutex);
 	for (;;) {
 		job_t *job = head;
@@ -176,9 +180,32 @@ void job_queue(job_fn_t fn, void *arg)
 	n_queued++;
 	/* Grow when more jobs wait than workers idle: a slow job must not
 	 * stall the others. */
-	if (n_queued > n_idle && n_threads < max_threads && !stopping)
+	if (n_queued > n_idle && n_threads < max_threads + n_blocked && !stopping)
 		start_worker();
 	pthread_cond_signal(&work_cond);
+	pthread_mutex_unlock(&mutex);
+}
+
+void workers_block_begin(void)
+{
+	if (!in_worker || blocked)
+		return;
+	blocked = true;
+	pthread_mutex_lock(&mutex);
+	n_blocked++;
+	/* jobs already waiting get a worker now, not at the next queueing */
+	if (n_queued > n_idle && n_threads < max_threads + n_blocked && !stopping)
+		start_worker();
+	pthread_mutex_unlock(&mutex);
+}
+
+void workers_block_end(void)
+{
+	if (!in_worker || !blocked)
+		return;
+	blocked = false;
+	pthread_mutex_lock(&mutex);
+	n_blocked--;
 	pthread_mutex_unlock(&mutex);
 }
 

@@ -53,6 +53,7 @@ void ike_sa_free(ike_sa_t *sa)
 	ike_sa_free_msgs(&sa->req, &sa->n_req);
 	ike_sa_free_msgs(&sa->req_alt, &sa->n_req_alt);
 	chunk_free(&sa->peer_id);
+	free(sa->acq);
 	while (sa->children) {
 		child_sa_t *c = sa->children;
 		sa->children = c->next;

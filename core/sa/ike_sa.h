@@ -54,7 +54,29 @@ typedef enum {
 	CHILD_DELETING,
 } child_sa_state_t;
 
+/* A CHILD SA asked for by a policy someone else installed (an ACQUIRE the
+ * backend marks foreign): the selectors to propose (the packet's first,
+ * then the policy's, RFC 7296 §2.9) and the template's reqid, which the
+ * SAs must carry for that policy to use them. */
+#define CHILD_ACQ_MAX_TS 2
+typedef struct {
+	uint32_t reqid;
+	int child;                   /* index of the rule's childsa entry */
+	ts_t local[CHILD_ACQ_MAX_TS]; int n_local;
+	ts_t remote[CHILD_ACQ_MAX_TS]; int n_remote;
+} child_acq_t;
+
 typedef struct child_sa child_sa_t;
+/* Transport mode through a NAT (RFC 7296 §2.23.1): a host behind a NAT
+ * names its own address in its selectors, not the one the IKE SA sees.
+ * The CHILD SA's selectors have the IKE SA's address (what our stack
+ * uses); this remembers the other. */
+typedef struct {
+	uint8_t type;         /* TS_IPV4/IPV6_ADDR_RANGE; 0 = nothing replaced */
+	uint8_t orig[16];     /* the address the selectors on the wire have */
+	uint8_t ike[16];      /* the IKE SA's address that took its place */
+} nat_oa_t;
+
 struct child_sa {
 	child_sa_t *next;
 	child_sa_state_t state;
@@ -68,6 +90,8 @@ struct child_sa {
 	uint64_t established_ms;
 	uint32_t reqid;              /* shared by a CHILD SA and its rekeyed successors */
 	bool keep_policies;          /* rekeyed: the successor owns the policies */
+	bool foreign_policy;         /* made for someone else's policy (its
+	                                selectors and reqid) */
 	bool rekeyed_by_peer;        /* the peer rekeyed it while we tried too */
 	chunk_t peer_rekey_nonce;    /* lowest nonce of the peer's rekey exchange */
 	chunk_t our_rekey_nonce;     /* rekeyed by us: lowest nonce of our exchange */
@@ -81,6 +105,9 @@ struct child_sa {
 	chunk_t deferred_out;
 	uint32_t deferred_for;
 	bool rekey_retry;            /* our rekey met TEMPORARY_FAILURE: again soon */
+	/* transport mode through a NAT: the peer's own address (its side's
+	 * selectors) and ours as the peer knows it (our side's) */
+	nat_oa_t nat_oa_remote, nat_oa_local;
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */
@@ -123,6 +150,7 @@ struct ike_sa {
 	 * inbound SA stays until the peer's answer (it may still be sending
 	 * on it until it gets our Delete), then goes. */
 	uint32_t linger_in[8];
+	kernel_mark_t linger_mark[8];  /* their marks (the rule's mark_in) */
 	int n_linger;
 	bool peer_fragmentation;     /* peer sent IKEV2_FRAGMENTATION_SUPPORTED */
 	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
@@ -142,6 +170,8 @@ struct ike_sa {
 	 * the error notify the peer sent or we answered with (0 = other). */
 	bool fail_no_response;
 	uint16_t fail_notify;
+	child_acq_t *acq;            /* the first CHILD SA is for someone else's
+	                                policy (initiator; freed with the SA) */
 	void *tasks;                 /* engine-defined queue of exchanges to start */
 	void *exch;                  /* engine-defined state of our request in flight */
 };

@@ -81,6 +81,7 @@ typedef struct {
 	uint8_t dir;
 	uint8_t pad[3];
 	uint32_t mark_v, mark_m;
+	uint32_t if_id;         /* 0 = none */
 } knl_pol_key_t;
 
 typedef struct {

@@ -33,6 +33,24 @@ static void sel_to_ts(const struct xfrm_selector *sel, bool src, kernel_ts_t *ts
 		ts->to[b / 8] |= (uint8_t)(0x80 >> (b % 8));
 	}
 	ts->proto = sel->proto;
+	if (sel->proto == IPPROTO_ICMP || sel->proto == IPPROTO_ICMPV6) {
+		/* XFRM has the type in sport, the code in dport; a selector
+		 * has both in the source's port, type in the high byte (RFC
+		 * 4301 §4.4.1.3, the inverse of knl_split), the destination's
+		 * is any */
+		ts->port_from = 0;
+		ts->port_to = 0xffff;
+		if (!src || !sel->sport_mask)
+			return;
+		uint16_t type = ntohs(sel->sport) & 0xff;
+		ts->port_from = (uint16_t)(type << 8);
+		ts->port_to = (uint16_t)(type << 8 | 0xff);
+		if (sel->dport_mask) {
+			ts->port_from |= ntohs(sel->dport) & 0xff;
+			ts->port_to = ts->port_from;
+		}
+		return;
+	}
 	uint16_t port = ntohs(src ? sel->sport : sel->dport);
 	uint16_t mask = ntohs(src ? sel->sport_mask : sel->dport_mask);
 	ts->port_from = port & mask;
@@ -72,8 +90,22 @@ static void on_acquire(knl_t *k, const struct nlmsghdr *nlh)
 		    mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
 			const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);
 			ev.acquire.reqid = t->reqid;
+			ev.acquire.mode = t->mode == XFRM_MODE_TUNNEL ?
+			                  KERNEL_MODE_TUNNEL : KERNEL_MODE_TRANSPORT;
+			if (t->mode == XFRM_MODE_TUNNEL &&
+			    (t->family == AF_INET || t->family == AF_INET6)) {
+				/* the endpoints the kernel resolved for the
+				 * template (its own, or the flow's where it
+				 * left them open) */
+				knl_ss_from_addr(t->family, &ua->saddr, 0,
+				                 &ev.acquire.tmpl_src);
+				knl_ss_from_addr(t->family, &ua->id.daddr, 0,
+				                 &ev.acquire.tmpl_dst);
+			}
 			break;
 		}
+	/* Ours are in the priority band; any other is someone else's. */
+	ev.acquire.foreign = !knl_is_ours(k, ua->policy.priority);
 	/* The policy's selectors (what to negotiate) and the packet's. */
 	sel_to_ts(&ua->policy.sel, true, &ev.acquire.src_ts);
 	sel_to_ts(&ua->policy.sel, false, &ev.acquire.dst_ts);
@@ -82,10 +114,10 @@ static void on_acquire(knl_t *k, const struct nlmsghdr *nlh)
 	ev.acquire.seq = ua->seq;
 	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
 	log_verbose(DBG_KERNEL, KNL_NAME ": ACQUIRE for %s === %s (reqid %u, "
-	            "policy priority %u)", kernel_ts_to_str(&ev.acquire.pkt_src_ts, s, sizeof(s)),
+	            "policy priority %u%s)", kernel_ts_to_str(&ev.acquire.pkt_src_ts, s, sizeof(s)),
 	            kernel_ts_to_str(&ev.acquire.pkt_dst_ts, d, sizeof(d)),
-	            ev.acquire.reqid, ua->policy.priority);
-	(void)k;
+	            ev.acquire.reqid, ua->policy.priority,
+	            ev.acquire.foreign ? ", not ours" : "");
 	kernel_ipsec_raise(&ev);
 }
 

@@ -465,6 +465,9 @@ static int leftover_policy(const struct nlmsghdr *nlh, void *ctx)
 			const struct xfrm_mark *m = mnl_attr_get_payload(a);
 			key->mark_v = m->v;
 			key->mark_m = m->m;
+		} else if (mnl_attr_get_type(a) == XFRMA_IF_ID &&
+		           mnl_attr_get_payload_len(a) >= sizeof(uint32_t)) {
+			key->if_id = mnl_attr_get_u32(a);
 		} else if (mnl_attr_get_type(a) == XFRMA_TMPL &&
 		           mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_user_tmpl)) {
 			const struct xfrm_user_tmpl *t = mnl_attr_get_payload(a);

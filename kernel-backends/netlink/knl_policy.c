@@ -24,8 +24,12 @@
 static char *pol_str(const kernel_policy_t *p, char *buf, size_t len)
 {
 	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
-	snprintf(buf, len, "policy %s === %s %s", kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
-	         kernel_ts_to_str(&p->dst_ts, d, sizeof(d)), kernel_dir_name(p->dir));
+	int n = snprintf(buf, len, "policy %s === %s %s",
+	                 kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
+	                 kernel_ts_to_str(&p->dst_ts, d, sizeof(d)), kernel_dir_name(p->dir));
+	if ((p->mark.mask || p->if_id) && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " (mark 0x%x/0x%x, if_id %u)",
+		         p->mark.value, p->mark.mask, p->if_id);
 	return buf;
 }
 
@@ -37,6 +41,7 @@ static void pol_key(const kernel_policy_t *p, const struct xfrm_selector *sel,
 	key->dir = (uint8_t)p->dir;
 	key->mark_v = p->mark.value;
 	key->mark_m = p->mark.mask;
+	key->if_id = p->if_id;
 }
 
 static void put_pol_id(struct nlmsghdr *nlh, const knl_pol_key_t *key)
@@ -48,6 +53,8 @@ static void put_pol_id(struct nlmsghdr *nlh, const knl_pol_key_t *key)
 		struct xfrm_mark m = { .v = key->mark_v, .m = key->mark_m };
 		mnl_attr_put(nlh, XFRMA_MARK, sizeof(m), &m);
 	}
+	if (key->if_id)
+		mnl_attr_put_u32(nlh, XFRMA_IF_ID, key->if_id);
 }
 
 static void put_policy(knl_t *k, struct nlmsghdr *nlh, const kernel_policy_t *p,
@@ -82,6 +89,8 @@ static void put_policy(knl_t *k, struct nlmsghdr *nlh, const kernel_policy_t *p,
 		struct xfrm_mark m = { .v = p->mark.value, .m = p->mark.mask };
 		mnl_attr_put(nlh, XFRMA_MARK, sizeof(m), &m);
 	}
+	if (p->if_id)
+		mnl_attr_put_u32(nlh, XFRMA_IF_ID, p->if_id);
 	(void)k;
 }
 
@@ -430,7 +439,7 @@ bool knl_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 {
 	knl_t *k = (knl_t *)self;
 	struct xfrm_selector *sels = xmalloc(KNL_MAX_SPLIT * sizeof(*sels));
-	char why[256], eb[320], desc[300];
+	char why[256], eb[320], desc[360];
 	uint8_t buf[1024];
 	bool ok = true;
 
@@ -502,7 +511,7 @@ bool knl_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 {
 	knl_t *k = (knl_t *)self;
 	struct xfrm_selector *sels = xmalloc(KNL_MAX_SPLIT * sizeof(*sels));
-	char why[256], eb[320], desc[300];
+	char why[256], eb[320], desc[360];
 	bool ok = true;
 
 	pol_str(p, desc, sizeof(desc));

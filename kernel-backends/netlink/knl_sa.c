@@ -273,6 +273,8 @@ static int put_sa(knl_t *k, struct nlmsghdr *nlh, const kernel_sa_t *sa,
 		struct xfrm_mark m = { .v = sa->id.mark.value, .m = sa->id.mark.mask };
 		mnl_attr_put(nlh, XFRMA_MARK, sizeof(m), &m);
 	}
+	if (sa->if_id)
+		mnl_attr_put_u32(nlh, XFRMA_IF_ID, sa->if_id);
 	(void)k;
 	return 0;
 }
@@ -326,9 +328,13 @@ bool knl_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	pthread_mutex_lock(&k->state_lock);
 	knl_set_add(&k->sas, &key, v);
 	pthread_mutex_unlock(&k->state_lock);
-	log_verbose(DBG_KERNEL, KNL_NAME ": %s installed (%s, %s mode, %s%s%s)",
+	char xb[64] = "";
+	if (sa->id.mark.mask || sa->if_id)
+		snprintf(xb, sizeof(xb), ", mark 0x%x/0x%x, if_id %u",
+		         sa->id.mark.value, sa->id.mark.mask, sa->if_id);
+	log_verbose(DBG_KERNEL, KNL_NAME ": %s installed (%s, %s mode, %s%s%s%s)",
 	            desc, kernel_dir_name(sa->dir), kernel_mode_name(sa->mode), alg,
-	            sa->esn ? ", ESN" : "", sa->encap ? ", UDP-encapsulated" : "");
+	            sa->esn ? ", ESN" : "", sa->encap ? ", UDP-encapsulated" : "", xb);
 	return true;
 }
 

@@ -124,6 +124,14 @@ bool pfk_can_install(const pfk_algs_t *algs, const kernel_sa_t *sa,
 		snprintf(why, len, "only ESP SAs are installed through PF_KEY");
 		return false;
 	}
+	if (sa->id.mark.mask || sa->if_id) {
+		bool in = sa->dir == KERNEL_DIR_IN;
+		snprintf(why, len, "%s: Linux's PF_KEY v2 has no %s (use "
+		         "kernel-netlink)", sa->id.mark.mask ? (in ? "mark_in" : "mark_out")
+		                                             : (in ? "if_id_in" : "if_id_out"),
+		         sa->id.mark.mask ? "SA or policy marks" : "XFRM interface IDs");
+		return false;
+	}
 	if (!pfk_encr(sa->encr_alg, sa->encr_keylen_bits, &eid, &ebits, why, len) ||
 	    !pfk_integ(sa->integ_alg, &aid, &abits, why, len))
 		return false;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -317,6 +318,11 @@ static bool us_add_sa(kernel_ipsec_t *self, const kernel_sa_t *ks)
 	    !ss_alen(&ks->id.dst) || ks->src.ss_family != ks->id.dst.ss_family) {
 		log_error(DBG_KERNEL, US_NAME ": SA %08x: not an ESP SA with outer "
 		          "addresses of one family", ks->id.spi);
+		return false;
+	}
+	if (ks->id.mark.mask || ks->if_id) {
+		log_error(DBG_KERNEL, US_NAME ": SA %08x: has a mark or interface "
+		          "ID, which this engine cannot honour", ks->id.spi);
 		return false;
 	}
 	sa = xzalloc(sizeof(*sa));
@@ -739,6 +745,24 @@ void us_stats_sum(us_t *u, us_stats_t *out)
 	}
 }
 
+/* Marks and XFRM interface IDs have no meaning in the userspace engine
+ * (it matches its own flows, not skb marks): refused at -c time, with the
+ * rule's file:line, instead of installing SAs that ignore them.  Anything
+ * else is checked at add_sa, as before. */
+static bool us_can_install(kernel_ipsec_t *self, const kernel_sa_t *sa,
+                           char *why, size_t why_len)
+{
+	(void)self;
+	if (!sa->id.mark.mask && !sa->if_id)
+		return true;
+	bool in = sa->dir == KERNEL_DIR_IN;
+	snprintf(why, why_len, "%s: the userspace ESP engine has no %s (use "
+	         "kernel-netlink)", sa->id.mark.mask ? (in ? "mark_in" : "mark_out")
+	                                             : (in ? "if_id_in" : "if_id_out"),
+	         sa->id.mark.mask ? "marks" : "XFRM interface IDs");
+	return false;
+}
+
 /* ----------------------------------------------------------- setup */
 
 void us_sad_init(us_t *u)
@@ -754,6 +778,7 @@ void us_sad_init(us_t *u)
 		.del_policy = us_del_policy,
 		.bypass_socket = us_bypass_socket,
 		.flush = us_flush,
+		.can_install = us_can_install,
 	};
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_mutex_init(&u->reader_lock, NULL);

@@ -340,6 +340,16 @@ START_TEST(valid_file_values)
 	ck_assert_uint_eq(c->lifetime_kb, 100000);
 	ck_assert_uint_eq(c->softlife_kb, 90000);
 	ck_assert_uint_eq(c->replay_window, 0);
+	/* marks and interface IDs: the child's own, the rule's if_id_in */
+	ck_assert_uint_eq(c->mark_out.value, 0x2a);
+	ck_assert_uint_eq(c->mark_out.mask, 0xff);
+	ck_assert_uint_eq(c->mark_in.value, 7);
+	ck_assert_uint_eq(c->mark_in.mask, 0xffffffffu);
+	ck_assert_uint_eq(c->if_id_in, 9);
+	ck_assert_uint_eq(c->if_id_out, 0xfffffffeu);
+	ck_assert_int_gt(c->xfrm_src[CFG_XFRM_MARK_OUT].line, 0);
+	ck_assert_int_lt(c->xfrm_src[CFG_XFRM_IF_ID_IN].line,
+	                 c->xfrm_src[CFG_XFRM_MARK_OUT].line);
 	/* second child: the global CHILD SA defaults */
 	c = &r->child[1];
 	ck_assert(range_is(&c->local_ts[0].addr, "2001:db8:2::", "2001:db8:2:ffff:ffff:ffff:ffff:ffff"));
@@ -351,6 +361,10 @@ START_TEST(valid_file_values)
 	ck_assert_uint_eq(c->lifetime_kb, 0);
 	ck_assert_uint_eq(c->softlife_kb, 0);
 	ck_assert_uint_eq(c->replay_window, 128);
+	ck_assert_uint_eq(c->mark_in.mask, 0);
+	ck_assert_uint_eq(c->mark_out.mask, 0);
+	ck_assert_uint_eq(c->if_id_in, 9);
+	ck_assert_uint_eq(c->if_id_out, 0);
 	ck_assert_int_eq(c->n_esp, 2);   /* built-in ESP defaults */
 	ck_assert_uint_eq(c->esp[0].encr[0].id, ENCR_AES_GCM_16);
 	ck_assert_uint_eq(c->esp[1].integ[0], INTEG_HMAC_SHA2_256_128);

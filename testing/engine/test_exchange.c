@@ -504,6 +504,93 @@ START_TEST(acquire_initiates_rule)
 }
 END_TEST
 
+/* Count the null kernel's records of A (by its address) matching pat:
+ * SAs "sa dir=... src=A" with reqid, and A's policies (out: template
+ * source A; in/fwd: template destination A). */
+static int a_records(const char *kind, uint32_t reqid)
+{
+	char *dump = kernel_null_dump(kn), *save = NULL;
+	char want[32];
+	snprintf(want, sizeof(want), " reqid=%u ", reqid);
+	int n = 0;
+	for (char *l = strtok_r(dump, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(kind, "sa") == 0 && strncmp(l, "sa ", 3) == 0 && strstr(l, want))
+			n++;
+		if (strcmp(kind, "policy") == 0 && strncmp(l, "policy ", 7) == 0 &&
+		    (!reqid || strstr(l, want)) &&
+		    ((strstr(l, "dir=out ") && strstr(l, " tmpl_src=" ADDR_A " ")) ||
+		     (!strstr(l, "dir=out ") && strstr(l, " tmpl_dst=" ADDR_A " "))))
+			n++;
+	}
+	free(dump);
+	return n;
+}
+
+static void kts_set(kernel_ts_t *t, const char *from, const char *to,
+                    uint8_t proto)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = AF_INET;
+	inet_pton(AF_INET, from, t->from);
+	inet_pton(AF_INET, to, t->to);
+	t->proto = proto;
+	t->port_to = 0xffff;
+}
+
+/* An ACQUIRE for someone else's policy (foreign: an administrator's
+ * 10.1.7.0/24 -> 10.2.7.0/24 with a template 10.0.0.1 -> 10.0.0.2, reqid
+ * 4343), for a subnet A's rule does not name: the rule is chosen by the
+ * template's endpoints, the CHILD SA carries the policy's selectors (the
+ * packet's first) and its reqid, its SAs and policies that reqid.
+ * The same ACQUIRE with endpoints no rule has starts nothing. */
+START_TEST(foreign_policy_acquire)
+{
+	side_t a = side("10.1.0.0/24", "10.2.0.0/24");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	kernel_event_t ev = { .type = KERNEL_EV_ACQUIRE };
+	ev.acquire.foreign = true;
+	ev.acquire.reqid = 4343;
+	ev.acquire.mode = KERNEL_MODE_TUNNEL;
+	kts_set(&ev.acquire.src_ts, "10.1.7.0", "10.1.7.255", 0);
+	kts_set(&ev.acquire.dst_ts, "10.2.7.0", "10.2.7.255", 0);
+	kts_set(&ev.acquire.pkt_src_ts, "10.1.7.5", "10.1.7.5", 1);
+	kts_set(&ev.acquire.pkt_dst_ts, "10.2.7.9", "10.2.7.9", 1);
+	/* endpoints of no rule: nothing */
+	ck_assert(addr_from_str("10.0.0.9", 0, &ev.acquire.tmpl_src));
+	ck_assert(addr_from_str(ADDR_B, 0, &ev.acquire.tmpl_dst));
+	kernel_ipsec_raise(&ev);
+	usleep(300 * 1000);
+	ck_assert_uint_eq(stats(eng_a).ike_sas, 0);
+	ck_assert_uint_eq(stats(eng_b).ike_sas, 0);
+
+	ck_assert(addr_from_str(ADDR_A, 0, &ev.acquire.tmpl_src));
+	kernel_ipsec_raise(&ev);
+	kernel_ipsec_raise(&ev);   /* a burst starts one */
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	usleep(200 * 1000);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
+	/* A's two SAs carry the template's reqid, and so do its policies:
+	 * in/out/fwd for each of the 2 x 2 pairs of selectors */
+	ck_assert_int_eq(a_records("sa", 4343), 2);
+	ck_assert_int_eq(a_records("policy", 0), 12);
+	ck_assert_int_eq(a_records("policy", 4343), 12);
+	/* B's policies are the narrowed selectors: the packet's and the
+	 * policy's (both within B's rule) */
+	char *dump = kernel_null_dump(kn);
+	ck_assert_msg(strstr(dump, "policy dir=out src=10.2.7.0-10.2.7.255[0/0-65535] "
+	                     "dst=10.1.7.0-10.1.7.255[0/0-65535]") != NULL, "%s", dump);
+	ck_assert_msg(strstr(dump, "src=10.2.7.9[1/0-65535] dst=10.1.7.5[1/0-65535]") != NULL,
+	              "%s", dump);
+	free(dump);
+	stop_pair(500);
+	ck_assert_int_eq(a_records("sa", 4343), 0);
+	ck_assert_int_eq(a_records("policy", 0), 0);
+}
+END_TEST
+
 /* on_demand: the trap policy is installed alone, an ACQUIRE for a packet
  * it matches starts the rule once (a burst is rate-limited), the CHILD
  * SA's policies take the trap's place (no second outbound policy), the
@@ -816,6 +903,7 @@ int main(void)
 	tcase_add_test(tc, init_flood_gets_cookies_and_expires);
 	tcase_add_test(tc, reload_keeps_established_sas);
 	tcase_add_test(tc, acquire_initiates_rule);
+	tcase_add_test(tc, foreign_policy_acquire);
 	tcase_add_test(tc, on_demand_trap);
 	tcase_add_test(tc, on_demand_after_ike_rekey);
 	tcase_add_test(tc, ipv6_transport_mode);

@@ -340,6 +340,18 @@ START_TEST(test_can_install)
 	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));
 	sa.dst_ts.family = 0;   /* not asked */
 	ck_assert(pfk_can_install(&algs, &sa, why, sizeof(why)));
+	/* marks and XFRM interface IDs: Linux's PF_KEY has neither */
+	sa.dir = KERNEL_DIR_IN;
+	sa.id.mark = (kernel_mark_t){ 0x2a, 0xff };
+	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "mark_in: Linux's PF_KEY v2 has no SA or policy marks"));
+	sa.id.mark = (kernel_mark_t){ 0, 0 };
+	sa.dir = KERNEL_DIR_OUT;
+	sa.if_id = 7;
+	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "if_id_out: Linux's PF_KEY v2 has no XFRM interface IDs"));
+	sa.if_id = 0;
+	ck_assert(pfk_can_install(&algs, &sa, why, sizeof(why)));
 	/* xcbc: expressible, but this kernel did not list it */
 	sa = esp(ENCR_AES_CBC, 128, INTEG_AES_XCBC_96);
 	ck_assert(!pfk_can_install(&algs, &sa, why, sizeof(why)));

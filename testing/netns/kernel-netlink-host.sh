@@ -33,14 +33,20 @@ ip -n "$A" xfrm policy add src 10.9.0.0/24 dst 10.8.0.0/24 dir out priority 7 \
 	tmpl src 10.78.0.1 dst 10.78.0.9 proto esp mode tunnel || fail "foreign policy"
 foreign() { ip -n "$A" xfrm policy list src 10.9.0.0/24 dst 10.8.0.0/24 dir out | grep -q 'priority 7 '; }
 
-# 2. on_demand trap policies: NEWPOLICY with a template, accepted
+# 2. on_demand trap policies: NEWPOLICY with a template, accepted; the
+# rule's mark_out and if_id_out go with it (XFRMA_MARK, XFRMA_IF_ID)
 write_config "$WORK/a" kernel=netlink local=10.78.0.1 remote=10.78.0.2 \
-	local_ts=10.1.0.0/24 remote_ts=10.2.0.0/23 'extra_rule=on_demand = true;'
+	local_ts=10.1.0.0/24 remote_ts=10.2.0.0/23 \
+	'extra_rule=on_demand = true; mark_out = "0x2a/0xff"; if_id_out = 0x1c;'
 start_daemon "$A" "$WORK/a" || finish
 if wait_for 20 sh -c "ip -n $A xfrm policy | grep -q 'priority 100'"; then
-	log "trap policy installed:"; ip -n "$A" xfrm policy | grep -B1 -A3 'priority 100'
+	log "trap policy installed:"; ip -n "$A" xfrm policy | grep -B1 -A5 'priority 100'
 	ip -n "$A" xfrm policy | grep -A3 'priority 100' | grep -q 'tmpl src 10.78.0.1 dst 10.78.0.2' ||
 		fail "trap policy lacks the tunnel template"
+	ip -n "$A" xfrm policy | grep -A5 'priority 100' | grep -q 'mark 0x2a/0xff' ||
+		fail "trap policy lacks mark_out 0x2a/0xff"
+	ip -n "$A" xfrm policy | grep -A5 'priority 100' | grep -q 'if_id 0x1c' ||
+		fail "trap policy lacks if_id_out 28"
 else
 	fail "no trap policy in the kernel"; tail -20 "$WORK/a/daemon.log"
 fi
@@ -58,6 +64,22 @@ grep "left by an earlier run" "$WORK/a/daemon.log"
 foreign || fail "someone else's policy was touched"
 stop_daemon "$WORK/a"
 wait_ports_free "$A"
+
+# 3b. kernel-userspace has neither marks nor interface IDs: in.ikev2d -c
+# refuses each keyword with its file:line, naming the backend
+write_config "$WORK/u" kernel=userspace local=10.78.0.1 remote=10.78.0.2 \
+	local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24 'extra_rule=mark_in = "7";' \
+	'extra_child=if_id_out = 3;'
+if "$DAEMON" -c -f "$WORK/u/ikev2.config" > "$WORK/u/check.log" 2>&1; then
+	fail "in.ikev2d -c accepts marks with kernel-userspace"
+fi
+cat "$WORK/u/check.log" | grep "rule 'rule'"
+l_mark=$(grep -n 'mark_in = "7"' "$WORK/u/ikev2.config" | cut -d: -f1)
+l_if=$(grep -n 'if_id_out = 3' "$WORK/u/ikev2.config" | cut -d: -f1)
+grep -qF "$WORK/u/ikev2.config:$l_mark: rule 'rule' childsa 1: mark_in: the userspace ESP engine has no marks (use kernel-netlink) (kernel backend kernel-userspace)" "$WORK/u/check.log" ||
+	fail "-c does not refuse mark_in at its line for kernel-userspace"
+grep -qF "$WORK/u/ikev2.config:$l_if: rule 'rule' childsa 1: if_id_out: the userspace ESP engine has no XFRM interface IDs" "$WORK/u/check.log" ||
+	fail "-c does not refuse if_id_out at its line for kernel-userspace"
 
 # 4. a CHILD SA: SPIs are allocated by the kernel (ALLOCSPI); without ESP
 # the SA add fails with the kernel's answer, the CHILD SA fails on both

@@ -102,6 +102,12 @@ typedef struct {
 	kernel_dir_t dir;             /* KERNEL_DIR_IN or KERNEL_DIR_OUT */
 	kernel_mode_t mode;
 	uint32_t reqid;               /* ties SAs to policies; 0 = none */
+	/* XFRM interface ID (an `ip link add NAME type xfrm if_id N`
+	 * device carries the SA's traffic); 0 = none.  Not part of the SA's
+	 * name: XFRM finds SAs by (dst, SPI, protocol, mark) alone.  A
+	 * backend without interface IDs refuses an SA with one in
+	 * can_install; the SA's mark (id.mark) likewise. */
+	uint32_t if_id;
 
 	/* UDP encapsulation (RFC 3948): the ports are taken from src and
 	 * id.dst, which then must carry them. */
@@ -142,6 +148,15 @@ typedef struct {
 	 * tunnel mode: may be left family 0 = any).  For XFRM's SA selector
 	 * and PF_KEY's proxy/identity extensions. */
 	kernel_ts_t src_ts, dst_ts;
+
+	/* Transport mode through a NAT (RFC 3948 §3.1.2, RFC 7296 §2.23.1),
+	 * inbound SA: the source and destination addresses the peer's stack
+	 * computed its TCP/UDP checksums over (its own address and ours as
+	 * it knows them), where the engine knows them; AF_UNSPEC (all zero)
+	 * = not known.  A backend that rebuilds the header from the outer
+	 * addresses fixes the checksums up incrementally from these, or
+	 * recomputes them when one is not known.  Address only, port 0. */
+	struct sockaddr_storage nat_oa_src, nat_oa_dst;
 } kernel_sa_t;
 
 /* Usage of an SA since it was installed. */
@@ -158,12 +173,14 @@ typedef enum {
 } kernel_policy_action_t;
 
 /* A policy: traffic from src_ts to dst_ts in direction dir.  Named by
- * (src_ts, dst_ts, dir, mark) for deletion, as XFRM and PF_KEY do. */
+ * (src_ts, dst_ts, dir, mark, if_id) for deletion, as XFRM does. */
 typedef struct {
 	kernel_ts_t src_ts, dst_ts;
 	kernel_dir_t dir;
 	kernel_policy_action_t action;
 	kernel_mark_t mark;
+	uint32_t if_id;               /* XFRM interface ID; 0 = none; part of
+	                                 the policy's name, as the mark */
 	uint32_t reqid;
 	uint32_t priority;            /* lower wins; 0 = backend default */
 	kernel_mode_t mode;
@@ -198,6 +215,20 @@ typedef struct {
 			 * the packet's go first in TSi/TSr). */
 			kernel_ts_t pkt_src_ts;
 			kernel_ts_t pkt_dst_ts;
+			/* True when the policy hit is not one this backend
+			 * installed (an administrator's `ip xfrm policy add
+			 * ... tmpl proto esp`, setkey's spdadd): src_ts/dst_ts
+			 * are then that policy's own selectors, reqid its
+			 * template's, mode and tmpl_src/tmpl_dst its
+			 * template's mode and tunnel endpoints (family 0 in
+			 * transport mode or where unknown).  The engine
+			 * negotiates those selectors (the packet's first),
+			 * installs the SAs with that reqid so that the
+			 * policy finds them, and installs no policy of its
+			 * own for that CHILD SA. */
+			bool foreign;
+			kernel_mode_t mode;
+			struct sockaddr_storage tmpl_src, tmpl_dst;
 		} acquire;
 		struct {
 			kernel_sa_id_t sa;
@@ -278,7 +309,10 @@ struct kernel_ipsec {
 	 * alone: a port range PF_KEY cannot express, say).  On false, why holds a
 	 * short reason naming the transform ("AES-GCM-16 is an AEAD, which
 	 * PF_KEY v2 cannot express").  NULL = it installs whatever the engine
-	 * negotiates. */
+	 * negotiates.  Also asked once per CHILD SA with only id.mark and
+	 * if_id set besides the fields of a combination it took (a rule's
+	 * mark_in/mark_out/if_id_in/if_id_out): a backend without marks or
+	 * interface IDs says false then. */
 	bool (*can_install)(kernel_ipsec_t *self, const kernel_sa_t *sa,
 	                    char *why, size_t why_len);
 

@@ -24,8 +24,7 @@ bool child_add_request_payloads(engine_t *e, ike_sa_t *sa, message_t *m,
 uint16_t child_check_response(ike_sa_t *sa, child_sa_t *c, const message_t *m,
                               bool in_ike_auth);
 /* Initiator: make c the CHILD SA someone else's policy asked for: its
- * selectors (before child_add_request_payloads) and reqid, and no policy
- * of ours. */
+ * selectors (before child_add_request_payloads) and reqid. */
 void child_apply_acq(child_sa_t *c, const child_acq_t *acq);
 void child_set_ts(child_sa_t *c, const ts_t *local, int n_local,
                   const ts_t *remote, int n_remote);

@@ -277,8 +277,9 @@ static uint64_t acq_key(const child_acq_t *a)
  * local_addr / remote_addr hold the template's tunnel endpoints (in
  * transport mode the packet's addresses), preferring one with a childsa
  * entry whose selectors hold the policy's; the CHILD SA proposes the
- * packet's selectors, then the policy's (RFC 7296 §2.9), carries the
- * template's reqid, and leaves the policy to its owner. */
+ * packet's selectors, then the policy's (RFC 7296 §2.9), and carries the
+ * template's reqid (its SAs and our policies; the backend leaves the
+ * owner's policy as it is). */
 static void acquire_foreign(engine_t *e, const kernel_event_t *ev)
 {
 	const kernel_ts_t *ps = &ev->acquire.src_ts, *pd = &ev->acquire.dst_ts;

@@ -33,6 +33,24 @@ static void sel_to_ts(const struct xfrm_selector *sel, bool src, kernel_ts_t *ts
 		ts->to[b / 8] |= (uint8_t)(0x80 >> (b % 8));
 	}
 	ts->proto = sel->proto;
+	if (sel->proto == IPPROTO_ICMP || sel->proto == IPPROTO_ICMPV6) {
+		/* XFRM has the type in sport, the code in dport; a selector
+		 * has both in the source's port, type in the high byte (RFC
+		 * 4301 §4.4.1.3, the inverse of knl_split), the destination's
+		 * is any */
+		ts->port_from = 0;
+		ts->port_to = 0xffff;
+		if (!src || !sel->sport_mask)
+			return;
+		uint16_t type = ntohs(sel->sport) & 0xff;
+		ts->port_from = (uint16_t)(type << 8);
+		ts->port_to = (uint16_t)(type << 8 | 0xff);
+		if (sel->dport_mask) {
+			ts->port_from |= ntohs(sel->dport) & 0xff;
+			ts->port_to = ts->port_from;
+		}
+		return;
+	}
 	uint16_t port = ntohs(src ? sel->sport : sel->dport);
 	uint16_t mask = ntohs(src ? sel->sport_mask : sel->dport_mask);
 	ts->port_from = port & mask;

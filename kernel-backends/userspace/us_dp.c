@@ -659,11 +659,19 @@ static void input(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *esp, size_t len
 		return;
 	}
 	/* RFC 3948 §3.1.2: transport mode through a NAT - the sender's
-	 * checksum covers addresses other than those of the header above */
-	if (encap && sa->k.mode == KERNEL_MODE_TRANSPORT &&
-	    !us_fix_l4_checksum(pkt, &f)) {
-		drop(u, r, DROP_INNER, spi);
-		return;
+	 * checksum covers addresses other than those of the header above:
+	 * fixed up incrementally from the NAT original addresses the
+	 * engine gave, recomputed where it knows one not */
+	if (encap && sa->k.mode == KERNEL_MODE_TRANSPORT) {
+		const struct sockaddr_storage *os = &sa->k.nat_oa_src,
+		                              *od = &sa->k.nat_oa_dst;
+		bool ok = os->ss_family == f.family && od->ss_family == f.family
+		          ? us_adjust_l4_checksum(pkt, &f, ss_ip(os), ss_ip(od))
+		          : us_fix_l4_checksum(pkt, &f);
+		if (!ok) {
+			drop(u, r, DROP_INNER, spi);
+			return;
+		}
 	}
 	uint64_t now = time_monotonic_ms();
 	atomic_fetch_add_explicit(&sa->bytes, plen, memory_order_relaxed);

@@ -517,6 +517,7 @@ static int a_records(const char *kind, uint32_t reqid)
 		if (strcmp(kind, "sa") == 0 && strncmp(l, "sa ", 3) == 0 && strstr(l, want))
 			n++;
 		if (strcmp(kind, "policy") == 0 && strncmp(l, "policy ", 7) == 0 &&
+		    (!reqid || strstr(l, want)) &&
 		    ((strstr(l, "dir=out ") && strstr(l, " tmpl_src=" ADDR_A " ")) ||
 		     (!strstr(l, "dir=out ") && strstr(l, " tmpl_dst=" ADDR_A " "))))
 			n++;
@@ -540,7 +541,7 @@ static void kts_set(kernel_ts_t *t, const char *from, const char *to,
  * 10.1.7.0/24 -> 10.2.7.0/24 with a template 10.0.0.1 -> 10.0.0.2, reqid
  * 4343), for a subnet A's rule does not name: the rule is chosen by the
  * template's endpoints, the CHILD SA carries the policy's selectors (the
- * packet's first) and its reqid, and A installs no policy of its own.
+ * packet's first) and its reqid, its SAs and policies that reqid.
  * The same ACQUIRE with endpoints no rule has starts nothing. */
 START_TEST(foreign_policy_acquire)
 {
@@ -571,9 +572,11 @@ START_TEST(foreign_policy_acquire)
 	usleep(200 * 1000);
 	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
 	ck_assert_uint_eq(stats(eng_a).child_established_total, 1);
-	/* A's two SAs carry the template's reqid; A installed no policy */
+	/* A's two SAs carry the template's reqid, and so do its policies:
+	 * in/out/fwd for each of the 2 x 2 pairs of selectors */
 	ck_assert_int_eq(a_records("sa", 4343), 2);
-	ck_assert_int_eq(a_records("policy", 0), 0);
+	ck_assert_int_eq(a_records("policy", 0), 12);
+	ck_assert_int_eq(a_records("policy", 4343), 12);
 	/* B's policies are the narrowed selectors: the packet's and the
 	 * policy's (both within B's rule) */
 	char *dump = kernel_null_dump(kn);
@@ -584,6 +587,7 @@ START_TEST(foreign_policy_acquire)
 	free(dump);
 	stop_pair(500);
 	ck_assert_int_eq(a_records("sa", 4343), 0);
+	ck_assert_int_eq(a_records("policy", 0), 0);
 }
 END_TEST
 

@@ -150,6 +150,12 @@ charon_up() {   # key=value...
 }
 
 
+# privsep_pid DIR WHAT: the pid the parent logged for its "engine" or
+# "keys process" (the last start in DIR/daemon.log).
+privsep_pid() {
+	sed -n "s/.*privsep: $2 started (pid \([0-9]*\)).*/\1/p" "$1/daemon.log" | tail -1
+}
+
 case $scenario in
 proposals-init|proposals-resp)
 	topology_direct
@@ -198,14 +204,16 @@ unprivileged)
 	start_daemon $NO "$O" || finish
 	check_ike "as nobody" $DEFAULT_ALGS && check_child "as nobody" || finish
 	dpid=$(cat "$O/daemon.pid")
-	# Under daemon.privsep the pid file names the parent and the engine
-	# is its child: both run as nobody without capabilities (kernel-null
-	# needs none).
+	# Under daemon.privsep the pid file names the parent; the engine and
+	# the keys process are its children: all run as nobody without
+	# capabilities (kernel-null needs none).
 	procs=$dpid
-	epid=$(cat /proc/$dpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
 	if grep -q "privsep: engine started" "$O/daemon.log"; then
-		[ -n "$epid" ] || fail "privsep: the parent $dpid has no engine child"
-		procs="$dpid $epid"
+		epid=$(privsep_pid "$O" engine) kpid=$(privsep_pid "$O" "keys process")
+		kids=" $(cat /proc/$dpid/task/*/children 2>/dev/null) "
+		case $kids in *" $epid "*) ;; *) fail "privsep: the parent $dpid has no engine child ($epid)" ;; esac
+		case $kids in *" $kpid "*) ;; *) fail "privsep: the parent $dpid has no keys process child ($kpid)" ;; esac
+		procs="$dpid $epid $kpid"
 	fi
 	nobody=$(id -u nobody)
 	for p in $procs; do
@@ -244,9 +252,11 @@ privsep-forged)
 	unset IKEV2D_PRIVSEP_TEST_SOCKET
 	check_ike "privsep" $DEFAULT_ALGS && check_child "privsep" || finish
 	dpid=$(cat "$O/daemon.pid")
-	epid=$(cat /proc/$dpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
-	[ -n "$epid" ] || { fail "the parent $dpid has no engine child"; finish; }
-	grep -q "privsep: engine started (pid $epid)" "$O/daemon.log" || fail "the parent did not log its engine $epid"
+	epid=$(privsep_pid "$O" engine)
+	case " $(cat /proc/$dpid/task/*/children 2>/dev/null) " in
+	*" $epid "*) ;;
+	*) fail "the parent $dpid has no engine child ($epid)"; finish ;;
+	esac
 	for set in CapEff CapPrm CapBnd; do
 		v=$(sed -n "s/^$set:[[:space:]]*//p" /proc/$epid/status)
 		[ "$((0x$v & (1 << 12)))" -eq 0 ] || fail "the engine holds net_admin in $set ($v)"

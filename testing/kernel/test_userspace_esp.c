@@ -670,6 +670,84 @@ START_TEST(test_checksum_fixup)
 }
 END_TEST
 
+/* The incremental fix-up from NAT original addresses gives what a full
+ * recomputation gives: a right packet (checksum over its header's
+ * addresses) gets other header addresses, as a NAT would have made them,
+ * and the adjustment from the old ones must make it right again. */
+static void adjust_case(const char *hex, const uint8_t *new_src,
+                        const uint8_t *new_dst)
+{
+	uint8_t p[256], want[256], oa_s[16], oa_d[16];
+	size_t n = unhex(hex, p, sizeof(p));
+	us_flow_t f;
+
+	ck_assert(us_flow_parse(p, n, &f));
+	size_t al = f.family == AF_INET ? 4 : 16, at = f.family == AF_INET ? 12 : 8;
+	memcpy(oa_s, p + at, al);
+	memcpy(oa_d, p + at + al, al);
+	memcpy(p + at, new_src, al);
+	memcpy(p + at + al, new_dst, al);
+	memcpy(want, p, n);
+	ck_assert(us_flow_parse(want, n, &f));
+	ck_assert(us_fix_l4_checksum(want, &f));          /* the reference */
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert_mem_ne(p, want, n);                     /* it was wrong */
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	ck_assert_mem_eq(p, want, n);
+	/* no difference in the addresses: nothing changes */
+	ck_assert(us_adjust_l4_checksum(p, &f, f.src, f.dst));
+	ck_assert_mem_eq(p, want, n);
+}
+
+START_TEST(test_checksum_adjust)
+{
+	static const uint8_t nat4[4] = { 192, 0, 2, 7 }, b4[4] = { 10, 89, 0, 2 },
+		a4[4] = { 10, 89, 0, 1 }, nat6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 },
+		b6[16] = { 0xfd, 0, 0, 0x89, [15] = 2 };
+
+	adjust_case(tcp_fixed, nat4, b4);     /* the source translated */
+	adjust_case(tcp_fixed, a4, nat4);     /* the destination */
+	adjust_case(udp_fixed, nat4, nat4);   /* both */
+	adjust_case(udp6_fixed, nat6, b6);
+
+	uint8_t p[256], q[256], oa_s[4] = { 10, 89, 0, 1 }, oa_d[4] = { 10, 89, 0, 2 };
+	us_flow_t f;
+	/* the first fragment of a TCP segment carries its checksum: fixed
+	 * (a recomputation could not: the rest of the segment is missing);
+	 * a later fragment has none and is left alone */
+	size_t n = unhex(tcp_fixed, p, sizeof(p));
+	p[6] = 0x20;                          /* MF, offset 0 */
+	memcpy(p + 12, nat4, 4);
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	n = unhex(tcp_fixed, q, sizeof(q));
+	memcpy(q + 12, nat4, 4);
+	ck_assert(us_flow_parse(q, n, &f));
+	ck_assert(us_fix_l4_checksum(q, &f));
+	ck_assert_mem_eq(p + 20, q + 20, n - 20);
+	n = unhex(tcp_fixed, p, sizeof(p));
+	p[6] = 0x00; p[7] = 0x10;             /* offset 128 bytes */
+	memcpy(p + 12, nat4, 4);
+	memcpy(q, p, n);
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	ck_assert_mem_eq(p, q, n);
+	/* IPv4 UDP without a checksum keeps none */
+	n = unhex(udp_fixed, p, sizeof(p));
+	p[26] = p[27] = 0;
+	memcpy(p + 12, nat4, 4);
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	ck_assert_uint_eq(p[26] | p[27], 0);
+	/* a UDP header cut short is refused */
+	n = unhex(udp_fixed, p, sizeof(p));
+	p[2] = 0;
+	p[3] = 20 + 6;
+	ck_assert(us_flow_parse(p, 26, &f));
+	ck_assert(!us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+}
+END_TEST
+
 static Suite *us_suite(void)
 {
 	Suite *s = suite_create("userspace-esp");
@@ -698,6 +776,7 @@ static Suite *us_suite(void)
 
 	tc = tcase_create("checksum");
 	tcase_add_test(tc, test_checksum_fixup);
+	tcase_add_test(tc, test_checksum_adjust);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -309,7 +309,9 @@ struct kernel_ipsec {
 	 * alone: a port range PF_KEY cannot express, say).  On false, why holds a
 	 * short reason naming the transform ("AES-GCM-16 is an AEAD, which
 	 * PF_KEY v2 cannot express").  NULL = it installs whatever the engine
-	 * negotiates.  Also asked once per CHILD SA with only id.mark and
+	 * negotiates.  On true, a non-empty why is a warning the check prints
+	 * with the rule's file:line (kernel-netlink on a kernel without ESP
+	 * that also lacks an algorithm).  Also asked once per CHILD SA with only id.mark and
 	 * if_id set besides the fields of a combination it took (a rule's
 	 * mark_in/mark_out/if_id_in/if_id_out): a backend without marks or
 	 * interface IDs says false then. */

@@ -338,8 +338,10 @@ static bool apply_config(const char *path, const char *preshared,
 		config_unref(old);
 	}
 	/* Keys, certificates and CRLs are reread too; a broken keystore keeps
-	 * the old set (and the new configuration). */
-	keystore_t *ks = load_keystore(cfg);
+	 * the old set (and the new configuration).  The engine under privsep
+	 * (ikeadm read) asks the keys process for its current set: the
+	 * directory is not in its view. */
+	keystore_t *ks = keys_client ? privsep_keys_fetch() : load_keystore(cfg);
 	if (ks) {
 		keystore_set_current(ks);
 		keystore_unref(ks);
@@ -808,6 +810,9 @@ static int run(const options_t *o, config_t *cfg)
 		if (kenv && !privsep_keys_client(kenv))
 			goto out;
 		keys_client = kenv != NULL;
+		/* ikeadm read: the keystore's files are the keys process's
+		 * (and the parent checks them on SIGHUP). */
+		config_set_keystore_elsewhere(keys_client);
 		keystore_t *ks = keys_client ? privsep_keys_fetch() : load_keystore(cfg);
 		if (!ks) {
 			log_error(DBG_OP, "the keystore was refused: not starting");

@@ -46,6 +46,7 @@ testing_kernel_test_userspace_esp_SOURCES = testing/kernel/test_userspace_esp.c 
 	kernel-backends/userspace/us_esp.c \
 	kernel-backends/userspace/us_replay.c \
 	kernel-backends/userspace/us_flow.c \
+	kernel-backends/userspace/us_tunio.c \
 	testing/crypto/nettle_load.h
 testing_kernel_test_userspace_esp_CFLAGS = $(TEST_CFLAGS)
 testing_kernel_test_userspace_esp_LDADD = $(TEST_LIBS)

@@ -137,6 +137,10 @@ tunnel|transport)
 		for c in icv_failed replayed bad_padding unknown_spi outside_selectors; do
 			[ "$(stat "$d" drop_$c)" = 0 ] || fail "$mode: $d counted drop_$c $(stat "$d" drop_$c)"
 		done
+		# the TCP transfers' segments reach the TUN coalesced (GSO writes)
+		[ "$(stat "$d" tun_merged)" -gt 0 ] 2>/dev/null &&
+			log "$mode: $d wrote $(stat "$d" rx_packets) packets in $(stat "$d" tun_writes) TUN writes ($(stat "$d" tun_merged) coalesced)" ||
+			fail "$mode: $d coalesced no TCP segments (tun_merged $(stat "$d" tun_merged))"
 	done
 	grep -q "UDP-encapsulated" "$A/daemon.log" && fail "$mode: ESP in UDP without NAT"
 	if [ "$scenario" = tunnel ]; then

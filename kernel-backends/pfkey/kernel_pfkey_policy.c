@@ -139,16 +139,18 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			bool route = false;
 			pthread_mutex_lock(&k->lock);
 			if (rc == 0) {
-				pol_ent_t **pp = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
-				pol_ent_t *e;
-				if (pp) {   /* replaced: the kernel kept its id */
-					e = *pp;
+				pol_ent_t *e = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto);
+				if (e) {   /* replaced: the kernel kept its id */
 					pk_kreq_put(k, e->kreqid);
+					pfk_polt_set_index(&k->pols, e, got.id);
 				} else {
 					e = xzalloc(sizeof(*e));
-					e->next = k->pols;
-					k->pols = e;
-					k->n_pols++;
+					e->dir = dir;
+					e->s = sel.s[i];
+					e->d = sel.d[j];
+					e->proto = sel.proto;
+					e->index = got.id;
+					pfk_polt_insert(&k->pols, e);
 					/* a tunnel's way in: a route to the remote
 					 * selector, one reference per policy */
 					e->routed = route = k->routes &&
@@ -156,11 +158,6 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 						p->mode == KERNEL_MODE_TUNNEL &&
 						type == IPSEC_POLICY_IPSEC;
 				}
-				e->dir = dir;
-				e->s = sel.s[i];
-				e->d = sel.d[j];
-				e->proto = sel.proto;
-				e->index = got.id;
 				e->reqid = p->reqid;
 				e->kreqid = kr;
 				e->src_ts = p->src_ts;
@@ -211,10 +208,10 @@ bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			rc = pk_simple(k, &b);
 			pthread_mutex_lock(&k->lock);
 			if (rc == 0 || rc == ENOENT) {
-				pol_ent_t **pp = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
-				if (pp) {
-					routed = (*pp)->routed;
-					pk_pol_remove(k, pp);
+				pol_ent_t *e = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto);
+				if (e) {
+					routed = e->routed;
+					pk_pol_remove(k, e);
 				}
 			}
 			pthread_mutex_unlock(&k->lock);
@@ -253,9 +250,9 @@ bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
 		return false;
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
-	pol_ent_t **pp = pk_pol_find(k, dir, &sel.s[0], &sel.d[0], sel.proto);
+	pol_ent_t *pp = pfk_polt_find(&k->pols, dir, &sel.s[0], &sel.d[0], sel.proto);
 	if (pp)
-		index = (*pp)->index;
+		index = pp->index;
 	pthread_mutex_unlock(&k->lock);
 	if (!pp) {
 		UNLOCK(k);

@@ -14,9 +14,10 @@
 #include "kernel_pfkey.h"
 #include "pfkey_msg.h"
 #include "pfkey_route.h"
+#include "pfkey_tables.h"
 #include "pfkey_xlate.h"
 
-#define REQID_MAX          0x3fff   /* IPSEC_MANUAL_REQID_MAX */
+#define REQID_MAX          PFK_REQID_MAX
 #define REQUEST_TIMEOUT_MS 15000
 /* The first REGISTER makes the kernel probe (and load) every cipher
  * module it knows: seconds on a slow machine. */
@@ -28,35 +29,6 @@
  * more than the live entries need. */
 #define JOURNAL_SLACK      (1u << 20)
 
-typedef struct sa_ent sa_ent_t;
-struct sa_ent {
-	sa_ent_t *next;
-	struct sockaddr_storage src, dst;   /* addresses only */
-	uint32_t spi;
-	uint32_t reqid;                     /* the engine's */
-	uint16_t kreqid;                    /* the kernel's */
-	bool larval;                        /* GETSPI only */
-	uint64_t last_bytes, last_use_secs; /* for query_sa's last use */
-};
-
-typedef struct pol_ent pol_ent_t;
-struct pol_ent {
-	pol_ent_t *next;
-	uint8_t dir;                        /* IPSEC_DIR_* */
-	pfk_prefix_t s, d;
-	uint8_t proto;
-	uint32_t index;                     /* the kernel's policy id */
-	uint32_t reqid;
-	uint16_t kreqid;                    /* 0: no request (pass/drop) */
-	bool routed;                        /* holds a route to d (pfkey_route) */
-	kernel_ts_t src_ts, dst_ts;         /* as the engine gave them */
-};
-
-typedef struct {
-	uint32_t engine;
-	uint32_t refs;
-} kreq_t;
-
 struct kernel_pfkey {
 	kernel_ipsec_t public;
 	int req_fd, ev_fd;
@@ -64,11 +36,9 @@ struct kernel_pfkey {
 	pthread_mutex_t req_lock;    /* the request socket; held per method */
 	pthread_mutex_t lock;        /* the tables below (events read them) */
 	pfk_algs_t algs;
-	sa_ent_t *sas;
-	pol_ent_t *pols;
-	size_t n_sas, n_pols;
-	kreq_t kreq[REQID_MAX + 1];
-	uint32_t kreq_hwm;
+	pfk_sa_table_t sas;
+	pfk_pol_table_t pols;
+	pfk_kreq_table_t kreq;
 	bool started, watching;
 	pfk_routes_t *routes;        /* NULL: no routes */
 	char *journal_path;
@@ -86,9 +56,7 @@ uint16_t pk_kreq_get(kernel_pfkey_t *k, uint32_t reqid);
 void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid);
 void pk_journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add);
 void pk_journal_maybe_compact(kernel_pfkey_t *k);
-pol_ent_t **pk_pol_find(kernel_pfkey_t *k, uint8_t dir, const pfk_prefix_t *s,
-                        const pfk_prefix_t *d, uint8_t proto);
-void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t **pp);
+void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t *e);
 /* requests: req_lock held */
 int pk_request(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *resp, size_t cap,
                pfk_msg_t *m, int timeout_ms);

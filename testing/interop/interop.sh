@@ -25,8 +25,9 @@
 #                    get no key bytes and no signature over anything but
 #                    IKE_AUTH octets with a rule's key and scheme; a broken
 #                    reload changes nothing, a good one reaches the keys
-#                    process and the engine; the engine killed: the parent
-#                    flushes the kernel state and exits 1
+#                    process and the engine; the engine killed (then, after a
+#                    restart, the keys process): the parent flushes the
+#                    kernel state and exits 1
 #   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
 #                    ikev2d (soft EXPIRE injected into its null backend)
 #   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
@@ -372,6 +373,24 @@ privsep-forged)
 	[ "$(grep -c '^sa ' "$O/kernel.state")" -eq 0 ] && [ "$(grep -c '^policy ' "$O/kernel.state")" -eq 0 ] ||
 		{ show_state "$O" ikev2d; fail "the parent left SAs or policies after the engine died"; }
 	log "engine killed: the parent flushed and exited with status $rc"
+	# The keys process dies: nothing signs for the engine any more; the
+	# parent stops it, flushes and exits 1 too.
+	start_daemon $NO "$O" || finish
+	dpid=$(cat "$O/daemon.pid")
+	wait_for 10 grep -q "started (privsep: parent pid $dpid" "$O/daemon.log" || { fail "no restart"; finish; }
+	kpid=$(privsep_pid "$O" "keys process") epid=$(privsep_pid "$O" engine)
+	kill -9 $kpid
+	wait_for 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "the parent outlived its keys process"
+	wait $dpid; rc=$?
+	forget_pid $dpid
+	[ $rc -ne 0 ] || fail "the parent exited 0 after its keys process died"
+	grep -q "the keys process (pid $kpid) died of signal 9" "$O/daemon.log" &&
+		grep -q "without its keys process the engine (pid $epid) cannot authenticate" "$O/daemon.log" ||
+		fail "the parent did not log the keys process's death"
+	kill -0 $epid 2>/dev/null && fail "the engine outlived the keys process"
+	[ "$(grep -c '^sa ' "$O/kernel.state")" -eq 0 ] ||
+		{ show_state "$O" ikev2d; fail "the parent left SAs after the keys process died"; }
+	log "keys process killed: the parent stopped the engine, flushed and exited with status $rc"
 	;;
 rekey-child)
 	topology_direct

@@ -56,12 +56,15 @@ elif ! ( cd "$src" && dpkg-buildpackage -us -uc -b -j"${JOBS:-2}" ) > "$W/build.
 fi
 ok "packages built in $(( $(date +%s) - start )) s: $(cd "$W/src" && ls *.deb | grep -v dbgsym | tr '\n' ' ')"
 grep '^plugin ' "$W/build.log"
-for p in libikev2d0 ikev2d ikev2d-control ikev2d-tools ikev2d-dev; do
+for p in libikev2d0 ikev2d ikev2d-control ikev2d-curl ikev2d-tools ikev2d-dev; do
 	[ -f "$W/src/${p}_${version}_"*.deb ] || fail "no $p package"
 done
 dpkg -c "$W/src/ikev2d_${version}_"*.deb | grep 'plugins/nettle.so$' >/dev/null || fail "nettle is not in ikev2d"
 dpkg -c "$W/src/ikev2d-control_${version}_"*.deb | grep 'plugins/control.so$' >/dev/null &&
 dpkg -c "$W/src/ikev2d-control_${version}_"*.deb | grep 'sbin/ikeadm$' >/dev/null || fail "control.so or ikeadm not in ikev2d-control"
+# curl (and so libcurl) is an optional group of its own, not in the core
+dpkg -c "$W/src/ikev2d-curl_${version}_"*.deb | grep 'plugins/curl.so$' >/dev/null || fail "curl.so not in ikev2d-curl"
+! dpkg -c "$W/src/ikev2d_${version}_"*.deb | grep 'plugins/curl.so$' >/dev/null || fail "curl.so is in the core package ikev2d"
 dpkg -c "$W/src/ikev2d-dev_${version}_"*.deb | grep 'include/ikev2d/plugin.h$' >/dev/null || fail "no plugin.h in ikev2d-dev"
 dpkg -c "$W/src/ikev2d-dev_${version}_"*.deb | grep 'pkgconfig/ikev2d.pc$' >/dev/null || fail "no ikev2d.pc in ikev2d-dev"
 
@@ -73,8 +76,8 @@ else
 fi
 
 # --------------------------------------------------------- the root
-includes=systemd,adduser,logrotate,libgnutls30,libnettle8,libhogweed6,libconfig9,libltdl7,libcap2,libseccomp2,libsystemd0,libgmp10,libmnl0,libedit2,procps,iproute2
-cache=${IKEV2D_PKGROOT:-/var/tmp/ikev2d-pkgroot-bookworm-1}
+includes=systemd,adduser,logrotate,libgnutls30,libnettle8,libhogweed6,libconfig9,libltdl7,libcap2,libseccomp2,libsystemd0,libgmp10,libmnl0,libedit2,libcurl3-gnutls,procps,iproute2
+cache=${IKEV2D_PKGROOT:-/var/tmp/ikev2d-pkgroot-bookworm-2}
 if [ ! -x "$cache/usr/bin/setpriv" ]; then
 	log "debootstrap bookworm into $cache (cached for the next runs)"
 	rm -rf "$cache.tmp"

@@ -89,8 +89,10 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 		req.proto = IPPROTO_ESP;
 		req.mode = p->mode == KERNEL_MODE_TUNNEL ? IPSEC_MODE_TUNNEL
 		                                         : IPSEC_MODE_TRANSPORT;
-		/* UNIQUE: the kernel keeps our reqid and uses only SAs with it */
-		req.level = IPSEC_LEVEL_UNIQUE;
+		/* UNIQUE: the kernel keeps our reqid and uses only SAs with it;
+		 * reqid 0 (a CHILD SA for someone else's policy without one):
+		 * REQUIRE, any SA between the endpoints */
+		req.level = p->reqid ? IPSEC_LEVEL_UNIQUE : IPSEC_LEVEL_REQUIRE;
 		if (p->mode == KERNEL_MODE_TUNNEL) {
 			if (p->sa_src.ss_family != p->sa_dst.ss_family ||
 			    (p->sa_src.ss_family != AF_INET && p->sa_src.ss_family != AF_INET6)) {
@@ -120,20 +122,36 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 				pthread_mutex_lock(&k->lock);
 				kr = pk_kreq_get(k, p->reqid);
 				pthread_mutex_unlock(&k->lock);
-				if (!kr) {
+				if (!kr && p->reqid) {
 					log_error(DBG_KERNEL, "kernel-pfkey: policy %s: "
-					          "no PF_KEY reqid for reqid %u (0 or "
-					          "all %d in use)", txt, p->reqid, REQID_MAX);
+					          "no PF_KEY reqid for reqid %u (all %d "
+					          "in use)", txt, p->reqid, REQID_MAX);
 					ok = false;
 					break;
 				}
 				req.reqid = kr;
 			}
-			pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDUPDATE, SADB_SATYPE_UNSPEC);
+			/* ours is replaced (X_SPDUPDATE); a new one is added
+			 * (X_SPDADD), and where that finds one with these
+			 * selectors it is someone else's: used as it is */
+			pthread_mutex_lock(&k->lock);
+			bool tracked = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
+			pthread_mutex_unlock(&k->lock);
+			pk_begin(k, &b, mem, sizeof(mem),
+			         tracked ? SADB_X_SPDUPDATE : SADB_X_SPDADD, SADB_SATYPE_UNSPEC);
 			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
 			pfk_add_policy(&b, type, dir, 0, prio,
 			               type == IPSEC_POLICY_IPSEC ? &req : NULL);
 			rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+			if (rc == EEXIST && !tracked) {
+				log_op(DBG_KERNEL, "kernel-pfkey: policy %s: a policy "
+				       "with these selectors exists (not ours): used as "
+				       "it is", txt);
+				pthread_mutex_lock(&k->lock);
+				pk_kreq_put(k, kr);
+				pthread_mutex_unlock(&k->lock);
+				continue;
+			}
 			if (rc == 0 && !pfk_get_policy(&m, &got))
 				rc = EPROTO;
 			bool route = false;
@@ -204,6 +222,13 @@ bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			pfk_buf_t b;
 			int rc;
 
+			/* only ours: one with these selectors that is not in
+			 * the table is someone else's (or was never made) */
+			pthread_mutex_lock(&k->lock);
+			bool tracked = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
+			pthread_mutex_unlock(&k->lock);
+			if (!tracked)
+				continue;
 			pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE, SADB_SATYPE_UNSPEC);
 			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
 			pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dir, 0, 0, NULL);

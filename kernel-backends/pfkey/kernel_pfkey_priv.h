@@ -17,6 +17,9 @@
 #include "pfkey_xlate.h"
 
 #define REQID_MAX          0x3fff   /* IPSEC_MANUAL_REQID_MAX */
+/* Engine reqids for someone else's policies: this bit | the kernel
+ * reqid of its request (its kreq slot pinned to it). */
+#define PK_FOREIGN_REQID   0x40000000u
 #define REQUEST_TIMEOUT_MS 15000
 /* The first REGISTER makes the kernel probe (and load) every cipher
  * module it knows: seconds on a slow machine. */

@@ -297,6 +297,42 @@ acquire() {
 }
 check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
 
+# ------------------------------------- someone else's policy's ACQUIRE
+# An admin's policy (ip xfrm: the same SPD PF_KEY reads) for
+# 10.1.7.0/24 -> 10.2.7.0/24, template reqid 4000, a subnet A's rule does
+# not name: its SADB_ACQUIRE (X_SPDGET for the selectors, the request's
+# endpoints and reqid) starts the rule whose endpoints are the template's,
+# with the policy's selectors; the SAs carry kernel reqid 4000, so later
+# pings use them; the admin's policy is neither replaced nor removed.
+external() {
+	stop "$A"; stop "$B"
+	ip -n pa addr add 10.1.7.1/24 dev ia; ip -n pb addr add 10.2.7.1/24 dev ib
+	ip -n pa route add 10.2.7.0/24 via 192.0.2.2 src 10.1.7.1
+	conf "$A" 192.0.2.1 192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24
+	conf "$B" 192.0.2.2 192.0.2.1 lts=10.2.0.0/16 rts=10.1.0.0/16
+	start pb "$B" && start pa "$A" || return 1
+	ip -n pa xfrm policy add src 10.1.7.0/24 dst 10.2.7.0/24 dir out priority 5000 \
+		tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel reqid 4000 || return 1
+	ip netns exec pa ping -c 1 -W 1 -I 10.1.7.1 10.2.7.1   # its ACQUIRE starts it
+	child_up "$A" 60 || { tail -30 "$A/log"; return 1; }
+	grep -E "ACQUIRE|CHILD SA established|not ours" "$A/log" | head -5
+	grep -q "ACQUIRE for someone else's policy 10.1.7.0-10.1.7.255.*: initiating rule r" "$A/log" || return 1
+	grep -q "CHILD SA established: 10.1.7.0-10.1.7.255 === 10.2.7.0-10.2.7.255" "$A/log" || return 1
+	[ "$(ip -n pa xfrm state | grep -c 'reqid 4000 mode tunnel')" = 2 ] ||
+		{ ip -n pa xfrm state; echo "A's SAs do not carry the template's reqid"; return 1; }
+	ip -n pa xfrm policy | grep -q "dir out priority 5000 " || { echo "admin policy replaced"; return 1; }
+	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.7.1 10.2.7.1 || return 1
+	ip netns exec pa ping -c 3 -i 0.3 -W 2 -I 10.1.7.1 10.2.7.1 || return 1
+	all_sas_used pa || return 1
+	stop "$A"; stop "$B"
+	ip -n pa xfrm policy | grep -q "src 10.1.7.0/24 dst 10.2.7.0/24" || { echo "admin policy removed"; return 1; }
+	[ "$(ip -n pa xfrm policy | grep -c '^[[:space:]]*dir ')" = 1 ] || { ip -n pa xfrm policy; echo "policies of ours left"; return 1; }
+	[ "$(ip -n pa xfrm state | grep -c '^src')" = 0 ] || { ip -n pa xfrm state; echo "SAs left"; return 1; }
+	ip -n pa xfrm policy del src 10.1.7.0/24 dst 10.2.7.0/24 dir out
+	ip -n pa route del 10.2.7.0/24
+}
+check "a policy installed with ip xfrm (not ours) for a subnet the rule does not name: its SADB_ACQUIRE negotiates its selectors with its reqid, later pings use it, SIGTERM leaves the policy" external
+
 # ----------------------------------------- rekeys under ping -i 0.05
 rekey() {
 	pair_up lts=10.1.0.0/24 rts=10.2.0.0/24 \

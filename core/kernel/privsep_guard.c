@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <ikev2d/chunk.h>
+#include <ikev2d/runtime.h>
 
 typedef enum { SA_SPI = 0, SA_IN = 1, SA_OUT = 2 } sa_state_t;
 
@@ -22,6 +23,7 @@ typedef struct {
 	uint8_t protocol;
 	kernel_mark_t mark;
 	sa_state_t state;
+	uint64_t since_ms;      /* SA_SPI: when it was allocated */
 } sa_rec_t;
 
 typedef struct {
@@ -41,12 +43,23 @@ struct psg {
 	config_t *cfg;                 /* the one a check is looking at */
 	bool shutdown;
 	sa_rec_t *sas; size_t n_sas, cap_sas;
+	size_t n_spis;                 /* records in state SA_SPI */
+	uint64_t spi_age_ms;
+	uint64_t (*now_ms)(void);
 	pol_rec_t *pols; size_t n_pols, cap_pols;
 };
 
 psg_t *psg_create(void)
 {
-	return xzalloc(sizeof(psg_t));
+	psg_t *g = xzalloc(sizeof(psg_t));
+	g->spi_age_ms = PSG_SPI_AGE_MIN_MS;
+	g->now_ms = time_monotonic_ms;
+	return g;
+}
+
+void psg_set_clock(psg_t *g, uint64_t (*now_ms)(void))
+{
+	g->now_ms = now_ms ? now_ms : time_monotonic_ms;
 }
 
 void psg_destroy(psg_t *g)
@@ -70,6 +83,16 @@ void psg_set_config(psg_t *g, config_t *cfg)
 		config_unref(g->cfgs[PSG_CONFIGS - 1]);
 	memmove(&g->cfgs[1], &g->cfgs[0], (PSG_CONFIGS - 1) * sizeof(g->cfgs[0]));
 	g->cfgs[0] = cfg;
+	/* An initiator allocates its SPI when it sends the request and uses
+	 * it when the response comes, response_wait_time at the most: twice
+	 * that (of any configuration in force) is the age limit. */
+	uint64_t age = PSG_SPI_AGE_MIN_MS;
+	for (int i = 0; i < PSG_CONFIGS && g->cfgs[i]; i++) {
+		int w = g->cfgs[i]->daemon.response_wait_time;
+		if (w > 0 && (uint64_t)w * 2000 > age)
+			age = (uint64_t)w * 2000;
+	}
+	g->spi_age_ms = age;
 }
 
 void psg_set_shutdown(psg_t *g, bool on)
@@ -81,6 +104,11 @@ void psg_counts(const psg_t *g, size_t *sas, size_t *policies)
 {
 	*sas = g->n_sas;
 	*policies = g->n_pols;
+}
+
+size_t psg_spis(const psg_t *g)
+{
+	return g->n_spis;
 }
 
 /* ------------------------------------------------------------ addresses */
@@ -234,11 +262,38 @@ static void add_sa_rec(psg_t *g, const struct sockaddr_storage *dst, uint32_t sp
 	r->protocol = protocol;
 	r->mark = mark;
 	r->state = st;
+	if (st == SA_SPI) {
+		r->since_ms = g->now_ms();
+		g->n_spis++;
+	}
 }
 
 static void drop_sa_rec(psg_t *g, sa_rec_t *r)
 {
+	if (r->state == SA_SPI)
+		g->n_spis--;
 	*r = g->sas[--g->n_sas];
+}
+
+/* SPIs allocated longer ago than the age limit and never used are
+ * forgotten (the backends let their larval SAs expire on their own): an
+ * add_sa with one of them is refused as an SPI the parent did not
+ * allocate.  Returns how many went. */
+static size_t age_spis(psg_t *g)
+{
+	uint64_t now = g->now_ms();
+	size_t gone = 0;
+
+	for (size_t i = 0; i < g->n_sas;) {
+		sa_rec_t *r = &g->sas[i];
+		if (r->state == SA_SPI && now - r->since_ms >= g->spi_age_ms) {
+			drop_sa_rec(g, r);    /* the last record moves to i */
+			gone++;
+			continue;
+		}
+		i++;
+	}
+	return gone;
 }
 
 static bool same_ts(const kernel_ts_t *a, const kernel_ts_t *b)
@@ -367,6 +422,10 @@ static bool check_one(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 	switch (m->hdr.type) {
 	case PSM_GET_SPI: {
 		const psm_get_spi_t *q = &m->u.get_spi;
+		if (g->n_spis >= PSG_SPI_MAX)
+			REFUSE("%zu SPIs allocated for the engine are not used yet "
+			       "(at most %d, each for %llu s)", g->n_spis, PSG_SPI_MAX,
+			       (unsigned long long)(g->spi_age_ms / 1000));
 		for (int i = 0; g->cfg && i < g->cfg->n_rules; i++)
 			if (rule_addrs(&g->cfg->rules[i], &q->dst, &q->src))
 				return true;
@@ -418,6 +477,8 @@ bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 
 	if (why && why_len)
 		why[0] = '\0';
+	if (m->hdr.type == PSM_GET_SPI)
+		age_spis(g);
 	/* allowed by the current configuration, or by one an established SA
 	 * may still use; the reason given is the current one's */
 	for (int i = 0; i < PSG_CONFIGS && (i == 0 || g->cfgs[i]); i++) {
@@ -449,6 +510,7 @@ void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)
 		if (s->dir == KERNEL_DIR_IN) {
 			sa_rec_t *r = find_spi(g, &s->id.dst, s->id.spi, s->id.protocol);
 			if (r) {
+				g->n_spis--;
 				r->state = SA_IN;
 				r->mark = s->id.mark;
 			}
@@ -491,6 +553,7 @@ void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi)
 	}
 	case PSM_FLUSH:
 		g->n_sas = 0;
+		g->n_spis = 0;
 		g->n_pols = 0;
 		break;
 	}

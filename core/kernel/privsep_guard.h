@@ -32,6 +32,14 @@
 
 typedef struct psg psg_t;
 
+/* SPIs allocated for the engine and not used by an add_sa yet: at most
+ * PSG_SPI_MAX at a time (get_spi beyond is refused), each forgotten after
+ * twice the longest response_wait_time in force, PSG_SPI_AGE_MIN_MS at
+ * least.  So an engine that allocates without installing cannot grow the
+ * parent's memory without limit. */
+#define PSG_SPI_MAX 4096
+#define PSG_SPI_AGE_MIN_MS 60000
+
 psg_t *psg_create(void);
 void psg_destroy(psg_t *g);
 /* The configuration requests are checked against (a reference is taken).
@@ -47,7 +55,11 @@ bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len);
 /* The request ran (ok: the backend succeeded; spi: get_spi's result). */
 void psg_done(psg_t *g, const psm_msg_t *m, bool ok, uint32_t spi);
 
-/* How many SAs/SPIs and policies the guard knows (tests). */
+/* How many SAs/SPIs and policies the guard knows, and how many of them
+ * are SPIs not used yet (tests). */
 void psg_counts(const psg_t *g, size_t *sas, size_t *policies);
+size_t psg_spis(const psg_t *g);
+/* The clock of the SPI ageing (tests; NULL: time_monotonic_ms). */
+void psg_set_clock(psg_t *g, uint64_t (*now_ms)(void));
 
 #endif

@@ -346,6 +346,81 @@ START_TEST(guard)
 }
 END_TEST
 
+/* An engine that allocates SPIs and never installs them: at most
+ * PSG_SPI_MAX are kept, get_spi beyond is refused, and they age out. */
+static uint64_t fake_now;
+static uint64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+START_TEST(spi_bound)
+{
+	config_t *cfg = load_cfg();
+	psg_t *g = psg_create();
+	psg_set_config(g, cfg);
+	config_unref(cfg);
+	psg_set_clock(g, fake_clock);
+	fake_now = 1000000;
+
+	psm_get_spi_t q;
+	memset(&q, 0, sizeof(q));
+	q.protocol = KERNEL_PROTO_ESP;
+	v4(&q.src, "10.0.0.2");
+	v4(&q.dst, "10.0.0.1");
+	for (uint32_t i = 0; i < PSG_SPI_MAX; i++) {
+		ck_assert_msg(check(g, PSM_GET_SPI, &q, sizeof(q)), "get_spi %u: %s", i, why);
+		done(g, PSM_GET_SPI, &q, sizeof(q), 0x10000 + i);
+		if (i == 0)
+			fake_now += 30000;   /* the first is older than the rest */
+	}
+	ck_assert_uint_eq(psg_spis(g), PSG_SPI_MAX);
+	/* full: refused, and nothing more is kept */
+	ck_assert(!check(g, PSM_GET_SPI, &q, sizeof(q)));
+	ck_assert_msg(strstr(why, "not used yet") != NULL, "%s", why);
+	size_t sas, pols;
+	psg_counts(g, &sas, &pols);
+	ck_assert_uint_eq(sas, PSG_SPI_MAX);
+	/* using one (inbound add_sa) frees a place; that SA stays known */
+	psm_sa_t s;
+	gcm_sa(&s, "10.0.0.2", "10.0.0.1", KERNEL_DIR_IN, 0x10000 + 7);
+	ck_assert_msg(check(g, PSM_ADD_SA, &s, sizeof(s)), "%s", why);
+	done(g, PSM_ADD_SA, &s, sizeof(s), 0);
+	ck_assert_uint_eq(psg_spis(g), PSG_SPI_MAX - 1);
+	ck_assert(check(g, PSM_GET_SPI, &q, sizeof(q)));
+	done(g, PSM_GET_SPI, &q, sizeof(q), 0x20000);
+	ck_assert(!check(g, PSM_GET_SPI, &q, sizeof(q)));
+	/* deleting an allocated SPI frees a place too */
+	kernel_sa_id_t id = s.id;
+	id.spi = 0x10000 + 9;
+	ck_assert(check(g, PSM_DEL_SA, &id, sizeof(id)));
+	done(g, PSM_DEL_SA, &id, sizeof(id), 0);
+	ck_assert_uint_eq(psg_spis(g), PSG_SPI_MAX - 1);
+
+	/* the first SPI reaches the age limit (60 s with the default
+	 * response_wait_time of 30 s): forgotten at the next get_spi, and an
+	 * add_sa with it is refused */
+	fake_now += PSG_SPI_AGE_MIN_MS - 30000;
+	ck_assert(check(g, PSM_GET_SPI, &q, sizeof(q)));
+	ck_assert_uint_eq(psg_spis(g), PSG_SPI_MAX - 2);
+	gcm_sa(&s, "10.0.0.2", "10.0.0.1", KERNEL_DIR_IN, 0x10000);
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	ck_assert_ptr_nonnull(strstr(why, "not allocated"));
+	/* one younger than the limit is still good */
+	gcm_sa(&s, "10.0.0.2", "10.0.0.1", KERNEL_DIR_IN, 0x10000 + 1);
+	ck_assert_msg(check(g, PSM_ADD_SA, &s, sizeof(s)), "%s", why);
+	/* all the others age out: the table is back to the installed SA */
+	fake_now += 30000;
+	ck_assert(check(g, PSM_GET_SPI, &q, sizeof(q)));
+	ck_assert_uint_eq(psg_spis(g), 0);
+	psg_counts(g, &sas, &pols);
+	ck_assert_uint_eq(sas, 1);
+	gcm_sa(&s, "10.0.0.2", "10.0.0.1", KERNEL_DIR_IN, 0x10000 + 7);
+	ck_assert(check(g, PSM_QUERY_SA, &s.id, sizeof(s.id)));
+	psg_destroy(g);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("privsep");
@@ -354,6 +429,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, guard);
+	tcase_add_test(tc, spi_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }

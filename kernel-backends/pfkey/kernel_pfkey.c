@@ -124,6 +124,22 @@ void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid)
 		k->kreq[kreqid].refs--;
 }
 
+/* The engine reqid for kernel reqid kr (1..REQID_MAX) of someone else's
+ * policy: PK_FOREIGN_REQID | kr, its slot pinned so that ours never get
+ * it; false when one of ours has it already.  Lock held. */
+bool pk_foreign_reqid(kernel_pfkey_t *k, uint32_t kr, uint32_t *engine)
+{
+	*engine = PK_FOREIGN_REQID | kr;
+	kreq_t *q = &k->kreq[kr];
+	if (!q->refs) {
+		q->engine = *engine;
+		q->refs = 1;   /* pinned: never given to one of ours */
+		if (k->kreq_hwm < kr)
+			k->kreq_hwm = kr;
+	}
+	return q->engine == *engine;
+}
+
 /* ------------------------------------------------------------ journal */
 
 static void journal_write(kernel_pfkey_t *k, const char *line)
@@ -320,7 +336,7 @@ void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t **pp)
 
 /* An address extension of a policy (prefix, port, protocol) as a
  * selector; false when absent. */
-static bool ext_ts(const pfk_msg_t *m, uint16_t exttype, kernel_ts_t *ts)
+bool pk_ext_ts(const pfk_msg_t *m, uint16_t exttype, kernel_ts_t *ts)
 {
 	struct sockaddr_storage a;
 	uint8_t plen = 0, proto = 0;
@@ -362,8 +378,8 @@ static bool acquire_foreign(kernel_pfkey_t *k, const pfk_policy_t *pol,
 	               pol->id, 0, NULL);
 	rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
 	bool ok = rc == 0 && pfk_get_policy(&m, &got) &&
-	          ext_ts(&m, SADB_EXT_ADDRESS_SRC, &ev->acquire.src_ts) &&
-	          ext_ts(&m, SADB_EXT_ADDRESS_DST, &ev->acquire.dst_ts);
+	          pk_ext_ts(&m, SADB_EXT_ADDRESS_SRC, &ev->acquire.src_ts) &&
+	          pk_ext_ts(&m, SADB_EXT_ADDRESS_DST, &ev->acquire.dst_ts);
 	UNLOCK(k);
 	if (!ok) {
 		log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (not "
@@ -397,16 +413,9 @@ static bool acquire_foreign(kernel_pfkey_t *k, const pfk_policy_t *pol,
 		          pol->id, r->reqid, REQID_MAX);
 		return false;
 	}
-	uint32_t engine = PK_FOREIGN_REQID | r->reqid;
+	uint32_t engine;
 	pthread_mutex_lock(&k->lock);
-	kreq_t *q = &k->kreq[r->reqid];
-	if (!q->refs) {
-		q->engine = engine;
-		q->refs = 1;   /* pinned: never given to one of ours */
-		if (k->kreq_hwm < r->reqid)
-			k->kreq_hwm = r->reqid;
-	}
-	ok = q->engine == engine;
+	ok = pk_foreign_reqid(k, r->reqid, &engine);
 	pthread_mutex_unlock(&k->lock);
 	if (!ok) {
 		log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (not "
@@ -1370,6 +1379,7 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table
 		.del_sa = pk_del_sa,
 		.add_policy = pk_add_policy,
 		.query_policy = pk_query_policy,
+		.match_policy = pk_match_policy,
 		.del_policy = pk_del_policy,
 		.bypass_socket = pk_bypass_socket,
 		.flush = pk_flush,

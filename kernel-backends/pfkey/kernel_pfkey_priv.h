@@ -87,6 +87,9 @@ uint64_t pk_now_secs(void);
 /* reqid mapping, journal, policy table: k->lock held */
 uint16_t pk_kreq_get(kernel_pfkey_t *k, uint32_t reqid);
 void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid);
+bool pk_foreign_reqid(kernel_pfkey_t *k, uint32_t kr, uint32_t *engine);
+/* A policy's address extension (prefix, port, protocol) as a selector. */
+bool pk_ext_ts(const pfk_msg_t *m, uint16_t exttype, kernel_ts_t *ts);
 void pk_journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add);
 void pk_journal_maybe_compact(kernel_pfkey_t *k);
 pol_ent_t **pk_pol_find(kernel_pfkey_t *k, uint8_t dir, const pfk_prefix_t *s,
@@ -109,5 +112,7 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
 bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
 bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
                      kernel_usage_t *usage);
+bool pk_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
+                     uint32_t *reqid);
 
 #endif

@@ -426,6 +426,13 @@ static void resolve_user(cfg_ctx_t *ctx, const config_setting_t *root,
 
 /* The configuration file, the log directory and the keystore belong to
  * the daemon's user or root (the preshared file is checked as it is read). */
+static bool keystore_elsewhere;
+
+void config_set_keystore_elsewhere(bool elsewhere)
+{
+	keystore_elsewhere = elsewhere;
+}
+
 static void check_files(cfg_ctx_t *ctx, config_t *cfg, const char *dir)
 {
 	const daemon_cfg_t *d = &cfg->daemon;
@@ -437,7 +444,7 @@ static void check_files(cfg_ctx_t *ctx, config_t *cfg, const char *dir)
 		file_perm_check_path(ctx, logdir, PERM_DIR, "the log directory", &owner);
 		free(logdir);
 	}
-	if (d->keystore)
+	if (d->keystore && !keystore_elsewhere)
 		file_perm_check_keystore(ctx, d->keystore, &owner);
 }
 

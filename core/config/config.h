@@ -245,6 +245,10 @@ struct config {
  * freed by the caller) or NULL when it has no text for path. */
 typedef char *(*config_reader_t)(const char *path, size_t *len);
 void config_set_reader(config_reader_t fn);
+/* The privsep engine: the keystore is the keys process's and hidden from
+ * this process, so config_load does not check its files here (the parent
+ * does, at start and on SIGHUP). */
+void config_set_keystore_elsewhere(bool elsewhere);
 bool config_reader_active(void);
 char *config_reader_get(const char *path, size_t *len);
 

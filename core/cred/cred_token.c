@@ -5,6 +5,7 @@
  */
 #include <ikev2d/bus.h>
 #include <ikev2d/cred.h>
+#include "cred/keys_msg.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,6 +16,17 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static cred_token_t *tokens[MAX_TOKENS];
 static int n_tokens;
+
+/* Under privsep the engine opens no token: the keys process has them. */
+static bool (*proxy_login)(const char *uri, const char *pin);
+static bool (*proxy_logout)(const char *uri);
+
+void cred_token_set_proxy(bool (*login)(const char *uri, const char *pin),
+                          bool (*logout)(const char *uri))
+{
+	proxy_login = login;
+	proxy_logout = logout;
+}
 
 cred_token_t *cred_token_get(const char *uri)
 {
@@ -43,6 +55,8 @@ bool cred_token_login(const char *uri, const char *pin)
 
 	if (!pin)
 		return false;
+	if (proxy_login)
+		return proxy_login(uri, pin);
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < n_tokens; i++) {
 		if (uri && strcmp(tokens[i]->get_uri(tokens[i]), uri) != 0)
@@ -65,6 +79,8 @@ bool cred_token_logout(const char *uri)
 {
 	bool any = false;
 
+	if (proxy_logout)
+		return proxy_logout(uri);
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < n_tokens; i++) {
 		if (uri && strcmp(tokens[i]->get_uri(tokens[i]), uri) != 0)

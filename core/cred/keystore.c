@@ -531,6 +531,12 @@ size_t keystore_intermediates(keystore_t *ks, certificate_t *const **list)
 	return ks ? ks->n_inter : 0;
 }
 
+size_t keystore_crls(keystore_t *ks, crl_t *const **list)
+{
+	*list = ks ? ks->crls : NULL;
+	return ks ? ks->n_crls : 0;
+}
+
 /* The issuer of cert among n candidates, or NULL. */
 static certificate_t *find_issuer(certificate_t *cert, certificate_t *const *c,
                                   size_t n)

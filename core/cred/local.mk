@@ -8,5 +8,6 @@ libikev2d_la_SOURCES += \
 	core/cred/keystore_token.c \
 	core/cred/der.c \
 	core/cred/keystore.c \
+	core/cred/keys_msg.c \
 	core/cred/sig_algid.c
-noinst_HEADERS += core/cred/der.h
+noinst_HEADERS += core/cred/der.h core/cred/keys_msg.h

@@ -16,6 +16,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------ dumps */
@@ -125,7 +126,7 @@ static bool limit_bounding(uint64_t keep)
 	return true;
 }
 
-bool daemon_limit_capabilities(void)
+bool daemon_limit_capabilities(bool mount_ns)
 {
 	uint64_t have = permitted_mask(), want = 0;
 	char buf[160];
@@ -134,6 +135,10 @@ bool daemon_limit_capabilities(void)
 		return true;   /* not privileged: nothing to give up */
 	for (size_t i = 0; i < N_STARTUP; i++)
 		want |= KERNEL_CAP(startup_caps[i]);
+	/* The privsep parent: the engine's child hides the keystore in a
+	 * mount namespace (privsep_keys_hide) before it drops this. */
+	if (mount_ns)
+		want |= KERNEL_CAP(CAP_SYS_ADMIN);
 	want &= have;
 	if ((have & KERNEL_CAP(CAP_SETPCAP)) && !limit_bounding(want))
 		return false;
@@ -148,7 +153,8 @@ bool daemon_engine_bounding(void)
 {
 	uint64_t have = permitted_mask();
 	uint64_t parent_only = KERNEL_CAP(CAP_NET_ADMIN) |
-	                       KERNEL_CAP(CAP_NET_BIND_SERVICE) | KERNEL_CAP(CAP_NET_RAW);
+	                       KERNEL_CAP(CAP_NET_BIND_SERVICE) | KERNEL_CAP(CAP_NET_RAW) |
+	                       KERNEL_CAP(CAP_SYS_ADMIN);
 
 	if (!have)
 		return true;
@@ -260,7 +266,21 @@ static const char *const allowed[] = {
 #define SANITIZER_BUILD 1
 #endif
 
+static bool install_seccomp(bool parent, bool keys);
+
 bool daemon_seccomp(bool parent)
+{
+	return install_seccomp(parent, false);
+}
+
+bool daemon_seccomp_keys(void)
+{
+	return install_seccomp(false, true);
+}
+
+/* keys: the keys process makes no network socket (AF_UNIX only: syslog)
+ * and never listens. */
+static bool install_seccomp(bool parent, bool keys)
 {
 #ifdef SANITIZER_BUILD
 	/* LeakSanitizer stops the world with ptrace at exit, ThreadSanitizer
@@ -276,10 +296,19 @@ bool daemon_seccomp(bool parent)
 		return false;
 	}
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && rc == 0; i++) {
+		if (keys && (strcmp(allowed[i], "socket") == 0 ||
+		             strcmp(allowed[i], "bind") == 0 ||
+		             strcmp(allowed[i], "listen") == 0 ||
+		             strcmp(allowed[i], "accept") == 0 ||
+		             strcmp(allowed[i], "accept4") == 0))
+			continue;
 		int nr = seccomp_syscall_resolve_name(allowed[i]);
 		if (nr != __NR_SCMP_ERROR)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
+	if (rc == 0 && keys)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		                      SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
 	/* The privsep parent signals its engine (SIGTERM at shutdown). */
 	if (rc == 0 && parent)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 0);

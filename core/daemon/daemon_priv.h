@@ -24,10 +24,12 @@ void daemon_no_dump(void);
  * kernel backend), CAP_NET_BIND_SERVICE (500/4500), CAP_SETUID/CAP_SETGID
  * (the switch to the daemon's user), CAP_SETPCAP (to shrink the
  * bounding set later) and CAP_DAC_READ_SEARCH (reading the daemon user's
- * private files, such as the keystore, as root); every other capability leaves every set, the
+ * private files, such as the keystore, as root), and with mount_ns (the
+ * privsep parent) CAP_SYS_ADMIN until the engine's child has hidden the
+ * keystore from the engine; every other capability leaves every set, the
  * bounding set included.  Not root (no capabilities): nothing to do.
  * False (logged) on failure. */
-bool daemon_limit_capabilities(void);
+bool daemon_limit_capabilities(bool mount_ns);
 
 /* Become uid/gid (when started as root and uid is not 0) with the
  * supplementary groups reduced to gid, keeping exactly the capabilities in
@@ -41,10 +43,13 @@ bool daemon_drop_privileges(uid_t uid, gid_t gid, const char *user, uint64_t kee
 /* Install the seccomp allow-list (anything else kills the process, which
  * the log of the audit subsystem names).  False (logged) on failure. */
 bool daemon_seccomp(bool parent);
+/* The keys process's list: the same without network sockets (socket(2)
+ * for AF_UNIX only), bind, listen or accept. */
+bool daemon_seccomp_keys(void);
 
 /* Privsep (HACKING.md): in the child, before it executes the engine, drop
  * what only the parent needs (CAP_NET_ADMIN, CAP_NET_BIND_SERVICE,
- * CAP_NET_RAW) from every set, the bounding set included, so the engine
+ * CAP_NET_RAW, CAP_SYS_ADMIN) from every set, the bounding set included, so the engine
  * never holds them, not even as root before its own switch.  parent: the
  * seccomp list of the privsep parent also allows kill(2). */
 bool daemon_engine_bounding(void);

@@ -18,6 +18,7 @@
 #include "daemon/daemon_proc.h"
 #include "daemon/daemon_priv.h"
 #include "daemon/privsep.h"
+#include "daemon/privsep_keys.h"
 #include "kernel/privsep_msg.h"
 #include "config/config.h"
 #include "config/config_edits.h"
@@ -165,7 +166,7 @@ static bool load_plugins(const config_t *cfg)
 }
 
 /* Which plugins each process of the privsep split loads. */
-typedef enum { LOAD_PARENT, LOAD_ENGINE } load_role_t;
+typedef enum { LOAD_PARENT, LOAD_ENGINE, LOAD_KEYS } load_role_t;
 
 /* The parent: the kernel backend and the crypto plugins a backend doing
  * ESP itself uses; nothing that authenticates peers or serves a socket.
@@ -174,6 +175,10 @@ typedef enum { LOAD_PARENT, LOAD_ENGINE } load_role_t;
 static const char *role_name(const char *name, load_role_t role, const char *backend)
 {
 	bool kernel = strncmp(name, "kernel-", 7) == 0;
+	/* The keys process: the credential providers only. */
+	if (role == LOAD_KEYS)
+		return strcmp(name, "nettle") == 0 || strcmp(name, "gnutls") == 0 ?
+		       name : NULL;
 	if (role == LOAD_PARENT)
 		return kernel || strcmp(name, "nettle") == 0 ||
 		       strcmp(name, "gnutls") == 0 ? name : NULL;
@@ -273,6 +278,10 @@ static char **saved_argv;
  * engine (engine_mode, started by the parent with PSM_ENV set). */
 static bool privsep_parent;
 static bool engine_mode;
+/* The keys process (started by the parent with PRIVSEP_KEYS_ENV set),
+ * and in the engine whether its keystore comes from it. */
+static bool keys_mode;
+static bool keys_client;
 static psm_env_t engine_env;
 static pid_t engine_parent;
 static atomic_bool shutting_down;
@@ -329,8 +338,10 @@ static bool apply_config(const char *path, const char *preshared,
 		config_unref(old);
 	}
 	/* Keys, certificates and CRLs are reread too; a broken keystore keeps
-	 * the old set (and the new configuration). */
-	keystore_t *ks = load_keystore(cfg);
+	 * the old set (and the new configuration).  The engine under privsep
+	 * (ikeadm read) asks the keys process for its current set: the
+	 * directory is not in its view. */
+	keystore_t *ks = keys_client ? privsep_keys_fetch() : load_keystore(cfg);
 	if (ks) {
 		keystore_set_current(ks);
 		keystore_unref(ks);
@@ -530,6 +541,14 @@ static void on_signal(int fd, uint32_t events, void *arg)
 	struct signalfd_siginfo si;
 
 	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (keys_mode) {
+			if (si.ssi_signo == SIGHUP)
+				log_op(DBG_OP, "SIGHUP ignored: the keys process reloads "
+				       "when the parent (pid %ld) gets it", (long)getppid());
+			else
+				runtime_stop();
+			continue;
+		}
 		if (privsep_parent) {
 			on_parent_signal((int)si.ssi_signo);
 			continue;
@@ -612,7 +631,7 @@ static void engine_apply_reload(config_t *cfg)
 		log_error(DBG_OP, "reload: keeping the running configuration");
 		return;
 	}
-	keystore_t *ks = load_keystore(cfg);
+	keystore_t *ks = keys_client ? privsep_keys_fetch() : load_keystore(cfg);
 	if (ks) {
 		keystore_set_current(ks);
 		keystore_unref(ks);
@@ -636,6 +655,40 @@ static void parent_gone(void)
 		job_queue(shutdown_job, NULL);
 }
 
+/* The keys process, from the loaded loop on: the credential plugins and
+ * the keystore (tokens included) as root, then daemon.user with no
+ * capabilities, seccomp without network sockets, and its loop until the
+ * parent or the engine is gone. */
+static int run_keys(config_t *cfg)
+{
+	if (!load_role_plugins(cfg, LOAD_KEYS, NULL)) {
+		log_error(DBG_OP, "keys process: a critical plugin is missing: not starting");
+		return EXIT_FAILURE;
+	}
+	keystore_t *ks = load_keystore(cfg);
+	if (!ks) {
+		log_error(DBG_OP, "keys process: the keystore was refused: not starting");
+		return EXIT_FAILURE;
+	}
+	bool ok = privsep_keys_serve(getenv(PRIVSEP_KEYS_ENV), cfg, ks, load_keystore);
+	keystore_unref(ks);
+	if (!ok || !daemon_drop_privileges(cfg->daemon.run_uid, cfg->daemon.run_gid,
+	                                   cfg->daemon.run_user, 0))
+		return EXIT_FAILURE;
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != engine_parent) {
+		log_error(DBG_OP, "keys process: the parent is gone: not starting");
+		return EXIT_FAILURE;
+	}
+	if (cfg->daemon.seccomp && !daemon_seccomp_keys())
+		return EXIT_FAILURE;
+	if (!runtime_start_threads(1, 1))
+		return EXIT_FAILURE;
+	log_op(DBG_OP, "keys process: running (pid %ld, user %s, no capabilities, "
+	       "no network)", (long)getpid(), cfg->daemon.run_user ? cfg->daemon.run_user : "?");
+	runtime_run();
+	return EXIT_SUCCESS;
+}
+
 static int run(const options_t *o, config_t *cfg)
 {
 	int status = EXIT_FAILURE;
@@ -652,7 +705,7 @@ static int run(const options_t *o, config_t *cfg)
 	if (o->foreground && !o->pidfile && strcmp(pidfile, default_pidfile) == 0)
 		pidfile = NULL;
 	/* The engine: the parent holds the pid file and did the detaching. */
-	if (engine_mode)
+	if (engine_mode || keys_mode)
 		pidfile = NULL;
 	/* Before detaching, so "already running" reaches the terminal. */
 	if (pidfile && !pidfile_acquire(pidfile))
@@ -661,7 +714,7 @@ static int run(const options_t *o, config_t *cfg)
 	/* Started by systemd (Type=notify): not detached, and stderr (the
 	 * journal) instead of syslog, which would log every line twice. */
 	bool systemd = getenv("NOTIFY_SOCKET") != NULL;
-	if (engine_mode && !o->foreground) {
+	if ((engine_mode || keys_mode) && !o->foreground) {
 		if (!getenv("IKEV2D_PRIVSEP_JOURNAL")) {
 			daemon_log_stderr(false, false);
 			daemon_log_syslog(true);
@@ -693,7 +746,7 @@ static int run(const options_t *o, config_t *cfg)
 	if (sigfd < 0)
 		goto out;
 	/* Before any plugin code runs. */
-	if (!daemon_limit_capabilities())
+	if (!daemon_limit_capabilities(privsep_parent))
 		goto out;
 	if (!runtime_init_loop())
 		goto out;
@@ -701,7 +754,15 @@ static int run(const options_t *o, config_t *cfg)
 	if (!loop_watch_fd(sigfd, EPOLLIN, on_signal, NULL))
 		goto out;
 
+	if (keys_mode) {
+		status = run_keys(cfg);
+		goto out;
+	}
 	if (privsep_parent) {
+		/* Before any other plugin: the keys process is a fresh
+		 * image that inherits nothing but its two socketpairs. */
+		if (!privsep_keys_start(cfg, saved_argv))
+			goto out;
 		/* The kernel backend only; the engine loads the rest. */
 		static const char *const parent_needs[] = { "kernel-ipsec" };
 		if (!load_role_plugins(cfg, LOAD_PARENT, NULL) ||
@@ -745,7 +806,14 @@ static int run(const options_t *o, config_t *cfg)
 		goto out;
 	}
 	{
-		keystore_t *ks = load_keystore(cfg);
+		const char *kenv = engine_mode ? getenv(PRIVSEP_KEYS_CLIENT_ENV) : NULL;
+		if (kenv && !privsep_keys_client(kenv))
+			goto out;
+		keys_client = kenv != NULL;
+		/* ikeadm read: the keystore's files are the keys process's
+		 * (and the parent checks them on SIGHUP). */
+		config_set_keystore_elsewhere(keys_client);
+		keystore_t *ks = keys_client ? privsep_keys_fetch() : load_keystore(cfg);
 		if (!ks) {
 			log_error(DBG_OP, "the keystore was refused: not starting");
 			goto out;
@@ -829,6 +897,13 @@ out:
 		kill(privsep_engine_pid(), SIGKILL);
 		waitpid(privsep_engine_pid(), NULL, 0);
 	}
+	if (privsep_parent && privsep_keys_pid() > 0 && status != EXIT_SUCCESS &&
+	    !privsep_keys_reap()) {
+		kill(privsep_keys_pid(), SIGKILL);
+		waitpid(privsep_keys_pid(), NULL, 0);
+	}
+	if (keys_mode)
+		privsep_keys_release();
 	if (atomic_exchange(&engine_up, false))
 		engine_shutdown(SHUTDOWN_WAIT_MS);
 	if (sigfd >= 0 && runtime_up)
@@ -859,7 +934,10 @@ int main(int argc, char **argv)
 	daemon_no_dump();
 	saved_argv = argv;
 	config_path = o.file ? o.file : IKEV2D_CONFDIR "/ikev2.config";
-	if (!o.check_only && getenv(PSM_ENV)) {
+	if (!o.check_only && getenv(PRIVSEP_KEYS_ENV)) {
+		keys_mode = true;
+		engine_parent = getppid();
+	} else if (!o.check_only && getenv(PSM_ENV)) {
 		if (!psm_env_parse(getenv(PSM_ENV), &engine_env)) {
 			fprintf(stderr, "in.ikev2d: %s is set but malformed\n", PSM_ENV);
 			return EXIT_FAILURE;
@@ -886,7 +964,7 @@ int main(int argc, char **argv)
 	}
 	/* daemon.privsep needs root to mean anything: the parent keeps the
 	 * kernel backend's capabilities, the engine has none. */
-	privsep_parent = !engine_mode && cfg->daemon.privsep;
+	privsep_parent = !engine_mode && !keys_mode && cfg->daemon.privsep;
 	config_set_current(cfg);
 	int status = run(&o, cfg);
 	config_unref(cfg);

@@ -8,6 +8,7 @@
  */
 #include "daemon/privsep.h"
 #include "daemon/daemon_priv.h"
+#include "daemon/privsep_keys.h"
 #include "kernel/privsep_guard.h"
 #include "kernel/privsep_msg.h"
 #include "lib/plugin_loader.h"
@@ -299,6 +300,16 @@ bool privsep_parent_start(config_t *cfg, char *const *argv)
 		for (int i = 0; i < NET_FD_SLOTS; i++)
 			if (socks[i] >= 0)
 				ok = ok && keep_across_exec(socks[i]);
+		/* Its end of the keys process's socketpair; the keystore
+		 * itself out of its sight (HACKING.md, "The keys process"). */
+		int kfd = privsep_keys_engine_fd();
+		if (kfd >= 0) {
+			char kenv[16];
+			snprintf(kenv, sizeof(kenv), "%d", kfd);
+			ok = ok && keep_across_exec(kfd);
+			setenv(PRIVSEP_KEYS_CLIENT_ENV, kenv, 1);
+			privsep_keys_hide(cfg->daemon.keystore);
+		}
 		nonblock(ep[1]);
 		setenv(PSM_ENV, env, 1);
 		setenv(PRIVSEP_BACKEND_ENV, backend ? backend : "", 1);
@@ -312,6 +323,7 @@ bool privsep_parent_start(config_t *cfg, char *const *argv)
 		_exit(127);
 	}
 	P.pid = pid;
+	privsep_keys_engine_forked();
 	close(kp[1]);
 	close(ep[1]);
 	close(cp[1]);
@@ -393,6 +405,9 @@ void privsep_parent_reload(config_t *cfg)
 		memcpy(var + o, psk_path, r.psk_path_len); o += r.psk_path_len;
 		memcpy(var + o, psk, pl); o += pl;
 	}
+	/* The keys process first: it has the new keystore before the
+	 * engine asks for it. */
+	privsep_keys_reload(&r, sizeof(r), var, vlen);
 	if (!psm_send(P.ctl_fd, PSM_RELOAD, 0, &r, sizeof(r), var, vlen))
 		log_error(DBG_OP, "privsep parent: cannot send the reload to the "
 		          "engine: %s", strerror(errno));
@@ -451,11 +466,25 @@ void privsep_parent_shutdown(void)
 void privsep_parent_reap(void)
 {
 	int st;
+	bool keys_gone = privsep_keys_reap();
 
 	if (P.shutting || P.exited || P.pid <= 0)
 		return;
-	if (waitpid(P.pid, &st, WNOHANG) != P.pid)
+	if (waitpid(P.pid, &st, WNOHANG) != P.pid) {
+		if (!keys_gone)
+			return;
+		/* Nothing signs for the engine any more: stop it as if it
+		 * had died. */
+		log_error(DBG_OP, "privsep parent: without its keys process the engine "
+		          "(pid %ld) cannot authenticate: killing it, flushing the "
+		          "kernel state and stopping", (long)P.pid);
+		kill(P.pid, SIGKILL);
+		waitpid(P.pid, &st, 0);
+		P.exited = true;
+		P.shutting = true;
+		flush_and_stop(EXIT_FAILURE);
 		return;
+	}
 	P.exited = true;
 	if (WIFEXITED(st))
 		log_error(DBG_OP, "privsep parent: the engine (pid %ld) exited with status "

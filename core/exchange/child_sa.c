@@ -109,6 +109,92 @@ void child_apply_acq(child_sa_t *c, const child_acq_t *acq)
 	child_set_ts(c, acq->local, acq->n_local, acq->remote, acq->n_remote);
 }
 
+/* ------------------------------------------- transport mode and NAT */
+
+static const uint8_t *ss_ip(const struct sockaddr_storage *a, uint8_t *type,
+                            size_t *al)
+{
+	if (a->ss_family == AF_INET6) {
+		*type = TS_IPV6_ADDR_RANGE;
+		*al = 16;
+		return (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+	}
+	*type = TS_IPV4_ADDR_RANGE;
+	*al = 4;
+	return (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+}
+
+/* RFC 7296 §2.23.1: in transport mode a host behind a NAT names its own
+ * address in its selectors, which is not the one the IKE SA has for it
+ * (nor the one its peer's stack uses).  Every single-address selector of
+ * ts (one side's) of ike's family other than ike's address gets ike's
+ * address; the first address so replaced is kept in oa (one host per
+ * side: a second, different one is left alone and so narrows to
+ * nothing). */
+static void nat_subst(ts_t *ts, int n, const struct sockaddr_storage *ike,
+                      nat_oa_t *oa)
+{
+	uint8_t type;
+	size_t al;
+	const uint8_t *ip = ss_ip(ike, &type, &al);
+
+	for (int i = 0; i < n; i++) {
+		ts_t *t = &ts[i];
+		if (t->type != type || memcmp(t->start, t->end, al) != 0 ||
+		    memcmp(t->start, ip, al) == 0)
+			continue;
+		if (oa->type && (oa->type != type || memcmp(oa->orig, t->start, al) != 0))
+			continue;
+		oa->type = type;
+		memset(oa->orig, 0, sizeof(oa->orig));
+		memset(oa->ike, 0, sizeof(oa->ike));
+		memcpy(oa->orig, t->start, al);
+		memcpy(oa->ike, ip, al);
+		memcpy(t->start, ip, al);
+		memcpy(t->end, ip, al);
+	}
+}
+
+/* The selectors as the peer named them: oa's IKE address back to the
+ * original (a copy the caller frees). */
+static ts_t *nat_unsubst(const ts_t *ts, int n, const nat_oa_t *oa)
+{
+	ts_t *out = xmalloc((n ? n : 1) * sizeof(ts_t));
+	size_t al = oa->type == TS_IPV6_ADDR_RANGE ? 16 : 4;
+
+	memcpy(out, ts, n * sizeof(ts_t));
+	for (int i = 0; oa->type && i < n; i++)
+		if (out[i].type == oa->type &&
+		    memcmp(out[i].start, oa->ike, al) == 0 &&
+		    memcmp(out[i].end, oa->ike, al) == 0) {
+			memcpy(out[i].start, oa->orig, al);
+			memcpy(out[i].end, oa->orig, al);
+		}
+	return out;
+}
+
+/* Copies of a request's or response's TSi/TSr with the addresses of
+ * hosts behind a NAT replaced by the IKE SA's (transport mode only):
+ * `peer` and `ours` are the peer's side's and our side's payloads. */
+static void nat_selectors(const ike_sa_t *sa, bool transport,
+                          const payload_t *peer, const payload_t *ours,
+                          ts_t **peer_out, ts_t **ours_out,
+                          nat_oa_t *oa_remote, nat_oa_t *oa_local)
+{
+	int np = peer->u.ts.num_ts, no = ours->u.ts.num_ts;
+
+	*peer_out = xmalloc((np ? np : 1) * sizeof(ts_t));
+	*ours_out = xmalloc((no ? no : 1) * sizeof(ts_t));
+	memcpy(*peer_out, peer->u.ts.ts, np * sizeof(ts_t));
+	memcpy(*ours_out, ours->u.ts.ts, no * sizeof(ts_t));
+	if (!transport || !sa->natt)
+		return;
+	if (sa->nat_remote)
+		nat_subst(*peer_out, np, &sa->remote, oa_remote);
+	if (sa->nat_local)
+		nat_subst(*ours_out, no, &sa->local, oa_local);
+}
+
 uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
                        bool in_ike_auth, child_sa_t **out,
                        const proposal_t **chosen_out)
@@ -120,6 +206,12 @@ uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
 		return N_INVALID_SYNTAX;
 	bool want_transport = message_find_notify(m, N_USE_TRANSPORT_MODE) != NULL;
 	bool ts_ok = false;
+	uint16_t ret = 0;
+	/* for a transport mode rule: the selectors with the IKE SA's
+	 * addresses for hosts behind a NAT */
+	ts_t *sub_i, *sub_r;
+	nat_oa_t oa_r = { 0 }, oa_l = { 0 };
+	nat_selectors(sa, want_transport, tsi, tsr, &sub_i, &sub_r, &oa_r, &oa_l);
 
 	for (int i = 0; i < sa->rule->n_child; i++) {
 		const child_cfg_t *cc = &sa->rule->child[i];
@@ -129,11 +221,12 @@ uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
 		                      our_l, CODEC_MAX_TS);
 		int n_r = ts_from_cfg(cc->remote_ts, cc->n_remote_ts, &sa->remote,
 		                      our_r, CODEC_MAX_TS);
+		bool tr = want_transport && cc->mode == MODE_TRANSPORT;
 		/* TSi is the initiator's side: the peer's, our remote. */
-		int k_r = ts_narrow(tsi->u.ts.ts, tsi->u.ts.num_ts, our_r, n_r,
-		                    nr, CODEC_MAX_TS);
-		int k_l = ts_narrow(tsr->u.ts.ts, tsr->u.ts.num_ts, our_l, n_l,
-		                    nl, CODEC_MAX_TS);
+		int k_r = ts_narrow(tr ? sub_i : tsi->u.ts.ts, tsi->u.ts.num_ts,
+		                    our_r, n_r, nr, CODEC_MAX_TS);
+		int k_l = ts_narrow(tr ? sub_r : tsr->u.ts.ts, tsr->u.ts.num_ts,
+		                    our_l, n_l, nl, CODEC_MAX_TS);
 		if (k_r < 0 || k_l < 0) {
 			sa_log(sa, DBG_CHILDSA, LVL_ERROR, "narrowing the peer's "
 			       "selectors gives more than %d per side, more than "
@@ -164,21 +257,30 @@ uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
 		c->algs = algs;
 		c->spi_out = (uint32_t)chosen->spi[0] << 24 | (uint32_t)chosen->spi[1] << 16 |
 		             (uint32_t)chosen->spi[2] << 8 | chosen->spi[3];
-		c->transport = want_transport && cc->mode == MODE_TRANSPORT;
+		c->transport = tr;
+		if (tr) {
+			c->nat_oa_remote = oa_r;
+			c->nat_oa_local = oa_l;
+		}
 		child_set_ts(c, nl, k_l, nr, k_r);
 		struct sockaddr_storage src = sa->remote, dst = sa->local;
 		addr_set_port(&src, 0);
 		addr_set_port(&dst, 0);
 		if (!kernel_get_spi(&src, &dst, KERNEL_PROTO_ESP, c->reqid, &c->spi_in)) {
 			child_sa_free(c);
-			return N_TEMPORARY_FAILURE;
+			ret = N_TEMPORARY_FAILURE;
+			goto out;
 		}
 		*out = c;
 		if (chosen_out)
 			*chosen_out = chosen;
-		return 0;
+		goto out;
 	}
-	return ts_ok ? N_NO_PROPOSAL_CHOSEN : N_TS_UNACCEPTABLE;
+	ret = ts_ok ? N_NO_PROPOSAL_CHOSEN : N_TS_UNACCEPTABLE;
+out:
+	free(sub_i);
+	free(sub_r);
+	return ret;
 }
 
 void child_add_response_payloads(message_t *r, const child_sa_t *c,
@@ -192,9 +294,14 @@ void child_add_response_payloads(message_t *r, const child_sa_t *c,
 		message_add_notify(r, PROTO_NONE, chunk_empty, N_USE_TRANSPORT_MODE,
 		                   chunk_empty);
 	message_add_sa(r, &prop, 1);
-	/* TSi is the initiator's (peer's) side. */
-	message_add_ts(r, PL_TSI, c->ts_remote, c->n_ts_remote);
-	message_add_ts(r, PL_TSR, c->ts_local, c->n_ts_local);
+	/* TSi is the initiator's (peer's) side; the addresses of hosts
+	 * behind a NAT as the initiator named them (RFC 7296 §2.23.1) */
+	ts_t *ti = nat_unsubst(c->ts_remote, c->n_ts_remote, &c->nat_oa_remote);
+	ts_t *tr = nat_unsubst(c->ts_local, c->n_ts_local, &c->nat_oa_local);
+	message_add_ts(r, PL_TSI, ti, c->n_ts_remote);
+	message_add_ts(r, PL_TSR, tr, c->n_ts_local);
+	free(ti);
+	free(tr);
 }
 
 bool child_add_request_payloads(engine_t *e, ike_sa_t *sa, message_t *m,
@@ -261,21 +368,31 @@ uint16_t child_check_response(ike_sa_t *sa, child_sa_t *c, const message_t *m,
 	                             in_ike_auth ? PROPOSAL_NO_KE : c->cfg->pfs_group,
 	                             p, PROTO_ESP, NULL, &c->algs))
 		return N_NO_PROPOSAL_CHOSEN;
-	/* The responder may only narrow what we proposed. */
-	if (!tsi->u.ts.num_ts || !tsr->u.ts.num_ts ||
-	    !ts_subset(tsi->u.ts.ts, tsi->u.ts.num_ts, c->ts_local, c->n_ts_local) ||
-	    !ts_subset(tsr->u.ts.ts, tsr->u.ts.num_ts, c->ts_remote, c->n_ts_remote))
-		return N_TS_UNACCEPTABLE;
-	/* every selector the responder accepted: the same set as it has */
-	child_set_ts(c, tsi->u.ts.ts, tsi->u.ts.num_ts, tsr->u.ts.ts,
-	             tsr->u.ts.num_ts);
-	c->spi_out = (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 |
-	             (uint32_t)p->spi[2] << 8 | p->spi[3];
 	bool transport = message_find_notify(m, N_USE_TRANSPORT_MODE) != NULL;
 	if (transport && c->cfg->mode != MODE_TRANSPORT)
 		return N_NO_PROPOSAL_CHOSEN;
+	/* transport mode through a NAT: a responder behind one names its
+	 * own address in TSr (and may give ours as it sees it in TSi) */
+	ts_t *ti, *tr;
+	nat_oa_t oa_r = c->nat_oa_remote, oa_l = c->nat_oa_local;
+	nat_selectors(sa, transport, tsr, tsi, &tr, &ti, &oa_r, &oa_l);
+	/* The responder may only narrow what we proposed. */
+	if (!tsi->u.ts.num_ts || !tsr->u.ts.num_ts ||
+	    !ts_subset(ti, tsi->u.ts.num_ts, c->ts_local, c->n_ts_local) ||
+	    !ts_subset(tr, tsr->u.ts.num_ts, c->ts_remote, c->n_ts_remote)) {
+		free(ti);
+		free(tr);
+		return N_TS_UNACCEPTABLE;
+	}
+	/* every selector the responder accepted: the same set as it has */
+	child_set_ts(c, ti, tsi->u.ts.num_ts, tr, tsr->u.ts.num_ts);
+	free(ti);
+	free(tr);
+	c->nat_oa_remote = oa_r;
+	c->nat_oa_local = oa_l;
+	c->spi_out = (uint32_t)p->spi[0] << 24 | (uint32_t)p->spi[1] << 16 |
+	             (uint32_t)p->spi[2] << 8 | p->spi[3];
 	c->transport = transport;
-	(void)sa;
 	return 0;
 }
 
@@ -303,6 +420,28 @@ static void to_kernel_ts(const ts_t *t, kernel_ts_t *k)
 	k->proto = t->protocol;
 	k->port_from = t->start_port;
 	k->port_to = t->end_port;
+}
+
+/* A kernel_sa_t NAT original address: oa's where a selector named it,
+ * else the IKE SA's address when no NAT is in front of that side, else
+ * not known (AF_UNSPEC). */
+static void nat_oa_addr(const nat_oa_t *oa, bool nat,
+                        const struct sockaddr_storage *ike,
+                        struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (oa->type == TS_IPV4_ADDR_RANGE) {
+		struct sockaddr_in *s = (struct sockaddr_in *)out;
+		s->sin_family = AF_INET;
+		memcpy(&s->sin_addr, oa->orig, 4);
+	} else if (oa->type == TS_IPV6_ADDR_RANGE) {
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)out;
+		s->sin6_family = AF_INET6;
+		memcpy(&s->sin6_addr, oa->orig, 16);
+	} else if (!nat) {
+		*out = *ike;
+		addr_set_port(out, 0);
+	}
 }
 
 static void outer(const struct sockaddr_storage *a, bool encap,
@@ -506,6 +645,17 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	outer(&sa->remote, sa->natt, &ks.src);
 	ks.encr_key = we_initiated ? k.encr_r : k.encr_i;
 	ks.integ_key = we_initiated ? k.integ_r : k.integ_i;
+	/* RFC 3948 §3.1.2: the addresses the peer's checksums cover - its
+	 * own and ours as its stack has them: the IKE SA's where no NAT is
+	 * in front, the selectors' originals where one is and we know
+	 * them (a peer behind a NAT named itself in its TS; our own
+	 * public address only a peer's request may name) */
+	if (c->transport && sa->natt) {
+		nat_oa_addr(&c->nat_oa_remote, sa->nat_remote, &sa->remote,
+		            &ks.nat_oa_src);
+		nat_oa_addr(&c->nat_oa_local, sa->nat_local, &sa->local,
+		            &ks.nat_oa_dst);
+	}
 	bool in_ok = kernel_add_sa(&ks);
 	bool ok = in_ok;
 	/* outbound */
@@ -518,6 +668,8 @@ bool child_install(engine_t *e, ike_sa_t *sa, child_sa_t *c, chunk_t g_ir,
 	ks.encr_key = we_initiated ? k.encr_i : k.encr_r;
 	ks.integ_key = we_initiated ? k.integ_i : k.integ_r;
 	ks.replay_window = 0;
+	memset(&ks.nat_oa_src, 0, sizeof(ks.nat_oa_src));
+	memset(&ks.nat_oa_dst, 0, sizeof(ks.nat_oa_dst));
 	ks.src_ts = ts_l;
 	ks.dst_ts = ts_r;
 	if (ok && c->deferred_for)

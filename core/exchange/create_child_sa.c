@@ -107,6 +107,8 @@ void child_exchange_start(engine_t *e, ike_sa_t *sa, task_t *t)
 		c->foreign_policy = old->foreign_policy;
 		child_set_ts(c, old->ts_local, old->n_ts_local, old->ts_remote,
 		             old->n_ts_remote);
+		c->nat_oa_remote = old->nat_oa_remote;
+		c->nat_oa_local = old->nat_oa_local;
 	} else if (t->has_acq) {
 		child_apply_acq(c, &t->acq);
 		x->has_acq = true;

@@ -35,8 +35,17 @@ static int check_one(const config_t *cfg, const rule_t *rule, int ci,
 {
 	char why[320];
 
-	if (kernel_can_install(sa, why, sizeof(why)))
+	if (kernel_can_install(sa, why, sizeof(why))) {
+		/* installable as far as the backend can tell now, with a
+		 * reason to worry (a kernel without ESP lacking an
+		 * algorithm, say) */
+		if (why[0] && !seen(r, why))
+			log_op(DBG_CONFIG, "%s:%d: warning: rule '%s' childsa %d: %s "
+			       "(kernel backend %s)", at->file ? at->file : cfg->path,
+			       at->line, rule->label ? rule->label : "(no label)", ci + 1,
+			       why, kernel_ipsec_name() ? kernel_ipsec_name() : "?");
 		return 0;
+	}
 	if (!why[0])
 		snprintf(why, sizeof(why), "the kernel backend cannot install it");
 	if (seen(r, why))

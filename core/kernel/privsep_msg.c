@@ -126,6 +126,8 @@ static bool check_body(psm_msg_t *m, char *why, size_t why_len)
 			FAIL("bad flag");
 		if (!ts_ok(&s->src_ts, true) || !ts_ok(&s->dst_ts, true))
 			FAIL("bad SA selector");
+		if (!clean_addr(&s->nat_oa_src, true) || !clean_addr(&s->nat_oa_dst, true))
+			FAIL("bad NAT original address");
 		return true;
 	}
 	case PSM_UPDATE_SA:
@@ -304,6 +306,8 @@ bool psm_sa_from_kernel(psm_sa_t *p, const kernel_sa_t *sa)
 	p->hard = sa->hard;
 	p->src_ts = sa->src_ts;
 	p->dst_ts = sa->dst_ts;
+	p->nat_oa_src = sa->nat_oa_src;
+	p->nat_oa_dst = sa->nat_oa_dst;
 	p->encr_key_len = (uint16_t)sa->encr_key.len;
 	p->integ_key_len = (uint16_t)sa->integ_key.len;
 	if (sa->encr_key.len)
@@ -334,6 +338,8 @@ void psm_sa_to_kernel(kernel_sa_t *sa, psm_sa_t *p)
 	sa->hard = p->hard;
 	sa->src_ts = p->src_ts;
 	sa->dst_ts = p->dst_ts;
+	sa->nat_oa_src = p->nat_oa_src;
+	sa->nat_oa_dst = p->nat_oa_dst;
 	sa->encr_key = chunk_create(p->encr_key, p->encr_key_len);
 	sa->integ_key = chunk_create(p->integ_key, p->integ_key_len);
 }

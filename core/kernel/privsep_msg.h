@@ -90,6 +90,7 @@ typedef struct {
 	kernel_ts_t src_ts, dst_ts;
 	uint16_t encr_key_len, integ_key_len;
 	uint8_t encr_key[PSM_KEY_MAX], integ_key[PSM_KEY_MAX];
+	struct sockaddr_storage nat_oa_src, nat_oa_dst;
 } psm_sa_t;
 
 typedef struct {

@@ -67,6 +67,16 @@ typedef struct {
 } child_acq_t;
 
 typedef struct child_sa child_sa_t;
+/* Transport mode through a NAT (RFC 7296 §2.23.1): a host behind a NAT
+ * names its own address in its selectors, not the one the IKE SA sees.
+ * The CHILD SA's selectors have the IKE SA's address (what our stack
+ * uses); this remembers the other. */
+typedef struct {
+	uint8_t type;         /* TS_IPV4/IPV6_ADDR_RANGE; 0 = nothing replaced */
+	uint8_t orig[16];     /* the address the selectors on the wire have */
+	uint8_t ike[16];      /* the IKE SA's address that took its place */
+} nat_oa_t;
+
 struct child_sa {
 	child_sa_t *next;
 	child_sa_state_t state;
@@ -95,6 +105,9 @@ struct child_sa {
 	chunk_t deferred_out;
 	uint32_t deferred_for;
 	bool rekey_retry;            /* our rekey met TEMPORARY_FAILURE: again soon */
+	/* transport mode through a NAT: the peer's own address (its side's
+	 * selectors) and ours as the peer knows it (our side's) */
+	nat_oa_t nat_oa_remote, nat_oa_local;
 };
 
 typedef struct ike_hs ike_hs_t;   /* handshake scratch, engine-defined */

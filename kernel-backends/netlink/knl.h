@@ -132,6 +132,10 @@ typedef struct {
 	/* in.ikev2d -c: the sockets are opened (can the backend work here?)
 	 * but nothing in the kernel is read or changed */
 	bool check_only;
+	/* the kernel answered the ESP probe with EPROTONOSUPPORT */
+	bool no_esp;
+	/* knl_probe.c: what each transform's probe found (under state_lock) */
+	struct knl_probe *probes;
 } knl_t;
 
 /* ---- knl_nl.c ---- */
@@ -178,6 +182,10 @@ bool knl_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
                  const struct sockaddr_storage *dst, uint8_t protocol,
                  uint32_t reqid, uint32_t *spi);
 bool knl_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa);
+/* The NEWSA/UPDSA body of sa into nlh: 0, or -ENOSYS when the transform
+ * has no kernel name (*alg_out: the cipher's kernel name). */
+int knl_put_sa(knl_t *k, struct nlmsghdr *nlh, const kernel_sa_t *sa,
+               const char **alg_out);
 /* Whether the kernel has ESP, without adding anything: 0 or an errno
  * other than -EPROTONOSUPPORT = it has (why: the kernel's text). */
 int knl_probe_esp(knl_t *k, char *why, size_t why_len);
@@ -194,6 +202,13 @@ int knl_del_sa_key(knl_t *k, const knl_sa_key_t *key);
 bool knl_alg_names(uint16_t encr, uint16_t integ, const char **encr_name,
                    const char **integ_name, unsigned *icv_bits,
                    unsigned *trunc_bits);
+
+/* ---- knl_probe.c ---- */
+/* can_install: whether this kernel has the algorithms of sa (one probe
+ * per transform, remembered). */
+bool knl_can_install(kernel_ipsec_t *self, const kernel_sa_t *sa,
+                     char *why, size_t why_len);
+void knl_probe_free(knl_t *k);
 
 /* ---- knl_policy.c ---- */
 bool knl_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p);

@@ -74,6 +74,7 @@ static void knl_destroy(kernel_ipsec_t *self)
 	knl_set_free(&k->sas);
 	knl_set_free(&k->policies);
 	knl_set_free(&k->routes);
+	knl_probe_free(k);
 	pthread_mutex_destroy(&k->xfrm_lock);
 	pthread_mutex_destroy(&k->state_lock);
 	free(k);
@@ -94,6 +95,7 @@ static knl_t *knl_create(void)
 		.match_policy = knl_match_policy,
 		.bypass_socket = NULL,   /* core/net sets IP_XFRM_POLICY itself */
 		.flush = knl_flush,
+		.can_install = knl_can_install,
 		.destroy = knl_destroy,
 	};
 	pthread_mutex_init(&k->xfrm_lock, NULL);
@@ -140,7 +142,8 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	/* Said at in.ikev2d -c and at start-up: on a kernel without ESP
 	 * every CHILD SA would fail at install time. */
 	char why[256];
-	if (knl_probe_esp(p->k, why, sizeof(why)) == -EPROTONOSUPPORT)
+	p->k->no_esp = knl_probe_esp(p->k, why, sizeof(why)) == -EPROTONOSUPPORT;
+	if (p->k->no_esp)
 		/* a warning, not an error: the configuration itself is
 		 * fine, and a kernel module may still be loaded later */
 		log_op(DBG_KERNEL, KNL_NAME ": warning: this kernel has no ESP: XFRM "

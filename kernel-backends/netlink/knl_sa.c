@@ -172,8 +172,8 @@ static uint64_t inf(uint64_t v)
 	return v ? v : XFRM_INF;
 }
 
-static int put_sa(knl_t *k, struct nlmsghdr *nlh, const kernel_sa_t *sa,
-                  const char **alg_out)
+int knl_put_sa(knl_t *k, struct nlmsghdr *nlh, const kernel_sa_t *sa,
+               const char **alg_out)
 {
 	const char *encr_name, *integ_name;
 	unsigned icv, trunc;
@@ -296,7 +296,7 @@ bool knl_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	for (int t = first; t < 2; t++) {
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 		nlh->nlmsg_type = (uint16_t)types[t];
-		rc = put_sa(k, nlh, sa, &alg);
+		rc = knl_put_sa(k, nlh, sa, &alg);
 		if (rc)
 			break;
 		rc = knl_request(k, k->xfrm, nlh, NULL, NULL, why, sizeof(why));
@@ -367,7 +367,7 @@ int knl_probe_esp(knl_t *k, char *why, size_t why_len)
 	pthread_mutex_lock(&k->xfrm_lock);
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = XFRM_MSG_NEWSA;
-	int rc = put_sa(k, nlh, &sa, &alg);
+	int rc = knl_put_sa(k, nlh, &sa, &alg);
 	if (rc == 0)
 		rc = knl_request(k, k->xfrm, nlh, NULL, NULL, why, why_len);
 	pthread_mutex_unlock(&k->xfrm_lock);

@@ -9,6 +9,7 @@ kernel_backends_netlink_kernel_netlink_la_SOURCES = \
 	kernel-backends/netlink/knl_sa.c \
 	kernel-backends/netlink/knl_policy.c \
 	kernel-backends/netlink/knl_events.c \
+	kernel-backends/netlink/knl_probe.c \
 	kernel-backends/netlink/knl_plugin.c
 kernel_backends_netlink_kernel_netlink_la_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS)
 kernel_backends_netlink_kernel_netlink_la_LDFLAGS = $(MODULE_FLAGS)

@@ -96,32 +96,12 @@ uint64_t pk_now_secs(void)
  * 0 when all 0x3fff are in use. */
 uint16_t pk_kreq_get(kernel_pfkey_t *k, uint32_t reqid)
 {
-	uint32_t free_slot = 0;
-
-	if (!reqid)
-		return 0;
-	for (uint32_t i = 1; i <= k->kreq_hwm; i++) {
-		if (k->kreq[i].refs && k->kreq[i].engine == reqid) {
-			k->kreq[i].refs++;
-			return (uint16_t)i;
-		}
-		if (!k->kreq[i].refs && !free_slot)
-			free_slot = i;
-	}
-	if (!free_slot) {
-		if (k->kreq_hwm == REQID_MAX)
-			return 0;
-		free_slot = ++k->kreq_hwm;
-	}
-	k->kreq[free_slot].engine = reqid;
-	k->kreq[free_slot].refs = 1;
-	return (uint16_t)free_slot;
+	return pfk_kreq_get(&k->kreq, reqid);
 }
 
 void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid)
 {
-	if (kreqid && kreqid <= REQID_MAX && k->kreq[kreqid].refs)
-		k->kreq[kreqid].refs--;
+	pfk_kreq_put(&k->kreq, kreqid);
 }
 
 /* The engine reqid for kernel reqid kr (1..REQID_MAX) of someone else's
@@ -130,14 +110,7 @@ void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid)
 bool pk_foreign_reqid(kernel_pfkey_t *k, uint32_t kr, uint32_t *engine)
 {
 	*engine = PK_FOREIGN_REQID | kr;
-	kreq_t *q = &k->kreq[kr];
-	if (!q->refs) {
-		q->engine = *engine;
-		q->refs = 1;   /* pinned: never given to one of ours */
-		if (k->kreq_hwm < kr)
-			k->kreq_hwm = kr;
-	}
-	return q->engine == *engine;
+	return pfk_kreq_pin(&k->kreq, (uint16_t)kr, *engine);
 }
 
 /* ------------------------------------------------------------ journal */
@@ -188,14 +161,14 @@ void pk_journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add)
 void pk_journal_maybe_compact(kernel_pfkey_t *k)
 {
 	if (k->journal_fd < 0 ||
-	    k->journal_bytes < JOURNAL_SLACK + 96 * (k->n_sas + k->n_pols))
+	    k->journal_bytes < JOURNAL_SLACK + 96 * (k->sas.n + k->pols.n))
 		return;
 	if (ftruncate(k->journal_fd, 0) < 0)
 		return;
 	k->journal_bytes = 0;
-	for (sa_ent_t *e = k->sas; e; e = e->next)
+	for (sa_ent_t *e = k->sas.all; e; e = e->next)
 		journal_sa(k, e, true);
-	for (pol_ent_t *e = k->pols; e; e = e->next)
+	for (pol_ent_t *e = k->pols.all; e; e = e->next)
 		pk_journal_pol(k, e, true);
 }
 
@@ -283,52 +256,25 @@ void pk_begin(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *mem, size_t cap,
 
 /* -------------------------------------------------- SA table (lock held) */
 
-static sa_ent_t **sa_find(kernel_pfkey_t *k, const struct sockaddr_storage *dst,
-                          uint32_t spi)
+static sa_ent_t *sa_find(kernel_pfkey_t *k, const struct sockaddr_storage *dst,
+                         uint32_t spi)
 {
-	sa_ent_t **pp;
-
-	for (pp = &k->sas; *pp; pp = &(*pp)->next)
-		if ((*pp)->spi == spi && same_ip(&(*pp)->dst, dst))
-			return pp;
-	return NULL;
+	return pfk_sat_find(&k->sas, dst, spi);
 }
 
-static void sa_remove(kernel_pfkey_t *k, sa_ent_t **pp)
+static void sa_remove(kernel_pfkey_t *k, sa_ent_t *e)
 {
-	sa_ent_t *e = *pp;
-
-	*pp = e->next;
+	pfk_sat_remove(&k->sas, e);
 	journal_sa(k, e, false);
 	pk_kreq_put(k, e->kreqid);
-	k->n_sas--;
 	free(e);
 }
 
-pol_ent_t **pk_pol_find(kernel_pfkey_t *k, uint8_t dir,
-                            const pfk_prefix_t *s, const pfk_prefix_t *d,
-                            uint8_t proto)
+void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t *e)
 {
-	for (pol_ent_t **pp = &k->pols; *pp; pp = &(*pp)->next) {
-		pol_ent_t *e = *pp;
-		if (e->dir == dir && e->proto == proto && e->s.plen == s->plen &&
-		    e->d.plen == d->plen && same_ip(&e->s.addr, &s->addr) &&
-		    same_ip(&e->d.addr, &d->addr) &&
-		    pk_port_of(&e->s.addr) == pk_port_of(&s->addr) &&
-		    pk_port_of(&e->d.addr) == pk_port_of(&d->addr))
-			return pp;
-	}
-	return NULL;
-}
-
-void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t **pp)
-{
-	pol_ent_t *e = *pp;
-
-	*pp = e->next;
+	pfk_polt_remove(&k->pols, e);
 	pk_journal_pol(k, e, false);
 	pk_kreq_put(k, e->kreqid);
-	k->n_pols--;
 	free(e);
 }
 
@@ -440,14 +386,13 @@ static void on_acquire(kernel_pfkey_t *k, const pfk_msg_t *m)
 		return;
 	}
 	pthread_mutex_lock(&k->lock);
-	for (pol_ent_t *e = k->pols; e; e = e->next)
-		if (e->index == pol.id) {
-			ev.acquire.reqid = e->reqid;
-			ev.acquire.src_ts = e->src_ts;
-			ev.acquire.dst_ts = e->dst_ts;
-			found = true;
-			break;
-		}
+	pol_ent_t *e = pfk_polt_find_index(&k->pols, pol.id);
+	if (e) {
+		ev.acquire.reqid = e->reqid;
+		ev.acquire.src_ts = e->src_ts;
+		ev.acquire.dst_ts = e->dst_ts;
+		found = true;
+	}
 	pthread_mutex_unlock(&k->lock);
 	if (!found && !acquire_foreign(k, &pol, &ev))
 		return;
@@ -462,7 +407,7 @@ static void on_expire(kernel_pfkey_t *k, const pfk_msg_t *m)
 	kernel_event_t ev = { .type = KERNEL_EV_EXPIRE };
 	struct sockaddr_storage dst;
 	uint32_t spi;
-	sa_ent_t **pp;
+	sa_ent_t *e;
 	bool ours = false;
 	char d[INET6_ADDRSTRLEN];
 
@@ -478,12 +423,12 @@ static void on_expire(kernel_pfkey_t *k, const pfk_msg_t *m)
 	ev.expire.sa.protocol = KERNEL_PROTO_ESP;
 	pk_bare(&dst, &ev.expire.sa.dst);
 	pthread_mutex_lock(&k->lock);
-	if ((pp = sa_find(k, &dst, spi))) {
+	if ((e = sa_find(k, &dst, spi))) {
 		ours = true;
-		ev.expire.reqid = (*pp)->reqid;
-		ev.expire.sa.dst = (*pp)->dst;
+		ev.expire.reqid = e->reqid;
+		ev.expire.sa.dst = e->dst;
 		if (ev.expire.hard)
-			sa_remove(k, pp);   /* the kernel has deleted it */
+			sa_remove(k, e);   /* the kernel has deleted it */
 	}
 	pthread_mutex_unlock(&k->lock);
 	if (!ours)
@@ -508,7 +453,7 @@ static void on_new_mapping(kernel_pfkey_t *k, const pfk_msg_t *m)
 	struct sockaddr_storage src, dst;
 	uint16_t sport;
 	uint32_t spi;
-	sa_ent_t **pp;
+	sa_ent_t *e;
 	bool ours = false;
 
 	if (!pfk_get_sa(m, &spi, NULL, NULL, NULL, NULL) ||
@@ -520,10 +465,10 @@ static void on_new_mapping(kernel_pfkey_t *k, const pfk_msg_t *m)
 		return;
 	}
 	pthread_mutex_lock(&k->lock);
-	if ((pp = sa_find(k, &dst, spi))) {
+	if ((e = sa_find(k, &dst, spi))) {
 		ours = true;
-		ev.mapping.reqid = (*pp)->reqid;
-		ev.mapping.sa.dst = (*pp)->dst;
+		ev.mapping.reqid = e->reqid;
+		ev.mapping.sa.dst = e->dst;
 	}
 	pthread_mutex_unlock(&k->lock);
 	if (!ours)
@@ -826,9 +771,7 @@ static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		e->reqid = reqid;
 		e->kreqid = kr;
 		e->larval = true;
-		e->next = k->sas;
-		k->sas = e;
-		k->n_sas++;
+		pfk_sat_insert(&k->sas, e);
 		journal_sa(k, e, true);
 	} else {
 		pk_kreq_put(k, kr);
@@ -911,15 +854,15 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	pk_bare(&sa->id.dst, &d);
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
-	sa_ent_t **pp = sa_find(k, &d, sa->id.spi);
-	if (pp && !(*pp)->larval) {
+	sa_ent_t *old = sa_find(k, &d, sa->id.spi);
+	if (old && !old->larval) {
 		pthread_mutex_unlock(&k->lock);
 		UNLOCK(k);
 		log_error(DBG_KERNEL, "kernel-pfkey: SA %08x to %s is installed "
 		          "already", sa->id.spi, ip_str(&d, ds, sizeof(ds)));
 		return false;
 	}
-	larval = pp != NULL;
+	larval = old != NULL;
 	kr = pk_kreq_get(k, sa->reqid);
 	pthread_mutex_unlock(&k->lock);
 	if (sa->reqid && !kr) {
@@ -943,16 +886,15 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	}
 	pthread_mutex_lock(&k->lock);
 	if (rc == 0) {
-		sa_ent_t *e;
-		pp = sa_find(k, &d, sa->id.spi);
-		if (pp) {
-			e = *pp;   /* the larval: its reqid reference goes */
+		sa_ent_t *e = sa_find(k, &d, sa->id.spi);
+		if (e) {
+			/* the larval: its reqid reference goes */
 			pk_kreq_put(k, e->kreqid);
 		} else {
 			e = xzalloc(sizeof(*e));
-			e->next = k->sas;
-			k->sas = e;
-			k->n_sas++;
+			e->dst = d;
+			e->spi = sa->id.spi;
+			pfk_sat_insert(&k->sas, e);
 		}
 		pk_bare(&sa->src, &e->src);
 		e->dst = d;
@@ -1027,7 +969,7 @@ static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	struct sockaddr_storage d;
 	pfk_msg_t m;
 	pfk_buf_t b;
-	sa_ent_t e = { 0 }, **pp;
+	sa_ent_t e = { 0 }, *pp;
 	char ds[INET6_ADDRSTRLEN];
 	int rc;
 
@@ -1036,7 +978,7 @@ static bool pk_update_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	pthread_mutex_lock(&k->lock);
 	pp = sa_find(k, &d, id->spi);
 	if (pp)
-		e = **pp;
+		e = *pp;
 	pthread_mutex_unlock(&k->lock);
 	if (!pp) {
 		UNLOCK(k);
@@ -1111,7 +1053,7 @@ static bool pk_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
 	uint64_t resp[PFK_MSG_MAX / 8];
 	struct sockaddr_storage d;
-	sa_ent_t e, **pp;
+	sa_ent_t e, *pp;
 	pfk_msg_t m;
 	uint64_t packets = 0, bytes = 0;
 	int rc;
@@ -1121,7 +1063,7 @@ static bool pk_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 	pthread_mutex_lock(&k->lock);
 	pp = sa_find(k, &d, id->spi);
 	if (pp)
-		e = **pp;
+		e = *pp;
 	pthread_mutex_unlock(&k->lock);
 	if (!pp) {
 		UNLOCK(k);
@@ -1138,11 +1080,11 @@ static bool pk_query_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id,
 		pthread_mutex_lock(&k->lock);
 		pp = sa_find(k, &d, id->spi);
 		if (pp) {
-			if (bytes != (*pp)->last_bytes) {
-				(*pp)->last_bytes = bytes;
-				(*pp)->last_use_secs = pk_now_secs();
+			if (bytes != pp->last_bytes) {
+				pp->last_bytes = bytes;
+				pp->last_use_secs = pk_now_secs();
 			}
-			e = **pp;
+			e = *pp;
 		}
 		pthread_mutex_unlock(&k->lock);
 		usage->bytes = bytes;
@@ -1172,7 +1114,7 @@ static bool pk_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
 {
 	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
 	struct sockaddr_storage d;
-	sa_ent_t e, **pp;
+	sa_ent_t e, *pp;
 	char ds[INET6_ADDRSTRLEN];
 	int rc;
 
@@ -1181,7 +1123,7 @@ static bool pk_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
 	pthread_mutex_lock(&k->lock);
 	pp = sa_find(k, &d, id->spi);
 	if (pp)
-		e = **pp;
+		e = *pp;
 	pthread_mutex_unlock(&k->lock);
 	if (!pp) {
 		UNLOCK(k);
@@ -1258,12 +1200,12 @@ static void pk_flush(kernel_ipsec_t *self)
 		int rc;
 
 		pthread_mutex_lock(&k->lock);
-		if (!k->pols) {
+		if (!k->pols.all) {
 			pthread_mutex_unlock(&k->lock);
 			break;
 		}
-		e = *k->pols;
-		pk_pol_remove(k, &k->pols);
+		e = *k->pols.all;
+		pk_pol_remove(k, k->pols.all);
 		pthread_mutex_unlock(&k->lock);
 		pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE2, SADB_SATYPE_UNSPEC);
 		pfk_add_policy(&b, IPSEC_POLICY_IPSEC, e.dir, e.index, 0, NULL);
@@ -1278,12 +1220,12 @@ static void pk_flush(kernel_ipsec_t *self)
 		int rc;
 
 		pthread_mutex_lock(&k->lock);
-		if (!k->sas) {
+		if (!k->sas.all) {
 			pthread_mutex_unlock(&k->lock);
 			break;
 		}
-		e = *k->sas;
-		sa_remove(k, &k->sas);
+		e = *k->sas.all;
+		sa_remove(k, k->sas.all);
 		pthread_mutex_unlock(&k->lock);
 		rc = delete_sa(k, &e);
 		if (rc == 0)
@@ -1316,18 +1258,11 @@ static void pk_destroy(kernel_ipsec_t *self)
 		loop_unwatch_fd(k->ev_fd);
 	/* what is still installed stays listed in the journal: the next
 	 * start removes it (a daemon stopping cleanly flushed first) */
-	while (k->sas) {
-		sa_ent_t *e = k->sas;
-		k->sas = e->next;
-		free(e);
-	}
-	while (k->pols) {
-		pol_ent_t *e = k->pols;
-		k->pols = e->next;
-		free(e);
-	}
+	bool empty = !k->sas.n && !k->pols.n;
+	pfk_sat_free(&k->sas);
+	pfk_polt_free(&k->pols);
 	if (k->journal_fd >= 0) {
-		if (k->started && !k->n_sas && !k->n_pols)
+		if (k->started && empty)
 			unlink(k->journal_path);
 		close(k->journal_fd);
 	}
@@ -1388,6 +1323,9 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table
 	};
 	k->journal_fd = -1;
 	k->pid = (uint32_t)getpid();
+	pfk_sat_init(&k->sas);
+	pfk_polt_init(&k->pols);
+	pfk_kreq_init(&k->kreq);
 	pthread_mutex_init(&k->req_lock, NULL);
 	pthread_mutex_init(&k->lock, NULL);
 	k->req_fd = socket(PF_KEY, SOCK_RAW | SOCK_CLOEXEC, PF_KEY_V2);
@@ -1403,6 +1341,8 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table
 			close(k->req_fd);
 		pthread_mutex_destroy(&k->req_lock);
 		pthread_mutex_destroy(&k->lock);
+		pfk_sat_free(&k->sas);
+		pfk_polt_free(&k->pols);
 		free(k);
 		return NULL;
 	}
@@ -1411,6 +1351,8 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table
 		close(k->ev_fd);
 		pthread_mutex_destroy(&k->req_lock);
 		pthread_mutex_destroy(&k->lock);
+		pfk_sat_free(&k->sas);
+		pfk_polt_free(&k->pols);
 		free(k);
 		return NULL;
 	}

@@ -136,7 +136,7 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			 * (X_SPDADD), and where that finds one with these
 			 * selectors it is someone else's: used as it is */
 			pthread_mutex_lock(&k->lock);
-			bool tracked = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
+			bool tracked = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
 			pthread_mutex_unlock(&k->lock);
 			pk_begin(k, &b, mem, sizeof(mem),
 			         tracked ? SADB_X_SPDUPDATE : SADB_X_SPDADD, SADB_SATYPE_UNSPEC);
@@ -158,16 +158,18 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			bool route = false;
 			pthread_mutex_lock(&k->lock);
 			if (rc == 0) {
-				pol_ent_t **pp = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
-				pol_ent_t *e;
-				if (pp) {   /* replaced: the kernel kept its id */
-					e = *pp;
+				pol_ent_t *e = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto);
+				if (e) {   /* replaced: the kernel kept its id */
 					pk_kreq_put(k, e->kreqid);
+					pfk_polt_set_index(&k->pols, e, got.id);
 				} else {
 					e = xzalloc(sizeof(*e));
-					e->next = k->pols;
-					k->pols = e;
-					k->n_pols++;
+					e->dir = dir;
+					e->s = sel.s[i];
+					e->d = sel.d[j];
+					e->proto = sel.proto;
+					e->index = got.id;
+					pfk_polt_insert(&k->pols, e);
 					/* a tunnel's way in: a route to the remote
 					 * selector, one reference per policy */
 					e->routed = route = k->routes &&
@@ -175,11 +177,6 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 						p->mode == KERNEL_MODE_TUNNEL &&
 						type == IPSEC_POLICY_IPSEC;
 				}
-				e->dir = dir;
-				e->s = sel.s[i];
-				e->d = sel.d[j];
-				e->proto = sel.proto;
-				e->index = got.id;
 				e->reqid = p->reqid;
 				e->kreqid = kr;
 				e->src_ts = p->src_ts;
@@ -226,7 +223,7 @@ bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			/* only ours: one with these selectors that is not in
 			 * the table is someone else's (or was never made) */
 			pthread_mutex_lock(&k->lock);
-			bool tracked = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
+			bool tracked = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
 			pthread_mutex_unlock(&k->lock);
 			if (!tracked)
 				continue;
@@ -237,10 +234,10 @@ bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			rc = pk_simple(k, &b);
 			pthread_mutex_lock(&k->lock);
 			if (rc == 0 || rc == ENOENT) {
-				pol_ent_t **pp = pk_pol_find(k, dir, &sel.s[i], &sel.d[j], sel.proto);
-				if (pp) {
-					routed = (*pp)->routed;
-					pk_pol_remove(k, pp);
+				pol_ent_t *e = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto);
+				if (e) {
+					routed = e->routed;
+					pk_pol_remove(k, e);
 				}
 			}
 			pthread_mutex_unlock(&k->lock);
@@ -279,9 +276,9 @@ bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
 		return false;
 	LOCKED_START(k);
 	pthread_mutex_lock(&k->lock);
-	pol_ent_t **pp = pk_pol_find(k, dir, &sel.s[0], &sel.d[0], sel.proto);
+	pol_ent_t *pp = pfk_polt_find(&k->pols, dir, &sel.s[0], &sel.d[0], sel.proto);
 	if (pp)
-		index = (*pp)->index;
+		index = pp->index;
 	pthread_mutex_unlock(&k->lock);
 	if (!pp) {
 		UNLOCK(k);
@@ -371,10 +368,8 @@ bool pk_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
 		    pk_ext_ts(&m, SADB_EXT_ADDRESS_DST, &d) &&
 		    ts_holds(&s, &want->src_ts) && ts_holds(&d, &want->dst_ts) &&
 		    (!found || pol.priority < best_prio)) {
-			bool ours = false;
 			pthread_mutex_lock(&k->lock);
-			for (pol_ent_t *e = k->pols; e && !ours; e = e->next)
-				ours = e->index == pol.id;
+			bool ours = pfk_polt_find_index(&k->pols, pol.id) != NULL;
 			pthread_mutex_unlock(&k->lock);
 			if (!ours) {
 				found = true;

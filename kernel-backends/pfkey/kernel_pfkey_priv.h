@@ -14,9 +14,10 @@
 #include "kernel_pfkey.h"
 #include "pfkey_msg.h"
 #include "pfkey_route.h"
+#include "pfkey_tables.h"
 #include "pfkey_xlate.h"
 
-#define REQID_MAX          0x3fff   /* IPSEC_MANUAL_REQID_MAX */
+#define REQID_MAX          PFK_REQID_MAX
 /* Engine reqids for someone else's policies: this bit | the kernel
  * reqid of its request (its kreq slot pinned to it). */
 #define PK_FOREIGN_REQID   0x40000000u
@@ -31,35 +32,6 @@
  * more than the live entries need. */
 #define JOURNAL_SLACK      (1u << 20)
 
-typedef struct sa_ent sa_ent_t;
-struct sa_ent {
-	sa_ent_t *next;
-	struct sockaddr_storage src, dst;   /* addresses only */
-	uint32_t spi;
-	uint32_t reqid;                     /* the engine's */
-	uint16_t kreqid;                    /* the kernel's */
-	bool larval;                        /* GETSPI only */
-	uint64_t last_bytes, last_use_secs; /* for query_sa's last use */
-};
-
-typedef struct pol_ent pol_ent_t;
-struct pol_ent {
-	pol_ent_t *next;
-	uint8_t dir;                        /* IPSEC_DIR_* */
-	pfk_prefix_t s, d;
-	uint8_t proto;
-	uint32_t index;                     /* the kernel's policy id */
-	uint32_t reqid;
-	uint16_t kreqid;                    /* 0: no request (pass/drop) */
-	bool routed;                        /* holds a route to d (pfkey_route) */
-	kernel_ts_t src_ts, dst_ts;         /* as the engine gave them */
-};
-
-typedef struct {
-	uint32_t engine;
-	uint32_t refs;
-} kreq_t;
-
 struct kernel_pfkey {
 	kernel_ipsec_t public;
 	int req_fd, ev_fd;
@@ -67,11 +39,9 @@ struct kernel_pfkey {
 	pthread_mutex_t req_lock;    /* the request socket; held per method */
 	pthread_mutex_t lock;        /* the tables below (events read them) */
 	pfk_algs_t algs;
-	sa_ent_t *sas;
-	pol_ent_t *pols;
-	size_t n_sas, n_pols;
-	kreq_t kreq[REQID_MAX + 1];
-	uint32_t kreq_hwm;
+	pfk_sa_table_t sas;
+	pfk_pol_table_t pols;
+	pfk_kreq_table_t kreq;
 	bool started, watching;
 	pfk_routes_t *routes;        /* NULL: no routes */
 	char *journal_path;
@@ -92,9 +62,7 @@ bool pk_foreign_reqid(kernel_pfkey_t *k, uint32_t kr, uint32_t *engine);
 bool pk_ext_ts(const pfk_msg_t *m, uint16_t exttype, kernel_ts_t *ts);
 void pk_journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add);
 void pk_journal_maybe_compact(kernel_pfkey_t *k);
-pol_ent_t **pk_pol_find(kernel_pfkey_t *k, uint8_t dir, const pfk_prefix_t *s,
-                        const pfk_prefix_t *d, uint8_t proto);
-void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t **pp);
+void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t *e);
 /* requests: req_lock held */
 int pk_request(kernel_pfkey_t *k, pfk_buf_t *b, uint64_t *resp, size_t cap,
                pfk_msg_t *m, int timeout_ms);

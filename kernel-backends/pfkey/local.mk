@@ -12,6 +12,8 @@ kernel_backends_pfkey_kernel_pfkey_la_SOURCES = \
 	kernel-backends/pfkey/pfkey_msg.h \
 	kernel-backends/pfkey/pfkey_route.c \
 	kernel-backends/pfkey/pfkey_route.h \
+	kernel-backends/pfkey/pfkey_tables.c \
+	kernel-backends/pfkey/pfkey_tables.h \
 	kernel-backends/pfkey/pfkey_xlate.c \
 	kernel-backends/pfkey/pfkey_xlate.h
 # messages are built and read through struct views of a uint64_t buffer

@@ -13,7 +13,9 @@ kernel_backends_userspace_kernel_userspace_la_SOURCES = \
 	kernel-backends/userspace/us_replay.c \
 	kernel-backends/userspace/us_replay.h \
 	kernel-backends/userspace/us_sad.c \
-	kernel-backends/userspace/us_sys.c
+	kernel-backends/userspace/us_sys.c \
+	kernel-backends/userspace/us_tunio.c \
+	kernel-backends/userspace/us_tunio.h
 kernel_backends_userspace_kernel_userspace_la_CFLAGS = $(AM_CFLAGS) $(LIBMNL_CFLAGS)
 kernel_backends_userspace_kernel_userspace_la_LDFLAGS = $(MODULE_FLAGS)
 kernel_backends_userspace_kernel_userspace_la_LIBADD = libikev2d.la $(LIBMNL_LIBS) $(PTHREAD_LIBS)

@@ -71,6 +71,8 @@ typedef struct {
 	_Atomic uint64_t drops[DROP_COUNT];
 	_Atomic uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	_Atomic uint64_t acquires, queued;
+	/* TUN writes, and inbound packets that went in coalesced ones */
+	_Atomic uint64_t tun_writes, tun_merged;
 } us_stats_t;
 
 typedef struct {

@@ -32,6 +32,8 @@
 #include <ikev2d/esp_udp.h>
 #include <ikev2d/runtime.h>
 
+#include "us_tunio.h"
+
 #define BATCH 32
 #define ROUNDS 64
 /* Packets held per reqid while its SA is negotiated. */
@@ -67,6 +69,7 @@ struct us_thread {
 	us_cmsg_t ctl[BATCH];
 	size_t lens[BATCH];
 	us_tx_t tx;
+	us_wq_t wq;               /* decrypted packets for the TUN */
 	struct udpq *udpq;
 };
 
@@ -564,7 +567,8 @@ static void maybe_mapping(us_sa_t *sa, const struct sockaddr_storage *from)
 /* One ESP packet at esp (US_HEADROOM writable before it). */
 static void input(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *esp, size_t len,
                   const struct sockaddr_storage *from,
-                  const struct sockaddr_storage *to, bool encap, int tun_fd)
+                  const struct sockaddr_storage *to, bool encap, int tun_fd,
+                  us_wq_t *wq)
 {
 	if (len < ESP_HDR_LEN) {
 		inc(&r->stats.drops[DROP_TRUNCATED], 1);
@@ -659,11 +663,19 @@ static void input(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *esp, size_t len
 		return;
 	}
 	/* RFC 3948 §3.1.2: transport mode through a NAT - the sender's
-	 * checksum covers addresses other than those of the header above */
-	if (encap && sa->k.mode == KERNEL_MODE_TRANSPORT &&
-	    !us_fix_l4_checksum(pkt, &f)) {
-		drop(u, r, DROP_INNER, spi);
-		return;
+	 * checksum covers addresses other than those of the header above:
+	 * fixed up incrementally from the NAT original addresses the
+	 * engine gave, recomputed where it knows one not */
+	if (encap && sa->k.mode == KERNEL_MODE_TRANSPORT) {
+		const struct sockaddr_storage *os = &sa->k.nat_oa_src,
+		                              *od = &sa->k.nat_oa_dst;
+		bool ok = os->ss_family == f.family && od->ss_family == f.family
+		          ? us_adjust_l4_checksum(pkt, &f, ss_ip(os), ss_ip(od))
+		          : us_fix_l4_checksum(pkt, &f);
+		if (!ok) {
+			drop(u, r, DROP_INNER, spi);
+			return;
+		}
 	}
 	uint64_t now = time_monotonic_ms();
 	atomic_fetch_add_explicit(&sa->bytes, plen, memory_order_relaxed);
@@ -674,8 +686,27 @@ static void input(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *esp, size_t len
 		maybe_mapping(sa, from);
 	inc(&r->stats.rx_packets, 1);
 	inc(&r->stats.rx_bytes, len);
-	if (write(tun_fd, pkt, f.total_len) < 0) {
+	if (wq && us_wq_add(wq, pkt, f.total_len))
+		return;   /* written by the caller's wq_flush */
+	inc(&r->stats.tun_writes, 1);
+	if (!us_tun_write(tun_fd, pkt, f.total_len)) {
 		inc(&r->stats.drops[DROP_TUN], 1);
+		us_log_drop(u, DROP_TUN, "write to %s: %s", u->cfg.interface,
+		            strerror(errno));
+	}
+}
+
+/* The decrypted packets of a batch to the TUN (coalesced, us_tunio.c). */
+static void wq_flush(us_t *u, us_reader_t *r, us_wq_t *wq, int tun_fd)
+{
+	if (!wq->n)
+		return;
+	size_t writes, merged;
+	size_t lost = us_wq_flush(tun_fd, wq, &writes, &merged);
+	inc(&r->stats.tun_writes, writes);
+	inc(&r->stats.tun_merged, merged);
+	if (lost) {
+		inc(&r->stats.drops[DROP_TUN], lost);
 		us_log_drop(u, DROP_TUN, "write to %s: %s", u->cfg.interface,
 		            strerror(errno));
 	}
@@ -783,22 +814,33 @@ static void drain_udpq(us_thread_t *t, us_reader_t *r)
 	atomic_store(&q->signaled, false);
 	us_read_begin(r);
 	us_db_t *db = atomic_load(&u->db);
-	for (int n = 0; n < ROUNDS * BATCH; n++) {
-		udpq_slot_t *s = &q->slot[q->head & (UDPQ_SLOTS - 1)];
-		if (atomic_load_explicit(&s->seq, memory_order_acquire) != q->head + 1) {
+	int tun = u->tun_fd[t->idx];
+	for (int round = 0; round < ROUNDS; round++) {
+		/* a batch decrypted in place in its slots, written to the TUN,
+		 * and only then are the slots given back */
+		size_t start = q->head;
+		int n = 0;
+		while (n < BATCH) {
+			udpq_slot_t *s = &q->slot[q->head & (UDPQ_SLOTS - 1)];
+			if (atomic_load_explicit(&s->seq, memory_order_acquire) != q->head + 1)
+				break;
+			input(u, r, db, s->buf + US_HEADROOM, s->len, &s->from, &s->to,
+			      true, tun, &t->wq);
+			q->head++;
+			n++;
+		}
+		wq_flush(u, r, &t->wq, tun);
+		for (size_t h = start; h != q->head; h++)
+			atomic_store_explicit(&q->slot[h & (UDPQ_SLOTS - 1)].seq,
+			                      h + UDPQ_SLOTS, memory_order_release);
+		if (n < BATCH) {
 			us_read_end(r);
 			return;   /* empty */
 		}
-		input(u, r, db, s->buf + US_HEADROOM, s->len, &s->from, &s->to, true,
-		      u->tun_fd[t->idx]);
-		atomic_store_explicit(&s->seq, q->head + UDPQ_SLOTS, memory_order_release);
-		q->head++;
-		if ((n & (BATCH - 1)) == BATCH - 1) {
-			/* let a control-path writer's synchronize() move on */
-			us_read_end(r);
-			us_read_begin(r);
-			db = atomic_load(&u->db);
-		}
+		/* let a control-path writer's synchronize() move on */
+		us_read_end(r);
+		us_read_begin(r);
+		db = atomic_load(&u->db);
 	}
 	us_read_end(r);
 	udpq_wake(q);   /* more left: come back after the other descriptors */
@@ -837,7 +879,7 @@ void us_dp_esp_udp_input(uint8_t *esp, size_t len,
 	memcpy(udp_buf + US_HEADROOM, esp, len);
 	us_read_begin(r);
 	input(u, r, atomic_load(&u->db), udp_buf + US_HEADROOM, len, from, to,
-	      true, u->tun_fd[0]);
+	      true, u->tun_fd[0], NULL);
 	us_read_end(r);
 }
 
@@ -850,8 +892,12 @@ static void drain_tun(us_thread_t *t, us_reader_t *r, int fd)
 	for (int round = 0; round < ROUNDS; round++) {
 		int n = 0;
 		while (n < BATCH) {
-			ssize_t k = read(fd, t->bufs + (size_t)n * US_SLOT + US_HEADROOM,
-			                 US_MAX_PACKET);
+			ssize_t k = us_tun_read(fd, t->bufs + (size_t)n * US_SLOT + US_HEADROOM,
+			                        US_MAX_PACKET);
+			if (k == -2) {
+				inc(&r->stats.drops[DROP_INNER], 1);
+				continue;
+			}
 			if (k <= 0)
 				break;
 			t->lens[n++] = (size_t)k;
@@ -924,8 +970,9 @@ static void drain_raw(us_thread_t *t, us_reader_t *r, int fd, int family)
 				pktinfo_dst(&t->msgs[i].msg_hdr, &to);
 			}
 			input(u, r, db, p, len, &t->names[i], &to, false,
-			      u->tun_fd[t->idx]);
+			      u->tun_fd[t->idx], &t->wq);
 		}
+		wq_flush(u, r, &t->wq, u->tun_fd[t->idx]);
 		us_read_end(r);
 		if (n < BATCH)
 			return;

@@ -293,3 +293,43 @@ bool us_fix_l4_checksum(uint8_t *pkt, const us_flow_t *f)
 	l4[off + 1] = (uint8_t)ck;
 	return true;
 }
+
+bool us_adjust_l4_checksum(uint8_t *pkt, const us_flow_t *f,
+                           const uint8_t *oa_src, const uint8_t *oa_dst)
+{
+	size_t off, l4len = f->total_len - f->hdr_len;
+	size_t al = f->family == AF_INET ? 4 : 16;
+	uint8_t *l4 = pkt + f->hdr_len;
+
+	if (f->proto == IPPROTO_TCP)
+		off = 16;
+	else if (f->proto == IPPROTO_UDP)
+		off = 6;
+	else
+		return true;
+	if (f->family == AF_INET) {
+		if (get16(pkt + 6) & 0x1fff)
+			return true;   /* not the first fragment: no L4 header */
+	} else if (!f->have_ports) {
+		return true;
+	}
+	if (l4len < off + 2)
+		return false;
+	uint16_t hc = get16(l4 + off);
+	if (f->proto == IPPROTO_UDP && f->family == AF_INET && hc == 0)
+		return true;   /* no checksum */
+	uint32_t old = us_csum_add(us_csum_add(0, oa_src, al), oa_dst, al);
+	uint32_t now = us_csum_add(us_csum_add(0, f->src, al), f->dst, al);
+	if (old == now)
+		return true;
+	/* HC' = ~(~HC + ~m + m') */
+	uint32_t sum = (uint32_t)(uint16_t)~hc + (uint16_t)~old + now;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	uint16_t ck = (uint16_t)~sum;
+	if (ck == 0 && f->proto == IPPROTO_UDP)
+		ck = 0xffff;   /* zero means "none" for UDP */
+	l4[off] = (uint8_t)(ck >> 8);
+	l4[off + 1] = (uint8_t)ck;
+	return true;
+}

@@ -34,6 +34,16 @@ bool us_flow_parse(const uint8_t *pkt, size_t len, us_flow_t *f);
  * protocols are left alone.  False if the segment is too short. */
 bool us_fix_l4_checksum(uint8_t *pkt, const us_flow_t *f);
 
+/* The same through the NAT original addresses (RFC 3948 §3.1.2, the
+ * incremental way of RFC 1624 eqn. 3): the sender's checksum covered
+ * oa_src/oa_dst (f's family's length), the header now has f's
+ * addresses; only the difference is added, so the segment is not read.
+ * Applies to first fragments too (the checksum field is in them); other
+ * fragments and protocols, and a UDP checksum of zero, are left alone.
+ * False if the L4 header is too short. */
+bool us_adjust_l4_checksum(uint8_t *pkt, const us_flow_t *f,
+                           const uint8_t *oa_src, const uint8_t *oa_dst);
+
 /* The Internet checksum (RFC 1071) of len bytes, folded, not inverted,
  * added to sum. */
 uint32_t us_csum_add(uint32_t sum, const uint8_t *p, size_t len);

@@ -100,10 +100,11 @@ static void write_stats(us_t *u)
 	if (!f)
 		return;
 	fprintf(f, "rx_packets %llu\nrx_bytes %llu\ntx_packets %llu\ntx_bytes %llu\n"
-	        "acquires %llu\nqueued %llu\n",
+	        "acquires %llu\nqueued %llu\ntun_writes %llu\ntun_merged %llu\n",
 	        (unsigned long long)s.rx_packets, (unsigned long long)s.rx_bytes,
 	        (unsigned long long)s.tx_packets, (unsigned long long)s.tx_bytes,
-	        (unsigned long long)s.acquires, (unsigned long long)s.queued);
+	        (unsigned long long)s.acquires, (unsigned long long)s.queued,
+	        (unsigned long long)s.tun_writes, (unsigned long long)s.tun_merged);
 	for (int d = 0; d < DROP_COUNT; d++)
 		fprintf(f, "drop_%s %llu\n", us_drop_name((us_drop_t)d),
 		        (unsigned long long)s.drops[d]);

@@ -742,6 +742,8 @@ void us_stats_sum(us_t *u, us_stats_t *out)
 		out->tx_bytes += atomic_load_explicit(&s->tx_bytes, memory_order_relaxed);
 		out->acquires += atomic_load_explicit(&s->acquires, memory_order_relaxed);
 		out->queued += atomic_load_explicit(&s->queued, memory_order_relaxed);
+		out->tun_writes += atomic_load_explicit(&s->tun_writes, memory_order_relaxed);
+		out->tun_merged += atomic_load_explicit(&s->tun_merged, memory_order_relaxed);
 	}
 }
 

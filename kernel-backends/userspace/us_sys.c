@@ -136,7 +136,9 @@ static int open_tun_queue(const char *name, int *err)
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE;
+	/* a virtio_net_hdr in front of every packet (us_tunio.c): writes
+	 * may then hand the stack coalesced TCP segments as one packet */
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE | IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		*err = errno;

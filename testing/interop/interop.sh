@@ -18,9 +18,16 @@
 #                    compromised engine's forged requests to the parent (through
 #                    the IKEV2D_PRIVSEP_TEST_SOCKET hook, by privsep-forge):
 #                    each refused and logged, nothing of them in the kernel
-#                    state, the tunnel stays and rekeys; a broken reload
-#                    changes nothing, a good one reaches the engine; the engine
-#                    killed: the parent flushes the kernel state and exits 1
+#                    state, the tunnel stays and rekeys; the keys process
+#                    (a self-signed P-256 key, pki) runs without capabilities,
+#                    the engine sees its keystore as an empty directory, and
+#                    forged requests to it (IKEV2D_PRIVSEP_KEYS_TEST_SOCKET)
+#                    get no key bytes and no signature over anything but
+#                    IKE_AUTH octets with a rule's key and scheme; a broken
+#                    reload changes nothing, a good one reaches the keys
+#                    process and the engine; the engine killed (then, after a
+#                    restart, the keys process): the parent flushes the
+#                    kernel state and exits 1
 #   rekey-child      CHILD SA rekeyed by charon (swanctl --rekey), then by
 #                    ikev2d (soft EXPIRE injected into its null backend)
 #   rekey-ike        IKE SA rekeyed by charon, then by ikev2d (60 s lifetime)
@@ -150,6 +157,12 @@ charon_up() {   # key=value...
 }
 
 
+# privsep_pid DIR WHAT: the pid the parent logged for its "engine" or
+# "keys process" (the last start in DIR/daemon.log).
+privsep_pid() {
+	sed -n "s/.*privsep: $2 started (pid \([0-9]*\)).*/\1/p" "$1/daemon.log" | tail -1
+}
+
 case $scenario in
 proposals-init|proposals-resp)
 	topology_direct
@@ -198,14 +211,16 @@ unprivileged)
 	start_daemon $NO "$O" || finish
 	check_ike "as nobody" $DEFAULT_ALGS && check_child "as nobody" || finish
 	dpid=$(cat "$O/daemon.pid")
-	# Under daemon.privsep the pid file names the parent and the engine
-	# is its child: both run as nobody without capabilities (kernel-null
-	# needs none).
+	# Under daemon.privsep the pid file names the parent; the engine and
+	# the keys process are its children: all run as nobody without
+	# capabilities (kernel-null needs none).
 	procs=$dpid
-	epid=$(cat /proc/$dpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
 	if grep -q "privsep: engine started" "$O/daemon.log"; then
-		[ -n "$epid" ] || fail "privsep: the parent $dpid has no engine child"
-		procs="$dpid $epid"
+		epid=$(privsep_pid "$O" engine) kpid=$(privsep_pid "$O" "keys process")
+		kids=" $(cat /proc/$dpid/task/*/children 2>/dev/null) "
+		case $kids in *" $epid "*) ;; *) fail "privsep: the parent $dpid has no engine child ($epid)" ;; esac
+		case $kids in *" $kpid "*) ;; *) fail "privsep: the parent $dpid has no keys process child ($kpid)" ;; esac
+		procs="$dpid $epid $kpid"
 	fi
 	nobody=$(id -u nobody)
 	for p in $procs; do
@@ -236,17 +251,40 @@ privsep-forged)
 		echo "SKIP: $FORGE is not built (make check builds it)"
 		exit 77
 	fi
+	command -v pki > /dev/null || skip "strongSwan's pki is not installed (apt-get install strongswan-pki)"
 	topology_direct
-	ours_config auto_start=true 'extra_daemon=privsep = true;'
+	# A keystore for the keys process: a self-signed P-256 certificate
+	# for ours.test, named by a second (ecdsa_sig) rule for a peer that
+	# never comes; the PSK rule with charon is the tunnel.
+	KS=$O/keystore
+	mkdir -p "$KS/certs" "$KS/private" "$KS/cacerts"
+	pki --gen --type ecdsa --size 256 --outform pem > "$KS/private/ours.key" 2>/dev/null &&
+		pki --self --in "$KS/private/ours.key" --type ecdsa --dn "CN=ours.test" \
+			--san ours.test --outform pem > "$KS/certs/ours.pem" 2>/dev/null ||
+		{ fail "pki: cannot make the keystore"; finish; }
+	cp "$KS/certs/ours.pem" "$KS/cacerts/"
+	chmod 700 "$KS" "$KS/private"; chmod 600 "$KS/private/ours.key"
+	PRIV=$(openssl ec -in "$KS/private/ours.key" -outform DER 2>/dev/null | od -An -tx1 -v -j7 -N32 | tr -d ' \n')
+	[ ${#PRIV} -eq 64 ] || { fail "cannot read the test key's private scalar"; finish; }
+	ours_config auto_start=true "extra_daemon=privsep = true; keystore = \"$KS\";"
+	sed -i -e 's|load = \[ "nettle", "psk", "kernel-null" \];|load = [ "nettle", "gnutls", "psk", "pubkey", "kernel-null" ];|' \
+		-e "s|^rules = (|rules = (\\
+	{ label = \"keys_forge\"; auth_method = \"ecdsa_sig\"; local_addr = \"$OURS_IP\";\\
+	  remote_addr = \"10.77.0.99\"; local_id = { type = \"fqdn\"; value = \"ours.test\"; };\\
+	  remote_id = { type = \"fqdn\"; value = \"other.test\"; }; ikesa_xform = ( $DEFAULT_XFORM );\\
+	  childsa = ( { esp_xform = ( { encr_alg = \"aes-gcm\"; encr_keylen = 128; } ); } ); },|" \
+		"$O/ikev2.config"
 	charon_up
-	export IKEV2D_PRIVSEP_TEST_SOCKET=$O/forge.sock
+	export IKEV2D_PRIVSEP_TEST_SOCKET=$O/forge.sock IKEV2D_PRIVSEP_KEYS_TEST_SOCKET=$O/forge-keys.sock
 	start_daemon $NO "$O" || finish
-	unset IKEV2D_PRIVSEP_TEST_SOCKET
+	unset IKEV2D_PRIVSEP_TEST_SOCKET IKEV2D_PRIVSEP_KEYS_TEST_SOCKET
 	check_ike "privsep" $DEFAULT_ALGS && check_child "privsep" || finish
 	dpid=$(cat "$O/daemon.pid")
-	epid=$(cat /proc/$dpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
-	[ -n "$epid" ] || { fail "the parent $dpid has no engine child"; finish; }
-	grep -q "privsep: engine started (pid $epid)" "$O/daemon.log" || fail "the parent did not log its engine $epid"
+	epid=$(privsep_pid "$O" engine)
+	case " $(cat /proc/$dpid/task/*/children 2>/dev/null) " in
+	*" $epid "*) ;;
+	*) fail "the parent $dpid has no engine child ($epid)"; finish ;;
+	esac
 	for set in CapEff CapPrm CapBnd; do
 		v=$(sed -n "s/^$set:[[:space:]]*//p" /proc/$epid/status)
 		[ "$((0x$v & (1 << 12)))" -eq 0 ] || fail "the engine holds net_admin in $set ($v)"
@@ -267,6 +305,40 @@ privsep-forged)
 			fail "forged $c: the parent logged no refusal"
 		log "forged $c: $(grep 'privsep parent: REFUSED' "$O/daemon.log" | tail -1 | sed 's/.*REFUSED/REFUSED/')"
 	done
+	# The keys process (HACKING.md, "The keys process"): no capability,
+	# seccomp; the engine's view of the keystore is an empty directory.
+	kpid=$(privsep_pid "$O" "keys process")
+	case " $(cat /proc/$dpid/task/*/children 2>/dev/null) " in
+	*" $kpid "*) ;;
+	*) fail "the parent $dpid has no keys process child ($kpid)" ;;
+	esac
+	[ "$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$kpid/status)" = 0000000000000000 ] &&
+	[ "$(sed -n 's/^CapBnd:[[:space:]]*//p' /proc/$kpid/status)" = 0000000000000000 ] ||
+		fail "the keys process has capabilities"
+	grep -q "built with sanitizers" "$O/daemon.log" || grep -q '^Seccomp:[[:space:]]*2' /proc/$kpid/status ||
+		fail "the keys process has no seccomp filter"
+	[ -f "/proc/$kpid/root$KS/private/ours.key" ] || fail "the keys process does not see its key file"
+	if [ -e "/proc/$epid/root$KS/private" ] || [ -n "$(ls -A "/proc/$epid/root$KS" 2>/dev/null)" ]; then
+		fail "the engine sees the keystore: $(ls -A "/proc/$epid/root$KS" 2>&1 | tr '\n' ' ')"
+	else
+		log "the engine's view of $KS: empty; the keys process's: $(ls "/proc/$kpid/root$KS/private" | tr '\n' ' ')"
+	fi
+	wait_for 5 test -S "$O/forge-keys.sock" || { fail "no keys test socket from the engine"; finish; }
+	r=$("$FORGE" "$O/forge-keys.sock" keys-store "$PRIV")
+	case $r in "keys-store accepted 2 items") ;; *) fail "keys-store: '$r' (expected 2 items, no key bytes)" ;; esac
+	r=$("$FORGE" "$O/forge-keys.sock" keys-sign-ok)
+	[ "$r" = "keys-sign-ok accepted" ] || fail "a signature over IKE_AUTH octets: '$r'"
+	for c in keys-sign-arbitrary keys-sign-tbs keys-sign-ikeauth keys-sign-scheme keys-sign-key \
+	         keys-sign-gen keys-read keys-oversized keys-garbage; do
+		before=$(grep -c "keys process: REFUSED" "$O/daemon.log")
+		r=$("$FORGE" "$O/forge-keys.sock" $c)
+		[ "$r" = "$c refused" ] || fail "forged $c: '$r' (expected refused)"
+		wait_for 5 sh -c "[ \$(grep -c 'keys process: REFUSED' '$O/daemon.log') -gt $before ]" ||
+			fail "forged $c: the keys process logged no refusal"
+		log "forged $c: $(grep 'keys process: REFUSED' "$O/daemon.log" | tail -1 | sed 's/.*REFUSED/REFUSED/')"
+	done
+	grep -q "$PRIV" "$O/daemon.log" && fail "the private key is in the log"
+	kill -0 $kpid 2>/dev/null || fail "the keys process died of the forged requests"
 	if grep -Eq 'deadbeef|c0ffee01|0badf00d|action=(pass|drop)|0\.0\.0\.0-255' "$O/kernel.state"; then
 		show_state "$O" ikev2d; fail "a forged request reached the kernel state"
 	fi
@@ -287,6 +359,9 @@ privsep-forged)
 	kill -HUP $dpid
 	wait_for 10 grep -q "engine: configuration reloaded from the parent" "$O/daemon.log" ||
 		fail "the engine did not get the good reload"
+	grep -q "keys process: keystore generation 2 loaded" "$O/daemon.log" &&
+		[ "$(grep -c 'engine: keystore from the keys process' "$O/daemon.log")" -eq 2 ] ||
+		fail "the reload did not reach the keys process and the engine's keystore"
 	check_child "after the reloads" || finish
 	# The engine dies: the parent flushes what it installed and exits 1.
 	kill -9 $epid
@@ -298,6 +373,24 @@ privsep-forged)
 	[ "$(grep -c '^sa ' "$O/kernel.state")" -eq 0 ] && [ "$(grep -c '^policy ' "$O/kernel.state")" -eq 0 ] ||
 		{ show_state "$O" ikev2d; fail "the parent left SAs or policies after the engine died"; }
 	log "engine killed: the parent flushed and exited with status $rc"
+	# The keys process dies: nothing signs for the engine any more; the
+	# parent stops it, flushes and exits 1 too.
+	start_daemon $NO "$O" || finish
+	dpid=$(cat "$O/daemon.pid")
+	wait_for 10 grep -q "started (privsep: parent pid $dpid" "$O/daemon.log" || { fail "no restart"; finish; }
+	kpid=$(privsep_pid "$O" "keys process") epid=$(privsep_pid "$O" engine)
+	kill -9 $kpid
+	wait_for 10 sh -c "! kill -0 $dpid 2>/dev/null" || fail "the parent outlived its keys process"
+	wait $dpid; rc=$?
+	forget_pid $dpid
+	[ $rc -ne 0 ] || fail "the parent exited 0 after its keys process died"
+	grep -q "the keys process (pid $kpid) died of signal 9" "$O/daemon.log" &&
+		grep -q "without its keys process the engine (pid $epid) cannot authenticate" "$O/daemon.log" ||
+		fail "the parent did not log the keys process's death"
+	kill -0 $epid 2>/dev/null && fail "the engine outlived the keys process"
+	[ "$(grep -c '^sa ' "$O/kernel.state")" -eq 0 ] ||
+		{ show_state "$O" ikev2d; fail "the parent left SAs after the keys process died"; }
+	log "keys process killed: the parent stopped the engine, flushed and exited with status $rc"
 	;;
 rekey-child)
 	topology_direct

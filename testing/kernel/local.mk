@@ -21,6 +21,13 @@ testing_kernel_test_pfkey_SOURCES = testing/kernel/test_pfkey.c \
 	kernel-backends/pfkey/pfkey_xlate.c
 testing_kernel_test_pfkey_CFLAGS = $(TEST_CFLAGS) -fno-strict-aliasing
 testing_kernel_test_pfkey_LDADD = $(TEST_LIBS)
+# the backend's SA, policy and reqid tables
+check_PROGRAMS += testing/kernel/test_pfkey_tables
+TESTS += testing/kernel/test_pfkey_tables
+testing_kernel_test_pfkey_tables_SOURCES = testing/kernel/test_pfkey_tables.c \
+	kernel-backends/pfkey/pfkey_tables.c
+testing_kernel_test_pfkey_tables_CFLAGS = $(TEST_CFLAGS)
+testing_kernel_test_pfkey_tables_LDADD = $(TEST_LIBS)
 endif
 endif
 if ENABLE_KERNEL_PFKEY
@@ -39,6 +46,7 @@ testing_kernel_test_userspace_esp_SOURCES = testing/kernel/test_userspace_esp.c 
 	kernel-backends/userspace/us_esp.c \
 	kernel-backends/userspace/us_replay.c \
 	kernel-backends/userspace/us_flow.c \
+	kernel-backends/userspace/us_tunio.c \
 	testing/crypto/nettle_load.h
 testing_kernel_test_userspace_esp_CFLAGS = $(TEST_CFLAGS)
 testing_kernel_test_userspace_esp_LDADD = $(TEST_LIBS)

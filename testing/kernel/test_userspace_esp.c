@@ -24,10 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/virtio_net.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "kernel-backends/userspace/us_esp.h"
 #include "kernel-backends/userspace/us_flow.h"
 #include "kernel-backends/userspace/us_replay.h"
+#include "kernel-backends/userspace/us_tunio.h"
 #include "testing/crypto/nettle_load.h"
 
 /* ------------------------------------------------------------ helpers */
@@ -670,6 +676,192 @@ START_TEST(test_checksum_fixup)
 }
 END_TEST
 
+/* The incremental fix-up from NAT original addresses gives what a full
+ * recomputation gives: a right packet (checksum over its header's
+ * addresses) gets other header addresses, as a NAT would have made them,
+ * and the adjustment from the old ones must make it right again. */
+static void adjust_case(const char *hex, const uint8_t *new_src,
+                        const uint8_t *new_dst)
+{
+	uint8_t p[256], want[256], oa_s[16], oa_d[16];
+	size_t n = unhex(hex, p, sizeof(p));
+	us_flow_t f;
+
+	ck_assert(us_flow_parse(p, n, &f));
+	size_t al = f.family == AF_INET ? 4 : 16, at = f.family == AF_INET ? 12 : 8;
+	memcpy(oa_s, p + at, al);
+	memcpy(oa_d, p + at + al, al);
+	memcpy(p + at, new_src, al);
+	memcpy(p + at + al, new_dst, al);
+	memcpy(want, p, n);
+	ck_assert(us_flow_parse(want, n, &f));
+	ck_assert(us_fix_l4_checksum(want, &f));          /* the reference */
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert_mem_ne(p, want, n);                     /* it was wrong */
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	ck_assert_mem_eq(p, want, n);
+	/* no difference in the addresses: nothing changes */
+	ck_assert(us_adjust_l4_checksum(p, &f, f.src, f.dst));
+	ck_assert_mem_eq(p, want, n);
+}
+
+START_TEST(test_checksum_adjust)
+{
+	static const uint8_t nat4[4] = { 192, 0, 2, 7 }, b4[4] = { 10, 89, 0, 2 },
+		a4[4] = { 10, 89, 0, 1 }, nat6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 },
+		b6[16] = { 0xfd, 0, 0, 0x89, [15] = 2 };
+
+	adjust_case(tcp_fixed, nat4, b4);     /* the source translated */
+	adjust_case(tcp_fixed, a4, nat4);     /* the destination */
+	adjust_case(udp_fixed, nat4, nat4);   /* both */
+	adjust_case(udp6_fixed, nat6, b6);
+
+	uint8_t p[256], q[256], oa_s[4] = { 10, 89, 0, 1 }, oa_d[4] = { 10, 89, 0, 2 };
+	us_flow_t f;
+	/* the first fragment of a TCP segment carries its checksum: fixed
+	 * (a recomputation could not: the rest of the segment is missing);
+	 * a later fragment has none and is left alone */
+	size_t n = unhex(tcp_fixed, p, sizeof(p));
+	p[6] = 0x20;                          /* MF, offset 0 */
+	memcpy(p + 12, nat4, 4);
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	n = unhex(tcp_fixed, q, sizeof(q));
+	memcpy(q + 12, nat4, 4);
+	ck_assert(us_flow_parse(q, n, &f));
+	ck_assert(us_fix_l4_checksum(q, &f));
+	ck_assert_mem_eq(p + 20, q + 20, n - 20);
+	n = unhex(tcp_fixed, p, sizeof(p));
+	p[6] = 0x00; p[7] = 0x10;             /* offset 128 bytes */
+	memcpy(p + 12, nat4, 4);
+	memcpy(q, p, n);
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	ck_assert_mem_eq(p, q, n);
+	/* IPv4 UDP without a checksum keeps none */
+	n = unhex(udp_fixed, p, sizeof(p));
+	p[26] = p[27] = 0;
+	memcpy(p + 12, nat4, 4);
+	ck_assert(us_flow_parse(p, n, &f));
+	ck_assert(us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+	ck_assert_uint_eq(p[26] | p[27], 0);
+	/* a UDP header cut short is refused */
+	n = unhex(udp_fixed, p, sizeof(p));
+	p[2] = 0;
+	p[3] = 20 + 6;
+	ck_assert(us_flow_parse(p, 26, &f));
+	ck_assert(!us_adjust_l4_checksum(p, &f, oa_s, oa_d));
+}
+END_TEST
+
+/* -------------------------------------- TUN writes: TCP coalescing */
+
+/* A TCP/IPv4 segment src:1000 -> dst:2000 with a valid checksum. */
+static size_t mk_seg(uint8_t *p, uint8_t src_last, uint32_t seq, uint8_t flags,
+                     size_t plen, uint8_t fill)
+{
+	size_t len = 20 + 32 + plen;   /* TCP with 12 bytes of options */
+	us_flow_t f;
+
+	memset(p, 0, len);
+	p[0] = 0x45; p[2] = (uint8_t)(len >> 8); p[3] = (uint8_t)len;
+	p[6] = 0x40; p[8] = 64; p[9] = IPPROTO_TCP;
+	p[12] = 10; p[13] = 89; p[15] = src_last;
+	p[16] = 10; p[17] = 89; p[19] = 2;
+	p[20] = 1000 >> 8; p[21] = 1000 & 255; p[22] = 2000 >> 8; p[23] = 2000 & 255;
+	p[24] = (uint8_t)(seq >> 24); p[25] = (uint8_t)(seq >> 16);
+	p[26] = (uint8_t)(seq >> 8); p[27] = (uint8_t)seq;
+	p[28] = 0xaa; p[31] = 7;          /* ACK number */
+	p[32] = 8 << 4; p[33] = flags; p[34] = 0x01; p[35] = 0xf5;
+	p[40] = 1; p[41] = 1; p[42] = 8; p[43] = 10; p[47] = 0x55; p[51] = 0x66;
+	memset(p + 52, fill, plen);
+	uint16_t ck = (uint16_t)~us_csum_add(0, p, 20);
+	p[10] = (uint8_t)(ck >> 8); p[11] = (uint8_t)ck;
+	ck_assert(us_flow_parse(p, len, &f));
+	ck_assert(us_fix_l4_checksum(p, &f));
+	return len;
+}
+
+START_TEST(test_tun_coalesce)
+{
+	static uint8_t bufs[10][2048];
+	us_wq_t q = { .n = 0 };
+	size_t n;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	/* five full segments and a shorter one with PSH: one run */
+	for (int i = 0; i < 6; i++) {
+		n = mk_seg(bufs[i], 1, 5000 + 100 * (uint32_t)i, i == 5 ? 0x18 : 0x10,
+		           i == 5 ? 40 : 100, (uint8_t)(i + 1));
+		ck_assert(us_wq_add(&q, bufs[i], n));
+	}
+	/* another host's segment, then one whose checksum is wrong, then a
+	 * follower of that one: all alone */
+	n = mk_seg(bufs[6], 9, 5600, 0x10, 100, 7);
+	ck_assert(us_wq_add(&q, bufs[6], n));
+	n = mk_seg(bufs[7], 1, 5540, 0x10, 100, 8);
+	bufs[7][60] ^= 1;
+	ck_assert(us_wq_add(&q, bufs[7], n));
+	n = mk_seg(bufs[8], 1, 5640, 0x10, 100, 9);
+	ck_assert(us_wq_add(&q, bufs[8], n));
+	size_t writes = 0, merged = 0;
+	ck_assert_uint_eq(us_wq_flush(sv[0], &q, &writes, &merged), 0);
+	ck_assert_uint_eq(writes, 4);
+	ck_assert_uint_eq(merged, 6);
+	ck_assert_int_eq(q.n, 0);
+
+	uint8_t m[4096];
+	struct virtio_net_hdr h;
+	ssize_t k = read(sv[1], m, sizeof(m));
+	ck_assert_int_eq(k, (ssize_t)(sizeof(h) + 52 + 540));
+	memcpy(&h, m, sizeof(h));
+	ck_assert_uint_eq(h.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	ck_assert_uint_eq(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	ck_assert_uint_eq(h.gso_size, 100);
+	ck_assert_uint_eq(h.hdr_len, 52);
+	ck_assert_uint_eq(h.csum_start, 20);
+	ck_assert_uint_eq(h.csum_offset, 16);
+	uint8_t *p = m + sizeof(h);
+	ck_assert_uint_eq(p[2] << 8 | p[3], 52 + 540);     /* total length */
+	ck_assert_uint_eq(us_csum_add(0, p, 20), 0xffff);  /* header checksum */
+	ck_assert_uint_eq(p[33], 0x18);                    /* the last's PSH */
+	for (int i = 0; i < 6; i++)
+		for (int b = 0; b < (i == 5 ? 40 : 100); b++)
+			ck_assert_uint_eq(p[52 + 100 * i + b], i + 1);
+	/* the partial checksum: the pseudo header's sum, and completing it
+	 * over the segment gives a valid one */
+	uint8_t ph[12];
+	memcpy(ph, p + 12, 8);
+	ph[8] = 0; ph[9] = IPPROTO_TCP; ph[10] = (uint8_t)((32 + 540) >> 8);
+	ph[11] = (uint8_t)(32 + 540);
+	ck_assert_uint_eq(p[36] << 8 | p[37], us_csum_add(0, ph, 12));
+	uint16_t ck = (uint16_t)~us_csum_add(0, p + 20, 32 + 540);
+	p[36] = (uint8_t)(ck >> 8); p[37] = (uint8_t)ck;
+	us_flow_t f;
+	ck_assert(us_flow_parse(p, 52 + 540, &f));
+	uint8_t again[1024];
+	memcpy(again, p, 52 + 540);
+	ck_assert(us_fix_l4_checksum(again, &f));
+	ck_assert_mem_eq(again, p, 52 + 540);
+	/* the three others as they were, each with an empty header */
+	for (int i = 6; i < 9; i++) {
+		k = read(sv[1], m, sizeof(m));
+		ck_assert_int_eq(k, (ssize_t)(sizeof(h) + 52 + 100));
+		memcpy(&h, m, sizeof(h));
+		ck_assert_uint_eq(h.gso_type | h.flags | h.gso_size, 0);
+		ck_assert_mem_eq(m + sizeof(h), bufs[i], 52 + 100);
+	}
+	/* a failed write loses its packets and says so */
+	signal(SIGPIPE, SIG_IGN);
+	close(sv[1]);
+	n = mk_seg(bufs[0], 1, 1, 0x10, 100, 1);
+	ck_assert(us_wq_add(&q, bufs[0], n));
+	ck_assert_uint_eq(us_wq_flush(sv[0], &q, NULL, NULL), 1);
+	close(sv[0]);
+}
+END_TEST
+
 static Suite *us_suite(void)
 {
 	Suite *s = suite_create("userspace-esp");
@@ -698,6 +890,8 @@ static Suite *us_suite(void)
 
 	tc = tcase_create("checksum");
 	tcase_add_test(tc, test_checksum_fixup);
+	tcase_add_test(tc, test_checksum_adjust);
+	tcase_add_test(tc, test_tun_coalesce);
 	suite_add_tcase(s, tc);
 	return s;
 }

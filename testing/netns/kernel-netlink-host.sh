@@ -81,6 +81,36 @@ grep -qF "$WORK/u/ikev2.config:$l_mark: rule 'rule' childsa 1: mark_in: the user
 grep -qF "$WORK/u/ikev2.config:$l_if: rule 'rule' childsa 1: if_id_out: the userspace ESP engine has no XFRM interface IDs" "$WORK/u/check.log" ||
 	fail "-c does not refuse if_id_out at its line for kernel-userspace"
 
+# 3c. -c probes each transform (a NEWSA the kernel always refuses): an
+# algorithm the kernel's crypto API lacks is named with the esp_xform's
+# file:line - a warning on this kernel without ESP, an error with ESP
+gcm=1
+ip -n "$P" xfrm state add src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1001 mode tunnel \
+	aead 'rfc4106(gcm(aes))' 0x$(printf '%040x' 1) 128 2>&1 | grep -q 'AEAD algorithm not found' && gcm=0
+log "kernel rfc4106(gcm(aes)): $gcm"
+write_config "$WORK/p" kernel=netlink local=10.78.0.1 remote=10.78.0.2 \
+	local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24 \
+	'esp_xform={ encr_alg = "aes-gcm"; encr_keylen = 128; }, { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; }'
+"$DAEMON" -c -f "$WORK/p/ikev2.config" > "$WORK/p/check.log" 2>&1
+prc=$?
+grep "childsa 1: esp_xform" "$WORK/p/check.log"
+l_esp=$(grep -n 'esp_xform' "$WORK/p/ikev2.config" | tail -1 | cut -d: -f1)
+msg="$WORK/p/ikev2.config:$l_esp: warning: rule 'rule' childsa 1: esp_xform aes-gcm-16 (128-bit key): this kernel's crypto API lacks rfc4106(gcm(aes)) (kernel: Requested AEAD algorithm not found); it has no ESP either (see above) (kernel backend kernel-netlink)"
+if [ $gcm = 0 ] && [ $has_esp = 0 ]; then
+	grep -qF "$msg" "$WORK/p/check.log" || { cat "$WORK/p/check.log"; fail "-c does not name the missing rfc4106(gcm(aes))"; }
+	[ $prc = 0 ] || fail "-c fails on a kernel without ESP (the missing algorithm is a warning there)"
+elif [ $gcm = 0 ]; then
+	grep -qF "$WORK/p/ikev2.config:$l_esp: rule 'rule' childsa 1: esp_xform aes-gcm-16 (128-bit key): this kernel's crypto API lacks rfc4106(gcm(aes))" "$WORK/p/check.log" ||
+		fail "-c does not refuse the missing rfc4106(gcm(aes))"
+	[ $prc != 0 ] || fail "-c passes although the kernel has ESP and lacks rfc4106(gcm(aes))"
+else
+	grep -q "crypto API lacks" "$WORK/p/check.log" && fail "-c names an algorithm this kernel has"
+	[ $prc = 0 ] || { cat "$WORK/p/check.log"; fail "-c fails"; }
+fi
+grep -q "crypto API lacks cbc(aes)\|crypto API lacks hmac(sha256)" "$WORK/p/check.log" &&
+	fail "-c names cbc(aes)/hmac(sha256) as missing"
+[ "$(ns_sas "$P")" = 0 ] || fail "probing left an SA"
+
 # 4. a CHILD SA: SPIs are allocated by the kernel (ALLOCSPI); without ESP
 # the SA add fails with the kernel's answer, the CHILD SA fails on both
 # sides, nothing stays installed

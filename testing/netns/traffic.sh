@@ -11,10 +11,11 @@ ping_ok() {   # NS SRC DST COUNT what
 	return 1
 }
 
-# A checksummed TCP transfer: 2 MB from NS_FROM to DST (listening in NS_TO);
+# A checksummed TCP transfer: 2 MB from NS_FROM to DST (listening in NS_TO
+# on DST, or on BIND when DST is an address a NAT in between translates);
 # IPv4 or IPv6.
-tcp_ok() {   # NS_FROM SRC NS_TO DST what
-	local f=$WORK/blob port=5201 got
+tcp_ok() {   # NS_FROM SRC NS_TO DST what [BIND]
+	local f=$WORK/blob port=5201 got bind=${6:-$4}
 	head -c 2000000 /dev/urandom > "$f"
 	local want
 	want=$(sha256sum < "$f" | cut -d' ' -f1)
@@ -29,7 +30,7 @@ while True:
     if not d: break
     h.update(d); n += len(d)
 print(h.hexdigest(), n)
-' "$4" $port > "$WORK/tcp.out" 2>&1 &
+' "$bind" $port > "$WORK/tcp.out" 2>&1 &
 	local srv=$!
 	# listening before the client connects (a fixed sleep lost the race
 	# on a loaded machine)

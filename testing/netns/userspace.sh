@@ -11,7 +11,9 @@
 #   ipv6       tunnel mode, IPv6 inside and outside (raw ESP over IPv6):
 #              ping and TCP both ways, with AES-GCM and AES-CBC+SHA-256
 #   natt       A behind a masquerading router namespace: NAT found, ESP in
-#              UDP on 4500 through the daemon's NAT-T socket: ping, TCP
+#              UDP on 4500 through the daemon's NAT-T socket: ping, TCP;
+#              then transport mode through the same NAT: ping and TCP
+#              both ways (the receivers fix the TCP checksums up)
 #   rekey      CHILD SA soft lifetime 20 kB (byte lifetime: the backend's
 #              counters raise the EXPIRE), IKE SA 60 s, while `ping -i 0.05`
 #              runs 70 s: no reply lost across the rekeys
@@ -135,6 +137,10 @@ tunnel|transport)
 		for c in icv_failed replayed bad_padding unknown_spi outside_selectors; do
 			[ "$(stat "$d" drop_$c)" = 0 ] || fail "$mode: $d counted drop_$c $(stat "$d" drop_$c)"
 		done
+		# the TCP transfers' segments reach the TUN coalesced (GSO writes)
+		[ "$(stat "$d" tun_merged)" -gt 0 ] 2>/dev/null &&
+			log "$mode: $d wrote $(stat "$d" rx_packets) packets in $(stat "$d" tun_writes) TUN writes ($(stat "$d" tun_merged) coalesced)" ||
+			fail "$mode: $d coalesced no TCP segments (tun_merged $(stat "$d" tun_merged))"
 	done
 	grep -q "UDP-encapsulated" "$A/daemon.log" && fail "$mode: ESP in UDP without NAT"
 	if [ "$scenario" = tunnel ]; then
@@ -191,6 +197,41 @@ natt)
 	ping_ok $NA $SRC_A $DST_A 3 "natt A->B" && log "natt: ping A -> B, ESP in UDP through the NAT"
 	ping_ok $NB $SRC_B $DST_B 3 "natt B->A" && log "natt: ping B -> A"
 	tcp_ok $NA $SRC_A $NB $DST_A "natt A->B"
+	# Transport mode through the NAT (RFC 7296 §2.23.1, RFC 3948 §3.1.2):
+	# A proposes its own (private) address, B sees A as the router's
+	# 10.89.0.1 and takes that for the SA (remote_ts dynamic).  The TCP
+	# checksums each side computed cover the addresses its own stack
+	# saw, so each receiver must fix them up: B from A's original
+	# address (learned from TSi), A by a full recomputation (its public
+	# address is not known to it).
+	stop_both
+	write_config "$A" kernel=userspace label=a_to_b local=$AIP remote=10.89.0.2 \
+		local_id=fqdn:a.test remote_id=fqdn:b.test psk=userspace-secret \
+		auto_start=true mode=transport
+	write_config "$B" kernel=userspace label=b_to_a local=10.89.0.2 remote=0.0.0.0/0 \
+		local_id=fqdn:b.test remote_id=fqdn:a.test psk=userspace-secret \
+		auto_start=false mode=transport
+	: > "$A/esp.stats"; : > "$B/esp.stats"
+	start_both || finish
+	up_or_fail "natt transport" || finish
+	grep -q "CHILD SA established.*transport" "$A/daemon.log" ||
+		fail "natt transport: A's CHILD SA is not in transport mode"
+	grep -q "UDP-encapsulated" "$A/daemon.log" ||
+		fail "natt transport: A's SAs are not UDP-encapsulated"
+	ping_ok $NA $AIP 10.89.0.2 3 "natt transport A->B" &&
+		log "natt transport: ping A -> B, transport mode in UDP through the NAT"
+	ping_ok $NB 10.89.0.2 10.89.0.1 3 "natt transport B->A" &&
+		log "natt transport: ping B -> A (A's public address)"
+	tcp_ok $NA $AIP $NB 10.89.0.2 "natt transport A->B"
+	tcp_ok $NB 10.89.0.2 $NA 10.89.0.1 "natt transport B->A" $AIP
+	sleep 1.2
+	for d in "$A" "$B"; do
+		[ "$(stat "$d" rx_packets)" -gt 100 ] 2>/dev/null ||
+			fail "natt transport: $d received $(stat "$d" rx_packets) ESP packets"
+		for c in icv_failed replayed bad_padding unknown_spi outside_selectors bad_inner_packet; do
+			[ "$(stat "$d" drop_$c)" = 0 ] || fail "natt transport: $d counted drop_$c $(stat "$d" drop_$c)"
+		done
+	done
 	;;
 rekey)
 	# byte lifetimes (the backend counts and raises the soft EXPIRE):

@@ -27,7 +27,30 @@
  *   oversized         a datagram larger than the largest message
  *   garbage           random bytes
  *   badlen            a get_spi whose header length is not what was sent
+ *
+ * And to the keys process (the engine's IKEV2D_PRIVSEP_KEYS_TEST_SOCKET
+ * relay, core/cred/keys_msg.h):
+ *
+ *   privsep-forge SOCKET keys-CASE [PRIVATE-HEX]
+ *
+ *   keys-store        the public keystore (must be accepted); with
+ *                     PRIVATE-HEX (the key's private scalar) every answer is
+ *                     searched for those octets: "keys-store accepted N
+ *                     items" or "keys-store LEAKED"
+ *   keys-sign-ok      IKE_AUTH-shaped octets, key 0, ECDSA P-256 (accepted)
+ *   keys-sign-arbitrary  64 octets of the forger's choice
+ *   keys-sign-tbs     a DER SEQUENCE (as a certificate's TBS would be)
+ *   keys-sign-ikeauth an IKE header of exchange IKE_AUTH, not IKE_SA_INIT
+ *   keys-sign-scheme  RSA PKCS#1 with the ECDSA key
+ *   keys-sign-key     key index 7 (no such key)
+ *   keys-sign-gen     keystore generation 99 (not loaded)
+ *   keys-read         message type 6 with a key file's path ("send me the
+ *                     key": no such message exists)
+ *   keys-oversized    a datagram larger than the largest message
+ *   keys-garbage      random bytes
  */
+#define _GNU_SOURCE 1   /* memmem */
+#include "cred/keys_msg.h"
 #include "kernel/privsep_msg.h"
 
 #include <arpa/inet.h>
@@ -82,8 +105,165 @@ static void good_sa(psm_sa_t *s, const char *local, const char *remote)
 	memset(s->encr_key, 0x5a, 20);
 }
 
+/* An IKE_SA_INIT request (SA, KE, Nonce) and a 64-octet trailer. */
+static size_t init_octets(uint8_t *d, uint8_t exchange)
+{
+	size_t n = 28;
+	memset(d, 0, 512);
+	memset(d, 0x11, 8);
+	d[16] = 33;
+	d[17] = 0x20;
+	d[18] = exchange;
+	d[19] = 0x08;
+	const uint8_t types[3][2] = { { 34, 44 }, { 40, 40 }, { 0, 36 } };
+	for (int i = 0; i < 3; i++) {
+		d[n] = types[i][0];
+		d[n + 3] = types[i][1];
+		memset(d + n + 4, 0x30 + i, types[i][1] - 4);
+		n += types[i][1];
+	}
+	d[27] = (uint8_t)n;
+	memset(d + n, 0x5a, 64);
+	return n + 64;
+}
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int keys_main(const char *sock, const char *c, const char *hex)
+{
+	static uint8_t buf[KSM_MSG_MAX + 200];
+	uint8_t data[1024], secret[128];
+	size_t n = 0, slen = 0;
+	uint32_t seq = 0x4343;
+	ksm_sign_t s = { .gen = 1, .index = 0, .scheme = SIG_ECDSA_P256_SHA256 };
+
+	for (size_t i = 0; hex && hex[i] && hex[i + 1] && slen < sizeof(secret); i += 2) {
+		int hi = hexval(hex[i]), lo = hexval(hex[i + 1]);
+		if (hi < 0 || lo < 0)
+			return 2;
+		secret[slen++] = (uint8_t)(hi << 4 | lo);
+	}
+	const size_t H = sizeof(ksm_hdr_t);
+	ksm_hdr_t h = { .seq = seq };
+	if (strcmp(c, "keys-store") == 0) {
+		h.type = KSM_STORE;
+		h.len = (uint32_t)H;
+		memcpy(buf, &h, H);
+		n = H;
+	} else if (strncmp(c, "keys-sign-", 10) == 0) {
+		size_t dl = init_octets(data, 34);
+		if (strcmp(c, "keys-sign-arbitrary") == 0) {
+			memset(data, 0x41, 64);
+			dl = 64;
+		} else if (strcmp(c, "keys-sign-tbs") == 0) {
+			memset(data, 0x41, 600);
+			data[0] = 0x30; data[1] = 0x82; data[2] = 0x02; data[3] = 0x54;
+			dl = 600;
+		} else if (strcmp(c, "keys-sign-ikeauth") == 0) {
+			dl = init_octets(data, 35);
+		} else if (strcmp(c, "keys-sign-scheme") == 0) {
+			s.scheme = SIG_RSA_PKCS1_SHA256;
+		} else if (strcmp(c, "keys-sign-key") == 0) {
+			s.index = 7;
+		} else if (strcmp(c, "keys-sign-gen") == 0) {
+			s.gen = 99;
+		} else if (strcmp(c, "keys-sign-ok") != 0) {
+			fprintf(stderr, "privsep-forge: unknown case %s\n", c);
+			return 2;
+		}
+		s.data_len = (uint32_t)dl;
+		h.type = KSM_SIGN;
+		h.len = (uint32_t)(H + sizeof(s) + dl);
+		memcpy(buf, &h, H);
+		memcpy(buf + H, &s, sizeof(s));
+		memcpy(buf + H + sizeof(s), data, dl);
+		n = h.len;
+	} else if (strcmp(c, "keys-read") == 0) {
+		static const char path[] = "/etc/inet/ike/keystore/private/ours.key";
+		ksm_token_t t = { .uri_len = sizeof(path) - 1 };
+		h.type = 6;
+		h.len = (uint32_t)(H + sizeof(t) + t.uri_len);
+		memcpy(buf, &h, H);
+		memcpy(buf + H, &t, sizeof(t));
+		memcpy(buf + H + sizeof(t), path, t.uri_len);
+		n = h.len;
+	} else if (strcmp(c, "keys-oversized") == 0) {
+		h.type = KSM_SIGN;
+		h.len = (uint32_t)(KSM_MSG_MAX + 100);
+		memset(buf, 0x41, sizeof(buf));
+		memcpy(buf, &h, H);
+		n = h.len;
+	} else if (strcmp(c, "keys-garbage") == 0) {
+		FILE *r = fopen("/dev/urandom", "r");
+		n = 300;
+		if (!r || fread(buf, 1, n, r) != n)
+			return 2;
+		fclose(r);
+		memcpy(buf + 8, &seq, sizeof(seq));
+	} else {
+		fprintf(stderr, "privsep-forge: unknown case %s\n", c);
+		return 2;
+	}
+
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	struct sockaddr_un me = { .sun_family = AF_UNIX }, to = { .sun_family = AF_UNIX };
+	snprintf(me.sun_path, sizeof(me.sun_path), "%s.%ld", sock, (long)getpid());
+	snprintf(to.sun_path, sizeof(to.sun_path), "%s", sock);
+	unlink(me.sun_path);
+	int big = 1 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		perror("privsep-forge: socket");
+		return 2;
+	}
+	struct timeval tv = { .tv_sec = 15 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)n) {
+		perror("privsep-forge: sendto");
+		unlink(me.sun_path);
+		return 2;
+	}
+	unsigned items = 0;
+	bool leaked = false;
+	for (;;) {
+		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		ksm_msg_t m;
+		char why[128];
+		if (r <= 0 || !ksm_decode(buf, (size_t)r, false, &m, why, sizeof(why))) {
+			unlink(me.sun_path);
+			printf("%s no-answer\n", c);
+			return 1;
+		}
+		if (slen && r >= (ssize_t)slen && memmem(buf, (size_t)r, secret, slen))
+			leaked = true;
+		if (m.hdr.type == KSM_ITEM) {
+			items++;
+			continue;
+		}
+		unlink(me.sun_path);
+		if (m.hdr.type == KSM_END) {
+			if (leaked)
+				printf("%s LEAKED\n", c);
+			else
+				printf("%s %s %u items\n", c, m.u.end.ok ? "accepted" : "refused",
+				       items);
+			return 0;
+		}
+		bool ok = m.u.result.ok == 1 && (m.hdr.type != KSM_SIG || m.var_len > 0);
+		printf("%s %s\n", c, ok ? "accepted" : "refused");
+		return 0;
+	}
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strncmp(argv[2], "keys-", 5) == 0 && argc <= 4)
+		return keys_main(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc != 5) {
 		fprintf(stderr, "usage: privsep-forge SOCKET CASE LOCAL REMOTE\n");
 		return 2;

@@ -214,21 +214,22 @@ ok "only the backend's capabilities ($(printf %x $want)): $(grep -E '^Cap(Eff|Pr
 grep -q '^NoNewPrivs:[[:space:]]*1' $st && grep -q '^Seccomp:[[:space:]]*2' $st &&
 	ok "NoNewPrivs 1, Seccomp 2" || fail "NoNewPrivs/Seccomp: $(grep -E '^(NoNewPrivs|Seccomp):' $st | tr '\n' ' ')"
 if [ "$privsep" = true ]; then
-	epid=$(cat /proc/$mainpid/task/*/children 2>/dev/null | tr -s ' ' '\n' | head -1)
-	if [ -z "$epid" ]; then
-		fail "privsep: the parent $mainpid has no engine child"
-	else
+	# the engine and the keys process (HACKING.md, "The keys process")
+	kids=$(cat /proc/$mainpid/task/*/children 2>/dev/null)
+	[ "$(echo $kids | wc -w)" -eq 2 ] ||
+		fail "privsep: the parent $mainpid has children '$kids', expected the engine and the keys process"
+	for epid in $kids; do
 		est=/proc/$epid/status
 		set -- $(sed -n "s/^Uid:[[:space:]]*//p" $est)
-		[ "$1 $2 $3 $4" = "$uid $uid $uid $uid" ] || fail "engine: Uid is $*, expected ikeuser ($uid)"
+		[ "$1 $2 $3 $4" = "$uid $uid $uid $uid" ] || fail "child $epid: Uid is $*, expected ikeuser ($uid)"
 		for set in CapEff CapPrm CapBnd CapInh CapAmb; do
 			v=$(sed -n "s/^$set:[[:space:]]*//p" $est)
-			[ "$((0x$v))" -eq 0 ] || fail "engine: $set is $v, expected none"
+			[ "$((0x$v))" -eq 0 ] || fail "child $epid: $set is $v, expected none"
 		done
 		grep -q '^NoNewPrivs:[[:space:]]*1' $est && grep -q '^Seccomp:[[:space:]]*2' $est ||
-			fail "engine: NoNewPrivs/Seccomp: $(grep -E '^(NoNewPrivs|Seccomp):' $est | tr '\n' ' ')"
-		ok "privsep: engine $epid as ikeuser with no capabilities: $(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp)' $est | tr -s '\t ' ' ' | tr '\n' ' ')"
-	fi
+			fail "child $epid: NoNewPrivs/Seccomp: $(grep -E '^(NoNewPrivs|Seccomp):' $est | tr '\n' ' ')"
+		ok "privsep: child $epid as ikeuser with no capabilities: $(grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp)' $est | tr -s '\t ' ' ' | tr '\n' ' ')"
+	done
 fi
 grep -q 'running as ikeuser' "$W/daemon.log" || fail "no 'running as ikeuser' log line"
 [ -s "$R/var/log/ikev2/in.ikev2d.log" ] && ok "debug_logfile written in /var/log/ikev2" || fail "no debug_logfile"

@@ -148,6 +148,15 @@ typedef struct {
 	 * tunnel mode: may be left family 0 = any).  For XFRM's SA selector
 	 * and PF_KEY's proxy/identity extensions. */
 	kernel_ts_t src_ts, dst_ts;
+
+	/* Transport mode through a NAT (RFC 3948 §3.1.2, RFC 7296 §2.23.1),
+	 * inbound SA: the source and destination addresses the peer's stack
+	 * computed its TCP/UDP checksums over (its own address and ours as
+	 * it knows them), where the engine knows them; AF_UNSPEC (all zero)
+	 * = not known.  A backend that rebuilds the header from the outer
+	 * addresses fixes the checksums up incrementally from these, or
+	 * recomputes them when one is not known.  Address only, port 0. */
+	struct sockaddr_storage nat_oa_src, nat_oa_dst;
 } kernel_sa_t;
 
 /* Usage of an SA since it was installed. */
@@ -311,7 +320,9 @@ struct kernel_ipsec {
 	 * alone: a port range PF_KEY cannot express, say).  On false, why holds a
 	 * short reason naming the transform ("AES-GCM-16 is an AEAD, which
 	 * PF_KEY v2 cannot express").  NULL = it installs whatever the engine
-	 * negotiates.  Also asked once per CHILD SA with only id.mark and
+	 * negotiates.  On true, a non-empty why is a warning the check prints
+	 * with the rule's file:line (kernel-netlink on a kernel without ESP
+	 * that also lacks an algorithm).  Also asked once per CHILD SA with only id.mark and
 	 * if_id set besides the fields of a combination it took (a rule's
 	 * mark_in/mark_out/if_id_in/if_id_out): a backend without marks or
 	 * interface IDs says false then. */

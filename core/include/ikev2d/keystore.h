@@ -154,6 +154,8 @@ certificate_t *keystore_anchor(keystore_t *ks, size_t idx);
 const uint8_t *keystore_anchor_keyid(keystore_t *ks, size_t idx);
 /* The intermediates from intcerts/ (borrowed). */
 size_t keystore_intermediates(keystore_t *ks, certificate_t *const **list);
+/* The CRLs from crls/ (borrowed). */
+size_t keystore_crls(keystore_t *ks, crl_t *const **list);
 
 /*
  * Validate a peer's leaf through the given untrusted intermediates (from

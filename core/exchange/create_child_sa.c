@@ -236,13 +236,20 @@ void create_child_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 			exch_abort(e, sa);
 			return;
 		}
-		if (err == N_CHILD_SA_NOT_FOUND && x->old_spi && !old) {
+		if ((err == N_CHILD_SA_NOT_FOUND || err == N_TEMPORARY_FAILURE) &&
+		    x->old_spi && !old) {
 			/* Our rekey crossed the peer's, which replaced and
 			 * deleted the SA first (RFC 7296 §2.25.1): its
-			 * successor is the peer's, nothing is lost. */
+			 * successor is the peer's, nothing is lost.  The peer
+			 * says CHILD_SA_NOT_FOUND when its Delete is done, and
+			 * may say TEMPORARY_FAILURE while that Delete is still
+			 * in flight (strongSwan: "unable to rekey, we are
+			 * deleting the CHILD_SA"); either way there is nothing
+			 * to retry or to report as failed. */
 			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA rekey of %08x_i "
 			       "crossed the peer's, which replaced it first "
-			       "(CHILD_SA_NOT_FOUND): nothing to do", x->old_spi);
+			       "(%s): nothing to do", x->old_spi,
+			       notify_type_name(err) ?: "error");
 			exch_abort(e, sa);
 			return;
 		}

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "exchange/engine_priv.h"
+#include "exchange/tasks.h"
 #include "net/addr.h"
 #include "pair.h"
 
@@ -634,6 +635,72 @@ START_TEST(deferred_out_installed_on_hard_expire)
 }
 END_TEST
 
+/* Issue 14 item 1, seen in interop-rekey-storm (phase B): our rekey of a
+ * CHILD SA crossed charon's, which finished first and sent its Delete of
+ * the old SA; our request reached charon while that Delete was in flight
+ * and charon answered TEMPORARY_FAILURE ("unable to rekey, we are
+ * deleting the CHILD_SA").  By then the peer's Delete had removed the old
+ * SA here: nothing failed (the peer's successor is the SA), but it was
+ * logged as "CHILD SA rekey failed: TEMPORARY_FAILURE".  Our own
+ * responder says CHILD_SA_NOT_FOUND there, so the answer is made up: A's
+ * exchange state for a rekey of an SA that is gone, and the answer. */
+static atomic_int rekey_failed_lines, crossed_lines;
+static void count_crossed(const char *msg)
+{
+	if (strstr(msg, "CHILD SA rekey failed"))
+		atomic_fetch_add(&rekey_failed_lines, 1);
+	if (strstr(msg, "crossed the peer's") && strstr(msg, "TEMPORARY_FAILURE"))
+		atomic_fetch_add(&crossed_lines, 1);
+}
+
+START_TEST(crossed_rekey_temporary_failure_not_failed)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t sas_before = kernel_null_count_sas(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	sa_list_t l = list_sas(eng_a);
+	ck_assert_int_eq(l.n, 1);
+	atomic_store(&rekey_failed_lines, 0);
+	atomic_store(&crossed_lines, 0);
+	pair_log_hook = count_crossed;
+	sa_entry_t *en = sa_table_checkout(eng_a->table, l.v[0].spi);
+	ck_assert_ptr_nonnull(en);
+	ike_sa_t *sa = (ike_sa_t *)en;
+	ck_assert_ptr_null(sa->exch);
+	ck_assert_ptr_nonnull(sa->children);
+	exch_t *x = xzalloc(sizeof(*x));
+	x->type = TASK_CHILD_REKEY;
+	x->old_spi = 0x0badf00d;   /* replaced and deleted by the peer */
+	x->peer_rekeyed = true;
+	x->cfg = sa->children->cfg;
+	sa->exch = x;
+	message_t *m = sa_new_response(sa, EXCH_CREATE_CHILD_SA, 0);
+	message_add_notify(m, PROTO_NONE, chunk_empty, N_TEMPORARY_FAILURE,
+	                   chunk_empty);
+	create_child_process_response(eng_a, sa, m);
+	message_destroy(m);
+	ck_assert_ptr_null(sa->exch);
+	bool retry = false;
+	for (child_sa_t *c = sa->children; c; c = c->next)
+		retry |= c->rekey_retry;
+	engine_finish(eng_a, sa);
+	pair_log_hook = NULL;
+	ck_assert_msg(atomic_load(&rekey_failed_lines) == 0, "a rekey whose SA "
+	              "the peer's crossing rekey replaced was logged as failed");
+	ck_assert_int_eq(atomic_load(&crossed_lines), 1);
+	ck_assert(!retry);
+	/* the CHILD SA (the peer's successor, here the one pair) is intact */
+	ck_assert_uint_eq(kernel_null_count_sas(kn), sas_before + 4);
+	ck_assert_uint_eq(stats(eng_a).established, 1);
+	stop_pair(500);
+}
+END_TEST
+
 /* Issue 14 item 3 and the RFC 7383 part of issue 10: fragmented exchanges
  * in both roles and later exchanges, resent as fragments, and a request
  * retransmission recognised by its content.  40 + 40 selectors and a
@@ -866,6 +933,7 @@ int main(void)
 	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
 	tcase_add_test(tc, refused_ike_rekey_taken_over);
 	tcase_add_test(tc, deferred_out_installed_on_hard_expire);
+	tcase_add_test(tc, crossed_rekey_temporary_failure_not_failed);
 	suite_add_tcase(s, tc);
 	return pair_main(s);
 }

@@ -33,7 +33,8 @@
 #            the configuration: the daemon starts locked, its initiation
 #            fails with a clear error and no SA, the daemon keeps running;
 #            the PIN added and SIGHUP: the token is logged in and charon's
-#            initiation succeeds, signed on the token
+#            initiation succeeds, signed on the token (under privsep, by
+#            the keys process: interop-certs-token-privsep)
 #   dss      AUTH method 3 (DSS): charon has no DSA, so between two
 #            in.ikev2d (the second one in charon's namespace, as
 #            charon.test), with DSA-2048 certificates made by ikev2cert,
@@ -405,6 +406,15 @@ token)
 	up resp "token unlocked"
 	grep -q "authenticating with pkcs11:" "$O/daemon.log" ||
 		fail "unlocked: ikev2d did not sign with the token's key"
+	# Under privsep (interop-certs-token-privsep) the keys process holds
+	# the token session and signs; the engine has proxies only.
+	if grep -q "privsep: keys process started" "$O/daemon.log"; then
+		grep -q "keys process: sign for rule 'to_charon' with pkcs11:.*: done" "$O/daemon.log" ||
+			fail "privsep: the keys process did not sign with the token's key"
+		grep -q "engine: keystore from the keys process: 1 certificate (1 with a key there)" "$O/daemon.log" ||
+			fail "privsep: the engine did not get the token's certificate from the keys process"
+		log "privsep: $(grep -m1 "keys process: sign for rule" "$O/daemon.log" | sed 's/.*keys process/keys process/')"
+	fi
 	restart_pair
 	;;
 dss)

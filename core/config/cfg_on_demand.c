@@ -1,7 +1,8 @@
 /*
  * cfg_on_demand.c - on_demand rules get one outbound trap policy per pair
  * of their CHILD SA selectors (core/exchange/trap.c), and the kernel holds
- * one policy per selector pair: two on_demand CHILD SAs with the same pair
+ * one policy per selector pair (and mark and interface ID: mark_out,
+ * if_id_out): two on_demand CHILD SAs with the same pair
  * could never both be started, so the file is refused (file:line of both).
  * The sides are computed as trap.c does: the childsa's local_ts/remote_ts,
  * else the rule's local_addr/remote_addr when it is one address, prefix
@@ -107,6 +108,13 @@ void cfg_check_on_demand(cfg_ctx_t *ctx, config_t *cfg, rule_meta_t *meta)
 		for (size_t k = 0; k < j; k++) {
 			const trap_pair_t *p = &pairs[j], *q = &pairs[k];
 			if (!ts_same(&p->local, &q->local) || !ts_same(&p->remote, &q->remote))
+				continue;
+			/* another mark or interface ID: another kernel policy */
+			const child_cfg_t *pc = &cfg->rules[p->rule].child[p->child];
+			const child_cfg_t *qc = &cfg->rules[q->rule].child[q->child];
+			if (pc->mark_out.value != qc->mark_out.value ||
+			    pc->mark_out.mask != qc->mark_out.mask ||
+			    pc->if_id_out != qc->if_id_out)
 				continue;
 			char a[128], b[128];
 			ts_str(&p->local, a, sizeof(a));

@@ -13,8 +13,12 @@
 
 /* Parse whichever of the two root holds (both is an error; neither is
  * cert_policy_default()).  Errors are reported with file:line through
- * ctx.  dir resolves a relative validation_policy_file. */
+ * ctx.  dir resolves a relative validation_policy_file.  *fetch_file
+ * (freshly allocated) and *fetch_line: where the first setting that needs
+ * a fetcher plugin is (crl_get_crl_uri, ocsp_responder,
+ * ocsp_use_cert_responder), NULL and 0 if none is on. */
 void cfg_validation_parse(cfg_ctx_t *ctx, const config_setting_t *root,
-                          const char *dir, cert_policy_t *policy);
+                          const char *dir, cert_policy_t *policy,
+                          char **fetch_file, int *fetch_line);
 
 #endif

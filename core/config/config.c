@@ -92,6 +92,7 @@ static void config_free(config_t *cfg)
 	free_strv(cfg->plugins, cfg->n_plugins);
 	free_strv(cfg->critical, cfg->n_critical);
 	free(cfg->plugin_path);
+	free(cfg->validation_file);
 	for (int i = 0; i < cfg->n_rules; i++)
 		rule_free(&cfg->rules[i]);
 	free(cfg->rules);
@@ -771,7 +772,8 @@ config_t *config_load_edited(const char *path, const char *preshared,
 			         (unsigned)(st.st_mode & 07777), path);
 	}
 	parse_plugins(&ctx, root, cfg, dir);
-	cfg_validation_parse(&ctx, root, dir, &cfg->validation);
+	cfg_validation_parse(&ctx, root, dir, &cfg->validation,
+	                     &cfg->validation_file, &cfg->validation_line);
 	cfg_defaults_init(&globals);
 	cfg_defaults_parse(&ctx, root, &globals, true);
 	cfg_rules_parse(&ctx, root, &globals, cfg, &meta);

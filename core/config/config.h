@@ -225,6 +225,9 @@ struct config {
 	/* validation = { ... } or validation_policy_file (cfg_validation.c):
 	 * what a peer's certificate chain must satisfy. */
 	cert_policy_t validation;
+	/* Where the revocation settings are (validation group or policy
+	 * file), for -c's errors; 0 if not given. */
+	char *validation_file; int validation_line;
 	/* The parsed libconfig tree, kept for settings_get_*() (opaque here
 	 * so that users of this header need not include libconfig.h, whose
 	 * own config_t clashes with ours). */

@@ -153,6 +153,7 @@ const char *cert_status_name(cert_status_t status)
 	case CERT_REVOKED:       return "revoked";
 	case CERT_CRL_MISSING:   return "no valid CRL";
 	case CERT_INVALID:       return "invalid";
+	case CERT_REVOCATION_UNKNOWN: return "revocation status unavailable";
 	}
 	return "unknown status";
 }
@@ -168,6 +169,7 @@ void cert_policy_default(cert_policy_t *policy)
 		.trust_intermediate_cas = false,
 		.validity_adjusttime = 0,
 		.now = 0,
+		.responder_timeout = 10,
 	};
 }
 

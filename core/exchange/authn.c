@@ -11,6 +11,7 @@
 #include <ikev2d/auth.h>
 #include <ikev2d/cred.h>
 #include <ikev2d/keystore.h>
+#include <ikev2d/plugin.h>
 
 #include "config/dn.h"
 #include "exchange/proposal.h"
@@ -325,6 +326,13 @@ static bool key_fits(key_type_t type, auth_method_t m)
 int engine_check_auth(const config_t *cfg, struct keystore *ks)
 {
 	int errors = 0;
+	if (cfg->validation_line && !plugin_feature_loaded("fetcher")) {
+		log_error(DBG_CONFIG, "%s:%d: revocation over HTTP needs a plugin "
+		          "providing \"fetcher\" (\"curl\" in plugins.load)",
+		          cfg->validation_file ? cfg->validation_file : cfg->path,
+		          cfg->validation_line);
+		errors++;
+	}
 	for (int i = 0; i < cfg->n_rules; i++) {
 		const rule_t *r = &cfg->rules[i];
 		auth_method_t m[2] = { r->auth_method, r->remote_auth_method };

@@ -827,49 +827,114 @@ bool net_socket_send(packet_t *p)
 /* ESP in UDP for a backend doing ESP itself (<ikev2d/esp_udp.h>): from
  * the NAT-T socket of each datagram's family, no marker, in batches. */
 #define ESP_TX_BATCH 32
+/* UDP GSO (UDP_SEGMENT, Linux 4.18): a run of ESP datagrams of one SA -
+ * the same addresses, all of one size but the last - goes down the stack
+ * as one packet and is cut into datagrams at the device (or by the
+ * receiver): one route lookup, one netfilter and one NAT pass for up to
+ * ESP_GSO_SEGS datagrams instead of one each.  Off for good once the
+ * kernel refuses it (an older kernel, a device without checksum offload:
+ * EIO/EINVAL/ENOPROTOOPT); the run is then sent datagram by datagram. */
+#define ESP_GSO_SEGS 64
+#define ESP_GSO_BYTES 65000
+static atomic_bool esp_gso_off;
+
+static void add_udp_segment(struct msghdr *mh, cmsg_buf_t *ctl, uint16_t size)
+{
+	size_t used = mh->msg_control ? mh->msg_controllen : 0;
+	struct cmsghdr *c;
+
+	if (!mh->msg_control) {
+		memset(ctl, 0, sizeof(*ctl));
+		mh->msg_control = ctl->buf;
+	}
+	c = (struct cmsghdr *)(void *)(ctl->buf + used);
+	c->cmsg_level = IPPROTO_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(size));
+	memcpy(CMSG_DATA(c), &size, sizeof(size));
+	mh->msg_controllen = used + CMSG_SPACE(sizeof(size));
+}
+
+static bool same_path(const esp_udp_datagram_t *a, const esp_udp_datagram_t *b)
+{
+	return addr_equals(&a->dst, &b->dst) &&
+	       (addr_is_any(&a->src) ? addr_is_any(&b->src)
+	                             : addr_ip_equals(&a->src, &b->src));
+}
+
 static size_t esp_udp_socket_send(const esp_udp_datagram_t *d, size_t n)
 {
 	struct mmsghdr msgs[ESP_TX_BATCH];
 	struct iovec iov[ESP_TX_BATCH];
 	cmsg_buf_t ctl[ESP_TX_BATCH];
+	size_t segs[ESP_TX_BATCH];   /* datagrams in msgs[i] */
 	size_t sent = 0;
 
 	pthread_rwlock_rdlock(&sock_lock);
 	while (sent < n) {
 		net_socket_t *s = pick_socket(d[sent].dst.ss_family, bound_natt_port);
-		size_t k = 0;
+		size_t k = 0, m = 0;
+		bool gso = !atomic_load_explicit(&esp_gso_off, memory_order_relaxed);
 
 		if (!s || !bound_natt_port)
 			break;
-		/* a run of datagrams of one family goes in one call */
+		/* a run of datagrams of one family goes in one call; with GSO
+		 * a message holds a run of one SA's datagrams */
 		while (k < ESP_TX_BATCH && sent + k < n &&
 		       d[sent + k].dst.ss_family == s->family) {
 			const esp_udp_datagram_t *e = &d[sent + k];
-			struct msghdr *mh = &msgs[k].msg_hdr;
-			memset(mh, 0, sizeof(*mh));
+			struct msghdr *mh = &msgs[m].msg_hdr;
+			size_t first = k, bytes = e->len;
 			iov[k].iov_base = (void *)e->data;
 			iov[k].iov_len = e->len;
+			k++;
+			while (gso && k < ESP_TX_BATCH && sent + k < n &&
+			       k - first < ESP_GSO_SEGS &&
+			       d[sent + k - 1].len == e->len && d[sent + k].len <= e->len &&
+			       bytes + d[sent + k].len <= ESP_GSO_BYTES &&
+			       same_path(e, &d[sent + k])) {
+				iov[k].iov_base = (void *)d[sent + k].data;
+				iov[k].iov_len = d[sent + k].len;
+				bytes += d[sent + k].len;
+				k++;
+			}
+			memset(mh, 0, sizeof(*mh));
 			mh->msg_name = (void *)&e->dst;
 			mh->msg_namelen = addr_len(&e->dst);
-			mh->msg_iov = &iov[k];
-			mh->msg_iovlen = 1;
-			set_pktinfo(mh, &ctl[k], &e->src, &e->dst);
-			k++;
+			mh->msg_iov = &iov[first];
+			mh->msg_iovlen = k - first;
+			set_pktinfo(mh, &ctl[m], &e->src, &e->dst);
+			if (k - first > 1)
+				add_udp_segment(mh, &ctl[m], (uint16_t)e->len);
+			segs[m++] = k - first;
 		}
 		size_t done = 0;
-		while (done < k) {
-			int r = sendmmsg(s->fd, msgs + done, (unsigned)(k - done), 0);
+		while (done < m) {
+			int r = sendmmsg(s->fd, msgs + done, (unsigned)(m - done), 0);
 			if (r < 0 && errno == EINTR)
 				continue;
+			if (r <= 0 && segs[done] > 1 &&
+			    (errno == EIO || errno == EINVAL || errno == ENOPROTOOPT)) {
+				/* no UDP GSO here: from now on, and this batch
+				 * again from the message that failed */
+				if (!atomic_exchange(&esp_gso_off, true))
+					log_op(DBG_NET, "net: UDP GSO refused (%s): ESP "
+					       "datagrams are sent one by one",
+					       strerror(errno));
+				break;
+			}
 			if (r <= 0) {
 				/* skip the one that failed, keep the rest going */
-				atomic_fetch_add(&st_tx_errors, 1);
+				atomic_fetch_add(&st_tx_errors, segs[done]);
 				done++;
 				continue;
 			}
 			done += (size_t)r;
 		}
-		sent += k;
+		for (size_t i = 0; i < done; i++)
+			sent += segs[i];
+		if (done < m)
+			continue;   /* GSO just turned off: the rest again */
 	}
 	pthread_rwlock_unlock(&sock_lock);
 	if (sent < n)

@@ -187,6 +187,8 @@ fetch_status_t fetcher_fetch(const fetch_request_t *req, chunk_t *body)
 		return FETCH_BAD_URL;
 	}
 	deadline = start + r.timeout_ms;
+	log_verbose(DBG_CERT, "fetch %s: started (timeout %u ms)", url,
+	            r.timeout_ms);
 
 	workers_block_begin();
 	if (!slot_take(deadline)) {

@@ -209,6 +209,16 @@ void workers_block_end(void)
 	pthread_mutex_unlock(&mutex);
 }
 
+void job_blocking_begin(void)
+{
+	workers_block_begin();
+}
+
+void job_blocking_end(void)
+{
+	workers_block_end();
+}
+
 int runtime_threads(void)
 {
 	pthread_mutex_lock(&mutex);

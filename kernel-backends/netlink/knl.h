@@ -122,12 +122,15 @@ typedef struct {
 	knl_set_t sas;          /* knl_sa_key_t -> knl_sa_val_t */
 	knl_set_t policies;     /* knl_pol_key_t -> knl_pol_val_t */
 	knl_set_t routes;       /* knl_route_key_t -> knl_route_val_t */
+	knl_set_t spis;         /* knl_sa_key_t (no mark): SPIs we picked
+	                         * (allocspi = false) and not yet installed */
 
 	/* Settings. */
 	uint32_t prio_base;
 	uint32_t route_table;   /* 0 = no routes */
 	uint32_t route_rule_prio;
 	uint8_t route_proto;
+	bool allocspi;          /* SPIs from XFRM_MSG_ALLOCSPI */
 	bool rule_added;
 	/* in.ikev2d -c: the sockets are opened (can the backend work here?)
 	 * but nothing in the kernel is read or changed */

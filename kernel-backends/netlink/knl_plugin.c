@@ -32,6 +32,9 @@ static const plugin_setting_t settings[] = {
 	  "routing table for tunnel routes (0 = no routes)" },
 	{ "route_rule_priority", SETTING_INT, 0, 32765,
 	  "priority of the routing rule that consults route_table" },
+	{ "allocspi", SETTING_BOOL, 0, 0,
+	  "inbound SPIs from the kernel (XFRM_MSG_ALLOCSPI) instead of picked "
+	  "at random by the daemon and checked with XFRM_MSG_GETSA" },
 };
 
 typedef struct {
@@ -74,6 +77,7 @@ static void knl_destroy(kernel_ipsec_t *self)
 	knl_set_free(&k->sas);
 	knl_set_free(&k->policies);
 	knl_set_free(&k->routes);
+	knl_set_free(&k->spis);
 	knl_probe_free(k);
 	pthread_mutex_destroy(&k->xfrm_lock);
 	pthread_mutex_destroy(&k->state_lock);
@@ -102,11 +106,13 @@ static knl_t *knl_create(void)
 	knl_set_init(&k->sas, sizeof(knl_sa_key_t));
 	knl_set_init(&k->policies, sizeof(knl_pol_key_t));
 	knl_set_init(&k->routes, sizeof(knl_route_key_t));
+	knl_set_init(&k->spis, sizeof(knl_sa_key_t));
 	k->events_fd = -1;
 	k->prio_base = (uint32_t)settings_get_int("plugins." KNL_NAME ".priority_base", 1000000);
 	k->route_table = (uint32_t)settings_get_int("plugins." KNL_NAME ".route_table", 220);
 	k->route_rule_prio = (uint32_t)settings_get_int("plugins." KNL_NAME ".route_rule_priority", 220);
 	k->route_proto = KNL_ROUTE_PROTO;
+	k->allocspi = settings_get_bool("plugins." KNL_NAME ".allocspi", true);
 	k->xfrm = open_nl(NETLINK_XFRM, "XFRM");
 	if (!k->xfrm) {
 		knl_destroy(&k->public);

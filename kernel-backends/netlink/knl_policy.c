@@ -496,7 +496,11 @@ bool knl_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 		pthread_mutex_unlock(&k->state_lock);
 		done++;
 	}
-	if (ok && k->route_table && p->dir == KERNEL_DIR_OUT &&
+	/* An XFRM interface's traffic is routed through that interface
+	 * (the administrator's route): a route of ours via the physical
+	 * device would send it past the interface, with no if_id, so that
+	 * no policy matches and it leaves in clear. */
+	if (ok && k->route_table && p->dir == KERNEL_DIR_OUT && !p->if_id &&
 	    p->mode == KERNEL_MODE_TUNNEL && p->action == KERNEL_POLICY_PROTECT)
 		routes_add(k, p, sels, n);
 	pthread_mutex_unlock(&k->xfrm_lock);
@@ -532,7 +536,7 @@ bool knl_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			ok = false;
 		}
 	}
-	if (n && k->route_table && p->dir == KERNEL_DIR_OUT &&
+	if (n && k->route_table && p->dir == KERNEL_DIR_OUT && !p->if_id &&
 	    p->mode == KERNEL_MODE_TUNNEL && p->action == KERNEL_POLICY_PROTECT) {
 		pthread_mutex_lock(&k->xfrm_lock);
 		routes_del(k, sels, n);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <ikev2d/bus.h>
+#include <ikev2d/crypto.h>
 #include <ikev2d/runtime.h>
 
 #include "knl.h"
@@ -129,11 +130,87 @@ static int on_spi(const struct nlmsghdr *nlh, void *ctx)
 	return 0;
 }
 
+/* The reservation key of an inbound SPI: its name without a mark (the
+ * engine names an SA with its marks only once it installs it). */
+static void spi_key(const struct sockaddr_storage *dst, uint8_t protocol,
+                    uint32_t spi, knl_sa_key_t *key)
+{
+	memset(key, 0, sizeof(*key));
+	knl_addr_from_ss(dst, &key->daddr);
+	key->spi = htonl(spi);
+	key->family = dst->ss_family;
+	key->proto = protocol == KERNEL_PROTO_AH ? IPPROTO_AH : IPPROTO_ESP;
+}
+
+/* allocspi = false: pick the SPI here.  ALLOCSPI costs the kernel a walk
+ * over all its SAs on the kernels this was measured on (xfrm_alloc_spi:
+ * 4 % of the responder's CPU at the start of a 10,000-SA run, 29 % at
+ * its end, see testing/bench/RESULTS.md), so the install rate fell as
+ * SAs piled up.  A random SPI that neither our own table nor the kernel
+ * (XFRM_MSG_GETSA, one hash lookup) knows is reserved in k->spis until
+ * add_sa installs it with NEWSA or del_sa gives it up.  Someone else
+ * adding an SA by that very name in between makes our add fail with
+ * EEXIST (logged; the CHILD SA fails cleanly). */
+static bool pick_spi(knl_t *k, const struct sockaddr_storage *src,
+                     const struct sockaddr_storage *dst, uint8_t protocol,
+                     uint32_t *spi)
+{
+	char why[256], eb[320], s[64], d[64];
+	uint8_t buf[512];
+	int rc = 0;
+
+	for (int tries = 0; tries < 64; tries++) {
+		uint32_t v;
+		if (!crypto_random(RNG_WEAK, &v, sizeof(v))) {
+			log_error(DBG_KERNEL, KNL_NAME ": no random bytes for an SPI");
+			return false;
+		}
+		if (v < 0x100)          /* RFC 4303 §2.1: 1..255 reserved */
+			continue;
+		knl_sa_key_t key;
+		spi_key(dst, protocol, v, &key);
+		pthread_mutex_lock(&k->state_lock);
+		bool taken = knl_set_find(&k->sas, &key) || knl_set_find(&k->spis, &key);
+		if (!taken)
+			knl_set_add(&k->spis, &key, NULL);
+		pthread_mutex_unlock(&k->state_lock);
+		if (taken)
+			continue;
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = XFRM_MSG_GETSA;
+		struct xfrm_usersa_id *id = mnl_nlmsg_put_extra_header(nlh, sizeof(*id));
+		id->daddr = key.daddr;
+		id->spi = key.spi;
+		id->family = key.family;
+		id->proto = key.proto;
+		pthread_mutex_lock(&k->xfrm_lock);
+		rc = knl_request(k, k->xfrm, nlh, NULL, NULL, why, sizeof(why));
+		pthread_mutex_unlock(&k->xfrm_lock);
+		if (rc == -ESRCH) {
+			*spi = v;
+			log_verbose(DBG_KERNEL, KNL_NAME ": SPI %08x reserved (picked by the daemon) for %s -> %s",
+			            v, knl_ss_str(src, s, sizeof(s)), knl_ss_str(dst, d, sizeof(d)));
+			return true;
+		}
+		pthread_mutex_lock(&k->state_lock);
+		knl_set_del(&k->spis, &key);
+		pthread_mutex_unlock(&k->state_lock);
+		if (rc != 0)
+			break;          /* not "no such SA": the kernel's error */
+	}
+	log_error(DBG_KERNEL, KNL_NAME ": picking an SPI for %s -> %s failed: %s",
+	          knl_ss_str(src, s, sizeof(s)), knl_ss_str(dst, d, sizeof(d)),
+	          rc ? knl_strerror(rc, why, eb, sizeof(eb)) : "every SPI tried is in use");
+	return false;
+}
+
 bool knl_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
                  const struct sockaddr_storage *dst, uint8_t protocol,
                  uint32_t reqid, uint32_t *spi)
 {
 	knl_t *k = (knl_t *)self;
+	if (!k->allocspi)
+		return pick_spi(k, src, dst, protocol, spi);
 	uint8_t buf[512];
 	char why[256], eb[320], s[64], d[64];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -160,7 +237,7 @@ bool knl_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		return false;
 	}
 	*spi = a.spi;
-	log_verbose(DBG_KERNEL, KNL_NAME ": SPI %08x reserved for %s -> %s", a.spi,
+	log_verbose(DBG_KERNEL, KNL_NAME ": SPI %08x reserved by the kernel for %s -> %s", a.spi,
 	            knl_ss_str(src, s, sizeof(s)), knl_ss_str(dst, d, sizeof(d)));
 	return true;
 }
@@ -289,9 +366,17 @@ bool knl_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 
 	sa_str(&sa->id, desc, sizeof(desc));
 	/* An inbound SPI is a larval SA from ALLOCSPI: update it in place;
-	 * if it is gone (expired unused) or this is outbound, add. */
+	 * if it is gone (expired unused) or this is outbound, add.  An SPI
+	 * we picked ourselves (pick_spi) has no larval SA: add. */
 	int types[2] = { XFRM_MSG_UPDSA, XFRM_MSG_NEWSA };
 	int first = sa->dir == KERNEL_DIR_IN ? 0 : 1;
+	knl_sa_key_t rkey;
+	spi_key(&sa->id.dst, sa->id.protocol, sa->id.spi, &rkey);
+	pthread_mutex_lock(&k->state_lock);
+	bool picked = sa->dir == KERNEL_DIR_IN && knl_set_find(&k->spis, &rkey);
+	pthread_mutex_unlock(&k->state_lock);
+	if (picked)
+		first = 1;
 	pthread_mutex_lock(&k->xfrm_lock);
 	for (int t = first; t < 2; t++) {
 		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -306,6 +391,11 @@ bool knl_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 	pthread_mutex_unlock(&k->xfrm_lock);
 	explicit_bzero(buf, KNL_BUFSZ);
 	free(buf);
+	if (picked) {   /* installed or failed: the reservation has served */
+		pthread_mutex_lock(&k->state_lock);
+		knl_set_del(&k->spis, &rkey);
+		pthread_mutex_unlock(&k->state_lock);
+	}
 	if (rc == -ENOSYS && strcmp(alg, "?") == 0) {
 		log_error(DBG_KERNEL, KNL_NAME ": %s: transform %u/%u has no kernel "
 		          "algorithm", desc, sa->encr_alg, sa->integ_alg);
@@ -408,8 +498,11 @@ bool knl_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
 	pthread_mutex_lock(&k->xfrm_lock);
 	int rc = knl_request(k, k->xfrm, nlh, NULL, NULL, why, sizeof(why));
 	pthread_mutex_unlock(&k->xfrm_lock);
+	knl_sa_key_t rkey;
+	spi_key(&id->dst, id->protocol, id->spi, &rkey);
 	pthread_mutex_lock(&k->state_lock);
 	free(knl_set_del(&k->sas, &key));
+	knl_set_del(&k->spis, &rkey);   /* an SPI only reserved: given up */
 	pthread_mutex_unlock(&k->state_lock);
 	if (rc) {
 		/* ESRCH: gone already (hard expiry, larval timeout) */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
+#include <ikev2d/crypto.h>
 #include <ikev2d/runtime.h>
 #include <ikev2d/transform.h>
 
@@ -632,6 +633,48 @@ void pk_ensure_started(kernel_pfkey_t *k)
 
 /* ----------------------------------------------------------------- SAs */
 
+static int get_sa(kernel_pfkey_t *k, const sa_ent_t *e, uint64_t *resp,
+                  size_t cap, pfk_msg_t *m);
+
+/* getspi = false: a random SPI that neither our table nor the kernel
+ * (SADB_GET, one hash lookup) knows.  SADB_GETSPI costs the kernel time
+ * that grows with the number of SAs it holds (the kernel-netlink
+ * allocspi setting in ikev2.config(5)); an SA someone else adds by that
+ * name before ours makes our ADD fail with EEXIST (logged).  0, or the
+ * errno of the failure (logged by the caller).  req_lock held. */
+static int pick_spi(kernel_pfkey_t *k, const struct sockaddr_storage *s,
+                    const struct sockaddr_storage *d, uint32_t *spi)
+{
+	uint64_t resp[PFK_MSG_MAX / 8];
+	pfk_msg_t m;
+	int rc = EAGAIN;
+
+	for (int tries = 0; tries < 64; tries++) {
+		sa_ent_t probe = { .src = *s, .dst = *d };
+		bool taken;
+
+		if (!crypto_random(RNG_WEAK, &probe.spi, sizeof(probe.spi)))
+			return EIO;
+		if (probe.spi < SPI_MIN)
+			continue;
+		pthread_mutex_lock(&k->lock);
+		taken = sa_find(k, d, probe.spi) != NULL;
+		pthread_mutex_unlock(&k->lock);
+		if (taken)
+			continue;
+		rc = get_sa(k, &probe, resp, sizeof(resp), &m);
+		explicit_bzero(resp, sizeof(resp));
+		if (rc == ESRCH) {
+			*spi = probe.spi;
+			return 0;
+		}
+		if (rc != 0)
+			return rc < 0 ? EIO : rc;
+		rc = EAGAIN;   /* the kernel has one by that name */
+	}
+	return rc;
+}
+
 static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
                        const struct sockaddr_storage *dst, uint8_t protocol,
                        uint32_t reqid, uint32_t *spi)
@@ -662,6 +705,10 @@ static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		          "no SPI for reqid %u", REQID_MAX, reqid);
 		return false;
 	}
+	if (!k->getspi) {
+		rc = pick_spi(k, &s, &d, &got);
+		goto record;
+	}
 	pk_begin(k, &b, mem, sizeof(mem), SADB_GETSPI, SADB_SATYPE_ESP);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_SRC, &s, pfk_full_prefix(s.ss_family), 0);
 	pfk_add_address(&b, SADB_EXT_ADDRESS_DST, &d, pfk_full_prefix(d.ss_family), 0);
@@ -670,6 +717,7 @@ static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 	rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
 	if (rc == 0 && (!pfk_get_sa(&m, &got, NULL, NULL, NULL, NULL) || got < SPI_MIN))
 		rc = EPROTO;
+record:
 	pthread_mutex_lock(&k->lock);
 	if (rc == 0) {
 		sa_ent_t *e = xzalloc(sizeof(*e));
@@ -679,6 +727,7 @@ static bool pk_get_spi(kernel_ipsec_t *self, const struct sockaddr_storage *src,
 		e->reqid = reqid;
 		e->kreqid = kr;
 		e->larval = true;
+		e->picked = !k->getspi;
 		pfk_sat_insert(&k->sas, e);
 		journal_sa(k, e, true);
 	} else {
@@ -771,6 +820,7 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 		return false;
 	}
 	larval = old != NULL;
+	bool picked = old && old->picked;
 	kr = pk_kreq_get(k, sa->reqid);
 	pthread_mutex_unlock(&k->lock);
 	if (sa->reqid && !kr) {
@@ -779,8 +829,9 @@ static bool pk_add_sa(kernel_ipsec_t *self, const kernel_sa_t *sa)
 		          "SA %08x not installed", REQID_MAX, sa->id.spi);
 		return false;
 	}
-	/* An inbound SA replaces the larval SA its GETSPI made. */
-	if (!build_sa(k, &b, mem, sizeof(mem), larval ? SADB_UPDATE : SADB_ADD,
+	/* An inbound SA replaces the larval SA its GETSPI made; an SPI we
+	 * picked ourselves has none. */
+	if (!build_sa(k, &b, mem, sizeof(mem), larval && !picked ? SADB_UPDATE : SADB_ADD,
 	              sa, kr, why, sizeof(why))) {
 		rc = -2;
 	} else {
@@ -1209,7 +1260,8 @@ static bool do_register(kernel_pfkey_t *k)
 	return true;
 }
 
-kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table,
+kernel_pfkey_t *kernel_pfkey_create(const char *state_file, bool getspi,
+                                    uint32_t route_table,
                                     uint32_t route_rule_priority)
 {
 	kernel_pfkey_t *k = xzalloc(sizeof(*k));
@@ -1229,6 +1281,7 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table
 		.destroy = pk_destroy,
 	};
 	k->journal_fd = -1;
+	k->getspi = getspi;
 	k->pid = (uint32_t)getpid();
 	pfk_sat_init(&k->sas);
 	pfk_polt_init(&k->pols);

@@ -34,7 +34,8 @@ typedef struct kernel_pfkey kernel_pfkey_t;
  * state_file: the journal (NULL = none); route_table: the routing table
  * for tunnel routes (0 = none, pfkey_route.h), consulted by a rule of
  * route_rule_priority.  NULL (logged) when the kernel has no PF_KEY. */
-kernel_pfkey_t *kernel_pfkey_create(const char *state_file, uint32_t route_table,
+kernel_pfkey_t *kernel_pfkey_create(const char *state_file, bool getspi,
+                                    uint32_t route_table,
                                     uint32_t route_rule_priority);
 kernel_ipsec_t *kernel_pfkey_ipsec(kernel_pfkey_t *k);
 

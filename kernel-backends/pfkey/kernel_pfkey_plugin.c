@@ -34,6 +34,9 @@ static const plugin_setting_t settings[] = {
 	  "routing table for tunnel routes (0 = no routes)" },
 	{ "route_rule_priority", SETTING_INT, 0, 32765,
 	  "priority of the routing rule that consults route_table" },
+	{ "getspi", SETTING_BOOL, 0, 0,
+	  "inbound SPIs from the kernel (SADB_GETSPI) instead of picked at "
+	  "random by the daemon and checked with SADB_GET" },
 };
 
 typedef struct {
@@ -62,6 +65,7 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	state = settings_get_str("plugins." PLUGIN_NAME ".state_file",
 	                         IKEV2D_RUNSTATEDIR "/in.ikev2d.kernel-pfkey");
 	p->k = kernel_pfkey_create(state,
+		settings_get_bool("plugins." PLUGIN_NAME ".getspi", true),
 		(uint32_t)settings_get_int("plugins." PLUGIN_NAME ".route_table", 220),
 		(uint32_t)settings_get_int("plugins." PLUGIN_NAME ".route_rule_priority", 220));
 	if (!p->k)

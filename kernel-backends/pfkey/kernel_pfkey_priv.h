@@ -40,6 +40,7 @@ struct kernel_pfkey {
 	pfk_pol_table_t pols;
 	pfk_kreq_table_t kreq;
 	bool started, watching;
+	bool getspi;                 /* SPIs from SADB_GETSPI (setting) */
 	pfk_routes_t *routes;        /* NULL: no routes */
 	char *journal_path;
 	int journal_fd;

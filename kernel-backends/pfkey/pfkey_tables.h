@@ -33,7 +33,9 @@ struct sa_ent {
 	uint32_t spi;
 	uint32_t reqid;                     /* the engine's */
 	uint16_t kreqid;                    /* the kernel's */
-	bool larval;                        /* GETSPI only */
+	bool larval;                        /* SPI reserved, no SA yet */
+	bool picked;                        /* ... picked by us (no GETSPI):
+	                                     * no larval SA in the kernel */
 	uint64_t last_bytes, last_use_secs; /* for query_sa's last use */
 };
 

@@ -211,6 +211,7 @@ static size_t get_features(ikev2d_plugin_t *self,
 static void destroy(ikev2d_plugin_t *self)
 {
 	gt_sig_cache_free();
+	gt_revoke_flush();
 	gnutls_global_deinit();
 	free(self);
 }

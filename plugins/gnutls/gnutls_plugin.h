@@ -88,6 +88,33 @@ gnutls_x509_crl_t gt_crl_handle(crl_t *crl);
 
 /* --- gnutls_validator.c */
 cert_validator_t *gt_validator_create(void);
+/* Whether issuer signed the CRL (names and signature; not its dates). */
+bool gt_crl_signed_by(crl_t *crl, certificate_t *issuer);
+
+/* --- gnutls_revoke.c: revocation over HTTP (cert_policy_t's OCSP and
+ * crl_get_crl_uri settings) of cert, issued by issuer: CERT_OK, CERT_REVOKED
+ * or CERT_REVOCATION_UNKNOWN (no answer and not
+ * ignore_responder_timeout).  have_crl: a current local CRL of the issuer
+ * was checked already, so the distribution points are not fetched.
+ * Blocks for at most the policy's responder timeout per URL asked. */
+cert_status_t gt_revoke_check(certificate_t *cert, certificate_t *issuer,
+                              const cert_policy_t *policy, time_t now,
+                              bool have_crl);
+/* Forget every cached CRL and OCSP answer (plugin unload, tests). */
+void gt_revoke_flush(void);
+
+/* --- gnutls_ocsp.c */
+/* A DER OCSP request for cert (SHA-1 CertID, RFC 6960 §4.1.1) with a
+ * random nonce; both freshly allocated. */
+bool gt_ocsp_request(certificate_t *cert, certificate_t *issuer,
+                     chunk_t *req, chunk_t *nonce);
+/* The checks of a response (gnutls_ocsp.c): CERT_OK (good), CERT_REVOKED
+ * or CERT_REVOCATION_UNKNOWN with the reason in why; *expires: until when
+ * the answer may be reused (0: not). */
+cert_status_t gt_ocsp_check(chunk_t resp, certificate_t *cert,
+                            certificate_t *issuer, chunk_t nonce,
+                            const cert_policy_t *policy, time_t now,
+                            time_t *expires, char *why, size_t len);
 
 /* --- gnutls_fpcache.c: a bounded thread-safe set of SHA-256 fingerprints
  * of what already verified (only successes go in). */

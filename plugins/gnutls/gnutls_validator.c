@@ -374,7 +374,7 @@ static cert_status_t check_eku(certificate_t *leaf, bool ignore_unknown)
 }
 
 /* Whether issuer signed the CRL (its dates are judged by the caller). */
-static bool crl_signed_by(crl_t *crl, certificate_t *issuer)
+bool gt_crl_signed_by(crl_t *crl, certificate_t *issuer)
 {
 	gnutls_x509_crt_t ca = gt_cert_handle(issuer);
 	unsigned status = 0;
@@ -401,7 +401,8 @@ static bool crl_signed_by(crl_t *crl, certificate_t *issuer)
 }
 
 static cert_status_t check_crls(gt_validator_t *this, path_t *path,
-                                const cert_policy_t *policy, time_t now)
+                                const cert_policy_t *policy, time_t now,
+                                bool *have_crl)
 {
 	if (policy->crl_check == CRL_CHECK_NONE)
 		return CERT_OK;
@@ -415,7 +416,7 @@ static cert_status_t check_crls(gt_validator_t *this, path_t *path,
 			crl_t *crl = this->crls[c];
 			time_t tu, nu;
 
-			if (!crl_signed_by(crl, issuer))
+			if (!gt_crl_signed_by(crl, issuer))
 				continue;
 			/* A revocation stays true in an outdated CRL. */
 			if (crl->is_revoked(crl, cert->get_serial(cert)))
@@ -425,8 +426,34 @@ static cert_status_t check_crls(gt_validator_t *this, path_t *path,
 			    (tu <= now && (nu == 0 || now <= nu)))
 				current = true;
 		}
-		if (!current && policy->crl_check == CRL_CHECK_STRICT)
+		if (!current && policy->crl_check == CRL_CHECK_STRICT &&
+		    !policy->crl_get_crl_uri)
 			return CERT_CRL_MISSING;
+		have_crl[i] = current;
+	}
+	return CERT_OK;
+}
+
+/* OCSP and CRL distribution points (gnutls_revoke.c), for every
+ * certificate below the anchor, leaf first.  Under CRL_CHECK_STRICT with
+ * crl_get_crl_uri, a certificate without a current local CRL needs one
+ * fetched (its distribution points are asked even if OCSP answered). */
+static cert_status_t check_network(path_t *path, const cert_policy_t *policy,
+                                   time_t now, const bool *have_crl)
+{
+	if (!policy->crl_get_crl_uri && !policy->ocsp_responder[0] &&
+	    !policy->ocsp_use_cert_responder)
+		return CERT_OK;
+	for (size_t i = 0; i < path->len; i++) {
+		certificate_t *cert = path->certs[i];
+		certificate_t *issuer = i + 1 < path->len ? path->certs[i + 1] :
+		                                            path->anchor;
+		if (cert == issuer)
+			continue;   /* ignore_trust_anchor's stand-in for itself */
+		cert_status_t st = gt_revoke_check(cert, issuer, policy, now,
+		                                   have_crl[i]);
+		if (st != CERT_OK)
+			return st;
 	}
 	return CERT_OK;
 }
@@ -460,8 +487,13 @@ static cert_status_t verify(cert_validator_t *public, certificate_t *leaf,
 		st = check_gnutls(this, &path);
 	if (st == CERT_OK)
 		st = check_eku(leaf, policy->ignore_unknown_eku);
+	bool have_crl[PATH_MAX_CERTS] = { false };
 	if (st == CERT_OK)
-		st = check_crls(this, &path, policy, now);
+		st = check_crls(this, &path, policy, now, have_crl);
+	/* may fetch (bounded by the policy's timeout): other verifications
+	 * go on under the read lock meanwhile */
+	if (st == CERT_OK)
+		st = check_network(&path, policy, now, have_crl);
 	pthread_rwlock_unlock(&this->lock);
 
 	if (st == CERT_OK && path_len)

@@ -6,10 +6,12 @@ plugins_gnutls_gnutls_la_SOURCES = \
 	plugins/gnutls/gnutls_crl.c \
 	plugins/gnutls/gnutls_fpcache.c \
 	plugins/gnutls/gnutls_hasher.c \
+	plugins/gnutls/gnutls_ocsp.c \
 	plugins/gnutls/gnutls_pkcs11.c \
 	plugins/gnutls/gnutls_plugin.c \
 	plugins/gnutls/gnutls_privkey.c \
 	plugins/gnutls/gnutls_pubkey.c \
+	plugins/gnutls/gnutls_revoke.c \
 	plugins/gnutls/gnutls_rng.c \
 	plugins/gnutls/gnutls_selftest.c \
 	plugins/gnutls/gnutls_selftest_keys.c \

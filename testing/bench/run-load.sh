@@ -39,6 +39,11 @@
 #                  or pfkey: the same through kernel-pfkey (PF_KEY v2), with
 #                  ESP aes128-sha1 on every side (charon's too), since PF_KEY
 #                  cannot install HMAC-SHA2-256-128
+#   KERNEL_SPI=false|true   with KERNEL=netlink|pfkey: our inbound SPIs
+#                  picked by us (false, the default here: allocspi = false,
+#                  getspi = false) or allocated by the kernel (true, the
+#                  backends' default: ALLOCSPI / GETSPI, which on the
+#                  guest's kernel cost more the more SAs it holds)
 #   THREADS=T      worker threads of our engine on each side (default 2)
 #   KE_REUSE=SECS  daemon.ke_reuse_secs on both of our sides (default 0:
 #                  a fresh Diffie-Hellman value per IKE SA; with SECS > 0
@@ -80,6 +85,14 @@ netlink) kplugins='"nettle", "psk", "kernel-netlink"'; kopt= ;;
 pfkey) kplugins='"nettle", "psk", "kernel-pfkey"'; kopt= ;;
 *) echo "KERNEL=null|discard|netlink|pfkey" >&2; exit 2 ;;
 esac
+# Real kernels (the qemu guest, TCG): the responder's queue may hold an
+# SA for minutes; the initiator keeps retransmitting instead of giving up.
+retry_limit=3 response_wait=120
+# Inbound SPIs: picked by us (false, default here) or by the kernel (true:
+# ALLOCSPI / GETSPI, whose cost grows with the SAs the kernel holds)
+KERNEL_SPI=${KERNEL_SPI:-false}
+case $KERNEL_SPI in true|false) kspi=$KERNEL_SPI ;; *) echo "KERNEL_SPI=true|false" >&2; exit 2 ;; esac
+case $KERNEL in netlink|pfkey) retry_limit=10 response_wait=300 ;; esac
 esp_auth=sha256 charon_esp=aes128-sha256
 [ "$KERNEL" = pfkey ] && esp_auth=sha1 charon_esp=aes128-sha1
 case $N in ''|*[!0-9]*) echo "usage: $0 [N]" >&2; exit 2 ;; esac
@@ -177,14 +190,15 @@ daemon = {
 	cookie_threshold = 10000000;
 	half_open_timeout_secs = 600;
 	retry_timer_init_ms = 5000;
-	retry_limit = 3;
-	response_wait_time = 120;
+	retry_limit = $retry_limit;
+	response_wait_time = $response_wait;
 	ke_reuse_secs = $KE_REUSE;
 };
 plugins = {
 	load = [ $kplugins ];
 	critical = [ $kplugins ];
-$([ "$KERNEL" = pfkey ] && echo "	kernel-pfkey = { state_file = \"$WORK/pfkey-$role.journal\"; };")
+$([ "$KERNEL" = pfkey ] && echo "	kernel-pfkey = { state_file = \"$WORK/pfkey-$role.journal\"; getspi = $kspi; };")
+$([ "$KERNEL" = netlink ] && echo "	kernel-netlink = { allocspi = $kspi; };")
 };
 rules = (
 	{

@@ -1074,6 +1074,30 @@ START_TEST(validation_policy)
 	ck_assert(cfg->validation.trust_intermediate_cas);
 	ck_assert_int_eq(cfg->validation.validity_adjusttime, 600);
 	ck_assert_int_eq(cfg->validation.crl_check, CRL_CHECK_NONE);
+	ck_assert(!cfg->validation.crl_get_crl_uri);
+	ck_assert_str_eq(cfg->validation.ocsp_responder, "");
+	ck_assert_int_eq(cfg->validation.responder_timeout, 10);
+	config_unref(cfg);
+
+	/* revocation over HTTP (KMF crl-get-crl-uri, ocsp-*,
+	 * cert-revoke-responder-timeout) */
+	path = write_file("v4.config", "validation = { crl_get_crl_uri = true; "
+	                  "ocsp_responder = \"http://192.0.2.9:8080/ocsp\"; "
+	                  "ocsp_use_cert_responder = true; "
+	                  "ocsp_ignore_response_sign = true; "
+	                  "ocsp_response_lifetime = 3600; "
+	                  "cert_revoke_responder_timeout = 3; "
+	                  "ignore_cert_revoke_responder_timeout = true; };\n"
+	                  "rules = ();\n", 0644);
+	cfg = config_load(path, NULL);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert(cfg->validation.crl_get_crl_uri);
+	ck_assert_str_eq(cfg->validation.ocsp_responder, "http://192.0.2.9:8080/ocsp");
+	ck_assert(cfg->validation.ocsp_use_cert_responder);
+	ck_assert(cfg->validation.ocsp_ignore_response_sign);
+	ck_assert_int_eq(cfg->validation.ocsp_response_lifetime, 3600);
+	ck_assert_int_eq(cfg->validation.responder_timeout, 3);
+	ck_assert(cfg->validation.ignore_responder_timeout);
 	config_unref(cfg);
 
 	/* an error in the policy file is reported at its own file:line */

@@ -3,7 +3,7 @@
 # (no configure needed):  build-fuzzers.sh [OUTDIR]   (default ./fuzz-build)
 # Produces OUTDIR/fuzz_parse, OUTDIR/fuzz_frag, OUTDIR/fuzz_ctl,
 # OUTDIR/fuzz_auth, OUTDIR/make_frag_seed, OUTDIR/fuzz_privsep and
-# OUTDIR/make_privsep_seed.
+# OUTDIR/make_privsep_seed, OUTDIR/fuzz_keys.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -36,4 +36,7 @@ PSSRC="$top/core/kernel/privsep_msg.c $top/core/kernel/privsep_guard.c
 $CC $CFLAGS $SAN $PSSRC "$here/fuzz_privsep.c" -o "$out/fuzz_privsep" -lpthread
 $CC $CFLAGS -fsanitize=address,undefined $PSSRC "$here/make_privsep_seed.c" \
 	-o "$out/make_privsep_seed" -lpthread
-echo "built $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/fuzz_auth $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"
+# The keys process's request parser and the checks of what it signs.
+$CC $CFLAGS $SAN "$top/core/cred/keys_msg.c" "$top/core/cred/cred_names.c" \
+	"$here/fuzz_keys.c" -o "$out/fuzz_keys"
+echo "built $out/fuzz_keys $out/fuzz_parse $out/fuzz_frag $out/fuzz_ctl $out/fuzz_auth $out/make_frag_seed $out/fuzz_privsep $out/make_privsep_seed"

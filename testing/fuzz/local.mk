@@ -29,6 +29,14 @@ testing_fuzz_replay_privsep_SOURCES = testing/fuzz/replay.c testing/fuzz/fuzz_pr
 testing_fuzz_replay_privsep_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET=\"privsep\"
 testing_fuzz_replay_privsep_LDADD = libikev2d.la
 
+# The keys process's request parser and signing checks, over its corpus.
+check_PROGRAMS += testing/fuzz/replay_keys
+TESTS += testing/fuzz/replay_keys
+testing_fuzz_replay_keys_SOURCES = testing/fuzz/replay.c testing/fuzz/fuzz_keys.c
+testing_fuzz_replay_keys_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_TARGET=\"keys\"
+testing_fuzz_replay_keys_LDADD = libikev2d.la
+EXTRA_DIST += testing/fuzz/fuzz_keys.c testing/fuzz/corpus/keys
+
 EXTRA_DIST += testing/fuzz/fuzz_privsep.c testing/fuzz/make_privsep_seed.c \
 	testing/fuzz/privsep_stubs.c testing/fuzz/corpus/privsep
 EXTRA_DIST += testing/fuzz/build-fuzzers.sh testing/fuzz/run-fuzz.sh \

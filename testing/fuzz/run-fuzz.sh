@@ -2,8 +2,8 @@
 # Run the codec fuzzers, the control request parser's, the AUTH verifier's
 # and the privsep parent's request parser's for a bounded time (CI):
 #   run-fuzz.sh [SECONDS] [--merge]
-# SECONDS (default 120) is split between the five targets (parse, frag,
-# ctl, auth, privsep).  Seeds: the
+# SECONDS (default 120) is split between the six targets (parse, frag,
+# ctl, auth, privsep, keys).  Seeds: the
 # committed corpus (testing/fuzz/corpus/), plus ../shared/vectors/fuzz/seeds
 # when present, with its dictionary.  Fails if a target crashes, leaks or
 # trips a sanitizer (the reproducer is left in the work directory and
@@ -24,7 +24,8 @@ dict=
 # parse target: committed corpus + shared seeds; the SK plaintext seeds get
 # their first payload type (the SK header's next payload of the message
 # they came from) prepended, as fuzz_parse expects.
-mkdir -p "$work/parse" "$work/frag" "$work/ctl" "$work/auth" "$work/privsep"
+mkdir -p "$work/parse" "$work/frag" "$work/ctl" "$work/auth" "$work/privsep" "$work/keys"
+cp "$here/corpus/keys/"* "$work/keys/" 2>/dev/null
 cp "$here/corpus/privsep/"* "$work/privsep/" 2>/dev/null
 cp "$here/corpus/parse/"* "$work/parse/" 2>/dev/null
 cp "$here/corpus/frag/"* "$work/frag/" 2>/dev/null
@@ -44,8 +45,8 @@ fi
 "$work/bin/make_frag_seed" "$work/frag" || exit 1
 
 status=0
-half=$((secs / 5))
-for t in parse frag ctl auth privsep; do
+half=$((secs / 6))
+for t in parse frag ctl auth privsep keys; do
 	mkdir -p "$work/new-$t" "$work/art-$t"
 	echo "== fuzz_$t for ${half}s"
 	(cd "$work/art-$t" && "$work/bin/fuzz_$t" $dict -max_len=4096 -max_total_time=$half \

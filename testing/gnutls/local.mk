@@ -70,6 +70,18 @@ testing_gnutls_test_keystore_SOURCES = testing/gnutls/test_keystore.c $(GT_TEST_
 testing_gnutls_test_keystore_CFLAGS = $(TEST_CFLAGS)
 testing_gnutls_test_keystore_LDADD = $(TEST_LIBS)
 
+# Revocation over HTTP: the gnutls validator with the curl fetcher.
+if ENABLE_GNUTLS
+if ENABLE_CURL
+check_PROGRAMS += testing/gnutls/test_gnutls_revoke
+TESTS += testing/gnutls/test_gnutls_revoke
+endif
+endif
+EXTRA_DIST += testing/gnutls/mkocsp.sh
+testing_gnutls_test_gnutls_revoke_SOURCES = testing/gnutls/test_gnutls_revoke.c $(GT_TEST_COMMON)
+testing_gnutls_test_gnutls_revoke_CFLAGS = $(TEST_CFLAGS)
+testing_gnutls_test_gnutls_revoke_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+
 # The pubkey authenticator plugin (loaded with nettle and gnutls).
 if ENABLE_GNUTLS
 if ENABLE_PUBKEY

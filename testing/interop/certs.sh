@@ -28,12 +28,19 @@
 #            ignore_date; charon's chain through the intermediate refused
 #            with max_cert_path_length = 0 and accepted with 1; a peer
 #            that sends no CERT (charon send_cert = never) whose
-#            self-signed certificate is one of our trust anchors
+#            self-signed certificate is one of our trust anchors;
+#            revocation over HTTP (curl plugin, seccomp on): a CRL from
+#            the certificate's distribution point revokes it; OCSP from
+#            its authorityInfoAccess responder says revoked (refused) and
+#            good (up); a responder that never answers: refused after the
+#            3 s timeout while a PSK IKE SA from charon's second address
+#            completes on the same daemon; then fail open after SIGHUP
 #   token    our private key and certificate on a SoftHSM2 token, no PIN in
 #            the configuration: the daemon starts locked, its initiation
 #            fails with a clear error and no SA, the daemon keeps running;
 #            the PIN added and SIGHUP: the token is logged in and charon's
-#            initiation succeeds, signed on the token
+#            initiation succeeds, signed on the token (under privsep, by
+#            the keys process: interop-certs-token-privsep)
 #   dss      AUTH method 3 (DSS): charon has no DSA, so between two
 #            in.ikev2d (the second one in charon's namespace, as
 #            charon.test), with DSA-2048 certificates made by ikev2cert,
@@ -119,6 +126,145 @@ ours() {
 	sed -i -e "s|auth_method = \"preshared\";|$auth|" \
 		-e 's|load = \[ "nettle", "psk", "kernel-null" \];|load = [ "nettle", "gnutls", "psk", "pubkey", "kernel-null" ];|' \
 		"$O/ikev2.config"
+}
+
+# revocation_over_http: the "validation" scenario's CRL and OCSP checks
+# over HTTP (the curl plugin), servers in charon's namespace: root.crl
+# served by python3 -m http.server on 10.77.0.2:8081 (the distribution
+# point of charon-cdp, which it lists), openssl ocsp on 10.77.0.2:8082
+# (charon-ocsp good, charon-ocsprev revoked; their authorityInfoAccess),
+# and on 10.77.0.2:8083 a responder that accepts connections and never
+# answers.  The daemon runs with its default seccomp filter.
+revocation_over_http() {
+	[ -f "$top_builddir/plugins/curl/.libs/curl.so" ] || {
+		log "SKIP part: the curl plugin is not built (configure --disable-curl?)"; return; }
+	command -v openssl > /dev/null || { log "SKIP part: no openssl for the OCSP responder"; return; }
+	ip netns exec $NC python3 -m http.server 8081 --bind 10.77.0.2 --directory "$PKI" \
+		> "$WORK/http.log" 2>&1 &
+	PIDS+=("$!")
+	ip netns exec $NC openssl ocsp -index "$PKI/ocsp-index.txt" -port 8082 \
+		-rsigner "$PKI/root.pem" -rkey "$PKI/root.key" -CA "$PKI/root.pem" -nmin 5 \
+		-ignore_err > "$WORK/ocsp.log" 2>&1 &
+	PIDS+=("$!")
+	ip netns exec $NC python3 -c 'import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.77.0.2", 8083)); s.listen(64); time.sleep(600)' > "$WORK/silent.log" 2>&1 &
+	PIDS+=("$!")
+	curl_load() { sed -i 's|"pubkey", "kernel-null" \];|"pubkey", "curl", "kernel-null" ];|' "$O/ikev2.config"; }
+	# (openssl ocsp serves one connection at a time and hangs on one that
+	# sends nothing: it is not probed, its log says when it listens)
+	wait_for 10 ip netns exec $NC bash -c 'exec 3<>/dev/tcp/10.77.0.2/8081' 2>/dev/null &&
+		wait_for 10 grep -q "waiting for OCSP client connections" "$WORK/ocsp.log" ||
+		{ fail "the CRL or OCSP server did not start"; cat "$WORK/http.log" "$WORK/ocsp.log"; return; }
+
+	log "--- CRL from the distribution point and OCSP from the certificate's responder"
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "crl_get_crl_uri = true; ocsp_use_cert_responder = true; cert_revoke_responder_timeout = 5;"
+	# without a fetcher plugin -c refuses the settings, naming file:line
+	if "$DAEMON" -c -f "$O/ikev2.config" > "$WORK/nofetch.log" 2>&1; then
+		fail "-c accepted revocation over HTTP without the curl plugin"
+	else
+		grep -q "ikev2.config:[0-9]*: revocation over HTTP needs a plugin providing \"fetcher\"" "$WORK/nofetch.log" ||
+			{ cat "$WORK/nofetch.log"; fail "-c did not say that a fetcher is missing"; }
+	fi
+	curl_load
+	start_daemon $NO "$O" || return
+	charon_pki cdp || return
+	refused resp "CRL over HTTP" "CRL http://10.77.0.2:8081/root.crl fetched: revoked"
+	grep -q "peer's certificate \"OU=cdp,CN=charon.test,O=ikev2d test,C=CH\" refused: revoked" "$O/daemon.log" ||
+		fail "CRL over HTTP: the refusal does not name the revocation"
+	charon_stop "$C"; rm -f "$C/charon.vici"   # (the next start waits for a new one)
+	charon_pki ocsprev || return
+	refused resp "OCSP revoked" "OCSP http://10.77.0.2:8082/: certificate serial [0-9a-f]+ revoked"
+	charon_stop "$C"; rm -f "$C/charon.vici"
+	charon_pki ocsp || return
+	up resp "OCSP good"
+	grep -qE "OCSP http://10.77.0.2:8082/: certificate serial [0-9a-f]+ good" "$O/daemon.log" ||
+		fail "OCSP good: ikev2d did not log the responder's answer"
+	grep -q "SIGSYS\|Bad system call" "$O/daemon.log" "$O/check.log" && fail "seccomp killed the fetch"
+	restart_pair
+
+	log "--- OCSP responder that never answers (timeout 3 s): refused, a PSK SA completes meanwhile"
+	ip -n $NC addr add 10.77.0.3/24 dev net-ce-vc 2>/dev/null
+	ip -n $NC addr add 10.77.3.1/32 dev lo 2>/dev/null
+	keystore "$O" ours-p256
+	ours ecdsa_sig resp
+	validation "ocsp_responder = \"http://10.77.0.2:8083/\"; cert_revoke_responder_timeout = 3;"
+	curl_load
+	# a second rule, PSK, for charon's second connection from 10.77.0.3
+	sed -i 's|^rules = ($|rules = (\n\t{ label = "psk2"; auth_method = "preshared"; local_addr = "10.77.0.1"; remote_addr = "10.77.0.3"; local_id = { type = "fqdn"; value = "ours2.test"; }; remote_id = { type = "fqdn"; value = "charon2.test"; }; auto_start = false; ikesa_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; } ); childsa = ( { local_ts = "10.77.1.0/24"; remote_ts = "10.77.3.0/24"; esp_xform = ( { encr_alg = "aes-gcm"; encr_keylen = 128; } ); mode = "tunnel"; } ); },|' "$O/ikev2.config"
+	printf 'keys = ( { label = "to_charon"; key = "%s"; }, { label = "psk2"; key = "psk2-secret"; } );\n' "$PSK" > "$O/ikev2.preshared"
+	start_daemon $NO "$O" || return
+	charon_pki p256 || return
+	cat > "$WORK/peer2.conf" <<'EOC'
+	peer2 {
+		version = 2
+		local_addrs = 10.77.0.3
+		remote_addrs = 10.77.0.1
+		proposals = aes128-sha256-ecp256
+		local {
+			auth = psk
+			id = charon2.test
+		}
+		remote {
+			auth = psk
+			id = ours2.test
+		}
+		children {
+			net2 {
+				local_ts = 10.77.3.0/24
+				remote_ts = 10.77.1.0/24
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
+EOC
+	printf '\tike-b {\n\t\tid-1 = charon2.test\n\t\tid-2 = ours2.test\n\t\tsecret = "psk2-secret"\n\t}\n' > "$WORK/secret2.conf"
+	sed -i -e "/^connections {\$/r $WORK/peer2.conf" -e "/^secrets {\$/r $WORK/secret2.conf" "$C/swanctl.conf"
+	charon_ctl "$C" --load-all --noprompt --file "$C/swanctl.conf" > "$WORK/load2.log" 2>&1 ||
+		{ cat "$WORK/load2.log"; fail "swanctl could not load peer2"; }
+	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-cert.log" 2>&1 &
+	local init_pid=$!
+	wait_for 10 grep -q "fetch http://10.77.0.2:8083/: started" "$O/daemon.log" ||
+		{ tail -20 "$O/daemon.log"; fail "unreachable: no OCSP fetch started"; }
+	local t0 t1
+	t0=$(date +%s%N)
+	charon_ctl "$C" --initiate --child net2 --timeout 10 > "$WORK/initiate-psk2.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-psk2.log"; fail "unreachable: the PSK SA did not come up"; }
+	t1=$(date +%s%N)
+	charon_sas "$C" | grep -q "^peer2: #.*ESTABLISHED" || fail "unreachable: charon has no peer2 IKE SA"
+	if grep -q "no revocation answer" "$O/daemon.log"; then
+		fail "unreachable: the OCSP wait ended before the PSK SA was up (no overlap shown)"
+	else
+		log "unreachable: PSK SA up in $(( (t1 - t0) / 1000000 )) ms while the OCSP fetch waited"
+	fi
+	wait_for 10 grep -q "no revocation answer from any responder or distribution point: refused" "$O/daemon.log" ||
+		fail "unreachable: the certificate was not refused"
+	wait_for 10 grep -q "received AUTHENTICATION_FAILED notify error" "$C/charon.log" ||
+		fail "unreachable: charon did not get AUTHENTICATION_FAILED"
+	local took
+	took=$(sed -n 's|.*fetch http://10.77.0.2:8083/: timed out.* \([0-9]*\) ms).*|\1|p' "$O/daemon.log" | head -1)
+	if [ -n "$took" ] && [ "$took" -ge 2900 ] && [ "$took" -le 4500 ]; then
+		log "unreachable: refused after the responder timeout ($took ms)"
+	else
+		fail "unreachable: the fetch did not time out after about 3 s (took '${took:-?}' ms)"
+	fi
+	wait "$init_pid" 2>/dev/null
+	charon_ike_established "$C" && fail "unreachable: charon has the certificate IKE SA"
+	# (the PSK SA goes, so that the next check sees only its own CHILD SA)
+	charon_ctl "$C" --terminate --ike peer2 --timeout 10 > /dev/null 2>&1
+	no_sas() { [ "$(sa_count "$O")" -eq 0 ]; }
+	wait_for 10 no_sas || fail "unreachable: the PSK SA's ESP SAs stayed"
+
+	log "--- the same, ignore_cert_revoke_responder_timeout = true and SIGHUP: accepted (fail open)"
+	sed -i 's|cert_revoke_responder_timeout = 3;|cert_revoke_responder_timeout = 3; ignore_cert_revoke_responder_timeout = true;|' "$O/ikev2.config"
+	kill -HUP "$(daemon_pid "$O")"
+	wait_for 10 grep -q "configuration reloaded\|reloaded" "$O/daemon.log" || sleep 1
+	up resp "fail open"
+	grep -q "no revocation answer; accepted (ignore_cert_revoke_responder_timeout)" "$O/daemon.log" ||
+		fail "fail open: ikev2d did not log why it accepted"
+	restart_pair
 }
 
 # charon_pki NAME key=value...: charon with pki certificate charon-NAME,
@@ -367,6 +513,8 @@ validation)
 	charon_pki self conn="send_cert = never" || finish
 	refused resp "no CERT, unknown" "none of our trust anchors carries its identity"
 	restart_pair
+
+	revocation_over_http
 	;;
 token)
 	CERT="$top_builddir/tools/ikev2cert/ikev2cert"
@@ -405,6 +553,15 @@ token)
 	up resp "token unlocked"
 	grep -q "authenticating with pkcs11:" "$O/daemon.log" ||
 		fail "unlocked: ikev2d did not sign with the token's key"
+	# Under privsep (interop-certs-token-privsep) the keys process holds
+	# the token session and signs; the engine has proxies only.
+	if grep -q "privsep: keys process started" "$O/daemon.log"; then
+		grep -q "keys process: sign for rule 'to_charon' with pkcs11:.*: done" "$O/daemon.log" ||
+			fail "privsep: the keys process did not sign with the token's key"
+		grep -q "engine: keystore from the keys process: 1 certificate (1 with a key there)" "$O/daemon.log" ||
+			fail "privsep: the engine did not get the token's certificate from the keys process"
+		log "privsep: $(grep -m1 "keys process: sign for rule" "$O/daemon.log" | sed 's/.*keys process/keys process/')"
+	fi
 	restart_pair
 	;;
 dss)

@@ -8,7 +8,8 @@
 #   SAN dns:charon.test; root -> inter -> charon-p256i; charon-self
 #   (self-signed, SAN dns:charon.test);
 #   charon-revoked (P-256, listed in root.crl), charon-expired (P-256,
-#   valid 2020-2021);
+#   valid 2020-2021); charon-cdp/-cdpgood/-ocsp/-ocsprev (revocation over
+#   HTTP, see below);
 #   root2 (a second CA) -> ours-p256-b: a second certificate for ours.test
 #   (CERTREQ chooses between ours-p256 and it).
 #   With MKPKI_RSA4096=1 also a chain of RSA-4096 keys (CERT payloads of
@@ -52,8 +53,31 @@ issue ours-p256-b ecdsa 256 root2 "C=CH, O=ikev2d test, CN=ours.test, OU=second"
 issue charon-revoked ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=revoked" charon.test
 ISSUE_EXTRA="--not-before 01.01.20_00:00:00 --not-after 01.01.21_00:00:00 --dateform %d.%m.%y_%T" \
 	issue charon-expired ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=expired" charon.test
+# revocation over HTTP (interop-certs-validation): the CRL distribution
+# point http://10.77.0.2:8081/root.crl (root.crl, served from charon's
+# namespace) in charon-cdp (revoked there) and charon-cdpgood; the OCSP
+# responder http://10.77.0.2:8082/ in the authorityInfoAccess of
+# charon-ocsp (good) and charon-ocsprev (revoked), in ocsp-index.txt for
+# openssl ocsp as the responder, which signs with the root's key
+ISSUE_EXTRA="--crl http://10.77.0.2:8081/root.crl" \
+	issue charon-cdp ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=cdp" charon.test
+ISSUE_EXTRA="--crl http://10.77.0.2:8081/root.crl" \
+	issue charon-cdpgood ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=cdp good" charon.test
+ISSUE_EXTRA="--ocsp http://10.77.0.2:8082/" \
+	issue charon-ocsp ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=ocsp" charon.test
+ISSUE_EXTRA="--ocsp http://10.77.0.2:8082/" \
+	issue charon-ocsprev ecdsa 256 root "C=CH, O=ikev2d test, CN=charon.test, OU=ocsp revoked" charon.test
 p --signcrl --cacert root.pem --cakey root.key --reason key-compromise \
-	--cert charon-revoked.pem --outform pem > root.crl
+	--cert charon-revoked.pem --cert charon-cdp.pem --outform pem > root.crl
+if command -v openssl > /dev/null; then
+	idx() {  # status name
+		serial=$(openssl x509 -in "$2.pem" -noout -serial | sed 's/^serial=//')
+		subject=$(openssl x509 -in "$2.pem" -noout -subject -nameopt compat | sed 's/^subject=//')
+		rev=; [ "$1" = R ] && rev=200101000000Z
+		printf '%s\t%s\t%s\t%s\tunknown\t%s\n' "$1" 391231235959Z "$rev" "$serial" "$subject"
+	}
+	{ idx V charon-ocsp; idx R charon-ocsprev; } > ocsp-index.txt
+fi
 if [ "${MKPKI_RSA4096:-0}" = 1 ]; then
 	gen root4k rsa 4096
 	p --self --in root4k.key --type rsa --ca --dn "C=CH, O=ikev2d test, CN=Root CA 4096" --outform pem > root4k.pem

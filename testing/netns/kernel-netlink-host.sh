@@ -111,13 +111,17 @@ grep -q "crypto API lacks cbc(aes)\|crypto API lacks hmac(sha256)" "$WORK/p/chec
 	fail "-c names cbc(aes)/hmac(sha256) as missing"
 [ "$(ns_sas "$P")" = 0 ] || fail "probing left an SA"
 
-# 4. a CHILD SA: SPIs are allocated by the kernel (ALLOCSPI); without ESP
-# the SA add fails with the kernel's answer, the CHILD SA fails on both
-# sides, nothing stays installed
+# 4. a CHILD SA: the responder's SPIs come from the kernel (ALLOCSPI, the
+# default), the initiator's are picked by the daemon (allocspi = false:
+# checked with GETSA); without ESP the SA add fails with the kernel's
+# answer, the CHILD SA fails on both sides, nothing stays installed
 write_config "$WORK/a" kernel=netlink local=10.78.0.1 remote=10.78.0.2 auto_start=true \
 	local_ts=10.1.0.0/24 remote_ts=10.2.0.0/24
 write_config "$WORK/b" kernel=netlink local=10.78.0.2 remote=10.78.0.1 \
 	local_ts=10.2.0.0/24 remote_ts=10.1.0.0/24
+sed -i 's/^\(\tcritical = \[ "nettle", "psk", "kernel-netlink" \];\)$/\1\n\tkernel-netlink = { allocspi = false; };/' \
+	"$WORK/a/ikev2.config"
+grep -q "allocspi = false" "$WORK/a/ikev2.config" || fail "could not set allocspi in a's configuration"
 start_daemon "$B" "$WORK/b" || finish
 start_daemon "$A" "$WORK/a" || finish
 # in.ikev2d -c says whether the kernel has ESP (a warning: the
@@ -132,7 +136,9 @@ fi
 if [ $has_esp = 0 ]; then
 	wait_for 30 grep -q "CHILD SA failed\|CHILD SA refused" "$WORK/a/daemon.log" ||
 		fail "the initiator never saw the CHILD SA fail"
-	grep -q "SPI [0-9a-f]* reserved" "$WORK/b/daemon.log" || fail "no SPI from ALLOCSPI"
+	grep -q "SPI [0-9a-f]* reserved by the kernel" "$WORK/b/daemon.log" || fail "no SPI from ALLOCSPI"
+	grep -q "SPI [0-9a-f]* reserved (picked by the daemon)" "$WORK/a/daemon.log" || fail "no SPI picked by the initiator"
+	grep -q "reserved (picked" "$WORK/b/daemon.log" && fail "the responder picked an SPI (allocspi is true by default)"
 	grep -E "adding SA [0-9a-f]+ .*failed: .*\(kernel: " "$WORK/b/daemon.log" ||
 		fail "the kernel's answer to the SA add is not in the log"
 	grep -q "installing the CHILD SA .* failed" "$WORK/b/daemon.log" || fail "no install failure logged"

@@ -206,7 +206,7 @@ END_TEST
 
 /* ------------------------------------------------------------ guard */
 
-static config_t *load_cfg(void)
+static config_t *load_cfg_with(const char *child_extra)
 {
 	char dir[] = "/tmp/test_privsep.XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -223,8 +223,8 @@ static config_t *load_cfg(void)
 	        "  remote_id = { type = \"fqdn\"; value = \"b.test\"; };\n"
 	        "  ikesa_xform = ( { encr_alg = \"aes\"; encr_keylen = 128; auth_alg = \"sha256\"; dh_group = 19; } );\n"
 	        "  childsa = ( { local_ts = \"10.1.0.0/24\"; remote_ts = \"10.2.0.0/24\";\n"
-	        "    esp_xform = ( { encr_alg = \"aes-gcm\"; encr_keylen = 128; } ); } ); } );\n",
-	        psk);
+	        "    esp_xform = ( { encr_alg = \"aes-gcm\"; encr_keylen = 128; } ); %s } ); } );\n",
+	        psk, child_extra);
 	fclose(f);
 	f = fopen(psk, "w");
 	fprintf(f, "keys = ( { label = \"r\"; key = \"0123456789abcdef0123\"; } );\n");
@@ -238,6 +238,11 @@ static config_t *load_cfg(void)
 	unlink(psk);
 	rmdir(dir);
 	return cfg;
+}
+
+static config_t *load_cfg(void)
+{
+	return load_cfg_with("");
 }
 
 static bool check(psg_t *g, uint16_t type, const void *body, size_t len)
@@ -346,6 +351,83 @@ START_TEST(guard)
 }
 END_TEST
 
+/* Marks and interface IDs: an SA or policy must carry exactly its
+ * direction's (mark_in/if_id_in for in and fwd, _out for out). */
+START_TEST(guard_marks)
+{
+	config_t *cfg = load_cfg_with("mark_in = \"0x10/0xf0\"; mark_out = 0x2a; "
+	                              "if_id_in = 5; if_id_out = 6;");
+	psg_t *g = psg_create();
+	psg_set_config(g, cfg);
+	config_unref(cfg);
+
+	psm_get_spi_t q;
+	memset(&q, 0, sizeof(q));
+	q.protocol = KERNEL_PROTO_ESP;
+	v4(&q.src, "10.0.0.2");
+	v4(&q.dst, "10.0.0.1");
+	ck_assert(check(g, PSM_GET_SPI, &q, sizeof(q)));
+	done(g, PSM_GET_SPI, &q, sizeof(q), 0x5000);
+
+	psm_sa_t s;
+	gcm_sa(&s, "10.0.0.2", "10.0.0.1", KERNEL_DIR_IN, 0x5000);
+	/* none: refused, naming what it carried */
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	ck_assert_msg(strstr(why, "gives an in SA mark 0x0/0x0 and if_id 0") != NULL, "%s", why);
+	/* the outbound's values on the inbound SA: refused */
+	s.id.mark = (kernel_mark_t){ 0x2a, 0xffffffff };
+	s.if_id = 6;
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	/* the right mark, the wrong interface: refused */
+	s.id.mark = (kernel_mark_t){ 0x10, 0xf0 };
+	s.if_id = 6;
+	ck_assert(!check(g, PSM_ADD_SA, &s, sizeof(s)));
+	s.if_id = 5;
+	ck_assert_msg(check(g, PSM_ADD_SA, &s, sizeof(s)), "%s", why);
+	done(g, PSM_ADD_SA, &s, sizeof(s), 0);
+	/* the installed SA is named with its mark: without it, not found */
+	kernel_sa_id_t id = s.id;
+	ck_assert(check(g, PSM_QUERY_SA, &id, sizeof(id)));
+	id.mark = (kernel_mark_t){ 0, 0 };
+	ck_assert(!check(g, PSM_QUERY_SA, &id, sizeof(id)));
+	gcm_sa(&s, "10.0.0.1", "10.0.0.2", KERNEL_DIR_OUT, 0x6000);
+	s.id.mark = (kernel_mark_t){ 0x2a, 0xffffffff };
+	s.if_id = 6;
+	ck_assert_msg(check(g, PSM_ADD_SA, &s, sizeof(s)), "%s", why);
+
+	kernel_policy_t p;
+	memset(&p, 0, sizeof(p));
+	p.dir = KERNEL_DIR_OUT;
+	p.mode = KERNEL_MODE_TUNNEL;
+	v4(&p.sa_src, "10.0.0.1");
+	v4(&p.sa_dst, "10.0.0.2");
+	ts4(&p.src_ts, "10.1.0.0", "10.1.0.255");
+	ts4(&p.dst_ts, "10.2.0.0", "10.2.0.255");
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	ck_assert_msg(strstr(why, "gives mark 0x0/0x0 and if_id 0") != NULL, "%s", why);
+	p.mark = (kernel_mark_t){ 0x2a, 0xffffffff };
+	p.if_id = 6;
+	ck_assert_msg(check(g, PSM_ADD_POLICY, &p, sizeof(p)), "%s", why);
+	done(g, PSM_ADD_POLICY, &p, sizeof(p), 0);
+	/* deleting it needs its whole name, if_id included */
+	ck_assert(check(g, PSM_DEL_POLICY, &p, sizeof(p)));
+	p.if_id = 0;
+	ck_assert(!check(g, PSM_DEL_POLICY, &p, sizeof(p)));
+	/* fwd takes the _in values, with the selectors reversed */
+	p.dir = KERNEL_DIR_FWD;
+	v4(&p.sa_src, "10.0.0.2");
+	v4(&p.sa_dst, "10.0.0.1");
+	ts4(&p.src_ts, "10.2.0.0", "10.2.0.255");
+	ts4(&p.dst_ts, "10.1.0.0", "10.1.0.255");
+	p.if_id = 6;
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	p.mark = (kernel_mark_t){ 0x10, 0xf0 };
+	p.if_id = 5;
+	ck_assert_msg(check(g, PSM_ADD_POLICY, &p, sizeof(p)), "%s", why);
+	psg_destroy(g);
+}
+END_TEST
+
 /* An engine that allocates SPIs and never installs them: at most
  * PSG_SPI_MAX are kept, get_spi beyond is refused, and they age out. */
 static uint64_t fake_now;
@@ -429,6 +511,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, guard);
+	tcase_add_test(tc, guard_marks);
 	tcase_add_test(tc, spi_bound);
 	suite_add_tcase(s, tc);
 	return s;

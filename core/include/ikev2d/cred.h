@@ -275,6 +275,39 @@ typedef struct {
 	 * ends of every validity period (0: none). */
 	int validity_adjusttime;
 	time_t now;                /* 0: the current time; tests set a time */
+	/*
+	 * Revocation over HTTP (fetcher.h), checked for every certificate
+	 * below the anchor after the CRLs above:
+	 *   crl_get_crl_uri       KMF crl-get-crl-uri: fetch the CRLs the
+	 *                         certificate's cRLDistributionPoints name
+	 *                         (http:// only), kept until their nextUpdate;
+	 *   ocsp_responder        KMF ocsp-responder: ask this responder
+	 *                         ("" none);
+	 *   ocsp_use_cert_responder  KMF ocsp-use-cert-responder: ask the
+	 *                         responder in the certificate's
+	 *                         authorityInfoAccess (before ocsp_responder);
+	 *   ocsp_ignore_response_sign  KMF ocsp-ignore-response-sign: do not
+	 *                         check who signed a response (labs only);
+	 *   ocsp_response_lifetime  KMF ocsp-response-lifetime: seconds a
+	 *                         response may be older than now (its
+	 *                         thisUpdate), 0: no limit beyond nextUpdate;
+	 *   responder_timeout     KMF cert-revoke-responder-timeout: seconds
+	 *                         per fetch (0: 10);
+	 *   ignore_responder_timeout  KMF ignore-cert-revoke-responder-timeout:
+	 *                         with no answer (unreachable, timed out,
+	 *                         unusable) accept the certificate (fail
+	 *                         open); otherwise it is refused with
+	 *                         CERT_REVOCATION_UNKNOWN (fail closed).
+	 * OCSP's answer (good or revoked) is final for a certificate; without
+	 * one the CRL distribution points are tried.
+	 */
+	bool crl_get_crl_uri;
+	char ocsp_responder[256];
+	bool ocsp_use_cert_responder;
+	bool ocsp_ignore_response_sign;
+	int ocsp_response_lifetime;
+	int responder_timeout;
+	bool ignore_responder_timeout;
 } cert_policy_t;
 
 /* The default policy: every check on, no path-length limit, CRLs if known. */
@@ -292,6 +325,8 @@ typedef enum {
 	CERT_REVOKED,
 	CERT_CRL_MISSING,      /* CRL_CHECK_STRICT and no usable CRL */
 	CERT_INVALID,          /* anything else the library rejects */
+	CERT_REVOCATION_UNKNOWN, /* revocation checked over HTTP and no
+	                          * usable answer (see cert_policy_t) */
 } cert_status_t;
 
 const char *cert_status_name(cert_status_t status);

@@ -47,6 +47,14 @@ bool sched_cancel(timer_id_t id);
 /* Timers added and not yet fired or cancelled. */
 unsigned sched_pending(void);
 
+/* A job about to wait for something slow that is not CPU work (a fetch,
+ * or another job's fetch) brackets the wait with these: meanwhile its
+ * worker does not count against max_threads, so the pool may start
+ * another for the queued jobs.  No effect outside a worker thread;
+ * fetcher_fetch() does it itself. */
+void job_blocking_begin(void);
+void job_blocking_end(void);
+
 /* Worker threads running now (min_threads..max_threads). */
 int runtime_threads(void);
 

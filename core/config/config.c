@@ -259,7 +259,7 @@ static void daemon_defaults(daemon_cfg_t *d)
 	d->ke_reuse_max_uses = 10000;
 	d->user = xstrdup("ikeuser");
 	d->seccomp = true;
-	d->privsep = false;
+	d->privsep = true;
 }
 
 static void set_str(char **field, const char *v)

@@ -1,10 +1,13 @@
 /*
  * keymat.c - IKEv2 key derivation: SKEYSEED, the SK_* split, CHILD SA
  * keying material and rekeyed SKEYSEED (see keymat.h for the formulas).
+ * SKEYSEED, the SK_* keys, KEYMAT and the seeds holding g^ir live in
+ * secure memory (core/lib/secmem.h: mlocked, out of core dumps, wiped).
  */
 #include "crypto/keymat.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* AES-XCBC-PRF-128 and AES-CMAC-PRF-128 take only 64 bits of each nonce for
  * SKEYSEED (RFC 7296 §2.14). */
@@ -54,6 +57,21 @@ bool keymat_sizes(const keymat_algs_t *algs, keymat_sizes_t *sizes)
 	return true;
 }
 
+/* The parts concatenated into secure memory (seeds holding g^ir). */
+static chunk_t cat_secure(size_t n, const chunk_t *parts)
+{
+	size_t len = 0, off = 0;
+	for (size_t i = 0; i < n; i++)
+		len += parts[i].len;
+	chunk_t c = chunk_alloc_secure(len);
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].len)
+			memcpy(c.ptr + off, parts[i].ptr, parts[i].len);
+		off += parts[i].len;
+	}
+	return c;
+}
+
 /* Create a PRF keyed with key, or NULL. */
 static prf_t *keyed_prf(prf_id_t alg, chunk_t key)
 {
@@ -75,7 +93,7 @@ static bool prf_once(prf_id_t alg, chunk_t key, chunk_t seed, chunk_t *out)
 	*out = chunk_empty;
 	if (!prf)
 		return false;
-	*out = chunk_alloc(prf->get_block_size(prf));
+	*out = chunk_alloc_secure(prf->get_block_size(prf));
 	ok = prf->get_bytes(prf, seed, out->ptr);
 	prf->destroy(prf);
 	if (!ok)
@@ -116,7 +134,7 @@ bool keymat_skeyseed_rekey(prf_id_t old_prf, chunk_t old_sk_d, chunk_t g_ir,
 	*skeyseed = chunk_empty;
 	if (!old_sk_d.len || !g_ir.len || !ni.len || !nr.len)
 		return false;
-	seed = chunk_cat(3, parts);
+	seed = cat_secure(3, parts);
 	ok = prf_once(old_prf, old_sk_d, seed, skeyseed);
 	chunk_clear(&seed);
 	return ok;
@@ -128,7 +146,7 @@ static chunk_t take(chunk_t stream, size_t *pos, size_t len)
 {
 	if (!len)
 		return chunk_empty;
-	chunk_t c = chunk_clone(chunk_create(stream.ptr + *pos, len));
+	chunk_t c = chunk_clone_secure(chunk_create(stream.ptr + *pos, len));
 	*pos += len;
 	return c;
 }
@@ -156,7 +174,7 @@ bool keymat_ike_keys(prf_id_t prf_alg, chunk_t skeyseed, chunk_t ni, chunk_t nr,
 	if (!prf)
 		return false;
 	seed = chunk_cat(4, parts);
-	dkm = chunk_alloc(total);
+	dkm = chunk_alloc_secure(total);
 	ok = prf_plus(prf, seed, dkm);
 	prf->destroy(prf);
 	chunk_free(&seed);
@@ -252,8 +270,8 @@ bool keymat_child_stream(prf_id_t prf_alg, chunk_t sk_d, chunk_t g_ir,
 	prf = keyed_prf(prf_alg, sk_d);
 	if (!prf)
 		return false;
-	/* With PFS the seed holds g^ir: wipe it. */
-	seed = chunk_cat(3, parts);
+	/* With PFS the seed holds g^ir: secure, wiped. */
+	seed = cat_secure(3, parts);
 	ok = prf_plus(prf, seed, out);
 	prf->destroy(prf);
 	chunk_clear(&seed);
@@ -272,7 +290,7 @@ bool keymat_child_keys(prf_id_t prf, chunk_t sk_d, chunk_t g_ir,
 	*keys = (keymat_child_keys_t){ 0 };
 	if (!total)
 		return false;
-	stream = chunk_alloc(total);
+	stream = chunk_alloc_secure(total);
 	ok = keymat_child_stream(prf, sk_d, g_ir, ni, nr, stream);
 	if (ok) {
 		keys->encr_i  = take(stream, &pos, sz->encr_key);

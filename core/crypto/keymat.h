@@ -12,7 +12,8 @@
  * nonce key SKEYSEED (§2.14); everything else uses the whole nonces.
  *
  * Every function wipes its intermediate secrets.  Outputs are freshly
- * allocated; free them with the *_clear functions (or chunk_clear).  On
+ * allocated in secure memory (mlocked, out of core dumps: chunk_alloc_secure);
+ * free them with the *_clear functions (or chunk_clear).  On
  * failure outputs are left empty.  Algorithms must be registered (a crypto
  * plugin loaded): sizes are asked from the algorithm implementations.
  */

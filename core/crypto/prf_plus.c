@@ -26,7 +26,7 @@ bool prf_plus(prf_t *prf, chunk_t seed, chunk_t out)
 
 	/* Input buffer Tn-1 | S | n; T0 is empty, so the first input starts
 	 * bs bytes in.  Every block is written to 'block' (the previous T). */
-	chunk_t buf = chunk_alloc(bs + seed.len + 1);
+	chunk_t buf = chunk_alloc_secure(bs + seed.len + 1);   /* key stream */
 	uint8_t *block = buf.ptr;
 	uint8_t *input = buf.ptr + bs;
 	size_t input_len = seed.len + 1;

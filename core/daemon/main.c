@@ -27,6 +27,8 @@
 #include "exchange/engine_ctl.h"
 #include "kernel/kernel_check.h"
 #include "lib/plugin_loader.h"
+#include "lib/secmem.h"
+#include "net/ctl_socket.h"
 #include "net/net.h"
 
 #include <ikev2d/bus.h>
@@ -35,6 +37,7 @@
 #include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/keystore.h>
 #include <ikev2d/runtime.h>
+#include <ikev2d/settings.h>
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -210,6 +213,38 @@ static bool load_role_plugins(const config_t *cfg, load_role_t role, const char 
 	free(names);
 	free(crit);
 	return ok;
+}
+
+/* Under privsep, the parent opens the control plugin's socket (when the
+ * configuration loads "control"), as root with daemon.user as its owner
+ * and the control group as its group, mode 0660: the plugin in the engine
+ * takes it over (core/net/ctl_socket.h).  *fd stays -1 without the plugin;
+ * false (logged) when it cannot be opened. */
+static bool open_control_socket(const config_t *cfg, int *fd, char **path)
+{
+	static const char default_ctl[] = IKEV2D_RUNSTATEDIR "/in.ikev2d.ctl";
+	bool wanted = false;
+
+	for (int i = 0; i < cfg->n_plugins && !wanted; i++)
+		wanted = strcmp(cfg->plugins[i], "control") == 0;
+	*fd = -1;
+	*path = NULL;
+	if (!wanted)
+		return true;
+	const char *p = settings_get_str("plugins.control.socket", default_ctl);
+	const char *group = settings_get_str("plugins.control.group", NULL);
+	gid_t gid;
+	/* the plugin in the engine says what is wrong with these */
+	if (!p[0] || p[0] != '/' || !ctl_socket_group(group, &gid))
+		return true;
+	*fd = ctl_socket_open(p, cfg->daemon.run_uid ? cfg->daemon.run_uid : (uid_t)-1,
+	                      gid);
+	if (*fd < 0) {
+		log_error(DBG_OP, "privsep parent: cannot open the control socket %s", p);
+		return false;
+	}
+	*path = xstrdup(p);
+	return true;
 }
 
 /* -c: everything the daemon would check at start, then a verdict. */
@@ -694,6 +729,8 @@ static int run(const options_t *o, config_t *cfg)
 	int status = EXIT_FAILURE;
 	bool runtime_up = false;
 	int sigfd = -1;
+	int ctl_fd = -1;           /* privsep parent: the control socket */
+	char *ctl_path = NULL;
 
 	opts = o;
 	/* Detached: always a pid file.  In the foreground only when asked for
@@ -745,6 +782,13 @@ static int run(const options_t *o, config_t *cfg)
 	sigfd = setup_signals();
 	if (sigfd < 0)
 		goto out;
+	/* Key memory: RLIMIT_MEMLOCK's soft limit up to the hard one. */
+	secmem_init();
+	/* The control socket under privsep: the parent's, while it still
+	 * has CAP_CHOWN (it gives the socket to daemon.user); the engine
+	 * takes it over. */
+	if (privsep_parent && !open_control_socket(cfg, &ctl_fd, &ctl_path))
+		goto out;
 	/* Before any plugin code runs. */
 	if (!daemon_limit_capabilities(privsep_parent))
 		goto out;
@@ -779,8 +823,9 @@ static int run(const options_t *o, config_t *cfg)
 			log_error(DBG_OP, "cannot open the IKE sockets");
 			goto out;
 		}
-		if (!privsep_parent_start(cfg, saved_argv))
+		if (!privsep_parent_start(cfg, saved_argv, ctl_fd, ctl_path))
 			goto out;
+		ctl_fd = -1;   /* the engine's */
 		privsep_parent_on_ready(parent_ready);
 		goto drop;
 	}
@@ -892,6 +937,12 @@ drop:;
 	status = EXIT_SUCCESS;
 
 out:
+	if (ctl_fd >= 0) {
+		/* opened, never handed over */
+		close(ctl_fd);
+		unlink(ctl_path);
+	}
+	free(ctl_path);
 	daemon_detach_done(status == EXIT_SUCCESS);
 	if (privsep_parent && privsep_engine_pid() > 0 && status != EXIT_SUCCESS) {
 		kill(privsep_engine_pid(), SIGKILL);

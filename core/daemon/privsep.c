@@ -12,6 +12,7 @@
 #include "kernel/privsep_guard.h"
 #include "kernel/privsep_msg.h"
 #include "lib/plugin_loader.h"
+#include "net/ctl_socket.h"
 #include "net/net.h"
 
 #include <ikev2d/bus.h>
@@ -258,7 +259,8 @@ static void nonblock(int fd)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-bool privsep_parent_start(config_t *cfg, char *const *argv)
+bool privsep_parent_start(config_t *cfg, char *const *argv, int ctl_fd,
+                          const char *ctl_path)
 {
 	int kp[2], ep[2], cp[2];
 	int socks[NET_FD_SLOTS];
@@ -298,6 +300,13 @@ bool privsep_parent_start(config_t *cfg, char *const *argv)
 		for (int i = 0; i < NET_FD_SLOTS; i++)
 			if (socks[i] >= 0)
 				ok = ok && keep_across_exec(socks[i]);
+		unsetenv(CTL_SOCKET_ENV);
+		if (ctl_fd >= 0) {
+			char ce[160];
+			ok = ok && keep_across_exec(ctl_fd) &&
+			     (size_t)snprintf(ce, sizeof(ce), "%d %s", ctl_fd, ctl_path) <
+			     sizeof(ce) && setenv(CTL_SOCKET_ENV, ce, 1) == 0;
+		}
 		/* Its end of the keys process's socketpair; the keystore
 		 * itself out of its sight (HACKING.md, "The keys process"). */
 		int kfd = privsep_keys_engine_fd();
@@ -321,6 +330,8 @@ bool privsep_parent_start(config_t *cfg, char *const *argv)
 		_exit(127);
 	}
 	P.pid = pid;
+	if (ctl_fd >= 0)
+		close(ctl_fd);   /* the engine's now */
 	privsep_keys_engine_forked();
 	close(kp[1]);
 	close(ep[1]);

@@ -25,8 +25,11 @@
 #define PRIVSEP_BACKEND_ENV "IKEV2D_PRIVSEP_BACKEND"
 
 /* Fork and exec the engine (argv: in.ikev2d's own, reused), watch its
- * channels.  False (logged) on failure. */
-bool privsep_parent_start(config_t *cfg, char *const *argv);
+ * channels.  ctl_fd >= 0: the control socket the parent opened at ctl_path
+ * (core/net/ctl_socket.h), handed over to the engine and closed here.
+ * False (logged) on failure. */
+bool privsep_parent_start(config_t *cfg, char *const *argv, int ctl_fd,
+                          const char *ctl_path);
 /* The engine said it serves (PSM_READY) or -1 when it never did. */
 void privsep_parent_on_ready(void (*cb)(void));
 /* SIGHUP: cfg was reread and checked by the parent: use it for the

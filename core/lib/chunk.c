@@ -3,6 +3,8 @@
  */
 #include <ikev2d/chunk.h>
 
+#include "lib/secmem.h"
+
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,9 +97,25 @@ chunk_t chunk_cat(size_t n, const chunk_t *parts)
 	return r;
 }
 
+chunk_t chunk_alloc_secure(size_t len)
+{
+	return chunk_create(secmem_alloc(len), len);
+}
+
+chunk_t chunk_clone_secure(chunk_t c)
+{
+	chunk_t d = chunk_alloc_secure(c.len);
+	if (c.len)
+		memcpy(d.ptr, c.ptr, c.len);
+	return d;
+}
+
 void chunk_free(chunk_t *c)
 {
-	free(c->ptr);
+	if (secmem_owns(c->ptr))
+		secmem_free(c->ptr);   /* wiped there */
+	else
+		free(c->ptr);
 	*c = chunk_empty;
 }
 

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <ikev2d/kernel_ipsec.h>
 
@@ -189,6 +190,8 @@ struct us {
 	us_thread_t *threads[US_MAX_THREADS];
 	int n_threads;
 	int stop_fd;
+	int wake_fd;                    /* data path -> housekeeping: a
+	                                   lifetime was reached (eventfd) */
 	pthread_t hk_tid;
 	bool hk_started;
 	pthread_mutex_t start_lock;     /* the lazy start (us_ensure) */
@@ -217,6 +220,25 @@ static inline void us_read_end(us_reader_t *r)
 esp_crypto_t *us_sa_crypto(us_sa_t *sa, us_reader_t *r);
 /* Periodic: lifetimes, reserved SPIs, held packets. */
 void us_sad_housekeeping(us_t *u);
+/* The data path counted a packet of add bytes on sa, whose counters were
+ * bytes0 and packets0 before: when that crosses a soft or hard limit the
+ * housekeeping runs at once (as XFRM raises its expiry at the packet), not
+ * at its next tick - the two ends of a CHILD SA reach a byte limit at the
+ * same packet, and their rekeys cross as they do with the kernel. */
+static inline void us_sad_counted(us_t *u, const us_sa_t *sa, uint64_t bytes0,
+                                  uint64_t add, uint64_t packets0)
+{
+	const kernel_lifetime_t *s = &sa->k.soft, *h = &sa->k.hard;
+	if ((s->bytes && bytes0 < s->bytes && bytes0 + add >= s->bytes) ||
+	    (s->packets && packets0 + 1 == s->packets) ||
+	    (h->bytes && bytes0 < h->bytes && bytes0 + add >= h->bytes) ||
+	    (h->packets && packets0 + 1 == h->packets)) {
+		uint64_t one = 1;
+		if (write(u->wake_fd, &one, sizeof(one)) < 0) {
+			/* full or gone: the next tick sees it */
+		}
+	}
+}
 void us_stats_sum(us_t *u, us_stats_t *out);
 
 /* ---- us_sys.c (privileged set-up, separate from the data path) */

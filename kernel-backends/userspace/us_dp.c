@@ -440,8 +440,9 @@ static bool output(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *pkt,
 		drop(u, r, DROP_CRYPTO, sa->k.id.spi);
 		return true;
 	}
-	atomic_fetch_add_explicit(&sa->bytes, plen, memory_order_relaxed);
-	atomic_fetch_add_explicit(&sa->packets, 1, memory_order_relaxed);
+	uint64_t b0 = atomic_fetch_add_explicit(&sa->bytes, plen, memory_order_relaxed);
+	uint64_t n0 = atomic_fetch_add_explicit(&sa->packets, 1, memory_order_relaxed);
+	us_sad_counted(u, sa, b0, plen, n0);
 	if (atomic_load_explicit(&sa->last_use_ms, memory_order_relaxed) != now)
 		atomic_store_explicit(&sa->last_use_ms, now, memory_order_relaxed);
 	tx_add(u, r, tx, sa, esp, esp_len);
@@ -678,8 +679,9 @@ static void input(us_t *u, us_reader_t *r, us_db_t *db, uint8_t *esp, size_t len
 		}
 	}
 	uint64_t now = time_monotonic_ms();
-	atomic_fetch_add_explicit(&sa->bytes, plen, memory_order_relaxed);
-	atomic_fetch_add_explicit(&sa->packets, 1, memory_order_relaxed);
+	uint64_t b0 = atomic_fetch_add_explicit(&sa->bytes, plen, memory_order_relaxed);
+	uint64_t n0 = atomic_fetch_add_explicit(&sa->packets, 1, memory_order_relaxed);
+	us_sad_counted(u, sa, b0, plen, n0);
 	if (atomic_load_explicit(&sa->last_use_ms, memory_order_relaxed) != now)
 		atomic_store_explicit(&sa->last_use_ms, now, memory_order_relaxed);
 	if (encap)

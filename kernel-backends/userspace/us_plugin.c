@@ -115,13 +115,30 @@ static void write_stats(us_t *u)
 static void *hk_main(void *arg)
 {
 	us_t *u = arg;
-	struct pollfd pfd = { .fd = u->stop_fd, .events = POLLIN };
+	struct pollfd pfd[2] = { { .fd = u->stop_fd, .events = POLLIN },
+	                         { .fd = u->wake_fd, .events = POLLIN } };
+	uint64_t next = time_monotonic_ms() + HOUSEKEEPING_MS;
 
 	while (!atomic_load(&u->stopping)) {
-		if (poll(&pfd, 1, HOUSEKEEPING_MS) > 0)
+		uint64_t now = time_monotonic_ms();
+		int wait = next > now ? (int)(next - now) : 0;
+		if (poll(pfd, 2, wait) < 0 && errno != EINTR)
 			break;
-		us_sad_housekeeping(u);
-		write_stats(u);
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents) {
+			/* the data path saw a lifetime reached */
+			uint64_t n;
+			if (read(u->wake_fd, &n, sizeof(n)) < 0) {
+				/* nothing left: another read took it */
+			}
+			us_sad_housekeeping(u);
+		}
+		if (time_monotonic_ms() >= next) {
+			us_sad_housekeeping(u);
+			write_stats(u);
+			next = time_monotonic_ms() + HOUSEKEEPING_MS;
+		}
 	}
 	return NULL;
 }
@@ -150,6 +167,8 @@ static void us_destroy(kernel_ipsec_t *self)
 	us_sad_free(u);
 	if (u->stop_fd >= 0)
 		close(u->stop_fd);
+	if (u->wake_fd >= 0)
+		close(u->wake_fd);
 	pthread_mutex_destroy(&u->start_lock);
 	free(u->cfg.stats_file);
 	free(u);
@@ -195,6 +214,7 @@ static us_t *us_create(void)
 	us_t *u = xzalloc(sizeof(*u));
 
 	u->stop_fd = -1;
+	u->wake_fd = -1;
 	for (int i = 0; i < US_MAX_THREADS; i++)
 		u->tun_fd[i] = -1;
 	u->raw4 = u->raw6 = -1;
@@ -204,7 +224,8 @@ static us_t *us_create(void)
 	if (!read_config(&u->cfg))
 		goto fail;
 	u->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (u->stop_fd < 0)
+	u->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (u->stop_fd < 0 || u->wake_fd < 0)
 		goto fail;
 	return u;
 fail:

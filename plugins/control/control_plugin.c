@@ -10,8 +10,9 @@
  *
  * The sockets are opened when the feature loads in a running daemon (not
  * under `in.ikev2d -c`, which loads plugins only to check them): opening
- * (ctl_listen_*) is apart from serving (ctl_server_create), so a
- * privileged parent can open them and pass the descriptors on.
+ * (core/net/ctl_socket.h, ctl_listen_tcp) is apart from serving
+ * (ctl_server_create): under daemon.privsep the parent opens the Unix
+ * socket and the engine takes it over (ctl_socket_take).
  */
 #include <errno.h>
 #include <grp.h>
@@ -26,6 +27,7 @@
 #include <ikev2d/settings.h>
 
 #include "exchange/engine_ctl.h"
+#include "net/ctl_socket.h"
 
 #include "ctl_cmds.h"
 #include "ctl_server.h"
@@ -51,27 +53,6 @@ typedef struct {
 	ctl_server_t *ctl, *metrics;
 	char *path;
 } control_plugin_t;
-
-/* Name or number; -1 = none; false on an unknown name. */
-static bool group_id(const char *name, gid_t *gid)
-{
-	*gid = (gid_t)-1;
-	if (!name || !*name)
-		return true;
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(name, &end, 10);
-	if (!*end && !errno && v < (unsigned long)(gid_t)-1) {
-		*gid = (gid_t)v;
-		return true;
-	}
-	struct group gr, *grp = NULL;
-	char buf[4096];
-	if (getgrnam_r(name, &gr, buf, sizeof(buf), &grp) != 0 || !grp)
-		return false;
-	*gid = grp->gr_gid;
-	return true;
-}
 
 static void stop(control_plugin_t *p)
 {
@@ -102,7 +83,7 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 	const char *metrics = settings_get_str("plugins." PLUGIN_NAME ".metrics_listen",
 	                                       NULL);
 	gid_t gid;
-	if (!group_id(group, &gid)) {
+	if (!ctl_socket_group(group, &gid)) {
 		log_error(DBG_CTL, "control: plugins.control.group: no group '%s'", group);
 		return false;
 	}
@@ -117,7 +98,12 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		return true;
 	}
 	ctl_cmds_init();
-	int fd = ctl_listen_unix(path, gid);
+	/* Under daemon.privsep the parent opened it (as root, owned by
+	 * daemon.user) and handed it over: the engine never binds it. */
+	int fd = ctl_socket_take(path);
+	bool from_parent = fd >= 0;
+	if (fd < 0)
+		fd = ctl_socket_open(path, (uid_t)-1, gid);
 	if (fd < 0)
 		return false;
 	p->ctl = ctl_server_create(fd, gid, false, &ctl_cmd_handlers);
@@ -126,8 +112,9 @@ static bool feature_cb(ikev2d_plugin_t *plugin, const plugin_feature_t *f,
 		return false;
 	}
 	p->path = xstrdup(path);
-	log_op(DBG_CTL, "control: listening on %s (root%s%s)", path,
-	       gid != (gid_t)-1 ? " and group " : " only", gid != (gid_t)-1 ? group : "");
+	log_op(DBG_CTL, "control: listening on %s (root%s%s)%s", path,
+	       gid != (gid_t)-1 ? " and group " : " only", gid != (gid_t)-1 ? group : "",
+	       from_parent ? ", the socket the privsep parent opened" : "");
 	if (metrics && *metrics) {
 		int mfd = ctl_listen_tcp(metrics);
 		if (mfd < 0 ||

@@ -4,9 +4,9 @@
  * the control group), reads framed requests without blocking, runs each
  * as a job and streams the answer back through a bounded output buffer.
  *
- * Opening the listening socket (ctl_listen_unix, ctl_listen_tcp) is kept
- * apart from serving it, so that a privileged parent can open it and hand
- * the descriptor over.
+ * Opening the listening socket (core/net/ctl_socket.h for the Unix one,
+ * ctl_listen_tcp) is kept apart from serving it, so that a privileged
+ * parent can open it and hand the descriptor over.
  *
  * Owner: plugins/control.
  */
@@ -20,9 +20,6 @@
 
 #include "ctl_proto.h"
 
-/* Bind path (replacing a stale socket, never a live one or a non-socket),
- * owner root:gid, mode 0660, listen.  -1 (logged) on failure. */
-int ctl_listen_unix(const char *path, gid_t gid);
 /* Bind "ADDR:PORT" ("[v6]:port" for IPv6) for TCP, listen; -1 logged. */
 int ctl_listen_tcp(const char *spec);
 

@@ -7,6 +7,7 @@
  */
 #include "crypto/keymat.h"
 #include "nettle_load.h"
+#include "../lib/locked_mem.h"
 #include "vector_file.h"
 
 #include <check.h>
@@ -284,6 +285,19 @@ START_TEST(test_skeyseed_aes_prf)
 END_TEST
 
 /* keymat_sizes and the whole derivation for real algorithm sets. */
+/* Keys live in secure memory: pages the kernel shows locked (mlock) and
+ * left out of core dumps (core/lib/secmem.c). */
+static void assert_key_memory(chunk_t key, const char *what)
+{
+	ck_assert_msg(key.ptr && key.len, "%s is empty", what);
+	mem_flags_t f = mem_flags(key.ptr);
+	ck_assert_msg(f.found && f.locked && f.locked_kb > 0,
+	              "%s is not in locked memory (Locked: %lu kB)", what, f.locked_kb);
+	ck_assert_msg(f.dontdump, "%s would be in a core dump", what);
+	mem_flags_t e = mem_flags(key.ptr + key.len - 1);
+	ck_assert_msg(e.locked, "the end of %s is not in locked memory", what);
+}
+
 START_TEST(test_derive_ike)
 {
 	uint8_t ni[32], nr[32], gir[256], spi_i[8], spi_r[8];
@@ -336,6 +350,8 @@ START_TEST(test_derive_ike)
 	ck_assert_int_eq(ck.encr_i.len, 36);
 	ck_assert_int_eq(ck.encr_r.len, 36);
 	ck_assert_ptr_null(ck.integ_i.ptr);
+	assert_key_memory(ck.encr_i, "KEYMAT encr_i");
+	assert_key_memory(ck.encr_r, "KEYMAT encr_r");
 	ck_assert(!chunk_equals(ck.encr_i, ck.encr_r));
 	keymat_child_keys_clear(&ck);
 	/* Without SK_d, no keys. */
@@ -362,10 +378,16 @@ START_TEST(test_derive_ike)
 	ck_assert_int_eq(k.sk_ei.len, 20);
 	ck_assert_int_eq(k.sk_pr.len, 48);
 	ck_assert(!chunk_equals(k.sk_ei, k.sk_er));
+	assert_key_memory(k.sk_d, "SK_d");
+	assert_key_memory(k.sk_ei, "SK_ei");
+	assert_key_memory(k.sk_er, "SK_er");
+	assert_key_memory(k.sk_pi, "SK_pi");
+	assert_key_memory(k.sk_pr, "SK_pr");
 
 	/* Deterministic; and equal to SKEYSEED + split done by hand. */
 	chunk_t seed;
 	ck_assert(keymat_skeyseed(gcm.prf, cni, cnr, g, &seed));
+	assert_key_memory(seed, "SKEYSEED");
 	ck_assert(keymat_sizes(&gcm, &sz));
 	ck_assert(keymat_ike_keys(gcm.prf, seed, cni, cnr, spi_i, spi_r, &sz, &again));
 	ck_assert(chunk_equals(k.sk_d, again.sk_d));
@@ -380,6 +402,8 @@ START_TEST(test_derive_ike)
 	                                  spi_r, spi_i, &r));
 	ck_assert_int_eq(r.sk_d.len, 32);
 	ck_assert_int_eq(r.sk_ai.len, 32);
+	assert_key_memory(r.sk_ai, "SK_ai (rekeyed)");
+	assert_key_memory(r.sk_ar, "SK_ar (rekeyed)");
 	ck_assert(keymat_skeyseed_rekey(gcm.prf, k.sk_d, g, cnr, cni, &seed));
 	ck_assert_int_eq(seed.len, 48);
 	ck_assert(keymat_sizes(&cbc, &sz));

@@ -139,6 +139,16 @@ secrets {
 }
 EOF
 	[ -n "$creds" ] && cp -r "$creds"/. "$dir"/
+	# charon listens on 500 before swanctl has loaded its connections: an
+	# IKE_SA_INIT of ours arriving in between (ikev2d started first, with
+	# auto_start) gets NO_PROPOSAL_CHOSEN, an answer ikev2d does not retry.
+	# Its IKE ports stay closed (nft, when there is nft) until it is ready.
+	local hold=false
+	ip netns exec "$ns" nft -f - 2>/dev/null <<'NFT' && hold=true
+table inet charon_hold {
+	chain in { type filter hook input priority 0; udp dport { 500, 4500 } drop; }
+}
+NFT
 	ip netns exec "$ns" sh -c "mount --bind '$dir/run' /run && STRONGSWAN_CONF='$dir/strongswan.conf' exec '$CHARON'" \
 		> "$dir/charon.out" 2>&1 &
 	echo $! > "$dir/charon.pid"
@@ -151,9 +161,12 @@ EOF
 	"$SWANCTL" --load-all --noprompt --file "$dir/swanctl.conf" \
 		--uri "unix://$dir/charon.vici" > "$dir/load.log" 2>&1 || {
 		cat "$dir/load.log"
+		$hold && ip netns exec "$ns" nft delete table inet charon_hold
 		fail "swanctl --load-all failed"
 		return 1
 	}
+	$hold && ip netns exec "$ns" nft delete table inet charon_hold
+	return 0
 }
 
 charon_ctl() {

@@ -286,16 +286,19 @@ hostile)
 	start_both || finish
 	up_or_fail "hostile" || finish
 	# capture what A sends B (a raw socket gets a copy of every ESP packet)
-	ip netns exec $NB timeout 20 python3 -c '
+	# (the pings start once the socket is open: on a loaded machine
+	# python can take longer than a fixed pause to get there)
+	ip netns exec $NB timeout 30 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 50); s.settimeout(15)
+open(sys.argv[3], "w").close()
 pk = []
 while len(pk) < 100:
     d, a = s.recvfrom(65535)
     if a[0] == "10.89.0.1": pk.append(d[(d[0] & 15) * 4:])
 open(sys.argv[1], "wb").write(pk[0]); open(sys.argv[2], "wb").write(pk[-1])
-' "$WORK/first.esp" "$WORK/last.esp" & cap=$!
-	sleep 0.5
+' "$WORK/first.esp" "$WORK/last.esp" "$WORK/capture.ready" & cap=$!
+	for _ in $(seq 100); do [ -e "$WORK/capture.ready" ] && break; sleep 0.1; done
 	# 100 packets A -> B (50 requests, and B's replies go the other way)
 	ip netns exec $NA ping -q -c 100 -i 0.02 -I $SRC_A $DST_A > /dev/null 2>&1
 	wait $cap || { fail "hostile: capture of A's ESP failed"; finish; }

@@ -237,8 +237,14 @@ grep -q 'running as ikeuser' "$W/daemon.log" || fail "no 'running as ikeuser' lo
 # ikeadm over the control socket (ikev2d-control): the daemon opened it
 # as root before switching to ikeuser, and serves it under seccomp
 sock=/var/run/in.ikev2d.ctl
-[ "$(in_root stat -L -c '%U:%G %a' $sock 2>/dev/null)" = "root:root 660" ] &&
-	ok "control socket $sock is root:root 0660" || fail "control socket: $(in_root stat -L -c '%U:%G %a' $sock 2>&1)"
+# (under privsep the parent, as root, gives it to ikeuser; the engine
+# takes the descriptor over)
+sock_owner=root
+[ "$privsep" = true ] && sock_owner=ikeuser
+[ "$(in_root stat -L -c '%U:%G %a' $sock 2>/dev/null)" = "$sock_owner:root 660" ] &&
+	ok "control socket $sock is $sock_owner:root 0660" || fail "control socket: $(in_root stat -L -c '%U:%G %a' $sock 2>&1), expected $sock_owner:root 660"
+[ "$privsep" != true ] || grep -q "the socket the privsep parent opened" "$W/daemon.log" ||
+	fail "privsep: the engine did not take the parent's control socket over""
 if in_root ikeadm get stats > "$W/ikeadm.log" 2>&1 &&
    in_root ikeadm -j dump rule > "$W/rules.json" 2>> "$W/ikeadm.log" &&
    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r else 1)' "$W/rules.json"; then

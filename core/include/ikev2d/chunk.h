@@ -46,6 +46,10 @@ chunk_t chunk_alloc(size_t len);
 chunk_t chunk_clone(chunk_t c);
 /* Concatenate n chunks into fresh memory. */
 chunk_t chunk_cat(size_t n, const chunk_t *parts);
+/* The same in memory for keys: locked in RAM, out of core dumps, wiped
+ * when freed (chunk_free and chunk_clear give it back). */
+chunk_t chunk_alloc_secure(size_t len);
+chunk_t chunk_clone_secure(chunk_t c);
 void chunk_free(chunk_t *c);
 /* Wipe, then free: for anything that held a secret. */
 void chunk_clear(chunk_t *c);

@@ -26,7 +26,8 @@
 const char *const cfg_child_default_keys[] = {
 	"esp_xform", "mode", "childsa_pfs", "childsa_lifetime_secs",
 	"childsa_softlife_secs", "childsa_lifetime_kb", "childsa_softlife_kb",
-	"replay_window", "mark_in", "mark_out", "if_id_in", "if_id_out", NULL
+	"replay_window", "mark_in", "mark_out", "if_id_in", "if_id_out",
+	"require_kernel_policy", NULL
 };
 
 static proposal_cfg_t *dup_proposals(const proposal_cfg_t *p, int n)
@@ -174,6 +175,8 @@ child_keys:
 		d->child.replay_src = cfg_src_of(config_setting_get_member(g, "replay_window"));
 	}
 	ok &= rc >= 0;
+	ok &= cfg_get_bool(ctx, g, "require_kernel_policy",
+	                   &d->child.require_kernel_policy) >= 0;
 	ok &= cfg_xfrm_parse(ctx, g, &d->child);
 	return ok;
 }

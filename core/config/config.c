@@ -42,7 +42,7 @@ static const char *const top_keys[] = {
 	"dpd_interval", "esp_xform", "mode", "childsa_pfs",
 	"childsa_lifetime_secs", "childsa_softlife_secs", "childsa_lifetime_kb",
 	"childsa_softlife_kb", "replay_window", "mark_in", "mark_out",
-	"if_id_in", "if_id_out", "validation",
+	"if_id_in", "if_id_out", "require_kernel_policy", "validation",
 	"validation_policy_file", NULL
 };
 

@@ -109,6 +109,11 @@ typedef struct {
 	 * the _in ones, the outbound SA and the out policy the _out ones. */
 	kernel_mark_t mark_in, mark_out;
 	uint32_t if_id_in, if_id_out;
+	/* require_kernel_policy: as responder, accept the CHILD SA only when
+	 * the kernel's SPD has a policy (not the daemon's own) that holds
+	 * each pair of the narrowed selectors; its SAs then get that
+	 * policy's reqid (else TS_UNACCEPTABLE). */
+	bool require_kernel_policy;
 	/* the childsa group, and the esp_xform / replay_window in force
 	 * (at whatever level they were written) */
 	cfg_src_t src, esp_src, replay_src;

@@ -103,6 +103,8 @@ static bool run_request(psm_msg_t *m, uint32_t *spi, kernel_usage_t *usage)
 		return kernel_query_policy(&m->u.policy, usage);
 	case PSM_DEL_POLICY:
 		return kernel_del_policy(&m->u.policy);
+	case PSM_MATCH_POLICY:
+		return kernel_match_policy(&m->u.policy, spi);
 	case PSM_FLUSH:
 		kernel_flush();
 		return true;

@@ -54,6 +54,54 @@ void child_set_ts(child_sa_t *c, const ts_t *local, int n_local,
 	c->n_ts_remote = n_remote;
 }
 
+static void to_kernel_ts(const ts_t *t, kernel_ts_t *k);
+
+/* require_kernel_policy: every pair of the narrowed selectors (local,
+ * remote) must lie in an outbound policy of the kernel's SPD that is not
+ * the daemon's, all of one reqid (one CHILD SA), given in *reqid. */
+static bool spd_allows(ike_sa_t *sa, const child_cfg_t *cc, bool transport,
+                       const ts_t *l, int n_l, const ts_t *r, int n_r,
+                       uint32_t *reqid)
+{
+	bool first = true;
+	char ls[TS_STRLEN], rs[TS_STRLEN];
+	for (int i = 0; i < n_l; i++)
+		for (int j = 0; j < n_r; j++) {
+			if (l[i].type != r[j].type)
+				continue;
+			kernel_policy_t want = {
+				.dir = KERNEL_DIR_OUT, .action = KERNEL_POLICY_PROTECT,
+				.protocol = KERNEL_PROTO_ESP,
+				.mode = transport ? KERNEL_MODE_TRANSPORT : KERNEL_MODE_TUNNEL,
+				.mark = cc->mark_out,
+			};
+			to_kernel_ts(&l[i], &want.src_ts);
+			to_kernel_ts(&r[j], &want.dst_ts);
+			uint32_t got = 0;
+			if (!kernel_match_policy(&want, &got)) {
+				sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA %s === %s: no "
+				       "kernel policy (%s mode) holds it and the childsa "
+				       "entry has require_kernel_policy: TS_UNACCEPTABLE "
+				       "unless another entry takes it",
+				       ts_to_str(&l[i], ls, sizeof(ls)),
+				       ts_to_str(&r[j], rs, sizeof(rs)),
+				       transport ? "transport" : "tunnel");
+				return false;
+			}
+			if (!first && got != *reqid) {
+				sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA %s === %s: the "
+				       "kernel policies holding the selectors have reqids "
+				       "%u and %u, one CHILD SA cannot serve both: "
+				       "TS_UNACCEPTABLE", ts_to_str(&l[i], ls, sizeof(ls)),
+				       ts_to_str(&r[j], rs, sizeof(rs)), *reqid, got);
+				return false;
+			}
+			*reqid = got;
+			first = false;
+		}
+	return !first;
+}
+
 void child_apply_acq(child_sa_t *c, const child_acq_t *acq)
 {
 	c->reqid = acq->reqid;
@@ -187,6 +235,11 @@ uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
 		}
 		if (!k_r || !k_l)
 			continue;
+		uint32_t spd_reqid = 0;
+		if (cc->require_kernel_policy &&
+		    !spd_allows(sa, cc, want_transport && cc->mode == MODE_TRANSPORT,
+		                nl, k_l, nr, k_r, &spd_reqid))
+			continue;
 		ts_ok = true;
 		algs_t algs;
 		const proposal_t *chosen;
@@ -196,6 +249,11 @@ uint16_t child_respond(engine_t *e, ike_sa_t *sa, const message_t *m,
 		                     PROTO_ESP, NULL, &algs, &chosen))
 			continue;
 		child_sa_t *c = child_new(e, cc);
+		if (cc->require_kernel_policy) {
+			/* the kernel's policy is to use it: its reqid */
+			c->reqid = spd_reqid;
+			c->foreign_policy = true;
+		}
 		c->algs = algs;
 		c->spi_out = (uint32_t)chosen->spi[0] << 24 | (uint32_t)chosen->spi[1] << 16 |
 		             (uint32_t)chosen->spi[2] << 8 | chosen->spi[3];

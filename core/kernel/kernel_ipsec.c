@@ -196,6 +196,12 @@ bool kernel_del_policy(const kernel_policy_t *policy)
 	WITH_BACKEND("delete a policy", backend->del_policy(backend, policy));
 }
 
+bool kernel_match_policy(const kernel_policy_t *want, uint32_t *reqid)
+{
+	WITH_BACKEND("look a policy up",
+	             backend->match_policy && backend->match_policy(backend, want, reqid));
+}
+
 bool kernel_bypass_socket(int fd, int family)
 {
 	bool ok = true;

@@ -463,6 +463,25 @@ static bool check_one(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 		if (!find_pol(g, &m->u.policy))
 			REFUSE("the policy was not installed for the engine");
 		return true;
+	case PSM_MATCH_POLICY: {
+		/* a look-up only the childsa entries with require_kernel_policy
+		 * make, for selectors they allow */
+		const kernel_policy_t *p = &m->u.policy;
+		for (int i = 0; g->cfg && i < g->cfg->n_rules; i++) {
+			const rule_t *r = &g->cfg->rules[i];
+			for (int c = 0; c < r->n_child; c++) {
+				const child_cfg_t *ch = &r->child[c];
+				if (ch->require_kernel_policy &&
+				    ts_in_side(&p->src_ts, ch->local_ts, ch->n_local_ts,
+				               r->local_addr, r->n_local_addr) &&
+				    ts_in_side(&p->dst_ts, ch->remote_ts, ch->n_remote_ts,
+				               r->remote_addr, r->n_remote_addr))
+					return true;
+			}
+		}
+		REFUSE("no childsa entry with require_kernel_policy allows these "
+		       "selectors");
+	}
 	case PSM_FLUSH:
 		if (!g->shutdown)
 			REFUSE("flush is the parent's, at shutdown");

@@ -25,6 +25,7 @@ const char *psm_type_name(uint16_t type)
 	case PSM_QUERY_POLICY: return "query_policy";
 	case PSM_DEL_POLICY:   return "del_policy";
 	case PSM_FLUSH:        return "flush";
+	case PSM_MATCH_POLICY: return "match_policy";
 	case PSM_REPLY:        return "reply";
 	case PSM_EVENT:        return "event";
 	case PSM_ESP:          return "esp";
@@ -45,6 +46,7 @@ static long body_len(uint16_t type)
 	case PSM_DEL_SA:       return sizeof(kernel_sa_id_t);
 	case PSM_ADD_POLICY:
 	case PSM_QUERY_POLICY:
+	case PSM_MATCH_POLICY:
 	case PSM_DEL_POLICY:   return sizeof(kernel_policy_t);
 	case PSM_FLUSH:
 	case PSM_READY:        return 0;
@@ -140,6 +142,7 @@ static bool check_body(psm_msg_t *m, char *why, size_t why_len)
 		return true;
 	case PSM_ADD_POLICY:
 	case PSM_QUERY_POLICY:
+	case PSM_MATCH_POLICY:
 	case PSM_DEL_POLICY: {
 		kernel_policy_t *p = &m->u.policy;
 		if ((unsigned)p->dir > KERNEL_DIR_FWD ||

@@ -43,6 +43,7 @@ typedef enum {
 	PSM_QUERY_POLICY = 7,
 	PSM_DEL_POLICY   = 8,
 	PSM_FLUSH        = 9,
+	PSM_MATCH_POLICY = 10,
 	PSM_REPLY        = 32,
 	PSM_EVENT        = 33,
 	PSM_ESP          = 34,
@@ -101,7 +102,7 @@ typedef struct {
 
 typedef struct {
 	int32_t ok;            /* 1 done, 0 failed or refused */
-	uint32_t spi;          /* PSM_GET_SPI */
+	uint32_t spi;          /* PSM_GET_SPI; the reqid of PSM_MATCH_POLICY */
 	kernel_usage_t usage;  /* PSM_QUERY_SA, PSM_QUERY_POLICY */
 } psm_reply_t;
 
@@ -125,7 +126,7 @@ typedef struct {
 		psm_sa_t sa;
 		psm_update_sa_t update;
 		kernel_sa_id_t id;          /* QUERY_SA, DEL_SA */
-		kernel_policy_t policy;     /* *_POLICY */
+		kernel_policy_t policy;     /* *_POLICY (MATCH: the wanted one) */
 		psm_reply_t reply;
 		kernel_event_t event;
 		psm_esp_t esp;

@@ -218,12 +218,17 @@ bool knl_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
 bool knl_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
                       kernel_usage_t *usage);
 bool knl_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
+bool knl_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
+                      uint32_t *reqid);
 bool knl_bypass_socket(kernel_ipsec_t *self, int fd, int family);
 int knl_del_policy_key(knl_t *k, const knl_pol_key_t *key);
 bool knl_route_rule(knl_t *k, bool add);
 void knl_route_flush(knl_t *k, bool leftovers);
 
 /* ---- knl_events.c ---- */
+/* One side of an XFRM selector as a kernel_ts_t (ICMP type/code in the
+ * source's port, RFC 4301 style). */
+void knl_sel_to_ts(const struct xfrm_selector *sel, bool src, kernel_ts_t *ts);
 bool knl_events_open(knl_t *k);
 void knl_events_close(knl_t *k);
 /* After lost events: compare the kernel's SAs with ours, raise what was

@@ -19,7 +19,7 @@
 #include "knl.h"
 
 /* A selector's address prefix and port block as a kernel_ts_t range. */
-static void sel_to_ts(const struct xfrm_selector *sel, bool src, kernel_ts_t *ts)
+void knl_sel_to_ts(const struct xfrm_selector *sel, bool src, kernel_ts_t *ts)
 {
 	memset(ts, 0, sizeof(*ts));
 	ts->family = sel->family;
@@ -107,10 +107,10 @@ static void on_acquire(knl_t *k, const struct nlmsghdr *nlh)
 	/* Ours are in the priority band; any other is someone else's. */
 	ev.acquire.foreign = !knl_is_ours(k, ua->policy.priority);
 	/* The policy's selectors (what to negotiate) and the packet's. */
-	sel_to_ts(&ua->policy.sel, true, &ev.acquire.src_ts);
-	sel_to_ts(&ua->policy.sel, false, &ev.acquire.dst_ts);
-	sel_to_ts(&ua->sel, true, &ev.acquire.pkt_src_ts);
-	sel_to_ts(&ua->sel, false, &ev.acquire.pkt_dst_ts);
+	knl_sel_to_ts(&ua->policy.sel, true, &ev.acquire.src_ts);
+	knl_sel_to_ts(&ua->policy.sel, false, &ev.acquire.dst_ts);
+	knl_sel_to_ts(&ua->sel, true, &ev.acquire.pkt_src_ts);
+	knl_sel_to_ts(&ua->sel, false, &ev.acquire.pkt_dst_ts);
 	ev.acquire.seq = ua->seq;
 	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
 	log_verbose(DBG_KERNEL, KNL_NAME ": ACQUIRE for %s === %s (reqid %u, "

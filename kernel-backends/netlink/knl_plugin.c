@@ -96,6 +96,7 @@ static knl_t *knl_create(void)
 		.add_policy = knl_add_policy,
 		.query_policy = knl_query_policy,
 		.del_policy = knl_del_policy,
+		.match_policy = knl_match_policy,
 		.bypass_socket = NULL,   /* core/net sets IP_XFRM_POLICY itself */
 		.flush = knl_flush,
 		.can_install = knl_can_install,

@@ -582,3 +582,93 @@ bool knl_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
 	}
 	return true;
 }
+
+/* ------------------------------------------- someone else's policies */
+
+static bool ts_holds(const kernel_ts_t *o, const kernel_ts_t *i)
+{
+	size_t al = o->family == AF_INET6 ? 16 : 4;
+	return o->family == i->family && memcmp(o->from, i->from, al) <= 0 &&
+	       memcmp(i->to, o->to, al) <= 0 && (!o->proto || o->proto == i->proto) &&
+	       o->port_from <= i->port_from && i->port_to <= o->port_to;
+}
+
+typedef struct {
+	knl_t *k;
+	const kernel_policy_t *want;
+	bool found;
+	uint32_t priority, reqid;
+} match_t;
+
+static int on_match(const struct nlmsghdr *nlh, void *ctx)
+{
+	match_t *mt = ctx;
+	const kernel_policy_t *w = mt->want;
+	if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct xfrm_userpolicy_info))
+		return 0;
+	const struct xfrm_userpolicy_info *x = mnl_nlmsg_get_payload(nlh);
+	if (knl_is_ours(mt->k, x->priority) || x->dir != (uint8_t)w->dir ||
+	    x->action != XFRM_POLICY_ALLOW || x->sel.family != w->src_ts.family)
+		return 0;
+	const struct xfrm_user_tmpl *t = NULL;
+	kernel_mark_t mark = { 0, 0 };
+	const struct nlattr *a;
+	mnl_attr_for_each(a, nlh, sizeof(*x)) {
+		if (mnl_attr_get_type(a) == XFRMA_TMPL && !t &&
+		    mnl_attr_get_payload_len(a) >= sizeof(*t))
+			t = mnl_attr_get_payload(a);
+		else if (mnl_attr_get_type(a) == XFRMA_MARK &&
+		         mnl_attr_get_payload_len(a) >= sizeof(struct xfrm_mark)) {
+			const struct xfrm_mark *m = mnl_attr_get_payload(a);
+			mark.value = m->v;
+			mark.mask = m->m;
+		}
+	}
+	uint8_t mode = w->mode == KERNEL_MODE_TUNNEL ? XFRM_MODE_TUNNEL : XFRM_MODE_TRANSPORT;
+	if (!t || t->id.proto != IPPROTO_ESP || t->mode != mode ||
+	    mark.value != w->mark.value || mark.mask != w->mark.mask)
+		return 0;
+	kernel_ts_t s, d;
+	knl_sel_to_ts(&x->sel, true, &s);
+	knl_sel_to_ts(&x->sel, false, &d);
+	if (!ts_holds(&s, &w->src_ts) || !ts_holds(&d, &w->dst_ts))
+		return 0;
+	if (!mt->found || x->priority < mt->priority) {
+		mt->found = true;
+		mt->priority = x->priority;
+		mt->reqid = t->reqid;
+	}
+	return 0;
+}
+
+bool knl_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
+                      uint32_t *reqid)
+{
+	knl_t *k = (knl_t *)self;
+	uint8_t buf[256];
+	char why[256], eb[320], desc[300];
+	match_t mt = { .k = k, .want = want };
+
+	pol_str(want, desc, sizeof(desc));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = XFRM_MSG_GETPOLICY;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	pthread_mutex_lock(&k->xfrm_lock);
+	int rc = knl_request(k, k->xfrm, nlh, on_match, &mt, why, sizeof(why));
+	pthread_mutex_unlock(&k->xfrm_lock);
+	if (rc) {
+		log_error(DBG_KERNEL, KNL_NAME ": looking for a policy holding %s: "
+		          "listing the policies failed: %s", desc,
+		          knl_strerror(rc, why, eb, sizeof(eb)));
+		return false;
+	}
+	if (!mt.found) {
+		log_verbose(DBG_KERNEL, KNL_NAME ": no policy but ours holds %s", desc);
+		return false;
+	}
+	log_verbose(DBG_KERNEL, KNL_NAME ": %s is held by a policy not ours "
+	            "(priority %u, reqid %u)", desc, mt.priority, mt.reqid);
+	*reqid = mt.reqid;
+	return true;
+}

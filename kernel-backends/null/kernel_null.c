@@ -1068,6 +1068,39 @@ static bool kn_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
 	return ok;
 }
 
+/* kernel-null cannot tell whose a policy is: every recorded one counts
+ * (tests record "someone else's" with kernel_add_policy). */
+static bool kn_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
+                            uint32_t *reqid)
+{
+	kernel_null_t *kn = (kernel_null_t *)self;
+	const cn_policy_t *best = NULL;
+
+	pthread_mutex_lock(&kn->lock);
+	for (size_t i = 0; i < kn->policies.n_buckets; i++)
+		for (policy_entry_t *e = kn->policies.buckets[i]; e; e = e->next) {
+			const cn_policy_t *p = &e->pol;
+			kernel_ts_t s, d;
+			cn_ts_unpack(&p->src_ts, &s);
+			cn_ts_unpack(&p->dst_ts, &d);
+			size_t al = s.family == AF_INET6 ? 16 : 4;
+			bool holds = s.family == want->src_ts.family &&
+			             d.family == want->dst_ts.family &&
+			             memcmp(s.from, want->src_ts.from, al) <= 0 &&
+			             memcmp(want->src_ts.to, s.to, al) <= 0 &&
+			             memcmp(d.from, want->dst_ts.from, al) <= 0 &&
+			             memcmp(want->dst_ts.to, d.to, al) <= 0;
+			if (p->dir == want->dir && p->action == KERNEL_POLICY_PROTECT &&
+			    p->mode == want->mode && holds &&
+			    (!best || p->priority < best->priority))
+				best = p;
+		}
+	if (best)
+		*reqid = best->reqid;
+	pthread_mutex_unlock(&kn->lock);
+	return best != NULL;
+}
+
 static bool kn_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 {
 	kernel_null_t *kn = (kernel_null_t *)self;
@@ -1149,6 +1182,7 @@ kernel_null_t *kernel_null_create(const char *state_file, unsigned spi_timeout_m
 		.del_sa = kn_del_sa,
 		.add_policy = kn_add_policy,
 		.query_policy = kn_query_policy,
+		.match_policy = kn_match_policy,
 		.del_policy = kn_del_policy,
 		.bypass_socket = NULL,
 		.flush = kn_flush,

@@ -105,6 +105,15 @@ void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid)
 	pfk_kreq_put(&k->kreq, kreqid);
 }
 
+/* The engine reqid for kernel reqid kr (1..REQID_MAX) of someone else's
+ * policy: PK_FOREIGN_REQID | kr, its slot pinned so that ours never get
+ * it; false when one of ours has it already.  Lock held. */
+bool pk_foreign_reqid(kernel_pfkey_t *k, uint32_t kr, uint32_t *engine)
+{
+	*engine = PK_FOREIGN_REQID | kr;
+	return pfk_kreq_pin(&k->kreq, (uint16_t)kr, *engine);
+}
+
 /* ------------------------------------------------------------ journal */
 
 static void journal_write(kernel_pfkey_t *k, const char *line)
@@ -272,6 +281,100 @@ void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t *e)
 
 /* ------------------------------------------------------------- events */
 
+/* An address extension of a policy (prefix, port, protocol) as a
+ * selector; false when absent. */
+bool pk_ext_ts(const pfk_msg_t *m, uint16_t exttype, kernel_ts_t *ts)
+{
+	struct sockaddr_storage a;
+	uint8_t plen = 0, proto = 0;
+
+	if (!pfk_get_address(m, exttype, &a, &plen, &proto))
+		return false;
+	kernel_ts_from_addr(ts, &a);
+	size_t al = ts->family == AF_INET6 ? 16 : 4;
+	for (unsigned b = plen; b < al * 8; b++) {
+		ts->from[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		ts->to[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+	}
+	ts->proto = proto == IPSEC_PROTO_ANY ? 0 : proto;
+	uint16_t port = pk_port_of(&a);
+	if (port) {
+		ts->port_from = port;
+		ts->port_to = port;
+	}
+	return true;
+}
+
+/* Someone else's policy (the ACQUIRE's id is none of ours): X_SPDGET it for
+ * its selectors, its request's mode, endpoints and reqid, and give the
+ * engine an engine reqid that maps to that kernel reqid (pinned in the
+ * table, so ours never take it).  Loop thread; false (logged) when the
+ * policy cannot be used. */
+static bool acquire_foreign(kernel_pfkey_t *k, const pfk_policy_t *pol,
+                            kernel_event_t *ev)
+{
+	uint64_t mem[16], resp[PFK_MSG_MAX / 8];
+	pfk_buf_t b;
+	pfk_msg_t m;
+	pfk_policy_t got;
+	int rc;
+
+	LOCKED_START(k);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDGET, SADB_SATYPE_UNSPEC);
+	pfk_add_policy(&b, IPSEC_POLICY_IPSEC, pol->dir ? pol->dir : IPSEC_DIR_OUTBOUND,
+	               pol->id, 0, NULL);
+	rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+	bool ok = rc == 0 && pfk_get_policy(&m, &got) &&
+	          pk_ext_ts(&m, SADB_EXT_ADDRESS_SRC, &ev->acquire.src_ts) &&
+	          pk_ext_ts(&m, SADB_EXT_ADDRESS_DST, &ev->acquire.dst_ts);
+	UNLOCK(k);
+	if (!ok) {
+		log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (not "
+		          "ours): X_SPDGET of it failed (%s): nothing started",
+		          pol->id, rc > 0 ? strerror(rc) : rc ? "no answer" :
+		          "malformed answer");
+		return false;
+	}
+	if (got.n_req != 1 || got.req[0].proto != IPPROTO_ESP) {
+		log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (not "
+		          "ours): it asks for %d requests, not one ESP request: "
+		          "nothing started", pol->id, got.n_req);
+		return false;
+	}
+	const pfk_ipsecrequest_t *r = &got.req[0];
+	ev->acquire.foreign = true;
+	ev->acquire.mode = r->mode == IPSEC_MODE_TUNNEL ? KERNEL_MODE_TUNNEL
+	                                                : KERNEL_MODE_TRANSPORT;
+	if (r->mode == IPSEC_MODE_TUNNEL) {
+		pk_bare(&r->src, &ev->acquire.tmpl_src);
+		pk_bare(&r->dst, &ev->acquire.tmpl_dst);
+	}
+	/* reqid 0 (setkey's "require"): SAs with reqid 0 serve it */
+	if (r->reqid == 0) {
+		ev->acquire.reqid = 0;
+		return true;
+	}
+	if (r->reqid > REQID_MAX) {
+		log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (not "
+		          "ours): its reqid %u is above %u: nothing started",
+		          pol->id, r->reqid, REQID_MAX);
+		return false;
+	}
+	uint32_t engine;
+	pthread_mutex_lock(&k->lock);
+	ok = pk_foreign_reqid(k, r->reqid, &engine);
+	pthread_mutex_unlock(&k->lock);
+	if (!ok) {
+		log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (not "
+		          "ours): its reqid %u is one kernel-pfkey gave its own "
+		          "SAs: nothing started (give it another reqid)",
+		          pol->id, r->reqid);
+		return false;
+	}
+	ev->acquire.reqid = engine;
+	return true;
+}
+
 static void on_acquire(kernel_pfkey_t *k, const pfk_msg_t *m)
 {
 	pfk_policy_t pol;
@@ -292,22 +395,11 @@ static void on_acquire(kernel_pfkey_t *k, const pfk_msg_t *m)
 		found = true;
 	}
 	pthread_mutex_unlock(&k->lock);
-	if (!found) {
-		/* Someone else's policy: report the packet's addresses, so
-		 * the engine can pick the rule whose selectors hold them. */
-		struct sockaddr_storage s, d;
-		if (!pfk_get_address(m, SADB_EXT_ADDRESS_SRC, &s, NULL, NULL) ||
-		    !pfk_get_address(m, SADB_EXT_ADDRESS_DST, &d, NULL, NULL)) {
-			log_error(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u "
-			          "without valid addresses ignored", pol.id);
-			return;
-		}
-		kernel_ts_from_addr(&ev.acquire.src_ts, &s);
-		kernel_ts_from_addr(&ev.acquire.dst_ts, &d);
-	}
+	if (!found && !acquire_foreign(k, &pol, &ev))
+		return;
 	ev.acquire.seq = m->hdr->sadb_msg_seq;
 	log_verbose(DBG_KERNEL, "kernel-pfkey: ACQUIRE for policy %u (reqid "
-	            "%u)", pol.id, ev.acquire.reqid);
+	            "%u%s)", pol.id, ev.acquire.reqid, found ? "" : ", not ours");
 	kernel_ipsec_raise(&ev);
 }
 
@@ -1274,6 +1366,7 @@ kernel_pfkey_t *kernel_pfkey_create(const char *state_file, bool getspi,
 		.del_sa = pk_del_sa,
 		.add_policy = pk_add_policy,
 		.query_policy = pk_query_policy,
+		.match_policy = pk_match_policy,
 		.del_policy = pk_del_policy,
 		.bypass_socket = pk_bypass_socket,
 		.flush = pk_flush,

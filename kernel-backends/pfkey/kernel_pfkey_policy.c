@@ -6,6 +6,7 @@
 #include "kernel_pfkey_priv.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,8 +90,10 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 		req.proto = IPPROTO_ESP;
 		req.mode = p->mode == KERNEL_MODE_TUNNEL ? IPSEC_MODE_TUNNEL
 		                                         : IPSEC_MODE_TRANSPORT;
-		/* UNIQUE: the kernel keeps our reqid and uses only SAs with it */
-		req.level = IPSEC_LEVEL_UNIQUE;
+		/* UNIQUE: the kernel keeps our reqid and uses only SAs with it;
+		 * reqid 0 (a CHILD SA for someone else's policy without one):
+		 * REQUIRE, any SA between the endpoints */
+		req.level = p->reqid ? IPSEC_LEVEL_UNIQUE : IPSEC_LEVEL_REQUIRE;
 		if (p->mode == KERNEL_MODE_TUNNEL) {
 			if (p->sa_src.ss_family != p->sa_dst.ss_family ||
 			    (p->sa_src.ss_family != AF_INET && p->sa_src.ss_family != AF_INET6)) {
@@ -120,20 +123,36 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 				pthread_mutex_lock(&k->lock);
 				kr = pk_kreq_get(k, p->reqid);
 				pthread_mutex_unlock(&k->lock);
-				if (!kr) {
+				if (!kr && p->reqid) {
 					log_error(DBG_KERNEL, "kernel-pfkey: policy %s: "
-					          "no PF_KEY reqid for reqid %u (0 or "
-					          "all %d in use)", txt, p->reqid, REQID_MAX);
+					          "no PF_KEY reqid for reqid %u (all %d "
+					          "in use)", txt, p->reqid, REQID_MAX);
 					ok = false;
 					break;
 				}
 				req.reqid = kr;
 			}
-			pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDUPDATE, SADB_SATYPE_UNSPEC);
+			/* ours is replaced (X_SPDUPDATE); a new one is added
+			 * (X_SPDADD), and where that finds one with these
+			 * selectors it is someone else's: used as it is */
+			pthread_mutex_lock(&k->lock);
+			bool tracked = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
+			pthread_mutex_unlock(&k->lock);
+			pk_begin(k, &b, mem, sizeof(mem),
+			         tracked ? SADB_X_SPDUPDATE : SADB_X_SPDADD, SADB_SATYPE_UNSPEC);
 			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
 			pfk_add_policy(&b, type, dir, 0, prio,
 			               type == IPSEC_POLICY_IPSEC ? &req : NULL);
 			rc = pk_request(k, &b, resp, sizeof(resp), &m, REQUEST_TIMEOUT_MS);
+			if (rc == EEXIST && !tracked) {
+				log_op(DBG_KERNEL, "kernel-pfkey: policy %s: a policy "
+				       "with these selectors exists (not ours): used as "
+				       "it is", txt);
+				pthread_mutex_lock(&k->lock);
+				pk_kreq_put(k, kr);
+				pthread_mutex_unlock(&k->lock);
+				continue;
+			}
 			if (rc == 0 && !pfk_get_policy(&m, &got))
 				rc = EPROTO;
 			bool route = false;
@@ -201,6 +220,13 @@ bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 			pfk_buf_t b;
 			int rc;
 
+			/* only ours: one with these selectors that is not in
+			 * the table is someone else's (or was never made) */
+			pthread_mutex_lock(&k->lock);
+			bool tracked = pfk_polt_find(&k->pols, dir, &sel.s[i], &sel.d[j], sel.proto) != NULL;
+			pthread_mutex_unlock(&k->lock);
+			if (!tracked)
+				continue;
 			pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDDELETE, SADB_SATYPE_UNSPEC);
 			add_selectors(&b, &sel.s[i], &sel.d[j], sel.proto);
 			pfk_add_policy(&b, IPSEC_POLICY_IPSEC, dir, 0, 0, NULL);
@@ -277,3 +303,125 @@ bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
 	return true;
 }
 
+
+/* ------------------------------------------- someone else's policies */
+
+static bool ts_holds(const kernel_ts_t *o, const kernel_ts_t *i)
+{
+	size_t al = o->family == AF_INET6 ? 16 : 4;
+	return o->family == i->family && memcmp(o->from, i->from, al) <= 0 &&
+	       memcmp(i->to, o->to, al) <= 0 && (!o->proto || o->proto == i->proto) &&
+	       o->port_from <= i->port_from && i->port_to <= o->port_to;
+}
+
+/* X_SPDDUMP: the best (lowest priority value) policy not in our table of
+ * direction want->dir with one ESP request of want->mode whose selectors
+ * hold want's. */
+bool pk_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
+                     uint32_t *reqid)
+{
+	kernel_pfkey_t *k = (kernel_pfkey_t *)self;
+	uint64_t mem[8], resp[PFK_MSG_MAX / 8];
+	pfk_buf_t b;
+	pfk_msg_t m;
+	uint8_t dir = pfk_dir(want->dir);
+	uint8_t mode = want->mode == KERNEL_MODE_TUNNEL ? IPSEC_MODE_TUNNEL
+	                                                : IPSEC_MODE_TRANSPORT;
+	bool found = false;
+	uint32_t best_prio = 0, best_kr = 0, best_id = 0;
+	char txt[2 * KERNEL_TS_STRLEN + 16];
+
+	policy_text(want, txt, sizeof(txt));
+	LOCKED_START(k);
+	pk_begin(k, &b, mem, sizeof(mem), SADB_X_SPDDUMP, SADB_SATYPE_UNSPEC);
+	/* Not pk_request: af_key numbers the dump's messages itself (1, 2,
+	 * ..., the last 0), not with the request's sequence number, so each
+	 * message of the dump (type, our pid) is read, from the first. */
+	struct sadb_msg *h = (struct sadb_msg *)b.buf;
+	h->sadb_msg_seq = ++k->seq;
+	size_t len = pfk_end(&b);
+	int rc = len && send(k->req_fd, b.buf, len, 0) == (ssize_t)len ? -2 : -1;
+	uint64_t deadline = time_monotonic_ms() + REQUEST_TIMEOUT_MS;
+	for (; rc == -2;) {
+		uint64_t now = time_monotonic_ms();
+		struct pollfd pfd = { .fd = k->req_fd, .events = POLLIN };
+		char err[128];
+		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) <= 0) {
+			rc = now >= deadline ? -1 : -2;
+			continue;
+		}
+		ssize_t got = recv(k->req_fd, resp, sizeof(resp), MSG_DONTWAIT);
+		if (got <= 0 || !pfk_parse(resp, (size_t)got, &m, err, sizeof(err)) ||
+		    m.hdr->sadb_msg_type != SADB_X_SPDDUMP || m.hdr->sadb_msg_pid != k->pid)
+			continue;
+		rc = m.hdr->sadb_msg_errno;
+	}
+	/* one message per policy, the last with sequence number 0 (af_key);
+	 * ENOENT: the SPD is empty */
+	while (rc == 0) {
+		pfk_policy_t pol;
+		kernel_ts_t s, d;
+		if (pfk_get_policy(&m, &pol) && pol.dir == dir &&
+		    pol.type == IPSEC_POLICY_IPSEC && pol.n_req == 1 &&
+		    pol.req[0].proto == IPPROTO_ESP && pol.req[0].mode == mode &&
+		    pk_ext_ts(&m, SADB_EXT_ADDRESS_SRC, &s) &&
+		    pk_ext_ts(&m, SADB_EXT_ADDRESS_DST, &d) &&
+		    ts_holds(&s, &want->src_ts) && ts_holds(&d, &want->dst_ts) &&
+		    (!found || pol.priority < best_prio)) {
+			pthread_mutex_lock(&k->lock);
+			bool ours = pfk_polt_find_index(&k->pols, pol.id) != NULL;
+			pthread_mutex_unlock(&k->lock);
+			if (!ours) {
+				found = true;
+				best_prio = pol.priority;
+				best_kr = pol.req[0].reqid;
+				best_id = pol.id;
+			}
+		}
+		if (m.hdr->sadb_msg_seq == 0)
+			break;
+		struct pollfd pfd = { .fd = k->req_fd, .events = POLLIN };
+		char err[128];
+		if (poll(&pfd, 1, REQUEST_TIMEOUT_MS) <= 0) {
+			rc = -1;
+			break;
+		}
+		ssize_t got = recv(k->req_fd, resp, sizeof(resp), MSG_DONTWAIT);
+		if (got <= 0 || !pfk_parse(resp, (size_t)got, &m, err, sizeof(err))) {
+			rc = -1;
+			break;
+		}
+		if (m.hdr->sadb_msg_type != SADB_X_SPDDUMP || m.hdr->sadb_msg_pid != k->pid)
+			continue;
+		rc = m.hdr->sadb_msg_errno;
+	}
+	UNLOCK(k);
+	if (rc != 0 && rc != ENOENT) {
+		log_error(DBG_KERNEL, "kernel-pfkey: looking for a policy holding %s: "
+		          "X_SPDDUMP failed: %s", txt, rc > 0 ? strerror(rc) : "no answer");
+		return false;
+	}
+	if (!found) {
+		log_verbose(DBG_KERNEL, "kernel-pfkey: no policy but ours holds %s", txt);
+		return false;
+	}
+	uint32_t engine = 0;
+	bool ok = true;
+	if (best_kr > REQID_MAX) {
+		ok = false;
+	} else if (best_kr) {
+		pthread_mutex_lock(&k->lock);
+		ok = pk_foreign_reqid(k, best_kr, &engine);
+		pthread_mutex_unlock(&k->lock);
+	}
+	if (!ok) {
+		log_error(DBG_KERNEL, "kernel-pfkey: policy %u holding %s has reqid "
+		          "%u, which kernel-pfkey cannot give someone else's SAs "
+		          "(above %u, or one of its own)", best_id, txt, best_kr, REQID_MAX);
+		return false;
+	}
+	log_verbose(DBG_KERNEL, "kernel-pfkey: %s is held by policy %u (not ours, "
+	            "priority %u, reqid %u)", txt, best_id, best_prio, best_kr);
+	*reqid = engine;
+	return true;
+}

@@ -18,6 +18,9 @@
 #include "pfkey_xlate.h"
 
 #define REQID_MAX          PFK_REQID_MAX
+/* Engine reqids for someone else's policies: this bit | the kernel
+ * reqid of its request (its kreq slot pinned to it). */
+#define PK_FOREIGN_REQID   0x40000000u
 #define REQUEST_TIMEOUT_MS 15000
 /* The first REGISTER makes the kernel probe (and load) every cipher
  * module it knows: seconds on a slow machine. */
@@ -55,6 +58,9 @@ uint64_t pk_now_secs(void);
 /* reqid mapping, journal, policy table: k->lock held */
 uint16_t pk_kreq_get(kernel_pfkey_t *k, uint32_t reqid);
 void pk_kreq_put(kernel_pfkey_t *k, uint16_t kreqid);
+bool pk_foreign_reqid(kernel_pfkey_t *k, uint32_t kr, uint32_t *engine);
+/* A policy's address extension (prefix, port, protocol) as a selector. */
+bool pk_ext_ts(const pfk_msg_t *m, uint16_t exttype, kernel_ts_t *ts);
 void pk_journal_pol(kernel_pfkey_t *k, const pol_ent_t *e, bool add);
 void pk_journal_maybe_compact(kernel_pfkey_t *k);
 void pk_pol_remove(kernel_pfkey_t *k, pol_ent_t *e);
@@ -75,5 +81,7 @@ bool pk_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
 bool pk_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p);
 bool pk_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
                      kernel_usage_t *usage);
+bool pk_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
+                     uint32_t *reqid);
 
 #endif

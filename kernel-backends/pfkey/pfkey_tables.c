@@ -365,3 +365,30 @@ void pfk_kreq_put(pfk_kreq_table_t *t, uint16_t kreqid)
 	s->engine = 0;
 	t->free_slots[t->n_free++] = kreqid;
 }
+
+bool pfk_kreq_pin(pfk_kreq_table_t *t, uint16_t kreqid, uint32_t engine)
+{
+	if (!kreqid || kreqid > PFK_REQID_MAX || !engine)
+		return false;
+	if (kreqid <= t->hwm && t->slot[kreqid].refs)
+		return t->slot[kreqid].engine == engine;
+	if (kreqid <= t->hwm) {
+		/* released earlier: off the free list */
+		for (uint32_t i = 0; i < t->n_free; i++)
+			if (t->free_slots[i] == kreqid) {
+				t->free_slots[i] = t->free_slots[--t->n_free];
+				break;
+			}
+	} else {
+		/* the slots skipped on the way there stay free */
+		for (uint32_t i = t->hwm + 1; i < kreqid; i++)
+			t->free_slots[t->n_free++] = (uint16_t)i;
+		t->hwm = kreqid;
+	}
+	size_t b = kreq_bucket(engine);
+	t->slot[kreqid].engine = engine;
+	t->slot[kreqid].refs = 1;
+	t->slot[kreqid].hnext = t->head[b];
+	t->head[b] = kreqid;
+	return true;
+}

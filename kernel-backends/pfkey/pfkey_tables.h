@@ -111,5 +111,10 @@ void pfk_polt_set_index(pfk_pol_table_t *t, pol_ent_t *e, uint32_t index);
 void pfk_kreq_init(pfk_kreq_table_t *t);
 uint16_t pfk_kreq_get(pfk_kreq_table_t *t, uint32_t reqid);
 void pfk_kreq_put(pfk_kreq_table_t *t, uint16_t kreqid);
+/* Take PF_KEY reqid kreqid (1..PFK_REQID_MAX: someone else's policy's)
+ * for engine reqid `engine`, for good (one reference never put), so that
+ * get gives it for that engine reqid and never for another; true when it
+ * was free or is that engine reqid's already. */
+bool pfk_kreq_pin(pfk_kreq_table_t *t, uint16_t kreqid, uint32_t engine);
 
 #endif

@@ -185,6 +185,17 @@ static bool px_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
 	return true;
 }
 
+static bool px_match_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
+                            uint32_t *reqid)
+{
+	psm_reply_t r;
+
+	if (!call((proxy_t *)self, PSM_MATCH_POLICY, p, sizeof(*p), &r))
+		return false;
+	*reqid = r.spi;
+	return true;
+}
+
 static bool px_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 {
 	return call((proxy_t *)self, PSM_DEL_POLICY, p, sizeof(*p), NULL);
@@ -345,6 +356,7 @@ static proxy_t *px_create(void)
 	px->public.del_sa = px_del_sa;
 	px->public.add_policy = px_add_policy;
 	px->public.query_policy = px_query_policy;
+	px->public.match_policy = px_match_policy;
 	px->public.del_policy = px_del_policy;
 	px->public.flush = px_flush;
 	px->public.destroy = px_destroy;

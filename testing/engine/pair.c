@@ -167,6 +167,14 @@ static bool w_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 	return k->del_policy(k, p);
 }
 
+static bool w_match_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
+                           uint32_t *reqid)
+{
+	kernel_ipsec_t *k = kernel_null_ipsec(kn);
+	(void)self;
+	return k->match_policy(k, p, reqid);
+}
+
 static void w_destroy(kernel_ipsec_t *self)
 {
 	(void)self;
@@ -175,7 +183,7 @@ static void w_destroy(kernel_ipsec_t *self)
 static kernel_ipsec_t wrapper = {
 	.get_spi = w_get_spi, .add_sa = w_add_sa, .del_sa = w_del_sa,
 	.add_policy = w_add_policy, .del_policy = w_del_policy,
-	.destroy = w_destroy,
+	.match_policy = w_match_policy, .destroy = w_destroy,
 };
 
 /* ------------------------------------------------------------ configs */

@@ -36,6 +36,7 @@
 
 static atomic_int collisions;   /* "simultaneous rekey" log lines */
 static atomic_int acquire_in_sa;   /* "new CHILD SA in this IKE SA" lines */
+static atomic_int spd_refused;     /* require_kernel_policy refusals */
 
 /* ------------------------------------------------------------- tests */
 
@@ -591,6 +592,51 @@ START_TEST(foreign_policy_acquire)
 }
 END_TEST
 
+/* require_kernel_policy on the responder: with no kernel policy holding
+ * the narrowed selectors the CHILD SA is refused (TS_UNACCEPTABLE, the IKE
+ * SA stays); once one does (an administrator's, wider, reqid 6161) the
+ * next is accepted and B's SAs carry that reqid. */
+START_TEST(responder_requires_kernel_policy)
+{
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	b.child_extra = "require_kernel_policy = true;";
+	start_pair(&a, &b);
+	atomic_store(&spd_refused, 0);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).ike_established_total == 1 &&
+	         atomic_load(&spd_refused) == 1, 3000);
+	usleep(200 * 1000);
+	ck_assert_int_eq(atomic_load(&spd_refused), 1);
+	ck_assert_uint_eq(stats(eng_a).ike_established_total, 1);
+	ck_assert_uint_eq(stats(eng_b).child_established_total, 0);
+	ck_assert_uint_eq(stats(eng_a).child_established_total, 0);
+
+	kernel_policy_t p = { .dir = KERNEL_DIR_OUT, .action = KERNEL_POLICY_PROTECT,
+	                      .reqid = 6161, .protocol = KERNEL_PROTO_ESP,
+	                      .mode = KERNEL_MODE_TUNNEL };
+	kts_set(&p.src_ts, "10.2.0.0", "10.3.255.255", 0);
+	kts_set(&p.dst_ts, "10.0.0.0", "10.255.255.255", 0);
+	ck_assert(kernel_add_policy(&p));
+	{
+		kernel_policy_t w = { .dir = KERNEL_DIR_OUT, .mode = KERNEL_MODE_TUNNEL };
+		kts_set(&w.src_ts, "10.2.0.0", "10.2.255.255", 0);
+		kts_set(&w.dst_ts, "10.1.0.0", "10.1.255.255", 0);
+		uint32_t rq = 0;
+		ck_assert(kernel_match_policy(&w, &rq));
+		ck_assert_uint_eq(rq, 6161);
+	}
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(stats(eng_b).child_established_total, 1);
+	ck_assert_int_eq(atomic_load(&spd_refused), 1);
+	/* B's two SAs have the policy's reqid (A's their own) */
+	ck_assert_int_eq(a_records("sa", 6161), 2);
+	stop_pair(500);
+	ck_assert(kernel_del_policy(&p));
+}
+END_TEST
+
 /* on_demand: the trap policy is installed alone, an ACQUIRE for a packet
  * it matches starts the rule once (a burst is rate-limited), the CHILD
  * SA's policies take the trap's place (no second outbound policy), the
@@ -879,6 +925,8 @@ static void count_lines(const char *msg)
 		atomic_fetch_add(&collisions, 1);
 	if (strstr(msg, "new CHILD SA in this IKE SA"))
 		atomic_fetch_add(&acquire_in_sa, 1);
+	if (strstr(msg, "has require_kernel_policy: TS_UNACCEPTABLE"))
+		atomic_fetch_add(&spd_refused, 1);
 }
 
 int main(void)
@@ -904,6 +952,7 @@ int main(void)
 	tcase_add_test(tc, reload_keeps_established_sas);
 	tcase_add_test(tc, acquire_initiates_rule);
 	tcase_add_test(tc, foreign_policy_acquire);
+	tcase_add_test(tc, responder_requires_kernel_policy);
 	tcase_add_test(tc, on_demand_trap);
 	tcase_add_test(tc, on_demand_after_ike_rekey);
 	tcase_add_test(tc, ipv6_transport_mode);

@@ -111,6 +111,7 @@ int main(int argc, char **argv)
 	add(PSM_ADD_POLICY, &p, sizeof(p));
 	add(PSM_QUERY_POLICY, &p, sizeof(p));
 	add(PSM_DEL_POLICY, &p, sizeof(p));
+	add(PSM_MATCH_POLICY, &p, sizeof(p));
 	p.action = KERNEL_POLICY_PASS;
 	add(PSM_ADD_POLICY, &p, sizeof(p));
 	add(PSM_FLUSH, NULL, 0);

@@ -307,6 +307,27 @@ START_TEST(reqid_map)
 		ck_assert_uint_eq(t.slot[k].engine, 0x10000 + r);
 		ck_assert_uint_eq(t.slot[k].refs, 2);
 	}
+
+	/* pinned (someone else's policy's reqid): get gives that slot for
+	 * its engine reqid, never to another; the slots skipped below it
+	 * and a released one stay usable, a taken one cannot be pinned */
+	pfk_kreq_init(&t);
+	uint16_t a1 = pfk_kreq_get(&t, 500);   /* slot 1 */
+	ck_assert(pfk_kreq_pin(&t, 4000, 0x40000000u | 4000));
+	ck_assert(pfk_kreq_pin(&t, 4000, 0x40000000u | 4000));   /* again: ok */
+	ck_assert(!pfk_kreq_pin(&t, 4000, 777));
+	ck_assert(!pfk_kreq_pin(&t, a1, 0x40000000u | a1));
+	ck_assert_uint_eq(pfk_kreq_get(&t, 0x40000000u | 4000), 4000);
+	pfk_kreq_put(&t, 4000);                 /* the SA's reference */
+	ck_assert_uint_eq(t.slot[4000].refs, 1); /* the pin stays */
+	for (uint32_t r = 0; r < 3998; r++) {
+		uint16_t k = pfk_kreq_get(&t, 0x20000 + r);
+		ck_assert_uint_ne(k, 0);
+		ck_assert_uint_ne(k, 4000);
+	}
+	pfk_kreq_put(&t, a1);
+	ck_assert(pfk_kreq_pin(&t, a1, 0x40000000u | a1));   /* released: ok */
+	ck_assert_uint_eq(pfk_kreq_get(&t, 0x9999), 4001);
 }
 END_TEST
 

@@ -117,6 +117,37 @@ START_TEST(round_trip)
 	n = psm_encode(buf, sizeof(buf), PSM_ESP, 0, &e, sizeof(e), esp, sizeof(esp));
 	ck_assert(decode(n, &m));
 	ck_assert_uint_eq(m.var_len, sizeof(esp));
+
+	/* an ACQUIRE for someone else's policy: template mode, endpoints
+	 * and the flag come through; a flag byte other than 0/1, a bad
+	 * mode or template family does not decode */
+	kernel_event_t ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = KERNEL_EV_ACQUIRE;
+	ev.acquire.foreign = true;
+	ev.acquire.reqid = 4343;
+	ev.acquire.mode = KERNEL_MODE_TUNNEL;
+	v4(&ev.acquire.tmpl_src, "10.0.0.1");
+	v4(&ev.acquire.tmpl_dst, "10.0.0.2");
+	ts4(&ev.acquire.src_ts, "10.1.7.0", "10.1.7.255");
+	ts4(&ev.acquire.dst_ts, "10.2.7.0", "10.2.7.255");
+	n = psm_encode(buf, sizeof(buf), PSM_EVENT, 0, &ev, sizeof(ev), NULL, 0);
+	ck_assert_msg(decode(n, &m), "%s", why);
+	ck_assert(m.u.event.acquire.foreign);
+	ck_assert_uint_eq(m.u.event.acquire.reqid, 4343);
+	ck_assert_int_eq(m.u.event.acquire.tmpl_dst.ss_family, AF_INET);
+	kernel_event_t bad = ev;
+	memset(&bad.acquire.foreign, 2, 1);
+	n = psm_encode(buf, sizeof(buf), PSM_EVENT, 0, &bad, sizeof(bad), NULL, 0);
+	ck_assert(!decode(n, &m));
+	bad = ev;
+	bad.acquire.mode = (kernel_mode_t)7;
+	n = psm_encode(buf, sizeof(buf), PSM_EVENT, 0, &bad, sizeof(bad), NULL, 0);
+	ck_assert(!decode(n, &m));
+	bad = ev;
+	bad.acquire.tmpl_src.ss_family = AF_UNIX;
+	n = psm_encode(buf, sizeof(buf), PSM_EVENT, 0, &bad, sizeof(bad), NULL, 0);
+	ck_assert(!decode(n, &m));
 }
 END_TEST
 
@@ -339,6 +370,21 @@ START_TEST(guard)
 	p.action = KERNEL_POLICY_PROTECT;
 	v4(&p.sa_dst, "192.0.2.1");
 	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+
+	/* an SPD look-up: only for a childsa entry with
+	 * require_kernel_policy, and selectors inside it */
+	kernel_policy_t w;
+	memset(&w, 0, sizeof(w));
+	w.dir = KERNEL_DIR_OUT;
+	w.mode = KERNEL_MODE_TUNNEL;
+	ts4(&w.src_ts, "10.1.0.0", "10.1.0.255");
+	ts4(&w.dst_ts, "10.2.0.5", "10.2.0.5");
+	ck_assert(!check(g, PSM_MATCH_POLICY, &w, sizeof(w)));
+	ck_assert_ptr_nonnull(strstr(why, "require_kernel_policy"));
+	cfg->rules[0].child[0].require_kernel_policy = true;   /* g holds cfg */
+	ck_assert_msg(check(g, PSM_MATCH_POLICY, &w, sizeof(w)), "%s", why);
+	ts4(&w.dst_ts, "10.2.0.0", "10.2.1.0");
+	ck_assert(!check(g, PSM_MATCH_POLICY, &w, sizeof(w)));
 
 	/* flush only at shutdown */
 	ck_assert(!check(g, PSM_FLUSH, NULL, 0));

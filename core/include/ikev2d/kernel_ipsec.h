@@ -289,6 +289,17 @@ struct kernel_ipsec {
 	/* Remove the policy with these selectors, direction and mark. */
 	bool (*del_policy)(kernel_ipsec_t *self, const kernel_policy_t *policy);
 
+	/* Whether the kernel's SPD has a PROTECT (ESP) policy of direction
+	 * want->dir and template mode want->mode, one this backend did not
+	 * install (someone else's), whose selectors hold want->src_ts and
+	 * want->dst_ts (address ranges, protocol, ports); the one with the
+	 * best (lowest) priority gives *reqid, its template's reqid in the
+	 * engine's numbering (what add_sa / add_policy take to use it).
+	 * False when there is none (and after logging, when the lookup
+	 * failed).  NULL = the backend cannot tell: never matches. */
+	bool (*match_policy)(kernel_ipsec_t *self, const kernel_policy_t *want,
+	                     uint32_t *reqid);
+
 	/* Let this socket's traffic pass without IPsec (the IKE sockets);
 	 * NULL when the backend needs nothing (the socket layer also sets
 	 * IP_XFRM_POLICY itself). */
@@ -372,6 +383,7 @@ bool kernel_del_sa(const kernel_sa_id_t *id);
 bool kernel_add_policy(const kernel_policy_t *policy);
 bool kernel_query_policy(const kernel_policy_t *policy, kernel_usage_t *usage);
 bool kernel_del_policy(const kernel_policy_t *policy);
+bool kernel_match_policy(const kernel_policy_t *want, uint32_t *reqid);
 bool kernel_bypass_socket(int fd, int family);
 void kernel_flush(void);
 /* True when no backend is loaded or the backend's can_install says yes. */

@@ -4,7 +4,9 @@
 # must not disturb.  ACQUIRE-triggered initiation (on_demand: the first ping
 # starts the negotiation, a later one gets through); a policy someone else
 # installed (`ip xfrm policy add ... tmpl proto esp`) starts a negotiation
-# with its ACQUIRE, of its selectors and reqid, and its traffic then flows;
+# with its ACQUIRE, of its selectors and reqid, and its traffic then flows,
+# and a responder with require_kernel_policy refuses (TS_UNACCEPTABLE) what
+# no kernel policy holds and accepts what one does, with its reqid;
 # CHILD and IKE SA rekeys under `ping -i 0.05` with no
 # reply lost, through an XFRM interface (if_id_in/if_id_out); soft then
 # hard byte expiry from the kernel; NAT-T through a
@@ -172,53 +174,65 @@ acquire() {
 check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
 
 # ------------------------------------- someone else's policy's ACQUIRE
-# An admin's policy for 10.1.7.0/24 -> 10.2.7.0/24 (template reqid 4343,
-# outside our priority band: not ours), a subnet A's rule does not name
-# (10.1.0.0/24 === 10.2.0.0/24): its ACQUIRE starts the rule whose
-# endpoints are the template's, the CHILD SA carries the policy's
-# selectors and reqid, so later pings go through the admin's policy and
-# our SAs; A's own policies (in, fwd, the packet's pair) carry that reqid
-# and leave the admin's as it is; SIGTERM removes ours, not the admin's.
+# ... and a responder with require_kernel_policy (one pair of daemons for
+# both).  B accepts a CHILD SA only when its kernel's SPD has a policy (not
+# B's) holding the narrowed selectors, and gives it that policy's reqid.
+# A auto-starts its rule (10.1.0.0/24 === 10.2.0.0/24): no such policy on
+# B, so its CHILD SA is refused (TS_UNACCEPTABLE, logged by both) while
+# the IKE SA comes up.  Then an admin's policy on A for 10.1.7.0/24 ->
+# 10.2.7.0/24 (template reqid 4343, outside our priority band: not ours),
+# a subnet A's rule does not name, and an admin's on B for the way back
+# (reqid 4545): the first ping's ACQUIRE makes a CHILD SA in that IKE SA
+# with the policy's selectors (the packet's first); A's SAs carry 4343,
+# B's 4545; later pings go through the admins' policies and our SAs; our
+# own policies carry those reqids and leave the admins' as they are;
+# SIGTERM removes ours, not theirs.
 external() {
 	stop "$A"; stop "$B"
 	ip -n pa addr add 10.1.7.1/24 dev ia; ip -n pb addr add 10.2.7.1/24 dev ib
 	ip -n pa route add 10.2.7.0/24 via 192.0.2.2 src 10.1.7.1
 	ip -n pb route add 10.1.7.0/24 via 192.0.2.1 src 10.2.7.1
-	conf "$A" 192.0.2.1 192.0.2.2 lts=10.1.0.0/24 rts=10.2.0.0/24
-	conf "$B" 192.0.2.2 192.0.2.1 lts=10.2.0.0/16 rts=10.1.0.0/16
+	conf "$A" 192.0.2.1 192.0.2.2 auto=true lts=10.1.0.0/24 rts=10.2.0.0/24
+	conf "$B" 192.0.2.2 192.0.2.1 lts=10.2.0.0/16 rts=10.1.0.0/16 child='require_kernel_policy = true;'
 	start pb "$B" && start pa "$A" || return 1
+	wait_for 60 grep -q "CHILD SA failed: TS_UNACCEPTABLE" "$A/log" || { tail -20 "$A/log" "$B/log"; return 1; }
+	grep -h "require_kernel_policy" "$B/log" | head -2
+	grep -q "has require_kernel_policy: TS_UNACCEPTABLE" "$B/log" || return 1
+	grep -q "CHILD SA established" "$A/log" "$B/log" && { echo "a CHILD SA no kernel policy holds"; return 1; }
 	ip -n pa xfrm policy add src 10.1.7.0/24 dst 10.2.7.0/24 dir out priority 5000 \
 		tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel reqid 4343 || return 1
-	grep -q "CHILD SA established" "$A/log" && { echo "up before any traffic"; return 1; }
+	ip -n pb xfrm policy add src 10.2.7.0/24 dst 10.1.7.0/24 dir out priority 5000 \
+		tmpl src 192.0.2.2 dst 192.0.2.1 proto esp mode tunnel reqid 4545 || return 1
 	ip netns exec pa ping -c 1 -W 1 -I 10.1.7.1 10.2.7.1   # its ACQUIRE starts it
 	child_up "$A" 60 || { tail -30 "$A/log"; return 1; }
 	grep -E "ACQUIRE|CHILD SA established" "$A/log" | head -5
-	grep -q "ACQUIRE for someone else's policy 10.1.7.0-10.1.7.255.* (reqid 4343): initiating rule r" "$A/log" || return 1
+	grep -q "ACQUIRE for someone else's policy 10.1.7.0-10.1.7.255.* (reqid 4343): new CHILD SA in this IKE SA" "$A/log" || return 1
 	grep -q "CHILD SA established: 10.1.7.1\[1[^ ]*\] 10.1.7.0-10.1.7.255 === 10.2.7.1\[1[^ ]*\] 10.2.7.0-10.2.7.255" "$A/log" ||
 		{ echo "not the policy's selectors (packet's first)"; return 1; }
-	ip -n pa xfrm state
 	[ "$(ip -n pa xfrm state | grep -c 'reqid 4343 mode tunnel')" = 2 ] ||
-		{ echo "A's SAs do not carry the template's reqid"; return 1; }
-	# A's policies (the kernel drops what a tunnel SA decrypted when no
-	# inbound policy matches) carry the reqid too; the admin's out
-	# policy is still the admin's (priority 5000), not replaced
-	ip -n pa xfrm policy | grep -v socket
-	ip -n pa xfrm policy | grep -q "dir out priority 5000 " || { echo "admin policy replaced"; return 1; }
+		{ ip -n pa xfrm state; echo "A's SAs do not carry the template's reqid"; return 1; }
+	[ "$(ip -n pb xfrm state | grep -c 'reqid 4545 mode tunnel')" = 2 ] ||
+		{ ip -n pb xfrm state; echo "B's SAs do not carry its kernel policy's reqid"; return 1; }
+	# our policies (the kernel drops what a tunnel SA decrypted when no
+	# inbound policy matches) carry the reqids; the admins' out policies
+	# are still theirs (priority 5000), not replaced
+	ip -n pa xfrm policy | grep -q "dir out priority 5000 " || { echo "A: admin policy replaced"; return 1; }
+	ip -n pb xfrm policy | grep -q "dir out priority 5000 " || { echo "B: admin policy replaced"; return 1; }
 	[ "$(ip -n pa xfrm policy | grep -c 'proto esp reqid 4343 mode tunnel')" -ge 3 ] || return 1
+	[ "$(ip -n pb xfrm policy | grep -c 'proto esp reqid 4545 mode tunnel')" -ge 3 ] || return 1
 	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.7.1 10.2.7.1 || return 1
 	ip netns exec pa ping -c 3 -i 0.3 -W 2 -I 10.1.7.1 10.2.7.1 || return 1
-	all_sas_used pa || return 1
-	local out
-	out=$(ip -n pa xfrm state | awk '$1 == "proto" && $2 == "esp" && p ~ /src 192.0.2.1 dst 192.0.2.2/ { print $4 } { p = $0 }')
-	echo "outbound SA $out: $(xfrm_packets pa "$out") packets"
-	[ "$(xfrm_packets pa "$out")" -ge 4 ] || return 1
+	all_sas_used pa && all_sas_used pb || return 1
 	stop "$A"; stop "$B"
-	ip -n pa xfrm policy | grep -q "src 10.1.7.0/24 dst 10.2.7.0/24" || { echo "admin policy removed"; return 1; }
-	[ "$(ip -n pa xfrm policy | grep -c '^[[:space:]]*dir ')" = 1 ] || { ip -n pa xfrm policy; echo "policies of ours left"; return 1; }
-	[ "$(ip -n pa xfrm state | grep -c '^src')" = 0 ] || { ip -n pa xfrm state; echo "SAs left"; return 1; }
+	for n in pa pb; do
+		ip -n $n xfrm policy | grep -q "dir out priority 5000 " || { echo "$n: admin policy removed"; return 1; }
+		[ "$(ip -n $n xfrm policy | grep -c '^[[:space:]]*dir ')" = 1 ] || { ip -n $n xfrm policy; echo "$n: policies of ours left"; return 1; }
+		[ "$(ip -n $n xfrm state | grep -c '^src')" = 0 ] || { ip -n $n xfrm state; echo "$n: SAs left"; return 1; }
+	done
 	ip -n pa xfrm policy del src 10.1.7.0/24 dst 10.2.7.0/24 dir out
+	ip -n pb xfrm policy del src 10.2.7.0/24 dst 10.1.7.0/24 dir out
 }
-check "a policy installed with ip xfrm (not ours) for a subnet the rule does not name: its ACQUIRE negotiates its selectors and reqid, later pings use it, SIGTERM leaves the policy" external
+check "require_kernel_policy refuses what no kernel policy holds (TS_UNACCEPTABLE); an admin's policy for a subnet the rule does not name: its ACQUIRE negotiates its selectors and reqid in the IKE SA, the responder takes its SPD policy's reqid, later pings pass, SIGTERM leaves both admins' policies" external
 
 # ----------------------------------------- rekeys under ping -i 0.05
 # ... through an XFRM interface: ipsec0 (type xfrm, if_id 42) in each

@@ -5,7 +5,9 @@
 # both sides, so keys and SPIs are not swapped), each cipher suite PF_KEY
 # can install, SIGTERM leaving nothing behind, a crashed daemon's leftovers
 # removed at the next start without touching a policy someone else made,
-# ACQUIRE-triggered initiation, CHILD and IKE SA rekeys under `ping -i
+# ACQUIRE-triggered initiation, an ACQUIRE for someone else's policy (its
+# selectors and reqid) and a responder with require_kernel_policy, CHILD
+# and IKE SA rekeys under `ping -i
 # 0.05` with no reply lost, soft and hard expiry from the kernel, and NAT-T
 # through a masquerading namespace.
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -296,6 +298,71 @@ acquire() {
 	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.0.1 10.2.0.1
 }
 check "ACQUIRE: the first packet starts the negotiation, a later one gets through" acquire
+
+# ------------------------------------- someone else's policy's ACQUIRE
+# ... and a responder with require_kernel_policy, one pair of daemons for
+# both (as in netlink-events.sh, through PF_KEY: SADB_ACQUIRE + X_SPDGET
+# on A, X_SPDDUMP on B).  A auto-starts 10.1.0.0/24 === 10.2.0.0/24, which
+# no kernel policy on B holds: TS_UNACCEPTABLE, the IKE SA stays.  Then an
+# admin's policy on A (ip xfrm: the same SPD PF_KEY reads) for
+# 10.1.7.0/24 -> 10.2.7.0/24, template reqid 4000, a subnet A's rule does
+# not name, and one on B for the way back (reqid 4500): the first ping's
+# ACQUIRE makes a CHILD SA in the IKE SA with the policy's selectors; A's
+# SAs carry kernel reqid 4000, B's 4500; later pings use them; the admins'
+# policies are neither replaced nor removed.
+external() {
+	stop "$A"; stop "$B"
+	ip -n pa addr add 10.1.7.1/24 dev ia; ip -n pb addr add 10.2.7.1/24 dev ib
+	# the admins route their policies' traffic (the daemons route only
+	# for policies of their own)
+	ip -n pa route add 10.2.7.0/24 via 192.0.2.2 src 10.1.7.1
+	ip -n pb route add 10.1.7.0/24 via 192.0.2.1 src 10.2.7.1
+	conf "$A" 192.0.2.1 192.0.2.2 auto=true lts=10.1.0.0/24 rts=10.2.0.0/24
+	conf "$B" 192.0.2.2 192.0.2.1 lts=10.2.0.0/16 rts=10.1.0.0/16 child='require_kernel_policy = true;'
+	start pb "$B" && start pa "$A" || return 1
+	wait_for 60 grep -q "CHILD SA failed: TS_UNACCEPTABLE" "$A/log" || { tail -20 "$A/log" "$B/log"; return 1; }
+	grep -h "require_kernel_policy" "$B/log" | head -2
+	grep -q "has require_kernel_policy: TS_UNACCEPTABLE" "$B/log" || return 1
+	grep -q "CHILD SA established" "$A/log" "$B/log" && { echo "a CHILD SA no kernel policy holds"; return 1; }
+	ip -n pa xfrm policy add src 10.1.7.0/24 dst 10.2.7.0/24 dir out priority 5000 \
+		tmpl src 192.0.2.1 dst 192.0.2.2 proto esp mode tunnel reqid 4000 || return 1
+	ip -n pb xfrm policy add src 10.2.7.0/24 dst 10.1.7.0/24 dir out priority 5000 \
+		tmpl src 192.0.2.2 dst 192.0.2.1 proto esp mode tunnel reqid 4500 || return 1
+	ip netns exec pa ping -c 1 -W 1 -I 10.1.7.1 10.2.7.1   # its ACQUIRE starts it
+	child_up "$A" 60 || { tail -30 "$A/log"; return 1; }
+	grep -E "ACQUIRE|CHILD SA established|not ours" "$A/log" | head -5
+	grep -E "held by|no policy but|CREATE_CHILD_SA|CHILD SA established" "$B/log" | head -6
+	grep -q "ACQUIRE for someone else's policy 10.1.7.0-10.1.7.255.*: new CHILD SA in this IKE SA" "$A/log" || return 1
+	grep -q "CHILD SA established: 10.1.7.0-10.1.7.255 === 10.2.7.0-10.2.7.255" "$A/log" || return 1
+	[ "$(ip -n pa xfrm state | grep -c 'reqid 4000 mode tunnel')" = 2 ] ||
+		{ ip -n pa xfrm state; echo "A's SAs do not carry the template's reqid"; return 1; }
+	[ "$(ip -n pb xfrm state | grep -c 'reqid 4500 mode tunnel')" = 2 ] ||
+		{ ip -n pb xfrm state; echo "B's SAs do not carry its kernel policy's reqid"; return 1; }
+	ip -n pa xfrm policy | grep -q "dir out priority 5000 " || { echo "A: admin policy replaced"; return 1; }
+	ip -n pb xfrm policy | grep -q "dir out priority 5000 " || { echo "B: admin policy replaced"; return 1; }
+	wait_for 20 ip netns exec pa ping -c 1 -W 2 -I 10.1.7.1 10.2.7.1 || return 1
+	ip netns exec pa ping -c 3 -i 0.3 -W 2 -I 10.1.7.1 10.2.7.1 || return 1
+	# every SA of ours counted packets (the kernel's own larval ACQUIRE
+	# state, SPI 0, which PF_KEY leaves to expire, is not one)
+	local n s c
+	for n in pa pb; do
+		for s in $(ip -n $n xfrm state | awk '$1 == "proto" && $2 == "esp" && $4 != "0x00000000" { print $4 }'); do
+			c=$(xfrm_packets $n "$s"); echo "$n SA $s: $c packets"
+			[ "$c" -gt 0 ] || return 1
+		done
+	done
+	stop "$A"; stop "$B"
+	for n in pa pb; do
+		ip -n $n xfrm policy | grep -q "dir out priority 5000 " || { echo "$n: admin policy removed"; return 1; }
+		[ "$(ip -n $n xfrm policy | grep -c '^[[:space:]]*dir ')" = 1 ] || { ip -n $n xfrm policy; echo "$n: policies of ours left"; return 1; }
+		[ "$(ip -n $n xfrm state | grep -v 'spi 0x00000000' | grep -c 'proto esp')" = 0 ] || { ip -n $n xfrm state; echo "$n: SAs left"; return 1; }
+	done
+	ip -n pa xfrm policy del src 10.1.7.0/24 dst 10.2.7.0/24 dir out
+	ip -n pb xfrm policy del src 10.2.7.0/24 dst 10.1.7.0/24 dir out
+	ip -n pa route del 10.2.7.0/24
+	ip -n pb route del 10.1.7.0/24
+}
+check "require_kernel_policy (X_SPDDUMP) refuses what no kernel policy holds (TS_UNACCEPTABLE); an admin's policy for a subnet the rule does not name: its SADB_ACQUIRE negotiates its selectors and reqid in the IKE SA, the responder takes its SPD policy's reqid, later pings pass, SIGTERM leaves both admins' policies" external
 
 # ----------------------------------------- rekeys under ping -i 0.05
 rekey() {

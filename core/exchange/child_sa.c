@@ -765,15 +765,27 @@ void child_uninstall_linger(ike_sa_t *sa, child_sa_t *c)
 	sa->linger_in[sa->n_linger++] = c->spi_in;
 }
 
-void child_linger_release(ike_sa_t *sa)
+void child_linger_release(engine_t *e, ike_sa_t *sa)
 {
 	for (int i = 0; i < sa->n_linger; i++) {
 		kernel_sa_id_t id = { .spi = sa->linger_in[i], .protocol = KERNEL_PROTO_ESP,
 		                      .mark = sa->linger_mark[i] };
 		outer(&sa->local, sa->natt, &id.dst);
-		kernel_del_sa(&id);
+		child_retire_inbound(e, &id);
 	}
 	sa->n_linger = 0;
+}
+
+void child_uninstall_peer_deleted(engine_t *e, ike_sa_t *sa, child_sa_t *c)
+{
+	if (c->state == CHILD_CREATED || !policies_shared(sa, c)) {
+		uninstall(sa, c, false);
+		return;
+	}
+	uninstall(sa, c, true);
+	kernel_sa_id_t id = { .spi = c->spi_in, .protocol = KERNEL_PROTO_ESP };
+	outer(&sa->local, sa->natt, &id.dst);
+	child_retire_inbound(e, &id);
 }
 
 bool child_move_peer(ike_sa_t *sa, child_sa_t *c,

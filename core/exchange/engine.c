@@ -126,7 +126,7 @@ void ike_sa_delete(engine_t *e, ike_sa_t *sa, const char *why)
 	bool was_up = sa->state >= IKE_ESTABLISHED;
 	stop_all_timers(e, sa);
 	exch_abort(e, sa);
-	child_linger_release(sa);
+	child_linger_release(e, sa);
 	for (child_sa_t *c = sa->children; c; c = c->next) {
 		reqid_map_del(e, c->reqid);
 		if (c->state != CHILD_CREATED) {
@@ -358,6 +358,7 @@ engine_t *engine_create(config_t *cfg)
 	e->cfg = cfg ? config_ref(cfg) : NULL;
 	pthread_mutex_init(&e->reqid_lock, NULL);
 	pthread_mutex_init(&e->retry_lock, NULL);
+	pthread_mutex_init(&e->retire_lock, NULL);
 	cookie_init(e);
 	return e;
 }
@@ -548,6 +549,8 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	engine_stop(e, wait_ms);
 	delete_all_t d = { .e = e, .send = false };
 	sa_table_foreach_spi(e->table, delete_one, &d);
+	/* replaced CHILD SAs' inbound halves in their grace period */
+	child_retire_flush(e);
 	/* Timer jobs that were already running when cancelled still hold
 	 * the engine: let them finish. */
 	while (atomic_load(&e->timers))
@@ -559,6 +562,7 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	rule_stats_free(&e->rule_stats);
 	pthread_mutex_destroy(&e->reqid_lock);
 	pthread_mutex_destroy(&e->retry_lock);
+	pthread_mutex_destroy(&e->retire_lock);
 	pthread_mutex_destroy(&e->cfg_lock);
 	pthread_mutex_destroy(&e->cookie_lock);
 	memwipe(e->cookie_secret, sizeof(e->cookie_secret));

@@ -12,6 +12,7 @@
 #include <ikev2d/auth.h>
 #include <ikev2d/bus.h>
 #include <ikev2d/crypto.h>
+#include <ikev2d/kernel_ipsec.h>
 #include <ikev2d/runtime.h>
 
 #include "codec/fragment.h"
@@ -61,6 +62,10 @@ struct engine {
 	pthread_mutex_t retry_lock;
 	struct start_retry *retries;    /* scheduled tries of rules (start_retry.c) */
 	atomic_uint_fast64_t start_retries_total;
+	pthread_mutex_t retire_lock;
+	struct child_retire *retiring;  /* inbound SAs in their grace period
+	                                   (child_retire.c) */
+	unsigned n_retiring;
 };
 
 /* SK_* keys and the crypto objects of both directions. */
@@ -221,7 +226,30 @@ void child_uninstall(ike_sa_t *sa, child_sa_t *c);
  * stays until child_linger_release (the answer to that Delete, or the IKE
  * SA's end), since the peer may send on it until it has our Delete. */
 void child_uninstall_linger(ike_sa_t *sa, child_sa_t *c);
-void child_linger_release(ike_sa_t *sa);
+/* The lingering inbound SAs go, after the grace period below. */
+void child_linger_release(engine_t *e, ike_sa_t *sa);
+/* As child_uninstall, for a CHILD SA the peer deleted: when a successor
+ * has its reqid (the SA was replaced by a rekey, or lost a simultaneous
+ * one) its inbound SA goes after the grace period, else at once. */
+void child_uninstall_peer_deleted(engine_t *e, ike_sa_t *sa, child_sa_t *c);
+
+/* ----------------------------------------------------- child_retire.c */
+/* How long the inbound SA of a replaced CHILD SA stays after the exchange
+ * that ended it, for ESP packets still in flight on it (strongSwan waits
+ * 5 s, delete_rekeyed_delay; a rekey every few seconds should not keep
+ * several). */
+#define CHILD_INBOUND_GRACE_MS 2000
+typedef struct child_retire child_retire_t;
+/* Remove this inbound SA from the kernel after the grace period (at once
+ * when the engine stops or e is NULL). */
+void child_retire_inbound(engine_t *e, const kernel_sa_id_t *id);
+/* Inbound SAs waiting for their removal. */
+unsigned child_retire_pending(engine_t *e);
+/* Remove them all now (engine shutdown). */
+void child_retire_flush(engine_t *e);
+/* Tests: another grace period (0: none). */
+void child_retire_set_grace_ms(uint64_t ms);
+uint64_t child_retire_grace_ms(void);
 /* The SA whose inbound SPI is old_in is gone (or going): a rekey's
  * successor waiting for that gets its outbound SA now. */
 void child_release_successor(ike_sa_t *sa, uint32_t old_in);

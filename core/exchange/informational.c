@@ -37,7 +37,9 @@ void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 			}
 			if (c->state != CHILD_DELETING && n_ours < CODEC_MAX_DELETE_SPIS)
 				ours[n_ours++] = c->spi_in;
-			child_uninstall(sa, c);
+			/* a replaced SA's inbound half stays a moment: what
+			 * the peer sent on it before its Delete may follow */
+			child_uninstall_peer_deleted(e, sa, c);
 			sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA %08x_i %08x_o deleted "
 			       "by the peer", c->spi_in, c->spi_out);
 			bus_emit(&(bus_event_t){ .type = BUS_EV_CHILD_DOWN,
@@ -74,7 +76,7 @@ void informational_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 {
 	/* the peer has our Delete of a rekeyed SA: nothing comes on it now */
-	child_linger_release(sa);
+	child_linger_release(e, sa);
 	if (sa->state == IKE_DELETING) {
 		ike_sa_delete(e, sa, "deleted by us, peer confirmed");
 		return;
@@ -83,7 +85,6 @@ void informational_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 	if (err)
 		sa_log(sa, DBG_IKESA, LVL_OP, "peer answers INFORMATIONAL with %s",
 		       notify_type_name(err->type) ?: "an error");
-	(void)e;
 }
 
 void ike_sa_send_delete(engine_t *e, ike_sa_t *sa)

@@ -2,6 +2,7 @@
 libikev2d_la_SOURCES += \
 	core/exchange/auth_registry.c \
 	core/exchange/authn.c \
+	core/exchange/child_retire.c \
 	core/exchange/child_sa.c \
 	core/exchange/create_child_sa.c \
 	core/exchange/ike_rekey.c \

@@ -701,6 +701,62 @@ START_TEST(crossed_rekey_temporary_failure_not_failed)
 }
 END_TEST
 
+/* Issue 14 item 1 (point 3 of the storm work): the inbound SA of a CHILD
+ * SA replaced by a rekey stays a grace period after the Delete exchange,
+ * on both sides: ESP the peer sent on it just before switching (or before
+ * its Delete) may still be on the way.  A rekeys; A's old inbound SA (its
+ * Delete answered) and B's (A's Delete received) must stay ~grace, then
+ * go: 4 SAs of the new pair and 2 old inbound ones, then 4.  Before, both
+ * went within milliseconds of the Delete.  Then a second rekey, and the
+ * engines stop during the grace period: nothing is left behind. */
+START_TEST(rekey_keeps_old_inbound_a_moment)
+{
+	const uint64_t grace = 2500;
+	child_retire_set_grace_ms(grace);
+	side_t a = side("10.1.0.0/16", "10.2.0.0/16");
+	side_t b = side("10.2.0.0/16", "10.1.0.0/16");
+	start_pair(&a, &b);
+	size_t before = kernel_null_count_sas(kn);
+	ck_assert(engine_initiate(eng_a, "r"));
+	WAIT_FOR(stats(eng_a).child_established_total == 1 &&
+	         stats(eng_b).child_established_total == 1, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), before + 4);
+	ck_assert_uint_eq(engine_rekey(eng_a, "r", false), 1);
+	/* the old pairs' outbound SAs go with the Delete exchange, their
+	 * inbound SAs stay: 4 + 2 */
+	WAIT_FOR(stats(eng_a).child_rekeyed_total == 1 &&
+	         stats(eng_b).child_rekeyed_total == 1 &&
+	         kernel_null_count_sas(kn) == before + 6, 3000);
+	uint64_t t6 = time_monotonic_ms();
+	ck_assert_uint_eq(stats(eng_b).child_rekeyed_total, 1);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), before + 6);
+	usleep(1000 * 1000);
+	ck_assert_msg(kernel_null_count_sas(kn) == before + 6,
+	              "%zu SAs 1 s after the rekey's Delete, expected %zu: the "
+	              "old inbound SAs went before their grace period",
+	              kernel_null_count_sas(kn), before + 6);
+	ck_assert_uint_eq(child_retire_pending(eng_a), 1);
+	ck_assert_uint_eq(child_retire_pending(eng_b), 1);
+	WAIT_FOR(kernel_null_count_sas(kn) == before + 4, (int)grace + 3000);
+	uint64_t waited = time_monotonic_ms() - t6;
+	ck_assert_uint_eq(kernel_null_count_sas(kn), before + 4);
+	ck_assert_uint_eq(child_retire_pending(eng_a), 0);
+	ck_assert_uint_eq(child_retire_pending(eng_b), 0);
+	ck_assert_msg(waited + 200 >= grace, "the old inbound SAs went %llu ms "
+	              "after the Delete, the grace period is %llu ms",
+	              (unsigned long long)waited, (unsigned long long)grace);
+	/* a second rekey, and shutdown in its grace period */
+	ck_assert_uint_eq(engine_rekey(eng_b, "r", false), 1);
+	WAIT_FOR(stats(eng_a).child_rekeyed_total == 2 &&
+	         stats(eng_b).child_rekeyed_total == 2 &&
+	         kernel_null_count_sas(kn) == before + 6, 3000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), before + 6);
+	stop_pair(2000);
+	ck_assert_uint_eq(kernel_null_count_sas(kn), before);
+	child_retire_set_grace_ms(200);
+}
+END_TEST
+
 /* Issue 14 item 3 and the RFC 7383 part of issue 10: fragmented exchanges
  * in both roles and later exchanges, resent as fragments, and a request
  * retransmission recognised by its content.  40 + 40 selectors and a
@@ -933,6 +989,7 @@ int main(void)
 	tcase_add_test(tc, child_rekey_crossing_ike_rekey);
 	tcase_add_test(tc, refused_ike_rekey_taken_over);
 	tcase_add_test(tc, deferred_out_installed_on_hard_expire);
+	tcase_add_test(tc, rekey_keeps_old_inbound_a_moment);
 	tcase_add_test(tc, crossed_rekey_temporary_failure_not_failed);
 	suite_add_tcase(s, tc);
 	return pair_main(s);

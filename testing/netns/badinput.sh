@@ -103,7 +103,9 @@ replay)
 	kernel_ctl "$I" "expire soft $(sa_spis "$I" in) 10.89.0.2"
 	wait_for 10 sh -c "[ \"\$(grep '^sa dir=in ' '$D/kernel.state' | sed 's/.* spi=\([0-9a-f]*\) .*/\1/')\" != '$d_in' ]" ||
 		fail "the CHILD SA was not rekeyed"
-	sleep 1
+	# the old pair gone on both sides (its inbound SAs stay 2 s after
+	# the Delete, for ESP still in flight)
+	wait_for 10 sas_paired "$I" "$D" 1 || fail "not one pair after the rekey"
 	d_in=$(sa_spis "$D" in); d_out=$(sa_spis "$D" out)
 	ip netns exec $NP /usr/bin/python3 "$here/ikev2_probe.py" replay net-bi-vp "$WORK/frames" \
 		> "$WORK/replay2.log" 2>&1 || fail "second replay"

@@ -90,11 +90,13 @@ int ctl_socket_open(const char *path, uid_t owner, gid_t gid)
 		close(fd);
 		return -1;
 	}
+	/* The mode first, while we own the file: once it is daemon.user's,
+	 * chmod would need CAP_FOWNER, which the unit's bounding set (and
+	 * start-up's cut) does not give. */
 	struct stat sst;
-	if (stat(path, &sst) < 0 ||
+	if (chmod(path, 0660) < 0 || stat(path, &sst) < 0 ||
 	    (sst.st_gid != want && chown(path, (uid_t)-1, want) < 0) ||
-	    (owner != (uid_t)-1 && sst.st_uid != owner && chown(path, owner, (gid_t)-1) < 0) ||
-	    chmod(path, 0660) < 0) {
+	    (owner != (uid_t)-1 && sst.st_uid != owner && chown(path, owner, (gid_t)-1) < 0)) {
 		log_error(DBG_CTL, "control: chown/chmod %s: %s", path, strerror(errno));
 		unlink(path);
 		close(fd);

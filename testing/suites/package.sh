@@ -247,7 +247,7 @@ sock_owner=root
 [ "$(in_root stat -L -c '%U:%G %a' $sock 2>/dev/null)" = "$sock_owner:root 660" ] &&
 	ok "control socket $sock is $sock_owner:root 0660" || fail "control socket: $(in_root stat -L -c '%U:%G %a' $sock 2>&1), expected $sock_owner:root 660"
 [ "$privsep" != true ] || grep -q "the socket the privsep parent opened" "$W/daemon.log" ||
-	fail "privsep: the engine did not take the parent's control socket over""
+	fail "privsep: the engine did not take the parent's control socket over"
 if in_root ikeadm get stats > "$W/ikeadm.log" 2>&1 &&
    in_root ikeadm -j dump rule > "$W/rules.json" 2>> "$W/ikeadm.log" &&
    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r else 1)' "$W/rules.json"; then

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@ static struct {
 	psg_t *guard;
 	uint8_t *buf;           /* PSM_MSG_MAX + 1, loop thread */
 	uint8_t *evbuf;
-	bool shutting, exited, ready;
+	bool shutting, ready;
+	_Atomic bool exited;    /* set by wait_engine_job (a worker), read by the loop */
 	int status;
 	void (*ready_cb)(void);
 	pthread_mutex_t ev_lock;

@@ -31,7 +31,8 @@ struct engine {
 	sa_table_t *table;
 	pthread_mutex_t cfg_lock;
 	config_t *cfg;                 /* for new SAs (a reference) */
-	bool stopping;                 /* shutdown: accept no new SAs */
+	_Atomic bool stopping;         /* shutdown: accept no new SAs; set by the
+	                                * stopping thread, read by workers */
 
 	/* COOKIE secret (RFC 7296 §2.6), rotated; the previous one is still
 	 * accepted so that a cookie handed out just before stays valid. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
@@ -43,6 +44,20 @@ static size_t page_size(void)
 {
 	long p = sysconf(_SC_PAGESIZE);
 	return p > 0 ? (size_t)p : 4096;
+}
+
+/* mlock(2) and munlock(2) as system calls: the sanitizers' runtimes
+ * replace the libc functions with ones that do nothing and return 0
+ * (ASan, TSan), so a sanitizer build would believe keys locked that are
+ * not; the kernel's answer is the only one that counts. */
+static int lock_pages(void *p, size_t len)
+{
+	return (int)syscall(SYS_mlock, p, len);
+}
+
+static void unlock_pages(void *p, size_t len)
+{
+	(void)syscall(SYS_munlock, p, len);
 }
 
 static void log_mlock_failure(size_t len, int err)
@@ -79,7 +94,7 @@ static arena_t *map_arena(size_t len, size_t slot)
 	a->len = len;
 	a->slot = slot;
 	(void)madvise(p, len, MADV_DONTDUMP);
-	if (mlock(p, len) == 0) {
+	if (lock_pages(p, len) == 0) {
 		a->locked = true;
 		stats.locked += len;
 	} else {
@@ -170,7 +185,7 @@ void secmem_free(void *ptr)
 		*pp = a->next;
 		stats.in_use -= a->len;
 		if (a->locked) {
-			munlock(a->base, a->len);
+			unlock_pages(a->base, a->len);
 			stats.locked -= a->len;
 		} else {
 			stats.unlocked -= a->len;

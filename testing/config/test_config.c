@@ -24,12 +24,14 @@
 #include "config/settings_check.h"
 
 /* libconfig 1.5 leaks its string buffer when a parse error hits inside a
- * string (the mutation test provokes that); not ours to fix.  LeakSanitizer
+ * string, and a byte its lexer allocated when one hits elsewhere (the
+ * mutation test provokes both: the fresh-clone CI's ASan run saw the
+ * second, 1 byte from libconfig_yylex); not ours to fix.  LeakSanitizer
  * calls this hook when the test is built with --enable-sanitizers. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
-	return "leak:strbuf_append\n";
+	return "leak:strbuf_append\nleak:libconfig_yylex\n";
 }
 
 /* ------------------------------------------------------------ helpers */

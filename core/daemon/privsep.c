@@ -524,25 +524,7 @@ static struct {
 /* config_reader_t over the texts of E.m. */
 static char *reader(const char *path, size_t *len)
 {
-	const psm_reload_t *r = &E.m->u.reload;
-	const char *v = (const char *)E.m->var;
-	const char *p1 = v, *t1 = v + r->path_len;
-	const char *p2 = t1 + r->text_len, *t2 = p2 + r->psk_path_len;
-	const char *text = NULL;
-	size_t tl = 0;
-
-	if (strlen(path) == r->path_len && memcmp(path, p1, r->path_len) == 0) {
-		text = t1; tl = r->text_len;
-	} else if (r->psk_path_len && strlen(path) == r->psk_path_len &&
-	           memcmp(path, p2, r->psk_path_len) == 0) {
-		text = t2; tl = r->psk_text_len;
-	}
-	if (!text)
-		return NULL;
-	char *out = xzalloc(tl + 1);
-	memcpy(out, text, tl);
-	*len = tl;
-	return out;
+	return psm_reload_text(E.m, path, len);
 }
 
 static void on_engine_ctl(int fd, uint32_t events, void *arg)

@@ -202,25 +202,7 @@ static struct {
 /* config_reader_t over the texts of a reload (as the engine's). */
 static char *reload_reader(const char *path, size_t *len)
 {
-	const psm_reload_t *r = &K.m->u.reload;
-	const char *v = (const char *)K.m->var;
-	const char *p1 = v, *t1 = v + r->path_len;
-	const char *p2 = t1 + r->text_len, *t2 = p2 + r->psk_path_len;
-	const char *text = NULL;
-	size_t tl = 0;
-
-	if (strlen(path) == r->path_len && memcmp(path, p1, r->path_len) == 0) {
-		text = t1; tl = r->text_len;
-	} else if (r->psk_path_len && strlen(path) == r->psk_path_len &&
-	           memcmp(path, p2, r->psk_path_len) == 0) {
-		text = t2; tl = r->psk_text_len;
-	}
-	if (!text)
-		return NULL;
-	char *out = xzalloc(tl + 1);
-	memcpy(out, text, tl);
-	*len = tl;
-	return out;
+	return psm_reload_text(K.m, path, len);
 }
 
 static void gen_free(kgen_t *g)

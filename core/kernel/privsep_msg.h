@@ -144,6 +144,13 @@ const char *psm_type_name(uint16_t type);
 bool psm_decode(const uint8_t *buf, size_t n, bool truncated, psm_msg_t *m,
                 char *why, size_t why_len);
 
+/* The text a decoded PSM_RELOAD carries for path (the configuration
+ * file or the preshared file), as a new NUL-terminated copy of *len
+ * bytes; NULL for any other path.  The config_reader_t of both the
+ * engine and the keys process while they apply a reload. */
+char *psm_reload_text(const psm_msg_t *m, const char *path, size_t *len);
+
+
 /* Encoders: fill buf (at least PSM_MSG_MAX bytes for the variable types,
  * sizeof(psm_hdr_t) + the body otherwise) and return the length, 0 when
  * the input cannot be encoded (a key longer than PSM_KEY_MAX, ...). */

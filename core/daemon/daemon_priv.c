@@ -9,14 +9,19 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------------ dumps */
@@ -29,6 +34,131 @@ void daemon_no_dump(void)
 		log_error(DBG_OP, "prctl(PR_SET_DUMPABLE): %s", strerror(errno));
 	if (setrlimit(RLIMIT_CORE, &none) < 0)
 		log_error(DBG_OP, "setrlimit(RLIMIT_CORE): %s", strerror(errno));
+}
+
+/* The keys process locks every private writable mapping it has: heap,
+ * anonymous memory, stacks, the libraries' data.  Its private keys can
+ * only be there (GnuTLS, GMP and a PKCS#11 module allocate them, not
+ * secmem); the libraries' text and read-only data hold none and stay
+ * unlocked, which keeps the process inside a small RLIMIT_MEMLOCK
+ * (systemd's default is 8 MiB, and a container without CAP_SYS_RESOURCE
+ * cannot raise it).  mlockall(MCL_CURRENT|MCL_FUTURE) would count the
+ * whole address space against the limit, the text of every library a
+ * PKCS#11 module pulls in included.  Instead the mappings are locked
+ * again after everything that may create some (start, each reload, each
+ * request): a page that ever held a key was written, so it is in a
+ * writable mapping, and a new mapping is locked as soon as the request
+ * or reload that made it is handled.  MLOCK_ONFAULT: pages are locked as they are
+ * touched, not read in ahead.
+ *
+ * Two glibc defaults would make the writable mappings large: each thread
+ * that allocates gets its own malloc arena (a 64 MiB reservation), and
+ * each thread an 8 MiB stack (RLIMIT_STACK).  The keys process answers on
+ * its loop thread; its other threads need little of either. */
+#define KEYS_THREAD_STACK (512 * 1024)
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 0x01
+#endif
+
+static unsigned long status_kib(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[128];
+	unsigned long v = 0;
+	size_t n = strlen(field);
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, field, n) == 0 && line[n] == ':') {
+			v = strtoul(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* One range, as a system call: the sanitizers' runtimes make mlock(3)
+ * a no-op that returns 0.  mlock2 needs Linux 4.4. */
+static int lock_range(uintptr_t b, uintptr_t e)
+{
+	if (syscall(SYS_mlock2, (void *)b, (size_t)(e - b), MLOCK_ONFAULT) == 0)
+		return 0;
+	if (errno == ENOSYS || errno == EINVAL)
+		return (int)syscall(SYS_mlock, (void *)b, (size_t)(e - b));
+	return -1;
+}
+
+unsigned long daemon_locked_kib(void)
+{
+	return status_kib("VmLck");
+}
+
+bool daemon_lock_private_memory(void)
+{
+	static bool tuned;
+	static unsigned failures;
+	char line[512];
+	int err = 0;
+	size_t failed = 0;
+
+	if (!tuned) {
+		pthread_attr_t attr;
+
+		tuned = true;
+		mallopt(M_ARENA_MAX, 1);
+		if (pthread_attr_init(&attr) == 0) {
+			if (pthread_attr_setstacksize(&attr, KEYS_THREAD_STACK) == 0)
+				(void)pthread_setattr_default_np(&attr);
+			pthread_attr_destroy(&attr);
+		}
+	}
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f) {
+		err = errno;
+		failed = 1;
+	}
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long b, e;
+		char perms[8];
+		size_t n = strlen(line);
+
+		/* a line longer than the buffer (a long path): its rest */
+		bool whole = n && line[n - 1] == '\n';
+		if (sscanf(line, "%llx-%llx %7s", &b, &e, perms) == 3 &&
+		    perms[1] == 'w' && perms[3] == 'p' && e > b &&
+		    lock_range((uintptr_t)b, (uintptr_t)e) < 0) {
+			err = errno;
+			failed += (size_t)(e - b);
+		}
+		while (!whole && fgets(line, sizeof(line), f)) {
+			n = strlen(line);
+			whole = n && line[n - 1] == '\n';
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!failed)
+		return true;
+	/* once, then every 64th: the log must not fill with it */
+	if (failures++ % 64 == 0) {
+		struct rlimit rl;
+		char lim[32] = "?";
+
+		if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
+			if (rl.rlim_cur == RLIM_INFINITY)
+				snprintf(lim, sizeof(lim), "unlimited");
+			else
+				snprintf(lim, sizeof(lim), "%llu KiB",
+				         (unsigned long long)rl.rlim_cur / 1024);
+		}
+		log_error(DBG_KEY, "keys process: cannot lock %zu KiB of its memory "
+		          "(%s; RLIMIT_MEMLOCK %s, %lu KiB locked): its private keys "
+		          "may be swapped to disk; raise the limit (systemd: "
+		          "LimitMEMLOCK=, a shell: ulimit -l)", failed / 1024,
+		          strerror(err), lim, status_kib("VmLck"));
+	}
+	return false;
 }
 
 /* ------------------------------------------------------ capabilities */

@@ -20,6 +20,18 @@
  * files (RLIMIT_CORE 0, soft and hard). */
 void daemon_no_dump(void);
 
+/* The keys process: lock every private writable mapping it has (heap,
+ * anonymous memory, stacks, libraries' data: where GnuTLS, GMP and a
+ * PKCS#11 module keep its private keys) in RAM, as pages are touched.
+ * Called again after whatever may add mappings (each keystore load and
+ * request).  The first call (one thread only) also limits glibc to one
+ * malloc arena and threads to small stacks.  On failure (RLIMIT_MEMLOCK)
+ * an error line names the limit (once, then every 64th) and the process
+ * goes on; the result says whether everything is locked. */
+bool daemon_lock_private_memory(void);
+/* VmLck: what the process has locked, in KiB. */
+unsigned long daemon_locked_kib(void);
+
 /* Keep only what the start-up can still need: CAP_NET_ADMIN (for the
  * kernel backend), CAP_NET_BIND_SERVICE (500/4500), CAP_SETUID/CAP_SETGID
  * (the switch to the daemon's user), CAP_SETPCAP (to shrink the

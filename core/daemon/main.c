@@ -691,16 +691,23 @@ static void parent_gone(void)
 }
 
 /* The keys process, from the loaded loop on: the credential plugins and
- * the keystore (tokens included) as root, then daemon.user with no
+ * the keystore (tokens included) as root, all its memory locked, then daemon.user with no
  * capabilities, seccomp without network sockets, and its loop until the
  * parent or the engine is gone. */
 static int run_keys(config_t *cfg)
 {
+	/* Before GnuTLS, GMP or a PKCS#11 module allocates anything, and
+	 * again once the keys are in (privsep_keys.c: after each request). */
+	daemon_lock_private_memory();
 	if (!load_role_plugins(cfg, LOAD_KEYS, NULL)) {
 		log_error(DBG_OP, "keys process: a critical plugin is missing: not starting");
 		return EXIT_FAILURE;
 	}
+	daemon_lock_private_memory();
 	keystore_t *ks = load_keystore(cfg);
+	if (daemon_lock_private_memory())
+		log_verbose(DBG_KEY, "keys process: its writable memory is locked in "
+		            "RAM (%lu KiB)", daemon_locked_kib());
 	if (!ks) {
 		log_error(DBG_OP, "keys process: the keystore was refused: not starting");
 		return EXIT_FAILURE;

@@ -243,6 +243,8 @@ static void apply_reload(psm_msg_t *m)
 	log_op(DBG_CERT, "keys process: keystore generation %u loaded (%zu "
 	       "certificate%s)", K.cur.gen, keystore_count(ks),
 	       keystore_count(ks) == 1 ? "" : "s");
+	/* the new keys' memory (daemon_priv.h) */
+	daemon_lock_private_memory();
 }
 
 /* Everything the parent sent so far: reloads before the engine's request
@@ -503,6 +505,9 @@ static void on_engine(int fd, uint32_t events, void *arg)
 			}
 		}
 		memwipe(K.buf, len);
+		/* whatever the request mapped (a token's session, a larger
+		 * heap): locked too (daemon_priv.h) */
+		daemon_lock_private_memory();
 	}
 	if (got == 0) {
 		log_op(DBG_OP, "keys process: the engine is gone: stopping");

@@ -561,6 +561,8 @@ token)
 		grep -q "engine: keystore from the keys process: 1 certificate (1 with a key there)" "$O/daemon.log" ||
 			fail "privsep: the engine did not get the token's certificate from the keys process"
 		log "privsep: $(grep -m1 "keys process: sign for rule" "$O/daemon.log" | sed 's/.*keys process/keys process/')"
+		# the token's session and the PKCS#11 module's memory included
+		check_keys_memory "$O" "$(sed -n 's/.*privsep: keys process started (pid \([0-9]*\)).*/\1/p' "$O/daemon.log" | tail -1)"
 	fi
 	restart_pair
 	;;

@@ -96,3 +96,33 @@ check_ike() {   # what charon-alg-line [ikev2d-alg-name]
 both_empty() {
 	[ -z "$(charon_ike_state "$C")" ] && [ "$(sa_count "$O")" -eq 0 ]
 }
+
+# check_keys_memory DIR KPID: the keys process's private keys' memory is
+# locked (HACKING.md, "The keys process"): every resident page of every
+# private writable mapping (heap, where GnuTLS, GMP and a PKCS#11 module
+# keep keys, anonymous memory, stacks, libraries' data) is locked, within
+# this machine's RLIMIT_MEMLOCK (8 MiB here and systemd's default; the unit
+# gives 64M), and the process is not dumpable (/proc/PID is root's).
+check_keys_memory() {
+	local vmlck hrss hlck wrss wlck unl
+	if grep -q "built with sanitizers" "$1/daemon.log"; then
+		log "keys process memory lock not checked: sanitizer build (its shadow memory exceeds any limit)"
+	else
+		vmlck=$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$2/status)
+		read -r hrss hlck wrss wlck unl <<< "$(awk '
+			/^[0-9a-f]+-[0-9a-f]+ /{w=($2 ~ /^.w.p/); h=($NF=="[heap]"); name=$1" "$NF}
+			/^Rss:/{rss=$2}
+			/^Locked:/{ if (h) {hr+=rss; hl+=$2} if (w) {wr+=rss; wl+=$2; if ($2<rss) u=u","name} }
+			END{print hr+0, hl+0, wr+0, wl+0, (u==""?"-":u)}' /proc/$2/smaps)"
+		if grep -q "keys process: cannot lock" "$1/daemon.log"; then
+			fail "the keys process could not lock its memory: $(grep -m1 'keys process: cannot lock' "$1/daemon.log")"
+		elif [ "${vmlck:-0}" -eq 0 ] || [ "$hrss" -eq 0 ] || [ "$hlck" -ne "$hrss" ]; then
+			fail "the keys process's heap is not locked: VmLck ${vmlck:-?} kB, heap Rss $hrss kB, Locked $hlck kB"
+		elif [ "$wlck" -ne "$wrss" ]; then
+			fail "the keys process has unlocked writable memory: Rss $wrss kB, Locked $wlck kB (unlocked in $unl)"
+		else
+			log "keys process memory: every writable page locked (heap $hrss kB, all writable $wrss kB resident; VmLck $vmlck kB; RLIMIT_MEMLOCK $(ulimit -l) KiB)"
+		fi
+	fi
+	[ "$(stat -c %u /proc/$2)" = 0 ] || fail "the keys process is dumpable (/proc/$2 is $(stat -c %U /proc/$2)'s)"
+}

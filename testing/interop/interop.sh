@@ -318,32 +318,7 @@ privsep-forged)
 	grep -q "built with sanitizers" "$O/daemon.log" || grep -q '^Seccomp:[[:space:]]*2' /proc/$kpid/status ||
 		fail "the keys process has no seccomp filter"
 	[ -f "/proc/$kpid/root$KS/private/ours.key" ] || fail "the keys process does not see its key file"
-	# Its private keys' memory is locked (HACKING.md, "The keys process"):
-	# every resident page of every private writable mapping (heap, where
-	# GnuTLS and GMP keep the key, anonymous memory, stacks, libraries'
-	# data) is locked, within this machine's RLIMIT_MEMLOCK (8 MiB here
-	# and systemd's default; the unit gives 64M).  Not dumpable: /proc/PID
-	# is root's.
-	if grep -q "built with sanitizers" "$O/daemon.log"; then
-		log "keys process memory lock not checked: sanitizer build (its shadow memory exceeds any limit)"
-	else
-		vmlck=$(sed -n 's/^VmLck:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$kpid/status)
-		read -r hrss hlck wrss wlck unl <<< "$(awk '
-			/^[0-9a-f]+-[0-9a-f]+ /{w=($2 ~ /^.w.p/); h=($NF=="[heap]"); name=$1" "$NF}
-			/^Rss:/{rss=$2} 
-			/^Locked:/{ if (h) {hr+=rss; hl+=$2} if (w) {wr+=rss; wl+=$2; if ($2<rss) u=u","name} }
-			END{print hr+0, hl+0, wr+0, wl+0, (u==""?"-":u)}' /proc/$kpid/smaps)"
-		if grep -q "keys process: cannot lock" "$O/daemon.log"; then
-			fail "the keys process could not lock its memory: $(grep -m1 'keys process: cannot lock' "$O/daemon.log")"
-		elif [ "${vmlck:-0}" -eq 0 ] || [ "$hrss" -eq 0 ] || [ "$hlck" -ne "$hrss" ]; then
-			fail "the keys process's heap is not locked: VmLck ${vmlck:-?} kB, heap Rss $hrss kB, Locked $hlck kB"
-		elif [ "$wlck" -ne "$wrss" ]; then
-			fail "the keys process has unlocked writable memory: Rss $wrss kB, Locked $wlck kB (unlocked in $unl)"
-		else
-			log "keys process memory: every writable page locked (heap $hrss kB, all writable $wrss kB resident; VmLck $vmlck kB; RLIMIT_MEMLOCK $(ulimit -l) KiB)"
-		fi
-	fi
-	[ "$(stat -c %u /proc/$kpid)" = 0 ] || fail "the keys process is dumpable (/proc/$kpid is $(stat -c %U /proc/$kpid)'s)"
+	check_keys_memory "$O" "$kpid"
 	if [ -e "/proc/$epid/root$KS/private" ] || [ -n "$(ls -A "/proc/$epid/root$KS" 2>/dev/null)" ]; then
 		fail "the engine sees the keystore: $(ls -A "/proc/$epid/root$KS" 2>&1 | tr '\n' ' ')"
 	else

@@ -110,6 +110,23 @@ chunk_t chunk_clone_secure(chunk_t c)
 	return d;
 }
 
+void *xzalloc_secure(size_t len)
+{
+	void *p = secmem_alloc(len);
+	memset(p, 0, len);
+	return p;
+}
+
+void xfree_secure(void *ptr)
+{
+	secmem_free(ptr);   /* wiped there; NULL is ignored */
+}
+
+bool memory_is_secure(const void *ptr)
+{
+	return secmem_owns(ptr);
+}
+
 void chunk_free(chunk_t *c)
 {
 	if (secmem_owns(c->ptr))

@@ -18,11 +18,13 @@
 #include <ikev2d/bus.h>
 #include <ikev2d/chunk.h>
 
-static const size_t classes[] = { 32, 64, 128, 256, 512, 1024, 2048, 4096 };
+/* Powers of two up to a page, then two sizes for Nettle's contexts: an
+ * AES-GCM one (a 4 KiB key table) is 4.5 KiB with its object. */
+static const size_t classes[] = { 32, 64, 128, 256, 512, 1024, 2048, 4096,
+                                  4608, 8192 };
 #define N_CLASSES (sizeof(classes) / sizeof(classes[0]))
 
 typedef struct arena {
-	struct arena *next;
 	uint8_t *base;
 	size_t len;
 	size_t slot;            /* slot size; 0: one large allocation */
@@ -34,7 +36,11 @@ typedef struct free_slot {
 } free_slot_t;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static arena_t *arenas;
+/* Every arena, sorted by base address: chunk_free asks about every chunk
+ * it frees, and an IKE SA's keys and contexts take a few slots, so there
+ * can be thousands (binary search). */
+static arena_t **arenas;
+static size_t n_arenas, cap_arenas;
 static free_slot_t *free_lists[N_CLASSES];
 static secmem_stats_t stats;
 /* Bounds of every arena ever mapped: a quick "not ours" for chunk_free. */
@@ -104,8 +110,17 @@ static arena_t *map_arena(size_t len, size_t slot)
 		if (stats.mlock_failures++ % 64 == 0)
 			log_mlock_failure(len, err);
 	}
-	a->next = arenas;
-	arenas = a;
+	if (n_arenas == cap_arenas) {
+		cap_arenas = cap_arenas ? 2 * cap_arenas : 64;
+		arenas = xrealloc(arenas, cap_arenas * sizeof(*arenas));
+	}
+	size_t i = n_arenas;
+	while (i > 0 && arenas[i - 1]->base > a->base) {
+		arenas[i] = arenas[i - 1];
+		i--;
+	}
+	arenas[i] = a;
+	n_arenas++;
 	uintptr_t b = (uintptr_t)p, e = b + len;
 	if (b < atomic_load(&lo))
 		atomic_store(&lo, b);
@@ -130,7 +145,9 @@ void *secmem_alloc(size_t len)
 	while (classes[c] < len)
 		c++;
 	if (!free_lists[c]) {
-		arena_t *a = map_arena(SECMEM_ARENA, classes[c]);
+		/* the larger classes: 8 slots, a whole number of pages */
+		size_t alen = classes[c] <= SECMEM_ARENA / 8 ? SECMEM_ARENA : 8 * classes[c];
+		arena_t *a = map_arena(alen, classes[c]);
 		/* thread the slots, lowest address first */
 		for (size_t off = a->len; off >= classes[c]; off -= classes[c]) {
 			free_slot_t *s = (free_slot_t *)(a->base + off - classes[c]);
@@ -146,14 +163,23 @@ void *secmem_alloc(size_t len)
 	return s;
 }
 
-static arena_t **find(const void *ptr)
+/* The index of the arena holding ptr, or -1; lock held. */
+static ptrdiff_t find(const void *ptr)
 {
-	for (arena_t **pp = &arenas; *pp; pp = &(*pp)->next) {
-		const uint8_t *b = (*pp)->base;
-		if ((const uint8_t *)ptr >= b && (const uint8_t *)ptr < b + (*pp)->len)
-			return pp;
+	const uint8_t *p = ptr;
+	size_t lo_i = 0, hi_i = n_arenas;
+
+	while (lo_i < hi_i) {    /* the last arena starting at or below p */
+		size_t mid = lo_i + (hi_i - lo_i) / 2;
+		if (arenas[mid]->base <= p)
+			lo_i = mid + 1;
+		else
+			hi_i = mid;
 	}
-	return NULL;
+	if (lo_i == 0)
+		return -1;
+	arena_t *a = arenas[lo_i - 1];
+	return p < a->base + a->len ? (ptrdiff_t)(lo_i - 1) : -1;
 }
 
 bool secmem_owns(const void *ptr)
@@ -162,7 +188,7 @@ bool secmem_owns(const void *ptr)
 	if (!ptr || p < atomic_load(&lo) || p >= atomic_load(&hi))
 		return false;
 	pthread_mutex_lock(&lock);
-	bool mine = find(ptr) != NULL;
+	bool mine = find(ptr) >= 0;
 	pthread_mutex_unlock(&lock);
 	return mine;
 }
@@ -172,17 +198,19 @@ void secmem_free(void *ptr)
 	if (!ptr)
 		return;
 	pthread_mutex_lock(&lock);
-	arena_t **pp = find(ptr);
-	if (!pp) {
+	ptrdiff_t at = find(ptr);
+	if (at < 0) {
 		pthread_mutex_unlock(&lock);
 		fprintf(stderr, "in.ikev2d: secmem_free of memory it did not give\n");
 		abort();
 	}
-	arena_t *a = *pp;
+	arena_t *a = arenas[at];
 	if (!a->slot) {
 		/* a large allocation: wiped, unlocked, unmapped */
 		memwipe(a->base, a->len);
-		*pp = a->next;
+		memmove(arenas + at, arenas + at + 1,
+		        (n_arenas - (size_t)at - 1) * sizeof(*arenas));
+		n_arenas--;
 		stats.in_use -= a->len;
 		if (a->locked) {
 			unlock_pages(a->base, a->len);

@@ -6,7 +6,9 @@
  * here, so the code that frees a key needs not know where it lives.
  *
  * Small allocations (at most SECMEM_MAX_SLOT bytes) come from arenas of
- * SECMEM_ARENA bytes cut into slots of one size class (32 .. 4096 bytes);
+ * SECMEM_ARENA bytes (8 slots for the classes above 2 KiB) cut into slots
+ * of one size class (32 .. 4096 bytes, and 4608 and 8192 for Nettle's
+ * cipher contexts: xzalloc_secure in <ikev2d/chunk.h>);
  * larger ones get a mapping of their own.  Arenas are never given back to
  * the system (their pages stay locked, their free slots wiped).
  *
@@ -23,7 +25,7 @@
 #include <stddef.h>
 
 #define SECMEM_ARENA (16 * 1024)
-#define SECMEM_MAX_SLOT 4096
+#define SECMEM_MAX_SLOT 8192
 
 /* len bytes of secure memory (contents undefined; len 0 gives 1 byte);
  * aborts on out-of-memory like xmalloc. */

@@ -101,10 +101,7 @@ static void sa_free(us_sa_t *sa)
 			free(c);
 		}
 	}
-	if (sa->keys) {
-		memwipe(sa->keys, sa->keys_len);
-		free(sa->keys);
-	}
+	xfree_secure(sa->keys);   /* wiped there; NULL is ignored */
 	if (sa->replay_on)
 		replay_free(&sa->replay);
 	pthread_mutex_destroy(&sa->replay_lock);
@@ -334,7 +331,8 @@ static bool us_add_sa(kernel_ipsec_t *self, const kernel_sa_t *ks)
 	}
 	sa->k = *ks;
 	sa->keys_len = ks->encr_key.len + ks->integ_key.len;
-	sa->keys = xmalloc(sa->keys_len ? sa->keys_len : 1);
+	/* locked, out of core dumps (the ciphers' schedules are too) */
+	sa->keys = xzalloc_secure(sa->keys_len ? sa->keys_len : 1);
 	if (ks->encr_key.len)
 		memcpy(sa->keys, ks->encr_key.ptr, ks->encr_key.len);
 	if (ks->integ_key.len)

@@ -234,8 +234,7 @@ static void destroy(aead_t *a)
 {
 	nettle_aead_t *self = (nettle_aead_t *)a;
 
-	memwipe(self, sizeof(*self));
-	free(self);
+	xfree_secure(self);   /* wiped there */
 }
 
 aead_t *nettle_aead_create(encr_id_t alg, size_t key_bits)
@@ -266,7 +265,9 @@ aead_t *nettle_aead_create(encr_id_t alg, size_t key_bits)
 		if (key_bits != 128 && key_bits != 192 && key_bits != 256)
 			return NULL;
 	}
-	nettle_aead_t *self = xzalloc(sizeof(*self));
+	/* Key schedule and GCM table: locked, out of core dumps, wiped when
+	 * freed (secmem has a 4608-byte class for AES-256-GCM's 4.4 KiB). */
+	nettle_aead_t *self = xzalloc_secure(sizeof(*self));
 	self->public = (aead_t){
 		.encrypt = encrypt,
 		.decrypt = decrypt,

@@ -242,8 +242,7 @@ static void destroy(crypter_t *c)
 {
 	nettle_crypter_t *self = (nettle_crypter_t *)c;
 
-	memwipe(self, SCHED_OFFSET + self->k_size);
-	free(self);
+	xfree_secure(self);   /* wiped there */
 }
 
 crypter_t *nettle_crypter_create(encr_id_t alg, size_t key_bits)
@@ -281,7 +280,8 @@ crypter_t *nettle_crypter_create(encr_id_t alg, size_t key_bits)
 		k_size = sizeof(struct aes192_ctx);
 	else
 		k_size = sizeof(struct aes256_ctx);
-	nettle_crypter_t *self = xzalloc(SCHED_OFFSET + k_size);
+	/* Key and schedule: locked, out of core dumps, wiped when freed. */
+	nettle_crypter_t *self = xzalloc_secure(SCHED_OFFSET + k_size);
 	self->public = (crypter_t){
 		.encrypt = encrypt,
 		.decrypt = decrypt,

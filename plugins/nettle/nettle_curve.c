@@ -85,7 +85,7 @@ static bool set_peer_public(ke_t *k, chunk_t value)
 static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
 {
 	nettle_curve_t *self = (nettle_curve_t *)k;
-	chunk_t out = chunk_alloc(self->len);
+	chunk_t out = chunk_alloc_secure(self->len);
 
 	*secret = chunk_empty;
 	if (!shared_into(self, value, out.ptr)) {
@@ -102,7 +102,7 @@ static bool get_shared_secret(ke_t *k, chunk_t *secret)
 
 	if (!secret || !self->have_shared)
 		return false;
-	*secret = chunk_clone(chunk_create(self->shared, self->len));
+	*secret = chunk_clone_secure(chunk_create(self->shared, self->len));
 	return true;
 }
 
@@ -127,8 +127,7 @@ static void destroy(ke_t *k)
 {
 	nettle_curve_t *self = (nettle_curve_t *)k;
 
-	memwipe(self, sizeof(*self));
-	free(self);
+	xfree_secure(self);   /* wiped there */
 }
 
 ke_t *nettle_curve_create(ke_id_t group)
@@ -141,7 +140,8 @@ ke_t *nettle_curve_create(ke_id_t group)
 	default:
 		return NULL;
 	}
-	nettle_curve_t *self = xzalloc(sizeof(*self));
+	/* Private value and shared secret: locked, out of core dumps. */
+	nettle_curve_t *self = xzalloc_secure(sizeof(*self));
 	self->public = (ke_t){
 		.get_public = get_public,
 		.set_peer_public = set_peer_public,

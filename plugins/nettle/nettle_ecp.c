@@ -46,7 +46,7 @@ static const struct ecc_curve *curve_of(ke_id_t group)
 }
 
 /* A uniform scalar in [1, q-1] by rejection sampling. */
-static bool generate_private(nettle_ecp_t *self)
+static bool generate_private_in(nettle_ecp_t *self)
 {
 	unsigned bits = ecc_bit_size(self->curve);
 	size_t len = (bits + 7) / 8;
@@ -68,12 +68,21 @@ static bool generate_private(nettle_ecp_t *self)
 	return ok;
 }
 
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool generate_private(nettle_ecp_t *self)
+{
+	nettle_gmp_secure_begin();
+	bool ok = generate_private_in(self);
+	nettle_gmp_secure_end();
+	return ok;
+}
+
 static void put_coord(uint8_t *out, size_t len, const mpz_t v)
 {
 	nettle_mpz_get_str_256(len, out, v);
 }
 
-static bool get_public(ke_t *k, chunk_t *value)
+static bool get_public_in(ke_t *k, chunk_t *value)
 {
 	nettle_ecp_t *self = (nettle_ecp_t *)k;
 	struct ecc_point pub;
@@ -93,9 +102,18 @@ static bool get_public(ke_t *k, chunk_t *value)
 	return true;
 }
 
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool get_public(ke_t *k, chunk_t *value)
+{
+	nettle_gmp_secure_begin();
+	bool ok = get_public_in(k, value);
+	nettle_gmp_secure_end();
+	return ok;
+}
+
 /* The shared x for a peer point, leaving self alone (so a reused private
  * value serves several threads at once). */
-static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
+static bool compute_shared_in(ke_t *k, chunk_t value, chunk_t *secret)
 {
 	nettle_ecp_t *self = (nettle_ecp_t *)k;
 	struct ecc_point peer, r;
@@ -120,13 +138,22 @@ static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
 	ecc_point_init(&r, self->curve);
 	ecc_point_mul(&r, &self->priv, &peer);
 	ecc_point_get(&r, x, NULL);
-	*secret = chunk_alloc(self->coord_len);
+	*secret = chunk_alloc_secure(self->coord_len);
 	put_coord(secret->ptr, self->coord_len, x);
 	ecc_point_clear(&r);
 	ok = true;
 out:
 	ecc_point_clear(&peer);
 	mpz_clears(x, y, NULL);
+	return ok;
+}
+
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
+{
+	nettle_gmp_secure_begin();
+	bool ok = compute_shared_in(k, value, secret);
+	nettle_gmp_secure_end();
 	return ok;
 }
 
@@ -144,11 +171,11 @@ static bool get_shared_secret(ke_t *k, chunk_t *secret)
 
 	if (!secret || !self->shared.len)
 		return false;
-	*secret = chunk_clone(self->shared);
+	*secret = chunk_clone_secure(self->shared);
 	return true;
 }
 
-static bool set_private(ke_t *k, chunk_t value)
+static bool set_private_in(ke_t *k, chunk_t value)
 {
 	nettle_ecp_t *self = (nettle_ecp_t *)k;
 	bool ok;
@@ -164,6 +191,15 @@ static bool set_private(ke_t *k, chunk_t value)
 	return ok;
 }
 
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool set_private(ke_t *k, chunk_t value)
+{
+	nettle_gmp_secure_begin();
+	bool ok = set_private_in(k, value);
+	nettle_gmp_secure_end();
+	return ok;
+}
+
 static ke_id_t get_group(ke_t *k)
 {
 	return ((nettle_ecp_t *)k)->group;
@@ -173,9 +209,9 @@ static void destroy(ke_t *k)
 {
 	nettle_ecp_t *self = (nettle_ecp_t *)k;
 
-	ecc_scalar_clear(&self->priv);
+	ecc_scalar_clear(&self->priv);   /* secure memory, wiped (nettle_plugin.c) */
 	chunk_clear(&self->shared);
-	free(self);
+	xfree_secure(self);
 }
 
 ke_t *nettle_ecp_create(ke_id_t group)
@@ -184,7 +220,7 @@ ke_t *nettle_ecp_create(ke_id_t group)
 
 	if (!curve)
 		return NULL;
-	nettle_ecp_t *self = xzalloc(sizeof(*self));
+	nettle_ecp_t *self = xzalloc_secure(sizeof(*self));
 	self->public = (ke_t){
 		.get_public = get_public,
 		.set_peer_public = set_peer_public,
@@ -197,7 +233,10 @@ ke_t *nettle_ecp_create(ke_id_t group)
 	self->group = group;
 	self->curve = curve;
 	self->coord_len = (ecc_bit_size(curve) + 7) / 8;
+	/* The scalar's limbs in secure memory. */
+	nettle_gmp_secure_begin();
 	ecc_scalar_init(&self->priv, curve);
+	nettle_gmp_secure_end();
 	if (!generate_private(self)) {
 		log_error(DBG_CRYPTO, "KE %d: no private scalar", group);
 		destroy(&self->public);

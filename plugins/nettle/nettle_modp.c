@@ -105,7 +105,7 @@ static void mpz_wipe(mpz_t z)
 }
 
 /* A fresh private exponent. */
-static bool generate_private(nettle_modp_t *self)
+static bool generate_private_in(nettle_modp_t *self)
 {
 	const modp_params_t *grp = self->grp;
 	size_t bits, len;
@@ -116,7 +116,7 @@ static bool generate_private(nettle_modp_t *self)
 	 * to within 2^-64 (FIPS 186-4 B.1.1). */
 	bits = grp->has_q ? mpz_sizeinbase(grp->q, 2) + 64 : grp->exp_bits;
 	len = (bits + 7) / 8;
-	buf = xmalloc(len);
+	buf = xzalloc_secure(len);
 	ok = nettle_random(buf, len);
 	if (ok) {
 		buf[0] &= 0xff >> (8 * len - bits);
@@ -132,12 +132,20 @@ static bool generate_private(nettle_modp_t *self)
 			mpz_setbit(self->x, bits - 1);
 		}
 	}
-	memwipe(buf, len);
-	free(buf);
+	xfree_secure(buf);   /* wiped there */
 	return ok;
 }
 
-static bool get_public(ke_t *k, chunk_t *value)
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool generate_private(nettle_modp_t *self)
+{
+	nettle_gmp_secure_begin();
+	bool ok = generate_private_in(self);
+	nettle_gmp_secure_end();
+	return ok;
+}
+
+static bool get_public_in(ke_t *k, chunk_t *value)
 {
 	nettle_modp_t *self = (nettle_modp_t *)k;
 	mpz_t y;
@@ -150,6 +158,15 @@ static bool get_public(ke_t *k, chunk_t *value)
 	nettle_mpz_get_str_256(value->len, value->ptr, y);
 	mpz_clear(y);
 	return true;
+}
+
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool get_public(ke_t *k, chunk_t *value)
+{
+	nettle_gmp_secure_begin();
+	bool ok = get_public_in(k, value);
+	nettle_gmp_secure_end();
+	return ok;
 }
 
 /* The shared value y^x mod p into shared (initialised by the caller),
@@ -200,7 +217,7 @@ out:
 	return ok;
 }
 
-static bool set_peer_public(ke_t *k, chunk_t value)
+static bool set_peer_public_in(ke_t *k, chunk_t value)
 {
 	nettle_modp_t *self = (nettle_modp_t *)k;
 
@@ -212,7 +229,16 @@ static bool set_peer_public(ke_t *k, chunk_t value)
 	return self->have_shared;
 }
 
-static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool set_peer_public(ke_t *k, chunk_t value)
+{
+	nettle_gmp_secure_begin();
+	bool ok = set_peer_public_in(k, value);
+	nettle_gmp_secure_end();
+	return ok;
+}
+
+static bool compute_shared_in(ke_t *k, chunk_t value, chunk_t *secret)
 {
 	nettle_modp_t *self = (nettle_modp_t *)k;
 	bool ok;
@@ -223,11 +249,20 @@ static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
 	ok = shared_into(self, value, z);
 	if (ok) {
 		/* Padded to the length of the prime (RFC 7296 §2.14). */
-		*secret = chunk_alloc(self->grp->len);
+		*secret = chunk_alloc_secure(self->grp->len);
 		nettle_mpz_get_str_256(secret->len, secret->ptr, z);
 	}
 	mpz_wipe(z);
 	mpz_clear(z);
+	return ok;
+}
+
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool compute_shared(ke_t *k, chunk_t value, chunk_t *secret)
+{
+	nettle_gmp_secure_begin();
+	bool ok = compute_shared_in(k, value, secret);
+	nettle_gmp_secure_end();
 	return ok;
 }
 
@@ -238,12 +273,12 @@ static bool get_shared_secret(ke_t *k, chunk_t *secret)
 	if (!secret || !self->have_shared)
 		return false;
 	/* Padded to the length of the prime (RFC 7296 §2.14). */
-	*secret = chunk_alloc(self->grp->len);
+	*secret = chunk_alloc_secure(self->grp->len);
 	nettle_mpz_get_str_256(secret->len, secret->ptr, self->shared);
 	return true;
 }
 
-static bool set_private(ke_t *k, chunk_t value)
+static bool set_private_in(ke_t *k, chunk_t value)
 {
 	nettle_modp_t *self = (nettle_modp_t *)k;
 
@@ -260,6 +295,15 @@ static bool set_private(ke_t *k, chunk_t value)
 	return true;
 }
 
+/* With GMP's allocations in secure memory (nettle_plugin.h). */
+static bool set_private(ke_t *k, chunk_t value)
+{
+	nettle_gmp_secure_begin();
+	bool ok = set_private_in(k, value);
+	nettle_gmp_secure_end();
+	return ok;
+}
+
 static ke_id_t get_group(ke_t *k)
 {
 	return ((nettle_modp_t *)k)->grp->group;
@@ -273,7 +317,7 @@ static void destroy(ke_t *k)
 	mpz_wipe(self->shared);
 	mpz_clear(self->x);
 	mpz_clear(self->shared);
-	free(self);
+	xfree_secure(self);
 }
 
 ke_t *nettle_modp_create(ke_id_t group)
@@ -282,7 +326,7 @@ ke_t *nettle_modp_create(ke_id_t group)
 
 	if (!grp)
 		return NULL;
-	nettle_modp_t *self = xzalloc(sizeof(*self));
+	nettle_modp_t *self = xzalloc_secure(sizeof(*self));
 	self->public = (ke_t){
 		.get_public = get_public,
 		.set_peer_public = set_peer_public,

@@ -181,29 +181,48 @@ static size_t get_features(ikev2d_plugin_t *plugin,
 /*
  * GMP keeps private exponents, scalars and shared secrets in memory it
  * allocates and frees on its own.  While the plugin is loaded, GMP's
- * allocator wipes every block it frees or moves.  The functions are plain
- * malloc/realloc/free underneath, so blocks allocated before or after
- * (by the defaults) mix safely.
+ * allocator wipes every block it frees or moves, and between
+ * nettle_gmp_secure_begin/end (the KE code, around what touches a private
+ * value) it allocates from secure memory (<ikev2d/chunk.h>: locked, out
+ * of core dumps); a secure block stays secure when GMP moves it.  Other
+ * blocks are plain malloc/free underneath, so blocks allocated before or
+ * after (by the defaults) mix safely; the KE objects, the only holders
+ * of secure blocks, are gone before the plugin is unloaded.
  */
-static void *gmp_alloc(size_t n)
+static _Thread_local unsigned secure_depth;
+
+void nettle_gmp_secure_begin(void)
 {
-	return xmalloc(n);
+	secure_depth++;
 }
 
-static void *gmp_realloc(void *p, size_t old, size_t n)
+void nettle_gmp_secure_end(void)
 {
-	void *q = xmalloc(n);
+	secure_depth--;
+}
 
-	memcpy(q, p, old < n ? old : n);
-	memwipe(p, old);
-	free(p);
-	return q;
+static void *gmp_alloc(size_t n)
+{
+	return secure_depth ? xzalloc_secure(n) : xmalloc(n);
 }
 
 static void gmp_free(void *p, size_t n)
 {
+	if (memory_is_secure(p)) {
+		xfree_secure(p);   /* wiped there */
+		return;
+	}
 	memwipe(p, n);
 	free(p);
+}
+
+static void *gmp_realloc(void *p, size_t old, size_t n)
+{
+	void *q = secure_depth || memory_is_secure(p) ? xzalloc_secure(n) : xmalloc(n);
+
+	memcpy(q, p, old < n ? old : n);
+	gmp_free(p, old);
+	return q;
 }
 
 static void destroy(ikev2d_plugin_t *plugin)

@@ -24,6 +24,11 @@ rng_t *nettle_rng_create(rng_quality_t quality);
 
 /* Fill buf from the kernel's random source (getrandom); false on error. */
 bool nettle_random(void *buf, size_t len);
+/* GMP's allocations by this thread come from secure memory between these
+ * two (nestable; nettle_plugin.c): around whatever computes with or
+ * stores a private value or a shared secret. */
+void nettle_gmp_secure_begin(void);
+void nettle_gmp_secure_end(void);
 /* Drop the random-byte pools' thread key (plugin unload). */
 void nettle_rng_cleanup(void);
 

@@ -40,7 +40,7 @@ static void destroy(prf_t *p)
 	nettle_prf_t *self = (nettle_prf_t *)p;
 
 	nettle_mac_wipe(&self->mac);
-	free(self);
+	xfree_secure(self);
 }
 
 prf_t *nettle_prf_create(prf_id_t alg)
@@ -58,7 +58,8 @@ prf_t *nettle_prf_create(prf_id_t alg)
 		return NULL;
 	}
 	/* The MAC state follows the object, sized for this algorithm. */
-	nettle_prf_t *self = xzalloc(nettle_mac_alloc_size(sizeof(*self), mac));
+	/* Keyed state (SK_d, SK_p, ...): locked, out of core dumps. */
+	nettle_prf_t *self = xzalloc_secure(nettle_mac_alloc_size(sizeof(*self), mac));
 	self->public = (prf_t){
 		.get_bytes = get_bytes,
 		.get_block_size = get_block_size,

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <ikev2d/bus.h>
@@ -95,6 +96,12 @@ static pool_t *get_pool(void)
 		my_pool_failed = true;
 		return NULL;
 	}
+	/* What is read ahead becomes private values and nonces: kept out of
+	 * core dumps and swap as secure memory is (the system call: the
+	 * sanitizers' runtimes make mlock(3) a no-op).  A failed lock (the
+	 * RLIMIT_MEMLOCK that secure memory logs) leaves the pool usable. */
+	(void)madvise(m, page_size(), MADV_DONTDUMP);
+	(void)syscall(SYS_mlock, m, page_size());
 	my_pool = m;   /* avail = 0: filled on first use */
 	return my_pool;
 }

@@ -66,7 +66,7 @@ static void destroy(signer_t *s)
 	nettle_signer_t *self = (nettle_signer_t *)s;
 
 	nettle_mac_wipe(&self->mac);
-	free(self);
+	xfree_secure(self);
 }
 
 signer_t *nettle_signer_create(integ_id_t alg)
@@ -86,7 +86,8 @@ signer_t *nettle_signer_create(integ_id_t alg)
 		return NULL;
 	}
 	/* The MAC state follows the object, sized for this algorithm. */
-	nettle_signer_t *self = xzalloc(nettle_mac_alloc_size(sizeof(*self), mac));
+	/* Keyed state (SK_a, ESP's integrity key): locked, out of core dumps. */
+	nettle_signer_t *self = xzalloc_secure(nettle_mac_alloc_size(sizeof(*self), mac));
 	self->public = (signer_t){
 		.get_signature = get_signature,
 		.verify_signature = verify_signature,

@@ -12,6 +12,8 @@
 #include "crypto/keymat.h"
 #include "nettle_load.h"
 #include "vector_file.h"
+#include "../lib/locked_mem.h"
+#include "lib/secmem.h"
 
 #include <ikev2d/bus.h>
 #include <ikev2d/settings.h>
@@ -1047,6 +1049,118 @@ START_TEST(test_second_provider)
 }
 END_TEST
 
+/* ------------------------------------------------------- key memory */
+
+/* The object at p (a cipher's, MAC's or KE's state, which holds its key
+ * schedule or private value) lives in secure memory: a page the kernel
+ * shows locked and left out of core dumps (core/lib/secmem.c). */
+static void assert_locked_object(const void *p, const char *what)
+{
+	ck_assert_msg(p != NULL, "%s was not created", what);
+	ck_assert_msg(memory_is_secure(p), "%s is not in secure memory", what);
+	mem_flags_t f = mem_flags(p);
+	ck_assert_msg(f.found && f.locked && f.locked_kb > 0,
+	              "%s is not in a locked page (Locked: %lu kB)", what, f.locked_kb);
+	ck_assert_msg(f.dontdump, "%s would be in a core dump", what);
+}
+
+START_TEST(test_key_memory)
+{
+	uint8_t key[64];
+	secmem_stats_t before, during, after;
+
+	for (size_t i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(37 * i + 11);   /* no weak DES part */
+
+	secmem_stats(&before);
+	struct { encr_id_t alg; size_t bits; size_t klen; const char *name; } cs[] = {
+		{ ENCR_AES_CBC, 256, 32, "aes-cbc-256" },
+		{ ENCR_AES_CTR, 128, 20, "aes-ctr-128" },
+		{ ENCR_3DES, 0, 24, "3des" },
+	};
+	crypter_t *c[3];
+	for (size_t i = 0; i < 3; i++) {
+		c[i] = crypto_create_crypter(cs[i].alg, cs[i].bits);
+		assert_locked_object(c[i], cs[i].name);
+		ck_assert(c[i]->set_key(c[i], chunk_create(key, cs[i].klen)));
+	}
+	struct { encr_id_t alg; size_t bits; size_t klen; const char *name; } as[] = {
+		{ ENCR_AES_GCM_16, 256, 36, "aes-gcm-256" },   /* 4.4 KiB of state */
+		{ ENCR_AES_CCM_16, 128, 19, "aes-ccm-128" },
+		{ ENCR_CHACHA20_POLY1305, 0, 36, "chacha20-poly1305" },
+	};
+	aead_t *a[3];
+	for (size_t i = 0; i < 3; i++) {
+		a[i] = crypto_create_aead(as[i].alg, as[i].bits);
+		assert_locked_object(a[i], as[i].name);
+		ck_assert(a[i]->set_key(a[i], chunk_create(key, as[i].klen)));
+		/* the whole object: its last byte too */
+		mem_flags_t e = mem_flags((const uint8_t *)a[i] + 4400);
+		ck_assert_msg(e.locked, "%s: the end of the state is not locked", as[i].name);
+	}
+	signer_t *s = crypto_create_signer(INTEG_HMAC_SHA2_512_256);
+	assert_locked_object(s, "hmac-sha512-256");
+	ck_assert(s->set_key(s, chunk_create(key, 64)));
+	prf_t *pf = crypto_create_prf(PRF_HMAC_SHA2_256);
+	assert_locked_object(pf, "prf-hmac-sha256");
+	ck_assert(pf->set_key(pf, chunk_create(key, 32)));
+	prf_t *px = crypto_create_prf(PRF_AES128_XCBC);
+	assert_locked_object(px, "prf-aes128-xcbc");
+	ck_assert(px->set_key(px, chunk_create(key, 16)));
+
+	/* KE: the object (private value) and the shared secret. */
+	static const ke_id_t groups[] = { KE_MODP_2048, KE_ECP_256, KE_CURVE25519 };
+	for (size_t i = 0; i < 3; i++) {
+		ke_t *x = crypto_create_ke(groups[i]), *y = crypto_create_ke(groups[i]);
+		chunk_t py, sx, sy;
+		char what[48];
+
+		snprintf(what, sizeof(what), "KE %d", groups[i]);
+		assert_locked_object(x, what);
+		ck_assert(y->get_public(y, &py));
+		ck_assert(x->compute_shared(x, py, &sx));
+		snprintf(what, sizeof(what), "KE %d's shared secret", groups[i]);
+		assert_locked_object(sx.ptr, what);
+		ck_assert(x->set_peer_public(x, py));
+		ck_assert(x->get_shared_secret(x, &sy));
+		assert_locked_object(sy.ptr, what);
+		ck_assert(chunk_equals(sx, sy));
+		chunk_free(&py);
+		chunk_clear(&sx);
+		chunk_clear(&sy);
+		if (groups[i] != KE_CURVE25519) {
+			/* GMP's limbs of the private value are secure memory
+			 * too: the object alone (about 112 bytes) takes one
+			 * 128-byte slot, the exponent's or scalar's limbs
+			 * at least one 32-byte slot more */
+			secmem_stats_t k0, k1;
+			secmem_stats(&k0);
+			ke_t *z = crypto_create_ke(groups[i]);
+			secmem_stats(&k1);
+			ck_assert_msg(k1.in_use - k0.in_use > 128,
+			              "KE %d: %zu bytes of secure memory: its private "
+			              "value's limbs are not there", groups[i],
+			              k1.in_use - k0.in_use);
+			z->destroy(z);
+		}
+		x->destroy(x);
+		y->destroy(y);
+	}
+	secmem_stats(&during);
+	ck_assert(during.in_use > before.in_use);
+	for (size_t i = 0; i < 3; i++) {
+		c[i]->destroy(c[i]);
+		a[i]->destroy(a[i]);
+	}
+	s->destroy(s);
+	pf->destroy(pf);
+	px->destroy(px);
+	/* everything given back (and wiped there) */
+	secmem_stats(&after);
+	ck_assert_uint_eq(after.in_use, before.in_use);
+}
+END_TEST
+
 static Suite *nettle_suite(void)
 {
 	Suite *s = suite_create("nettle");
@@ -1077,6 +1191,7 @@ static Suite *nettle_suite(void)
 	tcase_add_test(tc, test_ecp_invalid_points);
 	tcase_add_test(tc, test_curve_zero_secret);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_key_memory);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("registration");

@@ -64,6 +64,15 @@ char *chunk_to_hex(chunk_t c, char *buf);
 void *xmalloc(size_t len);
 void *xzalloc(size_t len);
 void *xrealloc(void *p, size_t len);
+/* An object that holds key material (a cipher's key schedule, a MAC's
+ * keyed state, a private value): zeroed memory that is locked in RAM and
+ * left out of core dumps, as chunk_alloc_secure's; give it back with
+ * xfree_secure (NULL is ignored), which wipes it.  Aborts on
+ * out-of-memory. */
+void *xzalloc_secure(size_t len);
+void xfree_secure(void *ptr);
+/* Whether ptr lies in that memory (false for NULL). */
+bool memory_is_secure(const void *ptr);
 char *xstrdup(const char *s);
 
 #endif

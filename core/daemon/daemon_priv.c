@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE  /* setresuid, setresgid */
 #include "daemon/daemon_priv.h"
+#include "lib/secmem.h"
 
 #include <ikev2d/bus.h>
 #include <ikev2d/kernel_ipsec.h>
@@ -142,16 +143,9 @@ bool daemon_lock_private_memory(void)
 		return true;
 	/* once, then every 64th: the log must not fill with it */
 	if (failures++ % 64 == 0) {
-		struct rlimit rl;
-		char lim[32] = "?";
+		char lim[32];
 
-		if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
-			if (rl.rlim_cur == RLIM_INFINITY)
-				snprintf(lim, sizeof(lim), "unlimited");
-			else
-				snprintf(lim, sizeof(lim), "%llu KiB",
-				         (unsigned long long)rl.rlim_cur / 1024);
-		}
+		secmem_limit_str(lim, sizeof(lim));
 		log_error(DBG_KEY, "keys process: cannot lock %zu KiB of its memory "
 		          "(%s; RLIMIT_MEMLOCK %s, %lu KiB locked): its private keys "
 		          "may be swapped to disk; raise the limit (systemd: "

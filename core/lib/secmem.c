@@ -66,18 +66,23 @@ static void unlock_pages(void *p, size_t len)
 	(void)syscall(SYS_munlock, p, len);
 }
 
-static void log_mlock_failure(size_t len, int err)
+void secmem_limit_str(char *buf, size_t len)
 {
 	struct rlimit rl;
-	char lim[32] = "?";
 
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
-		if (rl.rlim_cur == RLIM_INFINITY)
-			snprintf(lim, sizeof(lim), "unlimited");
-		else
-			snprintf(lim, sizeof(lim), "%llu KiB",
-			         (unsigned long long)rl.rlim_cur / 1024);
-	}
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		snprintf(buf, len, "?");
+	else if (rl.rlim_cur == RLIM_INFINITY)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
+}
+
+static void log_mlock_failure(size_t len, int err)
+{
+	char lim[32];
+
+	secmem_limit_str(lim, sizeof(lim));
 	log_error(DBG_KEY, "key memory: mlock of %zu bytes failed (%s; "
 	          "RLIMIT_MEMLOCK %s, %zu KiB locked so far): IKE and CHILD SA "
 	          "keys may be swapped to disk; raise the limit (systemd: "

@@ -46,5 +46,7 @@ void secmem_stats(secmem_stats_t *s);
 /* Start-up: raise RLIMIT_MEMLOCK's soft limit to its hard limit (allowed
  * without privilege) and log what key memory may lock. */
 void secmem_init(void);
+/* RLIMIT_MEMLOCK's soft limit for a log line: "8192 KiB", "unlimited". */
+void secmem_limit_str(char *buf, size_t len);
 
 #endif

@@ -1073,30 +1073,35 @@ START_TEST(test_key_memory)
 		key[i] = (uint8_t)(37 * i + 11);   /* no weak DES part */
 
 	secmem_stats(&before);
-	struct { encr_id_t alg; size_t bits; size_t klen; const char *name; } cs[] = {
+	/* three crypters, then three AEADs */
+	static const struct {
+		encr_id_t alg;
+		size_t bits, klen;
+		const char *name;
+	} cs[] = {
 		{ ENCR_AES_CBC, 256, 32, "aes-cbc-256" },
 		{ ENCR_AES_CTR, 128, 20, "aes-ctr-128" },
 		{ ENCR_3DES, 0, 24, "3des" },
-	};
-	crypter_t *c[3];
-	for (size_t i = 0; i < 3; i++) {
-		c[i] = crypto_create_crypter(cs[i].alg, cs[i].bits);
-		assert_locked_object(c[i], cs[i].name);
-		ck_assert(c[i]->set_key(c[i], chunk_create(key, cs[i].klen)));
-	}
-	struct { encr_id_t alg; size_t bits; size_t klen; const char *name; } as[] = {
 		{ ENCR_AES_GCM_16, 256, 36, "aes-gcm-256" },   /* 4.4 KiB of state */
 		{ ENCR_AES_CCM_16, 128, 19, "aes-ccm-128" },
 		{ ENCR_CHACHA20_POLY1305, 0, 36, "chacha20-poly1305" },
 	};
+	crypter_t *c[3];
 	aead_t *a[3];
-	for (size_t i = 0; i < 3; i++) {
-		a[i] = crypto_create_aead(as[i].alg, as[i].bits);
-		assert_locked_object(a[i], as[i].name);
-		ck_assert(a[i]->set_key(a[i], chunk_create(key, as[i].klen)));
-		/* the whole object: its last byte too */
-		mem_flags_t e = mem_flags((const uint8_t *)a[i] + 4400);
-		ck_assert_msg(e.locked, "%s: the end of the state is not locked", as[i].name);
+	for (size_t i = 0; i < 6; i++) {
+		chunk_t k = chunk_create(key, cs[i].klen);
+		void *obj;
+		if (i < 3) {
+			obj = c[i] = crypto_create_crypter(cs[i].alg, cs[i].bits);
+			ck_assert(obj && c[i]->set_key(c[i], k));
+		} else {
+			obj = a[i - 3] = crypto_create_aead(cs[i].alg, cs[i].bits);
+			ck_assert(obj && a[i - 3]->set_key(a[i - 3], k));
+			/* the whole object: the end of GCM's table too */
+			ck_assert_msg(mem_flags((const uint8_t *)obj + 4400).locked,
+			              "%s: the end of the state is not locked", cs[i].name);
+		}
+		assert_locked_object(obj, cs[i].name);
 	}
 	signer_t *s = crypto_create_signer(INTEG_HMAC_SHA2_512_256);
 	assert_locked_object(s, "hmac-sha512-256");

@@ -826,7 +826,7 @@ bool net_socket_send(packet_t *p)
 
 /* ESP in UDP for a backend doing ESP itself (<ikev2d/esp_udp.h>): from
  * the NAT-T socket of each datagram's family, no marker, in batches. */
-#define ESP_TX_BATCH 32
+#define ESP_TX_BATCH 64
 /* UDP GSO (UDP_SEGMENT, Linux 4.18): a run of ESP datagrams of one SA -
  * the same addresses, all of one size but the last - goes down the stack
  * as one packet and is cut into datagrams at the device (or by the

@@ -62,6 +62,7 @@ typedef enum {
 	DROP_TUN,
 	DROP_TOO_BIG,
 	DROP_QUEUE_FULL,      /* ESP in UDP: the worker's queue was full */
+	DROP_BAD_VNET,        /* from the TUN: a virtio_net_hdr refused */
 	DROP_COUNT
 } us_drop_t;
 
@@ -74,6 +75,8 @@ typedef struct {
 	_Atomic uint64_t acquires, queued;
 	/* TUN writes, and inbound packets that went in coalesced ones */
 	_Atomic uint64_t tun_writes, tun_merged;
+	/* TSO packets read from the TUN, and the segments cut from them */
+	_Atomic uint64_t tun_tso_reads, tun_tso_segments;
 } us_stats_t;
 
 typedef struct {
@@ -147,6 +150,7 @@ typedef struct {
 	uint32_t rule_priority;
 	uint32_t fwmark;
 	int acquire_queue;
+	bool offload;                  /* ask the TUN for TSO */
 	char *stats_file;
 } us_config_t;
 
@@ -180,6 +184,7 @@ struct us {
 	/* system */
 	int tun_fd[US_MAX_THREADS];
 	int tun_ifindex;
+	bool tun_tso;                  /* the kernel hands TSO packets */
 	int raw4, raw6;
 	struct mnl_socket *nl;
 	pthread_mutex_t nl_lock;

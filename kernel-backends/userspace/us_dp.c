@@ -3,9 +3,11 @@
  *
  * Worker threads (cfg.threads), each with its own TUN queue and its own
  * buffers; the IPv4 raw ESP socket is read by the first, the IPv6 one by
- * the second (one reader each keeps every SA's packets in order).  Outbound: read a batch from the TUN queue, match each
- * packet against the OUT policies (most specific first), encapsulate it
- * for the newest SA of the policy, then send the batch (sendmmsg on the
+ * the second (one reader each keeps every SA's packets in order).
+ * Outbound: read a batch from the TUN queue (a TSO packet among them is
+ * cut into its segments, us_tunio.h), match each packet against the OUT
+ * policies (most specific first), encapsulate it for the newest SA of the
+ * policy, then send the batch (sendmmsg on the
  * raw socket, or through the NAT-T socket for ESP in UDP).  Inbound: read
  * a batch from a raw socket (recvmmsg), check, decrypt, check the inner
  * packet against the SA's IN policies and write it to the TUN.  ESP in
@@ -35,6 +37,9 @@
 #include "us_tunio.h"
 
 #define BATCH 32
+/* Outbound ESP packets sent per flush: a 64 KB TSO packet is about 48
+ * segments at MTU 1400, so one UDP GSO send can carry all of them */
+#define TX_BATCH 64
 #define ROUNDS 64
 /* Packets held per reqid while its SA is negotiated. */
 #define HELD_PER_REQID 8
@@ -47,13 +52,14 @@ typedef union {
 } us_cmsg_t;
 
 typedef struct {
-	struct mmsghdr raw[BATCH];
-	struct iovec riov[BATCH];
-	struct sockaddr_storage rdst[BATCH];
-	us_cmsg_t rctl[BATCH];
+	struct mmsghdr raw[TX_BATCH];
+	struct iovec riov[TX_BATCH];
+	struct sockaddr_storage rdst[TX_BATCH];
+	us_cmsg_t rctl[TX_BATCH];
 	int n_raw;
-	esp_udp_datagram_t udp[BATCH];
+	esp_udp_datagram_t udp[TX_BATCH];
 	int n_udp;
+	int n_seg;                /* segment slots in use (until the flush) */
 } us_tx_t;
 
 struct us_thread {
@@ -68,6 +74,9 @@ struct us_thread {
 	struct sockaddr_storage names[BATCH];
 	us_cmsg_t ctl[BATCH];
 	size_t lens[BATCH];
+	us_gso_t gso[BATCH];      /* TSO packets among those read */
+	uint8_t *segs;            /* TX_BATCH slots of seg_slot: segments */
+	size_t seg_slot;
 	us_tx_t tx;
 	us_wq_t wq;               /* decrypted packets for the TUN */
 	struct udpq *udpq;
@@ -92,6 +101,7 @@ static const char *drop_names[DROP_COUNT] = {
 	[DROP_TUN] = "tun_write_failed",
 	[DROP_TOO_BIG] = "too_big",
 	[DROP_QUEUE_FULL] = "queue_full",
+	[DROP_BAD_VNET] = "bad_vnet_header",
 };
 
 const char *us_drop_name(us_drop_t d)
@@ -276,13 +286,13 @@ static void tx_flush(us_t *u, us_reader_t *r, us_tx_t *tx)
 			            (size_t)tx->n_udp - sent);
 		}
 	}
-	tx->n_raw = tx->n_udp = 0;
+	tx->n_raw = tx->n_udp = tx->n_seg = 0;
 }
 
 static void tx_add(us_t *u, us_reader_t *r, us_tx_t *tx, const us_sa_t *sa,
                    const uint8_t *esp, size_t len)
 {
-	if (tx->n_raw == BATCH || tx->n_udp == BATCH)
+	if (tx->n_raw == TX_BATCH || tx->n_udp == TX_BATCH)
 		tx_flush(u, r, tx);
 	if (sa->k.encap) {
 		esp_udp_datagram_t *d = &tx->udp[tx->n_udp++];
@@ -887,6 +897,40 @@ void us_dp_esp_udp_input(uint8_t *esp, size_t len,
 
 /* ---------------------------------------------------------- threads */
 
+static const char *vnet_err_name(us_vnet_err_t e)
+{
+	switch (e) {
+	case US_VNET_SHORT: return "shorter than its header";
+	case US_VNET_GSO_TYPE: return "GSO type not TCP of the packet's IP version";
+	case US_VNET_CSUM: return "checksum start/offset not TCP's";
+	case US_VNET_HEADERS: return "headers unfit for segmentation";
+	case US_VNET_GSO_SIZE: return "segment size 0 or over the MTU";
+	default: return "?";
+	}
+}
+
+/* A TSO packet: each segment cut into a slot of its own (its ESP packet
+ * is built there and stays queued until the flush) and sent on as any
+ * packet read from the TUN. */
+static void output_tso(us_thread_t *t, us_reader_t *r, us_db_t *db,
+                       const uint8_t *pkt, const us_gso_t *g)
+{
+	us_tx_t *tx = &t->tx;
+
+	inc(&r->stats.tun_tso_reads, 1);
+	inc(&r->stats.tun_tso_segments, g->n);
+	for (size_t k = 0; k < g->n; k++) {
+		/* room for this segment's ESP packet first, so that tx_add
+		 * does not flush (and free the slots) under it */
+		if (tx->n_seg == TX_BATCH || tx->n_raw == TX_BATCH ||
+		    tx->n_udp == TX_BATCH)
+			tx_flush(t->u, r, tx);
+		uint8_t *seg = t->segs + (size_t)tx->n_seg++ * t->seg_slot + US_HEADROOM;
+		size_t len = us_gso_segment(g, pkt, k, seg);
+		output(t->u, r, db, seg, len, tx, false);
+	}
+}
+
 static void drain_tun(us_thread_t *t, us_reader_t *r, int fd)
 {
 	us_t *u = t->u;
@@ -894,10 +938,14 @@ static void drain_tun(us_thread_t *t, us_reader_t *r, int fd)
 	for (int round = 0; round < ROUNDS; round++) {
 		int n = 0;
 		while (n < BATCH) {
+			us_vnet_err_t why = US_VNET_OK;
 			ssize_t k = us_tun_read(fd, t->bufs + (size_t)n * US_SLOT + US_HEADROOM,
-			                        US_MAX_PACKET);
+			                        US_MAX_PACKET, (size_t)u->cfg.mtu,
+			                        &t->gso[n], &why);
 			if (k == -2) {
-				inc(&r->stats.drops[DROP_INNER], 1);
+				inc(&r->stats.drops[DROP_BAD_VNET], 1);
+				us_log_drop(u, DROP_BAD_VNET, "from %s: %s",
+				            u->cfg.interface, vnet_err_name(why));
 				continue;
 			}
 			if (k <= 0)
@@ -908,9 +956,13 @@ static void drain_tun(us_thread_t *t, us_reader_t *r, int fd)
 			return;
 		us_read_begin(r);
 		us_db_t *db = atomic_load(&u->db);
-		for (int i = 0; i < n; i++)
-			output(u, r, db, t->bufs + (size_t)i * US_SLOT + US_HEADROOM,
-			       t->lens[i], &t->tx, false);
+		for (int i = 0; i < n; i++) {
+			uint8_t *pkt = t->bufs + (size_t)i * US_SLOT + US_HEADROOM;
+			if (t->gso[i].n)
+				output_tso(t, r, db, pkt, &t->gso[i]);
+			else
+				output(u, r, db, pkt, t->lens[i], &t->tx, false);
+		}
 		us_read_end(r);
 		tx_flush(u, r, &t->tx);
 		if (n < BATCH)
@@ -1036,6 +1088,8 @@ bool us_dp_start(us_t *u)
 		t->u = u;
 		t->idx = i;
 		t->bufs = xmalloc((size_t)BATCH * US_SLOT);
+		t->seg_slot = held_slot_size(u);
+		t->segs = xmalloc(TX_BATCH * t->seg_slot);
 		t->epfd = epoll_create1(EPOLL_CLOEXEC);
 		/* Each raw ESP socket has one reader: threads sharing one
 		 * would each hold a batch, and a thread preempted with its
@@ -1087,6 +1141,7 @@ void us_dp_stop(us_t *u)
 		if (t->epfd >= 0)
 			close(t->epfd);
 		free(t->bufs);
+		free(t->segs);
 		udpq_free(t->udpq);
 		free(t);
 		u->threads[i] = NULL;

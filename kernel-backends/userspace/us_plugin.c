@@ -11,6 +11,7 @@
  *   rule_priority   priority of the "not fwmark" rule (default 2470)
  *   fwmark          mark on our own sockets (default 0x2470)
  *   acquire_queue   packets held while ACQUIREd SAs are negotiated (32)
+ *   offload         TCP segmentation offload from the TUN (default yes)
  *   stats_file      file rewritten every second with the counters
  */
 #include <errno.h>
@@ -40,6 +41,7 @@ static const plugin_setting_t settings[] = {
 	{ "rule_priority", SETTING_INT, 1, 32765, "priority of the policy routing rule" },
 	{ "fwmark", SETTING_INT, 1, 0x7fffffff, "firewall mark on the daemon's own sockets" },
 	{ "acquire_queue", SETTING_INT, 0, 1024, "packets held for SAs being negotiated" },
+	{ "offload", SETTING_BOOL, 0, 0, "TCP segmentation offload from the TUN" },
 	{ "stats_file", SETTING_STRING, 0, 0, "file rewritten every second with the counters" },
 };
 
@@ -69,6 +71,7 @@ static bool read_config(us_config_t *c)
 	c->rule_priority = (uint32_t)settings_get_int(SET("rule_priority"), 2470);
 	c->fwmark = (uint32_t)settings_get_int(SET("fwmark"), 0x2470);
 	c->acquire_queue = (int)settings_get_int(SET("acquire_queue"), 32);
+	c->offload = settings_get_bool(SET("offload"), true);
 	const char *sf = settings_get_str(SET("stats_file"), NULL);
 	c->stats_file = sf && *sf ? xstrdup(sf) : NULL;
 	if (c->mtu < 576 || c->mtu > 9000 || c->threads < 1 ||
@@ -100,11 +103,14 @@ static void write_stats(us_t *u)
 	if (!f)
 		return;
 	fprintf(f, "rx_packets %llu\nrx_bytes %llu\ntx_packets %llu\ntx_bytes %llu\n"
-	        "acquires %llu\nqueued %llu\ntun_writes %llu\ntun_merged %llu\n",
+	        "acquires %llu\nqueued %llu\ntun_writes %llu\ntun_merged %llu\n"
+	        "tun_tso_reads %llu\ntun_tso_segments %llu\n",
 	        (unsigned long long)s.rx_packets, (unsigned long long)s.rx_bytes,
 	        (unsigned long long)s.tx_packets, (unsigned long long)s.tx_bytes,
 	        (unsigned long long)s.acquires, (unsigned long long)s.queued,
-	        (unsigned long long)s.tun_writes, (unsigned long long)s.tun_merged);
+	        (unsigned long long)s.tun_writes, (unsigned long long)s.tun_merged,
+	        (unsigned long long)s.tun_tso_reads,
+	        (unsigned long long)s.tun_tso_segments);
 	for (int d = 0; d < DROP_COUNT; d++)
 		fprintf(f, "drop_%s %llu\n", us_drop_name((us_drop_t)d),
 		        (unsigned long long)s.drops[d]);

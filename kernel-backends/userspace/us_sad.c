@@ -742,6 +742,9 @@ void us_stats_sum(us_t *u, us_stats_t *out)
 		out->queued += atomic_load_explicit(&s->queued, memory_order_relaxed);
 		out->tun_writes += atomic_load_explicit(&s->tun_writes, memory_order_relaxed);
 		out->tun_merged += atomic_load_explicit(&s->tun_merged, memory_order_relaxed);
+		out->tun_tso_reads += atomic_load_explicit(&s->tun_tso_reads, memory_order_relaxed);
+		out->tun_tso_segments += atomic_load_explicit(&s->tun_tso_segments,
+		                                              memory_order_relaxed);
 	}
 }
 

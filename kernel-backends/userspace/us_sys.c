@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "us.h"
+#include "us_tunio.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,7 +127,7 @@ bool us_sys_route(us_t *u, int family, const us_prefix_t *p,
 
 /* -------------------------------------------------------------- TUN */
 
-static int open_tun_queue(const char *name, int *err)
+static int open_tun_queue(us_t *u, const char *name, int *err)
 {
 	struct ifreq ifr;
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
@@ -144,6 +145,15 @@ static int open_tun_queue(const char *name, int *err)
 		*err = errno;
 		close(fd);
 		return -1;
+	}
+	/* TSO packets (us_tunio.c cuts them): one pass of the stack per
+	 * 64 KB instead of one per MSS; a kernel without it hands whole
+	 * packets as before */
+	if (u->cfg.offload && !us_tun_offload(fd)) {
+		log_op(DBG_KERNEL, US_NAME ": %s refused TCP segmentation "
+		       "offload (%s): packets are read one by one", name,
+		       strerror(errno));
+		u->cfg.offload = false;   /* not asked of the other queues */
 	}
 	return fd;
 }
@@ -232,7 +242,7 @@ bool us_sys_open(us_t *u)
 		return false;
 	}
 	for (int i = 0; i < u->cfg.threads; i++) {
-		u->tun_fd[i] = open_tun_queue(u->cfg.interface, &err);
+		u->tun_fd[i] = open_tun_queue(u, u->cfg.interface, &err);
 		if (u->tun_fd[i] < 0) {
 			log_error(DBG_KERNEL, US_NAME ": cannot open TUN device %s: %s",
 			          u->cfg.interface, strerror(err));
@@ -263,10 +273,12 @@ bool us_sys_open(us_t *u)
 		            strerror(err));
 	else
 		u->rule6 = true;
+	u->tun_tso = u->cfg.offload;
 	log_op(DBG_KERNEL, US_NAME ": ESP in user space on %s (mtu %d, %d "
-	       "queue%s), routes in table %u, own packets marked 0x%x",
+	       "queue%s, TSO %s), routes in table %u, own packets marked 0x%x",
 	       u->cfg.interface, u->cfg.mtu, u->cfg.threads,
-	       u->cfg.threads == 1 ? "" : "s", u->cfg.table, u->cfg.fwmark);
+	       u->cfg.threads == 1 ? "" : "s", u->tun_tso ? "on" : "off",
+	       u->cfg.table, u->cfg.fwmark);
 	return true;
 }
 

@@ -50,6 +50,13 @@ testing_kernel_test_userspace_esp_SOURCES = testing/kernel/test_userspace_esp.c 
 	testing/crypto/nettle_load.h
 testing_kernel_test_userspace_esp_CFLAGS = $(TEST_CFLAGS)
 testing_kernel_test_userspace_esp_LDADD = $(TEST_LIBS)
+check_PROGRAMS += testing/kernel/test_userspace_tso
+TESTS += testing/kernel/test_userspace_tso
+testing_kernel_test_userspace_tso_SOURCES = testing/kernel/test_userspace_tso.c \
+	kernel-backends/userspace/us_flow.c \
+	kernel-backends/userspace/us_tunio.c
+testing_kernel_test_userspace_tso_CFLAGS = $(TEST_CFLAGS)
+testing_kernel_test_userspace_tso_LDADD = $(TEST_LIBS)
 endif
 endif
 endif

@@ -102,6 +102,24 @@ child_up() { grep -q "CHILD SA established" "$1/daemon.log"; }
 # counter NAME of DIR's esp.stats
 stat() { sed -n "s/^$2 //p" "$1/esp.stats" 2>/dev/null; }
 
+# After TCP transfers both ways: DIR's TUN handed TSO packets (each cut
+# here into several segments), refused no virtio header, and the
+# received segments were written coalesced (GRO-like).
+offload_used() {   # DIR what
+	local r s
+	r=$(stat "$1" tun_tso_reads) s=$(stat "$1" tun_tso_segments)
+	if [ "$r" -gt 0 ] 2>/dev/null && [ "$s" -gt "$r" ]; then
+		log "$2: $1 read $r TSO packets from the TUN, cut into $s segments"
+	else
+		fail "$2: $1 read no TSO packets (tun_tso_reads '$r', tun_tso_segments '$s')"
+	fi
+	[ "$(stat "$1" drop_bad_vnet_header)" = 0 ] ||
+		fail "$2: $1 refused $(stat "$1" drop_bad_vnet_header) virtio headers"
+	[ "$(stat "$1" tun_merged)" -gt 0 ] 2>/dev/null &&
+		log "$2: $1 wrote $(stat "$1" rx_packets) packets in $(stat "$1" tun_writes) TUN writes ($(stat "$1" tun_merged) coalesced)" ||
+		fail "$2: $1 coalesced no TCP segments (tun_merged $(stat "$1" tun_merged))"
+}
+
 # inner addresses for traffic
 if [ "$scenario" = transport ]; then
 	SRC_A=$AIP DST_A=10.89.0.2 SRC_B=10.89.0.2 DST_B=$AIP
@@ -137,10 +155,7 @@ tunnel|transport)
 		for c in icv_failed replayed bad_padding unknown_spi outside_selectors; do
 			[ "$(stat "$d" drop_$c)" = 0 ] || fail "$mode: $d counted drop_$c $(stat "$d" drop_$c)"
 		done
-		# the TCP transfers' segments reach the TUN coalesced (GSO writes)
-		[ "$(stat "$d" tun_merged)" -gt 0 ] 2>/dev/null &&
-			log "$mode: $d wrote $(stat "$d" rx_packets) packets in $(stat "$d" tun_writes) TUN writes ($(stat "$d" tun_merged) coalesced)" ||
-			fail "$mode: $d coalesced no TCP segments (tun_merged $(stat "$d" tun_merged))"
+		offload_used "$d" "$mode"
 	done
 	grep -q "UDP-encapsulated" "$A/daemon.log" && fail "$mode: ESP in UDP without NAT"
 	if [ "$scenario" = tunnel ]; then
@@ -183,6 +198,7 @@ ipv6)
 			for c in icv_failed replayed outside_window bad_padding unknown_spi outside_selectors bad_inner_packet; do
 				[ "$(stat "$d" drop_$c)" = 0 ] || fail "ipv6: $d counted drop_$c $(stat "$d" drop_$c)"
 			done
+			offload_used "$d" "ipv6 $x"
 		done
 		grep -q "UDP-encapsulated" "$A/daemon.log" && fail "ipv6: ESP in UDP without NAT"
 		stop_both
@@ -231,6 +247,7 @@ natt)
 		for c in icv_failed replayed bad_padding unknown_spi outside_selectors bad_inner_packet; do
 			[ "$(stat "$d" drop_$c)" = 0 ] || fail "natt transport: $d counted drop_$c $(stat "$d" drop_$c)"
 		done
+		offload_used "$d" "natt transport"
 	done
 	;;
 rekey)

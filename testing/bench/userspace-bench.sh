@@ -15,6 +15,9 @@
 #   charon    charon --kernel libipsec on both ends (libipsec always
 #             encapsulates in UDP)
 #   mixed     ours on A, charon (libipsec) on B, ESP in UDP
+#   ours-nt, ours-udp-nt
+#             ours and ours-udp with kernel-userspace's offload = false:
+#             no TSO from the TUN, packets read one by one (what TSO buys)
 # For each ESP transform (XFORMS, default "gcm cbc": AES-GCM-128 and
 # AES-128-CBC + HMAC-SHA-256-128): ping RTT (200 pings, 10 ms apart) and
 # TCP throughput A -> B with iperf3, one and two streams (SECS seconds,
@@ -37,7 +40,9 @@
 # UDP arrives on the IKE socket: this shows whether it slows IKE).
 #
 # Environment: SECS, PAIRS, XFORMS, IKE, IKE_N, THREADS (kernel-userspace
-# data-path threads, default 2), KEEP=1 (keep the work directory).
+# data-path threads, default 2), ROUNDS (default 1: the pairs are measured
+# in turn ROUNDS times, so the machine's load falls on all of them alike;
+# a row per round), KEEP=1 (keep the work directory).
 # Needs iperf3 (.ci/install-deps installs it) and, for the charon pairs,
 # strongSwan (those rows are left out with a note when it is missing).
 # Not a test: exit 0 when every measurement ran, 1 if one failed, 77 when
@@ -62,6 +67,8 @@ XFORMS=${XFORMS:-gcm cbc}
 IKE=${IKE:-1}
 IKE_N=${IKE_N:-1000}
 THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-1}
+OFFLOAD=true
 LOAD=$top_builddir/testing/bench/load/ikev2d-load
 CRYPTO=$top_builddir/testing/bench/crypto_bench
 
@@ -137,6 +144,7 @@ plugins = {
 	kernel-userspace = {
 		stats_file = "$dir/esp.stats";
 		threads = $THREADS;
+		offload = $OFFLOAD;
 	};
 };
 rules = (
@@ -224,6 +232,9 @@ start_pair() {   # PAIR XFORM [TAG]: set A_PID, B_PID; true when the tunnel is u
 	local pair=$1 x=$2 a_peer=10.94.0.2 b_peer=10.94.9.2
 	A_DIR=$WORK/$pair-$x${3:-}/a B_DIR=$WORK/$pair-$x${3:-}/b
 	mkdir -p "$A_DIR" "$B_DIR"
+	rm -f "$A_DIR/esp.stats" "$B_DIR/esp.stats"
+	OFFLOAD=true
+	case $pair in *-nt) OFFLOAD=false; pair=${pair%-nt} ;; esac
 	nat off
 	[ "$pair" = ours-udp ] && { nat on; b_peer=10.94.0.1; }
 	case $pair in
@@ -310,8 +321,15 @@ measure() {
 		fail "$pair $x: a measurement failed (rtt '$rtt', 1 stream '$one', 2 streams '$two')"
 		return 1
 	fi
-	echo "$pair $x $rtt $one ${two%% *} ${a0:-0} ${a1:-0} ${b0:-0} ${b1:-0} $(( ${ua1:-0} - ${ua0:-0} )) $(( ${ub1:-0} - ${ub0:-0} ))" >> "$RES"
-	log "$pair $(xform_name $x): rtt ${rtt% *} ms, ${one%% *} Mbit/s (1 stream), ${two%% *} Mbit/s (2)"
+	# A's TUN: TSO packets read, segments cut from them (ours only)
+	local tr=0 ts=0
+	if [ -f "$A_DIR/esp.stats" ]; then
+		sleep 1.1   # the statistics file is rewritten every second
+		tr=$(sed -n 's/^tun_tso_reads //p' "$A_DIR/esp.stats")
+		ts=$(sed -n 's/^tun_tso_segments //p' "$A_DIR/esp.stats")
+	fi
+	echo "$pair $x $rtt $one ${two%% *} ${a0:-0} ${a1:-0} ${b0:-0} ${b1:-0} $(( ${ua1:-0} - ${ua0:-0} )) $(( ${ub1:-0} - ${ub0:-0} )) ${tr:-0} ${ts:-0}" >> "$RES"
+	log "$pair $(xform_name $x): rtt ${rtt% *} ms, ${one%% *} Mbit/s (1 stream), ${two%% *} Mbit/s (2), A read ${tr:-0} TSO packets (${ts:-0} segments)"
 }
 
 log "baseline: no tunnel, A -> B over R"
@@ -319,16 +337,17 @@ nat off
 A_PID= B_PID=
 measure none -
 
+for round in $(seq "$ROUNDS"); do
 for pair in $PAIRS; do
 	case $pair in
-	ours|ours-udp) ;;
+	ours|ours-udp|ours-nt|ours-udp-nt) ;;
 	charon|mixed) [ $have_charon = 1 ] || { log "$pair: strongSwan with kernel-libipsec not installed, left out"; continue; } ;;
-	*) echo "PAIRS: ours ours-udp charon mixed" >&2; exit 2 ;;
+	*) echo "PAIRS: ours ours-udp ours-nt ours-udp-nt charon mixed" >&2; exit 2 ;;
 	esac
 	for x in $XFORMS; do
 		case $x in gcm|cbc) ;; *) echo "XFORMS: gcm cbc" >&2; exit 2 ;; esac
-		log "$pair $(xform_name $x): starting"
-		if start_pair $pair $x; then
+		log "$pair $(xform_name $x): starting (round $round)"
+		if start_pair $pair $x "-$round"; then
 			measure $pair $x
 		else
 			fail "$pair $x: no tunnel"
@@ -336,6 +355,7 @@ for pair in $PAIRS; do
 		fi
 		stop_pair
 	done
+done
 done
 
 # -------------------------------------------------------- crypto floor
@@ -411,13 +431,13 @@ echo
 echo "== userspace ESP benchmark, $(date -u '+%F %T UTC'), commit $(git -C "$top_srcdir" rev-parse --short HEAD 2>/dev/null), $(nproc) CPUs at ${MHZ} MHz, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "iperf3 A -> B ${SECS}s; ping 200 x 10 ms; kernel-userspace threads = $THREADS; cycles/B = daemon CPU s x clock / bytes (1 stream)"
 echo
-printf '| %-9s | %-19s | %9s | %9s | %11s | %11s | %13s | %13s | %12s |\n' pair ESP "1 stream" "2 streams" "RTT ms" "added ms" "A cyc/B (usr)" "B cyc/B (usr)" "MB/CPU-s"
-printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ----------- --------------------- ----------: ----------: -------------: -------------: --------------: --------------: --------------:
+printf '| %-11s | %-19s | %9s | %9s | %11s | %11s | %13s | %13s | %12s | %9s |\n' pair ESP "1 stream" "2 streams" "RTT ms" "added ms" "A cyc/B (usr)" "B cyc/B (usr)" "MB/CPU-s" "TSO seg/r"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------- --------------------- ----------: ----------: -------------: -------------: --------------: --------------: --------------: ----------:
 base=$(awk '$1 == "none" { print $3 }' "$RES")
-while read -r pair x avg mdev mb bytes mb2 a0 a1 b0 b1 ua ub; do
+while read -r pair x avg mdev mb bytes mb2 a0 a1 b0 b1 ua ub tr ts; do
 	awk -v p="$pair" -v x="$( [ "$x" = - ] && echo - || xform_name "$x")" -v avg="$avg" -v mdev="$mdev" \
 		-v mb="$mb" -v by="$bytes" -v mb2="$mb2" -v a="$((a1 - a0))" -v b="$((b1 - b0))" -v ua="$ua" -v ub="$ub" \
-		-v hz="$HZ" -v mhz="$MHZ" -v base="${base:-0}" 'BEGIN {
+		-v hz="$HZ" -v mhz="$MHZ" -v base="${base:-0}" -v tr="$tr" -v ts="$ts" 'BEGIN {
 		if (p == "none") { ca = "-"; cb = "-"; per = "-"; add = "-" }
 		else {
 			ca = sprintf("%.1f (%.1f)", a / hz * mhz * 1e6 / by, ua / hz * mhz * 1e6 / by)
@@ -425,8 +445,9 @@ while read -r pair x avg mdev mb bytes mb2 a0 a1 b0 b1 ua ub; do
 			per = (a + b) ? sprintf("%.0f", by / 1e6 / ((a + b) / hz)) : "-"
 			add = sprintf("%.3f", avg - base)
 		}
-		printf "| %-9s | %-19s | %4d Mb/s | %4d Mb/s | %5.3f ±%.3f | %11s | %13s | %13s | %12s |\n",
-			p, x, mb, mb2, avg, mdev, add, ca, cb, per }'
+		tso = tr ? sprintf("%.1f", ts / tr) : "-"
+		printf "| %-11s | %-19s | %4d Mb/s | %4d Mb/s | %5.3f ±%.3f | %11s | %13s | %13s | %12s | %9s |\n",
+			p, x, mb, mb2, avg, mdev, add, ca, cb, per, tso }'
 done < "$RES"
 echo
 if [ -s "$CF" ]; then
@@ -434,13 +455,17 @@ if [ -s "$CF" ]; then
 	sed 's/^/    /' "$CF"
 	for x in $XFORMS; do
 		f=$(floor $x)
-		o=$(awk -v x=$x '$1 == "ours" && $2 == x { print $5 }' "$RES")
-		c=$(awk -v x=$x '$1 == "charon" && $2 == x { print $5 }' "$RES")
 		[ -n "$f" ] || continue
-		awk -v n="$(xform_name $x)" -v f="$f" -v o="${o:-0}" -v c="${c:-0}" 'BEGIN {
-			printf "    %-19s floor %7.1f MB/s; ours 1 stream %6.1f MB/s (floor / ours %.1fx)", n, f, o / 8, o ? f / (o / 8) : 0
-			if (c) printf "; charon %6.1f MB/s (ours / charon %.2fx)", c / 8, o / c
-			printf "\n" }'
+		# averages over the rounds, 1 stream, per pair of ours
+		c=$(awk -v x=$x '$1 == "charon" && $2 == x { s += $5; n++ } END { if (n) print s / n }' "$RES")
+		for p in ours ours-udp ours-nt ours-udp-nt; do
+			o=$(awk -v p=$p -v x=$x '$1 == p && $2 == x { s += $5; n++ } END { if (n) print s / n }' "$RES")
+			[ -n "$o" ] || continue
+			awk -v n="$(xform_name $x)" -v p=$p -v f="$f" -v o="${o:-0}" -v c="${c:-0}" 'BEGIN {
+				printf "    %-19s floor %7.1f MB/s; %-11s 1 stream %6.1f MB/s (floor / ours %.1fx)", n, f, p, o / 8, o ? f / (o / 8) : 0
+				if (c) printf "; charon %6.1f MB/s (ours / charon %.2fx)", c / 8, o / c
+				printf "\n" }'
+		done
 	done
 	echo
 fi

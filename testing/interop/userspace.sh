@@ -79,6 +79,14 @@ daemon_alive "$A" || fail "in.ikev2d died after the forged ESP"
 ping_ok $NC 10.90.2.1 10.90.1.1 3 "charon -> ours" && log "ping charon -> ours"
 tcp_ok $NA 10.90.1.1 $NC 10.90.2.1 "TCP ours -> charon"
 tcp_ok $NC 10.90.2.1 $NA 10.90.1.1 "TCP charon -> ours"
+# our TCP data left the TUN as TSO packets, cut into segments here, and
+# charon's libipsec took every segment (the SHA-256 above)
+sleep 1.2
+v=$(stat_a tun_tso_reads) w=$(stat_a tun_tso_segments)
+[ "${v:-0}" -gt 0 ] && [ "${w:-0}" -gt "${v:-0}" ] &&
+	log "TCP ours -> charon: $v TSO packets from the TUN, cut into $w segments" ||
+	fail "TCP ours -> charon: no TSO packets read (tun_tso_reads '$v', tun_tso_segments '$w')"
+[ "$(stat_a drop_bad_vnet_header)" = 0 ] || fail "refused virtio headers: $(stat_a drop_bad_vnet_header)"
 
 ip netns exec $NA ping -q -i 0.05 -c 800 -W 2 -I 10.90.1.1 10.90.2.1 > "$WORK/ping.out" 2>&1
 tail -2 "$WORK/ping.out"

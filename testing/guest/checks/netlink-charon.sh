@@ -79,14 +79,22 @@ pair_up() {
 	echo "charon: $(charon_child_line "$CH")"
 }
 
+# Pings both ways, then the packet counters of the inbound SAs: at least
+# the 6 pings' worth on each side proves they went through ESP.  Counters
+# live on the SAs in place: when charon's 10 s CHILD rekey lands between
+# the pings and the count (process starts are slow under TCG), the new SAs
+# have not seen them, so a short count is retried (3 tries) before it fails.
 both_ways() {
 	set -e
-	ip netns exec "$A" ping -c 3 -i 0.2 -W 3 -I 10.90.1.1 10.90.2.1
-	ip netns exec "$C" ping -c 3 -i 0.2 -W 3 -I 10.90.2.1 10.90.1.1
-	local a c
-	a=$(in_packets "$A" 10.90.0.1); c=$(in_packets "$C" 10.90.0.2)
-	echo "ESP packets in: ours $a, charon $c"
-	[ "$a" -ge 6 ] && [ "$c" -ge 6 ] || { ip -n "$A" -s xfrm state; ip -n "$A" xfrm policy; ip -n "$C" -s xfrm state; }
+	local a c try
+	for try in 1 2 3; do
+		ip netns exec "$A" ping -c 3 -i 0.2 -W 3 -I 10.90.1.1 10.90.2.1
+		ip netns exec "$C" ping -c 3 -i 0.2 -W 3 -I 10.90.2.1 10.90.1.1
+		a=$(in_packets "$A" 10.90.0.1); c=$(in_packets "$C" 10.90.0.2)
+		echo "ESP packets in: ours $a, charon $c (try $try)"
+		[ "$a" -ge 6 ] && [ "$c" -ge 6 ] && break
+		[ "$try" = 3 ] && { ip -n "$A" -s xfrm state; ip -n "$A" xfrm policy; ip -n "$C" -s xfrm state; }
+	done
 	ip -n "$C" xfrm state | grep -q "proto esp"   # charon's SAs are in its kernel
 	[ "$a" -ge 6 ] && [ "$c" -ge 6 ]
 }

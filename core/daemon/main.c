@@ -457,6 +457,19 @@ static bool ctl_reload(const char *path, const char *preshared, char *err,
 		snprintf(err, errlen, "the daemon is shutting down");
 		return false;
 	}
+	/* Under privsep the parent reads the files, as on SIGHUP, and puts
+	 * the set in force in its checks, the keys process and here (its
+	 * PSM_RELOAD is applied on the loop thread before the answer comes:
+	 * reload_lock is not held meanwhile). */
+	if (engine_mode) {
+		bool ok = privsep_engine_read(path, preshared, err, errlen);
+		if (ok) {
+			pthread_mutex_lock(&reload_lock);
+			set_active(path, preshared);
+			pthread_mutex_unlock(&reload_lock);
+		}
+		return ok;
+	}
 	pthread_mutex_lock(&reload_lock);
 	bool ok = apply_config(path ? path : config_path, preshared, NULL, err, errlen);
 	if (ok)
@@ -519,32 +532,51 @@ static void shutdown_job(void *arg)
 	runtime_stop();
 }
 
-/* The privsep parent's reload: reread and check, then hand the texts to
- * the engine; a broken file changes nothing in either process. */
-static void parent_reload(void)
+/* The privsep parent's reload: reread and check path (NULL: the
+ * configuration file) with the keys of preshared (NULL: the file it
+ * names), then hand the texts to the keys process and the engine; a
+ * broken file changes nothing in any process.  SIGHUP, and `ikeadm read`
+ * through the engine (err: why not, for ikeadm). */
+static bool parent_reload_from(const char *path, const char *preshared,
+                               char *err, size_t errlen)
 {
 	int n_errors = 0;
+	char first[400];
 
-	log_op(DBG_OP, "SIGHUP: re-reading %s", config_path);
+	if (!path)
+		path = config_path;
 	sd_notify(0, "RELOADING=1");
-	config_t *cfg = config_load(config_path, &n_errors);
+	config_capture_first_error(first, sizeof(first));
+	config_t *cfg = config_load_with(path, preshared, &n_errors);
+	config_capture_first_error(NULL, 0);
 	if (!cfg || !apply_debug_level(cfg) || kernel_check_config(cfg) > 0) {
 		log_error(DBG_OP, "reload of %s failed: keeping the running configuration "
-		          "(the engine was not told)", config_path);
+		          "(the engine was not told)", path);
+		if (err)
+			snprintf(err, errlen, "%s%s%d error%s (see the daemon's log): the "
+			         "running configuration stays", first, first[0] ? "; " : "",
+			         n_errors ? n_errors : 1, n_errors == 1 ? "" : "s");
 		sd_notify(0, "READY=1\nSTATUS=reload failed: running configuration kept");
 		if (cfg)
 			config_unref(cfg);
-		return;
+		return false;
 	}
 	if (!opts->foreground)
 		daemon_log_file(cfg->daemon.debug_logfile);
 	config_set_current(cfg);
 	privsep_parent_reload(cfg);
 	log_op(DBG_OP, "configuration reloaded from %s (%d rule%s): sent to the engine",
-	       config_path, cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
+	       path, cfg->n_rules, cfg->n_rules == 1 ? "" : "s");
 	sd_notifyf(0, "READY=1\nSTATUS=running, %d rule%s", cfg->n_rules,
 	           cfg->n_rules == 1 ? "" : "s");
 	config_unref(cfg);
+	return true;
+}
+
+static void parent_reload(void)
+{
+	log_op(DBG_OP, "SIGHUP: re-reading %s", config_path);
+	parent_reload_from(NULL, NULL, NULL, 0);
 }
 
 static void on_parent_signal(int signo)
@@ -834,6 +866,7 @@ static int run(const options_t *o, config_t *cfg)
 			goto out;
 		ctl_fd = -1;   /* the engine's */
 		privsep_parent_on_ready(parent_ready);
+		privsep_parent_on_read(parent_reload_from);
 		goto drop;
 	}
 	engine_ctl_set_daemon(&ctl_daemon);

@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -31,6 +32,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* How long shutdown waits for the engine's Deletes and exit. */
@@ -46,6 +48,7 @@ static struct {
 	_Atomic bool exited;    /* set by wait_engine_job (a worker), read by the loop */
 	int status;
 	void (*ready_cb)(void);
+	privsep_read_cb_t read_cb;
 	pthread_mutex_t ev_lock;
 } P = { .pid = -1, .kernel_fd = -1, .events_fd = -1, .ctl_fd = -1,
         .ev_lock = PTHREAD_MUTEX_INITIALIZER };
@@ -217,9 +220,99 @@ static void on_engine_events(int fd, uint32_t events, void *arg)
 	}
 }
 
+void privsep_parent_on_read(privsep_read_cb_t cb)
+{
+	P.read_cb = cb;
+}
+
+/* Whether path is outside the keystore (a file there would go to the
+ * engine as a reload text or in an error line, and the engine must never
+ * see private/); err says why not. */
+static bool outside_keystore(const char *path, char *err, size_t errlen)
+{
+	config_t *cfg = config_current();
+	const char *ks = cfg ? cfg->daemon.keystore : NULL;
+	char rp[PATH_MAX], rk[PATH_MAX];
+	bool ok = true;
+
+	if (ks && realpath(ks, rk) && realpath(path, rp)) {
+		size_t n = strlen(rk);
+		if (strncmp(rp, rk, n) == 0 && (rp[n] == '/' || rp[n] == '\0')) {
+			snprintf(err, errlen, "%s is inside the keystore %s: not read",
+			         path, ks);
+			ok = false;
+		}
+	}
+	if (cfg)
+		config_unref(cfg);
+	return ok;
+}
+
+/* Whether this process can read path; err names the user it reads as
+ * (the parent is daemon.user, not root, after its start). */
+static bool readable(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (f) {
+		fclose(f);
+		return true;
+	}
+	int e = errno;
+	config_t *cfg = config_current();
+	const char *user = cfg && cfg->daemon.run_user ? cfg->daemon.run_user : "?";
+	if (e == EACCES)
+		snprintf(err, errlen, "cannot read %s: %s (the privsep parent reads it "
+		         "as %s, as on SIGHUP; fix: chown %s %s)", path, strerror(e),
+		         user, user, path);
+	else
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
+	if (cfg)
+		config_unref(cfg);
+	return false;
+}
+
+/* PSM_READ: reload from the files named (the engine's texts follow as a
+ * PSM_RELOAD), then the answer. */
+static void do_read(int fd, const psm_msg_t *m)
+{
+	const psm_read_t *r = &m->u.read;
+	char *path = r->path_len ? xzalloc(r->path_len + 1) : NULL;
+	char *psk = r->psk_path_len ? xzalloc(r->psk_path_len + 1) : NULL;
+	char err[PSM_READ_MSG_MAX] = "";
+	bool ok = false;
+
+	if (path)
+		memcpy(path, m->var, r->path_len);
+	if (psk)
+		memcpy(psk, m->var + r->path_len, r->psk_path_len);
+	log_op(DBG_OP, "privsep parent: ikeadm read (through the engine): %s%s%s",
+	       path ? path : "the configuration file", psk ? " with the keys of " : "",
+	       psk ? psk : "");
+	if (P.shutting)
+		snprintf(err, sizeof(err), "the daemon is shutting down");
+	else if (!P.read_cb)
+		snprintf(err, sizeof(err), "not supported by this daemon: reloading");
+	else if ((!path || (outside_keystore(path, err, sizeof(err)) &&
+	                    readable(path, err, sizeof(err)))) &&
+	         (!psk || (outside_keystore(psk, err, sizeof(err)) &&
+	                   readable(psk, err, sizeof(err)))))
+		ok = P.read_cb(path, psk, err, sizeof(err));
+	if (!ok && !err[0])
+		snprintf(err, sizeof(err), "the reload failed (see the daemon's log)");
+	if (!ok)
+		log_error(DBG_OP, "privsep parent: ikeadm read refused: %s", err);
+	psm_read_done_t d = { .ok = ok ? 1 : 0, .msg_len = ok ? 0 : (uint32_t)strlen(err) };
+	if (!psm_send(fd, PSM_READ_DONE, m->hdr.seq, &d, sizeof(d), err, d.msg_len))
+		log_error(DBG_OP, "privsep parent: cannot answer the engine's read: %s",
+		          strerror(errno));
+	free(path);
+	free(psk);
+}
+
 static void on_ctl(int fd, uint32_t events, void *arg)
 {
-	uint8_t b[64];
+	/* the largest the engine may send: a PSM_READ with two paths */
+	static uint8_t b[sizeof(psm_hdr_t) + sizeof(psm_read_t) + 2 * 4096];
 
 	(void)arg;
 	for (;;) {
@@ -235,9 +328,13 @@ static void on_ctl(int fd, uint32_t events, void *arg)
 		char why[128];
 		if (!psm_decode(b, (size_t)n > sizeof(b) ? sizeof(b) : (size_t)n,
 		                (size_t)n > sizeof(b), &m, why, sizeof(why)) ||
-		    m.hdr.type != PSM_READY) {
+		    (m.hdr.type != PSM_READY && m.hdr.type != PSM_READ)) {
 			log_error(DBG_OP, "privsep parent: REFUSED a control message "
-			          "from the engine: %s", why[0] ? why : "not READY");
+			          "from the engine: %s", why[0] ? why : "not READY or READ");
+			continue;
+		}
+		if (m.hdr.type == PSM_READ) {
+			do_read(fd, &m);
 			continue;
 		}
 		if (!P.ready) {
@@ -519,7 +616,81 @@ static struct {
 	void (*reload)(config_t *cfg);
 	void (*gone)(void);
 	const psm_msg_t *m;     /* the reload being applied */
-} E = { .fd = -1 };
+	/* ikeadm read: one at a time (one), its answer under lock */
+	pthread_mutex_t one, lock;
+	pthread_cond_t cond;
+	uint32_t seq;           /* of the read waiting; 0: none */
+	bool done, ok, gone_parent;
+	char msg[PSM_READ_MSG_MAX + 1];
+} E = { .fd = -1, .one = PTHREAD_MUTEX_INITIALIZER,
+        .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+/* PSM_READ_DONE (loop thread): the waiting read's answer. */
+static void read_done(const psm_msg_t *m)
+{
+	pthread_mutex_lock(&E.lock);
+	if (E.seq && m->hdr.seq == E.seq) {
+		E.done = true;
+		E.ok = m->u.read_done.ok == 1;
+		memcpy(E.msg, m->var, m->var_len);
+		E.msg[m->var_len] = '\0';
+		pthread_cond_broadcast(&E.cond);
+	} else {
+		log_error(DBG_OP, "engine: an answer to no read from the parent (seq %u)",
+		          (unsigned)m->hdr.seq);
+	}
+	pthread_mutex_unlock(&E.lock);
+}
+
+bool privsep_engine_read(const char *path, const char *psk, char *err,
+                         size_t errlen)
+{
+	static uint32_t next_seq;
+	psm_read_t r = { .path_len = path ? (uint32_t)strlen(path) : 0,
+	                 .psk_path_len = psk ? (uint32_t)strlen(psk) : 0 };
+	char var[2 * 4096];
+	bool ok = false;
+
+	if (r.path_len > 4096 || r.psk_path_len > 4096) {
+		snprintf(err, errlen, "path too long");
+		return false;
+	}
+	memcpy(var, path ? path : "", r.path_len);
+	memcpy(var + r.path_len, psk ? psk : "", r.psk_path_len);
+	pthread_mutex_lock(&E.one);
+	pthread_mutex_lock(&E.lock);
+	E.seq = ++next_seq ? next_seq : ++next_seq;
+	E.done = false;
+	uint32_t seq = E.seq;
+	pthread_mutex_unlock(&E.lock);
+	if (E.fd < 0 || !psm_send(E.fd, PSM_READ, seq, &r, sizeof(r), var,
+	                          r.path_len + r.psk_path_len)) {
+		snprintf(err, errlen, "cannot ask the privileged parent: %s",
+		         E.fd < 0 ? "no channel" : strerror(errno));
+	} else {
+		struct timespec dl;
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_sec += PRIVSEP_READ_TIMEOUT_MS / 1000;
+		pthread_mutex_lock(&E.lock);
+		int rc = 0;
+		while (!E.done && !E.gone_parent && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&E.cond, &E.lock, &dl);
+		if (E.done) {
+			ok = E.ok;
+			if (!ok)
+				snprintf(err, errlen, "%s", E.msg);
+		} else {
+			snprintf(err, errlen, "the privileged parent did not answer%s",
+			         E.gone_parent ? " (it is gone)" : " in time");
+		}
+		pthread_mutex_unlock(&E.lock);
+	}
+	pthread_mutex_lock(&E.lock);
+	E.seq = 0;
+	pthread_mutex_unlock(&E.lock);
+	pthread_mutex_unlock(&E.one);
+	return ok;
+}
 
 /* config_reader_t over the texts of E.m. */
 static char *reader(const char *path, size_t *len)
@@ -537,10 +708,14 @@ static void on_engine_ctl(int fd, uint32_t events, void *arg)
 		psm_msg_t m;
 		char why[128] = "";
 		if (!psm_decode(E.buf, len, truncated, &m, why, sizeof(why)) ||
-		    m.hdr.type != PSM_RELOAD) {
+		    (m.hdr.type != PSM_RELOAD && m.hdr.type != PSM_READ_DONE)) {
 			log_error(DBG_OP, "engine: bad control message from the parent: %s",
 			          why[0] ? why : "not a reload");
 			memwipe(E.buf, len);
+			continue;
+		}
+		if (m.hdr.type == PSM_READ_DONE) {
+			read_done(&m);
 			continue;
 		}
 		char *path = xzalloc(m.u.reload.path_len + 1);
@@ -564,6 +739,10 @@ static void on_engine_ctl(int fd, uint32_t events, void *arg)
 	}
 	if (got == 0) {
 		loop_unwatch_fd(fd);
+		pthread_mutex_lock(&E.lock);
+		E.gone_parent = true;
+		pthread_cond_broadcast(&E.cond);
+		pthread_mutex_unlock(&E.lock);
 		if (E.gone)
 			E.gone();
 	}

@@ -35,6 +35,14 @@ void privsep_parent_on_ready(void (*cb)(void));
 /* SIGHUP: cfg was reread and checked by the parent: use it for the
  * checks and send the texts to the engine. */
 void privsep_parent_reload(config_t *cfg);
+/* `ikeadm read` from the engine (PSM_READ): cb reloads as SIGHUP does,
+ * from path (NULL: the configuration file) with the keys of psk (NULL:
+ * the file it names), and says why not in err.  The parent answers the
+ * engine after the reload's texts; files under the keystore are refused
+ * before cb runs (their text would reach the engine). */
+typedef bool (*privsep_read_cb_t)(const char *path, const char *psk, char *err,
+                                  size_t errlen);
+void privsep_parent_on_read(privsep_read_cb_t cb);
 /* SIGTERM: the engine sends its Deletes (bounded wait), then the parent
  * flushes the kernel and stops its loop. */
 void privsep_parent_shutdown(void);
@@ -48,5 +56,13 @@ pid_t privsep_engine_pid(void);
 bool privsep_engine_watch_control(int ctl_fd, void (*reload)(config_t *cfg),
                                   void (*parent_gone)(void));
 void privsep_engine_ready(int ctl_fd);
+/* `ikeadm read` in the engine: the parent reloads from path / psk (NULL:
+ * the daemon's own files), reading them itself as SIGHUP does, and puts
+ * the new set in force in its checks, the keys process and this engine
+ * (which has applied it when this returns true).  Blocks its caller (a
+ * worker) up to PRIVSEP_READ_TIMEOUT_MS; false with err set otherwise. */
+#define PRIVSEP_READ_TIMEOUT_MS 30000
+bool privsep_engine_read(const char *path, const char *psk, char *err,
+                         size_t errlen);
 
 #endif

@@ -31,6 +31,8 @@ const char *psm_type_name(uint16_t type)
 	case PSM_ESP:          return "esp";
 	case PSM_RELOAD:       return "reload";
 	case PSM_READY:        return "ready";
+	case PSM_READ:         return "read";
+	case PSM_READ_DONE:    return "read_done";
 	}
 	return "unknown";
 }
@@ -54,6 +56,8 @@ static long body_len(uint16_t type)
 	case PSM_EVENT:        return sizeof(kernel_event_t);
 	case PSM_ESP:          return sizeof(psm_esp_t);
 	case PSM_RELOAD:       return sizeof(psm_reload_t);
+	case PSM_READ:         return sizeof(psm_read_t);
+	case PSM_READ_DONE:    return sizeof(psm_read_done_t);
 	}
 	return -1;
 }
@@ -209,6 +213,26 @@ static bool check_body(psm_msg_t *m, char *why, size_t why_len)
 			FAIL("NUL inside a reload text");
 		return true;
 	}
+	case PSM_READ: {
+		psm_read_t *r = &m->u.read;
+		if ((uint64_t)r->path_len + r->psk_path_len != m->var_len)
+			FAIL("read lengths do not add up");
+		if (r->path_len > 4096 || r->psk_path_len > 4096)
+			FAIL("read path too long");
+		if (memchr(m->var, 0, m->var_len))
+			FAIL("NUL inside a read path");
+		if ((r->path_len && m->var[0] != '/') ||
+		    (r->psk_path_len && m->var[r->path_len] != '/'))
+			FAIL("read path not absolute");
+		return true;
+	}
+	case PSM_READ_DONE:
+		if (m->u.read_done.msg_len != m->var_len || m->var_len > PSM_READ_MSG_MAX ||
+		    (m->u.read_done.ok != 0 && m->u.read_done.ok != 1))
+			FAIL("bad read answer");
+		if (memchr(m->var, 0, m->var_len))
+			FAIL("NUL inside a read answer");
+		return true;
 	}
 	return true;
 }
@@ -233,7 +257,8 @@ bool psm_decode(const uint8_t *buf, size_t n, bool truncated, psm_msg_t *m,
 		FAIL("unknown type %u", (unsigned)h.type);
 	if (h.reserved != 0)
 		FAIL("reserved header bits set");
-	bool variable = h.type == PSM_ESP || h.type == PSM_RELOAD;
+	bool variable = h.type == PSM_ESP || h.type == PSM_RELOAD ||
+	                h.type == PSM_READ || h.type == PSM_READ_DONE;
 	size_t body = n - sizeof(h);
 	if (variable ? body < (size_t)want : body != (size_t)want)
 		FAIL("%s: body of %zu bytes, %ld expected", psm_type_name(h.type),

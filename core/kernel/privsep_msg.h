@@ -15,8 +15,10 @@
  *            parent -> engine: one PSM_REPLY with the request's sequence.
  *   events   parent -> engine: PSM_EVENT (ACQUIRE, EXPIRE, MAPPING);
  *            engine -> parent: PSM_ESP (ESP-in-UDP for kernel-userspace).
- *   control  parent -> engine: PSM_RELOAD (the texts the parent read);
- *            engine -> parent: PSM_READY once it serves.
+ *   control  parent -> engine: PSM_RELOAD (the texts the parent read),
+ *            PSM_READ_DONE (the answer to a PSM_READ, after its RELOAD);
+ *            engine -> parent: PSM_READY once it serves, PSM_READ
+ *            (`ikeadm read`: have the parent reload, from these files).
  *
  * psm_decode() is the only way a receiver reads a message: it checks the
  * received length against the header and the header's length against the
@@ -49,6 +51,8 @@ typedef enum {
 	PSM_ESP          = 34,
 	PSM_RELOAD       = 35,
 	PSM_READY        = 36,
+	PSM_READ         = 37,
+	PSM_READ_DONE    = 38,
 } psm_type_t;
 
 /* Largest key chunk of an SA: HMAC-SHA2-512 (64 bytes) and AES-256 with
@@ -118,6 +122,19 @@ typedef struct {
 	/* then: path, text, psk path, psk text (no NULs inside) */
 } psm_reload_t;
 
+/* PSM_READ: the files of `ikeadm read rule|preshared [FILE]`; a length of
+ * 0 is the daemon's own (the configuration file, the one it names). */
+typedef struct {
+	uint32_t path_len, psk_path_len;
+	/* then: path, psk path (absolute, no NULs) */
+} psm_read_t;
+
+#define PSM_READ_MSG_MAX 1024
+typedef struct {
+	int32_t ok;            /* 1: in force everywhere */
+	uint32_t msg_len;      /* then the reason (no NULs) when not ok */
+} psm_read_done_t;
+
 /* A decoded message: the header and a view of its body. */
 typedef struct {
 	psm_hdr_t hdr;
@@ -131,6 +148,8 @@ typedef struct {
 		kernel_event_t event;
 		psm_esp_t esp;
 		psm_reload_t reload;
+		psm_read_t read;
+		psm_read_done_t read_done;
 	} u;
 	const uint8_t *var;    /* ESP bytes or the reload texts, in the buffer */
 	size_t var_len;

@@ -294,6 +294,25 @@ expect 0 read rule "$WORK/good.config" || cat "$WORK/err"
 adm dump rule | grep -q "^Label 'extra'" || fail "read rule (good): rule 'extra' not in force"
 json dump ikesa && [ "$(jq_py 'j[0]["spi_i"]+" "+j[0]["spi_r"]')" = "$ours" ] || fail "read rule (good) lost the IKE SA"
 check_child "after read rule" || true
+if grep -q "privsep: engine started" "$O/daemon.log"; then
+	# Under privsep the parent reads the file, as on SIGHUP, and puts the
+	# set in force in its own checks and in the keys process, not only in
+	# the engine (HACKING.md, "Reload").
+	grep -q "privsep parent: ikeadm read (through the engine): $WORK/good.config" "$O/daemon.log" &&
+		grep -q "configuration reloaded from $WORK/good.config (2 rules): sent to the engine" "$O/daemon.log" ||
+		fail "privsep: read rule did not go through the parent"
+	[ "$(grep -c 'keys process: keystore generation [0-9]* loaded' "$O/daemon.log")" -ge 1 ] ||
+		fail "privsep: read rule did not reach the keys process"
+	# A file only root can read: the parent (daemon.user) cannot either;
+	# a clear answer, nothing changes.
+	cp "$WORK/good.config" "$WORK/rootonly.config"
+	chown root:root "$WORK/rootonly.config"; chmod 600 "$WORK/rootonly.config"
+	expect 1 read rule "$WORK/rootonly.config" || true
+	grep -q "cannot read $WORK/rootonly.config: Permission denied (the privsep parent reads it as nobody" "$WORK/err" ||
+		fail "privsep: read rule of a root-only file: $(cat "$WORK/err")"
+	adm dump rule | grep -q "^Label 'extra'" || fail "privsep: a refused read rule changed the rules"
+	log "privsep: read rule goes through the parent and the keys process; a root-only file: $(cat "$WORK/err")"
+fi
 expect 0 read rule       # the daemon's own file again
 adm dump rule | grep -q "^Label 'extra'" && fail "read rule (own file) kept rule 'extra'"
 log "read rule: a broken file changes nothing, a good one replaces the rules, SAs stay"

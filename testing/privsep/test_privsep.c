@@ -216,6 +216,32 @@ START_TEST(malformed)
 	ck_assert(!decode(n, &m));
 	n = psm_encode(buf, sizeof(buf), PSM_RELOAD, 1, &r, sizeof(r), "abcdefgh", 8);
 	ck_assert(decode(n, &m));
+	/* ikeadm read's paths: absolute, adding up, no NUL; its answer */
+	psm_read_t rd = { .path_len = 6, .psk_path_len = 4 };
+	n = psm_encode(buf, sizeof(buf), PSM_READ, 7, &rd, sizeof(rd), "/a.cfg/psk", 10);
+	ck_assert(decode(n, &m));
+	ck_assert_int_eq(m.hdr.seq, 7);
+	ck_assert_int_eq(m.var_len, 10);
+	n = psm_encode(buf, sizeof(buf), PSM_READ, 7, &rd, sizeof(rd), "/a.cfgrel/", 10);
+	ck_assert(!decode(n, &m));                     /* relative preshared path */
+	n = psm_encode(buf, sizeof(buf), PSM_READ, 7, &rd, sizeof(rd), "/a.cfg/ps", 9);
+	ck_assert(!decode(n, &m));                     /* lengths do not add up */
+	n = psm_encode(buf, sizeof(buf), PSM_READ, 7, &rd, sizeof(rd), "/a\0cfg/psk", 10);
+	ck_assert(!decode(n, &m));
+	psm_read_t none = { 0, 0 };
+	n = psm_encode(buf, sizeof(buf), PSM_READ, 8, &none, sizeof(none), NULL, 0);
+	ck_assert(decode(n, &m));                      /* the daemon's own files */
+	psm_read_done_t dn = { .ok = 0, .msg_len = 5 };
+	n = psm_encode(buf, sizeof(buf), PSM_READ_DONE, 7, &dn, sizeof(dn), "nope!", 5);
+	ck_assert(decode(n, &m));
+	dn.ok = 2;
+	n = psm_encode(buf, sizeof(buf), PSM_READ_DONE, 7, &dn, sizeof(dn), "nope!", 5);
+	ck_assert(!decode(n, &m));
+	dn = (psm_read_done_t){ .ok = 0, .msg_len = PSM_READ_MSG_MAX + 1 };
+	static char longmsg[PSM_READ_MSG_MAX + 1];
+	memset(longmsg, 'x', sizeof(longmsg));
+	n = psm_encode(buf, sizeof(buf), PSM_READ_DONE, 7, &dn, sizeof(dn), longmsg, sizeof(longmsg));
+	ck_assert(!decode(n, &m));
 	/* an ESP length that disagrees with the datagram */
 	psm_esp_t e;
 	memset(&e, 0, sizeof(e));

@@ -101,22 +101,32 @@ static bool is_ca(certificate_t *public)
 
 static bool issued_by(certificate_t *public, certificate_t *issuer)
 {
-	gt_cert_t *this = (gt_cert_t *)public;
+	gt_cert_t *this = (gt_cert_t *)public, *by = (gt_cert_t *)issuer;
 	gnutls_x509_crt_t ca;
 	unsigned status = 0;
 
 	if (!issuer)
 		return false;
-	ca = ((gt_cert_t *)issuer)->crt;
-	if (!gnutls_x509_crt_check_issuer(this->crt, ca))
+	/* GnuTLS's issuer check starts with the raw issuer and subject
+	 * names, octet for octet: a pair that differs there is refused
+	 * without parsing extensions (the keystore asks this of every
+	 * anchor for its own certificate on each IKE_AUTH). */
+	if (!chunk_equals(this->issuer, by->subject))
 		return false;
-	/* The same pair of certificates verified before: a responder sees
-	 * the same peer chains and its own again on every IKE_AUTH. */
-	chunk_t pair[2] = { this->der, ((gt_cert_t *)issuer)->der };
+	/* The same pair of certificates proven before: a responder sees the
+	 * same peer chains and its own again on every IKE_AUTH.  Only pairs
+	 * that passed both the issuer check (names, key identifiers) and the
+	 * signature enter the set, and both are pure functions of the two
+	 * DER encodings the key covers, so the answer is the one below; this
+	 * skips the key identifier extensions' DER parsing too. */
+	chunk_t pair[2] = { this->der, by->der };
 	uint8_t fp[GT_FP_SIZE];
 	bool have_fp = gt_fp_of(pair, 2, fp);
 	if (have_fp && gt_fpcache_has(gt_sig_cache(), fp))
 		return true;
+	ca = by->crt;
+	if (!gnutls_x509_crt_check_issuer(this->crt, ca))
+		return false;
 	/* The signature only: dates and CA flags are the validator's job. */
 	if (gnutls_x509_crt_verify(this->crt, &ca, 1,
 	                           GNUTLS_VERIFY_DISABLE_TIME_CHECKS |

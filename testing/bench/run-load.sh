@@ -56,6 +56,20 @@
 #                  the CA as trust anchor; our rule rsa_sig/ecdsa_sig, charon
 #                  auth = pubkey with the same responder certificate); each SA
 #                  then costs one sign and two verifies per side
+#   INIT_AUTH=psk  with AUTH=rsa|p256: mixed authentication (RFC 7296
+#                  §2.15; ikev2.config(5) local_auth_method/remote_auth_method,
+#                  charon's remote auth = psk): the initiator authenticates
+#                  with the pre-shared key and only verifies the responder's
+#                  certificate and signature; the responder signs once and
+#                  verifies no certificate.  Makes our initiator much cheaper
+#                  per SA than either responder, so the rate measures the
+#                  responder.  Default: the same as AUTH (signatures both ways)
+#   INIT_KE_REUSE=SECS  ke_reuse_secs on our initiator only (default
+#                  KE_REUSE): the load generator's Diffie-Hellman value is
+#                  reused, the responders always make fresh ones
+#   INIT_CPU=LIST, RESP_CPU=LIST   taskset(1) CPU lists for the initiator and
+#                  for the responder (ours or charon, all threads), e.g. 0
+#                  and 1, so the two never compete for one core
 #   KEEP=1         keep the work directory (logs, configs)
 #   OUT=FILE       also append the table to FILE
 #   RESP_WRAP=CMD  run our responder under CMD, which must run it in its own
@@ -63,7 +77,10 @@
 #                  it, like strace, would leave it running); the figures then
 #                  describe the wrapped process
 #   PROFILE=1      record each responder with perf (cpu-clock) during the
-#                  run; the top symbols land in WORK/NAME.profile (KEEP=1)
+#                  run; the top symbols land in WORK/NAME.profile (KEEP=1);
+#                  PROFILE_GRAPH=dwarf records call chains from DWARF (our
+#                  build and the libraries have no frame pointers), for
+#                  perf report --children
 #
 # Needs root (network namespaces).  Namespaces bench-i-PID / bench-r-PID,
 # addresses 10.93.0.1 (initiator) and 10.93.0.2 (responder), selectors
@@ -103,6 +120,21 @@ rsa) auth_method=rsa_sig ;;
 p256) auth_method=ecdsa_sig ;;
 *) echo "AUTH=psk|rsa|p256" >&2; exit 2 ;;
 esac
+INIT_AUTH=${INIT_AUTH:-$AUTH}
+case $INIT_AUTH in
+"$AUTH") ;;
+psk) [ "$AUTH" != psk ] || { echo "INIT_AUTH=psk needs AUTH=rsa|p256" >&2; exit 2; } ;;
+*) echo "INIT_AUTH=psk (or the same as AUTH)" >&2; exit 2 ;;
+esac
+INIT_KE_REUSE=${INIT_KE_REUSE:-$KE_REUSE}
+case $INIT_KE_REUSE in ''|*[!0-9]*) echo "INIT_KE_REUSE=SECS (0..300)" >&2; exit 2 ;; esac
+# taskset prefixes (empty: no pinning)
+pin_i=() pin_r=()
+[ -n "${INIT_CPU:-}" ] && pin_i=(taskset -c "$INIT_CPU")
+[ -n "${RESP_CPU:-}" ] && pin_r=(taskset -c "$RESP_CPU")
+for p in ${INIT_CPU:+"$INIT_CPU"} ${RESP_CPU:+"$RESP_CPU"}; do
+	taskset -c "$p" true 2> /dev/null || { echo "cannot pin to CPU list $p (taskset -c)" >&2; exit 2; }
+done
 [ "$AUTH" = psk ] || kplugins=$(echo "$kplugins" | sed 's/"nettle", "psk"/"nettle", "gnutls", "psk", "pubkey"/')
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -170,6 +202,18 @@ ip -n "$NS_I" addr add 10.93.1.1/24 dev lo
 ip -n "$NS_R" addr add 10.93.2.1/24 dev lo
 
 # ------------------------------------------------------- configs
+# our_auth ROLE(i|r): the rule's authentication lines (mixed with
+# INIT_AUTH=psk: the initiator uses the key, the responder signs)
+our_auth() {
+	if [ "$INIT_AUTH" = "$AUTH" ]; then
+		echo "		auth_method = \"$auth_method\";"
+	elif [ "$1" = i ]; then
+		echo "		local_auth_method = \"preshared\"; remote_auth_method = \"$auth_method\";"
+	else
+		echo "		local_auth_method = \"$auth_method\"; remote_auth_method = \"preshared\";"
+	fi
+}
+
 # our_config FILE ROLE(i|r) LOCAL REMOTE LOCAL_TS REMOTE_TS
 our_config() {
 	local f=$1 role=$2
@@ -192,7 +236,7 @@ daemon = {
 	retry_timer_init_ms = 5000;
 	retry_limit = $retry_limit;
 	response_wait_time = $response_wait;
-	ke_reuse_secs = $KE_REUSE;
+	ke_reuse_secs = $([ "$role" = i ] && echo "$INIT_KE_REUSE" || echo "$KE_REUSE");
 };
 plugins = {
 	load = [ $kplugins ];
@@ -203,7 +247,7 @@ $([ "$KERNEL" = netlink ] && echo "	kernel-netlink = { allocspi = $kspi; };")
 rules = (
 	{
 		label = "load";
-		auth_method = "$auth_method";
+$(our_auth "$role")
 		local_addr = "$3";
 		remote_addr = "$4";
 		local_id = { type = "fqdn"; value = "$role.bench.test"; };
@@ -269,7 +313,7 @@ stop_pid() {
 
 # initiate NAME RESPONDER_PID: run our initiator, report in $WORK/NAME.report
 initiate() {
-	ip netns exec "$NS_I" "$LOAD" $kopt -f "$WORK/init.config" -i load -n "$N" -w "$WINDOW" \
+	"${pin_i[@]}" ip netns exec "$NS_I" "$LOAD" $kopt -f "$WORK/init.config" -i load -n "$N" -w "$WINDOW" \
 		-p "$2" -T "${TIMEOUT:-1800}" > "$WORK/$1.report" 2> "$WORK/$1.init.log"
 }
 
@@ -286,7 +330,7 @@ field() { sed -n "s/^$2=//p" "$WORK/$1.report" | head -1; }
 perf_pid=
 profile_start() {
 	[ -n "${PROFILE:-}" ] || return 0
-	perf record -q -e cpu-clock -F 4999 -g -p "$2" -o "$WORK/$1.perf.data" \
+	perf record -q -e cpu-clock -F "${PROFILE_FREQ:-4999}" --call-graph "${PROFILE_GRAPH:-fp}" -p "$2" -o "$WORK/$1.perf.data" \
 		> "$WORK/$1.perf.log" 2>&1 &
 	perf_pid=$!
 	PIDS+=("$perf_pid")
@@ -304,7 +348,7 @@ profile_stop() {
 ok=0 runs=0
 run_ours() {
 	echo "== ours vs ours: $N IKE SAs, window $WINDOW"
-	ip netns exec "$NS_R" ${RESP_WRAP:-} "$LOAD" $kopt -f "$WORK/resp.config" -r \
+	"${pin_r[@]}" ip netns exec "$NS_R" ${RESP_WRAP:-} "$LOAD" $kopt -f "$WORK/resp.config" -r \
 		> "$WORK/ours.resp" 2> "$WORK/ours.resp.log" &
 	local pid=$!
 	PIDS+=("$pid")
@@ -339,10 +383,11 @@ run_charon() {
 	libipsec) kplugins="kernel-libipsec kernel-netlink" ;;
 	*) kplugins="kernel-netlink" ;;
 	esac
-	local d=$WORK/$name cauth=psk
+	local d=$WORK/$name cauth=psk crauth=psk
 	mkdir -p "$d/run"
 	if [ "$AUTH" != psk ]; then
-		cauth=pubkey
+		cauth=pubkey crauth=pubkey
+		[ "$INIT_AUTH" = psk ] && crauth=psk
 		mkdir -p "$d/x509" "$d/x509ca" "$d/private"
 		cp "$WORK/ca/r.pem" "$d/x509/"
 		cp "$WORK/ks-r/private/ee.pem" "$d/private/r.key"
@@ -391,7 +436,7 @@ connections {
 		local { auth = $cauth
 			id = r.bench.test
 			$([ "$AUTH" = psk ] || echo "certs = r.pem") }
-		remote { auth = $cauth
+		remote { auth = $crauth
 			id = i.bench.test }
 		children {
 			net {
@@ -413,7 +458,7 @@ secrets {
 	}
 }
 EOF
-	ip netns exec "$NS_R" sh -c "mount --bind '$d/run' /run && STRONGSWAN_CONF='$d/strongswan.conf' exec '$CHARON'" \
+	"${pin_r[@]}" ip netns exec "$NS_R" sh -c "mount --bind '$d/run' /run && STRONGSWAN_CONF='$d/strongswan.conf' exec '$CHARON'" \
 		> "$d/charon.out" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
@@ -471,7 +516,7 @@ table() {
 	host="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 	commit=$(git -C "$srcdir" rev-parse --short HEAD 2>/dev/null || echo "?")
 	echo
-	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS kernel=$KERNEL ke_reuse_secs=$KE_REUSE; $(date -u '+%F %T UTC'); commit $commit"
+	echo "IKE SA load: N=$N window=$WINDOW threads=$THREADS kernel=$KERNEL auth=$AUTH init_auth=$INIT_AUTH ke_reuse_secs=$KE_REUSE init_ke_reuse_secs=$INIT_KE_REUSE cpus=${INIT_CPU:-any}/${RESP_CPU:-any}; $(date -u '+%F %T UTC'); commit $commit"
 	echo "machine: $host; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	printf '%-34s' "responder"
 	for r in "${names[@]}"; do printf '%16s' "$r"; done

@@ -25,6 +25,8 @@ typedef struct {
 	unsigned n_sans;
 	time_t not_before, not_after;
 	bool ca;
+	bool have_fp;
+	uint8_t fp[GT_FP_SIZE];         /* SHA-256 of der, for issued_by */
 } gt_cert_t;
 
 static char *dn_text(gnutls_x509_crt_t crt, bool subject)
@@ -119,9 +121,14 @@ static bool issued_by(certificate_t *public, certificate_t *issuer)
 	 * signature enter the set, and both are pure functions of the two
 	 * DER encodings the key covers, so the answer is the one below; this
 	 * skips the key identifier extensions' DER parsing too. */
-	chunk_t pair[2] = { this->der, by->der };
+	/* Keyed by the two certificates' own fingerprints (taken at load),
+	 * under a label of its own, so no certificate is hashed again here. */
+	static const char label[] = "issued_by";
+	chunk_t pair[3] = { chunk_create((uint8_t *)label, sizeof(label) - 1),
+	                    chunk_create(this->fp, GT_FP_SIZE),
+	                    chunk_create(by->fp, GT_FP_SIZE) };
 	uint8_t fp[GT_FP_SIZE];
-	bool have_fp = gt_fp_of(pair, 2, fp);
+	bool have_fp = this->have_fp && by->have_fp && gt_fp_of(pair, 3, fp);
 	if (have_fp && gt_fpcache_has(gt_sig_cache(), fp))
 		return true;
 	ca = by->crt;
@@ -293,6 +300,7 @@ certificate_t *gt_cert_load(chunk_t data)
 		goto fail;
 	}
 	this->der = take_datum(&out);
+	this->have_fp = gt_fp_of(&this->der, 1, this->fp);
 	if ((rc = gnutls_x509_crt_get_raw_dn(this->crt, &out)) < 0) {
 		gt_log_error("certificate subject", rc);
 		goto fail;

@@ -5,7 +5,8 @@
  *
  * Two users (see gnutls_plugin.h):
  *  - certificate and CRL signatures (gnutls_cert.c, gnutls_validator.c):
- *    the key is SHA-256 over the signed object's DER and its issuer's DER.
+ *    the key is SHA-256 over the signed object's DER and its issuer's DER
+ *    (for certificates over the two DERs' own SHA-256, under a label).
  *    Whether a signature verifies is a pure function of those octets, so
  *    a remembered success can never turn wrong; dates, CA flags, path
  *    lengths, EKU and revocation are checked again on every verification.

@@ -128,7 +128,9 @@ void gt_fpcache_flush(gt_fpcache_t *cache);
 /* SHA-256 over the parts, each prefixed by its length. */
 bool gt_fp_of(const chunk_t *parts, size_t n, uint8_t fp[GT_FP_SIZE]);
 /* The process-wide set of verified certificate and CRL signatures, keyed
- * by gt_fp_of(signed DER, issuer DER); freed by gt_sig_cache_free(). */
+ * by gt_fp_of(CRL DER, issuer DER) for CRLs and by gt_fp_of("issued_by",
+ * SHA-256 of the certificate's DER, SHA-256 of the issuer's DER) for
+ * certificates; freed by gt_sig_cache_free(). */
 gt_fpcache_t *gt_sig_cache(void);
 void gt_sig_cache_free(void);
 

@@ -5,6 +5,8 @@ plugin_LTLIBRARIES += kernel-backends/null/kernel-null.la
 kernel_backends_null_kernel_null_la_SOURCES = \
 	kernel-backends/null/kernel_null.c \
 	kernel-backends/null/kernel_null_ctl.c \
+	kernel-backends/null/kernel_null_rec.c \
+	kernel-backends/null/kernel_null_rec.h \
 	kernel-backends/null/kernel_null.h \
 	kernel-backends/null/kernel_null_plugin.c
 kernel_backends_null_kernel_null_la_LDFLAGS = $(MODULE_FLAGS)

@@ -10,7 +10,8 @@ TESTS += testing/engine/test_exchange
 testing_engine_test_exchange_SOURCES = testing/engine/test_exchange.c \
 	testing/engine/pair.c testing/engine/pair.h \
 	kernel-backends/null/kernel_null.c \
-	kernel-backends/null/kernel_null_ctl.c
+	kernel-backends/null/kernel_null_ctl.c \
+	kernel-backends/null/kernel_null_rec.c
 testing_engine_test_exchange_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_exchange_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
 
@@ -39,6 +40,7 @@ testing_engine_test_exchange_regress_SOURCES = \
 	testing/engine/test_exchange_regress.c \
 	testing/engine/pair.c testing/engine/pair.h \
 	kernel-backends/null/kernel_null.c \
-	kernel-backends/null/kernel_null_ctl.c
+	kernel-backends/null/kernel_null_ctl.c \
+	kernel-backends/null/kernel_null_rec.c
 testing_engine_test_exchange_regress_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_exchange_regress_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)

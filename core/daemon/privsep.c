@@ -451,6 +451,9 @@ bool privsep_parent_start(config_t *cfg, char *const *argv, int ctl_fd,
 	P.evbuf = xzalloc(PSM_MSG_MAX + 1);
 	P.guard = psg_create();
 	psg_set_config(P.guard, cfg);
+	/* the CHILD SAs of administrators' policies: the backend itself
+	 * tells whether such a policy holds what the engine asks for */
+	psg_set_spd(P.guard, kernel_match_policy);
 	kernel_ipsec_set_listener(on_kernel_event, NULL);
 	if (!loop_watch_fd(P.kernel_fd, EPOLLIN, on_request, NULL) ||
 	    !loop_watch_fd(P.events_fd, EPOLLIN, on_engine_events, NULL) ||

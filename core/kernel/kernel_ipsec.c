@@ -368,3 +368,24 @@ size_t kernel_sa_encr_key_len(const kernel_sa_t *sa)
 {
 	return sa->encr_keylen_bits / 8 + sa->encr_salt_len;
 }
+
+bool kernel_tmpl_addr_ok(const struct sockaddr_storage *want, int family,
+                         const void *addr)
+{
+	static const uint8_t zero[16];
+	const uint8_t *w;
+	size_t al;
+
+	if (want->ss_family == AF_INET) {
+		w = (const uint8_t *)&((const struct sockaddr_in *)want)->sin_addr;
+		al = 4;
+	} else if (want->ss_family == AF_INET6) {
+		w = (const uint8_t *)&((const struct sockaddr_in6 *)want)->sin6_addr;
+		al = 16;
+	} else {
+		return true;
+	}
+	if (family == 0 || memcmp(addr, zero, al) == 0)
+		return true;
+	return family == want->ss_family && memcmp(addr, w, al) == 0;
+}

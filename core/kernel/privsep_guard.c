@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ikev2d/bus.h>
 #include <ikev2d/chunk.h>
 #include <ikev2d/runtime.h>
 
@@ -33,6 +34,8 @@ typedef struct {
 	uint32_t if_id;
 } pol_rec_t;
 
+#define PSG_SPD_CACHE 4
+
 /* The configurations requests are checked against: the current one and
  * the ones before it (established SAs keep the rule they were made with,
  * and rekey with it after a reload). */
@@ -47,6 +50,13 @@ struct psg {
 	uint64_t spi_age_ms;
 	uint64_t (*now_ms)(void);
 	pol_rec_t *pols; size_t n_pols, cap_pols;
+	/* The kernel's SPD, for policies an administrator's justifies
+	 * (NULL: none does), and what it answered during one psg_check:
+	 * up to PSG_SPD_CACHE look-ups per request, one per distinct
+	 * question, however many configurations and childsa entries ask. */
+	psg_spd_match_t spd;
+	struct { kernel_policy_t want; bool found; uint32_t reqid; } spd_seen[PSG_SPD_CACHE];
+	int n_spd_seen;
 };
 
 psg_t *psg_create(void)
@@ -93,6 +103,11 @@ void psg_set_config(psg_t *g, config_t *cfg)
 			age = (uint64_t)w * 2000;
 	}
 	g->spi_age_ms = age;
+}
+
+void psg_set_spd(psg_t *g, psg_spd_match_t match)
+{
+	g->spd = match;
 }
 
 void psg_set_shutdown(psg_t *g, bool on)
@@ -373,6 +388,69 @@ static bool check_add_sa(psg_t *g, const psm_sa_t *s, char *why, size_t why_len)
 	       "integ %u esn %u", s->encr_alg, s->encr_keylen_bits, s->integ_alg, s->esn);
 }
 
+/* The kernel's answer to "which policy not the backend's holds want",
+ * asked at most once per distinct want during one psg_check. */
+static bool spd_lookup(psg_t *g, const kernel_policy_t *want, uint32_t *reqid)
+{
+	for (int i = 0; i < g->n_spd_seen; i++)
+		if (memcmp(&g->spd_seen[i].want, want, sizeof(*want)) == 0) {
+			*reqid = g->spd_seen[i].reqid;
+			return g->spd_seen[i].found;
+		}
+	uint32_t got = 0;
+	bool found = g->spd(want, &got);
+	if (g->n_spd_seen < PSG_SPD_CACHE) {
+		g->spd_seen[g->n_spd_seen].want = *want;
+		g->spd_seen[g->n_spd_seen].found = found;
+		g->spd_seen[g->n_spd_seen++].reqid = got;
+	}
+	*reqid = got;
+	return found;
+}
+
+/* A policy outside every childsa's selectors, for childsa ch (of the
+ * policy's mode, whose rule's addresses hold its tunnel endpoints): the
+ * engine makes such policies only for a CHILD SA negotiated for someone
+ * else's policy (kernel_events.c acquire_foreign: the administrator's
+ * selectors and reqid).  So it is allowed only when the kernel's SPD holds
+ * such a policy now: outbound, ESP, that mode and ch's outbound mark, not
+ * the backend's own (an engine's policies never justify others), its
+ * selectors holding these (local -> remote, whatever p's direction), its
+ * template's endpoints these tunnel endpoints, and its reqid p's.  *spd
+ * says what the kernel answered, for the refusal. */
+static bool spd_justifies(psg_t *g, const kernel_policy_t *p, const child_cfg_t *ch,
+                          const kernel_ts_t *lts, const kernel_ts_t *rts,
+                          const struct sockaddr_storage *lsa,
+                          const struct sockaddr_storage *rsa,
+                          char *spd, size_t spd_len)
+{
+	kernel_policy_t want;
+	memset(&want, 0, sizeof(want));
+	want.dir = KERNEL_DIR_OUT;
+	want.action = KERNEL_POLICY_PROTECT;
+	want.protocol = KERNEL_PROTO_ESP;
+	want.mode = p->mode;
+	want.mark = ch->mark_out;
+	want.src_ts = *lts;
+	want.dst_ts = *rts;
+	want.sa_src = *lsa;
+	want.sa_dst = *rsa;
+	uint32_t reqid = 0;
+	if (!spd_lookup(g, &want, &reqid)) {
+		if (!spd[0])
+			snprintf(spd, spd_len, "no %s mode ESP policy not ours in the "
+			         "kernel holds them with these endpoints and mark",
+			         kernel_mode_name(p->mode));
+		return false;
+	}
+	if (reqid != p->reqid) {
+		snprintf(spd, spd_len, "the kernel's policy not ours that holds them "
+		         "has reqid %u, not %u", reqid, p->reqid);
+		return false;
+	}
+	return true;
+}
+
 static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size_t why_len)
 {
 	bool out = p->dir == KERNEL_DIR_OUT;
@@ -380,8 +458,12 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 	const kernel_ts_t *rts = out ? &p->dst_ts : &p->src_ts;
 	const struct sockaddr_storage *lsa = out ? &p->sa_src : &p->sa_dst;
 	const struct sockaddr_storage *rsa = out ? &p->sa_dst : &p->sa_src;
+	/* someone else's policy can justify one only with both endpoints */
+	bool ends = lsa->ss_family && lsa->ss_family == rsa->ss_family &&
+	            (p->mode == KERNEL_MODE_TUNNEL || p->mode == KERNEL_MODE_TRANSPORT);
+	char spd[160] = "";
 
-	bool sels = false;
+	bool sels = false, asked = false;
 
 	if (p->action != KERNEL_POLICY_PROTECT)
 		REFUSE("a %s policy: the engine may only install protect policies",
@@ -394,15 +476,32 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 			continue;
 		for (int c = 0; c < r->n_child; c++) {
 			const child_cfg_t *ch = &r->child[c];
+			/* in and fwd policies: the _in mark and interface */
+			bool xfrm = same_mark(p->mark, out ? ch->mark_out : ch->mark_in) &&
+			            p->if_id == (out ? ch->if_id_out : ch->if_id_in);
 			if (!ts_in_side(lts, ch->local_ts, ch->n_local_ts,
 			                r->local_addr, r->n_local_addr) ||
 			    !ts_in_side(rts, ch->remote_ts, ch->n_remote_ts,
-			                r->remote_addr, r->n_remote_addr))
+			                r->remote_addr, r->n_remote_addr)) {
+				bool mode = (ch->mode == MODE_TRANSPORT) ==
+				            (p->mode == KERNEL_MODE_TRANSPORT);
+				if (!g->spd || !ends || !xfrm || !mode)
+					continue;
+				asked = true;
+				if (spd_justifies(g, p, ch, lts, rts, lsa, rsa, spd, sizeof(spd))) {
+					char a[KERNEL_TS_STRLEN], b[KERNEL_TS_STRLEN];
+					log_op(DBG_KERNEL, "privsep parent: add_policy %s -> %s "
+					       "(%s, reqid %u) is outside rule %s's selectors: "
+					       "allowed, a policy not ours in the kernel holds it "
+					       "with that reqid", kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
+					       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)),
+					       kernel_dir_name(p->dir), p->reqid, r->label);
+					return true;
+				}
 				continue;
-			/* in and fwd policies: the _in mark and interface */
+			}
 			sels = true;
-			if (same_mark(p->mark, out ? ch->mark_out : ch->mark_in) &&
-			    p->if_id == (out ? ch->if_id_out : ch->if_id_in))
+			if (xfrm)
 				return true;
 		}
 	}
@@ -412,6 +511,11 @@ static bool check_add_policy(psg_t *g, const kernel_policy_t *p, char *why, size
 		       "0x%x/0x%x and if_id %u", kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
 		       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir),
 		       p->mark.value, p->mark.mask, p->if_id);
+	if (asked)
+		REFUSE("no rule allows the selectors %s -> %s (%s), and no "
+		       "administrator's policy justifies them: %s",
+		       kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
+		       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir), spd);
 	REFUSE("no rule allows the selectors %s -> %s (%s)",
 	       kernel_ts_to_str(&p->src_ts, a, sizeof(a)),
 	       kernel_ts_to_str(&p->dst_ts, b, sizeof(b)), kernel_dir_name(p->dir));
@@ -496,6 +600,7 @@ bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len)
 
 	if (why && why_len)
 		why[0] = '\0';
+	g->n_spd_seen = 0;
 	if (m->hdr.type == PSM_GET_SPI)
 		age_spis(g);
 	/* allowed by the current configuration, or by one an established SA

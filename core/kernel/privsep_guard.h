@@ -16,7 +16,9 @@
  *    allocated) for the engine; update_sa's new addresses a rule allows;
  *  - add_policy: only "protect", selectors inside one rule's local_ts /
  *    remote_ts (the rule's addresses for a side without selectors),
- *    tunnel endpoints the rule's addresses; query/del only installed ones;
+ *    tunnel endpoints the rule's addresses; or, outside them, what a
+ *    policy someone else installed justifies (psg_set_spd); query/del
+ *    only installed ones;
  *  - flush: only once the parent is shutting down.
  * Owner: core/kernel.  Not thread-safe: the parent calls it from one thread.
  */
@@ -49,6 +51,21 @@ void psg_destroy(psg_t *g);
  * stay known. */
 void psg_set_config(psg_t *g, config_t *cfg);
 void psg_set_shutdown(psg_t *g, bool on);
+
+/* The kernel's SPD (the parent: kernel_match_policy): whether a PROTECT
+ * policy not the backend's holds want (kernel_ipsec_t.match_policy), its
+ * reqid in *reqid.  With it, add_policy also allows a policy outside every
+ * childsa's selectors when the kernel holds an outbound ESP policy not
+ * the backend's, of the request's mode and a childsa's mark_out, whose
+ * selectors hold the request's (local -> remote), whose template's
+ * endpoints are the request's tunnel endpoints (those of a rule whose
+ * childsa has that mode and the request's mark and if_id) and whose reqid
+ * is the request's: the policies of a CHILD SA negotiated for an
+ * administrator's policy (its selectors and reqid).  Asked again for every
+ * such request, so a policy the administrator removed justifies nothing
+ * more.  NULL (the default): nothing outside the childsa selectors. */
+typedef bool (*psg_spd_match_t)(const kernel_policy_t *want, uint32_t *reqid);
+void psg_set_spd(psg_t *g, psg_spd_match_t match);
 
 /* Whether the decoded request m may run; why says why not. */
 bool psg_check(psg_t *g, const psm_msg_t *m, char *why, size_t why_len);

@@ -629,6 +629,10 @@ static int on_match(const struct nlmsghdr *nlh, void *ctx)
 	if (!t || t->id.proto != IPPROTO_ESP || t->mode != mode ||
 	    mark.value != w->mark.value || mark.mask != w->mark.mask)
 		return 0;
+	/* the tunnel endpoints, where the question names them */
+	if (!kernel_tmpl_addr_ok(&w->sa_src, t->family, &t->saddr) ||
+	    !kernel_tmpl_addr_ok(&w->sa_dst, t->family, &t->id.daddr))
+		return 0;
 	kernel_ts_t s, d;
 	knl_sel_to_ts(&x->sel, true, &s);
 	knl_sel_to_ts(&x->sel, false, &d);

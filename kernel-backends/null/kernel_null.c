@@ -45,6 +45,7 @@ struct policy_entry {
 	policy_entry_t *next;
 	uint64_t hash;
 	cn_policy_t pol;
+	bool other;                /* someone else's (kernel_null_add_other_policy) */
 };
 
 typedef struct {
@@ -59,6 +60,7 @@ struct kernel_null {
 	table_t sas;               /* installed SAs and reserved SPIs */
 	table_t policies;
 	size_t n_sas, n_spis;
+	size_t n_others;           /* policies.count: ours and these */
 	uint64_t next_gen;
 	char *state_file;
 	unsigned spi_timeout_ms;
@@ -261,9 +263,9 @@ static char *fmt_policy_line(const policy_entry_t *e)
 	cn_policy_unpack(&e->pol, p);
 	fmt_ip(&p->sa_src, ts, sizeof(ts), false);
 	fmt_ip(&p->sa_dst, td, sizeof(td), false);
-	n = asprintf(&line, "policy dir=%s src=%s dst=%s action=%s reqid=%u "
+	n = asprintf(&line, "%s dir=%s src=%s dst=%s action=%s reqid=%u "
 	             "priority=%u mode=%s tmpl_src=%s tmpl_dst=%s mark=%x/%x",
-	             kernel_dir_name(p->dir),
+	             e->other ? "other" : "policy", kernel_dir_name(p->dir),
 	             kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
 	             kernel_ts_to_str(&p->dst_ts, d, sizeof(d)),
 	             kernel_action_name(p->action), p->reqid, p->priority,
@@ -295,7 +297,7 @@ static char *dump_locked(kernel_null_t *kn)
 				k++;
 	qsort(lines, k, sizeof(char *), cmp_str);
 	hl = snprintf(head, sizeof(head), "# kernel-null state: %zu sa, %zu "
-	              "policy, %zu spi\n", kn->n_sas, kn->policies.count,
+	              "policy, %zu spi\n", kn->n_sas, kn->policies.count - kn->n_others,
 	              kn->n_spis);
 	total = (size_t)hl;
 	for (size_t i = 0; i < k; i++)
@@ -772,6 +774,15 @@ static bool kn_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 	cn_policy_t c;
 	cn_policy_pack(p, &c);
 	e = find_policy_packed(kn, &c);
+	if (e && e->other) {
+		/* as kernel-netlink and kernel-pfkey: used, never replaced */
+		pthread_mutex_unlock(&kn->lock);
+		log_op(DBG_KERNEL, "kernel-null: policy %s %s === %s is someone "
+		       "else's: used as it is", kernel_dir_name(p->dir),
+		       kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
+		       kernel_ts_to_str(&p->dst_ts, d, sizeof(d)));
+		return true;
+	}
 	if (!e) {
 		e = xzalloc(sizeof(*e));
 		e->hash = cn_policy_hash(&c);
@@ -801,8 +812,17 @@ static bool kn_query_policy(kernel_ipsec_t *self, const kernel_policy_t *p,
 	return ok;
 }
 
-/* kernel-null cannot tell whose a policy is: every recorded one counts
- * (tests record "someone else's" with kernel_add_policy). */
+static bool kts_holds(const kernel_ts_t *o, const kernel_ts_t *i)
+{
+	size_t al = o->family == AF_INET6 ? 16 : 4;
+	return o->family == i->family && memcmp(o->from, i->from, al) <= 0 &&
+	       memcmp(i->to, o->to, al) <= 0 && (!o->proto || o->proto == i->proto) &&
+	       o->port_from <= i->port_from && i->port_to <= o->port_to;
+}
+
+/* Someone else's policies only (kernel_null_add_other_policy), as the
+ * real backends: direction, mode, mark, selectors holding want's, the
+ * template's endpoints want's where it names them. */
 static bool kn_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
                             uint32_t *reqid)
 {
@@ -810,21 +830,22 @@ static bool kn_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
 	const cn_policy_t *best = NULL;
 
 	pthread_mutex_lock(&kn->lock);
-	for (size_t i = 0; i < kn->policies.n_buckets; i++)
+	for (size_t i = 0; kn->n_others && i < kn->policies.n_buckets; i++)
 		for (policy_entry_t *e = kn->policies.buckets[i]; e; e = e->next) {
 			const cn_policy_t *p = &e->pol;
-			kernel_ts_t s, d;
-			cn_ts_unpack(&p->src_ts, &s);
-			cn_ts_unpack(&p->dst_ts, &d);
-			size_t al = s.family == AF_INET6 ? 16 : 4;
-			bool holds = s.family == want->src_ts.family &&
-			             d.family == want->dst_ts.family &&
-			             memcmp(s.from, want->src_ts.from, al) <= 0 &&
-			             memcmp(want->src_ts.to, s.to, al) <= 0 &&
-			             memcmp(d.from, want->dst_ts.from, al) <= 0 &&
-			             memcmp(want->dst_ts.to, d.to, al) <= 0;
-			if (p->dir == want->dir && p->action == KERNEL_POLICY_PROTECT &&
-			    p->mode == want->mode && holds &&
+			kernel_policy_t u;
+			if (!e->other)
+				continue;
+			cn_policy_unpack(p, &u);
+			bool tmpl = kernel_tmpl_addr_ok(&want->sa_src, p->sa_src.family,
+			                                p->sa_src.addr) &&
+			            kernel_tmpl_addr_ok(&want->sa_dst, p->sa_dst.family,
+			                                p->sa_dst.addr);
+			if (u.dir == want->dir && u.action == KERNEL_POLICY_PROTECT &&
+			    u.mode == want->mode && u.mark.value == want->mark.value &&
+			    u.mark.mask == want->mark.mask && tmpl &&
+			    kts_holds(&u.src_ts, &want->src_ts) &&
+			    kts_holds(&u.dst_ts, &want->dst_ts) &&
 			    (!best || p->priority < best->priority))
 				best = p;
 		}
@@ -841,6 +862,8 @@ static bool kn_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 
 	pthread_mutex_lock(&kn->lock);
 	e = find_policy(kn, p);
+	if (e && e->other)
+		e = NULL;          /* someone else's stays */
 	if (e) {
 		table_unlink(&kn->policies, (link_t *)e);
 		free(e);
@@ -848,11 +871,13 @@ static bool kn_del_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 	}
 	pthread_mutex_unlock(&kn->lock);
 	if (!e)
-		log_verbose(DBG_KERNEL, "kernel-null: no such policy to delete");
+		log_verbose(DBG_KERNEL, "kernel-null: no such policy of ours to delete");
 	return e != NULL;
 }
 
-static void flush_locked(kernel_null_t *kn)
+/* Everything the backend installed; others too: someone else's policies
+ * (a flush leaves them, as the real backends do; destroy does not). */
+static void flush_locked(kernel_null_t *kn, bool others)
 {
 	for (size_t i = 0; i < kn->sas.n_buckets; i++) {
 		sa_entry_t *e = kn->sas.buckets[i];
@@ -865,15 +890,23 @@ static void flush_locked(kernel_null_t *kn)
 		kn->sas.buckets[i] = NULL;
 	}
 	for (size_t i = 0; i < kn->policies.n_buckets; i++) {
-		policy_entry_t *e = kn->policies.buckets[i];
+		policy_entry_t *e = kn->policies.buckets[i], *keep = NULL;
 		while (e) {
 			policy_entry_t *next = e->next;
-			free(e);
+			if (e->other && !others) {
+				e->next = keep;
+				keep = e;
+			} else {
+				free(e);
+			}
 			e = next;
 		}
-		kn->policies.buckets[i] = NULL;
+		kn->policies.buckets[i] = keep;
 	}
-	kn->sas.count = kn->policies.count = 0;
+	if (others)
+		kn->n_others = 0;
+	kn->sas.count = 0;
+	kn->policies.count = kn->n_others;
 	kn->n_sas = kn->n_spis = 0;
 }
 
@@ -882,7 +915,7 @@ static void kn_flush(kernel_ipsec_t *self)
 	kernel_null_t *kn = (kernel_null_t *)self;
 
 	pthread_mutex_lock(&kn->lock);
-	flush_locked(kn);
+	flush_locked(kn, false);
 	write_state_locked(kn);
 	pthread_mutex_unlock(&kn->lock);
 }
@@ -894,7 +927,7 @@ static void kn_destroy(kernel_ipsec_t *self)
 	if (the_instance == kn)
 		the_instance = NULL;
 	pthread_mutex_lock(&kn->lock);
-	flush_locked(kn);
+	flush_locked(kn, true);
 	pthread_mutex_unlock(&kn->lock);
 	pthread_mutex_destroy(&kn->lock);
 	free(kn->sas.buckets);
@@ -954,7 +987,7 @@ size_t kernel_null_count_policies(kernel_null_t *kn)
 	size_t n;
 
 	pthread_mutex_lock(&kn->lock);
-	n = kn->policies.count;
+	n = kn->policies.count - kn->n_others;
 	pthread_mutex_unlock(&kn->lock);
 	return n;
 }
@@ -996,6 +1029,61 @@ bool kernel_null_has_policy(kernel_null_t *kn, const kernel_policy_t *policy)
 	pthread_mutex_lock(&kn->lock);
 	ok = find_policy(kn, policy) != NULL;
 	pthread_mutex_unlock(&kn->lock);
+	return ok;
+}
+
+bool kernel_null_add_other_policy(kernel_null_t *kn, const kernel_policy_t *p)
+{
+	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
+	cn_policy_t c;
+
+	if ((p->src_ts.family != AF_INET && p->src_ts.family != AF_INET6) ||
+	    p->src_ts.family != p->dst_ts.family || p->dir > KERNEL_DIR_FWD ||
+	    p->action > KERNEL_POLICY_DROP) {
+		log_error(DBG_KERNEL, "kernel-null: refusing someone else's policy: "
+		          "bad selectors, direction or action");
+		return false;
+	}
+	cn_policy_pack(p, &c);
+	pthread_mutex_lock(&kn->lock);
+	policy_entry_t *e = find_policy_packed(kn, &c);
+	if (e && !e->other) {
+		pthread_mutex_unlock(&kn->lock);
+		log_error(DBG_KERNEL, "kernel-null: a policy of ours has these "
+		          "selectors: someone else's not added");
+		return false;
+	}
+	if (!e) {
+		e = xzalloc(sizeof(*e));
+		e->hash = cn_policy_hash(&c);
+		e->other = true;
+		table_insert(&kn->policies, (link_t *)e);
+		kn->n_others++;
+	}
+	e->pol = c;
+	write_state_locked(kn);
+	pthread_mutex_unlock(&kn->lock);
+	log_op(DBG_KERNEL, "kernel-null: someone else's policy %s %s === %s "
+	       "(reqid %u) added", kernel_dir_name(p->dir),
+	       kernel_ts_to_str(&p->src_ts, s, sizeof(s)),
+	       kernel_ts_to_str(&p->dst_ts, d, sizeof(d)), p->reqid);
+	return true;
+}
+
+bool kernel_null_del_other_policy(kernel_null_t *kn, const kernel_policy_t *p)
+{
+	pthread_mutex_lock(&kn->lock);
+	policy_entry_t *e = find_policy(kn, p);
+	bool ok = e && e->other;
+	if (ok) {
+		table_unlink(&kn->policies, (link_t *)e);
+		free(e);
+		kn->n_others--;
+		write_state_locked(kn);
+	}
+	pthread_mutex_unlock(&kn->lock);
+	if (!ok)
+		log_error(DBG_KERNEL, "kernel-null: no such policy of someone else's");
 	return ok;
 }
 
@@ -1060,6 +1148,20 @@ bool kernel_null_expire(kernel_null_t *kn, const kernel_sa_id_t *id, bool hard)
 	return found;
 }
 
+/* An ACQUIRE for someone else's policy says so, as the real backends do:
+ * its template's mode and (tunnel mode) endpoints. */
+static void acquire_other(kernel_event_t *ev, const policy_entry_t *e)
+{
+	if (!e->other)
+		return;
+	ev->acquire.foreign = true;
+	ev->acquire.mode = (kernel_mode_t)e->pol.mode;
+	if (e->pol.mode == KERNEL_MODE_TUNNEL) {
+		cn_addr_unpack(&e->pol.sa_src, &ev->acquire.tmpl_src);
+		cn_addr_unpack(&e->pol.sa_dst, &ev->acquire.tmpl_dst);
+	}
+}
+
 bool kernel_null_acquire(kernel_null_t *kn, uint32_t reqid)
 {
 	kernel_event_t ev;
@@ -1075,6 +1177,7 @@ bool kernel_null_acquire(kernel_null_t *kn, uint32_t reqid)
 				ev.acquire.reqid = reqid;
 				cn_ts_unpack(&e->pol.src_ts, &ev.acquire.src_ts);
 				cn_ts_unpack(&e->pol.dst_ts, &ev.acquire.dst_ts);
+				acquire_other(&ev, e);
 				found = true;
 				break;
 			}
@@ -1104,6 +1207,7 @@ bool kernel_null_acquire_addr(kernel_null_t *kn,
 {
 	kernel_event_t ev;
 	const cn_policy_t *best = NULL;
+	const policy_entry_t *best_e = NULL;
 	chunk_t s = ss_bytes(src), d = ss_bytes(dst);
 
 	if (!s.len || src->ss_family != dst->ss_family) {
@@ -1123,8 +1227,10 @@ bool kernel_null_acquire_addr(kernel_null_t *kn,
 			    !cn_ts_holds(&p->src_ts, src->ss_family, s.ptr) ||
 			    !cn_ts_holds(&p->dst_ts, dst->ss_family, d.ptr))
 				continue;
-			if (!best || p->priority < best->priority)
+			if (!best || p->priority < best->priority) {
 				best = p;
+				best_e = e;
+			}
 		}
 	/* A kernel asks only when the policy has no SA to use. */
 	bool has_sa = false;
@@ -1133,14 +1239,21 @@ bool kernel_null_acquire_addr(kernel_null_t *kn,
 			has_sa = e->kind == ENTRY_SA && e->rec.dir == KERNEL_DIR_OUT &&
 			         best->reqid && e->rec.reqid == best->reqid;
 	if (best && best->action == KERNEL_POLICY_PROTECT && !has_sa) {
-		/* The selectors narrowed to the packet, as XFRM reports them. */
 		ev.acquire.reqid = best->reqid;
 		cn_ts_unpack(&best->src_ts, &ev.acquire.src_ts);
 		cn_ts_unpack(&best->dst_ts, &ev.acquire.dst_ts);
-		memcpy(ev.acquire.src_ts.from, s.ptr, s.len);
-		memcpy(ev.acquire.src_ts.to, s.ptr, s.len);
-		memcpy(ev.acquire.dst_ts.from, d.ptr, d.len);
-		memcpy(ev.acquire.dst_ts.to, d.ptr, d.len);
+		acquire_other(&ev, best_e);
+		if (best_e->other) {
+			/* someone else's: its own selectors, and the packet's */
+			kernel_ts_from_addr(&ev.acquire.pkt_src_ts, src);
+			kernel_ts_from_addr(&ev.acquire.pkt_dst_ts, dst);
+		} else {
+			/* narrowed to the packet, as XFRM reports them */
+			memcpy(ev.acquire.src_ts.from, s.ptr, s.len);
+			memcpy(ev.acquire.src_ts.to, s.ptr, s.len);
+			memcpy(ev.acquire.dst_ts.from, d.ptr, d.len);
+			memcpy(ev.acquire.dst_ts.to, d.ptr, d.len);
+		}
 	}
 	bool found = best != NULL, protect = found && best->action == KERNEL_POLICY_PROTECT;
 	uint8_t action = found ? best->action : 0;

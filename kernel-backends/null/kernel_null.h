@@ -26,6 +26,7 @@
  *   policy dir=in|out|fwd src=<ts> dst=<ts> action=protect|pass|drop reqid=<n>
  *      priority=<n> mode=tunnel|transport tmpl_src=<ip>|- tmpl_dst=<ip>|- mark=<hex>/<hex>
  *   spi spi=<8 hex> proto=esp src=<ip> dst=<ip> reqid=<n>      (reserved, not installed)
+ *   other ...  (the fields of a policy line: someone else's policy)
  *
  * (each record is one line; it is wrapped here for reading).  <ts> is
  * kernel_ts_to_str(): "10.1.0.0-10.1.255.255[0/0-65535]" or
@@ -76,6 +77,17 @@ char *kernel_null_dump(kernel_null_t *kn);
  * then raise EXPIRE events as a kernel would). */
 bool kernel_null_set_usage(kernel_null_t *kn, const kernel_sa_id_t *id,
                            const kernel_usage_t *usage);
+/* Someone else's policy (an administrator's `ip xfrm policy add`), as a
+ * test or the control FIFO adds it: match_policy sees only these; the
+ * backend's add_policy with its name leaves it as it is (true), del_policy
+ * and flush leave it; an ACQUIRE for it is marked foreign, with its
+ * selectors, template mode and endpoints and (acquire_addr) the packet's.
+ * Not counted by kernel_null_count_policies nor in the state file's
+ * "policy" lines.  False (logged) for a bad policy or one of ours by that
+ * name; del: false when there is no such policy of someone else's. */
+bool kernel_null_add_other_policy(kernel_null_t *kn, const kernel_policy_t *p);
+bool kernel_null_del_other_policy(kernel_null_t *kn, const kernel_policy_t *p);
+
 /* Raise events as the kernel would: EXPIRE for an installed SA (hard also
  * removes it), ACQUIRE for the OUT policy with this reqid. */
 bool kernel_null_expire(kernel_null_t *kn, const kernel_sa_id_t *id, bool hard);
@@ -97,6 +109,8 @@ bool kernel_null_mapping(kernel_null_t *kn, const kernel_sa_id_t *id,
  *   acquire <reqid>
  *   acquire <src ip> <dst ip>                  (a packet's addresses)
  *   mapping <spi hex> <dst ip> <new peer ip> <new peer port>
+ *   other add|del in|out|fwd <src cidr> <dst cidr> tunnel|transport <reqid>
+ *         [<tmpl src ip> <tmpl dst ip>]       (someone else's policy, ESP)
  * Returns false (logged) on a bad command or unknown SA/policy. */
 bool kernel_null_command(kernel_null_t *kn, const char *line);
 

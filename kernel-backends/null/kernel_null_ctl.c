@@ -41,8 +41,80 @@ static bool parse_num(const char *text, unsigned long max, unsigned long *out)
 }
 
 #define CTL_USAGE "want 'expire soft|hard <spi hex> <dst ip>', 'acquire " \
-	"<reqid>', 'acquire <src ip> <dst ip>' or 'mapping <spi hex> <dst ip> " \
-	"<new peer ip> <new peer port>'"
+	"<reqid>', 'acquire <src ip> <dst ip>', 'mapping <spi hex> <dst ip> " \
+	"<new peer ip> <new peer port>' or 'other add|del in|out|fwd <src cidr> " \
+	"<dst cidr> tunnel|transport <reqid> [<tmpl src ip> <tmpl dst ip>]'"
+
+/* ADDR/PREFIX (a bare address: the host) as a selector of any protocol
+ * and port; false if it is none. */
+static bool parse_cidr(const char *text, kernel_ts_t *ts)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	struct sockaddr_storage a;
+	unsigned long bits;
+
+	if (n >= sizeof(ip))
+		return false;
+	memcpy(ip, text, n);
+	ip[n] = '\0';
+	if (!parse_ip(ip, &a))
+		return false;
+	kernel_ts_from_addr(ts, &a);
+	size_t al = a.ss_family == AF_INET ? 4 : 16;
+	if (!slash)
+		return true;
+	if (!parse_num(slash + 1, al * 8, &bits))
+		return false;
+	for (size_t i = 0; i < al; i++) {
+		unsigned keep = bits >= (i + 1) * 8 ? 8 : bits > i * 8 ? (unsigned)(bits - i * 8) : 0;
+		uint8_t mask = (uint8_t)(keep ? 0xff << (8 - keep) : 0);
+		ts->from[i] &= mask;
+		ts->to[i] = ts->from[i] | (uint8_t)~mask;
+	}
+	return true;
+}
+
+/* other add|del DIR SRC DST MODE REQID [TMPL-SRC TMPL-DST]: -1 when the
+ * line is not that, else whether the backend took it (it logs why not). */
+static int other_command(kernel_null_t *kn, const char *line)
+{
+	char op[8], dir[8], src[64], dst[64], mode[16], rq[16], ts[64] = "", td[64] = "";
+	unsigned long reqid;
+	int end = 0;
+	kernel_policy_t p;
+
+	int n = sscanf(line, "%*s %7s %7s %63s %63s %15s %15s%n %63s %63s%n", op, dir,
+	               src, dst, mode, rq, &end, ts, td, &end);
+	if ((n != 6 && n != 8) || line[end] != '\0' ||
+	    (strcmp(op, "add") != 0 && strcmp(op, "del") != 0))
+		return -1;
+	memset(&p, 0, sizeof(p));
+	p.action = KERNEL_POLICY_PROTECT;
+	p.protocol = KERNEL_PROTO_ESP;
+	if (strcmp(dir, "in") == 0)
+		p.dir = KERNEL_DIR_IN;
+	else if (strcmp(dir, "out") == 0)
+		p.dir = KERNEL_DIR_OUT;
+	else if (strcmp(dir, "fwd") == 0)
+		p.dir = KERNEL_DIR_FWD;
+	else
+		return -1;
+	if (strcmp(mode, "tunnel") == 0)
+		p.mode = KERNEL_MODE_TUNNEL;
+	else if (strcmp(mode, "transport") == 0)
+		p.mode = KERNEL_MODE_TRANSPORT;
+	else
+		return -1;
+	if (!parse_cidr(src, &p.src_ts) || !parse_cidr(dst, &p.dst_ts) ||
+	    p.src_ts.family != p.dst_ts.family || !parse_num(rq, UINT32_MAX, &reqid) ||
+	    (n == 8 && (!parse_ip(ts, &p.sa_src) || !parse_ip(td, &p.sa_dst))))
+		return -1;
+	p.reqid = (uint32_t)reqid;
+	return strcmp(op, "add") == 0 ? kernel_null_add_other_policy(kn, &p)
+	                              : kernel_null_del_other_policy(kn, &p);
+}
 
 bool kernel_null_command(kernel_null_t *kn, const char *line)
 {
@@ -54,6 +126,13 @@ bool kernel_null_command(kernel_null_t *kn, const char *line)
 
 	if (sscanf(line, "%15s", verb) != 1)
 		goto bad;
+	if (strcmp(verb, "other") == 0) {
+		/* a well-formed line the backend refuses is logged there */
+		int rc = other_command(kn, line);
+		if (rc < 0)
+			goto bad;
+		return rc == 1;
+	}
 	if (strcmp(verb, "acquire") == 0) {
 		struct sockaddr_storage src, dst;
 		if (sscanf(line, "%*s %46s %46s%n", a1, a2, &end) == 2 &&

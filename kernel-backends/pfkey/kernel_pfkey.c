@@ -30,7 +30,7 @@ static size_t alen(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-static const uint8_t *addr_bytes(const struct sockaddr_storage *ss)
+const uint8_t *pk_addr_bytes(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET6)
 		return (const uint8_t *)&((const struct sockaddr_in6 *)ss)->sin6_addr;
@@ -52,22 +52,22 @@ void pk_bare(const struct sockaddr_storage *in, struct sockaddr_storage *out)
 	memset(out, 0, sizeof(*out));
 	out->ss_family = in->ss_family;
 	if (in->ss_family == AF_INET6)
-		memcpy(&((struct sockaddr_in6 *)out)->sin6_addr, addr_bytes(in), 16);
+		memcpy(&((struct sockaddr_in6 *)out)->sin6_addr, pk_addr_bytes(in), 16);
 	else if (in->ss_family == AF_INET)
-		memcpy(&((struct sockaddr_in *)out)->sin_addr, addr_bytes(in), 4);
+		memcpy(&((struct sockaddr_in *)out)->sin_addr, pk_addr_bytes(in), 4);
 }
 
 static bool same_ip(const struct sockaddr_storage *a,
                     const struct sockaddr_storage *b)
 {
 	return a->ss_family == b->ss_family &&
-	       memcmp(addr_bytes(a), addr_bytes(b), alen(a->ss_family)) == 0;
+	       memcmp(pk_addr_bytes(a), pk_addr_bytes(b), alen(a->ss_family)) == 0;
 }
 
 static const char *ip_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	if ((ss->ss_family != AF_INET && ss->ss_family != AF_INET6) ||
-	    !inet_ntop(ss->ss_family, addr_bytes(ss), buf, (socklen_t)len))
+	    !inet_ntop(ss->ss_family, pk_addr_bytes(ss), buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 	return buf;
 }

@@ -316,7 +316,8 @@ static bool ts_holds(const kernel_ts_t *o, const kernel_ts_t *i)
 
 /* X_SPDDUMP: the best (lowest priority value) policy not in our table of
  * direction want->dir with one ESP request of want->mode whose selectors
- * hold want's. */
+ * hold want's and whose request's endpoints are want's tunnel endpoints
+ * where it names them.  (PF_KEY has no marks.) */
 bool pk_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
                      uint32_t *reqid)
 {
@@ -367,6 +368,10 @@ bool pk_match_policy(kernel_ipsec_t *self, const kernel_policy_t *want,
 		    pk_ext_ts(&m, SADB_EXT_ADDRESS_SRC, &s) &&
 		    pk_ext_ts(&m, SADB_EXT_ADDRESS_DST, &d) &&
 		    ts_holds(&s, &want->src_ts) && ts_holds(&d, &want->dst_ts) &&
+		    kernel_tmpl_addr_ok(&want->sa_src, pol.req[0].src.ss_family,
+		                        pk_addr_bytes(&pol.req[0].src)) &&
+		    kernel_tmpl_addr_ok(&want->sa_dst, pol.req[0].dst.ss_family,
+		                        pk_addr_bytes(&pol.req[0].dst)) &&
 		    (!found || pol.priority < best_prio)) {
 			pthread_mutex_lock(&k->lock);
 			bool ours = pfk_polt_find_index(&k->pols, pol.id) != NULL;

@@ -53,6 +53,8 @@ struct kernel_pfkey {
 
 /* helpers (kernel_pfkey.c) */
 void pk_bare(const struct sockaddr_storage *in, struct sockaddr_storage *out);
+/* Where the address of ss (AF_INET or AF_INET6) starts. */
+const uint8_t *pk_addr_bytes(const struct sockaddr_storage *ss);
 uint16_t pk_port_of(const struct sockaddr_storage *ss);
 uint64_t pk_now_secs(void);
 /* reqid mapping, journal, policy table: k->lock held */

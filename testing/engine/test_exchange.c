@@ -617,7 +617,18 @@ START_TEST(responder_requires_kernel_policy)
 	                      .mode = KERNEL_MODE_TUNNEL };
 	kts_set(&p.src_ts, "10.2.0.0", "10.3.255.255", 0);
 	kts_set(&p.dst_ts, "10.0.0.0", "10.255.255.255", 0);
-	ck_assert(kernel_add_policy(&p));
+	ck_assert(kernel_null_add_other_policy(kn, &p));
+	{
+		/* a policy of the backend's own justifies nothing */
+		kernel_policy_t ours = p, w = { .dir = KERNEL_DIR_OUT, .mode = KERNEL_MODE_TUNNEL };
+		kts_set(&ours.src_ts, "10.4.0.0", "10.4.255.255", 0);
+		ck_assert(kernel_add_policy(&ours));
+		kts_set(&w.src_ts, "10.4.1.0", "10.4.1.255", 0);
+		kts_set(&w.dst_ts, "10.1.0.0", "10.1.255.255", 0);
+		uint32_t rq = 0;
+		ck_assert(!kernel_match_policy(&w, &rq));
+		ck_assert(kernel_del_policy(&ours));
+	}
 	{
 		kernel_policy_t w = { .dir = KERNEL_DIR_OUT, .mode = KERNEL_MODE_TUNNEL };
 		kts_set(&w.src_ts, "10.2.0.0", "10.2.255.255", 0);
@@ -633,7 +644,8 @@ START_TEST(responder_requires_kernel_policy)
 	/* B's two SAs have the policy's reqid (A's their own) */
 	ck_assert_int_eq(a_records("sa", 6161), 2);
 	stop_pair(500);
-	ck_assert(kernel_del_policy(&p));
+	ck_assert(!kernel_del_policy(&p));   /* not the backend's */
+	ck_assert(kernel_null_del_other_policy(kn, &p));
 }
 END_TEST
 

@@ -318,6 +318,99 @@ START_TEST(test_injected_events)
 }
 END_TEST
 
+/* Someone else's policies (an administrator's): match_policy sees only
+ * them, with their mode, mark, selectors and template endpoints; the
+ * backend's add_policy by that name leaves them, del_policy and flush
+ * leave them; their ACQUIRE is marked foreign; the control command. */
+START_TEST(test_other_policies)
+{
+	ck_assert(kernel_null_command(kn, "other add out 10.88.1.0/24 10.88.2.0/24 "
+	                                  "tunnel 7070 192.0.2.1 192.0.2.2"));
+	ck_assert_uint_eq(kernel_null_count_policies(kn), 0);
+	kernel_policy_t w = { .dir = KERNEL_DIR_OUT, .action = KERNEL_POLICY_PROTECT,
+	                      .mode = KERNEL_MODE_TUNNEL, .protocol = KERNEL_PROTO_ESP };
+	w.src_ts = out_policy(0).src_ts;
+	inet_pton(AF_INET, "10.88.1.0", w.src_ts.from);
+	inet_pton(AF_INET, "10.88.1.127", w.src_ts.to);
+	w.dst_ts = w.src_ts;
+	inet_pton(AF_INET, "10.88.2.5", w.dst_ts.from);
+	inet_pton(AF_INET, "10.88.2.5", w.dst_ts.to);
+	uint32_t rq = 0;
+	ck_assert(kernel_match_policy(&w, &rq));
+	ck_assert_uint_eq(rq, 7070);
+	/* the endpoints asked for must be the template's */
+	struct sockaddr_in *a = (struct sockaddr_in *)&w.sa_src, *b = (struct sockaddr_in *)&w.sa_dst;
+	a->sin_family = b->sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.1", &a->sin_addr);
+	inet_pton(AF_INET, "192.0.2.2", &b->sin_addr);
+	ck_assert(kernel_match_policy(&w, &rq));
+	inet_pton(AF_INET, "192.0.2.9", &b->sin_addr);
+	ck_assert(!kernel_match_policy(&w, &rq));
+	inet_pton(AF_INET, "192.0.2.2", &b->sin_addr);
+	/* wider than the policy, other mode, other mark, other direction */
+	inet_pton(AF_INET, "10.88.0.0", w.src_ts.from);
+	ck_assert(!kernel_match_policy(&w, &rq));
+	inet_pton(AF_INET, "10.88.1.0", w.src_ts.from);
+	w.mode = KERNEL_MODE_TRANSPORT;
+	ck_assert(!kernel_match_policy(&w, &rq));
+	w.mode = KERNEL_MODE_TUNNEL;
+	w.mark.value = w.mark.mask = 5;
+	ck_assert(!kernel_match_policy(&w, &rq));
+	w.mark.value = w.mark.mask = 0;
+	w.dir = KERNEL_DIR_IN;
+	ck_assert(!kernel_match_policy(&w, &rq));
+	w.dir = KERNEL_DIR_OUT;
+
+	/* the backend's policy by that name: the administrator's stays */
+	kernel_policy_t same = w;
+	inet_pton(AF_INET, "10.88.1.0", same.src_ts.from);
+	inet_pton(AF_INET, "10.88.1.255", same.src_ts.to);
+	inet_pton(AF_INET, "10.88.2.0", same.dst_ts.from);
+	inet_pton(AF_INET, "10.88.2.255", same.dst_ts.to);
+	same.reqid = 1;
+	ck_assert(kernel_add_policy(&same));
+	ck_assert_uint_eq(kernel_null_count_policies(kn), 0);
+	ck_assert(kernel_match_policy(&w, &rq));
+	ck_assert_uint_eq(rq, 7070);
+	ck_assert(!kernel_del_policy(&same));
+	/* a policy of the backend's own justifies nothing */
+	kernel_policy_t ours = same;
+	inet_pton(AF_INET, "10.89.1.0", ours.src_ts.from);
+	inet_pton(AF_INET, "10.89.1.255", ours.src_ts.to);
+	ck_assert(kernel_add_policy(&ours));
+	kernel_policy_t w2 = w;
+	w2.src_ts = ours.src_ts;
+	ck_assert(!kernel_match_policy(&w2, &rq));
+	ck_assert(!kernel_null_add_other_policy(kn, &ours));   /* ours by that name */
+	kernel_flush();
+	ck_assert_uint_eq(kernel_null_count_policies(kn), 0);
+	ck_assert(kernel_match_policy(&w, &rq));
+
+	/* its ACQUIRE: foreign, its selectors, template and the packet */
+	ck_assert(kernel_null_command(kn, "acquire 10.88.1.7 10.88.2.9"));
+	ck_assert(wait_events(1, 1000));
+	ck_assert(events[0].acquire.foreign);
+	ck_assert_uint_eq(events[0].acquire.reqid, 7070);
+	ck_assert_int_eq(events[0].acquire.mode, KERNEL_MODE_TUNNEL);
+	ck_assert_int_eq(events[0].acquire.tmpl_dst.ss_family, AF_INET);
+	char s[KERNEL_TS_STRLEN];
+	ck_assert_str_eq(kernel_ts_to_str(&events[0].acquire.src_ts, s, sizeof(s)),
+	                 "10.88.1.0-10.88.1.255[0/0-65535]");
+	ck_assert_str_eq(kernel_ts_to_str(&events[0].acquire.pkt_dst_ts, s, sizeof(s)),
+	                 "10.88.2.9[0/0-65535]");
+
+	/* bad lines refused; del */
+	ck_assert(!kernel_null_command(kn, "other add out 10.88.1.0/33 10.88.2.0/24 tunnel 1"));
+	ck_assert(!kernel_null_command(kn, "other add sideways 10.88.1.0/24 10.88.2.0/24 tunnel 1"));
+	ck_assert(!kernel_null_command(kn, "other add out 10.88.1.0/24 ::/0 tunnel 1"));
+	ck_assert(!kernel_null_command(kn, "other add out 10.88.1.0/24 10.88.2.0/24 tunnel 1 192.0.2.1"));
+	ck_assert(!kernel_null_command(kn, "other add out 10.88.1.0/24 10.88.2.0/24 tunnel -1"));
+	ck_assert(!kernel_null_command(kn, "other del out 10.77.1.0/24 10.88.2.0/24 tunnel 7070"));
+	ck_assert(kernel_null_command(kn, "other del out 10.88.1.0/24 10.88.2.0/24 tunnel 7070"));
+	ck_assert(!kernel_match_policy(&w, &rq));
+}
+END_TEST
+
 /* "acquire <src> <dst>": the outbound policy holding both addresses,
  * its selectors narrowed to them; none when an SA serves the policy. */
 START_TEST(test_acquire_by_packet)
@@ -609,6 +702,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_policies);
 	tcase_add_test(tc, test_injected_events);
 	tcase_add_test(tc, test_acquire_by_packet);
+	tcase_add_test(tc, test_other_policies);
 	tcase_add_test(tc, test_mapping_event);
 	tcase_add_test(tc, test_usage_limits);
 	tcase_add_test(tc, test_time_lifetimes);

@@ -423,6 +423,125 @@ START_TEST(guard)
 }
 END_TEST
 
+/* The policies of a CHILD SA made for an administrator's policy (outside
+ * the childsa's selectors): allowed only while the kernel holds such a
+ * policy, not the backend's, with the request's mode, endpoints and reqid;
+ * asked once per request, again for each one. */
+static struct {
+	bool present;              /* the administrator's policy is there */
+	int calls;
+	kernel_policy_t last;
+} spd;
+
+static bool fake_spd(const kernel_policy_t *want, uint32_t *reqid)
+{
+	kernel_ts_t s, d;
+	struct sockaddr_storage a, b;
+	spd.calls++;
+	spd.last = *want;
+	ts4(&s, "10.1.7.0", "10.1.7.255");
+	ts4(&d, "10.2.7.0", "10.2.7.255");
+	v4(&a, "10.0.0.1");
+	v4(&b, "10.0.0.2");
+	if (!spd.present || want->dir != KERNEL_DIR_OUT || want->mode != KERNEL_MODE_TUNNEL ||
+	    want->mark.value || want->mark.mask ||
+	    memcmp(s.from, want->src_ts.from, 4) > 0 || memcmp(want->src_ts.to, s.to, 4) > 0 ||
+	    memcmp(d.from, want->dst_ts.from, 4) > 0 || memcmp(want->dst_ts.to, d.to, 4) > 0 ||
+	    !kernel_tmpl_addr_ok(&want->sa_src, AF_INET, &((struct sockaddr_in *)&a)->sin_addr) ||
+	    !kernel_tmpl_addr_ok(&want->sa_dst, AF_INET, &((struct sockaddr_in *)&b)->sin_addr))
+		return false;
+	*reqid = 4343;
+	return true;
+}
+
+START_TEST(guard_admin_policy)
+{
+	config_t *cfg = load_cfg(), *older = load_cfg();
+	psg_t *g = psg_create();
+	psg_set_config(g, older);      /* two configurations in force */
+	psg_set_config(g, cfg);
+	config_unref(cfg);
+	config_unref(older);
+	memset(&spd, 0, sizeof(spd));
+	spd.present = true;
+
+	kernel_policy_t p;
+	memset(&p, 0, sizeof(p));
+	p.dir = KERNEL_DIR_OUT;
+	p.mode = KERNEL_MODE_TUNNEL;
+	p.reqid = 4343;
+	v4(&p.sa_src, "10.0.0.1");
+	v4(&p.sa_dst, "10.0.0.2");
+	ts4(&p.src_ts, "10.1.7.0", "10.1.7.255");
+	ts4(&p.dst_ts, "10.2.7.0", "10.2.7.255");
+	/* no look-up set: outside the selectors is refused */
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	ck_assert_ptr_nonnull(strstr(why, "no rule allows"));
+	psg_set_spd(g, fake_spd);
+	ck_assert_msg(check(g, PSM_ADD_POLICY, &p, sizeof(p)), "%s", why);
+	ck_assert_int_eq(spd.calls, 1);             /* once for both configs */
+	done(g, PSM_ADD_POLICY, &p, sizeof(p), 0);
+	ck_assert(check(g, PSM_DEL_POLICY, &p, sizeof(p)));
+	/* inbound and forward: the same question, local -> remote */
+	kernel_policy_t in = p;
+	in.dir = KERNEL_DIR_IN;
+	in.src_ts = p.dst_ts;
+	in.dst_ts = p.src_ts;
+	in.sa_src = p.sa_dst;
+	in.sa_dst = p.sa_src;
+	ck_assert_msg(check(g, PSM_ADD_POLICY, &in, sizeof(in)), "%s", why);
+	ck_assert_int_eq(spd.calls, 2);
+	ck_assert_int_eq(spd.last.dir, KERNEL_DIR_OUT);
+	ck_assert_mem_eq(spd.last.src_ts.from, p.src_ts.from, 4);
+	ck_assert_mem_eq(&spd.last.sa_dst, &p.sa_dst, sizeof(p.sa_dst));
+	in.dir = KERNEL_DIR_FWD;
+	ck_assert_msg(check(g, PSM_ADD_POLICY, &in, sizeof(in)), "%s", why);
+	/* the packet's selectors, inside the administrator's */
+	kernel_policy_t pkt = p;
+	ts4(&pkt.src_ts, "10.1.7.1", "10.1.7.1");
+	ts4(&pkt.dst_ts, "10.2.7.1", "10.2.7.1");
+	ck_assert_msg(check(g, PSM_ADD_POLICY, &pkt, sizeof(pkt)), "%s", why);
+
+	/* forged: another reqid, wider, other endpoints, none, other mode,
+	 * a mark the childsa does not give */
+	int calls = spd.calls;
+	kernel_policy_t f = p;
+	f.reqid = 4344;
+	ck_assert(!check(g, PSM_ADD_POLICY, &f, sizeof(f)));
+	ck_assert_msg(strstr(why, "reqid 4343, not 4344") != NULL, "%s", why);
+	f = p;
+	ts4(&f.dst_ts, "10.2.0.0", "10.2.255.255");
+	ck_assert(!check(g, PSM_ADD_POLICY, &f, sizeof(f)));
+	ck_assert_msg(strstr(why, "no administrator's policy justifies") != NULL, "%s", why);
+	f = p;
+	v4(&f.sa_dst, "10.0.0.9");
+	ck_assert(!check(g, PSM_ADD_POLICY, &f, sizeof(f)));   /* not the rule's */
+	f = p;
+	memset(&f.sa_src, 0, sizeof(f.sa_src));
+	memset(&f.sa_dst, 0, sizeof(f.sa_dst));
+	ck_assert(!check(g, PSM_ADD_POLICY, &f, sizeof(f)));
+	f = p;
+	f.mode = KERNEL_MODE_TRANSPORT;
+	ck_assert(!check(g, PSM_ADD_POLICY, &f, sizeof(f)));
+	f = p;
+	f.mark.value = f.mark.mask = 5;
+	ck_assert(!check(g, PSM_ADD_POLICY, &f, sizeof(f)));
+	f = p;
+	f.action = KERNEL_POLICY_PASS;
+	ck_assert(!check(g, PSM_ADD_POLICY, &f, sizeof(f)));
+	/* only the reqid and the wider one got as far as the kernel */
+	ck_assert_int_eq(spd.calls, calls + 2);
+
+	/* the administrator removes the policy: nothing more is allowed,
+	 * though the engine's copy is still installed */
+	spd.present = false;
+	ck_assert(!check(g, PSM_ADD_POLICY, &pkt, sizeof(pkt)));
+	ck_assert(!check(g, PSM_ADD_POLICY, &p, sizeof(p)));
+	ck_assert(check(g, PSM_DEL_POLICY, &p, sizeof(p)));   /* it was installed */
+	psg_destroy(g);
+}
+END_TEST
+
 /* Marks and interface IDs: an SA or policy must carry exactly its
  * direction's (mark_in/if_id_in for in and fwd, _out for out). */
 START_TEST(guard_marks)
@@ -584,6 +703,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, malformed);
 	tcase_add_test(tc, guard);
 	tcase_add_test(tc, guard_marks);
+	tcase_add_test(tc, guard_admin_policy);
 	tcase_add_test(tc, spi_bound);
 	suite_add_tcase(s, tc);
 	return s;

@@ -295,8 +295,14 @@ struct kernel_ipsec {
 	 * want->dst_ts (address ranges, protocol, ports); the one with the
 	 * best (lowest) priority gives *reqid, its template's reqid in the
 	 * engine's numbering (what add_sa / add_policy take to use it).
-	 * False when there is none (and after logging, when the lookup
-	 * failed).  NULL = the backend cannot tell: never matches. */
+	 * The mark is want->mark exactly (where the backend has marks).
+	 * Where want->sa_src / sa_dst have a family, the template's tunnel
+	 * endpoints must be those addresses (a template endpoint left
+	 * unspecified, as transport mode templates usually are, stands for
+	 * any: kernel_tmpl_addr_ok).  False when there is none (and after
+	 * logging, when the lookup failed).  NULL = the backend cannot tell:
+	 * never matches.  The privsep parent asks it too, to allow the
+	 * policies of a CHILD SA made for such a policy (privsep_guard.h). */
 	bool (*match_policy)(kernel_ipsec_t *self, const kernel_policy_t *want,
 	                     uint32_t *reqid);
 
@@ -405,6 +411,12 @@ bool kernel_sa_set_algs(kernel_sa_t *sa, uint16_t encr_alg,
                         uint16_t keylen_attr, uint16_t integ_alg);
 /* The number of encr_key / integ_key bytes those fields call for. */
 size_t kernel_sa_encr_key_len(const kernel_sa_t *sa);
+
+/* Whether a policy template's endpoint - family and address bytes (4 or
+ * 16; all zero: unspecified) - is want's address: want of family 0 asks
+ * for nothing, an unspecified endpoint stands for any address. */
+bool kernel_tmpl_addr_ok(const struct sockaddr_storage *want, int family,
+                         const void *addr);
 
 /* A selector covering exactly one address (proto/ports any). */
 void kernel_ts_from_addr(kernel_ts_t *ts, const struct sockaddr_storage *addr);

@@ -18,7 +18,10 @@
 #                    compromised engine's forged requests to the parent (through
 #                    the IKEV2D_PRIVSEP_TEST_SOCKET hook, by privsep-forge):
 #                    each refused and logged, nothing of them in the kernel
-#                    state, the tunnel stays and rekeys; the keys process
+#                    state, the tunnel stays and rekeys; an administrator's
+#                    policy (kernel-null's "other") justifies exactly its
+#                    policy outside the rule's selectors, nothing wider, of
+#                    another reqid, mode or endpoint, nothing once removed; the keys process
 #                    (a self-signed P-256 key, pki) runs without capabilities,
 #                    the engine sees its keystore as an empty directory, and
 #                    forged requests to it (IKEV2D_PRIVSEP_KEYS_TEST_SOCKET)
@@ -296,8 +299,21 @@ privsep-forged)
 	# the checks are not a blanket refusal); each forged one is refused.
 	r=$("$FORGE" "$O/forge.sock" get-spi-ok $OURS_IP $CHARON_IP)
 	[ "$r" = "get-spi-ok accepted" ] || fail "an allowed get_spi: '$r'"
+	# An administrator's policy (kernel-null's "someone else's") for
+	# subnets the rule does not name: the parent allows exactly the
+	# policy it justifies - it asks the backend - and nothing wider, of
+	# another reqid, mode or tunnel endpoint; nothing once it is gone.
+	r=$("$FORGE" "$O/forge.sock" policy-admin-ok $OURS_IP $CHARON_IP)
+	[ "$r" = "policy-admin-ok refused" ] || fail "policy-admin-ok with no administrator's policy: '$r'"
+	kernel_ctl "$O" "other add out 10.88.1.0/24 10.88.2.0/24 tunnel 7070 $OURS_IP $CHARON_IP"
+	wait_for 5 grep -q "^other dir=out src=10.88.1.0" "$O/kernel.state" || fail "kernel-null did not take the administrator's policy"
+	r=$("$FORGE" "$O/forge.sock" policy-admin-ok $OURS_IP $CHARON_IP)
+	[ "$r" = "policy-admin-ok accepted" ] || fail "a policy the administrator's justifies: '$r'"
+	grep -q "privsep parent: add_policy 10.88.1.0-10.88.1.255.* is outside rule to_charon's selectors: allowed" "$O/daemon.log" ||
+		fail "the parent did not log why it allowed the administrator's policy's"
 	for c in get-spi-foreign sa-unallocated sa-foreign sa-alg sa-keylen del-foreign \
-	         policy-wide policy-bypass policy-drop flush truncated oversized garbage badlen; do
+	         policy-wide policy-bypass policy-drop policy-admin-reqid policy-admin-wide \
+	         policy-admin-mode policy-admin-tmpl flush truncated oversized garbage badlen; do
 		before=$(grep -c "privsep parent: REFUSED" "$O/daemon.log")
 		r=$("$FORGE" "$O/forge.sock" $c $OURS_IP $CHARON_IP)
 		[ "$r" = "$c refused" ] || fail "forged $c: '$r' (expected refused)"
@@ -338,9 +354,16 @@ privsep-forged)
 			fail "forged $c: the keys process logged no refusal"
 		log "forged $c: $(grep 'keys process: REFUSED' "$O/daemon.log" | tail -1 | sed 's/.*REFUSED/REFUSED/')"
 	done
+	# the administrator removes the policy: nothing more for it, though
+	# the policy the parent allowed is still installed
+	kernel_ctl "$O" "other del out 10.88.1.0/24 10.88.2.0/24 tunnel 7070"
+	wait_for 5 sh -c "! grep -q '^other ' '$O/kernel.state'" || fail "kernel-null kept the administrator's policy"
+	r=$("$FORGE" "$O/forge.sock" policy-admin-ok $OURS_IP $CHARON_IP)
+	[ "$r" = "policy-admin-ok refused" ] || fail "policy-admin-ok once the administrator's policy is gone: '$r'"
+	log "forged policy-admin-ok, the administrator's policy gone: $(grep 'privsep parent: REFUSED' "$O/daemon.log" | tail -1 | sed 's/.*REFUSED/REFUSED/')"
 	grep -q "$PRIV" "$O/daemon.log" && fail "the private key is in the log"
 	kill -0 $kpid 2>/dev/null || fail "the keys process died of the forged requests"
-	if grep -Eq 'deadbeef|c0ffee01|0badf00d|action=(pass|drop)|0\.0\.0\.0-255' "$O/kernel.state"; then
+	if grep -Eq 'deadbeef|c0ffee01|0badf00d|action=(pass|drop)|0\.0\.0\.0-255|reqid=7071|10\.88\.0\.0|mode=transport|10\.77\.0\.99' "$O/kernel.state"; then
 		show_state "$O" ikev2d; fail "a forged request reached the kernel state"
 	fi
 	kill -0 $dpid 2>/dev/null && kill -0 $epid 2>/dev/null || fail "a process died of the forged requests"

@@ -22,6 +22,16 @@
  *   policy-wide       protect policy 0.0.0.0/0 -> 0.0.0.0/0 (out of any rule)
  *   policy-bypass     a pass (bypass) policy inside the rule's selectors
  *   policy-drop       a drop policy inside the rule's selectors
+ *   policy-admin-ok   protect policy 10.88.1.0/24 -> 10.88.2.0/24 (outside
+ *                     the rule's selectors), tunnel LOCAL -> REMOTE, reqid
+ *                     7070: what an administrator's policy justifies (the
+ *                     suite adds one to kernel-null: accepted; without it,
+ *                     or once it is gone: refused)
+ *   policy-admin-reqid   the same with reqid 7071
+ *   policy-admin-wide    the same from 10.88.0.0/16
+ *   policy-admin-mode    the same in transport mode
+ *   policy-admin-tmpl    the same to 10.77.0.99 (the suite's other rule's
+ *                     peer, not the administrator's template's)
  *   flush             flush while the daemon runs
  *   truncated         a header claiming an add_sa, 20 bytes sent
  *   oversized         a datagram larger than the largest message
@@ -330,6 +340,22 @@ int main(int argc, char **argv)
 			p.action = KERNEL_POLICY_PASS;
 		} else if (strcmp(c, "policy-drop") == 0) {
 			p.action = KERNEL_POLICY_DROP;
+		} else if (strncmp(c, "policy-admin-", 13) == 0) {
+			ts4(&p.src_ts, "10.88.1.0", "10.88.1.255");
+			ts4(&p.dst_ts, "10.88.2.0", "10.88.2.255");
+			p.reqid = 7070;
+			if (strcmp(c, "policy-admin-reqid") == 0)
+				p.reqid = 7071;
+			else if (strcmp(c, "policy-admin-wide") == 0)
+				ts4(&p.src_ts, "10.88.0.0", "10.88.255.255");
+			else if (strcmp(c, "policy-admin-mode") == 0)
+				p.mode = KERNEL_MODE_TRANSPORT;
+			else if (strcmp(c, "policy-admin-tmpl") == 0)
+				v4(&p.sa_dst, "10.77.0.99", 0);
+			else if (strcmp(c, "policy-admin-ok") != 0) {
+				fprintf(stderr, "privsep-forge: unknown case %s\n", c);
+				return 2;
+			}
 		} else {
 			fprintf(stderr, "privsep-forge: unknown case %s\n", c);
 			return 2;

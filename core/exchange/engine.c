@@ -493,6 +493,34 @@ static void collect_spi(uint64_t spi, void *ctx)
 	l->spis[l->n++] = spi;
 }
 
+typedef struct {
+	engine_t *e;
+	const char *label;
+	uint64_t spi;
+} rule_sa_t;
+
+static void find_rule_sa(uint64_t spi, void *ctx)
+{
+	rule_sa_t *f = ctx;
+	if (f->spi)
+		return;
+	sa_entry_t *en = sa_table_checkout(f->e->table, spi);
+	if (!en)
+		return;
+	ike_sa_t *sa = (ike_sa_t *)en;
+	if (sa->state == IKE_ESTABLISHED && sa->rule &&
+	    strcmp(sa->rule->label, f->label) == 0)
+		f->spi = spi;
+	engine_finish(f->e, sa);
+}
+
+uint64_t engine_rule_ike_sa(engine_t *e, const char *label)
+{
+	rule_sa_t f = { .e = e, .label = label };
+	sa_table_foreach_spi(e->table, find_rule_sa, &f);
+	return f.spi;
+}
+
 /* The SAs are collected before any is touched: a rekey makes new IKE
  * SAs, which a live walk of the table could meet and rekey again. */
 unsigned engine_rekey(engine_t *e, const char *label, bool ike)

@@ -242,27 +242,6 @@ static void ts_addr(const kernel_ts_t *ts, struct sockaddr_storage *a)
 	}
 }
 
-typedef struct {
-	engine_t *e;
-	const rule_t *rule;
-	uint64_t spi;
-} find_rule_t;
-
-static void find_rule_sa(uint64_t spi, void *ctx)
-{
-	find_rule_t *f = ctx;
-	if (f->spi)
-		return;
-	sa_entry_t *en = sa_table_checkout(f->e->table, spi);
-	if (!en)
-		return;
-	ike_sa_t *sa = (ike_sa_t *)en;
-	if (sa->state == IKE_ESTABLISHED && sa->rule &&
-	    strcmp(sa->rule->label, f->rule->label) == 0)
-		f->spi = spi;
-	engine_finish(f->e, sa);
-}
-
 static uint64_t acq_key(const child_acq_t *a)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -364,9 +343,8 @@ static void acquire_foreign(engine_t *e, const kernel_event_t *ev)
 		return;
 	}
 	/* A CHILD SA in an established IKE SA of the rule, else a new one. */
-	find_rule_t f = { .e = e, .rule = found };
-	sa_table_foreach_spi(e->table, find_rule_sa, &f);
-	sa_entry_t *en = f.spi ? sa_table_checkout(e->table, f.spi) : NULL;
+	uint64_t spi = engine_rule_ike_sa(e, found->label);
+	sa_entry_t *en = spi ? sa_table_checkout(e->table, spi) : NULL;
 	if (en) {
 		ike_sa_t *sa = (ike_sa_t *)en;
 		child_sa_t *up = NULL;

@@ -491,27 +491,6 @@ static bool acquire_in_sa(engine_t *e, uint64_t spi, const char *label,
 	return handled;
 }
 
-typedef struct {
-	engine_t *e;
-	const char *label;
-	uint64_t spi;
-} find_rule_sa_t;
-
-static void find_rule_sa(uint64_t spi, void *ctx)
-{
-	find_rule_sa_t *f = ctx;
-	if (f->spi)
-		return;
-	sa_entry_t *en = sa_table_checkout(f->e->table, spi);
-	if (!en)
-		return;
-	ike_sa_t *sa = (ike_sa_t *)en;
-	if (sa->state == IKE_ESTABLISHED && sa->rule &&
-	    strcmp(sa->rule->label, f->label) == 0)
-		f->spi = spi;
-	engine_finish(f->e, sa);
-}
-
 bool trap_acquire(engine_t *e, const kernel_event_t *ev)
 {
 	if (!atomic_load(&n_traps))
@@ -555,10 +534,9 @@ bool trap_acquire(engine_t *e, const kernel_event_t *ev)
 	 * never held it (narrowed selectors): any established IKE SA of the
 	 * rule will do.  A walk of the table, at most once per trap and
 	 * rate-limit interval. */
-	find_rule_sa_t f = { .e = e, .label = label };
-	sa_table_foreach_spi(e->table, find_rule_sa, &f);
-	if (f.spi && f.spi != spi &&
-	    acquire_in_sa(e, f.spi, label, child, ev->acquire.reqid))
+	uint64_t any = engine_rule_ike_sa(e, label);
+	if (any && any != spi &&
+	    acquire_in_sa(e, any, label, child, ev->acquire.reqid))
 		return true;
 	log_op(DBG_KERNEL, "ACQUIRE for %s === %s (trap reqid %u): initiating "
 	       "rule %s", s, d, ev->acquire.reqid, label);

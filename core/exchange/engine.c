@@ -496,6 +496,7 @@ static void collect_spi(uint64_t spi, void *ctx)
 typedef struct {
 	engine_t *e;
 	const char *label;
+	bool established;
 	uint64_t spi;
 } rule_sa_t;
 
@@ -508,15 +509,15 @@ static void find_rule_sa(uint64_t spi, void *ctx)
 	if (!en)
 		return;
 	ike_sa_t *sa = (ike_sa_t *)en;
-	if (sa->state == IKE_ESTABLISHED && sa->rule &&
-	    strcmp(sa->rule->label, f->label) == 0)
+	if ((f->established ? sa->state == IKE_ESTABLISHED : sa->state != IKE_DEAD) &&
+	    sa->rule && strcmp(sa->rule->label, f->label) == 0)
 		f->spi = spi;
 	engine_finish(f->e, sa);
 }
 
-uint64_t engine_rule_ike_sa(engine_t *e, const char *label)
+uint64_t engine_rule_ike_sa(engine_t *e, const char *label, bool established)
 {
-	rule_sa_t f = { .e = e, .label = label };
+	rule_sa_t f = { .e = e, .label = label, .established = established };
 	sa_table_foreach_spi(e->table, find_rule_sa, &f);
 	return f.spi;
 }

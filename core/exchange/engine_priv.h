@@ -112,9 +112,10 @@ struct ike_hs {
 
 /* ----------------------------------------------------------- engine.c */
 config_t *engine_config(engine_t *e);   /* a new reference */
-/* The local SPI of an established IKE SA of rule label (the first one met
- * in a walk of the table), 0 when there is none. */
-uint64_t engine_rule_ike_sa(engine_t *e, const char *label);
+/* The local SPI of an IKE SA of rule label (the first one met in a walk
+ * of the table) that is established (else: any not dead), 0 when there is
+ * none. */
+uint64_t engine_rule_ike_sa(engine_t *e, const char *label, bool established);
 void ike_sa_release(engine_t *e, ike_sa_t *sa);
 /* Done with a checked-out SA: remove it when it is IKE_DEAD, else check
  * it in.  Every path that checked an SA out ends here. */

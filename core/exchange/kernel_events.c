@@ -343,7 +343,7 @@ static void acquire_foreign(engine_t *e, const kernel_event_t *ev)
 		return;
 	}
 	/* A CHILD SA in an established IKE SA of the rule, else a new one. */
-	uint64_t spi = engine_rule_ike_sa(e, found->label);
+	uint64_t spi = engine_rule_ike_sa(e, found->label, true);
 	sa_entry_t *en = spi ? sa_table_checkout(e->table, spi) : NULL;
 	if (en) {
 		ike_sa_t *sa = (ike_sa_t *)en;

@@ -54,26 +54,6 @@ static bool unlink_retry(engine_t *e, start_retry_t *r)
 	return false;
 }
 
-typedef struct {
-	engine_t *e;
-	const char *label;
-	bool found;
-} rule_has_sa_t;
-
-static void rule_has_sa(uint64_t spi, void *ctx)
-{
-	rule_has_sa_t *f = ctx;
-	if (f->found)
-		return;
-	sa_entry_t *en = sa_table_checkout(f->e->table, spi);
-	if (!en)
-		return;
-	ike_sa_t *sa = (ike_sa_t *)en;
-	if (sa->state != IKE_DEAD && sa->rule &&
-	    strcmp(sa->rule->label, f->label) == 0)
-		f->found = true;
-	engine_finish(f->e, sa);
-}
 
 static void retry_fired(void *arg)
 {
@@ -93,9 +73,7 @@ static void retry_fired(void *arg)
 		       "(reloaded): not tried again", r->label);
 	} else {
 		/* The peer may have started it meanwhile, or an ACQUIRE did. */
-		rule_has_sa_t f = { .e = e, .label = r->label };
-		sa_table_foreach_spi(e->table, rule_has_sa, &f);
-		if (f.found) {
+		if (engine_rule_ike_sa(e, r->label, false)) {
 			log_op(DBG_IKESA, "rule %s: an IKE SA exists already, "
 			       "try %u not needed", r->label, r->attempt);
 		} else {

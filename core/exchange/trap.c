@@ -534,7 +534,7 @@ bool trap_acquire(engine_t *e, const kernel_event_t *ev)
 	 * never held it (narrowed selectors): any established IKE SA of the
 	 * rule will do.  A walk of the table, at most once per trap and
 	 * rate-limit interval. */
-	uint64_t any = engine_rule_ike_sa(e, label);
+	uint64_t any = engine_rule_ike_sa(e, label, true);
 	if (any && any != spi &&
 	    acquire_in_sa(e, any, label, child, ev->acquire.reqid))
 		return true;

@@ -757,19 +757,27 @@ static bool kn_del_sa(kernel_ipsec_t *self, const kernel_sa_id_t *id)
 	return true;
 }
 
+/* A policy the null kernel can hold; whose: "" or "someone else's ". */
+static bool policy_valid(const kernel_policy_t *p, const char *whose)
+{
+	if ((p->src_ts.family != AF_INET && p->src_ts.family != AF_INET6) ||
+	    p->src_ts.family != p->dst_ts.family || p->dir > KERNEL_DIR_FWD ||
+	    p->action > KERNEL_POLICY_DROP) {
+		log_error(DBG_KERNEL, "kernel-null: refusing %spolicy: bad selectors, "
+		          "direction or action", whose);
+		return false;
+	}
+	return true;
+}
+
 static bool kn_add_policy(kernel_ipsec_t *self, const kernel_policy_t *p)
 {
 	kernel_null_t *kn = (kernel_null_t *)self;
 	policy_entry_t *e;
 	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
 
-	if ((p->src_ts.family != AF_INET && p->src_ts.family != AF_INET6) ||
-	    p->src_ts.family != p->dst_ts.family || p->dir > KERNEL_DIR_FWD ||
-	    p->action > KERNEL_POLICY_DROP) {
-		log_error(DBG_KERNEL, "kernel-null: refusing policy: bad selectors, "
-		          "direction or action");
+	if (!policy_valid(p, ""))
 		return false;
-	}
 	pthread_mutex_lock(&kn->lock);
 	cn_policy_t c;
 	cn_policy_pack(p, &c);
@@ -1037,13 +1045,8 @@ bool kernel_null_add_other_policy(kernel_null_t *kn, const kernel_policy_t *p)
 	char s[KERNEL_TS_STRLEN], d[KERNEL_TS_STRLEN];
 	cn_policy_t c;
 
-	if ((p->src_ts.family != AF_INET && p->src_ts.family != AF_INET6) ||
-	    p->src_ts.family != p->dst_ts.family || p->dir > KERNEL_DIR_FWD ||
-	    p->action > KERNEL_POLICY_DROP) {
-		log_error(DBG_KERNEL, "kernel-null: refusing someone else's policy: "
-		          "bad selectors, direction or action");
+	if (!policy_valid(p, "someone else's "))
 		return false;
-	}
 	cn_policy_pack(p, &c);
 	pthread_mutex_lock(&kn->lock);
 	policy_entry_t *e = find_policy_packed(kn, &c);

@@ -7,6 +7,7 @@ dist_noinst_SCRIPTS += \
 	testing/guest/init.sh \
 	testing/guest/stage2.sh \
 	testing/guest/lib.sh \
+	testing/guest/pair.sh \
 	testing/guest/charon.sh \
 	testing/guest/checks/xfrm-smoke.sh \
 	testing/suites/guest-xfrm-smoke.sh \

@@ -81,6 +81,14 @@
 #                  PROFILE_GRAPH=dwarf records call chains from DWARF (our
 #                  build and the libraries have no frame pointers), for
 #                  perf report --children
+#   BLOCKS=B       interleave the runs (B >= 2): each responder gets its own
+#                  pair of namespaces and its own initiator, all started at
+#                  once; the initiators then take turns, one block of N/B
+#                  SAs each (order ABAB.. in odd blocks, ..BABA in even ones),
+#                  while the other pairs idle with their SAs kept.  A long run
+#                  on a machine whose load changes then loads every responder
+#                  alike.  Rates leave the other runs' turns out; each
+#                  block's time and the load average are printed as it ends
 #
 # Needs root (network namespaces).  Namespaces bench-i-PID / bench-r-PID,
 # addresses 10.93.0.1 (initiator) and 10.93.0.2 (responder), selectors
@@ -174,6 +182,11 @@ NS_I=bench-i-$$ NS_R=bench-r-$$
 I=10.93.0.1 R=10.93.0.2
 WORK=$(mktemp -d /tmp/bench-load-XXXXXX)
 PIDS=()
+NSS=()
+BLOCKS=${BLOCKS:-1}
+case $BLOCKS in ''|*[!0-9]*|0) echo "BLOCKS=B (1..1000)" >&2; exit 2 ;; esac
+[ "$BLOCKS" -gt 1 ] && [ -n "${PROFILE:-}" ] && { echo "PROFILE=1 works only without BLOCKS" >&2; exit 2; }
+[ "$BLOCKS" -le "$N" ] || { echo "BLOCKS must not exceed N" >&2; exit 2; }
 
 cleanup() {
 	local pid
@@ -182,24 +195,33 @@ cleanup() {
 		for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null
 	done
-	ip netns del "$NS_I" 2>/dev/null
-	ip netns del "$NS_R" 2>/dev/null
+	local ns
+	for ns in "${NSS[@]}"; do ip netns del "$ns" 2>/dev/null; done
 	if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$NS_I" && ip netns add "$NS_R" || skip "cannot create network namespaces"
-ip link add bench-vi$$ netns "$NS_I" type veth peer name bench-vr$$ netns "$NS_R" 2>/dev/null ||
-	ip link add bench-vi netns "$NS_I" type veth peer name bench-vr netns "$NS_R" ||
-	{ echo "cannot create the veth pair"; exit 1; }
-vi=$(ip -n "$NS_I" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
-vr=$(ip -n "$NS_R" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
-ip -n "$NS_I" addr add $I/24 dev "$vi"; ip -n "$NS_I" link set "$vi" up; ip -n "$NS_I" link set lo up
-ip -n "$NS_R" addr add $R/24 dev "$vr"; ip -n "$NS_R" link set "$vr" up; ip -n "$NS_R" link set lo up
-# Our side of the selectors, and charon's (libipsec wants its own on the host).
-ip -n "$NS_I" addr add 10.93.1.1/24 dev lo
-ip -n "$NS_R" addr add 10.93.2.1/24 dev lo
+# mkpair SUFFIX: namespaces bench-i-PID[SUFFIX] / bench-r-PID[SUFFIX]
+# joined by a veth pair, set as NS_I / NS_R (each pair has the same
+# addresses: the pairs do not see each other)
+mkpair() {
+	NS_I=bench-i-$$$1 NS_R=bench-r-$$$1
+	ip netns add "$NS_I" && NSS+=("$NS_I") && ip netns add "$NS_R" && NSS+=("$NS_R") ||
+		skip "cannot create network namespaces"
+	ip link add bench-vi$$$1 netns "$NS_I" type veth peer name bench-vr$$$1 netns "$NS_R" 2>/dev/null ||
+		ip link add bench-vi netns "$NS_I" type veth peer name bench-vr netns "$NS_R" ||
+		{ echo "cannot create the veth pair"; exit 1; }
+	local vi vr
+	vi=$(ip -n "$NS_I" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
+	vr=$(ip -n "$NS_R" -o link show type veth | awk -F': ' '{print $2}' | cut -d@ -f1)
+	ip -n "$NS_I" addr add $I/24 dev "$vi"; ip -n "$NS_I" link set "$vi" up; ip -n "$NS_I" link set lo up
+	ip -n "$NS_R" addr add $R/24 dev "$vr"; ip -n "$NS_R" link set "$vr" up; ip -n "$NS_R" link set lo up
+	# Our side of the selectors, and charon's (libipsec wants its own on the host).
+	ip -n "$NS_I" addr add 10.93.1.1/24 dev lo
+	ip -n "$NS_R" addr add 10.93.2.1/24 dev lo
+}
+[ "$BLOCKS" -gt 1 ] || mkpair ""
 
 # ------------------------------------------------------- configs
 # our_auth ROLE(i|r): the rule's authentication lines (mixed with
@@ -312,9 +334,12 @@ stop_pid() {
 }
 
 # initiate NAME RESPONDER_PID: run our initiator, report in $WORK/NAME.report
+# (with BLOCKS > 1: in blocks, each waiting for SIGUSR1; EXEC=exec in a
+# background subshell makes $! the initiator's own PID, for the signals)
 initiate() {
-	"${pin_i[@]}" ip netns exec "$NS_I" "$LOAD" $kopt -f "$WORK/init.config" -i load -n "$N" -w "$WINDOW" \
-		-p "$2" -T "${TIMEOUT:-1800}" > "$WORK/$1.report" 2> "$WORK/$1.init.log"
+	${EXEC:-} "${pin_i[@]}" ip netns exec "$NS_I" "$LOAD" $kopt -f "$WORK/init.config" -i load -n "$N" -w "$WINDOW" \
+		-p "$2" -T "${TIMEOUT:-1800}" $([ "$BLOCKS" -gt 1 ] && echo "-b $BLOCKS") \
+		> "$WORK/$1.report" 2> "$WORK/$1.init.log"
 }
 
 # xfrm_count NAME: ESP SAs in the responder's XFRM now (netlink, pfkey)
@@ -346,20 +371,22 @@ profile_stop() {
 
 # --------------------------------------------------- ours vs ours
 ok=0 runs=0
-run_ours() {
+# Each run is NAME_start (the responder; sets resp_pid), the initiator,
+# then NAME_finish (stops the responder, adds its figures to the report).
+declare -A RESP_PID INIT_PID NSI NSR
+ours_start() {
 	echo "== ours vs ours: $N IKE SAs, window $WINDOW"
 	"${pin_r[@]}" ip netns exec "$NS_R" ${RESP_WRAP:-} "$LOAD" $kopt -f "$WORK/resp.config" -r \
 		> "$WORK/ours.resp" 2> "$WORK/ours.resp.log" &
-	local pid=$!
-	PIDS+=("$pid")
+	resp_pid=$!
+	PIDS+=("$resp_pid")
 	wait_for 60 grep -q "responder ready" "$WORK/ours.resp.log" ||
 		{ tail "$WORK/ours.resp.log"; echo "our responder did not start"; return 1; }
-	kill -USR1 "$pid"
+	kill -USR1 "$resp_pid"
 	wait_for 5 grep -q "^resp " "$WORK/ours.resp"
-	profile_start ours "$pid"
-	initiate ours "$pid"
-	xfrm_count ours
-	profile_stop ours
+}
+ours_finish() {
+	local pid=$1
 	kill -USR1 "$pid"
 	wait_for 5 test "$(grep -c '^resp ' "$WORK/ours.resp")" -ge 2
 	stop_pid "$pid"
@@ -375,8 +402,8 @@ run_ours() {
 }
 
 # ------------------------------------------------- ours vs charon
-# run_charon NAME KERNEL(libipsec|netlink)
-run_charon() {
+# charon_start NAME KERNEL(libipsec|netlink)
+charon_start() {
 	local name=$1 kernel=$2 kplugins
 	echo "== ours vs charon (kernel-$kernel): $N IKE SAs, window $WINDOW"
 	case $kernel in
@@ -460,18 +487,17 @@ secrets {
 EOF
 	"${pin_r[@]}" ip netns exec "$NS_R" sh -c "mount --bind '$d/run' /run && STRONGSWAN_CONF='$d/strongswan.conf' exec '$CHARON'" \
 		> "$d/charon.out" 2>&1 &
-	local pid=$!
-	PIDS+=("$pid")
+	resp_pid=$!
+	PIDS+=("$resp_pid")
 	wait_for 10 test -S "$d/charon.vici" ||
 		{ cat "$d/charon.out"; echo "charon did not start"; return 1; }
 	swanctl --load-all --noprompt --file "$d/swanctl.conf" --uri "unix://$d/charon.vici" \
 		> "$d/load.log" 2>&1 || { cat "$d/load.log"; echo "swanctl --load-all failed"; return 1; }
 	sleep 0.5
-	profile_start "$name" "$pid"
-	initiate "$name" "$pid"
-	xfrm_count "$name"
-	profile_stop "$name"
-	stop_pid "$pid"
+}
+charon_finish() {   # PID NAME
+	local d=$WORK/$2 name=$2
+	stop_pid "$1"
 	# What charon itself saw come up (its log, complete once it exited:
 	# level 0 names each IKE SA).
 	echo "resp_established=$(grep -c 'IKE_SA .* established between' "$d/charon.log")" \
@@ -482,26 +508,103 @@ have_charon=1
 [ -x "$CHARON" ] && command -v swanctl > /dev/null &&
 	[ -f /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || have_charon=0
 
-names=()
-for r in $RESPONDERS; do
-	case $r in
-	ours) run_ours ;;
-	charon)
+# start_resp NAME: start responder NAME (sets resp_pid); 1 when it cannot
+# run here (skipped, with a note), 2 when it failed to start
+start_resp() {
+	resp_pid=
+	case $1 in
+	ours) ours_start || return 2 ;;
+	charon|charon-nl)
 		if [ $have_charon = 0 ]; then
-			echo "== charon: skipped (strongswan-charon, strongswan-swanctl and libcharon-extra-plugins needed)"
-			continue
+			echo "== $1: skipped (strongswan-charon, strongswan-swanctl$([ "$1" = charon ] &&
+				echo " and libcharon-extra-plugins") needed)"
+			return 1
 		fi
-		run_charon charon libipsec ;;
-	charon-nl)
-		if [ $have_charon = 0 ]; then
-			echo "== charon-nl: skipped (strongswan-charon and strongswan-swanctl needed)"
-			continue
-		fi
-		run_charon charon-nl netlink ;;
-	*) echo "unknown responder $r"; continue ;;
+		charon_start "$1" "$([ "$1" = charon ] && echo libipsec || echo netlink)" || return 2 ;;
+	*) echo "unknown responder $1"; return 1 ;;
 	esac
-	runs=$((runs + 1))
-	names+=("$r")
+}
+finish_resp() {   # NAME
+	[ -n "${RESP_PID[$1]:-}" ] || return 0
+	case $1 in
+	ours) ours_finish "${RESP_PID[$1]}" ;;
+	*) charon_finish "${RESP_PID[$1]}" "$1" ;;
+	esac
+}
+usepair() { NS_I=${NSI[$1]} NS_R=${NSR[$1]}; }
+
+names=()
+if [ "$BLOCKS" -le 1 ]; then
+	for r in $RESPONDERS; do
+		start_resp "$r"
+		case $? in 1) continue ;; 0) ;; *) runs=$((runs + 1)); names+=("$r"); continue ;; esac
+		RESP_PID[$r]=$resp_pid
+		profile_start "$r" "$resp_pid"
+		initiate "$r" "$resp_pid"
+		xfrm_count "$r"
+		profile_stop "$r"
+		finish_resp "$r"
+		runs=$((runs + 1))
+		names+=("$r")
+	done
+else
+	# Interleaved: every responder with its own pair and initiator, all
+	# paused before their first block.
+	k=0
+	for r in $RESPONDERS; do
+		k=$((k + 1))
+		mkpair "-$k"
+		NSI[$r]=$NS_I NSR[$r]=$NS_R
+		start_resp "$r"
+		case $? in 1) continue ;; 0) ;; *) runs=$((runs + 1)); names+=("$r"); continue ;; esac
+		RESP_PID[$r]=$resp_pid
+		( EXEC=exec initiate "$r" "$resp_pid" ) &
+		INIT_PID[$r]=$!
+		PIDS+=("${INIT_PID[$r]}")
+		wait_for 60 grep -qs "^paused=0" "$WORK/$r.report" ||
+			{ tail "$WORK/$r.init.log"; echo "$r: the initiator did not start"; unset "INIT_PID[$r]"; }
+		runs=$((runs + 1))
+		names+=("$r")
+	done
+	echo "== interleaved: $BLOCKS blocks of $((N / BLOCKS)) SAs per responder, in turn"
+	for b in $(seq 1 "$BLOCKS"); do
+		order=("${names[@]}")
+		if [ $((b % 2)) = 0 ]; then
+			order=(); for r in "${names[@]}"; do order=("$r" "${order[@]}"); done
+		fi
+		for r in "${order[@]}"; do
+			pid=${INIT_PID[$r]:-}
+			[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || continue
+			t0=$(date +%s.%N)
+			kill -USR1 "$pid"
+			if [ "$b" -lt "$BLOCKS" ]; then
+				while kill -0 "$pid" 2>/dev/null &&
+					! grep -q "^paused=$b\$" "$WORK/$r.report"; do sleep 0.2; done
+			else
+				wait "$pid"
+			fi
+			awk -v t0="$t0" -v t1="$(date +%s.%N)" -v b="$b" -v B="$BLOCKS" -v r="$r" \
+				-v n="$((b * N / BLOCKS - (b - 1) * N / BLOCKS))" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+				'BEGIN { printf "block %d/%d %-10s %6.1f s, %5.1f SAs/s, load %s\n", b, B, r, t1 - t0, n / (t1 - t0), l }'
+		done
+	done
+	for r in "${names[@]}"; do
+		[ -n "${INIT_PID[$r]:-}" ] && wait "${INIT_PID[$r]}" 2>/dev/null
+		usepair "$r"
+		xfrm_count "$r"
+		finish_resp "$r"
+	done
+fi
+for r in "${names[@]}"; do
+	# How busy each side kept a CPU (100 = one CPU all the run): the side
+	# near 100 with fewer CPUs than threads to spare is what bounds the rate.
+	[ -f "$WORK/$r.report" ] && awk -F= '{ v[$1] = $2 } END {
+		if (v["seconds"] > 0 && v["established"] > 0) {
+			if (v["init_cpu_us_per_sa"] != "")
+				printf "init_busy_pct=%.0f\n", v["init_cpu_us_per_sa"] * v["established"] / v["seconds"] / 1e4
+			if (v["resp_cpu_us_per_sa"] != "")
+				printf "resp_busy_pct=%.0f\n", v["resp_cpu_us_per_sa"] * v["established"] / v["seconds"] / 1e4
+		} }' "$WORK/$r.report" >> "$WORK/$r.report.x" && cat "$WORK/$r.report.x" >> "$WORK/$r.report"
 	# Both sides must agree: our responder counts its SAs too.  charon-nl
 	# cannot install CHILD SAs where the kernel has no ESP.
 	[ -f "$WORK/$r.report" ] && [ "$(field "$r" established)" = "$N" ] &&
@@ -538,8 +641,11 @@ table() {
 	{ [ "$KERNEL" = netlink ] || [ "$KERNEL" = pfkey ]; } && row "ESP SAs in the responder's XFRM" resp_xfrm_sas
 	row "seconds" seconds
 	row "IKE SAs/s overall" rate
+	[ "$BLOCKS" -gt 1 ] && row "blocks (interleaved; s paused)" paused_seconds
 	row "initiator CPU us/SA" init_cpu_us_per_sa
 	row "responder CPU us/SA" resp_cpu_us_per_sa
+	row "initiator busy, % of a CPU" init_busy_pct
+	row "responder busy, % of a CPU" resp_busy_pct
 	row "responder waits/SA (ctx switches)" resp_ctxsw_per_sa
 	row "responder preempted/SA" resp_preempted_per_sa
 	row "responder RSS bytes/SA" resp_rss_bytes_per_sa

@@ -9,6 +9,7 @@
  *       script can take a snapshot before and after a run.
  *
  *   ikev2d-load -f CONFIG -i LABEL -n N [-w WINDOW] [-p PEER_PID] [-T SECS]
+ *               [-b BLOCKS]
  *       Initiator: opens N IKE SAs (each with its first CHILD SA) with the
  *       rule LABEL, at most WINDOW of them in flight at a time, and prints
  *       a report of key=value lines on stdout: SAs established and failed,
@@ -18,6 +19,12 @@
  *       and resident-memory growth per SA (from /proc/PEER_PID, so this
  *       works for any responder, ours or strongSwan's charon, and is
  *       meaningful on a machine that is busy with other work).
+ *       With -b BLOCKS the run is cut into BLOCKS equal blocks: before each
+ *       block, once every SA of the previous one has completed, it prints
+ *       "paused=K" (K blocks done) on stdout and waits for SIGUSR1.  A
+ *       script can so alternate two initiators against two responders
+ *       block by block, so that a machine whose load changes over a long
+ *       run loads both alike; the times reported leave the pauses out.
  *
  * With -k discard, the kernel backend is one built in here that accepts
  * every SA and policy and keeps nothing (as a real kernel holds them outside
@@ -64,13 +71,14 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: ikev2d-load -f CONFIG -r\n"
-	        "       ikev2d-load -f CONFIG -i LABEL -n N [-w WINDOW] [-p PEER_PID] [-T SECS]\n"
+	        "       ikev2d-load -f CONFIG -i LABEL -n N [-w WINDOW] [-p PEER_PID] [-T SECS] [-b BLOCKS]\n"
 	        "  -r        respond (SIGUSR1 prints counters, SIGTERM stops)\n"
 	        "  -i LABEL  initiate IKE SAs with this rule\n"
 	        "  -n N      how many IKE SAs to open (1..10000000)\n"
 	        "  -w W      at most W in flight (default 100)\n"
 	        "  -p PID    the responder's process, for its CPU time and memory\n"
-	        "  -T SECS   give up after SECS seconds (default 600)\n"
+	        "  -T SECS   give up after SECS seconds (default 600; pauses not counted)\n"
+	        "  -b B      run in B blocks, pausing before each until SIGUSR1\n"
 	        "  -k discard  use a kernel backend that keeps nothing\n");
 }
 
@@ -457,13 +465,22 @@ static struct {
 	_Atomic uint64_t slice_ns[SLICES + 1]; /* established reached k*n/10 */
 	uint64_t start_ns;
 	_Atomic uint64_t last_ns;     /* last completion */
+	_Atomic uint64_t paused_ns;   /* time spent in -b pauses so far */
+	sem_t resume;                 /* SIGUSR1 during a -b pause */
 	pthread_mutex_t finish_lock;
 	pthread_cond_t finished;
 } run;
 
+/* The run's clock: monotonic time less the -b pauses, so that the rates
+ * and slices count only the time this initiator was let run. */
+static uint64_t run_ns(void)
+{
+	return now_ns() - atomic_load(&run.paused_ns);
+}
+
 static void completed(void)
 {
-	run.last_ns = now_ns();
+	run.last_ns = run_ns();
 	sem_post(&run.slots);
 	if (atomic_load(&run.established) + atomic_load(&run.failed) >= run.n) {
 		pthread_mutex_lock(&run.finish_lock);
@@ -482,7 +499,7 @@ static void on_event(bus_listener_t *self, const bus_event_t *ev)
 		unsigned long k = atomic_fetch_add(&run.established, 1) + 1;
 		/* k*SLICES/n steps at each 10% of the run */
 		if (k * SLICES / run.n != (k - 1) * SLICES / run.n)
-			run.slice_ns[k * SLICES / run.n] = now_ns();
+			run.slice_ns[k * SLICES / run.n] = run_ns();
 		completed();
 		break;
 	}
@@ -542,8 +559,9 @@ static void *initiator_signals(void *arg)
 	(void)arg;
 	int sig;
 	while (sigwait(&signals, &sig) == 0 && sig == SIGUSR1)
-		;
+		sem_post(&run.resume);
 	atomic_store(&interrupted, true);
+	sem_post(&run.resume);        /* out of a -b pause */
 	pthread_mutex_lock(&run.finish_lock);
 	pthread_cond_signal(&run.finished);
 	pthread_mutex_unlock(&run.finish_lock);
@@ -557,8 +575,24 @@ static void *event_loop(void *arg)
 	return NULL;
 }
 
+/* -b: wait until the SAs started so far have completed, say so, and
+ * sleep until SIGUSR1 (or SIGTERM).  The pause is left out of run_ns(). */
+static void pause_block(unsigned long blocks_done, unsigned long started)
+{
+	while (!interrupted &&
+	       atomic_load(&run.established) + atomic_load(&run.failed) < started)
+		usleep(10000);
+	uint64_t t0 = now_ns();
+	printf("paused=%lu\n", blocks_done);
+	fflush(stdout);
+	while (!interrupted && sem_wait(&run.resume) != 0)
+		;
+	atomic_fetch_add(&run.paused_ns, now_ns() - t0);
+}
+
 static int initiate(const char *file, const char *label, unsigned long n,
-                    unsigned window, long peer, unsigned timeout_s)
+                    unsigned window, long peer, unsigned timeout_s,
+                    unsigned long blocks)
 {
 	config_t *cfg = start(file);
 	if (!cfg)
@@ -571,6 +605,7 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	run.label = label;
 	run.n = n;
 	sem_init(&run.slots, 0, window);
+	sem_init(&run.resume, 0, 0);
 	pthread_mutex_init(&run.finish_lock, NULL);
 	pthread_cond_init(&run.finished, NULL);
 	static bus_listener_t events = { .event = on_event };
@@ -595,18 +630,27 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	samples.k = 1;
 	pthread_t sampler_thread;
 	pthread_create(&sampler_thread, NULL, sampler, NULL);
-	run.start_ns = run.slice_ns[0] = run.last_ns = now_ns();
+	/* With -b, the first pause comes before any SA: the script sets up
+	 * every responder before the first block starts. */
+	uint64_t pause0 = now_ns();
+	if (blocks > 1)
+		pause_block(0, 0);
+	run.start_ns = run.slice_ns[0] = run.last_ns = run_ns();
 	uint64_t deadline = run.start_ns + (uint64_t)timeout_s * 1000000000u;
-	unsigned long started = 0, refused = 0;
+	unsigned long started = 0, refused = 0, block = 1;
 
 	for (started = 0; started < n && !interrupted; started++) {
+		if (blocks > 1 && started == block * n / blocks) {
+			pause_block(block, started);
+			block++;
+		}
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
 		while (sem_timedwait(&run.slots, &until) != 0 && !interrupted &&
-		       now_ns() < deadline)
+		       run_ns() < deadline)
 			until.tv_sec += 1;
-		if (interrupted || now_ns() >= deadline)
+		if (interrupted || run_ns() >= deadline)
 			break;
 		if (!engine_initiate(engine, label)) {
 			refused++;
@@ -622,11 +666,11 @@ static int initiate(const char *file, const char *label, unsigned long n,
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
 		pthread_cond_timedwait(&run.finished, &run.finish_lock, &until);
-		if (now_ns() >= deadline)
+		if (run_ns() >= deadline)
 			break;
 	}
 	pthread_mutex_unlock(&run.finish_lock);
-	uint64_t end_ns = now_ns();
+	uint64_t end_ns = run_ns();
 	/* The first CHILD SA comes up just after its IKE SA (same job): give
 	 * the last ones a moment. */
 	for (int i = 0; i < 100 && !interrupted &&
@@ -658,6 +702,10 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	       n, window, started, est, failed, refused, lost,
 	       (unsigned long long)atomic_load(&run.children), secs);
 	printf("rate=%.0f\n", secs > 0 ? (double)est / secs : 0.0);
+	if (blocks > 1)
+		printf("blocks=%lu\npaused_seconds=%.3f\nwall_seconds=%.3f\n", blocks,
+		       (double)atomic_load(&run.paused_ns) / 1e9,
+		       (double)(now_ns() - pause0) / 1e9);
 	printf("slice_rates=");
 	for (int k = 1; k <= SLICES; k++) {
 		uint64_t a = run.slice_ns[k - 1], b = run.slice_ns[k];
@@ -709,6 +757,7 @@ static int initiate(const char *file, const char *label, unsigned long n,
 	bus_remove_listener(&events);
 	stop(cfg);
 	sem_destroy(&run.slots);
+	sem_destroy(&run.resume);
 	return est == n ? 0 : 3;
 }
 
@@ -719,12 +768,12 @@ int main(int argc, char **argv)
 	const char *file = NULL, *label = NULL;
 	bool responder = false;
 	unsigned long n = 0;
-	unsigned long window = 100, timeout = 600;
+	unsigned long window = 100, timeout = 600, blocks = 1;
 	long peer = 0;
 	int opt;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "f:ri:n:w:p:T:k:h")) != -1) {
+	while ((opt = getopt(argc, argv, "f:ri:n:w:p:T:k:b:h")) != -1) {
 		switch (opt) {
 		case 'f': file = optarg; break;
 		case 'r': responder = true; break;
@@ -761,6 +810,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'b':
+			errno = 0;
+			blocks = strtoul(optarg, &end, 10);
+			if (errno || *end || blocks < 1 || blocks > 1000) {
+				fprintf(stderr, "ikev2d-load: -b wants 1..1000 blocks\n");
+				return 2;
+			}
+			break;
 		case 'k':
 			if (strcmp(optarg, "discard") != 0) {
 				fprintf(stderr, "ikev2d-load: -k knows only 'discard'\n");
@@ -777,7 +834,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc || !file || responder == (label != NULL) ||
-	    (label && !n)) {
+	    (label && !n) || (label && blocks > n)) {
 		usage(stderr);
 		return 2;
 	}
@@ -787,7 +844,7 @@ int main(int argc, char **argv)
 	bus_add_listener(&logger);
 	int rc = responder ? respond(file)
 	                   : initiate(file, label, n, (unsigned)window, peer,
-	                              (unsigned)timeout);
+	                              (unsigned)timeout, blocks);
 	bus_remove_listener(&logger);
 	return rc;
 }

@@ -18,7 +18,8 @@
 #
 # Environment: GUEST_WORKDIR (cache, default /var/tmp/ikev2d-guest),
 # GUEST_MODULES (more modules to load before the script), GUEST_ACCEL
-# (kvm, tcg; default kvm when usable), GUEST_KERNEL_PKG (see kernel.sh).
+# (kvm, tcg; default kvm when usable), GUEST_KERNEL_PKG (see kernel.sh),
+# GUEST_SMP (vCPUs, default 1; benchmarks give two sides a CPU each).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -93,9 +94,10 @@ tcg) accel_args=(-accel tcg,tb-size=128 -cpu max) ;;
 *) echo "guest: GUEST_ACCEL=$accel is neither kvm nor tcg" >&2; exit 2 ;;
 esac
 
+case ${GUEST_SMP:-1} in ''|*[!0-9]*|0) echo "guest: GUEST_SMP=$GUEST_SMP is not a number of vCPUs" >&2; exit 2 ;; esac
 echo "guest: booting $KVER ($accel, $mem) for $script $*"
 start=$(date +%s)
-timeout -k 10 "$timeout" qemu-system-x86_64 "${accel_args[@]}" -M pc -smp 1 -m "$mem" \
+timeout -k 10 "$timeout" qemu-system-x86_64 "${accel_args[@]}" -M pc -smp "${GUEST_SMP:-1}" -m "$mem" \
 	-nodefaults -no-user-config -display none -monitor none -no-reboot \
 	-chardev stdio,id=console,signal=off -serial chardev:console \
 	-kernel "$KERNEL" -initrd "$INITRD" \

@@ -221,6 +221,19 @@ static int route_msg(knl_t *k, uint16_t type, uint16_t flags,
 	return knl_request(k, k->rtnl, nlh, NULL, NULL, why, why_len);
 }
 
+/* The key of the route to SEL's destination prefix, and our route there if
+ * we have one; caller holds state_lock. */
+static knl_route_val_t *route_find(knl_t *k, int family, const struct xfrm_selector *sel,
+                                   knl_route_key_t *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = (uint16_t)family;
+	key->plen = sel->prefixlen_d;
+	key->dst = sel->daddr;
+	knl_entry_t *e = knl_set_find(&k->routes, key);
+	return e ? e->value : NULL;
+}
+
 /* Routes for an OUT tunnel policy's destination prefixes; caller holds
  * xfrm_lock (the rtnl socket shares it). */
 static void routes_add(knl_t *k, const kernel_policy_t *p,
@@ -230,6 +243,20 @@ static void routes_add(knl_t *k, const kernel_policy_t *p,
 	uint8_t buf[512];
 	int family = p->src_ts.family;
 	size_t al = family == AF_INET6 ? 16 : 4;
+
+	/* Every prefix routed already (another CHILD SA to the same
+	 * destination): count the reference, and spare the address dump and
+	 * the route lookup below, two of the round trips a CHILD SA costs. */
+	bool all = true;
+	knl_route_key_t key;
+	pthread_mutex_lock(&k->state_lock);
+	for (int i = 0; i < n && all; i++)
+		all = route_find(k, family, &sels[i], &key) != NULL;
+	for (int i = 0; i < n && all; i++)
+		route_find(k, family, &sels[i], &key)->refs++;
+	pthread_mutex_unlock(&k->state_lock);
+	if (all)
+		return;
 
 	/* the source: an address of ours inside the local selector */
 	addr_find_t f = { .ts = &p->src_ts };
@@ -259,15 +286,10 @@ static void routes_add(knl_t *k, const kernel_policy_t *p,
 			memset(&r, 0, sizeof(r));
 	}
 	for (int i = 0; i < n; i++) {
-		knl_route_key_t key;
-		memset(&key, 0, sizeof(key));
-		key.family = (uint16_t)family;
-		key.plen = sels[i].prefixlen_d;
-		key.dst = sels[i].daddr;
 		pthread_mutex_lock(&k->state_lock);
-		knl_entry_t *e = knl_set_find(&k->routes, &key);
+		knl_route_val_t *e = route_find(k, family, &sels[i], &key);
 		if (e) {
-			((knl_route_val_t *)e->value)->refs++;
+			e->refs++;
 			pthread_mutex_unlock(&k->state_lock);
 			continue;
 		}
@@ -302,13 +324,9 @@ static void routes_del(knl_t *k, const struct xfrm_selector *sels, int n)
 	char why[256];
 	for (int i = 0; i < n; i++) {
 		knl_route_key_t key;
-		memset(&key, 0, sizeof(key));
-		key.family = sels[i].family;
-		key.plen = sels[i].prefixlen_d;
-		key.dst = sels[i].daddr;
 		pthread_mutex_lock(&k->state_lock);
-		knl_entry_t *e = knl_set_find(&k->routes, &key);
-		bool last = e && --((knl_route_val_t *)e->value)->refs == 0;
+		knl_route_val_t *e = route_find(k, sels[i].family, &sels[i], &key);
+		bool last = e && --e->refs == 0;
 		if (last)
 			free(knl_set_del(&k->routes, &key));
 		pthread_mutex_unlock(&k->state_lock);

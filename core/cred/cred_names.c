@@ -154,6 +154,7 @@ const char *cert_status_name(cert_status_t status)
 	case CERT_CRL_MISSING:   return "no valid CRL";
 	case CERT_INVALID:       return "invalid";
 	case CERT_REVOCATION_UNKNOWN: return "revocation status unavailable";
+	case CERT_PENDING:            return "waiting for a revocation answer";
 	}
 	return "unknown status";
 }

@@ -630,6 +630,16 @@ cert_status_t keystore_verify(keystore_t *ks, certificate_t *leaf,
                               const cert_policy_t *policy,
                               certificate_t **anchor)
 {
+	return keystore_verify_async(ks, leaf, intermediates, n, policy, anchor,
+	                             NULL);
+}
+
+cert_status_t keystore_verify_async(keystore_t *ks, certificate_t *leaf,
+                                    certificate_t *const *intermediates,
+                                    size_t n, const cert_policy_t *policy,
+                                    certificate_t **anchor,
+                                    cert_wait_t *wait)
+{
 	if (anchor)
 		*anchor = NULL;
 	if (!ks || !ks->validator ||
@@ -642,8 +652,11 @@ cert_status_t keystore_verify(keystore_t *ks, certificate_t *leaf,
 		all[i] = intermediates[i];
 	for (size_t i = 0; i < ks->n_inter; i++)
 		all[n + i] = ks->inter[i];
-	cert_status_t st = ks->validator->verify(ks->validator, leaf, all, total,
-	                                         policy, NULL);
+	cert_status_t st = wait && ks->validator->verify_async ?
+		ks->validator->verify_async(ks->validator, leaf, all, total,
+		                            policy, NULL, wait) :
+		ks->validator->verify(ks->validator, leaf, all, total, policy,
+		                      NULL);
 	if (st == CERT_OK && anchor) {
 		certificate_t *at = leaf;
 		for (int depth = 0; depth <= CHAIN_MAX && at; depth++) {

@@ -7,6 +7,12 @@
  * timeout is what the provider gets.  The provider's function runs under
  * a read lock so that fetcher_unregister() (a write lock) waits for the
  * fetches in progress.
+ *
+ * Asynchronous fetches (fetcher_fetch_async): each runs fetcher_fetch()
+ * on a fetch thread, a plain detached thread that is not one of the
+ * pool's workers; a thread that finishes takes the next request waiting
+ * for one, or leaves.  At most FETCH_MAX_THREADS exist; requests beyond
+ * wait in a FIFO (their timeout still counts from the request).
  */
 #define _GNU_SOURCE
 #include "runtime_priv.h"
@@ -17,6 +23,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -60,6 +67,7 @@ bool fetcher_register(const char *plugin, fetcher_fn_t fn)
 
 void fetcher_unregister(void)
 {
+	fetcher_async_drain();
 	pthread_rwlock_wrlock(&reg_lock);
 	provider_fn = NULL;
 	provider_name = NULL;
@@ -214,4 +222,143 @@ fetch_status_t fetcher_fetch(const fetch_request_t *req, chunk_t *body)
 	            fetch_status_name(st), why[0] ? ": " : "", why, body->len,
 	            (unsigned long long)(time_monotonic_ms() - start));
 	return st;
+}
+
+/* ------------------------------------------------- asynchronous fetches */
+
+typedef struct async_req {
+	struct async_req *next;
+	fetch_request_t r;          /* its strings and post point into the copies */
+	char *url, *content_type;
+	chunk_t post;
+	uint64_t deadline;          /* monotonic ms */
+	fetch_done_t done;
+	void *ctx;
+} async_req_t;
+
+static pthread_mutex_t async_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t async_idle = PTHREAD_COND_INITIALIZER;
+static async_req_t *async_head, *async_tail;
+static unsigned n_async_threads, n_async_pending;
+
+static void async_free(async_req_t *a)
+{
+	free(a->url);
+	free(a->content_type);
+	chunk_free(&a->post);
+	free(a);
+}
+
+static void async_run(async_req_t *a)
+{
+	chunk_t body = chunk_empty;
+	fetch_status_t st;
+	uint64_t now = time_monotonic_ms();
+
+	if (now >= a->deadline) {
+		char url[256];
+		url_for_log(a->url, url, sizeof(url));
+		log_op(DBG_CERT, "fetch %s: no fetch thread free within %u ms",
+		       url, a->r.timeout_ms);
+		st = FETCH_TIMEOUT;
+	} else {
+		a->r.timeout_ms = (unsigned)(a->deadline - now);
+		st = fetcher_fetch(&a->r, &body);
+	}
+	a->done(a->ctx, st, body);
+}
+
+static void *async_thread(void *arg)
+{
+	async_req_t *a = arg;
+
+	while (a) {
+		async_run(a);
+		async_free(a);
+		pthread_mutex_lock(&async_mutex);
+		n_async_pending--;
+		a = async_head;
+		if (a) {
+			async_head = a->next;
+			if (!async_head)
+				async_tail = NULL;
+		} else {
+			n_async_threads--;
+		}
+		pthread_cond_broadcast(&async_idle);
+		pthread_mutex_unlock(&async_mutex);
+	}
+	return NULL;
+}
+
+bool fetcher_fetch_async(const fetch_request_t *req, fetch_done_t done,
+                         void *ctx)
+{
+	if (!req || !req->url || !done)
+		return false;
+	async_req_t *a = xzalloc(sizeof(*a));
+	a->r = *req;
+	if (!a->r.timeout_ms)
+		a->r.timeout_ms = FETCH_DEFAULT_TIMEOUT_MS;
+	a->deadline = time_monotonic_ms() + a->r.timeout_ms;
+	a->url = strdup(req->url);
+	a->r.url = a->url;
+	if (req->content_type) {
+		a->content_type = strdup(req->content_type);
+		a->r.content_type = a->content_type;
+	}
+	a->post = chunk_clone(req->post);
+	a->r.post = a->post;
+	a->done = done;
+	a->ctx = ctx;
+
+	pthread_mutex_lock(&async_mutex);
+	bool ok = true;
+	if (n_async_threads < FETCH_MAX_THREADS) {
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		int err = pthread_create(&t, &attr, async_thread, a);
+		pthread_attr_destroy(&attr);
+		if (!err) {
+			n_async_threads++;
+			n_async_pending++;
+			a = NULL;
+		} else if (!n_async_threads) {
+			log_error(DBG_CERT, "fetch: cannot start a fetch thread: %s",
+			          strerror(err));
+			ok = false;
+		}
+	}
+	if (a && ok) {
+		/* every fetch thread busy: the first to finish takes it */
+		if (async_tail)
+			async_tail->next = a;
+		else
+			async_head = a;
+		async_tail = a;
+		n_async_pending++;
+		a = NULL;
+	}
+	pthread_mutex_unlock(&async_mutex);
+	if (a)
+		async_free(a);
+	return ok;
+}
+
+unsigned fetcher_async_pending(void)
+{
+	pthread_mutex_lock(&async_mutex);
+	unsigned n = n_async_pending;
+	pthread_mutex_unlock(&async_mutex);
+	return n;
+}
+
+void fetcher_async_drain(void)
+{
+	pthread_mutex_lock(&async_mutex);
+	while (n_async_pending || n_async_threads)
+		pthread_cond_wait(&async_idle, &async_mutex);
+	pthread_mutex_unlock(&async_mutex);
 }

@@ -94,12 +94,15 @@ bool gt_crl_signed_by(crl_t *crl, certificate_t *issuer);
 /* --- gnutls_revoke.c: revocation over HTTP (cert_policy_t's OCSP and
  * crl_get_crl_uri settings) of cert, issued by issuer: CERT_OK, CERT_REVOKED
  * or CERT_REVOCATION_UNKNOWN (no answer and not
- * ignore_responder_timeout).  have_crl: a current local CRL of the issuer
- * was checked already, so the distribution points are not fetched.
- * Blocks for at most the policy's responder timeout per URL asked. */
+ * ignore_responder_timeout), or CERT_PENDING: a fetch runs, and
+ * wait->resume follows when it ended (cred.h, cert_wait_t).  have_crl: a
+ * current local CRL of the issuer was checked already, so the
+ * distribution points are not fetched.  Never blocks.  gt_revoke_begin
+ * comes first in each round of a verification (sets wait->seq). */
+void gt_revoke_begin(cert_wait_t *wait);
 cert_status_t gt_revoke_check(certificate_t *cert, certificate_t *issuer,
                               const cert_policy_t *policy, time_t now,
-                              bool have_crl);
+                              bool have_crl, cert_wait_t *wait);
 /* Forget every cached CRL and OCSP answer (plugin unload, tests). */
 void gt_revoke_flush(void);
 

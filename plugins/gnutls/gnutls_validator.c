@@ -13,6 +13,7 @@
 #include "gnutls_plugin.h"
 
 #include <ikev2d/bus.h>
+#include <ikev2d/runtime.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -439,11 +440,13 @@ static cert_status_t check_crls(gt_validator_t *this, path_t *path,
  * crl_get_crl_uri, a certificate without a current local CRL needs one
  * fetched (its distribution points are asked even if OCSP answered). */
 static cert_status_t check_network(path_t *path, const cert_policy_t *policy,
-                                   time_t now, const bool *have_crl)
+                                   time_t now, const bool *have_crl,
+                                   cert_wait_t *wait)
 {
 	if (!policy->crl_get_crl_uri && !policy->ocsp_responder[0] &&
 	    !policy->ocsp_use_cert_responder)
 		return CERT_OK;
+	gt_revoke_begin(wait);
 	for (size_t i = 0; i < path->len; i++) {
 		certificate_t *cert = path->certs[i];
 		certificate_t *issuer = i + 1 < path->len ? path->certs[i + 1] :
@@ -451,16 +454,18 @@ static cert_status_t check_network(path_t *path, const cert_policy_t *policy,
 		if (cert == issuer)
 			continue;   /* ignore_trust_anchor's stand-in for itself */
 		cert_status_t st = gt_revoke_check(cert, issuer, policy, now,
-		                                   have_crl[i]);
+		                                   have_crl[i], wait);
 		if (st != CERT_OK)
 			return st;
 	}
 	return CERT_OK;
 }
 
-static cert_status_t verify(cert_validator_t *public, certificate_t *leaf,
-                            certificate_t *const *intermediates, size_t n,
-                            const cert_policy_t *policy, int *path_len)
+static cert_status_t verify_async(cert_validator_t *public,
+                                  certificate_t *leaf,
+                                  certificate_t *const *intermediates,
+                                  size_t n, const cert_policy_t *policy,
+                                  int *path_len, cert_wait_t *wait)
 {
 	gt_validator_t *this = (gt_validator_t *)public;
 	cert_policy_t def;
@@ -490,10 +495,9 @@ static cert_status_t verify(cert_validator_t *public, certificate_t *leaf,
 	bool have_crl[PATH_MAX_CERTS] = { false };
 	if (st == CERT_OK)
 		st = check_crls(this, &path, policy, now, have_crl);
-	/* may fetch (bounded by the policy's timeout): other verifications
-	 * go on under the read lock meanwhile */
+	/* may start a fetch and return CERT_PENDING (never waits) */
 	if (st == CERT_OK)
-		st = check_network(&path, policy, now, have_crl);
+		st = check_network(&path, policy, now, have_crl, wait);
 	pthread_rwlock_unlock(&this->lock);
 
 	if (st == CERT_OK && path_len)
@@ -504,6 +508,54 @@ static cert_status_t verify(cert_validator_t *public, certificate_t *leaf,
 		            subject ? subject : "?", cert_status_name(st));
 		free(subject);
 	}
+	return st;
+}
+
+/* The blocking verify(): a round of verify_async, and while it is
+ * CERT_PENDING a wait on this thread for its resume (a worker says it is
+ * blocked, so the pool may start another meanwhile), then the next. */
+typedef struct {
+	cert_wait_t wait;
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	bool resumed;
+} sync_wait_t;
+
+static void sync_resume(void *ctx)
+{
+	sync_wait_t *w = ctx;
+	pthread_mutex_lock(&w->mutex);
+	w->resumed = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->mutex);
+}
+
+static cert_status_t verify(cert_validator_t *public, certificate_t *leaf,
+                            certificate_t *const *intermediates, size_t n,
+                            const cert_policy_t *policy, int *path_len)
+{
+	sync_wait_t w = { .wait = { .resume = sync_resume } };
+	cert_status_t st;
+
+	w.wait.ctx = &w;
+	pthread_mutex_init(&w.mutex, NULL);
+	pthread_cond_init(&w.cond, NULL);
+	for (;;) {
+		st = verify_async(public, leaf, intermediates, n, policy, path_len,
+		                  &w.wait);
+		if (st != CERT_PENDING)
+			break;
+		/* every fetch ends within its timeout: resume always comes */
+		job_blocking_begin();
+		pthread_mutex_lock(&w.mutex);
+		while (!w.resumed)
+			pthread_cond_wait(&w.cond, &w.mutex);
+		w.resumed = false;
+		pthread_mutex_unlock(&w.mutex);
+		job_blocking_end();
+	}
+	pthread_mutex_destroy(&w.mutex);
+	pthread_cond_destroy(&w.cond);
 	return st;
 }
 
@@ -535,6 +587,7 @@ cert_validator_t *gt_validator_create(void)
 		.add_crl = add_crl,
 		.add_intermediate = add_intermediate,
 		.verify = verify,
+		.verify_async = verify_async,
 		.destroy = destroy,
 	};
 	if (gnutls_x509_trust_list_init(&this->tl, 0) < 0) {

@@ -60,19 +60,20 @@ static bool psk_build(const authenticator_t *self, const auth_params_t *p,
 	return psk_compute(p, auth_data);
 }
 
-static bool psk_verify(const authenticator_t *self, const auth_params_t *p,
-                       uint8_t method, chunk_t auth_data)
+static auth_verify_t psk_verify(const authenticator_t *self,
+                                const auth_params_t *p, uint8_t method,
+                                chunk_t auth_data)
 {
 	(void)self;
 	chunk_t expected;
 	if (method != AUTH_PSK)
-		return false;
+		return AUTH_VERIFY_FAILED;
 	if (!psk_compute(p, &expected))
-		return false;
+		return AUTH_VERIFY_FAILED;
 	bool ok = expected.len == auth_data.len &&
 	          memeq_const(expected.ptr, auth_data.ptr, expected.len);
 	chunk_clear(&expected);
-	return ok;
+	return ok ? AUTH_VERIFY_OK : AUTH_VERIFY_FAILED;
 }
 
 static const authenticator_t psk_authenticator = {

@@ -222,15 +222,16 @@ static const char *subject_text(certificate_t *cert, char **text)
 	return *text ? *text : "?";
 }
 
-static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
-                      uint8_t method, chunk_t auth_data)
+static auth_verify_t pk_verify(const authenticator_t *self,
+                               const auth_params_t *p, uint8_t method,
+                               chunk_t auth_data)
 {
 	(void)self;
 	certificate_t *certs[AUTH_MAX_CERTS];
 	size_t n = 0;
 	uint8_t enc;
 	chunk_t data;
-	bool ok = false;
+	auth_verify_t ok = AUTH_VERIFY_FAILED;
 
 	for (unsigned i = 0; p->msg->get_cert(p->msg, false, i, &enc, &data); i++) {
 		if (enc != CERT_X509_SIGNATURE) {
@@ -277,8 +278,32 @@ static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
 		policy = &def;
 	}
 	certificate_t *anchor = NULL;
-	cert_status_t st = keystore_verify(ks, leaf, certs + 1, n - 1, policy,
-	                                   &anchor);
+	/* The AUTH signature first: a forged AUTH costs no fetch, and what
+	 * waits for a revocation answer has proved it holds the key. */
+	public_key_t *pub = leaf->get_public_key(leaf);
+	if (!pub)
+		goto out_ks;
+	key_type_t type = pub->get_type(pub);
+	bool sig_ok = false;
+	if (!key_fits_rule(type, p->rule_method))
+		plog(LVL_OP, p, "peer's %s key does not fit the rule's AUTH method "
+		     "%d", key_type_name(type), p->rule_method);
+	else if (!cred_auth_verify(pub, method, auth_data, p->octets, NULL))
+		plog(LVL_OP, p, "peer's AUTH (method %u) does not verify with the "
+		     "key of \"%s\"", method, subject_text(leaf, &subject));
+	else
+		sig_ok = true;
+	pub->destroy(pub);
+	if (!sig_ok)
+		goto out_ks;
+	cert_status_t st = keystore_verify_async(ks, leaf, certs + 1, n - 1,
+	                                         policy, &anchor, p->wait);
+	if (st == CERT_PENDING) {
+		plog(LVL_VERBOSE, p, "peer's certificate \"%s\": waiting for a "
+		     "revocation answer", subject_text(leaf, &subject));
+		ok = AUTH_VERIFY_PENDING;
+		goto out_ks;
+	}
 	if (st != CERT_OK) {
 		plog(LVL_OP, p, "peer's certificate \"%s\" refused: %s",
 		     subject_text(leaf, &subject), cert_status_name(st));
@@ -301,24 +326,10 @@ static bool pk_verify(const authenticator_t *self, const auth_params_t *p,
 			goto out_ks;
 		}
 	}
-	public_key_t *pub = leaf->get_public_key(leaf);
-	if (!pub)
-		goto out_ks;
-	key_type_t type = pub->get_type(pub);
-	if (!key_fits_rule(type, p->rule_method)) {
-		plog(LVL_OP, p, "peer's %s key does not fit the rule's AUTH method "
-		     "%d", key_type_name(type), p->rule_method);
-	} else if (!cred_auth_verify(pub, method, auth_data, p->octets, NULL)) {
-		plog(LVL_OP, p, "peer's AUTH (method %u) does not verify with the "
-		     "key of \"%s\"", method, subject_text(leaf, &subject));
-	} else {
-		if (bus_log_enabled(DBG_CERT, LVL_VERBOSE))
-			plog(LVL_VERBOSE, p, "peer's certificate \"%s\" valid, "
-			     "AUTH method %u verified", subject_text(leaf, &subject),
-			     method);
-		ok = true;
-	}
-	pub->destroy(pub);
+	if (bus_log_enabled(DBG_CERT, LVL_VERBOSE))
+		plog(LVL_VERBOSE, p, "peer's certificate \"%s\" valid, AUTH "
+		     "method %u verified", subject_text(leaf, &subject), method);
+	ok = AUTH_VERIFY_OK;
 out_ks:
 	keystore_unref(ks);
 out_subject:

@@ -93,7 +93,22 @@ struct auth_params {
 	/* For logs: the rule label and "#N" of the IKE SA. */
 	const char *rule;
 	uint64_t sa_id;
+	/* verify: how the exchange is taken up again when the check must
+	 * wait for the network (a CRL or OCSP fetch; cred.h cert_wait_t);
+	 * NULL: wait on this thread instead.  The same wait comes with every
+	 * round of one IKE_AUTH. */
+	cert_wait_t *wait;
 };
+
+/* What verify() says.  AUTH_VERIFY_FAILED and _OK are false and true. */
+typedef enum {
+	AUTH_VERIFY_FAILED = 0,  /* logged */
+	AUTH_VERIFY_OK = 1,
+	/* only with p->wait: a revocation fetch runs; p->wait->resume is
+	 * called when it ended (maybe before verify returned), and then the
+	 * engine calls verify again with the same parameters */
+	AUTH_VERIFY_PENDING = 2,
+} auth_verify_t;
 
 typedef struct authenticator authenticator_t;
 struct authenticator {
@@ -106,10 +121,12 @@ struct authenticator {
 	bool (*build)(const authenticator_t *self, const auth_params_t *p,
 	              uint8_t *method, chunk_t *auth_data);
 	/* Check the peer's AUTH data of the given method (from its AUTH
-	 * payload) and whatever the method needs of p->msg; false (logged)
-	 * if it does not verify. */
-	bool (*verify)(const authenticator_t *self, const auth_params_t *p,
-	               uint8_t method, chunk_t auth_data);
+	 * payload) and whatever the method needs of p->msg; FAILED (logged)
+	 * if it does not verify, PENDING (see auth_verify_t) if it has to
+	 * wait and p->wait is set. */
+	auth_verify_t (*verify)(const authenticator_t *self,
+	                        const auth_params_t *p, uint8_t method,
+	                        chunk_t auth_data);
 	/* Optional (NULL: nothing): add to msg what we ask of a peer that will
 	 * authenticate with this method (CERTREQ with our anchors' key ids). */
 	void (*request)(const authenticator_t *self, auth_msg_t *msg);

@@ -327,9 +327,30 @@ typedef enum {
 	CERT_INVALID,          /* anything else the library rejects */
 	CERT_REVOCATION_UNKNOWN, /* revocation checked over HTTP and no
 	                          * usable answer (see cert_policy_t) */
+	CERT_PENDING,          /* verify_async(): a fetch for it runs; verify
+	                        * again once the wait's resume is called */
 } cert_status_t;
 
 const char *cert_status_name(cert_status_t status);
+
+/*
+ * How a verification waiting for the network is taken up again
+ * (verify_async below).  resume(ctx) is called exactly once for each
+ * CERT_PENDING returned with this wait, from a fetch thread (possibly
+ * before verify_async has returned); it must not block: it hands the new
+ * verification to a job (the IKE exchange parks its message meanwhile,
+ * core/exchange/auth_wait.c).  The wait must stay valid until then, and
+ * the same wait is given to every round of one verification: seq (0
+ * before the first round, set by the validator) tells the answers that
+ * arrived for this verification, which the later rounds take as they are
+ * (a failure too) instead of asking again.
+ */
+typedef struct cert_wait cert_wait_t;
+struct cert_wait {
+	void (*resume)(void *ctx);
+	void *ctx;
+	uint64_t seq;
+};
 
 /*
  * Trust anchors and CRLs, and the check of a chain against them.  add_*
@@ -353,6 +374,20 @@ struct cert_validator {
 	cert_status_t (*verify)(cert_validator_t *self, certificate_t *leaf,
 	                        certificate_t *const *intermediates, size_t n,
 	                        const cert_policy_t *policy, int *path_len);
+	/*
+	 * As verify(), but where verify() would wait for a CRL or OCSP fetch
+	 * (the policy's revocation over HTTP) it starts the fetch and
+	 * returns CERT_PENDING at once; wait->resume is called when it ended
+	 * (answered, failed or timed out) and the answer is kept (cached, or
+	 * held FAIL_HOLD seconds for a failure) so that verifying again then
+	 * goes on from there (see cert_wait_t).  A chain may need several rounds (one per
+	 * certificate and responder asked).  verify() is verify_async() and a
+	 * wait for each round on the calling thread.
+	 */
+	cert_status_t (*verify_async)(cert_validator_t *self, certificate_t *leaf,
+	                              certificate_t *const *intermediates,
+	                              size_t n, const cert_policy_t *policy,
+	                              int *path_len, cert_wait_t *wait);
 	void (*destroy)(cert_validator_t *self);
 };
 

@@ -16,6 +16,14 @@
  * pool (runtime.h), which may then start another worker beyond
  * max_threads so that other SAs' exchanges are not held up by it.
  *
+ * fetcher_fetch_async() is what the IKE exchanges use (through the
+ * validator, cred.h's CERT_PENDING): the fetch runs on a fetch thread of
+ * its own, never on a worker, and its callback is called there when it
+ * ends, so an exchange waiting for a CRL or an OCSP answer holds no
+ * thread of the pool.  The same two bounds apply; fetch threads are
+ * started as fetches are asked for, at most FETCH_MAX_THREADS at once
+ * (the rest wait their turn in order), and leave when they are done.
+ *
  * Only http:// URLs are fetched (CRLs and OCSP responses are signed;
  * RFC 5280 §4.2.1.13 and RFC 6960 use HTTP).  The body of a 200 answer is
  * returned; any other status, a body larger than max_size or a redirect is
@@ -65,7 +73,8 @@ typedef fetch_status_t (*fetcher_fn_t)(const fetch_request_t *req,
 
 /* From the "fetcher" feature callback; false if one is registered. */
 bool fetcher_register(const char *plugin, fetcher_fn_t fn);
-/* Waits for fetches in progress to return. */
+/* Waits for fetches in progress to return, the asynchronous ones with
+ * their callbacks. */
 void fetcher_unregister(void);
 /* The providing plugin's name, NULL if none. */
 const char *fetcher_provider(void);
@@ -73,6 +82,30 @@ const char *fetcher_provider(void);
 /* Fetch (see above); *body freshly allocated on FETCH_OK, else empty. */
 fetch_status_t fetcher_fetch(const fetch_request_t *req, chunk_t *body);
 const char *fetch_status_name(fetch_status_t status);
+
+/*
+ * The end of an asynchronous fetch: status, and on FETCH_OK the body
+ * (freshly allocated, the callback's to free).  Called exactly once, on a
+ * fetch thread (never inside fetcher_fetch_async()); it may block briefly
+ * (take a mutex) but should hand real work to job_queue().
+ */
+typedef void (*fetch_done_t)(void *ctx, fetch_status_t status, chunk_t body);
+
+#define FETCH_MAX_THREADS 64
+
+/*
+ * Start fetching req (copied: the caller's strings and post octets may go
+ * when this returns) on a fetch thread; done(ctx, ...) follows.  The
+ * timeout counts from this call, the wait for a thread and a slot
+ * included.  False (done is not called) only when no fetch thread can be
+ * started and none is running to take the request.
+ */
+bool fetcher_fetch_async(const fetch_request_t *req, fetch_done_t done,
+                         void *ctx);
+/* Asynchronous fetches started whose callback has not returned yet
+ * (tests), and waiting for all of them to end (plugin unload). */
+unsigned fetcher_async_pending(void);
+void fetcher_async_drain(void);
 
 /* Concurrent fetches allowed (at least 1); runtime_start_threads() sets
  * it to max_threads. */

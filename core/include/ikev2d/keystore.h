@@ -166,6 +166,14 @@ cert_status_t keystore_verify(keystore_t *ks, certificate_t *leaf,
                               certificate_t *const *intermediates, size_t n,
                               const cert_policy_t *policy,
                               certificate_t **anchor);
+/* The same through the validator's verify_async (cred.h): CERT_PENDING
+ * and a later wait->resume when a revocation fetch runs; wait NULL is
+ * keystore_verify. */
+cert_status_t keystore_verify_async(keystore_t *ks, certificate_t *leaf,
+                                    certificate_t *const *intermediates,
+                                    size_t n, const cert_policy_t *policy,
+                                    certificate_t **anchor,
+                                    cert_wait_t *wait);
 
 /* SHA-1 of a certificate's SubjectPublicKeyInfo (CERTREQ / RFC 7296 §3.7). */
 bool cert_keyid(certificate_t *cert, uint8_t out[KEYSTORE_KEYID_SIZE]);

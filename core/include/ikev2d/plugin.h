@@ -28,7 +28,7 @@
 #include <stddef.h>
 
 /* Bumped whenever an installed header changes incompatibly. */
-#define IKEV2D_PLUGIN_ABI "ikev2d-plugin-abi-1"
+#define IKEV2D_PLUGIN_ABI "ikev2d-plugin-abi-2"
 
 typedef struct ikev2d_plugin ikev2d_plugin_t;
 typedef struct plugin_feature plugin_feature_t;

@@ -227,8 +227,9 @@ bool authn_build(ike_sa_t *sa, message_t *m, uint8_t id_type, chunk_t id,
 	return ok;
 }
 
-bool authn_verify(ike_sa_t *sa, const message_t *m, const id_payload_t *id,
-                  const auth_payload_t *auth)
+auth_verify_t authn_verify(ike_sa_t *sa, const message_t *m,
+                           const id_payload_t *id, const auth_payload_t *auth,
+                           cert_wait_t *wait)
 {
 	const rule_t *r = sa->rule;
 	char ids[128];
@@ -236,17 +237,17 @@ bool authn_verify(ike_sa_t *sa, const message_t *m, const id_payload_t *id,
 	if (!auth_method_accepts(r->remote_auth_method, auth->method)) {
 		sa_log(sa, DBG_IKESA, LVL_OP, "peer %s authenticates with method %u, "
 		       "the rule wants %d", ids, auth->method, r->remote_auth_method);
-		return false;
+		return AUTH_VERIFY_FAILED;
 	}
 	const authenticator_t *a = auth_get(auth->method);
 	if (!a) {
 		sa_log(sa, DBG_IKESA, LVL_ERROR, "no authenticator for AUTH method %u",
 		       auth->method);
-		return false;
+		return AUTH_VERIFY_FAILED;
 	}
 	chunk_t octets;
 	if (!signed_octets(sa, !sa->initiator, id->type, id->data, &octets))
-		return false;
+		return AUTH_VERIFY_FAILED;
 	msg_view_t v = view_of(m);
 	auth_params_t p = {
 		.prf = sa->algs.prf, .octets = octets, .id_type = id->type,
@@ -256,10 +257,20 @@ bool authn_verify(ike_sa_t *sa, const message_t *m, const id_payload_t *id,
 		.required_signer = r->required_signer,
 		.cert_has_id = cert_has_id, .dn_matches = dn_match,
 		.rule = SA_RULE(sa), .sa_id = sa->entry.unique_id,
+		.wait = wait,
 	};
-	bool ok = a->verify(a, &p, auth->method, auth->data);
+	auth_verify_t ok = a->verify(a, &p, auth->method, auth->data);
 	chunk_free(&octets);
-	if (!ok)
+	if (ok == AUTH_VERIFY_PENDING && !wait) {
+		/* an authenticator breaking its contract: not a pass */
+		sa_log(sa, DBG_IKESA, LVL_ERROR, "authenticator of method %u said "
+		       "pending without a wait", auth->method);
+		ok = AUTH_VERIFY_FAILED;
+	}
+	if (ok == AUTH_VERIFY_PENDING)
+		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "AUTH of peer %s: its certificate "
+		       "waits for a revocation answer", ids);
+	else if (!ok)
 		sa_log(sa, DBG_IKESA, LVL_OP, "AUTH of peer %s does not verify%s", ids,
 		       auth->method == AUTH_PSK ? " (wrong pre-shared key?)" : "");
 	else

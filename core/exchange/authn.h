@@ -23,10 +23,13 @@ void authn_add_certreq(ike_sa_t *sa, message_t *m);
 /* Our AUTH for the rule's local method, CERT payloads added to m. */
 bool authn_build(ike_sa_t *sa, message_t *m, uint8_t id_type, chunk_t id,
                  uint8_t *method, chunk_t *auth);
-/* The peer's AUTH (with its CERTs from m) against the rule; false
- * (logged) if the method is not the rule's or it does not verify. */
-bool authn_verify(ike_sa_t *sa, const message_t *m, const id_payload_t *id,
-                  const auth_payload_t *auth);
+/* The peer's AUTH (with its CERTs from m) against the rule: FAILED
+ * (logged) if the method is not the rule's or it does not verify;
+ * PENDING when the certificate waits for a revocation answer and wait
+ * (auth_wait.h) was given: its resume comes, then verify again. */
+auth_verify_t authn_verify(ike_sa_t *sa, const message_t *m,
+                           const id_payload_t *id, const auth_payload_t *auth,
+                           cert_wait_t *wait);
 
 /* Whether rule r (the responder's new rule after reading IDi) allows the
  * IKE SA's negotiated algorithms and the peer's AUTH method; if not, why

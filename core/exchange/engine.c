@@ -6,6 +6,7 @@
 #include "exchange/engine.h"
 #include "exchange/engine_priv.h"
 #include "exchange/engine_ctl.h"
+#include "exchange/auth_wait.h"
 
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ void ike_hs_free(ike_hs_t *hs)
 	chunk_free(&hs->init_resp);
 	chunk_free(&hs->cookie);
 	child_sa_free(hs->child);
+	auth_wait_release(hs->wait);
 	free(hs);
 }
 
@@ -397,6 +399,7 @@ void engine_get_stats(engine_t *e, engine_stats_t *st)
 		.cookies_sent = atomic_load(&e->cookies_sent),
 		.dropped = atomic_load(&e->dropped),
 		.start_retries = atomic_load(&e->start_retries_total),
+		.auth_waiting = atomic_load(&e->auth_parked),
 	};
 }
 
@@ -580,6 +583,8 @@ void engine_destroy(engine_t *e, unsigned wait_ms)
 	sa_table_foreach_spi(e->table, delete_one, &d);
 	/* replaced CHILD SAs' inbound halves in their grace period */
 	child_retire_flush(e);
+	/* IKE_AUTHs still waiting for a revocation answer */
+	auth_wait_detach(e);
 	/* Timer jobs that were already running when cancelled still hold
 	 * the engine: let them finish. */
 	while (atomic_load(&e->timers))

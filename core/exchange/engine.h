@@ -86,6 +86,8 @@ typedef struct {
 	uint64_t cookies_sent;
 	uint64_t dropped;          /* messages dropped as invalid */
 	uint64_t start_retries;    /* unanswered starts tried again */
+	unsigned auth_waiting;     /* IKE_AUTHs parked until a revocation
+	                            * answer comes (auth_wait.c) */
 } engine_stats_t;
 void engine_get_stats(engine_t *e, engine_stats_t *st);
 

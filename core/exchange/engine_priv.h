@@ -67,7 +67,14 @@ struct engine {
 	struct child_retire *retiring;  /* inbound SAs in their grace period
 	                                   (child_retire.c) */
 	unsigned n_retiring;
+	/* IKE_AUTHs waiting for a revocation answer, and resume jobs
+	 * running (auth_wait.c, under its lock) */
+	struct auth_wait *auth_waits;
+	unsigned auth_resuming;
+	atomic_uint auth_parked;       /* IKE_AUTH messages parked now */
 };
+
+typedef struct auth_wait auth_wait_t;
 
 /* SK_* keys and the crypto objects of both directions. */
 struct ike_keys {
@@ -101,6 +108,9 @@ struct ike_hs {
 	size_t n_peer_hashes;
 	uint8_t certreq[AUTH_MAX_KEYIDS][AUTH_KEYID_SIZE];
 	size_t n_certreq;
+	/* the wait for a revocation answer and the IKE_AUTH message parked
+	 * meanwhile (auth_wait.c); NULL if none was needed */
+	struct auth_wait *wait;
 };
 
 /* ---------------------------------------------------------- logging

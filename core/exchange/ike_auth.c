@@ -10,10 +10,32 @@
 
 #include <ikev2d/auth.h>
 
+#include "exchange/auth_wait.h"
 #include "exchange/authn.h"
 #include "exchange/child_sa.h"
 #include "exchange/tasks.h"
 #include "net/addr.h"
+
+/* The peer's AUTH (in either role): true when it verified; false with
+ * *parked when m waits for a revocation answer (auth_wait.c: m is taken,
+ * ike_auth_resume comes), false otherwise when it is refused. */
+static bool verify_or_park(engine_t *e, ike_sa_t *sa, message_t *m,
+                           const id_payload_t *id, const auth_payload_t *auth,
+                           bool *parked)
+{
+	*parked = false;
+	switch (authn_verify(sa, m, id, auth, auth_wait_get(e, sa))) {
+	case AUTH_VERIFY_OK:
+		return true;
+	case AUTH_VERIFY_PENDING:
+		/* false after too many rounds: refused */
+		*parked = auth_wait_park(sa, m);
+		return false;
+	case AUTH_VERIFY_FAILED:
+		break;
+	}
+	return false;
+}
 
 /* ------------------------------------------------------------ initiator */
 
@@ -76,6 +98,8 @@ static void refuse_responder(engine_t *e, ike_sa_t *sa, const char *why)
 	ike_sa_delete(e, sa, why);
 }
 
+static void response_verify(engine_t *e, ike_sa_t *sa, message_t *m);
+
 void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 {
 	notify_payload_t *n = message_find_notify(m, N_AUTHENTICATION_FAILED);
@@ -98,8 +122,18 @@ void ike_auth_process_response(engine_t *e, ike_sa_t *sa, message_t *m)
 		refuse_responder(e, sa, why);
 		return;
 	}
-	if (!authn_verify(sa, m, &idr->u.id, &auth->u.auth)) {
-		refuse_responder(e, sa, "peer's AUTH does not verify");
+	response_verify(e, sa, m);
+}
+
+/* The responder's AUTH (again, when a revocation answer came), then the
+ * IKE SA and its first CHILD SA. */
+static void response_verify(engine_t *e, ike_sa_t *sa, message_t *m)
+{
+	payload_t *idr = message_find(m, PL_IDR), *auth = message_find(m, PL_AUTH);
+	bool parked;
+	if (!verify_or_park(e, sa, m, &idr->u.id, &auth->u.auth, &parked)) {
+		if (!parked)
+			refuse_responder(e, sa, "peer's AUTH does not verify");
 		return;
 	}
 	ike_sa_set_peer_id(sa, idr->u.id.type, idr->u.id.data);
@@ -152,6 +186,8 @@ static void auth_failed(engine_t *e, ike_sa_t *sa, message_t *m, const char *why
 	ike_sa_delete(e, sa, why);
 }
 
+static void request_verify(engine_t *e, ike_sa_t *sa, message_t *m);
+
 void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 {
 	payload_t *idi = message_find(m, PL_IDI), *auth = message_find(m, PL_AUTH);
@@ -184,8 +220,19 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		sa->rule = r;
 	}
 	authn_note_peer(sa, m);
-	if (!authn_verify(sa, m, &idi->u.id, &auth->u.auth)) {
-		auth_failed(e, sa, m, "peer's AUTH does not verify");
+	request_verify(e, sa, m);
+}
+
+/* The initiator's AUTH (again, when a revocation answer came), then our
+ * answer and the first CHILD SA. */
+static void request_verify(engine_t *e, ike_sa_t *sa, message_t *m)
+{
+	payload_t *idi = message_find(m, PL_IDI);
+	payload_t *auth = message_find(m, PL_AUTH);
+	bool parked;
+	if (!verify_or_park(e, sa, m, &idi->u.id, &auth->u.auth, &parked)) {
+		if (!parked)
+			auth_failed(e, sa, m, "peer's AUTH does not verify");
 		return;
 	}
 	ike_sa_set_peer_id(sa, idi->u.id.type, idi->u.id.data);
@@ -232,4 +279,21 @@ void ike_auth_process_request(engine_t *e, ike_sa_t *sa, message_t *m)
 		sa_log(sa, DBG_CHILDSA, LVL_OP, "CHILD SA refused: %s",
 		       notify_type_name(err) ?: "error");
 	}
+}
+
+/* ------------------------------------------------------------- resume */
+
+void ike_auth_resume(engine_t *e, ike_sa_t *sa, message_t *m)
+{
+	if (!message_is_response(m)) {
+		if (sa->state == IKE_INIT_DONE)
+			request_verify(e, sa, m);
+		return;
+	}
+	if (sa->state != IKE_AUTH_SENT)
+		return;
+	response_verify(e, sa, m);
+	/* as after any response: what waited for our window starts */
+	if (sa->state == IKE_ESTABLISHED)
+		tasks_run(e, sa);
 }

@@ -1,6 +1,7 @@
 # core/exchange: build fragment, included from the top Makefile.am.
 libikev2d_la_SOURCES += \
 	core/exchange/auth_registry.c \
+	core/exchange/auth_wait.c \
 	core/exchange/authn.c \
 	core/exchange/child_retire.c \
 	core/exchange/child_sa.c \
@@ -25,6 +26,7 @@ libikev2d_la_SOURCES += \
 	core/exchange/start_retry.c \
 	core/exchange/ts.c
 noinst_HEADERS += \
+	core/exchange/auth_wait.h \
 	core/exchange/authn.h \
 	core/exchange/child_sa.h \
 	core/exchange/engine.h \

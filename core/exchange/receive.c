@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange/auth_wait.h"
 #include "exchange/tasks.h"
 #include "net/addr.h"
 
@@ -375,6 +376,20 @@ void engine_receive(engine_t *e, packet_t *pkt)
 		goto out;
 	}
 
+	if (auth_wait_holds(sa, NULL)) {
+		/* Our IKE_AUTH waits for a revocation answer (auth_wait.c):
+		 * the SA takes no other message meanwhile, and the peer's
+		 * retransmissions of that request get the answer once it is
+		 * made.  Nothing is sent, so nothing needs verifying. */
+		bool again = !response && hdr.exchange == EXCH_IKE_AUTH &&
+		             hdr.message_id == sa->mid_next_in;
+		sa_log(sa, DBG_IKESA, LVL_VERBOSE, "%s %u ignored: IKE_AUTH waits "
+		       "for a revocation answer",
+		       again ? "retransmitted IKE_AUTH request" :
+		       response ? "response" : "request", hdr.message_id);
+		atomic_fetch_add(&e->dropped, 1);
+		goto out;
+	}
 	if (!response) {
 		if (sa->n_resp && hdr.message_id + 1 == sa->mid_next_in) {
 			if (!genuine_retransmit(e, sa, pkt))
@@ -424,7 +439,9 @@ void engine_receive(engine_t *e, packet_t *pkt)
 		sa->last_heard_ms = time_monotonic_ms();
 	}
 	dispatch(e, sa, m);
-	message_destroy(m);
+	/* an IKE_AUTH waiting for a revocation answer keeps its message */
+	if (!auth_wait_holds(sa, m))
+		message_destroy(m);
 out:
 	engine_finish(e, sa);
 	packet_destroy(pkt);

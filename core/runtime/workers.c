@@ -226,3 +226,19 @@ int runtime_threads(void)
 	pthread_mutex_unlock(&mutex);
 	return n;
 }
+
+int runtime_blocked_threads(void)
+{
+	pthread_mutex_lock(&mutex);
+	int n = n_blocked;
+	pthread_mutex_unlock(&mutex);
+	return n;
+}
+
+int runtime_busy_threads(void)
+{
+	pthread_mutex_lock(&mutex);
+	int n = n_threads - n_idle;
+	pthread_mutex_unlock(&mutex);
+	return n;
+}

@@ -44,3 +44,12 @@ testing_engine_test_exchange_regress_SOURCES = \
 	kernel-backends/null/kernel_null_rec.c
 testing_engine_test_exchange_regress_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_exchange_regress_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+
+check_PROGRAMS += testing/engine/test_auth_wait
+TESTS += testing/engine/test_auth_wait
+testing_engine_test_auth_wait_SOURCES = testing/engine/test_auth_wait.c \
+	testing/engine/pair.c testing/engine/pair.h \
+	kernel-backends/null/kernel_null.c \
+	kernel-backends/null/kernel_null_ctl.c
+testing_engine_test_auth_wait_CFLAGS = $(TEST_CFLAGS)
+testing_engine_test_auth_wait_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)

@@ -313,6 +313,8 @@ static void quiet_log(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
 
 static bus_listener_t listener = { .log = quiet_log };
 
+int pair_min_threads = 2, pair_max_threads = 4;
+
 int pair_main(Suite *s)
 {
 	const char *path = getenv("IKEV2D_PLUGIN_PATH");
@@ -339,7 +341,7 @@ int pair_main(Suite *s)
 	kn = kernel_null_create(NULL, 30000);
 	kernel_null_set_instance(kn);
 	kernel_ipsec_register("test-null", &wrapper);
-	runtime_init(2, 4);
+	runtime_init(pair_min_threads, pair_max_threads);
 	net_set_sender(test_sender, NULL);
 	kernel_ipsec_set_listener(kernel_events, NULL);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/eng-test-XXXXXX");

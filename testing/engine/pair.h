@@ -79,6 +79,9 @@ engine_stats_t stats(engine_t *e);
 		usleep(10 * 1000); \
 	} while (0)
 
+/* The worker pool pair_main starts (set before it; 2..4 unless). */
+extern int pair_min_threads, pair_max_threads;
+
 /* Load the plugins, register the kernel, run the suite, clean up; the
  * exit status for main (77 when the plugins cannot be loaded). */
 int pair_main(Suite *s);

@@ -55,8 +55,12 @@ unsigned sched_pending(void);
 void job_blocking_begin(void);
 void job_blocking_end(void);
 
-/* Worker threads running now (min_threads..max_threads). */
+/* Worker threads running now (min_threads..max_threads), and those of
+ * them running a job (not waiting for one). */
 int runtime_threads(void);
+int runtime_busy_threads(void);
+/* Workers inside job_blocking_begin/end (a blocking fetch) now. */
+int runtime_blocked_threads(void);
 
 /* Watch fd for the epoll events (EPOLLIN, ...); cb runs in the loop thread.
  * Call loop_unwatch_fd before closing fd. */

@@ -6,6 +6,9 @@
  */
 #include "ctl_stats.h"
 
+#include <ikev2d/fetcher.h>
+#include <ikev2d/runtime.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +208,13 @@ bool ctl_stats_render(sbuf_t *b, stats_format_t fmt, const char *label,
 			sb_printf(b, "  Cookies sent:    %" PRIu64 "\n", s->cookies_sent);
 			sb_printf(b, "  Dropped:         %" PRIu64 " invalid messages\n",
 			          s->dropped);
+			sb_printf(b, "  Waiting:         %u IKE_AUTH%s for a revocation "
+			          "answer, %u fetch%s running\n", s->auth_waiting,
+			          s->auth_waiting == 1 ? "" : "s", fetcher_active(),
+			          fetcher_active() == 1 ? "" : "es");
+			sb_printf(b, "  Workers:         %d (%d busy, %d blocked in a "
+			          "fetch)\n", runtime_threads(), runtime_busy_threads(),
+			          runtime_blocked_threads());
 		}
 		for (int i = 0; i < rows.n; i++) {
 			const rule_row_t *r = &rows.rows[i];
@@ -246,6 +256,11 @@ bool ctl_stats_render(sbuf_t *b, stats_format_t fmt, const char *label,
 			          PRIu64 "}, \"cookies_sent\": %" PRIu64 ", \"dropped\": %"
 			          PRIu64 ", ", s->child_established_total,
 			          s->child_rekeyed_total, s->cookies_sent, s->dropped);
+			sb_printf(b, "\"auth_waiting\": %u, \"fetches_running\": %u, "
+			          "\"workers\": {\"threads\": %d, \"busy\": %d, "
+			          "\"blocked\": %d}, ", s->auth_waiting, fetcher_active(),
+			          runtime_threads(), runtime_busy_threads(),
+			          runtime_blocked_threads());
 		}
 		sb_printf(b, "\"rules\": [");
 		bool first = true;

@@ -32,9 +32,13 @@
 #            revocation over HTTP (curl plugin, seccomp on): a CRL from
 #            the certificate's distribution point revokes it; OCSP from
 #            its authorityInfoAccess responder says revoked (refused) and
-#            good (up); a responder that never answers: refused after the
-#            3 s timeout while a PSK IKE SA from charon's second address
-#            completes on the same daemon; then fail open after SIGHUP
+#            good (up); a responder that never answers, the daemon with
+#            min_threads = max_threads = 1: refused after the 3 s timeout,
+#            while a PSK IKE SA and a certificate IKE SA whose OCSP answer
+#            is cached (charon's second and third addresses) complete on
+#            the same daemon, and ikeadm get stats shows the IKE_AUTH
+#            waiting with no worker blocked; then fail open after
+#            SIGHUP
 #   token    our private key and certificate on a SoftHSM2 token, no PIN in
 #            the configuration: the daemon starts locked, its initiation
 #            fails with a clear error and no SA, the daemon keeps running;
@@ -73,7 +77,7 @@ token)
 	grep -qs softhsm2 /usr/share/p11-kit/modules/*.module /etc/pkcs11/modules/*.module ||
 		skip "SoftHSM2 is not registered with p11-kit" ;;
 frag) require_cap ike rekey-ike rekey-child ;;
-*) sed -n '2,44p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+*) sed -n '2,61p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 [ -f "$top_builddir/plugins/pubkey/.libs/pubkey.so" ] ||
 	skip "the pubkey plugin is not built (configure --disable-pubkey?)"
@@ -185,18 +189,28 @@ s.bind(("10.77.0.2", 8083)); s.listen(64); time.sleep(600)' > "$WORK/silent.log"
 	grep -q "SIGSYS\|Bad system call" "$O/daemon.log" "$O/check.log" && fail "seccomp killed the fetch"
 	restart_pair
 
-	log "--- OCSP responder that never answers (timeout 3 s): refused, a PSK SA completes meanwhile"
+	log "--- OCSP responder that never answers (timeout 3 s), one receive thread and one worker: refused; a PSK SA and a certificate SA with a cached answer complete meanwhile"
 	ip -n $NC addr add 10.77.0.3/24 dev net-ce-vc 2>/dev/null
+	ip -n $NC addr add 10.77.0.4/24 dev net-ce-vc 2>/dev/null
 	ip -n $NC addr add 10.77.3.1/32 dev lo 2>/dev/null
+	ip -n $NC addr add 10.77.4.1/32 dev lo 2>/dev/null
 	keystore "$O" ours-p256
 	ours ecdsa_sig resp
-	validation "ocsp_responder = \"http://10.77.0.2:8083/\"; cert_revoke_responder_timeout = 3;"
+	# charon-p256 names no responder: the silent one is asked; charon-ocsp
+	# names the good one (8082), which answers first
+	validation "ocsp_use_cert_responder = true; ocsp_responder = \"http://10.77.0.2:8083/\"; cert_revoke_responder_timeout = 3;"
 	curl_load
-	# a second rule, PSK, for charon's second connection from 10.77.0.3
-	sed -i 's|^rules = ($|rules = (\n\t{ label = "psk2"; auth_method = "preshared"; local_addr = "10.77.0.1"; remote_addr = "10.77.0.3"; local_id = { type = "fqdn"; value = "ours2.test"; }; remote_id = { type = "fqdn"; value = "charon2.test"; }; auto_start = false; ikesa_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; } ); childsa = ( { local_ts = "10.77.1.0/24"; remote_ts = "10.77.3.0/24"; esp_xform = ( { encr_alg = "aes-gcm"; encr_keylen = 128; } ); mode = "tunnel"; } ); },|' "$O/ikev2.config"
+	# the smallest pool: a waiting IKE_AUTH must hold neither the one
+	# receive thread nor the one worker
+	sed -i -e 's|min_threads = [0-9]*;|min_threads = 1;|' -e 's|max_threads = [0-9]*;|max_threads = 1;|' "$O/ikev2.config"
+	sed -i "s|\"curl\", \"kernel-null\" \];|\"curl\", \"kernel-null\", \"control\" ];\n\tcontrol = { socket = \"$WORK/ctl.sock\"; group = \"nogroup\"; };|" "$O/ikev2.config"
+	# a second rule, PSK, for charon's connection from 10.77.0.3, and a
+	# third, certificates, for its connection from 10.77.0.4
+	sed -i 's|^rules = ($|rules = (\n\t{ label = "psk2"; auth_method = "preshared"; local_addr = "10.77.0.1"; remote_addr = "10.77.0.3"; local_id = { type = "fqdn"; value = "ours2.test"; }; remote_id = { type = "fqdn"; value = "charon2.test"; }; auto_start = false; ikesa_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; } ); childsa = ( { local_ts = "10.77.1.0/24"; remote_ts = "10.77.3.0/24"; esp_xform = ( { encr_alg = "aes-gcm"; encr_keylen = 128; } ); mode = "tunnel"; } ); },\n\t{ label = "cert3"; auth_method = "ecdsa_sig"; local_addr = "10.77.0.1"; remote_addr = "10.77.0.4"; local_id = { type = "fqdn"; value = "ours.test"; }; remote_id = { type = "fqdn"; value = "charon.test"; }; auto_start = false; ikesa_xform = ( { encr_alg = "aes"; encr_keylen = 128; auth_alg = "sha256"; dh_group = 19; } ); childsa = ( { local_ts = "10.77.1.0/24"; remote_ts = "10.77.4.0/24"; esp_xform = ( { encr_alg = "aes-gcm"; encr_keylen = 128; } ); mode = "tunnel"; } ); },|' "$O/ikev2.config"
 	printf 'keys = ( { label = "to_charon"; key = "%s"; }, { label = "psk2"; key = "psk2-secret"; } );\n' "$PSK" > "$O/ikev2.preshared"
 	start_daemon $NO "$O" || return
 	charon_pki p256 || return
+	cp "$PKI/charon-ocsp.pem" "$C/x509/"; cp "$PKI/charon-ocsp.key" "$C/private/"
 	cat > "$WORK/peer2.conf" <<'EOC'
 	peer2 {
 		version = 2
@@ -219,25 +233,69 @@ s.bind(("10.77.0.2", 8083)); s.listen(64); time.sleep(600)' > "$WORK/silent.log"
 			}
 		}
 	}
+	peer3 {
+		version = 2
+		local_addrs = 10.77.0.4
+		remote_addrs = 10.77.0.1
+		proposals = aes128-sha256-ecp256
+		local {
+			auth = pubkey
+			certs = charon-ocsp.pem
+			id = charon.test
+		}
+		remote {
+			auth = pubkey
+			id = ours.test
+		}
+		children {
+			net3 {
+				local_ts = 10.77.4.0/24
+				remote_ts = 10.77.1.0/24
+				esp_proposals = aes128gcm16
+			}
+		}
+	}
 EOC
 	printf '\tike-b {\n\t\tid-1 = charon2.test\n\t\tid-2 = ours2.test\n\t\tsecret = "psk2-secret"\n\t}\n' > "$WORK/secret2.conf"
 	sed -i -e "/^connections {\$/r $WORK/peer2.conf" -e "/^secrets {\$/r $WORK/secret2.conf" "$C/swanctl.conf"
 	charon_ctl "$C" --load-all --noprompt --file "$C/swanctl.conf" > "$WORK/load2.log" 2>&1 ||
-		{ cat "$WORK/load2.log"; fail "swanctl could not load peer2"; }
+		{ cat "$WORK/load2.log"; fail "swanctl could not load peer2/peer3"; }
+	# charon-ocsp's answer (good, nextUpdate in 5 minutes) gets cached
+	charon_ctl "$C" --initiate --child net3 --timeout 15 > "$WORK/initiate-cert3.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-cert3.log"; fail "unreachable: the charon-ocsp SA did not come up"; }
+	grep -qE "OCSP http://10.77.0.2:8082/: certificate serial [0-9a-f]+ good" "$O/daemon.log" ||
+		fail "unreachable: charon-ocsp's status was not fetched"
+	charon_ctl "$C" --terminate --ike peer3 --timeout 10 > /dev/null 2>&1
 	charon_ctl "$C" --initiate --child net --timeout 20 > "$WORK/initiate-cert.log" 2>&1 &
 	local init_pid=$!
 	wait_for 10 grep -q "fetch http://10.77.0.2:8083/: started" "$O/daemon.log" ||
 		{ tail -20 "$O/daemon.log"; fail "unreachable: no OCSP fetch started"; }
-	local t0 t1
+	local t0 t1 t2
 	t0=$(date +%s%N)
 	charon_ctl "$C" --initiate --child net2 --timeout 10 > "$WORK/initiate-psk2.log" 2>&1 ||
 		{ tail -5 "$WORK/initiate-psk2.log"; fail "unreachable: the PSK SA did not come up"; }
 	t1=$(date +%s%N)
+	charon_ctl "$C" --initiate --child net3 --timeout 10 > "$WORK/initiate-cert3b.log" 2>&1 ||
+		{ tail -5 "$WORK/initiate-cert3b.log"; fail "unreachable: the cached-status certificate SA did not come up"; }
+	t2=$(date +%s%N)
+	"$top_builddir/tools/ikeadm/ikeadm" -s "$WORK/ctl.sock" get stats > "$WORK/stats-waiting.txt" 2>&1
 	charon_sas "$C" | grep -q "^peer2: #.*ESTABLISHED" || fail "unreachable: charon has no peer2 IKE SA"
+	charon_sas "$C" | grep -q "^peer3: #.*ESTABLISHED" || fail "unreachable: charon has no peer3 IKE SA"
 	if grep -q "no revocation answer" "$O/daemon.log"; then
-		fail "unreachable: the OCSP wait ended before the PSK SA was up (no overlap shown)"
+		fail "unreachable: the OCSP wait ended before the other SAs were up (no overlap shown)"
 	else
-		log "unreachable: PSK SA up in $(( (t1 - t0) / 1000000 )) ms while the OCSP fetch waited"
+		log "unreachable: PSK SA up in $(( (t1 - t0) / 1000000 )) ms, cached-status certificate SA in $(( (t2 - t1) / 1000000 )) ms, while the OCSP fetch waited"
+	fi
+	grep -qE "OCSP http://10.77.0.2:8082/ \(cached\): good" "$O/daemon.log" ||
+		log "note: the cached OCSP answer is logged at verbose level only"
+	# while it waits: one IKE_AUTH set aside; the one worker is busy only
+	# with the stats command itself, not blocked in the fetch
+	if grep -q "Waiting: *1 IKE_AUTH for a revocation answer" "$WORK/stats-waiting.txt" &&
+	   grep -q "Workers: *1 (1 busy, 0 blocked in a fetch)" "$WORK/stats-waiting.txt"; then
+		log "unreachable: $(grep -E 'Waiting:|Workers:' "$WORK/stats-waiting.txt" | tr -s ' ' | tr '\n' ';')"
+	else
+		cat "$WORK/stats-waiting.txt"
+		fail "unreachable: ikeadm get stats does not show the IKE_AUTH waiting without a thread"
 	fi
 	wait_for 10 grep -q "no revocation answer from any responder or distribution point: refused" "$O/daemon.log" ||
 		fail "unreachable: the certificate was not refused"
@@ -252,8 +310,9 @@ EOC
 	fi
 	wait "$init_pid" 2>/dev/null
 	charon_ike_established "$C" && fail "unreachable: charon has the certificate IKE SA"
-	# (the PSK SA goes, so that the next check sees only its own CHILD SA)
+	# (the PSK and cert3 SAs go, so that the next check sees only its own CHILD SA)
 	charon_ctl "$C" --terminate --ike peer2 --timeout 10 > /dev/null 2>&1
+	charon_ctl "$C" --terminate --ike peer3 --timeout 10 > /dev/null 2>&1
 	no_sas() { [ "$(sa_count "$O")" -eq 0 ]; }
 	wait_for 10 no_sas || fail "unreachable: the PSK SA's ESP SAs stayed"
 

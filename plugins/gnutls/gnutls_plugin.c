@@ -10,6 +10,7 @@
 #include "gnutls_plugin.h"
 
 #include <ikev2d/bus.h>
+#include <ikev2d/fetcher.h>
 #include <ikev2d/plugin.h>
 #include <ikev2d/settings.h>
 
@@ -210,6 +211,9 @@ static size_t get_features(ikev2d_plugin_t *self,
 
 static void destroy(ikev2d_plugin_t *self)
 {
+	/* fetches in flight call back into this plugin (gnutls_revoke.c):
+	 * they end first, whichever of curl and gnutls unloads first */
+	fetcher_async_drain();
 	gt_sig_cache_free();
 	gt_revoke_flush();
 	gnutls_global_deinit();

@@ -726,6 +726,14 @@ static void parent_gone(void)
  * the keystore (tokens included) as root, all its memory locked, then daemon.user with no
  * capabilities, seccomp without network sockets, and its loop until the
  * parent or the engine is gone. */
+/* The engine's and the keys process's debug_logfile, once they run as
+ * daemon.user (who owns it); their earlier lines went to the journal. */
+static void open_child_logfile(const config_t *cfg)
+{
+	if (!opts->foreground && cfg->daemon.debug_logfile)
+		ctl_set_logfile(cfg->daemon.debug_logfile);
+}
+
 static int run_keys(config_t *cfg)
 {
 	/* Before GnuTLS, GMP or a PKCS#11 module allocates anything, and
@@ -753,6 +761,7 @@ static int run_keys(config_t *cfg)
 		log_error(DBG_OP, "keys process: the parent is gone: not starting");
 		return EXIT_FAILURE;
 	}
+	open_child_logfile(cfg);
 	if (cfg->daemon.seccomp && !daemon_seccomp_keys())
 		return EXIT_FAILURE;
 	if (!runtime_start_threads(1, 1))
@@ -795,8 +804,10 @@ static int run(const options_t *o, config_t *cfg)
 			daemon_log_stderr(false, false);
 			daemon_log_syslog(true);
 		}
-		if (cfg->daemon.debug_logfile)
-			daemon_log_file(cfg->daemon.debug_logfile);
+		/* debug_logfile is opened after the switch to daemon.user
+		 * (open_child_logfile): the parent made it that user's 0600
+		 * file, and this process is root without CAP_DAC_OVERRIDE
+		 * until then, so an open now fails with EACCES. */
 	} else if (!o->foreground) {
 		if (!systemd) {
 			if (!daemon_detach())
@@ -937,6 +948,8 @@ drop:;
 		log_error(DBG_OP, "engine: the privileged parent is gone: not starting");
 		goto out;
 	}
+	if (engine_mode)
+		open_child_logfile(cfg);
 	if (cfg->daemon.seccomp) {
 		if (!daemon_seccomp(privsep_parent))
 			goto out;
@@ -1042,6 +1055,15 @@ int main(int argc, char **argv)
 	if (o.check_only)
 		return check_config(config_path);
 
+	/* The engine's keystore is the keys process's, and the directory it
+	 * sees is the empty tmpfs privsep_keys_hide mounted: not checked. */
+	if (engine_mode && getenv(PRIVSEP_KEYS_CLIENT_ENV))
+		config_set_keystore_elsewhere(true);
+	/* Re-executed through /proc/self/exe, whose name the kernel gave
+	 * these processes as comm ("exe"): ps -C, pgrep and pidof find
+	 * in.ikev2d by this name. */
+	if (engine_mode || keys_mode)
+		prctl(PR_SET_NAME, "in.ikev2d", 0, 0, 0);
 	int n_errors = 0;
 	config_t *cfg = config_load(config_path, &n_errors);
 	if (!cfg) {

@@ -50,6 +50,7 @@ TESTS += testing/engine/test_auth_wait
 testing_engine_test_auth_wait_SOURCES = testing/engine/test_auth_wait.c \
 	testing/engine/pair.c testing/engine/pair.h \
 	kernel-backends/null/kernel_null.c \
-	kernel-backends/null/kernel_null_ctl.c
+	kernel-backends/null/kernel_null_ctl.c \
+	kernel-backends/null/kernel_null_rec.c
 testing_engine_test_auth_wait_CFLAGS = $(TEST_CFLAGS)
 testing_engine_test_auth_wait_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)

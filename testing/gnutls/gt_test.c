@@ -8,6 +8,7 @@
 
 #include <ikev2d/bus.h>
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +20,16 @@
 static char *lines[MAX_LINES];
 static int n_lines;
 
+/* Log lines also come from fetch threads (async revocation fetches). */
+static pthread_mutex_t lines_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void capture(bus_listener_t *self, dbg_group_t g, dbg_level_t l,
                     const char *msg)
 {
+	pthread_mutex_lock(&lines_lock);
 	if (n_lines < MAX_LINES)
 		lines[n_lines++] = strdup(msg);
+	pthread_mutex_unlock(&lines_lock);
 }
 
 static bus_listener_t listener = { .log = capture, .all_levels = true };
@@ -57,23 +63,30 @@ void gt_test_unload(void)
 
 bool gt_test_logged(const char *text)
 {
-	for (int i = 0; i < n_lines; i++)
-		if (strstr(lines[i], text))
-			return true;
-	return false;
+	bool found = false;
+
+	pthread_mutex_lock(&lines_lock);
+	for (int i = 0; i < n_lines && !found; i++)
+		found = strstr(lines[i], text) != NULL;
+	pthread_mutex_unlock(&lines_lock);
+	return found;
 }
 
 void gt_test_clear_log(void)
 {
+	pthread_mutex_lock(&lines_lock);
 	for (int i = 0; i < n_lines; i++)
 		free(lines[i]);
 	n_lines = 0;
+	pthread_mutex_unlock(&lines_lock);
 }
 
 void gt_test_dump_log(void)
 {
+	pthread_mutex_lock(&lines_lock);
 	for (int i = 0; i < n_lines; i++)
 		fprintf(stderr, "  log: %s\n", lines[i]);
+	pthread_mutex_unlock(&lines_lock);
 }
 
 char *gt_test_tmpdir(const char *tag)

@@ -203,7 +203,7 @@ check "nothing left after the last SIGTERM" sh -c "ip -n pa xfrm state | grep -c
 # testing/demo.sh on a kernel with ESP: it picks kernel-netlink
 # (cfg/demo/gw-*-netlink.config) and pings through the tunnel.
 demo() {
-	bash "$top_srcdir/testing/demo.sh" > "$W/demo.log" 2>&1
+	DEMO_WAIT=60 bash "$top_srcdir/testing/demo.sh" > "$W/demo.log" 2>&1
 	local rc=$?
 	grep -E "^== |One tunnel|RESULT|FAIL|warning: this kernel" "$W/demo.log"
 	[ $rc = 0 ] || { tail -40 "$W/demo.log"; return 1; }
